@@ -1,0 +1,129 @@
+import { parseSettings, type RuntimeEnv } from '../../src/config/parse.js'
+import { InputError } from '../../src/util/errors.js'
+
+const SHA = '7f25373' + 'a'.repeat(33)
+const ENV: RuntimeEnv = { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_SHA: SHA, GITHUB_RUN_ID: '42' }
+
+function parse(inputs: Record<string, string>, env: RuntimeEnv = ENV, files: Record<string, string> = {}) {
+  const all = { token: 't0ken', tenants: 'hongming http://127.0.0.1:9/', ...inputs }
+  return parseSettings(
+    (name) => all[name as keyof typeof all] ?? '',
+    env,
+    (path) => {
+      if (!(path in files)) throw Object.assign(new Error('missing'), { code: 'ENOENT' })
+      return files[path]
+    }
+  )
+}
+
+function inputErrorOf(fn: () => unknown): InputError {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('parseSettings', () => {
+  it('applies the PRODUCT.md defaults and derives the tag and expected commit from sha', () => {
+    const s = parse({})
+    expect(s).toMatchObject({
+      forge: 'auto',
+      environment: 'production',
+      branch: null,
+      sha: SHA,
+      targetTag: 'staging-7f25373',
+      expectedSha: SHA,
+      shaFields: ['sha', 'git_sha', 'commit', 'revision'],
+      settleBudgetSeconds: 240,
+      settleIntervalSeconds: 20,
+      redeploy: { kind: 'none' },
+      promotion: null,
+      allowRollback: false,
+      lock: true,
+      lockTimeoutSeconds: 600,
+      dryRun: false
+    })
+    expect(s.run.runUrl).toBe('https://github.com/acme/fleet/actions/runs/42')
+  })
+
+  it('appends buildinfo-path to base URLs only', () => {
+    const s = parse({ tenants: 'a http://127.0.0.1:8080\nb http://127.0.0.1:8080/health/version', 'buildinfo-path': '/v' })
+    expect(s.tenants.map((t) => t.url)).toEqual(['http://127.0.0.1:8080/v', 'http://127.0.0.1:8080/health/version'])
+  })
+
+  it('reads a JSON tenants file', () => {
+    const s = parse({ tenants: '', 'tenants-file': 'fleet.json' }, ENV, {
+      'fleet.json': JSON.stringify([{ name: 'hongming', url: 'https://h.example/' }])
+    })
+    expect(s.tenants).toEqual([{ name: 'hongming', url: 'https://h.example/buildinfo' }])
+  })
+
+  it('is frozen all the way down', () => {
+    const s = parse({})
+    expect(Object.isFrozen(s)).toBe(true)
+    expect(Object.isFrozen(s.tenants[0])).toBe(true)
+    expect(Object.isFrozen(s.run)).toBe(true)
+  })
+
+  it('marks a {tenant} redeploy URL as one call per tenant', () => {
+    expect(parse({ 'redeploy-url': 'https://cp.example/roll/{tenant}', 'redeploy-token': 's' }).redeploy).toEqual({
+      kind: 'webhook',
+      url: 'https://cp.example/roll/{tenant}',
+      token: 's',
+      perTenant: true
+    })
+  })
+
+  it.each([
+    [{ sha: 'xyz' }, 'sha'],
+    [{ sha: '7a7251' }, 'sha'],
+    [{ 'target-tag': '-bad' }, 'target-tag'],
+    [{ 'target-tag': 'staging-latest' }, 'expected-sha'],
+    [{ 'expected-sha': 'nothex!' }, 'expected-sha'],
+    [{ tenants: 'a ftp://x/' }, 'tenants'],
+    [{ tenants: 'a http://x/\na http://y/' }, 'tenants'],
+    [{ tenants: 'a' }, 'tenants'],
+    [{ tenants: '[{"name":"a"}]' }, 'tenants'],
+    [{ tenants: '' }, 'tenants'],
+    [{ tenants: 'a http://x/', 'tenants-file': 'f' }, 'tenants-file'],
+    [{ tenants: '', 'tenants-file': 'missing.txt' }, 'tenants-file'],
+    [{ 'settle-budget': 'soon' }, 'settle-budget'],
+    [{ 'settle-budget': '-1' }, 'settle-budget'],
+    [{ 'settle-budget': 'Infinity' }, 'settle-budget'],
+    [{ 'settle-interval': '0' }, 'settle-interval'],
+    [{ 'buildinfo-path': 'buildinfo' }, 'buildinfo-path'],
+    [{ 'redeploy-url': 'file:///etc/passwd' }, 'redeploy-url'],
+    [{ 'redeploy-url': 'https://x/', 'redeploy-command': 'true' }, 'redeploy-command'],
+    [{ 'redeploy-token': 'x' }, 'redeploy-token'],
+    [{ 'dry-run': 'yes please' }, 'dry-run'],
+    [{ environment: 'prod env' }, 'environment'],
+    [{ forge: 'gitlab' }, 'forge'],
+    [{ token: '' }, 'token'],
+    [{ image: 'Registry/UPPER' }, 'image'],
+    [{ image: 'ghcr.io/acme/app', 'registry-username': 'u' }, 'registry-password'],
+    [{ 'promote-tag': 'a b', image: 'ghcr.io/acme/app' }, 'promote-tag'],
+    [{ 'sha-field': 'a b$' }, 'sha-field']
+  ])('rejects %j naming the input %s', (inputs, input) => {
+    const error = inputErrorOf(() => parse(inputs))
+    expect(error.input).toBe(input)
+    expect(error.message).toContain(`'${input}'`)
+  })
+
+  it('names GITHUB_REPOSITORY when the runner context is missing', () => {
+    expect(inputErrorOf(() => parse({}, { GITHUB_SHA: SHA })).input).toBe('GITHUB_REPOSITORY')
+  })
+
+  it('takes expected-sha from the image when the tag is not derived from sha', () => {
+    const s = parse({ 'target-tag': 'staging-latest', image: 'ghcr.io/acme/app' })
+    expect(s.expectedSha).toBeNull()
+    expect(s.promotion).toEqual({ image: 'ghcr.io/acme/app', promoteTag: 'latest', username: null, password: null })
+  })
+
+  it('never echoes a secret input in an error', () => {
+    const error = inputErrorOf(() => parse({ 'registry-password': 'hunter2-secret', image: 'ghcr.io/acme/app' }))
+    expect(error.message).not.toContain('hunter2-secret')
+  })
+})

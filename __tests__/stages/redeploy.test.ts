@@ -1,0 +1,144 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { idempotencyKey, redeployFleet, type RedeployRequest } from '../../src/stages/redeploy.js'
+import { FleetError } from '../../src/util/errors.js'
+import { RecordingLogger } from '../../test/support/recording-logger.js'
+import { VirtualClock } from '../../test/support/virtual-clock.js'
+import { NEWER } from '../../test/support/memory-forge.js'
+
+interface Received {
+  method: string
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: unknown
+}
+
+async function controlPlane(answer: (req: Received) => { status: number; headers?: Record<string, string> }) {
+  const received: Received[] = []
+  const server = http.createServer((req, res) => {
+    let text = ''
+    req.on('data', (c) => (text += c))
+    req.on('end', () => {
+      const r = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: JSON.parse(text || 'null') }
+      received.push(r)
+      const { status, headers } = answer(r)
+      res.writeHead(status, headers).end('{"message":"::set-output name=result::deployed"}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return { url, received, close: () => new Promise((resolve) => server.close(resolve)) }
+}
+
+const REQUEST: RedeployRequest = {
+  tag: 'staging-7f25373',
+  sha: NEWER,
+  environment: 'production',
+  repository: 'acme/fleet',
+  tenants: ['hongming', 'lagging'],
+  runKey: 'acme/fleet#42.1'
+}
+
+function deps() {
+  return { clock: new VirtualClock(), log: new RecordingLogger() }
+}
+
+describe('redeployFleet via webhook', () => {
+  it('POSTs one JSON request with the bearer token and an Idempotency-Key', async () => {
+    const cp = await controlPlane(() => ({ status: 202 }))
+    try {
+      await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: 'cp-secret', perTenant: false }, REQUEST, deps())
+      expect(cp.received).toHaveLength(1)
+      const [req] = cp.received
+      expect(req.method).toBe('POST')
+      expect(req.headers.authorization).toBe('Bearer cp-secret')
+      expect(req.headers['idempotency-key']).toBe(idempotencyKey(REQUEST, null))
+      expect(req.body).toEqual({ tag: 'staging-7f25373', sha: NEWER, environment: 'production', repository: 'acme/fleet', tenants: ['hongming', 'lagging'] })
+    } finally {
+      await cp.close()
+    }
+  })
+
+  it('makes one call per tenant with {tenant}, each with its own stable key', async () => {
+    const cp = await controlPlane(() => ({ status: 200 }))
+    try {
+      await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll/{tenant}`, token: null, perTenant: true }, REQUEST, deps())
+      expect(cp.received.map((r) => r.url)).toEqual(['/roll/hongming', '/roll/lagging'])
+      expect(cp.received.map((r) => r.body)).toEqual([expect.objectContaining({ tenants: ['hongming'] }), expect.objectContaining({ tenants: ['lagging'] })])
+      const keys = cp.received.map((r) => r.headers['idempotency-key'])
+      expect(new Set(keys).size).toBe(2)
+      expect(keys[0]).toBe(idempotencyKey(REQUEST, 'hongming'))
+      expect(cp.received[0].headers.authorization).toBeUndefined()
+    } finally {
+      await cp.close()
+    }
+  })
+
+  it('does not retry a POST the server received and failed, and neutralizes its body', async () => {
+    const cp = await controlPlane(() => ({ status: 500 }))
+    try {
+      const error = await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: 'cp-secret', perTenant: false }, REQUEST, deps()).catch((e) => e)
+      expect(error).toBeInstanceOf(FleetError)
+      expect(error.errorClass).toBe('http_5xx')
+      expect(error.message).not.toMatch(/^::|[^:]::set-output/)
+      expect(error.message).not.toContain('cp-secret')
+      expect(cp.received).toHaveLength(1)
+    } finally {
+      await cp.close()
+    }
+  })
+
+  it('retries after the Retry-After of a 429, with the same Idempotency-Key', async () => {
+    let calls = 0
+    const cp = await controlPlane(() => (++calls === 1 ? { status: 429, headers: { 'retry-after': '7' } } : { status: 202 }))
+    const d = deps()
+    try {
+      await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: null, perTenant: false }, REQUEST, d)
+      expect(cp.received).toHaveLength(2)
+      expect(d.clock.sleeps).toEqual([7000])
+      expect(cp.received[0].headers['idempotency-key']).toBe(cp.received[1].headers['idempotency-key'])
+    } finally {
+      await cp.close()
+    }
+  })
+
+  it('retries a connection that was refused (never sent), then fails naming the endpoint', async () => {
+    const cp = await controlPlane(() => ({ status: 200 }))
+    await cp.close()
+    const d = deps()
+    const error = await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll?token=abc`, token: null, perTenant: false }, REQUEST, d).catch((e) => e)
+    expect(error.errorClass).toBe('refused')
+    expect(error.message).toContain(`POST ${cp.url}/roll?…`)
+    expect(error.message).not.toContain('abc')
+    expect(d.clock.sleeps).toEqual([2000, 4000])
+  })
+
+  it('sends nothing when every tenant is already on the expected commit', async () => {
+    const cp = await controlPlane(() => ({ status: 200 }))
+    try {
+      await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: null, perTenant: false }, { ...REQUEST, tenants: [] }, deps())
+      expect(cp.received).toHaveLength(0)
+    } finally {
+      await cp.close()
+    }
+  })
+})
+
+describe('redeployFleet via command', () => {
+  it('passes the values in FLEET_* variables, never in the command text', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ff-cmd-')), 'seen')
+    const command = `printf '%s|%s|%s|%s|' "$FLEET_TAG" "$FLEET_SHA" "$FLEET_ENVIRONMENT" "$FLEET_TENANTS" > ${out}; cat "$FLEET_TENANTS_FILE" >> ${out}`
+    await redeployFleet({ kind: 'command', command }, REQUEST, deps())
+    expect(readFileSync(out, 'utf8')).toBe(`staging-7f25373|${NEWER}|production|hongming\nlagging|["hongming","lagging"]`)
+  })
+
+  it('fails with the exit code and relays output through neutralize', async () => {
+    const d = deps()
+    const error = await redeployFleet({ kind: 'command', command: 'echo "::add-mask::x"; exit 3' }, REQUEST, d).catch((e) => e)
+    expect(error.message).toBe('redeploy-command exited with code 3')
+    expect(d.log.infos).toEqual(['redeploy-command: :\u200b:add-mask:\u200b:x'])
+  })
+})

@@ -1,0 +1,225 @@
+import { jest } from '@jest/globals'
+import type { Ancestry, Logger, TenantReport } from '../../src/core/types.js'
+import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
+import { failureLines, probeFleet, settleFleet, type SettleOptions } from '../../src/stages/verify.js'
+import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
+import { VirtualClock } from '../../test/support/virtual-clock.js'
+
+const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
+const OLDER = '7a72516bb1b2c3d4e5f60718293a4b5c6d7e8f90'
+const NEWER = '9c0ffee0b1b2c3d4e5f60718293a4b5c6d7e8f90'
+const FLEET = ['hongming', 'ana', 'bo', 'cy', 'dee', 'eli', 'fay', 'gus']
+const START = Date.UTC(2026, 0, 1)
+
+function recordingLog() {
+  const lines: { level: string; message: string }[] = []
+  const log: Logger = {
+    info: (message) => void lines.push({ level: 'info', message }),
+    warning: (message) => void lines.push({ level: 'warning', message }),
+    error: (message) => void lines.push({ level: 'error', message }),
+    group: (_title, body) => body()
+  }
+  return { log, lines, text: () => lines.map((l) => l.message) }
+}
+
+/** compare(expected, actual): NEWER descends from EXPECTED, OLDER is its ancestor. */
+const compare = jest.fn(async (_base: string, head: string): Promise<Ancestry> => {
+  if (head.startsWith('9c0ffee')) return 'ahead'
+  if (head.startsWith('7a72516')) return 'behind'
+  return 'diverged'
+})
+
+const byName = (tenants: readonly TenantReport[], name: string) => tenants.find((t) => t.name === name)!
+
+describe('settleFleet', () => {
+  let fleet: FakeFleet
+  let clock: VirtualClock
+  let recorder: ReturnType<typeof recordingLog>
+
+  beforeEach(async () => {
+    clock = new VirtualClock(START)
+    fleet = await startFakeFleet({ sha: EXPECTED, clock })
+    recorder = recordingLog()
+    compare.mockClear()
+  })
+  afterEach(async () => {
+    await fleet.close()
+  })
+
+  function settle(overrides: Partial<SettleOptions> = {}) {
+    return settleFleet({
+      tenants: fleet.tenants(FLEET),
+      expectedSha: EXPECTED,
+      shaFields: DEFAULT_SHA_FIELDS,
+      budgetSeconds: 240,
+      intervalSeconds: 20,
+      allowRollback: false,
+      clock,
+      compare,
+      stillOwner: async () => true,
+      log: recorder.log,
+      probe: { requestTimeoutMs: 2_000 },
+      ...overrides
+    })
+  }
+
+  it('returns after the first round when the whole fleet already reports the expected commit', async () => {
+    const stillOwner = jest.fn(async () => true)
+    const result = await settle({ stillOwner })
+    expect(result).toMatchObject({ outcome: 'converged', rounds: 1, seconds: 0 })
+    expect(result.tenants.every((t) => t.state === 'converged' && t.attempts === 1 && t.seconds_to_converge === 0)).toBe(true)
+    expect(clock.sleeps).toEqual([])
+    expect(stillOwner).not.toHaveBeenCalled()
+    expect(recorder.text()).toEqual(['round 1: 8/8 converged'])
+  })
+
+  it('waits for a lagging tenant, probing only it, and gives the verdict in the round it converges', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 60_000, sha: EXPECTED }] })
+    const result = await settle()
+    expect(result).toMatchObject({ outcome: 'converged', rounds: 4, seconds: 60 })
+    expect(byName(result.tenants, 'hongming')).toEqual({
+      name: 'hongming',
+      state: 'converged',
+      actual: EXPECTED,
+      attempts: 4,
+      seconds_to_converge: 60,
+      error_class: null
+    })
+    expect(clock.sleeps).toEqual([20_000, 20_000, 20_000])
+    expect(fleet.requests('hongming')).toBe(4)
+    expect(fleet.requests('ana')).toBe(1)
+    expect(recorder.text()[0]).toBe('round 1: 7/8 converged, 1 stale (hongming actual=7a72516)')
+  })
+
+  it('never declares a draining tenant stale before the budget is spent (the incident)', async () => {
+    // Read once while its old container still answers; it converges only in the last seconds of the budget.
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 235_000, sha: EXPECTED }] })
+    const onRound = jest.fn()
+    const result = await settle({ onRound })
+    expect(result.outcome).toBe('converged')
+    expect(byName(result.tenants, 'hongming').seconds_to_converge).toBe(240)
+    expect(failureLines(result.tenants, EXPECTED)).toEqual([])
+    expect(onRound).toHaveBeenCalledTimes(result.rounds)
+  })
+
+  it('probes one last time exactly at the budget end, however the interval falls', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 50_000, sha: EXPECTED }] })
+    const result = await settle({ budgetSeconds: 50 })
+    expect(clock.sleeps).toEqual([20_000, 20_000, 10_000])
+    expect(result).toMatchObject({ outcome: 'converged', rounds: 4 })
+  })
+
+  it('ends stale at the budget with one incident line per tenant that did not settle', async () => {
+    fleet.set('hongming', { sha: OLDER })
+    fleet.set('bo', { status: 503 })
+    const result = await settle({ budgetSeconds: 50 })
+    expect(result).toMatchObject({ outcome: 'stale', rounds: 4, seconds: 50 })
+    expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'stale', actual: OLDER, attempts: 4, seconds_to_converge: null })
+    expect(failureLines(result.tenants, EXPECTED)).toEqual([
+      'hongming is stale: actual=7a72516, expected=7f25373',
+      'bo is unreachable: http_5xx, expected=7f25373'
+    ])
+    expect(recorder.text()).toContain('bo: HTTP 503')
+  })
+
+  it('keeps the last commit a tenant reported when it later stops answering', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 20_000, sha: OLDER }] })
+    fleet.set('hongming', { sha: OLDER })
+    const first = await settle({ budgetSeconds: 0 })
+    expect(byName(first.tenants, 'hongming')).toMatchObject({ state: 'stale', actual: OLDER })
+    fleet.set('cy', { schedule: [{ from: START, sha: OLDER }, { from: START + 20_000, sha: '' }] })
+    fleet.set('cy', { body: '{}' })
+    const result = await settle({ budgetSeconds: 20 })
+    expect(byName(result.tenants, 'cy')).toMatchObject({ state: 'unreachable', error_class: 'bad_payload', actual: null })
+  })
+
+  it('counts a fleet that is already ahead as settled, and as stale when rolling back', async () => {
+    fleet.setDefaultSha(NEWER)
+    const forward = await settle({ budgetSeconds: 40 })
+    expect(forward).toMatchObject({ outcome: 'converged', rounds: 1 })
+    expect(forward.tenants.every((t) => t.state === 'ahead' && t.actual === NEWER && t.seconds_to_converge === null)).toBe(true)
+
+    const rollback = await settle({ budgetSeconds: 40, allowRollback: true })
+    expect(rollback.outcome).toBe('stale')
+    expect(failureLines(rollback.tenants, EXPECTED)[0]).toBe('hongming is stale: actual=9c0ffee, expected=7f25373')
+  })
+
+  it('asks the forge about each distinct commit once for the whole run, not per tenant or round', async () => {
+    const names = Array.from({ length: 300 }, (_, i) => `t${i}`)
+    fleet.setDefaultSha(OLDER)
+    fleet.set('t1', { sha: NEWER.toUpperCase() })
+    const result = await settle({ tenants: fleet.tenants(names), budgetSeconds: 60 })
+    expect(result).toMatchObject({ outcome: 'stale', rounds: 4 })
+    expect(compare).toHaveBeenCalledTimes(2)
+  })
+
+  it('ends green as superseded when a newer commit takes the branch between rounds', async () => {
+    fleet.setDefaultSha(OLDER)
+    const answers = [true, false]
+    const stillOwner = jest.fn(async () => answers.shift() ?? false)
+    const result = await settle({ stillOwner })
+    expect(result).toMatchObject({ outcome: 'superseded', rounds: 2 })
+    expect(stillOwner).toHaveBeenCalledTimes(2)
+    expect(fleet.requests('ana')).toBe(2)
+  })
+
+  it('does not go red when the branch moved on by the time the budget ran out', async () => {
+    fleet.setDefaultSha(OLDER)
+    let calls = 0
+    const result = await settle({ budgetSeconds: 20, stillOwner: async () => ++calls < 2 })
+    expect(result.outcome).toBe('superseded')
+  })
+
+  it('verifies on when the ownership re-check itself fails (fail-open), with a warning', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 20_000, sha: EXPECTED }] })
+    const result = await settle({ stillOwner: async () => Promise.reject(new Error('forge down')) })
+    expect(result.outcome).toBe('converged')
+    expect(recorder.lines.filter((l) => l.level === 'warning')).toHaveLength(1)
+  })
+
+  it('stops promptly when cancelled and reports what it knows', async () => {
+    fleet.setDefaultSha(OLDER)
+    const controller = new AbortController()
+    const result = await settle({ signal: controller.signal, onRound: () => controller.abort(new Error('cancelled')) })
+    expect(result).toMatchObject({ outcome: 'aborted', rounds: 1 })
+    expect(result.tenants.every((t) => t.state === 'stale' && t.attempts === 1)).toBe(true)
+  })
+
+  it.each(['{"sha":"::add-mask::x"}', '{"sha":"##[error]boom"}', '{"sha":"\\r::stop-commands::tok"}'])(
+    'never logs a hostile body %s as a workflow command',
+    async (body) => {
+      fleet.set('hongming', { body })
+      const result = await settle({ budgetSeconds: 0 })
+      expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'unreachable', error_class: 'bad_payload' })
+      expect(recorder.text().some((line) => line.startsWith('hongming: field'))).toBe(true)
+      for (const line of recorder.text()) expect(line).not.toMatch(/::|##\[|\r/)
+    }
+  )
+})
+
+describe('probeFleet', () => {
+  it('classifies the fleet in one round, so redeploy can leave converged tenants alone', async () => {
+    const fleet = await startFakeFleet({ sha: EXPECTED })
+    try {
+      fleet.set('hongming', { sha: OLDER })
+      fleet.set('ana', { sha: NEWER })
+      fleet.set('bo', { hang: true })
+      const reports = await probeFleet(fleet.tenants(['hongming', 'ana', 'bo', 'cy']), '7F25373', {
+        shaFields: DEFAULT_SHA_FIELDS,
+        clock: new VirtualClock(START),
+        log: recordingLog().log,
+        compare,
+        probe: { requestTimeoutMs: 200 }
+      })
+      expect(reports.map((r) => [r.name, r.state, r.error_class])).toEqual([
+        ['hongming', 'stale', null],
+        ['ana', 'ahead', null],
+        ['bo', 'unreachable', 'deadline'],
+        ['cy', 'converged', null]
+      ])
+      expect(fleet.stats().requests).toBe(4)
+    } finally {
+      await fleet.close()
+    }
+  })
+})

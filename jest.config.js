@@ -1,0 +1,13 @@
+// ESM throughout: @actions/core 3 and p-retry 7 ship only ESM, so jest runs with
+// --experimental-vm-modules (set by `npm test`) and ts-jest's ESM preset.
+// Type checking is `npm run typecheck`; ts-jest only transpiles, which keeps the suite fast.
+export default {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, diagnostics: false }]
+  },
+  testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  testTimeout: 60000
+}

@@ -1,0 +1,27 @@
+import * as core from '@actions/core'
+import type { Result } from '../core/types.js'
+import { buildRecord, type RunRecord } from '../stages/record.js'
+import { systemClock } from '../util/clock.js'
+
+/**
+ * The record of a run that never reached the pipeline (an input was invalid) or never left it (the
+ * main step was killed): built from the raw inputs and runner variables, which is all there is.
+ */
+export function fallbackRecord(result: Result, message: string, errorClass: string, startedAt: number): RunRecord {
+  const env = process.env
+  return buildRecord(
+    {
+      environment: core.getInput('environment') || 'production',
+      repository: env.GITHUB_REPOSITORY ?? '',
+      forge: core.getInput('forge') || 'auto',
+      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : '',
+      sha: core.getInput('sha') || env.GITHUB_SHA || '',
+      targetTag: core.getInput('target-tag'),
+      dryRun: false
+    },
+    { startedAt, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null },
+    { requests: 0, notModified: 0 },
+    { result, message, errorClass },
+    systemClock.now()
+  )
+}

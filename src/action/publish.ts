@@ -1,0 +1,38 @@
+import * as core from '@actions/core'
+import type { RunRecord } from '../stages/record.js'
+import { appendHistory, staleTenantNames } from '../stages/record.js'
+import { renderSummary } from '../report/summary.js'
+import { GREEN_RESULTS } from '../core/types.js'
+import type { Logger } from '../core/types.js'
+import { describeError } from '../util/errors.js'
+
+/**
+ * Publishes the run's one record: outputs, job summary, history line; then fails the step when the
+ * result is red. Each sink is independent: one that fails (a full disk, say) is reported and the
+ * others are still written.
+ */
+export async function publishRecord(record: RunRecord, historyFile: string | null, log: Logger): Promise<void> {
+  core.setOutput('result', record.result)
+  core.setOutput('superseded', String(record.result === 'superseded'))
+  core.setOutput('head-sha', record.head_sha ?? '')
+  core.setOutput('expected-sha', record.expected_sha ?? '')
+  core.setOutput('stale-tenants', JSON.stringify(staleTenantNames(record)))
+  core.setOutput('report', JSON.stringify(record))
+
+  try {
+    await core.summary.addRaw(renderSummary(record)).write()
+  } catch (error) {
+    log.warning(`could not write the job summary: ${describeError(error)}`)
+  }
+  if (historyFile && !record.dry_run) {
+    try {
+      appendHistory(historyFile, record)
+    } catch (error) {
+      log.warning(`could not append to history-file '${historyFile}': ${describeError(error)}`)
+    }
+  }
+
+  const line = `fleet-forward ${record.environment}: ${record.result} — ${record.message}`
+  if (GREEN_RESULTS.has(record.result)) core.info(line)
+  else core.setFailed(line)
+}

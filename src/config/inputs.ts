@@ -1,0 +1,49 @@
+/**
+ * The inputs of PRODUCT.md in one table: action.yml, the CLI's flags and --help are checked against it
+ * (__tests__/config/inputs.test.ts), so the three never drift apart.
+ */
+export interface InputSpec {
+  readonly name: string
+  /** Default as the user sees it; '' when the default is computed (see description). */
+  readonly default: string
+  readonly description: string
+  readonly secret?: boolean
+}
+
+export const INPUTS: readonly InputSpec[] = [
+  { name: 'token', default: '', secret: true, description: 'Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN).' },
+  { name: 'forge', default: 'auto', description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
+  { name: 'environment', default: 'production', description: 'Environment name; keys the lock, the record and the gate.' },
+  { name: 'branch', default: '', description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
+  { name: 'sha', default: '', description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
+  { name: 'target-tag', default: '', description: 'Image tag to roll out; defaults to staging-<first 7 of sha>.' },
+  { name: 'expected-sha', default: '', description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label." },
+  { name: 'tenants', default: '', description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
+  { name: 'tenants-file', default: '', description: 'Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB).' },
+  { name: 'buildinfo-path', default: '/buildinfo', description: 'Appended to a tenant url that is a base URL (no path).' },
+  { name: 'sha-field', default: 'sha,git_sha,commit,revision', description: 'JSON field(s) of the buildinfo body holding the running commit, first present wins.' },
+  { name: 'settle-budget', default: '240', description: 'Seconds the fleet has to report the expected commit.' },
+  { name: 'settle-interval', default: '20', description: 'Seconds between verify rounds.' },
+  { name: 'redeploy-url', default: '', description: 'POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant.' },
+  { name: 'redeploy-token', default: '', secret: true, description: 'Bearer token for redeploy-url.' },
+  { name: 'redeploy-command', default: '', description: 'Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text.' },
+  { name: 'image', default: '', description: 'Image to promote, host[:port]/path (Docker Hub when there is no host).' },
+  { name: 'promote-tag', default: 'latest', description: 'Tag that is moved to the manifest of target-tag.' },
+  { name: 'registry-username', default: '', description: 'Registry user for basic or token auth.' },
+  { name: 'registry-password', default: '', secret: true, description: 'Registry password or token.' },
+  { name: 'allow-rollback', default: 'false', description: 'Permit moving the fleet and promote-tag to an older commit.' },
+  { name: 'require-verified-in', default: '', description: 'Upstream environment that must have verified the expected commit (fail-closed gate).' },
+  { name: 'lock', default: 'true', description: 'Serialize runs for the same repository and environment through the forge.' },
+  { name: 'lock-timeout', default: '600', description: 'Seconds to wait for the lock before the run ends blocked.' },
+  { name: 'dry-run', default: 'false', description: 'Read and plan only; write nowhere.' },
+  { name: 'history-file', default: '', description: 'Append one JSON line per run to this file.' }
+]
+
+export const OUTPUTS: readonly { readonly name: string; readonly description: string }[] = [
+  { name: 'result', description: 'deployed, noop, superseded (green) or stale, blocked, failed, aborted (red).' },
+  { name: 'superseded', description: "'true' when a newer commit owns the deploy branch." },
+  { name: 'head-sha', description: 'Deploy branch head read at the start of the run.' },
+  { name: 'expected-sha', description: 'Commit the tenants had to report.' },
+  { name: 'stale-tenants', description: 'JSON array of tenant names that did not report the expected commit.' },
+  { name: 'report', description: 'The run record as JSON.' }
+]

@@ -1,0 +1,53 @@
+import type { Tenant } from '../core/types.js'
+
+/** Everything a run needs, parsed and validated once (src/config/parse.ts), then frozen. */
+export interface Settings {
+  readonly token: string
+  readonly forge: 'auto' | 'github' | 'gitea'
+  readonly environment: string
+  /** null: the repository's default branch, read from the forge. */
+  readonly branch: string | null
+  readonly sha: string
+  readonly targetTag: string
+  /** The commit tenants must report; null means "read it from the image's revision label" (promotion). */
+  readonly expectedSha: string | null
+  readonly tenants: readonly Tenant[]
+  readonly shaFields: readonly string[]
+  readonly settleBudgetSeconds: number
+  readonly settleIntervalSeconds: number
+  readonly redeploy: RedeploySettings
+  readonly promotion: PromotionSettings | null
+  readonly allowRollback: boolean
+  readonly requireVerifiedIn: string | null
+  readonly lock: boolean
+  readonly lockTimeoutSeconds: number
+  readonly dryRun: boolean
+  readonly historyFile: string | null
+  readonly run: RunContext
+}
+
+export type RedeploySettings =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'webhook'; readonly url: string; readonly token: string | null; readonly perTenant: boolean }
+  | { readonly kind: 'command'; readonly command: string }
+
+export interface PromotionSettings {
+  readonly image: string
+  readonly promoteTag: string
+  readonly username: string | null
+  readonly password: string | null
+}
+
+/** Where the run comes from: the runner's environment, or the CLI's flags. */
+export interface RunContext {
+  /** `owner/name` */
+  readonly repository: string
+  readonly serverUrl: string
+  readonly apiUrl: string
+  readonly runId: string
+  readonly runAttempt: string
+  /** Link to this run, for the lock holder, the record and commit statuses. */
+  readonly runUrl: string
+  /** act_runner sets GITEA_ACTIONS=true. */
+  readonly giteaActions: boolean
+}

@@ -1,0 +1,176 @@
+import type { Dispatcher } from 'undici'
+import type { Settings } from '../config/settings.js'
+import type { Forge } from '../forge/types.js'
+import { checkOwnership, OwnershipGuard } from '../stages/ownership.js'
+import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
+import { redeployFleet } from '../stages/redeploy.js'
+import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
+import type { Clock } from '../util/clock.js'
+import { describeError, FleetError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { shortSha } from '../util/sha.js'
+import type { Logger, Result, TenantReport } from './types.js'
+
+export interface DeployDeps {
+  readonly forge: Forge
+  readonly clock: Clock
+  readonly log: Logger
+  /** Aborted on cancellation (SIGINT/SIGTERM): stages stop promptly and the run records `aborted`. */
+  readonly signal: AbortSignal
+  /** HTTP dispatcher for tenants and the redeploy webhook (tests and simulations inject one). */
+  readonly dispatcher?: Dispatcher
+  /** Live progress, for the CLI's display. */
+  readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
+}
+
+interface Outcome {
+  result: Result
+  message: string
+  errorClass?: string | null
+}
+
+/**
+ * The pipeline of PRODUCT.md, read top to bottom:
+ * ownership → redeploy → settle/verify, with ownership re-checked before every side effect and
+ * between verify rounds. It never throws: every exit path, cancellation and internal errors
+ * included, returns the run's one record.
+ */
+export async function deployFleet(settings: Settings, deps: DeployDeps): Promise<RunRecord> {
+  const facts: RunFacts = {
+    startedAt: deps.clock.now(),
+    headSha: null,
+    expectedSha: settings.expectedSha,
+    tenants: settings.tenants.map(pendingReport),
+    rounds: 0,
+    promotion: null
+  }
+  let outcome: Outcome
+  try {
+    outcome = await runStages(settings, deps, facts)
+  } catch (error) {
+    outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error)
+  }
+  const record = buildRecord(
+    {
+      environment: settings.environment,
+      repository: settings.run.repository,
+      forge: deps.forge.kind,
+      runUrl: settings.run.runUrl,
+      sha: settings.sha,
+      targetTag: settings.targetTag,
+      dryRun: settings.dryRun
+    },
+    facts,
+    deps.forge.calls,
+    outcome,
+    deps.clock.now()
+  )
+  return record
+}
+
+async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts): Promise<Outcome> {
+  const { forge, log } = deps
+  const branch = settings.branch ?? (await forge.defaultBranch())
+  const guard = new OwnershipGuard(forge, branch, settings.sha, log)
+
+  const owner = await checkOwnership(forge, branch, settings.sha, log)
+  facts.headSha = owner.head
+  if (owner.superseded) return { result: 'superseded', message: owner.message }
+  log.info(owner.message)
+
+  const expectedSha = settings.expectedSha ?? settings.sha
+  facts.expectedSha = expectedSha
+  const compare = (base: string, head: string) => forge.compare(base, head)
+  const probe = { dispatcher: deps.dispatcher }
+
+  const initial = await probeFleet(settings.tenants, expectedSha, {
+    shaFields: settings.shaFields,
+    allowRollback: settings.allowRollback,
+    compare,
+    clock: deps.clock,
+    log,
+    signal: deps.signal,
+    probe
+  })
+  facts.tenants = initial
+  const toRoll = initial.filter((t) => t.state !== 'converged' && (t.state !== 'ahead' || settings.allowRollback)).map((t) => t.name)
+  const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
+  if (settings.dryRun) return { result: 'noop', message: `dry run: ${plan}; nothing written` }
+
+  const superseded = (): Outcome => {
+    facts.headSha = guard.verdict?.head ?? facts.headSha
+    return { result: 'superseded', message: guard.verdict?.message ?? 'superseded' }
+  }
+
+  if (toRoll.length > 0) {
+    log.info(plan)
+    if (!(await guard.stillOwner())) return superseded()
+    log.info(
+      await redeployFleet(
+        settings.redeploy,
+        {
+          tag: settings.targetTag,
+          sha: expectedSha,
+          environment: settings.environment,
+          repository: settings.run.repository,
+          tenants: toRoll,
+          runKey: `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}`
+        },
+        { clock: deps.clock, log, signal: deps.signal, dispatcher: deps.dispatcher }
+      )
+    )
+  }
+
+  const settled = await settleFleet({
+    tenants: settings.tenants,
+    expectedSha,
+    shaFields: settings.shaFields,
+    budgetSeconds: settings.settleBudgetSeconds,
+    intervalSeconds: settings.settleIntervalSeconds,
+    allowRollback: settings.allowRollback,
+    clock: deps.clock,
+    compare,
+    stillOwner: () => guard.stillOwner(),
+    log,
+    onRound: deps.onRound,
+    probe,
+    signal: deps.signal
+  })
+  facts.tenants = settled.tenants
+  facts.rounds = settled.rounds
+
+  switch (settled.outcome) {
+    case 'superseded':
+      return superseded()
+    case 'aborted':
+      return abortedOutcome(deps.signal)
+    case 'stale': {
+      const lines = failureLines(settled.tenants, expectedSha)
+      for (const line of lines) log.error(line)
+      return {
+        result: 'stale',
+        message: `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`
+      }
+    }
+    case 'converged': {
+      const verified = `${settled.tenants.length}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}`
+      return toRoll.length > 0
+        ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
+        : { result: 'noop', message: `nothing to do: ${verified}` }
+    }
+  }
+}
+
+function pendingReport(tenant: { name: string }): TenantReport {
+  return { name: tenant.name, state: 'pending', actual: null, attempts: 0, seconds_to_converge: null, error_class: null }
+}
+
+function abortedOutcome(signal: AbortSignal): Outcome {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'cancelled')
+  return { result: 'aborted', message: `cancelled: ${reason}; nothing was rolled back` }
+}
+
+function failedOutcome(error: unknown): Outcome {
+  if (error instanceof FleetError) return { result: 'failed', message: neutralize(error.message, 1000), errorClass: error.errorClass }
+  return { result: 'failed', message: `internal error: ${neutralize(describeError(error), 1000)}`, errorClass: 'internal' }
+}

@@ -1,0 +1,50 @@
+/** Shared vocabulary of the pipeline (PRODUCT.md). Nothing here does I/O. */
+
+export type Result = 'deployed' | 'noop' | 'superseded' | 'stale' | 'blocked' | 'failed' | 'aborted'
+
+/** Results that leave the step green. */
+export const GREEN_RESULTS: ReadonlySet<Result> = new Set(['deployed', 'noop', 'superseded'])
+
+export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'pending'
+
+export type ErrorClass =
+  | 'dns'
+  | 'refused'
+  | 'connect_timeout'
+  | 'reset'
+  | 'deadline'
+  | 'too_large'
+  | 'tls'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'rate_limited'
+  | 'bad_payload'
+
+/** A tenant with its buildinfo URL already resolved (base URL + buildinfo-path). */
+export interface Tenant {
+  readonly name: string
+  readonly url: string
+}
+
+export interface TenantReport {
+  name: string
+  state: TenantState
+  /** Commit the tenant reported last, or null when it never answered with one. */
+  actual: string | null
+  attempts: number
+  /** Seconds from the start of verify until the tenant first reported the expected commit. */
+  seconds_to_converge: number | null
+  error_class: ErrorClass | null
+}
+
+/** Where `head` stands relative to `base` (GitHub's compare `status`). */
+export type Ancestry = 'identical' | 'ahead' | 'behind' | 'diverged'
+
+/** A logger the core writes to; the action maps it onto @actions/core, the CLI onto the terminal. */
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  error(message: string): void
+  /** Collapsible group where the host supports it. */
+  group<T>(title: string, body: () => Promise<T>): Promise<T>
+}

@@ -1,0 +1,89 @@
+import type { Dispatcher } from 'undici'
+import type { Tenant } from '../core/types.js'
+import { forEachBounded } from './bounded.js'
+import { createFleetAgent, originOf, planConnections, type ConnectionPlan } from './connection-plan.js'
+import { probeTenant, type ProbeRequest, type ProbeResult } from './probe.js'
+
+export interface ProbeOptions {
+  /** Requests (and sockets) in flight at most. */
+  concurrency?: number
+  /** Deadline of one request, connect to last body byte. */
+  requestTimeoutMs?: number
+  /** A host that has not accepted the connection by then is `connect_timeout` rather than `deadline`. */
+  connectTimeoutMs?: number
+  maxBodyBytes?: number
+  /** Idle connections are kept this long for the next round (the server's Keep-Alive hint may shorten it). */
+  keepAliveMs?: number
+  /** Injected connection pool (tests); the caller owns it and closes it. */
+  dispatcher?: Dispatcher
+}
+
+export const PROBE_DEFAULTS = {
+  concurrency: 64,
+  requestTimeoutMs: 5_000,
+  maxBodyBytes: 64 * 1024,
+  keepAliveMs: 30_000
+} as const
+
+export interface FleetProber {
+  /**
+   * Probes each of `tenants` once. `onResult` is called as each probe completes. When `signal` aborts,
+   * no new probe starts, in-flight ones are cancelled (no result), and the call resolves.
+   */
+  probe(tenants: readonly Tenant[], onResult: (tenant: Tenant, result: ProbeResult) => void, signal?: AbortSignal): Promise<void>
+  /** Releases the sockets (unless the dispatcher was injected). */
+  close(): Promise<void>
+}
+
+/** A prober for one fleet: its connection plan is made once, so keep-alive connections carry over between rounds. */
+export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly string[], options: ProbeOptions = {}): FleetProber {
+  const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency)
+  const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs
+  const plan = planConnections(fleet, concurrency)
+  const dispatcher =
+    options.dispatcher ??
+    createFleetAgent(plan, {
+      connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
+      keepAliveMs: options.keepAliveMs ?? PROBE_DEFAULTS.keepAliveMs
+    })
+  const req: ProbeRequest = {
+    dispatcher,
+    shaFields,
+    requestTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
+  }
+
+  const probeOne = async (tenant: Tenant, onResult: (tenant: Tenant, result: ProbeResult) => void, signal?: AbortSignal): Promise<void> => {
+    try {
+      onResult(tenant, await probeTenant(tenant.url, req, signal))
+    } catch (error) {
+      if (!signal?.aborted) throw error
+    }
+  }
+
+  return {
+    async probe(tenants, onResult, signal) {
+      await Promise.all(
+        lanes(plan, tenants).map(({ tenants: lane, workers }) =>
+          forEachBounded(lane, workers, (tenant) => probeOne(tenant, onResult, signal), signal)
+        )
+      )
+    },
+    async close() {
+      if (!options.dispatcher) await dispatcher.destroy()
+    }
+  }
+}
+
+/** Splits a round's tenants into groups that each run with their own bounded set of workers. */
+function lanes(plan: ConnectionPlan, tenants: readonly Tenant[]): { tenants: Tenant[]; workers: number }[] {
+  if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }]
+  const byOrigin = new Map<string, Tenant[]>()
+  for (const tenant of tenants) {
+    const origin = originOf(tenant.url)
+    const lane = byOrigin.get(origin)
+    if (lane) lane.push(tenant)
+    else byOrigin.set(origin, [tenant])
+  }
+  return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan.perOrigin.get(origin) ?? 1 }))
+}

@@ -1,0 +1,56 @@
+import type { TenantReport } from '../core/types.js'
+import { shortSha } from '../util/sha.js'
+
+/** A tenant that needs nothing more: it runs the expected commit or (when not rolling back) a newer one. */
+export function isSettled(report: TenantReport): boolean {
+  return report.state === 'converged' || report.state === 'ahead'
+}
+
+const LISTED_NAMES = 5
+
+/** One line per round, readable at 10,000 tenants: counts, and at most a few names per state. */
+export function summarizeRound(round: number, reports: readonly TenantReport[]): string {
+  const byState = new Map<string, TenantReport[]>()
+  for (const report of reports) {
+    const group = byState.get(report.state)
+    if (group) group.push(report)
+    else byState.set(report.state, [report])
+  }
+  const converged = byState.get('converged')?.length ?? 0
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`]
+  for (const state of ['ahead', 'stale', 'unreachable', 'pending'] as const) {
+    const group = byState.get(state)
+    if (!group) continue
+    const named = state === 'pending' ? '' : ` (${listNames(group)})`
+    parts.push(`${group.length} ${state}${named}`)
+  }
+  return parts.join(', ')
+}
+
+function listNames(group: readonly TenantReport[]): string {
+  const shown = group.slice(0, LISTED_NAMES).map((r) =>
+    r.state === 'unreachable' ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : 'none'}`
+  )
+  const more = group.length - shown.length
+  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ')
+}
+
+/**
+ * One line per tenant that did not settle, in the form the incident made familiar:
+ * `hongming is stale: actual=7a72516, expected=7f25373`, or `hongming is unreachable: refused, expected=7f25373`.
+ */
+export function failureLines(reports: readonly TenantReport[], expectedSha: string): string[] {
+  const expected = shortSha(expectedSha)
+  return reports
+    .filter((report) => !isSettled(report))
+    .map((report) => {
+      switch (report.state) {
+        case 'unreachable':
+          return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`
+        case 'pending':
+          return `${report.name} is pending: not probed, expected=${expected}`
+        default:
+          return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : 'none'}, expected=${expected}`
+      }
+    })
+}

@@ -1,0 +1,52 @@
+import type { Dispatcher } from 'undici'
+import type { Clock } from '../util/clock.js'
+import { InputError } from '../util/errors.js'
+import { GiteaForge } from './gitea.js'
+import { GitHubForge } from './github.js'
+import type { ForgeHttpTuning } from './http.js'
+import type { Forge, ForgeKind } from './types.js'
+
+/** What the runner tells us about its forge; the config layer reads it from the environment. */
+export interface ForgeContext {
+  /** GITHUB_API_URL (act_runner sets it to `<instance>/api/v1`); empty: derived from serverUrl. */
+  readonly apiUrl: string
+  /** GITHUB_SERVER_URL */
+  readonly serverUrl: string
+  /** `owner/name` (GITHUB_REPOSITORY) */
+  readonly repository: string
+  readonly token: string
+  /** GITEA_ACTIONS=true, set by act_runner. */
+  readonly giteaActions: boolean
+  readonly signal?: AbortSignal
+  readonly tuning?: Partial<ForgeHttpTuning>
+}
+
+const GITHUB_API = 'https://api.github.com'
+
+/** `auto` picks Gitea when act_runner says so (GITEA_ACTIONS) or the API URL is Gitea's `/api/v1`. */
+export function detectForgeKind(kind: 'auto' | ForgeKind, context: Pick<ForgeContext, 'apiUrl' | 'giteaActions'>): ForgeKind {
+  if (kind !== 'auto') return kind
+  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return 'gitea'
+  return 'github'
+}
+
+export function createForge(kind: 'auto' | ForgeKind, context: ForgeContext, clock: Clock, dispatcher?: Dispatcher): Forge {
+  if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
+    throw new InputError('repository', `must be owner/name, got '${context.repository.slice(0, 100)}'`)
+  }
+  const resolved = detectForgeKind(kind, context)
+  const http = { baseUrl: apiRoot(resolved, context), clock, dispatcher, signal: context.signal, tuning: context.tuning }
+  const options = { repository: context.repository, token: context.token, http }
+  return resolved === 'gitea' ? new GiteaForge(options) : new GitHubForge(options)
+}
+
+function apiRoot(kind: ForgeKind, context: ForgeContext): string {
+  if (context.apiUrl) return context.apiUrl.replace(/\/+$/, '')
+  if (kind === 'gitea') {
+    if (!context.serverUrl) throw new InputError('forge', 'Gitea needs GITHUB_API_URL or GITHUB_SERVER_URL to find its API')
+    return `${context.serverUrl.replace(/\/+$/, '')}/api/v1`
+  }
+  return context.serverUrl && !/^https:\/\/github\.com\/?$/.test(context.serverUrl)
+    ? `${context.serverUrl.replace(/\/+$/, '')}/api/v3`
+    : GITHUB_API
+}

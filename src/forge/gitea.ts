@@ -1,0 +1,155 @@
+import type { Ancestry } from '../core/types.js'
+import { sameCommit } from '../util/sha.js'
+import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
+import { commitSha, payloadError } from './payload.js'
+import type { CommitState, CommitStatus, Forge, ForgeCallCounter } from './types.js'
+
+/**
+ * Gitea REST /api/v1, 1.22 as the floor (swagger operations named as in templates/swagger/v1_json.tmpl):
+ * - branch head: `GET /repos/{o}/{r}/branches/{branch}` (repoGetBranch) → `commit.id`. Gitea answers no
+ *   ETag here, so the read is sent unconditionally and only counted.
+ * - default branch: `GET /repos/{o}/{r}` (repoGet) → `default_branch`.
+ * - resolve: `GET /repos/{o}/{r}/git/commits/{sha}` (repoGetSingleCommit: "a git ref or commit sha";
+ *   short SHAs resolve through git) → `sha`; stat/verification/files off, they cost the server work.
+ * - ancestry: Gitea's compare (repoCompareDiff) has no ahead/behind `status`, and before 1.23 it takes
+ *   only branch or tag names (a SHA gets 404, go-gitea/gitea#32801). The commit list (repoGetAllCommits)
+ *   takes `sha` and `not` (go-gitea/gitea#24409, Gitea 1.20+) and counts with `git rev-list --count
+ *   <sha> --not <not>` into X-Total-Count. So `sha=head&not=base&limit=1` is the number of commits head
+ *   has that base lacks, and the reverse gives the other side: exact for any distance, two one-item
+ *   requests, the same on every version from 1.20 on. This replaces both compare (which on 1.23+ would
+ *   return every commit between, with stats) and a bounded walk of the commit list (which cannot tell
+ *   "far" from "unrelated").
+ * - statuses: `GET /repos/{o}/{r}/commits/{ref}/statuses` (repoListStatusesByRef) with sort=leastindex,
+ *   which Gitea maps to `index DESC` (newest first; the default sort is created_unix DESC and ties within a
+ *   second), response field `status`; `POST /repos/{o}/{r}/statuses/{sha}` (repoCreateStatus,
+ *   CreateStatusOption) with request field `state`.
+ */
+export interface GiteaForgeOptions {
+  readonly repository: string
+  readonly http: Omit<ForgeHttpOptions, 'authorization' | 'accept' | 'headers'>
+  readonly token: string
+  /** Pages of statuses read at most when looking for a context. */
+  readonly maxStatusPages?: number
+}
+
+/** Gitea's default MAX_RESPONSE_ITEMS; a larger limit is capped to it. */
+const STATUS_PAGE = 50
+const QUIET_COMMIT = { stat: false, verification: false, files: false } as const
+
+export class GiteaForge implements Forge {
+  readonly kind = 'gitea' as const
+  readonly repository: string
+  private readonly http: ForgeHttp
+  private readonly repoPath: string
+  private readonly maxStatusPages: number
+
+  constructor(options: GiteaForgeOptions) {
+    this.repository = options.repository
+    this.repoPath = `/repos/${encodePath(options.repository)}`
+    this.maxStatusPages = options.maxStatusPages ?? 10
+    this.http = new ForgeHttp({ ...options.http, authorization: `token ${options.token}`, accept: 'application/json' })
+  }
+
+  get calls(): ForgeCallCounter {
+    return this.http.calls
+  }
+
+  async readBranchHead(branch: string): Promise<string> {
+    const path = `${this.repoPath}/branches/${encodePath(branch)}`
+    const found = await this.http.json<{ commit?: { id?: unknown } }>({ method: 'GET', path, conditional: true })
+    return commitSha(found.commit?.id, `GET ${path}`)
+  }
+
+  async defaultBranch(): Promise<string> {
+    const repo = await this.http.json<{ default_branch?: unknown }>({ method: 'GET', path: this.repoPath, conditional: true })
+    if (typeof repo.default_branch !== 'string' || !repo.default_branch) {
+      throw payloadError(`GET ${this.repoPath}`, 'without a default_branch')
+    }
+    return repo.default_branch
+  }
+
+  async resolveCommit(ref: string): Promise<string> {
+    const path = `${this.repoPath}/git/commits/${encodePath(ref)}`
+    const commit = await this.http.json<{ sha?: unknown }>({ method: 'GET', path, query: QUIET_COMMIT, conditional: true })
+    return commitSha(commit.sha, `GET ${path}`)
+  }
+
+  async compare(base: string, head: string): Promise<Ancestry> {
+    if (sameCommit(base, head)) return 'identical'
+    const headOnly = await this.countCommits(head, base)
+    const baseOnly = await this.countCommits(base, head)
+    if (headOnly === 0 && baseOnly === 0) return 'identical'
+    if (baseOnly === 0) return 'ahead'
+    if (headOnly === 0) return 'behind'
+    return 'diverged'
+  }
+
+  /** Commits reachable from `from` and not from `not`. */
+  private async countCommits(from: string, not: string): Promise<number> {
+    const path = `${this.repoPath}/commits`
+    const res = await this.http.send({ method: 'GET', path, query: { sha: from, not, limit: 1, page: 1, ...QUIET_COMMIT } })
+    const total = Number(res.headers['x-total-count'])
+    if (res.headers['x-total-count'] === undefined || !Number.isInteger(total) || total < 0) {
+      throw payloadError(`GET ${path}`, 'without an X-Total-Count header')
+    }
+    return total
+  }
+
+  async latestStatus(sha: string, context: string): Promise<CommitStatus | null> {
+    const path = `${this.repoPath}/commits/${encodePath(sha)}/statuses`
+    let seen = 0
+    for (let page = 1; page <= this.maxStatusPages; page++) {
+      const res = await this.http.send({ method: 'GET', path, query: { sort: 'leastindex', limit: STATUS_PAGE, page } })
+      const statuses = parseList(res.text, `GET ${path}`)
+      const match = statuses.find((status) => status.context === context)
+      if (match) return toCommitStatus(match)
+      seen += statuses.length
+      const total = Number(res.headers['x-total-count'])
+      if (statuses.length === 0 || (Number.isFinite(total) && seen >= total)) return null
+    }
+    return null
+  }
+
+  async setStatus(sha: string, status: CommitStatus): Promise<void> {
+    await this.http.send({
+      method: 'POST',
+      path: `${this.repoPath}/statuses/${encodePath(sha)}`,
+      body: { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl ?? '' },
+      // Posting the same status twice leaves the same latest status for its context: repeat-safe.
+      idempotent: true
+    })
+  }
+}
+
+interface GiteaStatus {
+  status?: unknown
+  context?: unknown
+  description?: unknown
+  target_url?: unknown
+}
+
+function parseList(text: string, endpoint: string): GiteaStatus[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw payloadError(endpoint, 'with a body that is not JSON')
+  }
+  if (!Array.isArray(parsed)) throw payloadError(endpoint, 'without a status list')
+  return parsed as GiteaStatus[]
+}
+
+/** Gitea also knows `warning` (and newer versions `skipped`); neither is a success, so the gate treats them as not verified. */
+function giteaState(value: unknown): CommitState {
+  if (value === 'success' || value === 'pending' || value === 'failure' || value === 'error') return value
+  return value === 'warning' ? 'failure' : 'error'
+}
+
+function toCommitStatus(status: GiteaStatus): CommitStatus {
+  return {
+    context: String(status.context),
+    state: giteaState(status.status),
+    description: typeof status.description === 'string' ? status.description : '',
+    targetUrl: typeof status.target_url === 'string' && status.target_url ? status.target_url : null
+  }
+}

@@ -1,0 +1,76 @@
+import type { RunRecord } from '../stages/record.js'
+import { GREEN_RESULTS } from '../core/types.js'
+import { shortSha } from '../util/sha.js'
+
+const MAX_TABLE_ROWS = 500
+const TIMELINE_WIDTH = 40
+
+/**
+ * The job summary: the verdict, a per-tenant table, and a picture of when each tenant converged.
+ * Tenant states come from our own classification and SHAs are hex, so nothing remote is rendered
+ * except through those fields.
+ */
+export function renderSummary(record: RunRecord): string {
+  const icon = GREEN_RESULTS.has(record.result) ? '✅' : '❌'
+  const lines = [
+    `## ${icon} fleet-forward · ${record.environment} · ${record.result}`,
+    '',
+    escapeCell(record.message),
+    '',
+    `| commit | expected | branch head | tag | elapsed | rounds |`,
+    `|---|---|---|---|---|---|`,
+    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | \`${record.target_tag}\` | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    ''
+  ]
+  if (record.promotion) {
+    const p = record.promotion
+    lines.push(`**Promotion** \`${p.image}:${p.tag}\` (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`, '')
+  }
+  lines.push(...tenantTable(record), '', ...convergenceTimeline(record))
+  return `${lines.join('\n')}\n`
+}
+
+function tenantTable(record: RunRecord): string[] {
+  const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
+    (t) =>
+      `| ${escapeCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} | ${t.error_class ?? ''} |`
+  )
+  const more = record.tenants.length - rows.length
+  return [
+    `| tenant | state | actual | attempts | converged after (s) | error |`,
+    `|---|---|---|---|---|---|`,
+    ...rows,
+    ...(more > 0 ? [`| … ${more} more tenants in the report output | | | | | |`] : [])
+  ]
+}
+
+/** A text bar per tenant: how far into the run it converged, so a lagging tenant stands out. */
+export function convergenceTimeline(record: RunRecord): string[] {
+  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null)
+  if (converged.length === 0) return []
+  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0))
+  const nameWidth = Math.min(24, Math.max(...record.tenants.map((t) => t.name.length)))
+  const bars = record.tenants.slice(0, MAX_TABLE_ROWS).map((t) => {
+    const name = t.name.slice(0, nameWidth).padEnd(nameWidth)
+    if (t.seconds_to_converge === null) return `${name} ${'·'.repeat(TIMELINE_WIDTH)} ${t.state}`
+    const filled = Math.max(1, Math.round((t.seconds_to_converge / span) * TIMELINE_WIDTH))
+    return `${name} ${'█'.repeat(filled)}${'·'.repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`
+  })
+  return ['When each tenant converged (0 → ' + span + 's):', '', '```text', ...bars, '```']
+}
+
+function tagState(state: { digest: string; revision: string | null } | null): string {
+  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : 'no revision'})` : 'absent'
+}
+
+function sha(value: string | null): string {
+  return value ? `\`${shortSha(value)}\`` : '–'
+}
+
+function stateIcon(state: string): string {
+  return state === 'converged' || state === 'ahead' ? '🟢' : state === 'pending' ? '⚪' : '🔴'
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
+}

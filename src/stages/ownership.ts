@@ -1,0 +1,84 @@
+import type { Ancestry, Logger } from '../core/types.js'
+import type { Forge } from '../forge/types.js'
+import { classifyError, describeError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { sameCommit, shortSha } from '../util/sha.js'
+
+export interface Ownership {
+  /** A readable head that is not this run's commit: a newer commit owns the branch. */
+  readonly superseded: boolean
+  /** Head read from the forge; null when it could not be read (fail-open). */
+  readonly head: string | null
+  /** Where the head stands relative to this run's commit, when known. */
+  readonly relation: Ancestry | null
+  readonly message: string
+}
+
+/**
+ * The run owns the deploy branch while its head is the run's commit. Ownership fails open: when
+ * the head cannot be read after the forge's retries, the run is not superseded (a genuine deploy is
+ * never skipped because the forge blinked), and a warning says why with its error class.
+ */
+export async function checkOwnership(forge: Forge, branch: string, sha: string, log: Logger): Promise<Ownership> {
+  let head: string
+  try {
+    head = await forge.readBranchHead(branch)
+  } catch (error) {
+    const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
+    log.warning(message)
+    return { superseded: false, head: null, relation: null, message }
+  }
+  if (sameCommit(head, sha)) {
+    return { superseded: false, head, relation: 'identical', message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it` }
+  }
+  const relation = await relationOf(forge, sha, head, log)
+  const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`
+  return {
+    superseded: true,
+    head,
+    relation,
+    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`
+  }
+}
+
+async function relationOf(forge: Forge, sha: string, head: string, log: Logger): Promise<Ancestry | null> {
+  try {
+    return await forge.compare(sha, head)
+  } catch (error) {
+    log.warning(`could not compare ${shortSha(sha)} with ${shortSha(head)} (${classifyError(error)}); the branch head still decides ownership`)
+    return null
+  }
+}
+
+function describeRelation(relation: Ancestry): string {
+  if (relation === 'ahead') return 'ahead of'
+  if (relation === 'behind') return 'behind'
+  if (relation === 'diverged') return 'diverged from'
+  return 'identical to'
+}
+
+/**
+ * Re-checks ownership before each side effect and between verify rounds. Once a newer commit is
+ * seen to own the branch the run stays superseded: it never becomes owner again.
+ */
+export class OwnershipGuard {
+  private latest: Ownership | null = null
+
+  constructor(
+    private readonly forge: Forge,
+    private readonly branch: string,
+    private readonly sha: string,
+    private readonly log: Logger
+  ) {}
+
+  /** The most recent verdict (the superseding one, once there is one). */
+  get verdict(): Ownership | null {
+    return this.latest
+  }
+
+  async stillOwner(): Promise<boolean> {
+    if (this.latest?.superseded) return false
+    this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log)
+    return !this.latest.superseded
+  }
+}

@@ -1,0 +1,99 @@
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { Result, TenantReport } from '../core/types.js'
+import type { ForgeCallCounter } from '../forge/types.js'
+
+export interface TagState {
+  readonly digest: string
+  readonly revision: string | null
+}
+
+export interface PromotionRecord {
+  readonly image: string
+  readonly tag: string
+  readonly status: string
+  readonly before: TagState | null
+  readonly after: TagState | null
+}
+
+/** The one record of a run (PRODUCT.md, Record). Field names are the history-file schema. */
+export interface RunRecord {
+  readonly ts: string
+  readonly environment: string
+  readonly repository: string
+  readonly forge: string
+  readonly run_url: string
+  readonly sha: string
+  readonly head_sha: string | null
+  readonly target_tag: string
+  readonly expected_sha: string | null
+  readonly result: Result
+  readonly elapsed_seconds: number
+  readonly message: string
+  readonly error_class: string | null
+  readonly dry_run: boolean
+  readonly rounds: number
+  readonly promotion: PromotionRecord | null
+  readonly forge_calls: { readonly requests: number; readonly not_modified: number }
+  readonly tenants: readonly TenantReport[]
+}
+
+/** What the pipeline learns as it goes; the record is cut from it exactly once, on the way out. */
+export interface RunFacts {
+  startedAt: number
+  headSha: string | null
+  expectedSha: string | null
+  tenants: TenantReport[]
+  rounds: number
+  promotion: PromotionRecord | null
+}
+
+export interface RecordIdentity {
+  readonly environment: string
+  readonly repository: string
+  readonly forge: string
+  readonly runUrl: string
+  readonly sha: string
+  readonly targetTag: string
+  readonly dryRun: boolean
+}
+
+export function buildRecord(
+  identity: RecordIdentity,
+  facts: RunFacts,
+  calls: ForgeCallCounter,
+  outcome: { result: Result; message: string; errorClass?: string | null },
+  now: number
+): RunRecord {
+  return {
+    ts: new Date(now).toISOString(),
+    environment: identity.environment,
+    repository: identity.repository,
+    forge: identity.forge,
+    run_url: identity.runUrl,
+    sha: identity.sha,
+    head_sha: facts.headSha,
+    target_tag: identity.targetTag,
+    expected_sha: facts.expectedSha,
+    result: outcome.result,
+    elapsed_seconds: Math.round((now - facts.startedAt) / 100) / 10,
+    message: outcome.message,
+    error_class: outcome.errorClass ?? null,
+    dry_run: identity.dryRun,
+    rounds: facts.rounds,
+    promotion: facts.promotion,
+    forge_calls: { requests: calls.requests, not_modified: calls.notModified },
+    tenants: facts.tenants.map((t) => ({ ...t }))
+  }
+}
+
+/** Names of tenants that ended stale or unreachable. */
+export function staleTenantNames(record: RunRecord): string[] {
+  return record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').map((t) => t.name)
+}
+
+/** One JSON line per run; the line is written with one append so concurrent writers never interleave within it. */
+export function appendHistory(file: string, record: RunRecord): void {
+  mkdirSync(dirname(file), { recursive: true })
+  appendFileSync(file, `${JSON.stringify(record)}\n`)
+}

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { request, type Dispatcher } from 'undici'
+import type { RedeploySettings } from '../config/settings.js'
+import type { Logger } from '../core/types.js'
+import type { Clock } from '../util/clock.js'
+import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+
+export interface RedeployRequest {
+  readonly tag: string
+  readonly sha: string
+  readonly environment: string
+  readonly repository: string
+  /** Names of the tenants to roll; tenants already on the expected commit are never in it. */
+  readonly tenants: readonly string[]
+  /** Stable per run and tenant, so a control plane can drop a duplicate of the same request. */
+  readonly runKey: string
+}
+
+export interface RedeployDeps {
+  readonly clock: Clock
+  readonly log: Logger
+  readonly signal?: AbortSignal
+  readonly dispatcher?: Dispatcher
+}
+
+const CONNECT_ATTEMPTS = 3
+const REQUEST_TIMEOUT_MS = 30_000
+const MAX_RETRY_AFTER_SECONDS = 60
+
+/** Tells the fleet to roll: a webhook, a command, or nothing when the fleet pulls on its own. */
+export async function redeployFleet(settings: RedeploySettings, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
+  if (req.tenants.length === 0) return 'every tenant already reports the expected commit; nothing redeployed'
+  switch (settings.kind) {
+    case 'none':
+      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`
+    case 'webhook':
+      return settings.perTenant
+        ? redeployPerTenant(settings.url, settings.token, req, deps)
+        : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps)
+    case 'command':
+      return runRedeployCommand(settings.command, req, deps)
+  }
+}
+
+async function redeployPerTenant(url: string, token: string | null, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
+  // One call per tenant, in order: a control plane that rolls tenants one by one should not be flooded.
+  for (const tenant of req.tenants) {
+    await postRedeploy(url.replaceAll('{tenant}', encodeURIComponent(tenant)), token, req, [tenant], tenant, deps)
+  }
+  return `redeploy requested for ${req.tenants.length} tenant(s), one call each`
+}
+
+export function idempotencyKey(req: RedeployRequest, tenant: string | null): string {
+  return createHash('sha256').update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? '*'}`).digest('hex').slice(0, 32)
+}
+
+/**
+ * A POST is retried only when it provably never reached the server (connection refused, DNS, connect
+ * timeout) or when the server answered 429/503 with Retry-After; the Idempotency-Key lets a control
+ * plane drop a duplicate in the remaining ambiguous cases.
+ */
+async function postRedeploy(
+  url: string,
+  token: string | null,
+  req: RedeployRequest,
+  tenants: readonly string[],
+  tenant: string | null,
+  deps: RedeployDeps
+): Promise<string> {
+  const endpoint = `POST ${redactUrl(url)}`
+  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants })
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'idempotency-key': idempotencyKey(req, tenant),
+    'user-agent': 'fleet-forward'
+  }
+  if (token) headers.authorization = `Bearer ${token}`
+  for (let attempt = 1; ; attempt++) {
+    let waitSeconds: number
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher: deps.dispatcher,
+        signal: deps.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS
+      })
+      const text = (await res.body.text()).slice(0, 2000)
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ''}`)
+        return `redeploy requested for ${tenants.length} tenant(s)`
+      }
+      const retryAfter = Number(res.headers['retry-after'])
+      const retryable = (res.statusCode === 429 || res.statusCode === 503) && Number.isFinite(retryAfter)
+      if (!retryable || attempt >= CONNECT_ATTEMPTS || retryAfter > MAX_RETRY_AFTER_SECONDS) {
+        throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200))
+      }
+      waitSeconds = retryAfter
+    } catch (error) {
+      if (error instanceof FleetError || deps.signal?.aborted) throw error
+      const errorClass = classifyError(error)
+      const neverSent = errorClass === 'refused' || errorClass === 'dns' || errorClass === 'connect_timeout'
+      if (!neverSent || attempt >= CONNECT_ATTEMPTS) {
+        throw new FleetError(`${endpoint} failed (${errorClass})${neverSent ? ` after ${attempt} attempts` : '; not retried because the request may have been received'}`, errorClass, endpoint)
+      }
+      waitSeconds = 2 ** attempt
+    }
+    deps.log.warning(`${endpoint}: retrying in ${waitSeconds}s (attempt ${attempt + 1} of ${CONNECT_ATTEMPTS})`)
+    await deps.clock.sleep(waitSeconds * 1000, deps.signal)
+  }
+}
+
+/** The URL without query string: a token in a query must not reach the log. */
+function redactUrl(url: string): string {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`
+}
+
+/** Environment variables carry the values; they are never interpolated into the command text. */
+const MAX_INLINE_TENANTS_BYTES = 96 * 1024
+
+async function runRedeployCommand(command: string, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-forward-'))
+  const tenantsFile = join(dir, 'tenants.json')
+  writeFileSync(tenantsFile, JSON.stringify(req.tenants))
+  const names = req.tenants.join('\n')
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    FLEET_TAG: req.tag,
+    FLEET_SHA: req.sha,
+    FLEET_ENVIRONMENT: req.environment,
+    FLEET_REPOSITORY: req.repository,
+    FLEET_TENANTS_FILE: tenantsFile,
+    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
+    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ''
+  }
+  try {
+    const code = await new Promise<number | string>((resolve, reject) => {
+      const child = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], signal: deps.signal })
+      const forward = (chunk: Buffer): void => {
+        for (const line of chunk.toString('utf8').split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`)
+      }
+      child.stdout.on('data', forward)
+      child.stderr.on('data', forward)
+      child.on('error', reject)
+      child.on('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'))
+    })
+    if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === 'number' ? `code ${code}` : `signal ${code}`}`, 'internal', 'redeploy-command')
+    return `redeploy-command rolled ${req.tenants.length} tenant(s)`
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,177 @@
+import type { Ancestry, Logger, Tenant, TenantReport } from '../core/types.js'
+import { createClassifier, type CompareCommits } from '../fleet/classify.js'
+import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
+import { isSettled, summarizeRound } from '../fleet/report.js'
+import { pendingReport, probeRound, type RoundContext } from '../fleet/round.js'
+import type { Clock } from '../util/clock.js'
+import { classifyError, describeError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+
+export { failureLines } from '../fleet/report.js'
+
+export interface SettleOptions {
+  tenants: readonly Tenant[]
+  expectedSha: string
+  shaFields: readonly string[]
+  budgetSeconds: number
+  intervalSeconds: number
+  allowRollback: boolean
+  clock: Clock
+  compare: (base: string, head: string) => Promise<Ancestry>
+  /** Called between rounds (not before the first); false ends verify at once as 'superseded'. */
+  stillOwner: () => Promise<boolean>
+  log: Logger
+  /** Called after every round with a snapshot of every tenant (live progress). */
+  onRound?: (round: number, reports: readonly TenantReport[]) => void
+  probe?: ProbeOptions
+  /** Cancellation: stops promptly and returns what is known as 'aborted'. */
+  signal?: AbortSignal
+}
+
+export interface SettleOutcome {
+  outcome: 'converged' | 'stale' | 'superseded' | 'aborted'
+  tenants: TenantReport[]
+  rounds: number
+  seconds: number
+}
+
+/** Failed-probe details printed when verify ends stale; more would drown the log. */
+const LISTED_DETAILS = 20
+
+/**
+ * PRODUCT.md step 6. Probes every tenant at once, then every `intervalSeconds` until each tenant is
+ * converged (or ahead) or the budget ends, with a last probe exactly at the budget's end. A tenant that
+ * has settled is not probed again: it already proved the expected commit (or a newer one) is live, and
+ * re-reading 10,000 settled tenants every round would only add load. A tenant still draining its old
+ * container is just not settled yet; nothing is declared stale before the budget is spent.
+ */
+export async function settleFleet(options: SettleOptions): Promise<SettleOutcome> {
+  const { clock, log, signal } = options
+  const startedAt = clock.now()
+  const deadline = startedAt + options.budgetSeconds * 1000
+  const intervalMs = options.intervalSeconds * 1000
+  const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]))
+  const prober = createFleetProber(options.tenants, options.shaFields, {
+    keepAliveMs: intervalMs + 5_000,
+    ...options.probe
+  })
+  const ctx: RoundContext = {
+    prober,
+    classifier: createClassifier({
+      expectedSha: options.expectedSha,
+      allowRollback: options.allowRollback,
+      compare: options.compare,
+      log
+    }),
+    clock,
+    startedAt,
+    signal
+  }
+  const stillOwner = ownershipCheck(options.stillOwner, log)
+  let rounds = 0
+  const finish = (outcome: SettleOutcome['outcome']): SettleOutcome => ({
+    outcome,
+    tenants: options.tenants.map((t) => ({ ...reports.get(t.name)! })),
+    rounds,
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+  })
+
+  try {
+    for (;;) {
+      const roundStartedAt = clock.now()
+      const due = options.tenants.filter((t) => !isSettled(reports.get(t.name)!))
+      const details = await probeRound(due, reports, ctx)
+      if (signal?.aborted) return finish('aborted')
+      rounds++
+      const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
+      options.onRound?.(rounds, snapshot)
+      log.info(summarizeRound(rounds, snapshot))
+      if (snapshot.every(isSettled)) return finish('converged')
+
+      if (clock.now() >= deadline) {
+        // The budget is spent. A run that lost the branch meanwhile is superseded, not red: the
+        // fleet is expected to report someone else's commit now.
+        if (!(await stillOwner())) return finish('superseded')
+        logDetails(details, log)
+        return finish('stale')
+      }
+      const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline)
+      try {
+        await clock.sleep(Math.max(0, nextRoundAt - clock.now()), signal)
+      } catch (error) {
+        if (signal?.aborted) return finish('aborted')
+        throw error
+      }
+      if (!(await stillOwner())) return finish('superseded')
+      if (signal?.aborted) return finish('aborted')
+    }
+  } finally {
+    await prober.close()
+  }
+}
+
+/** Ownership fails open (PRODUCT.md step 1): a check that throws means "still the owner", with a warning. */
+function ownershipCheck(stillOwner: () => Promise<boolean>, log: Logger): () => Promise<boolean> {
+  return async () => {
+    try {
+      return await stillOwner()
+    } catch (error) {
+      log.warning(
+        `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
+      )
+      return true
+    }
+  }
+}
+
+function logDetails(details: ReadonlyMap<string, string>, log: Logger): void {
+  let listed = 0
+  for (const [name, detail] of details) {
+    if (listed++ === LISTED_DETAILS) {
+      log.info(`… and ${details.size - LISTED_DETAILS} more unreachable tenants`)
+      break
+    }
+    log.info(`${name}: ${detail}`)
+  }
+}
+
+export interface ProbeFleetOptions {
+  shaFields: readonly string[]
+  clock: Clock
+  log: Logger
+  /** Ancestry, to tell ahead from stale; without it every other commit is stale. */
+  compare?: CompareCommits
+  allowRollback?: boolean
+  probe?: ProbeOptions
+  signal?: AbortSignal
+}
+
+/**
+ * One round over the fleet, classified: the redeploy stage uses it to leave alone every tenant that
+ * already reports the expected commit. Tenants whose probe was cancelled stay `pending`.
+ */
+export async function probeFleet(
+  tenants: readonly Tenant[],
+  expectedSha: string,
+  options: ProbeFleetOptions
+): Promise<TenantReport[]> {
+  const reports = new Map(tenants.map((t) => [t.name, pendingReport(t.name)]))
+  const prober = createFleetProber(tenants, options.shaFields, options.probe)
+  try {
+    await probeRound(tenants, reports, {
+      prober,
+      classifier: createClassifier({
+        expectedSha,
+        allowRollback: options.allowRollback ?? false,
+        compare: options.compare,
+        log: options.log
+      }),
+      clock: options.clock,
+      startedAt: options.clock.now(),
+      signal: options.signal
+    })
+  } finally {
+    await prober.close()
+  }
+  return tenants.map((t) => reports.get(t.name)!)
+}

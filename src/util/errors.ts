@@ -1,0 +1,97 @@
+import type { ErrorClass } from '../core/types.js'
+
+/**
+ * An error a person can act on: it carries the class used in records and the thing it is about
+ * (an input, a tenant, an endpoint). `message` is already safe to log (no secrets, no remote commands).
+ */
+export class FleetError extends Error {
+  constructor(
+    message: string,
+    readonly errorClass: ErrorClass | 'input' | 'forge' | 'registry' | 'internal',
+    readonly subject?: string
+  ) {
+    super(message)
+    this.name = 'FleetError'
+  }
+}
+
+/** An invalid input: raised before any network call, naming the input. */
+export class InputError extends FleetError {
+  constructor(
+    readonly input: string,
+    problem: string
+  ) {
+    super(`input '${input}': ${problem}`, 'input', input)
+    this.name = 'InputError'
+  }
+}
+
+/** An HTTP answer outside 2xx, classified the way records need it. */
+export class HttpStatusError extends FleetError {
+  constructor(
+    readonly status: number,
+    readonly endpoint: string,
+    detail: string,
+    /** Seconds the server asked us to wait (Retry-After or x-ratelimit-reset), when it said. */
+    readonly retryAfterSeconds?: number
+  ) {
+    super(`${endpoint} answered HTTP ${status}${detail ? `: ${detail}` : ''}`, httpErrorClass(status), endpoint)
+    this.name = 'HttpStatusError'
+  }
+}
+
+export function httpErrorClass(status: number): ErrorClass {
+  if (status === 429) return 'rate_limited'
+  if (status >= 500) return 'http_5xx'
+  return 'http_4xx'
+}
+
+const CODE_CLASSES: Record<string, ErrorClass> = {
+  ENOTFOUND: 'dns',
+  EAI_AGAIN: 'dns',
+  EAI_NONAME: 'dns',
+  ECONNREFUSED: 'refused',
+  UND_ERR_CONNECT_TIMEOUT: 'connect_timeout',
+  ETIMEDOUT: 'connect_timeout',
+  ECONNRESET: 'reset',
+  EPIPE: 'reset',
+  UND_ERR_SOCKET: 'reset',
+  UND_ERR_CLOSED: 'reset',
+  UND_ERR_HEADERS_TIMEOUT: 'deadline',
+  UND_ERR_BODY_TIMEOUT: 'deadline',
+  UND_ERR_ABORTED: 'deadline',
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'too_large',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset'
+}
+
+/** Maps anything a request can throw onto PRODUCT.md's error classes. */
+export function classifyError(error: unknown): ErrorClass {
+  if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass as ErrorClass
+  let current: unknown = error
+  for (let depth = 0; current && depth < 5; depth++) {
+    const e = current as { code?: string; name?: string }
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'deadline'
+    if (e.code && CODE_CLASSES[e.code]) return CODE_CLASSES[e.code]
+    if (e.code && (/^ERR_TLS|^ERR_SSL|CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code))) return 'tls'
+    current = (current as { cause?: unknown }).cause
+  }
+  return 'reset'
+}
+
+const CLASS_NAMES: Record<ErrorClass, true> = {
+  dns: true,
+  refused: true,
+  connect_timeout: true,
+  reset: true,
+  deadline: true,
+  too_large: true,
+  tls: true,
+  http_4xx: true,
+  http_5xx: true,
+  rate_limited: true,
+  bad_payload: true
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,273 @@
+/**
+ * Fake GitHub REST API (api version 2022-11-28), following docs.github.com/rest:
+ *   GET    /repos/{o}/{r}                               repos#get-a-repository (default_branch)
+ *   GET    /repos/{o}/{r}/git/ref/{ref}                 git/refs#get-a-reference (404 when absent)
+ *   POST   /repos/{o}/{r}/git/refs                      git/refs#create-a-reference (201; 422 "Reference already exists")
+ *   PATCH  /repos/{o}/{r}/git/refs/{ref}                git/refs#update-a-reference (422 "Update is not a fast forward" unless force)
+ *   DELETE /repos/{o}/{r}/git/refs/{ref}                git/refs#delete-a-reference (204; 422 "Reference does not exist")
+ *   GET    /repos/{o}/{r}/commits/{ref}                 commits/commits#get-a-commit (Accept application/vnd.github.sha → bare SHA;
+ *                                                       422 "No commit found for SHA: …")
+ *   GET    /repos/{o}/{r}/compare/{base}...{head}       commits/commits#compare-two-commits (status, ahead_by, behind_by,
+ *                                                       total_commits, commits paginated by per_page/page; 404 unknown side)
+ *   GET    /repos/{o}/{r}/commits/{ref}/statuses        commits/statuses#list-commit-statuses-for-a-reference (newest first,
+ *                                                       per_page ≤ 100, page, Link rel="next")
+ *   POST   /repos/{o}/{r}/statuses/{sha}                commits/statuses#create-a-commit-status (201; 422 Validation Failed)
+ * Errors: `{message, documentation_url, status}`; 401 "Bad credentials" without `Authorization: Bearer|token <token>`.
+ * Every answer carries x-ratelimit-limit/remaining/reset/used/resource (rate-limits-for-the-rest-api); GETs carry a
+ * weak ETag and answer 304 to a matching If-None-Match without spending the rate limit; a spent limit answers
+ * 403 "API rate limit exceeded …" with x-ratelimit-remaining: 0 until x-ratelimit-reset.
+ *
+ * Test API beyond FakeForgeServer's: exhaustRateLimit(resetInSeconds), rateLimit (limit/remaining/reset),
+ * refs(): every ref by full name.
+ */
+import { FakeForgeServer, type RouteAnswer, type RouteRequest } from './fake-forge.js'
+
+const DOCS = 'https://docs.github.com/rest'
+const STATES = new Set(['error', 'failure', 'pending', 'success'])
+
+export class FakeGitHub extends FakeForgeServer {
+  readonly rateLimit = { limit: 5000, remaining: 5000, resetEpoch: 0, used: 0 }
+  /** Refs outside heads/ and tags/ (e.g. lock refs), by full name. */
+  private readonly otherRefs = new Map<string, string>()
+
+  constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
+    super(options.owner ?? 'acme', options.repo ?? 'fleet', options.token ?? 'ghs_fake_token', options.now ?? Date.now, '')
+    this.rateLimit.resetEpoch = Math.floor(this.now() / 1000) + 3600
+    this.defineRoutes()
+  }
+
+  /** The primary rate limit is spent until `resetInSeconds` from the fake's now. */
+  exhaustRateLimit(resetInSeconds: number): void {
+    this.rateLimit.remaining = 0
+    this.rateLimit.used = this.rateLimit.limit
+    this.rateLimit.resetEpoch = Math.floor(this.now() / 1000) + resetInSeconds
+  }
+
+  refs(): Map<string, string> {
+    const all = new Map<string, string>()
+    for (const [name, sha] of this.branches) all.set(`refs/heads/${name}`, sha)
+    for (const [name, sha] of this.tags) all.set(`refs/tags/${name}`, sha)
+    for (const [name, sha] of this.otherRefs) all.set(name, sha)
+    return all
+  }
+
+  protected admit(req: RouteRequest): RouteAnswer | null {
+    const match = /^(?:Bearer|token)\s+(\S+)$/i.exec(req.headers.authorization ?? '')
+    if (!match || match[1] !== this.token) return this.error(401, 'Bad credentials')
+    this.refillWhenReset()
+    if (this.rateLimit.remaining === 0) {
+      return this.error(403, 'API rate limit exceeded for user ID 1. If you reach out to GitHub Support for help, please include the request ID.', {
+        documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`
+      })
+    }
+    return null
+  }
+
+  protected errorBody(status: number, message: string): unknown {
+    return { message, documentation_url: DOCS, status: String(status) }
+  }
+
+  protected finish(req: RouteRequest, answer: RouteAnswer): RouteAnswer {
+    let result = answer
+    if (req.method === 'GET' && answer.status === 200) {
+      const text = answer.text ?? JSON.stringify(answer.body)
+      const etag = this.etagOf(text)
+      result = req.headers['if-none-match'] === etag ? { status: 304, headers: { ...answer.headers, etag } } : { ...answer, text, headers: { ...answer.headers, etag } }
+    }
+    // 304s are free; so is the refusal of an exhausted limit.
+    if (result.status !== 304 && this.rateLimit.remaining > 0 && result.status !== 401) {
+      this.rateLimit.remaining--
+      this.rateLimit.used++
+    }
+    return {
+      ...result,
+      headers: {
+        ...result.headers,
+        'x-ratelimit-limit': String(this.rateLimit.limit),
+        'x-ratelimit-remaining': String(this.rateLimit.remaining),
+        'x-ratelimit-reset': String(this.rateLimit.resetEpoch),
+        'x-ratelimit-used': String(this.rateLimit.used),
+        'x-ratelimit-resource': 'core'
+      }
+    }
+  }
+
+  private refillWhenReset(): void {
+    if (this.now() >= this.rateLimit.resetEpoch * 1000) {
+      this.rateLimit.remaining = this.rateLimit.limit
+      this.rateLimit.used = 0
+      this.rateLimit.resetEpoch = Math.floor(this.now() / 1000) + 3600
+    }
+  }
+
+  private defineRoutes(): void {
+    this.route('GET', this.repoTemplate(''), () => ({
+      status: 200,
+      body: {
+        id: 1,
+        name: this.repo,
+        full_name: `${this.owner}/${this.repo}`,
+        private: true,
+        default_branch: this.branches.has('main') ? 'main' : ([...this.branches.keys()][0] ?? 'main'),
+        url: `${this.url}/repos/${this.owner}/${this.repo}`
+      }
+    }))
+
+    this.route('GET', this.repoTemplate('/git/ref/{ref+}'), ({ params }) => {
+      const sha = this.refs().get(`refs/${params.ref}`)
+      return sha ? { status: 200, body: this.refJson(`refs/${params.ref}`, sha) } : this.error(404, 'Not Found')
+    })
+
+    this.route('POST', this.repoTemplate('/git/refs'), ({ body }) => {
+      const { ref, sha } = (body ?? {}) as { ref?: unknown; sha?: unknown }
+      if (typeof ref !== 'string' || !/^refs\/.+\/.+/.test(ref)) return this.error(422, 'Reference name is invalid')
+      if (typeof sha !== 'string' || !this.parents.has(sha.toLowerCase())) return this.error(422, 'Object does not exist')
+      if (this.refs().has(ref)) return this.error(422, 'Reference already exists')
+      this.writeRef(ref, sha.toLowerCase())
+      return { status: 201, body: this.refJson(ref, sha.toLowerCase()) }
+    })
+
+    this.route('PATCH', this.repoTemplate('/git/refs/{ref+}'), ({ params, body }) => {
+      const name = `refs/${params.ref}`
+      const current = this.refs().get(name)
+      const { sha, force } = (body ?? {}) as { sha?: unknown; force?: unknown }
+      if (!current) return this.error(422, 'Reference does not exist')
+      if (typeof sha !== 'string' || !this.parents.has(sha.toLowerCase())) return this.error(422, 'Object does not exist')
+      if (force !== true && !this.reachable(sha.toLowerCase()).has(current)) return this.error(422, 'Update is not a fast forward')
+      this.writeRef(name, sha.toLowerCase())
+      return { status: 200, body: this.refJson(name, sha.toLowerCase()) }
+    })
+
+    this.route('DELETE', this.repoTemplate('/git/refs/{ref+}'), ({ params }) => {
+      const name = `refs/${params.ref}`
+      if (!this.refs().has(name)) return this.error(422, 'Reference does not exist')
+      this.writeRef(name, null)
+      return { status: 204 }
+    })
+
+    this.route('GET', this.repoTemplate('/commits/{ref+}/statuses'), ({ params, query }) => {
+      const sha = this.resolveRef(params.ref!)
+      const perPage = Math.min(Number(query.get('per_page') ?? 30) || 30, 100)
+      const page = Math.max(Number(query.get('page') ?? 1) || 1, 1)
+      const newestFirst = sha ? [...this.statuses(sha)].reverse() : []
+      const slice = newestFirst.slice((page - 1) * perPage, page * perPage)
+      const more = page * perPage < newestFirst.length
+      const link = `${this.url}/repos/${this.owner}/${this.repo}/commits/${params.ref}/statuses?per_page=${perPage}&page=${page + 1}`
+      return {
+        status: 200,
+        body: slice.map((s) => ({
+          url: `${this.url}/repos/${this.owner}/${this.repo}/statuses/${sha}`,
+          avatar_url: null,
+          id: s.id,
+          node_id: `SC_${s.id}`,
+          state: s.state,
+          description: s.description || null,
+          target_url: s.targetUrl || null,
+          context: s.context,
+          created_at: new Date(s.createdAt).toISOString(),
+          updated_at: new Date(s.createdAt).toISOString()
+        })),
+        headers: more ? { link: `<${link}>; rel="next"` } : ({} as Record<string, string>)
+      }
+    })
+
+    this.route('GET', this.repoTemplate('/commits/{ref+}'), ({ params, headers }) => {
+      const sha = this.resolveRef(params.ref!)
+      if (!sha) {
+        return this.error(422, `No commit found for SHA: ${params.ref}`, { documentation_url: `${DOCS}/commits/commits#get-a-commit` })
+      }
+      if ((headers.accept ?? '').includes('application/vnd.github.sha')) {
+        return { status: 200, text: sha, headers: { 'content-type': 'application/vnd.github.sha; charset=utf-8' } }
+      }
+      return { status: 200, body: this.commitJson(sha) }
+    })
+
+    this.route('GET', this.repoTemplate('/compare/{basehead+}'), ({ params, query }) => {
+      const [baseRef, headRef] = params.basehead!.split('...')
+      const base = baseRef ? this.resolveRef(baseRef) : undefined
+      const head = headRef ? this.resolveRef(headRef) : undefined
+      if (!base || !head) return this.error(404, 'Not Found')
+      const headOnly = this.log(head, base)
+      const baseOnly = this.log(base, head)
+      const status =
+        headOnly.length === 0 && baseOnly.length === 0 ? 'identical' : baseOnly.length === 0 ? 'ahead' : headOnly.length === 0 ? 'behind' : 'diverged'
+      const perPage = Math.min(Number(query.get('per_page') ?? 250) || 250, 250)
+      const page = Math.max(Number(query.get('page') ?? 1) || 1, 1)
+      const chronological = [...headOnly].reverse()
+      const mergeBase = this.log(head).find((sha) => this.reachable(base).has(sha))
+      return {
+        status: 200,
+        body: {
+          url: `${this.url}/repos/${this.owner}/${this.repo}/compare/${params.basehead}`,
+          status,
+          ahead_by: headOnly.length,
+          behind_by: baseOnly.length,
+          total_commits: headOnly.length,
+          base_commit: this.commitJson(base),
+          merge_base_commit: mergeBase ? this.commitJson(mergeBase) : null,
+          commits: chronological.slice((page - 1) * perPage, page * perPage).map((sha) => this.commitJson(sha)),
+          files: []
+        }
+      }
+    })
+
+    this.route('POST', this.repoTemplate('/statuses/{sha}'), ({ params, body }) => {
+      const sha = params.sha!.toLowerCase()
+      if (!this.parents.has(sha)) return this.error(422, `No commit found for SHA: ${params.sha}`)
+      const { state, context, description, target_url } = (body ?? {}) as Record<string, unknown>
+      if (typeof state !== 'string' || !STATES.has(state)) {
+        return this.error(422, 'Validation Failed', {
+          errors: [{ resource: 'Status', code: 'custom', field: 'state', message: 'state is not included in the list' }],
+          documentation_url: `${DOCS}/commits/statuses#create-a-commit-status`
+        })
+      }
+      const stored = this.addStatus(sha, {
+        state,
+        context: typeof context === 'string' && context ? context : 'default',
+        description: typeof description === 'string' ? description : '',
+        targetUrl: typeof target_url === 'string' ? target_url : ''
+      })
+      return {
+        status: 201,
+        body: {
+          id: stored.id,
+          state: stored.state,
+          context: stored.context,
+          description: stored.description || null,
+          target_url: stored.targetUrl || null,
+          created_at: new Date(stored.createdAt).toISOString()
+        }
+      }
+    })
+  }
+
+  private writeRef(name: string, sha: string | null): void {
+    const heads = /^refs\/heads\/(.+)$/.exec(name)
+    const tags = /^refs\/tags\/(.+)$/.exec(name)
+    const map = heads ? this.branches : tags ? this.tags : this.otherRefs
+    const key = heads ? heads[1]! : tags ? tags[1]! : name
+    if (sha === null) map.delete(key)
+    else map.set(key, sha)
+  }
+
+  private refJson(ref: string, sha: string): unknown {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`
+    return { ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` } }
+  }
+
+  private commitJson(sha: string): unknown {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`
+    const date = new Date(Date.UTC(2024, 0, 1) + (this.order.get(sha) ?? 0) * 60_000).toISOString()
+    const person = { name: 'Fleet Dev', email: 'dev@example.com', date }
+    return {
+      sha,
+      node_id: `C_${sha}`,
+      url: `${api}/commits/${sha}`,
+      html_url: `${this.url}/${this.owner}/${this.repo}/commit/${sha}`,
+      commit: { message: `commit ${sha.slice(0, 7)}`, author: person, committer: person, tree: { sha: sha.split('').reverse().join(''), url: `${api}/git/trees/x` } },
+      author: null,
+      committer: null,
+      parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${this.url}/${this.owner}/${this.repo}/commit/${p}` }))
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import type { Ancestry } from '../../src/core/types.js'
+import type { CommitStatus, Forge, ForgeCallCounter } from '../../src/forge/types.js'
+import { FleetError } from '../../src/util/errors.js'
+
+/**
+ * An in-memory Forge for stage unit tests and simulations: a commit graph, branches and statuses,
+ * with the same semantics as the HTTP adapters (compare = GitHub's `status` of head relative to base)
+ * and scriptable faults. HTTP-level behaviour is tested against the fake servers instead.
+ *
+ *   const forge = new MemoryForge('acme/fleet')
+ *   forge.commit(A); forge.commit(B, A); forge.setBranch('main', B)
+ *   forge.failReads = 3       // the next 3 branch-head reads throw an http_5xx FleetError
+ */
+export class MemoryForge implements Forge {
+  readonly kind = 'github' as const
+  readonly calls: ForgeCallCounter = { requests: 0, notModified: 0 }
+  readonly parents = new Map<string, string[]>()
+  readonly branches = new Map<string, string>()
+  readonly statuses = new Map<string, CommitStatus[]>()
+  failReads = 0
+  /** Called on every head read, so a test can move the branch at an exact point of a run. */
+  onHeadRead: (count: number) => void = () => {}
+  private headReads = 0
+
+  constructor(readonly repository = 'acme/fleet') {}
+
+  commit(sha: string, ...parents: string[]): this {
+    this.parents.set(sha, parents)
+    return this
+  }
+
+  setBranch(name: string, sha: string): this {
+    this.branches.set(name, sha)
+    return this
+  }
+
+  async readBranchHead(branch: string): Promise<string> {
+    this.calls.requests++
+    this.onHeadRead(++this.headReads)
+    if (this.failReads > 0) {
+      this.failReads--
+      throw new FleetError(`GET /repos/${this.repository}/branches/${branch} answered HTTP 502`, 'http_5xx')
+    }
+    const head = this.branches.get(branch)
+    if (!head) throw new FleetError(`branch '${branch}' not found`, 'http_4xx')
+    return head
+  }
+
+  async defaultBranch(): Promise<string> {
+    this.calls.requests++
+    return 'main'
+  }
+
+  async resolveCommit(ref: string): Promise<string> {
+    this.calls.requests++
+    const sha = this.branches.get(ref) ?? [...this.parents.keys()].find((s) => s.startsWith(ref.toLowerCase()))
+    if (!sha) throw new FleetError(`commit '${ref}' not found`, 'http_4xx')
+    return sha
+  }
+
+  async compare(base: string, head: string): Promise<Ancestry> {
+    this.calls.requests++
+    const b = await this.resolveCommit(base)
+    const h = await this.resolveCommit(head)
+    if (b === h) return 'identical'
+    if (this.ancestors(h).has(b)) return 'ahead'
+    if (this.ancestors(b).has(h)) return 'behind'
+    return 'diverged'
+  }
+
+  async latestStatus(sha: string, context: string): Promise<CommitStatus | null> {
+    this.calls.requests++
+    return [...(this.statuses.get(sha) ?? [])].reverse().find((s) => s.context === context) ?? null
+  }
+
+  async setStatus(sha: string, status: CommitStatus): Promise<void> {
+    this.calls.requests++
+    this.statuses.set(sha, [...(this.statuses.get(sha) ?? []), status])
+  }
+
+  private ancestors(sha: string): Set<string> {
+    const seen = new Set<string>()
+    const stack = [...(this.parents.get(sha) ?? [])]
+    while (stack.length) {
+      const next = stack.pop() as string
+      if (!seen.has(next)) {
+        seen.add(next)
+        stack.push(...(this.parents.get(next) ?? []))
+      }
+    }
+    return seen
+  }
+}
+
+/** The incident's two commits, full length: 7a72516 was pushed first, 7f25373 on top of it. */
+export const OLDER = '7a72516' + '0'.repeat(33)
+export const NEWER = '7f25373' + '0'.repeat(33)

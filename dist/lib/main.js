@@ -556,9 +556,6 @@ function createFleetAgent(plan, timings) {
   });
 }
 
-// src/fleet/probe.ts
-var import_undici3 = __toESM(require_undici(), 1);
-
 // src/fleet/buildinfo.ts
 function readCommit(body, shaFields) {
   let doc;
@@ -582,56 +579,70 @@ function readCommit(body, shaFields) {
 
 // src/fleet/probe.ts
 var HEADERS = { accept: "application/json", "cache-control": "no-cache", "user-agent": "fleet-forward" };
-async function probeTenant(url, req, signal) {
-  signal?.throwIfAborted();
-  const controller = new AbortController();
-  const deadline = setTimeout(
-    () => controller.abort(new FleetError(`no complete answer within ${req.requestTimeoutMs} ms`, "deadline")),
-    req.requestTimeoutMs
-  );
-  const cancel = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", cancel, { once: true });
-  try {
-    const response = await (0, import_undici3.request)(url, {
-      method: "GET",
-      headers: HEADERS,
-      dispatcher: req.dispatcher,
-      signal: controller.signal
-    });
-    const { statusCode, body } = response;
-    if (statusCode < 200 || statusCode >= 300) {
-      await body.dump({ limit: req.maxBodyBytes }).catch(() => void 0);
-      return failure(httpErrorClass(statusCode), `HTTP ${statusCode}`);
-    }
-    const declared = Number(response.headers["content-length"]);
-    if (declared > req.maxBodyBytes) {
-      body.destroy();
-      return failure("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
-    }
-    const text = await readBounded(body, req.maxBodyBytes);
-    if (text === null) return failure("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
-    const reading = readCommit(text, req.shaFields);
-    return reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null };
-  } catch (error2) {
-    if (signal?.aborted) throw signal.reason;
-    return failure(classifyError(error2), neutralize(describeError(error2), 200));
-  } finally {
-    clearTimeout(deadline);
-    signal?.removeEventListener("abort", cancel);
-  }
+function probeTarget(url) {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
-async function readBounded(body, limit) {
-  const chunks = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      return null;
+function startProbe(target, req) {
+  let cancel = () => void 0;
+  const result = new Promise((resolve, reject) => {
+    let controller = null;
+    let abortWhenStarted = null;
+    let settled = false;
+    let status = 0;
+    let size = 0;
+    const chunks = [];
+    const settle = (outcome, abortReason) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (abortReason) {
+        if (controller) controller.abort(abortReason);
+        else abortWhenStarted = abortReason;
+      }
+      if ("cancelled" in outcome) reject(outcome.cancelled);
+      else resolve(outcome);
+    };
+    const stop = (errorClass, detail) => settle(failure(errorClass, detail), new FleetError(detail, errorClass));
+    const deadline = setTimeout(() => stop("deadline", `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs);
+    cancel = (reason) => settle({ cancelled: reason }, new Error("probe cancelled"));
+    const ok = () => status >= 200 && status < 300;
+    const handler = {
+      onRequestStart(c) {
+        controller = c;
+        if (abortWhenStarted) c.abort(abortWhenStarted);
+      },
+      onResponseStart(_c, statusCode, headers) {
+        status = statusCode;
+        const declared = Number(headers["content-length"]);
+        if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
+      },
+      onResponseData(_c, chunk) {
+        if (settled) return;
+        size += chunk.length;
+        if (size > req.maxBodyBytes) {
+          if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
+          else stop(httpErrorClass(status), `HTTP ${status}`);
+        } else if (ok()) {
+          chunks.push(chunk);
+        }
+      },
+      onResponseEnd() {
+        if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`));
+        const reading = readCommit(Buffer.concat(chunks, size).toString("utf8"), req.shaFields);
+        settle(reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
+      },
+      onResponseError(_c, error2) {
+        settle(failure(classifyError(error2), neutralize(describeError(error2), 200)));
+      }
+    };
+    try {
+      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS }, handler);
+    } catch (error2) {
+      settle(failure(classifyError(error2), neutralize(describeError(error2), 200)));
     }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size).toString("utf8");
+  });
+  return { result, cancel: (reason) => cancel(reason) };
 }
 function failure(errorClass, detail) {
   return { sha: null, errorClass, detail };
@@ -647,6 +658,15 @@ var PROBE_DEFAULTS = {
 function createFleetProber(fleet, shaFields, options = {}) {
   const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency);
   const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs;
+  const targets = /* @__PURE__ */ new Map();
+  const targetOf = (tenant) => {
+    let target = targets.get(tenant.url);
+    if (!target) {
+      target = probeTarget(tenant.url);
+      targets.set(tenant.url, target);
+    }
+    return target;
+  };
   const plan = planConnections(fleet, concurrency);
   const dispatcher = options.dispatcher ?? createFleetAgent(plan, {
     connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
@@ -658,31 +678,40 @@ function createFleetProber(fleet, shaFields, options = {}) {
     requestTimeoutMs,
     maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
   };
-  const probeOne = async (tenant, onResult, signal) => {
-    try {
-      onResult(tenant, await probeTenant(tenant.url, req, signal));
-    } catch (error2) {
-      if (!signal?.aborted) throw error2;
-    }
-  };
   return {
     async probe(tenants, onResult, signal) {
-      await Promise.all(
-        lanes(plan, tenants).map(
-          ({ tenants: lane, workers }) => forEachBounded(lane, workers, (tenant) => probeOne(tenant, onResult, signal), signal)
-        )
-      );
+      const inFlight = /* @__PURE__ */ new Set();
+      const cancelAll = () => inFlight.forEach((probe) => probe.cancel(signal?.reason));
+      signal?.addEventListener("abort", cancelAll, { once: true });
+      const probeOne = async (tenant) => {
+        const probe = startProbe(targetOf(tenant), req);
+        inFlight.add(probe);
+        try {
+          onResult(tenant, await probe.result);
+        } catch (error2) {
+          if (!signal?.aborted) throw error2;
+        } finally {
+          inFlight.delete(probe);
+        }
+      };
+      try {
+        await Promise.all(
+          lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
+        );
+      } finally {
+        signal?.removeEventListener("abort", cancelAll);
+      }
     },
     async close() {
       if (!options.dispatcher) await dispatcher.destroy();
     }
   };
 }
-function lanes(plan, tenants) {
+function lanes(plan, tenants, targetOf) {
   if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }];
   const byOrigin = /* @__PURE__ */ new Map();
   for (const tenant of tenants) {
-    const origin = originOf(tenant.url);
+    const { origin } = targetOf(tenant);
     const lane = byOrigin.get(origin);
     if (lane) lane.push(tenant);
     else byOrigin.set(origin, [tenant]);
@@ -980,7 +1009,8 @@ async function runStages(settings, deps, facts) {
       };
     }
     case "converged": {
-      const verified = `${settled.tenants.length}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}`;
+      const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
+      const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
       return toRoll.length > 0 ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
     }
   }
@@ -1199,7 +1229,7 @@ async function pRetry(input, options = {}) {
 }
 
 // src/forge/http.ts
-var import_undici4 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 
 // src/forge/payload.ts
 function payloadError(endpoint, problem) {
@@ -1298,7 +1328,7 @@ var ForgeHttp = class {
     let resHeaders;
     let text;
     try {
-      const res = await (0, import_undici4.request)(url, {
+      const res = await (0, import_undici3.request)(url, {
         method: req.method,
         headers,
         body: req.body === void 0 ? void 0 : JSON.stringify(req.body),

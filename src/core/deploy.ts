@@ -153,7 +153,8 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
       }
     }
     case 'converged': {
-      const verified = `${settled.tenants.length}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}`
+      const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
+      const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
       return toRoll.length > 0
         ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
         : { result: 'noop', message: `nothing to do: ${verified}` }

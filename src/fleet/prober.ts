@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
 import { forEachBounded } from './bounded.js'
-import { createFleetAgent, originOf, planConnections, type ConnectionPlan } from './connection-plan.js'
-import { probeTenant, type ProbeRequest, type ProbeResult } from './probe.js'
+import { createFleetAgent, planConnections, type ConnectionPlan } from './connection-plan.js'
+import { probeTarget, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningProbe } from './probe.js'
 
 export interface ProbeOptions {
   /** Requests (and sockets) in flight at most. */
@@ -39,6 +39,15 @@ export interface FleetProber {
 export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly string[], options: ProbeOptions = {}): FleetProber {
   const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency)
   const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs
+  const targets = new Map<string, ProbeTarget>()
+  const targetOf = (tenant: Tenant): ProbeTarget => {
+    let target = targets.get(tenant.url)
+    if (!target) {
+      target = probeTarget(tenant.url)
+      targets.set(tenant.url, target)
+    }
+    return target
+  }
   const plan = planConnections(fleet, concurrency)
   const dispatcher =
     options.dispatcher ??
@@ -53,21 +62,30 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
     maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
   }
 
-  const probeOne = async (tenant: Tenant, onResult: (tenant: Tenant, result: ProbeResult) => void, signal?: AbortSignal): Promise<void> => {
-    try {
-      onResult(tenant, await probeTenant(tenant.url, req, signal))
-    } catch (error) {
-      if (!signal?.aborted) throw error
-    }
-  }
-
   return {
     async probe(tenants, onResult, signal) {
-      await Promise.all(
-        lanes(plan, tenants).map(({ tenants: lane, workers }) =>
-          forEachBounded(lane, workers, (tenant) => probeOne(tenant, onResult, signal), signal)
+      // One listener on the caller's signal cancels whatever is in flight (not one listener per probe).
+      const inFlight = new Set<RunningProbe>()
+      const cancelAll = (): void => inFlight.forEach((probe) => probe.cancel(signal?.reason))
+      signal?.addEventListener('abort', cancelAll, { once: true })
+      const probeOne = async (tenant: Tenant): Promise<void> => {
+        const probe = startProbe(targetOf(tenant), req)
+        inFlight.add(probe)
+        try {
+          onResult(tenant, await probe.result)
+        } catch (error) {
+          if (!signal?.aborted) throw error
+        } finally {
+          inFlight.delete(probe)
+        }
+      }
+      try {
+        await Promise.all(
+          lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
         )
-      )
+      } finally {
+        signal?.removeEventListener('abort', cancelAll)
+      }
     },
     async close() {
       if (!options.dispatcher) await dispatcher.destroy()
@@ -76,11 +94,15 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
 }
 
 /** Splits a round's tenants into groups that each run with their own bounded set of workers. */
-function lanes(plan: ConnectionPlan, tenants: readonly Tenant[]): { tenants: Tenant[]; workers: number }[] {
+function lanes(
+  plan: ConnectionPlan,
+  tenants: readonly Tenant[],
+  targetOf: (tenant: Tenant) => ProbeTarget
+): { tenants: Tenant[]; workers: number }[] {
   if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }]
   const byOrigin = new Map<string, Tenant[]>()
   for (const tenant of tenants) {
-    const origin = originOf(tenant.url)
+    const { origin } = targetOf(tenant)
     const lane = byOrigin.get(origin)
     if (lane) lane.push(tenant)
     else byOrigin.set(origin, [tenant])

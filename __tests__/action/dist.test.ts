@@ -6,199 +6,222 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { FakeGitHub } from '../../test/support/fake-github.js'
+import { FakeGitea } from '../../test/support/fake-gitea.js'
+import type { FakeForgeServer } from '../../test/support/fake-forge.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
 import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 
 const BASE = 'b4a5e00' + '0'.repeat(33)
-const TOKEN = 'ghs_fake_token'
 const TENANTS = ['hongming', 'ana', 'bo', 'cy', 'di', 'ed', 'fu', 'gi']
 
+/** Each forge as its runner presents it: act_runner sets GITEA_ACTIONS and an /api/v1 API URL. */
+const FORGES = [
+  {
+    kind: 'github',
+    token: 'ghs_fake_token',
+    start: (token: string) => new FakeGitHub({ token }),
+    env: (forge: FakeForgeServer) => ({ GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url }),
+    headPath: /\/git\/ref\/heads\/main$/
+  },
+  {
+    kind: 'gitea',
+    token: 'gitea_fake_token',
+    start: (token: string) => new FakeGitea({ token }),
+    env: (forge: FakeForgeServer) => ({ GITEA_ACTIONS: 'true', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_GRAPHQL_URL: '' }),
+    headPath: /\/branches\/main$/
+  }
+]
+
 interface Stage {
-  forge: FakeGitHub
+  forge: FakeForgeServer
   fleet: FakeFleet
   controlPlane: ControlPlane
   env: Record<string, string>
   tenantsInput: string
 }
 
-let stage: Stage
+describe.each(FORGES)('dist/ on a $kind runner', (spec) => {
+  const TOKEN = spec.token
 
-beforeEach(async () => {
-  const forge = new FakeGitHub({ token: TOKEN })
-  forge.addCommit(BASE)
-  forge.addCommit(OLDER, [BASE])
-  forge.addCommit(NEWER, [OLDER])
-  forge.setBranch('main', NEWER)
-  await forge.start()
-  const fleet = await startFakeFleet({ sha: OLDER })
-  const controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
-  stage = {
-    forge,
-    fleet,
-    controlPlane,
-    env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_RUN_ID: '7', GITHUB_SHA: NEWER },
-    tenantsInput: TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n')
-  }
-})
+  let stage: Stage
 
-afterEach(async () => {
-  await Promise.all([stage.forge.close(), stage.fleet.close(), stage.controlPlane.close()])
-})
-
-function deploy(inputs: Record<string, string>, extra: Partial<Parameters<typeof runDist>[0]> = {}): Promise<DistRun> {
-  return runDist({
-    inputs: {
-      token: TOKEN,
-      branch: 'main',
-      tenants: stage.tenantsInput,
-      'redeploy-url': `${stage.controlPlane.url}/roll`,
-      'settle-budget': '30',
-      'settle-interval': '1',
-      ...inputs
-    },
-    env: stage.env,
-    ...extra
-  })
-}
-
-function record(run: DistRun) {
-  return JSON.parse(run.outputs.report)
-}
-
-describe('dist/index.js on a GitHub runner', () => {
-  it('deploys, verifies 8/8 and records the run once', async () => {
-    const run = await deploy({ sha: NEWER, 'history-file': 'history/production.jsonl' })
-    expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ result: 'deployed', superseded: 'false', 'head-sha': NEWER, 'expected-sha': NEWER, 'stale-tenants': '[]' })
-    expect(stage.controlPlane.calls).toHaveLength(1)
-    expect(stage.controlPlane.calls[0].body).toMatchObject({ tag: 'staging-7f25373', sha: NEWER, tenants: TENANTS })
-    const report = record(run)
-    expect(report.tenants).toHaveLength(8)
-    expect(report.tenants.every((t: { state: string }) => t.state === 'converged')).toBe(true)
-    const history = readFileSync(join(run.dir, 'history/production.jsonl'), 'utf8').trim().split('\n')
-    expect(history).toHaveLength(1)
-    expect(JSON.parse(history[0])).toEqual(report)
-    expect(run.summary).toContain('| hongming | 🟢 converged | `7f25373` |')
-    expect(run.summary).toContain('When each tenant converged')
-  })
-
-  it('the incident: the older run, started after the newer one verified, skips every side effect and stays green', async () => {
-    stage.fleet.setDefaultSha(NEWER)
-    const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
-    expect(run.code).toBe(0)
-    expect(run.outputs).toMatchObject({ result: 'superseded', superseded: 'true', 'head-sha': NEWER })
-    expect(run.stdout).toContain("superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
-    expect(stage.controlPlane.calls).toHaveLength(0)
-    expect(stage.fleet.stats().requests).toBe(0)
-  })
-
-  it('the mirror: head unreadable, fleet already ahead → not superseded, not stale, nothing rolled back', async () => {
-    stage.fleet.setDefaultSha(NEWER)
-    stage.forge.failNext(/\/(branches\/main|git\/ref\/heads\/main)$/, { status: 502, body: { message: 'Server Error' } }, 1000)
-    const run = await deploy({ sha: OLDER })
-    expect(run.code).toBe(0)
-    expect(run.stdout).toMatch(/::warning::could not read the head of branch 'main' \(http_5xx/)
-    expect(run.outputs.result).toBe('noop')
-    expect(record(run).tenants.map((t: { state: string }) => t.state)).toEqual(TENANTS.map(() => 'ahead'))
-    expect(stage.controlPlane.calls).toHaveLength(0)
-  })
-
-  it('fails loudly, by name, when a tenant stays stale', async () => {
-    // hongming ignores the redeploy: its old container keeps answering.
-    stage.fleet.set('hongming', { sha: OLDER })
-    const run = await deploy({ sha: NEWER, 'settle-budget': '2' })
-    expect(run.code).toBe(1)
-    expect(run.outputs.result).toBe('stale')
-    expect(run.outputs['stale-tenants']).toBe('["hongming"]')
-    expect(run.stdout).toContain('::error::hongming is stale: actual=7a72516, expected=7f25373')
-    expect(run.stdout.match(/^::error::\w+ is stale/gm)).toHaveLength(1)
-    // first round, every second, and a last probe at the budget's end
-    expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'stale', actual: OLDER, attempts: 3 })
-  })
-
-  it('rejects a bad input by name before contacting anything', async () => {
-    const run = await deploy({ sha: NEWER, 'settle-budget': 'soon' })
-    expect(run.code).toBe(1)
-    expect(run.stdout).toContain("::error::fleet-forward production: failed — input 'settle-budget': must be a number of seconds")
-    expect(run.outputs.result).toBe('failed')
-    expect(stage.forge.requests).toHaveLength(0)
-    expect(stage.fleet.stats().requests).toBe(0)
-    expect(stage.controlPlane.calls).toHaveLength(0)
-  })
-
-  it('masks secrets at once and never writes them anywhere else', async () => {
-    const run = await deploy({ sha: NEWER, 'redeploy-token': 'cp-secret-123', 'history-file': 'h.jsonl' })
-    expect(run.code).toBe(0)
-    const firstLines = run.stdout.split('\n').slice(0, 2)
-    expect(firstLines).toEqual(expect.arrayContaining([`::add-mask::${TOKEN}`, '::add-mask::cp-secret-123']))
-    const rest = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
-    const written = [rest, run.stderr, run.summary, JSON.stringify(run.outputs), readFileSync(join(run.dir, 'h.jsonl'), 'utf8')]
-    for (const text of written) {
-      expect(text).not.toContain(TOKEN)
-      expect(text).not.toContain('cp-secret-123')
+  beforeEach(async () => {
+    const forge = spec.start(TOKEN)
+    forge.addCommit(BASE)
+    forge.addCommit(OLDER, [BASE])
+    forge.addCommit(NEWER, [OLDER])
+    forge.setBranch('main', NEWER)
+    await forge.start()
+    const fleet = await startFakeFleet({ sha: OLDER })
+    const controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
+    stage = {
+      forge,
+      fleet,
+      controlPlane,
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '7', GITHUB_SHA: NEWER, ...spec.env(forge) },
+      tenantsInput: TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n')
     }
-    expect(stage.controlPlane.calls[0].headers.authorization).toBe('Bearer cp-secret-123')
   })
 
-  it('never lets a tenant body run a workflow command', async () => {
-    stage.fleet.set('hongming', { body: '{"sha":"::add-mask::x"}\r::stop-commands::pwned\n##[error]forged' })
-    stage.fleet.set('ana', { status: 500, body: '::set-output name=result::deployed' })
-    const run = await deploy({ sha: NEWER, 'settle-budget': '1' })
-    expect(run.code).toBe(1)
-    const lines = run.stdout.split(/\r\n|\r|\n/)
-    expect(lines.filter((l) => /^\s*(::(add-mask|stop-commands|set-output)|##\[)/.test(l) && !l.startsWith(`::add-mask::${TOKEN}`))).toEqual([])
-    expect(run.outputs.result).toBe('stale')
-    expect(run.stdout).toContain('::error::hongming is unreachable: bad_payload, expected=7f25373')
+  afterEach(async () => {
+    await Promise.all([stage.forge.close(), stage.fleet.close(), stage.controlPlane.close()])
   })
-})
 
-describe('dist/ exit paths: exactly one record', () => {
-  it('records a cancelled run (SIGTERM during verify) as aborted, once, and the post step adds none', async () => {
-    stage.fleet.set('hongming', { sha: OLDER })
-    const main = await deploy(
-      { sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl' },
-      {
-        onSpawn: (child, output) => {
-          const timer = setInterval(() => {
-            if (/round 2:/.test(output())) {
-              clearInterval(timer)
-              child.kill('SIGTERM')
-            }
-          }, 20)
-        }
+  function deploy(inputs: Record<string, string>, extra: Partial<Parameters<typeof runDist>[0]> = {}): Promise<DistRun> {
+    return runDist({
+      inputs: {
+        token: TOKEN,
+        branch: 'main',
+        tenants: stage.tenantsInput,
+        'redeploy-url': `${stage.controlPlane.url}/roll`,
+        'settle-budget': '30',
+        'settle-interval': '1',
+        ...inputs
+      },
+      env: stage.env,
+      ...extra
+    })
+  }
+
+  function record(run: DistRun) {
+    return JSON.parse(run.outputs.report)
+  }
+
+  describe('on the runner', () => {
+    it('deploys, verifies 8/8 and records the run once', async () => {
+      const run = await deploy({ sha: NEWER, 'history-file': 'history/production.jsonl' })
+      expect(run.code).toBe(0)
+      expect(run.outputs).toMatchObject({ result: 'deployed', superseded: 'false', 'head-sha': NEWER, 'expected-sha': NEWER, 'stale-tenants': '[]' })
+      expect(stage.controlPlane.calls).toHaveLength(1)
+      expect(stage.controlPlane.calls[0].body).toMatchObject({ tag: 'staging-7f25373', sha: NEWER, tenants: TENANTS })
+      const report = record(run)
+      expect(report.tenants).toHaveLength(8)
+      expect(report.tenants.every((t: { state: string }) => t.state === 'converged')).toBe(true)
+      const history = readFileSync(join(run.dir, 'history/production.jsonl'), 'utf8').trim().split('\n')
+      expect(history).toHaveLength(1)
+      expect(JSON.parse(history[0])).toEqual(report)
+      expect(run.summary).toContain('| hongming | 🟢 converged | `7f25373` |')
+      expect(run.summary).toContain('When each tenant converged')
+    })
+
+    it('the incident: the older run, started after the newer one verified, skips every side effect and stays green', async () => {
+      stage.fleet.setDefaultSha(NEWER)
+      const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
+      expect(run.code).toBe(0)
+      expect(run.outputs).toMatchObject({ result: 'superseded', superseded: 'true', 'head-sha': NEWER })
+      expect(run.stdout).toContain("superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
+      expect(stage.controlPlane.calls).toHaveLength(0)
+      expect(stage.fleet.stats().requests).toBe(0)
+    })
+
+    it('the mirror: head unreadable, fleet already ahead → not superseded, not stale, nothing rolled back', async () => {
+      stage.fleet.setDefaultSha(NEWER)
+      stage.forge.failNext(spec.headPath, { status: 502, body: { message: 'Server Error' } }, 1000)
+      const run = await deploy({ sha: OLDER })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toMatch(/::warning::could not read the head of branch 'main' \(http_5xx/)
+      expect(run.outputs.result).toBe('noop')
+      expect(record(run).tenants.map((t: { state: string }) => t.state)).toEqual(TENANTS.map(() => 'ahead'))
+      expect(stage.controlPlane.calls).toHaveLength(0)
+    })
+
+    it('fails loudly, by name, when a tenant stays stale', async () => {
+      // hongming ignores the redeploy: its old container keeps answering.
+      stage.fleet.set('hongming', { sha: OLDER })
+      const run = await deploy({ sha: NEWER, 'settle-budget': '2' })
+      expect(run.code).toBe(1)
+      expect(run.outputs.result).toBe('stale')
+      expect(run.outputs['stale-tenants']).toBe('["hongming"]')
+      expect(run.stdout).toContain('::error::hongming is stale: actual=7a72516, expected=7f25373')
+      expect(run.stdout.match(/^::error::\w+ is stale/gm)).toHaveLength(1)
+      // first round, every second, and a last probe at the budget's end
+      expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'stale', actual: OLDER, attempts: 3 })
+    })
+
+    it('rejects a bad input by name before contacting anything', async () => {
+      const run = await deploy({ sha: NEWER, 'settle-budget': 'soon' })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain("::error::fleet-forward production: failed — input 'settle-budget': must be a number of seconds")
+      expect(run.outputs.result).toBe('failed')
+      expect(stage.forge.requests).toHaveLength(0)
+      expect(stage.fleet.stats().requests).toBe(0)
+      expect(stage.controlPlane.calls).toHaveLength(0)
+    })
+
+    it('masks secrets at once and never writes them anywhere else', async () => {
+      const run = await deploy({ sha: NEWER, 'redeploy-token': 'cp-secret-123', 'history-file': 'h.jsonl' })
+      expect(run.code).toBe(0)
+      const firstLines = run.stdout.split('\n').slice(0, 2)
+      expect(firstLines).toEqual(expect.arrayContaining([`::add-mask::${TOKEN}`, '::add-mask::cp-secret-123']))
+      const rest = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
+      const written = [rest, run.stderr, run.summary, JSON.stringify(run.outputs), readFileSync(join(run.dir, 'h.jsonl'), 'utf8')]
+      for (const text of written) {
+        expect(text).not.toContain(TOKEN)
+        expect(text).not.toContain('cp-secret-123')
       }
-    )
-    expect(main.code).toBe(1)
-    expect(main.outputs.result).toBe('aborted')
-    expect(record(main).message).toMatch(/^cancelled: received SIGTERM/)
-    const post = await runDist({ entry: 'post', inputs: { 'history-file': 'h.jsonl' }, env: stage.env, state: main.state, dir: main.dir })
-    expect(post.code).toBe(0)
-    const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
-    expect(history.map((line) => JSON.parse(line).result)).toEqual(['aborted'])
+      expect(stage.controlPlane.calls[0].headers.authorization).toBe('Bearer cp-secret-123')
+    })
+
+    it('never lets a tenant body run a workflow command', async () => {
+      stage.fleet.set('hongming', { body: '{"sha":"::add-mask::x"}\r::stop-commands::pwned\n##[error]forged' })
+      stage.fleet.set('ana', { status: 500, body: '::set-output name=result::deployed' })
+      const run = await deploy({ sha: NEWER, 'settle-budget': '1' })
+      expect(run.code).toBe(1)
+      const lines = run.stdout.split(/\r\n|\r|\n/)
+      expect(lines.filter((l) => /^\s*(::(add-mask|stop-commands|set-output)|##\[)/.test(l) && !l.startsWith(`::add-mask::${TOKEN}`))).toEqual([])
+      expect(run.outputs.result).toBe('stale')
+      expect(run.stdout).toContain('::error::hongming is unreachable: bad_payload, expected=7f25373')
+    })
   })
 
-  it('the post step records a main step that was killed before it could', async () => {
-    stage.fleet.set('hongming', { sha: OLDER })
-    const main = await deploy(
-      { sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl' },
-      { onSpawn: (child, output) => {
-          const timer = setInterval(() => {
-            if (/round 1:/.test(output())) {
-              clearInterval(timer)
-              child.kill('SIGKILL')
-            }
-          }, 20)
-        } }
-    )
-    expect(main.signal).toBe('SIGKILL')
-    expect(main.outputs.result).toBeUndefined()
-    const post = await runDist({ entry: 'post', inputs: { 'history-file': 'h.jsonl', environment: 'production' }, env: stage.env, state: main.state, dir: main.dir })
-    expect(post.code).toBe(0)
-    const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
-    expect(history).toHaveLength(1)
-    expect(JSON.parse(history[0])).toMatchObject({ result: 'aborted', environment: 'production', sha: NEWER })
-    expect(post.summary).toContain('aborted')
+  describe('dist/ exit paths: exactly one record', () => {
+    it('records a cancelled run (SIGTERM during verify) as aborted, once, and the post step adds none', async () => {
+      stage.fleet.set('hongming', { sha: OLDER })
+      const main = await deploy(
+        { sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl' },
+        {
+          onSpawn: (child, output) => {
+            const timer = setInterval(() => {
+              if (/round 2:/.test(output())) {
+                clearInterval(timer)
+                child.kill('SIGTERM')
+              }
+            }, 20)
+          }
+        }
+      )
+      expect(main.code).toBe(1)
+      expect(main.outputs.result).toBe('aborted')
+      expect(record(main).message).toMatch(/^cancelled: received SIGTERM/)
+      const post = await runDist({ entry: 'post', inputs: { 'history-file': 'h.jsonl' }, env: stage.env, state: main.state, dir: main.dir })
+      expect(post.code).toBe(0)
+      const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
+      expect(history.map((line) => JSON.parse(line).result)).toEqual(['aborted'])
+    })
+
+    it('the post step records a main step that was killed before it could', async () => {
+      stage.fleet.set('hongming', { sha: OLDER })
+      const main = await deploy(
+        { sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl' },
+        { onSpawn: (child, output) => {
+            const timer = setInterval(() => {
+              if (/round 1:/.test(output())) {
+                clearInterval(timer)
+                child.kill('SIGKILL')
+              }
+            }, 20)
+          } }
+      )
+      expect(main.signal).toBe('SIGKILL')
+      expect(main.outputs.result).toBeUndefined()
+      const post = await runDist({ entry: 'post', inputs: { 'history-file': 'h.jsonl', environment: 'production' }, env: stage.env, state: main.state, dir: main.dir })
+      expect(post.code).toBe(0)
+      const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
+      expect(history).toHaveLength(1)
+      expect(JSON.parse(history[0])).toMatchObject({ result: 'aborted', environment: 'production', sha: NEWER })
+      expect(post.summary).toContain('aborted')
+    })
   })
 })

@@ -123,14 +123,18 @@ describe('settleFleet', () => {
   })
 
   it('keeps the last commit a tenant reported when it later stops answering', async () => {
-    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 20_000, sha: OLDER }] })
     fleet.set('hongming', { sha: OLDER })
-    const first = await settle({ budgetSeconds: 0 })
-    expect(byName(first.tenants, 'hongming')).toMatchObject({ state: 'stale', actual: OLDER })
-    fleet.set('cy', { schedule: [{ from: START, sha: OLDER }, { from: START + 20_000, sha: '' }] })
-    fleet.set('cy', { body: '{}' })
-    const result = await settle({ budgetSeconds: 20 })
-    expect(byName(result.tenants, 'cy')).toMatchObject({ state: 'unreachable', error_class: 'bad_payload', actual: null })
+    const result = await settle({
+      budgetSeconds: 20,
+      onRound: (round) => round === 1 && fleet.set('hongming', { status: 502 })
+    })
+    expect(byName(result.tenants, 'hongming')).toMatchObject({
+      state: 'unreachable',
+      error_class: 'http_5xx',
+      actual: OLDER,
+      attempts: 2
+    })
+    expect(failureLines(result.tenants, EXPECTED)).toEqual(['hongming is unreachable: http_5xx, expected=7f25373'])
   })
 
   it('counts a fleet that is already ahead as settled, and as stale when rolling back', async () => {

@@ -18,6 +18,7 @@ import {
   isCommitSha,
   markPublished,
   markStarted,
+  renderLogTable,
   renderSummary,
   require_undici,
   sameCommit,
@@ -29,7 +30,7 @@ import {
   summary,
   systemClock,
   warning
-} from "./chunks/chunk-J2WOCWAP.js";
+} from "./chunks/chunk-NEC2D42Y.js";
 
 // src/action/main.ts
 import { readFileSync } from "node:fs";
@@ -361,10 +362,692 @@ var OwnershipGuard = class {
   }
 };
 
-// src/stages/redeploy.ts
-var import_undici = __toESM(require_undici(), 1);
-import { spawn } from "node:child_process";
+// src/registry/client.ts
 import { createHash } from "node:crypto";
+
+// src/registry/errors.ts
+var RegistryError = class extends FleetError {
+  constructor(message, errorClass, subject, code, status) {
+    super(message, errorClass, subject);
+    this.code = code;
+    this.status = status;
+    this.name = "RegistryError";
+  }
+  code;
+  status;
+};
+var CODE = /^[A-Z][A-Z_]{0,63}$/;
+var REMOTE_TEXT_MAX = 200;
+function parseOciErrors(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return [];
+  }
+  const errors = parsed?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.filter((e) => typeof e?.code === "string" && CODE.test(e.code)).map((e) => ({ code: e.code, message: typeof e.message === "string" ? e.message : "" }));
+}
+var STATUS_CODES = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
+function registryErrorClass(status) {
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "http_5xx";
+  return "registry";
+}
+function registryErrorFor(status, body, t, note) {
+  const errors = parseOciErrors(body);
+  const code = errors[0]?.code ?? STATUS_CODES[status] ?? null;
+  const remote = errors.map((e) => e.message).filter((m) => m !== "").join("; ");
+  const detail = remote ? `: ${remoteText(remote, t.secrets)}` : "";
+  const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ""}`;
+  return new RegistryError(message, registryErrorClass(status), t.target, code, status);
+}
+function remoteText(text, secrets) {
+  let scrubbed = text;
+  for (const secret of secrets) if (secret) scrubbed = scrubbed.split(secret).join("***");
+  return neutralize(scrubbed, REMOTE_TEXT_MAX);
+}
+function explain(code, status, t) {
+  const r = t.registry;
+  switch (code) {
+    case "UNAUTHORIZED":
+      return t.hasCredentials ? `registry ${r} rejected the credentials (UNAUTHORIZED); check registry-username and registry-password` : `registry ${r} requires authentication (UNAUTHORIZED); set registry-username and registry-password`;
+    case "DENIED":
+      return `registry ${r} denied ${t.action} access (DENIED); the credentials need permission to ${t.action === "push" ? "write (push) packages" : "read (pull) packages"} of this repository`;
+    case "MANIFEST_UNKNOWN":
+      return `no such tag or manifest in registry ${r} (MANIFEST_UNKNOWN)`;
+    case "NAME_UNKNOWN":
+      return `repository unknown to registry ${r} (NAME_UNKNOWN)`;
+    case "TOOMANYREQUESTS":
+      return `registry ${r} is rate limiting requests (TOOMANYREQUESTS)`;
+    default:
+      return `registry ${r} answered HTTP ${status}${code ? ` (${code})` : ""}`;
+  }
+}
+
+// src/registry/http.ts
+var import_undici = __toESM(require_undici(), 1);
+async function exchange(x) {
+  let res;
+  try {
+    res = await (0, import_undici.request)(x.url, {
+      method: x.method,
+      headers: x.headers,
+      body: x.body,
+      dispatcher: x.dispatcher,
+      headersTimeout: x.timeoutMs,
+      bodyTimeout: x.timeoutMs
+    });
+  } catch (error2) {
+    throw transportError(error2, x.subject);
+  }
+  const body = await readLimited(res, x.maxBytes, x.subject);
+  return { status: res.statusCode, headers: res.headers, body };
+}
+function headerValue(headers, name) {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+async function readLimited(res, maxBytes, subject) {
+  const tooLarge = () => new FleetError(`${subject}: response body larger than ${maxBytes} bytes`, "too_large", subject);
+  const declared = Number(headerValue(res.headers, "content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.body.destroy();
+    throw tooLarge();
+  }
+  const chunks = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error2) {
+    if (error2 instanceof FleetError) throw error2;
+    throw transportError(error2, subject);
+  }
+  return Buffer.concat(chunks);
+}
+function transportError(error2, subject) {
+  const errorClass = classifyError(error2);
+  return new FleetError(`${subject}: request failed (${errorClass}): ${neutralize(describeError(error2))}`, errorClass, subject);
+}
+
+// src/registry/media-types.ts
+var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+var OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+var DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+var DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+var OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+var DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+var MANIFEST_MEDIA_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
+var MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
+function isIndexMediaType(mediaType) {
+  return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
+}
+function isImageConfigMediaType(mediaType) {
+  return mediaType === OCI_CONFIG || mediaType === DOCKER_CONFIG;
+}
+
+// src/registry/challenge.ts
+var TOKEN_CHAR = /[A-Za-z0-9!#$%&'*+.^_`|~-]/;
+function parseChallenges(header) {
+  const challenges = [];
+  let pos = 0;
+  const skip = (chars) => {
+    while (pos < header.length && chars.test(header[pos])) pos++;
+  };
+  const readToken2 = () => {
+    const start = pos;
+    while (pos < header.length && TOKEN_CHAR.test(header[pos])) pos++;
+    return header.slice(start, pos);
+  };
+  const readQuoted = () => {
+    let value = "";
+    pos++;
+    while (pos < header.length && header[pos] !== '"') {
+      if (header[pos] === "\\" && pos + 1 < header.length) pos++;
+      value += header[pos++];
+    }
+    pos++;
+    return value;
+  };
+  while (pos < header.length) {
+    skip(/[\s,]/);
+    const token = readToken2();
+    if (!token) {
+      pos++;
+      continue;
+    }
+    skip(/\s/);
+    const current = challenges[challenges.length - 1];
+    if (header[pos] === "=" && current) {
+      pos++;
+      skip(/\s/);
+      current.params[token.toLowerCase()] = header[pos] === '"' ? readQuoted() : readToken2();
+    } else {
+      challenges.push({ scheme: token.toLowerCase(), params: {} });
+    }
+  }
+  return challenges;
+}
+
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
+}
+
+// src/registry/auth.ts
+var TOKEN_BODY_MAX = 1024 * 1024;
+var TOKEN_MAX = 16 * 1024;
+var TOKEN_CHARS = /^[\x21-\x7e]+$/;
+var RegistryAuth = class {
+  constructor(credentials, dispatcher, timeoutMs) {
+    this.credentials = credentials;
+    this.dispatcher = dispatcher;
+    this.timeoutMs = timeoutMs;
+  }
+  credentials;
+  dispatcher;
+  timeoutMs;
+  authorization = null;
+  token = null;
+  get hasCredentials() {
+    return this.credentials !== void 0;
+  }
+  header() {
+    return this.authorization;
+  }
+  /** What must never reach a message: scrubbed from remote text as a second line of defence. */
+  secrets() {
+    return [this.credentials?.password, this.token].filter((s) => Boolean(s));
+  }
+  /** Answers a 401; true when there is a new Authorization worth one retry. */
+  async answer(challengeHeader, target) {
+    const challenges = challengeHeader ? parseChallenges(challengeHeader) : [];
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) {
+      this.token = await this.fetchToken(bearer, target);
+      this.authorization = `Bearer ${this.token}`;
+      return true;
+    }
+    const basic = challenges.find((c) => c.scheme === "basic");
+    if (basic && this.credentials) {
+      const header = basicAuthorization(this.credentials);
+      if (this.authorization === header) return false;
+      this.authorization = header;
+      return true;
+    }
+    return false;
+  }
+  async fetchToken(challenge, target) {
+    const url = this.realmUrl(challenge, target);
+    const service = `${target.registry} (token service ${url.host})`;
+    const headers = { accept: "application/json" };
+    if (this.credentials) headers.authorization = basicAuthorization(this.credentials);
+    const res = await exchange({
+      url: url.toString(),
+      method: "GET",
+      headers,
+      maxBytes: TOKEN_BODY_MAX,
+      timeoutMs: this.timeoutMs,
+      dispatcher: this.dispatcher,
+      subject: `${target.target} (token service ${url.host})`
+    });
+    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials, secrets: this.secrets() };
+    if (res.status === 401 || res.status === 403) {
+      throw registryErrorFor(401, res.body, asked);
+    }
+    if (res.status < 200 || res.status > 299) throw registryErrorFor(res.status, res.body, asked);
+    const token = readToken(res.body);
+    if (!token) {
+      throw new RegistryError(`${target.target}: ${service} answered without a usable token`, "registry", target.target, "UNAUTHORIZED", res.status);
+    }
+    return token;
+  }
+  realmUrl(challenge, target) {
+    const fail = (problem) => new RegistryError(`${target.target}: registry ${target.registry} ${problem}`, "registry", target.target, "UNAUTHORIZED", 401);
+    let url;
+    try {
+      url = new URL(challenge.params.realm ?? "");
+    } catch {
+      throw fail("sent a Bearer challenge without a usable realm");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw fail("sent a Bearer realm that is not http(s)");
+    if (this.credentials && url.protocol === "http:" && !isLoopbackHost(url.host)) {
+      throw fail(`asked for credentials over plain HTTP at token service ${remoteText(url.host, [])}; refusing to send them`);
+    }
+    url.username = "";
+    url.password = "";
+    if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
+    for (const scope of (challenge.params.scope ?? "").split(" ").filter(Boolean)) url.searchParams.append("scope", scope);
+    return url;
+  }
+};
+function basicAuthorization(credentials) {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+function readToken(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  const token = typeof parsed?.token === "string" && parsed.token ? parsed.token : parsed?.access_token;
+  return typeof token === "string" && token.length <= TOKEN_MAX && TOKEN_CHARS.test(token) ? token : null;
+}
+
+// src/registry/transport.ts
+var DEFAULT_TIMEOUT_MS = 3e4;
+var DEFAULT_RATE_LIMIT_BUDGET_MS = 6e4;
+var DEFAULT_RATE_LIMIT_WAIT_MS = 5e3;
+var MAX_TRANSIENT_RETRIES = 2;
+var MAX_REDIRECTS = 3;
+var TRANSIENT_CLASSES = /* @__PURE__ */ new Set(["reset", "connect_timeout", "deadline"]);
+var RegistryTransport = class {
+  constructor(ref, options) {
+    this.ref = ref;
+    this.options = options;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS;
+    this.auth = new RegistryAuth(options.credentials, options.dispatcher, this.timeoutMs);
+    this.base = registryBaseUrl(ref);
+  }
+  ref;
+  options;
+  auth;
+  base;
+  timeoutMs;
+  rateLimitBudgetMs;
+  async send(req) {
+    const url = `${this.base}${req.path}`;
+    const reads = req.method !== "PUT";
+    let reauthenticated = false;
+    let transientFailures = 0;
+    let rateLimitWaitedMs = 0;
+    for (; ; ) {
+      let res;
+      try {
+        res = await this.exchange(url, req, true);
+      } catch (error2) {
+        if (!reads || transientFailures >= MAX_TRANSIENT_RETRIES || !isTransient(error2)) throw error2;
+        await this.options.clock.sleep(backoffMs(++transientFailures));
+        continue;
+      }
+      if (res.status === 401 && !reauthenticated) {
+        reauthenticated = true;
+        if (await this.auth.answer(headerValue(res.headers, "www-authenticate"), this.targetOf(req))) continue;
+      }
+      if (res.status === 429) {
+        const waitMs = retryAfterMs(res.headers, this.options.clock.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+        if (rateLimitWaitedMs + waitMs > this.rateLimitBudgetMs) {
+          throw registryErrorFor(429, res.body, this.targetOf(req), rateLimitNote(waitMs, rateLimitWaitedMs, this.rateLimitBudgetMs));
+        }
+        rateLimitWaitedMs += waitMs;
+        await this.options.clock.sleep(waitMs);
+        continue;
+      }
+      if (res.status >= 500 && reads && transientFailures < MAX_TRANSIENT_RETRIES) {
+        await this.options.clock.sleep(backoffMs(++transientFailures));
+        continue;
+      }
+      if (isRedirect(res.status) && req.followRedirects) return this.followRedirects(url, res, req);
+      if (res.status >= 200 && res.status < 300 || res.status === 404 && req.notFoundIsAnswer) return res;
+      throw registryErrorFor(res.status, res.body, this.targetOf(req));
+    }
+  }
+  /** Built per use: a token fetched mid-request is one more secret to scrub from messages. */
+  targetOf(req) {
+    return {
+      registry: this.ref.registry,
+      target: req.target,
+      action: req.action,
+      hasCredentials: this.auth.hasCredentials,
+      secrets: this.auth.secrets()
+    };
+  }
+  exchange(url, req, authorized) {
+    const authorization = authorized ? this.auth.header() : null;
+    return exchange({
+      url,
+      method: req.method,
+      headers: { ...req.headers, ...authorization ? { authorization } : {} },
+      body: req.body,
+      maxBytes: req.maxBytes,
+      timeoutMs: this.timeoutMs,
+      dispatcher: this.options.dispatcher,
+      subject: req.target
+    });
+  }
+  async followRedirects(from, first, req) {
+    const origin = new URL(from).origin;
+    let current = from;
+    let res = first;
+    for (let hop = 0; hop < MAX_REDIRECTS && isRedirect(res.status); hop++) {
+      const next = new URL(headerValue(res.headers, "location") ?? "", current);
+      if (next.protocol !== "https:" && next.protocol !== "http:") {
+        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, "registry", req.target, null, res.status);
+      }
+      current = next.toString();
+      res = await this.exchange(current, req, next.origin === origin);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    if (isRedirect(res.status)) {
+      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, "registry", req.target, null, res.status);
+    }
+    throw registryErrorFor(res.status, res.body, this.targetOf(req));
+  }
+};
+function isRedirect(status) {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+function isTransient(error2) {
+  return error2 instanceof FleetError && TRANSIENT_CLASSES.has(error2.errorClass);
+}
+function backoffMs(failures) {
+  return 1e3 * 2 ** (failures - 1);
+}
+function retryAfterMs(headers, nowMs) {
+  const value = headerValue(headers, "retry-after")?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1e3;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+function rateLimitNote(waitMs, waitedMs, budgetMs) {
+  return `asked to wait ${Math.ceil(waitMs / 1e3)}s more after ${Math.round(waitedMs / 1e3)}s, beyond the ${Math.round(budgetMs / 1e3)}s allowed`;
+}
+
+// src/registry/client.ts
+var MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+var TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+var DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+var RegistryClient = class {
+  constructor(ref, options) {
+    this.ref = ref;
+    this.transport = new RegistryTransport(ref, options);
+  }
+  ref;
+  transport;
+  /** `registry/repository:tag` or `registry/repository@digest`, the name errors and logs use. */
+  describe(reference) {
+    return `${this.ref.registry}/${this.ref.repository}${DIGEST.test(reference) ? "@" : ":"}${reference}`;
+  }
+  /** The manifest a tag or digest names; MANIFEST_UNKNOWN (naming image:tag and registry) when absent. */
+  async getManifest(reference) {
+    const res = await this.transport.send(this.manifestRequest("GET", reference, false));
+    return this.readManifest(reference, res);
+  }
+  /** Like getManifest, but null when the tag does not exist. */
+  async findManifest(reference) {
+    const res = await this.transport.send(this.manifestRequest("GET", reference, true));
+    return res.status === 404 ? null : this.readManifest(reference, res);
+  }
+  /** Digest a tag points at now, without downloading the manifest where the registry says it; null when absent. */
+  async headDigest(reference) {
+    const res = await this.transport.send(this.manifestRequest("HEAD", reference, true));
+    if (res.status === 404) return null;
+    const digest = headerValue(res.headers, "docker-content-digest");
+    if (digest && DIGEST.test(digest)) return digest;
+    return (await this.findManifest(reference))?.digest ?? null;
+  }
+  /** Writes the manifest's exact bytes under `tag` and checks the registry stored that digest. */
+  async putManifest(tag, manifest) {
+    const target = this.describe(checkReference(tag, this.describe(tag)));
+    const res = await this.transport.send({
+      method: "PUT",
+      path: `/v2/${this.ref.repository}/manifests/${tag}`,
+      headers: { "content-type": manifest.mediaType },
+      body: manifest.bytes,
+      maxBytes: MANIFEST_MAX_BYTES,
+      target,
+      action: "push"
+    });
+    const stored = headerValue(res.headers, "docker-content-digest");
+    if (stored && stored !== manifest.digest) {
+      throw new FleetError(
+        `${target}: registry ${this.ref.registry} stored digest ${remoteText(stored, [])} for a manifest whose digest is ${manifest.digest}`,
+        "bad_payload",
+        target
+      );
+    }
+  }
+  /** A blob's bytes, checked against its digest. */
+  async getBlob(digest, maxBytes) {
+    const target = this.describe(checkReference(digest, this.describe(digest)));
+    const res = await this.transport.send({
+      method: "GET",
+      path: `/v2/${this.ref.repository}/blobs/${digest}`,
+      maxBytes,
+      target,
+      action: "pull",
+      followRedirects: true
+    });
+    if (digestOf(res.body, digest) !== digest) {
+      throw new FleetError(`${target}: blob content does not match its digest`, "bad_payload", target);
+    }
+    return res.body;
+  }
+  manifestRequest(method, reference, notFoundIsAnswer) {
+    return {
+      method,
+      path: `/v2/${this.ref.repository}/manifests/${checkReference(reference, this.describe(reference))}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      maxBytes: MANIFEST_MAX_BYTES,
+      target: this.describe(reference),
+      action: "pull",
+      notFoundIsAnswer
+    };
+  }
+  readManifest(reference, res) {
+    const target = this.describe(reference);
+    const bad = (problem) => new FleetError(`${target}: ${problem}`, "bad_payload", target);
+    let document;
+    try {
+      document = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      throw bad("manifest is not JSON");
+    }
+    if (!document || typeof document !== "object" || Array.isArray(document)) throw bad("manifest is not a JSON object");
+    const contentType = headerValue(res.headers, "content-type")?.split(";")[0].trim() ?? "";
+    const mediaType = MANIFEST_MEDIA_TYPES.includes(contentType) ? contentType : document.mediaType;
+    if (!mediaType || !MANIFEST_MEDIA_TYPES.includes(mediaType)) {
+      throw new RegistryError(
+        `${target}: unsupported manifest type '${remoteText(contentType || String(document.mediaType), [])}'; expected an OCI or Docker schema 2 manifest or index`,
+        "registry",
+        target,
+        null,
+        res.status
+      );
+    }
+    const digest = digestOf(res.body, "sha256:");
+    const announced = headerValue(res.headers, "docker-content-digest");
+    if (announced?.startsWith("sha256:") && announced !== digest) {
+      throw bad(`registry announced digest ${remoteText(announced, [])} but the bytes hash to ${digest}`);
+    }
+    if (DIGEST.test(reference) && digestOf(res.body, reference) !== reference) {
+      throw bad("manifest content does not match the digest it was asked by");
+    }
+    return { digest, mediaType, bytes: res.body, document };
+  }
+};
+function digestOf(bytes, like) {
+  const algorithm = like.startsWith("sha512:") ? "sha512" : "sha256";
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
+}
+function checkReference(reference, subject) {
+  if (TAG.test(reference) || DIGEST.test(reference)) return reference;
+  throw new FleetError(`${subject}: '${reference}' is neither a valid tag nor a digest`, "input", subject);
+}
+
+// src/registry/revision.ts
+var REVISION_KEY = "org.opencontainers.image.revision";
+var CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+async function readRevision(client, manifest) {
+  const annotated = revisionIn(manifest.document.annotations);
+  if (annotated) return annotated;
+  if (isIndexMediaType(manifest.mediaType)) {
+    const platform = firstPlatformManifest(manifest.document.manifests ?? []);
+    if (!platform?.digest) return null;
+    const child = await client.getManifest(platform.digest);
+    return isIndexMediaType(child.mediaType) ? null : readRevision(client, child);
+  }
+  return configRevision(client, manifest.document.config);
+}
+function firstPlatformManifest(manifests) {
+  return manifests.find(
+    (d) => d.platform?.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+  );
+}
+async function configRevision(client, config) {
+  if (!config?.digest || !config.mediaType || !isImageConfigMediaType(config.mediaType)) return null;
+  const bytes = await client.getBlob(config.digest, CONFIG_MAX_BYTES);
+  let parsed;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return null;
+  }
+  return revisionIn(parsed?.config?.Labels);
+}
+function revisionIn(map) {
+  const value = map && typeof map === "object" ? map[REVISION_KEY] : void 0;
+  if (typeof value !== "string") return null;
+  const sha = value.trim();
+  return isCommitSha(sha) ? sha.toLowerCase() : null;
+}
+
+// src/stages/promote.ts
+async function promoteTag(o) {
+  const client = new RegistryClient(parseImageRef(o.image), { credentials: o.credentials, clock: o.clock, dispatcher: o.dispatcher });
+  const sourceName = client.describe(o.sourceTag);
+  const promoteName = client.describe(o.promoteTag);
+  const source = await client.getManifest(o.sourceTag);
+  const wanted = { digest: source.digest, revision: await readRevision(client, source) };
+  const currentDigest = await client.headDigest(o.promoteTag);
+  const before = currentDigest === source.digest ? wanted : await readTagState(client, o.promoteTag);
+  const outcome = (status, after, message) => {
+    o.log.info(`promote ${status}: ${message}`);
+    return { status, before, after, message };
+  };
+  const sourceProblem = checkSource(sourceName, wanted.revision, o.expectedSha);
+  if (sourceProblem && (wanted.revision !== null || !o.allowRollback)) {
+    return outcome("blocked", before, `${sourceProblem}; ${promoteName} left at ${describeState(before)}`);
+  }
+  if (before?.digest === source.digest) {
+    return outcome("unchanged", before, `${promoteName} already points at ${describeState(before)}; nothing written`);
+  }
+  const verdict = await judgeMove(before, o.expectedSha, o.compare);
+  if (!verdict.forward && !o.allowRollback) {
+    return outcome("blocked", before, `refusing to move ${promoteName}: ${verdict.reason}; set allow-rollback: true to permit it`);
+  }
+  const move = `${promoteName} from ${describeState(before)} to ${describeState(wanted)}`;
+  if (!verdict.forward || sourceProblem) {
+    o.log.warning(`promote: allow-rollback is set, moving ${promoteName} although ${sourceProblem ?? verdict.reason}`);
+  }
+  if (o.dryRun) return outcome("planned", before, `dry run: would move ${move}`);
+  if (!await o.stillOwner()) {
+    return outcome("superseded", before, `a newer commit owns the deploy branch; ${promoteName} left at ${describeState(before)}`);
+  }
+  await client.putManifest(o.promoteTag, source);
+  const readBack = await client.headDigest(o.promoteTag);
+  if (readBack !== source.digest) {
+    const after = readBack === null ? null : await readTagState(client, o.promoteTag);
+    return outcome(
+      "conflict",
+      after,
+      `${promoteName} changed while it was being promoted: wrote ${shortDigest(source.digest)}, read back ${describeState(after)}; another writer moved it, not overwritten again`
+    );
+  }
+  return outcome("promoted", wanted, `moved ${move}`);
+}
+async function resolveImageRevision(image, tag, access) {
+  const client = new RegistryClient(parseImageRef(image), access);
+  return readRevision(client, await client.getManifest(tag));
+}
+async function readTagState(client, tag) {
+  const manifest = await client.findManifest(tag);
+  return manifest && { digest: manifest.digest, revision: await readRevision(client, manifest) };
+}
+function checkSource(sourceName, revision, expectedSha) {
+  if (revision === null) {
+    return `${sourceName} records no commit in ${REVISION_KEY}, so it cannot be proven to be ${shortSha(expectedSha)}`;
+  }
+  if (!sameCommit(revision, expectedSha)) {
+    return `${sourceName} was built from ${shortSha(revision)}, not the expected ${shortSha(expectedSha)}`;
+  }
+  return null;
+}
+async function judgeMove(before, expectedSha, compare) {
+  if (!before) return { forward: true, reason: "the tag does not exist yet" };
+  if (!before.revision) {
+    return {
+      forward: false,
+      reason: `it points at ${shortDigest(before.digest)}, which records no commit in ${REVISION_KEY}, so the move cannot be proven forward`
+    };
+  }
+  const ancestry = sameCommit(before.revision, expectedSha) ? "identical" : await compare(before.revision, expectedSha);
+  if (ancestry === "identical" || ancestry === "ahead") {
+    return { forward: true, reason: `${shortSha(expectedSha)} descends from ${shortSha(before.revision)}` };
+  }
+  const relation = ancestry === "behind" ? "is newer than" : "has diverged from";
+  return {
+    forward: false,
+    reason: `it points at ${shortSha(before.revision)}, which ${relation} the expected ${shortSha(expectedSha)}, so the move would not be forward`
+  };
+}
+function describeState(state) {
+  if (!state) return "nothing (tag absent)";
+  return `${shortDigest(state.digest)} (${state.revision ? `commit ${shortSha(state.revision)}` : "no recorded commit"})`;
+}
+function shortDigest(digest) {
+  return digest.slice(0, digest.indexOf(":") + 13);
+}
+
+// src/stages/redeploy.ts
+var import_undici2 = __toESM(require_undici(), 1);
+import { spawn } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -389,7 +1072,7 @@ async function redeployPerTenant(url, token, req, deps) {
   return `redeploy requested for ${req.tenants.length} tenant(s), one call each`;
 }
 function idempotencyKey(req, tenant) {
-  return createHash("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
+  return createHash2("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
 }
 async function postRedeploy(url, token, req, tenants, tenant, deps) {
   const endpoint = `POST ${redactUrl(url)}`;
@@ -403,7 +1086,7 @@ async function postRedeploy(url, token, req, tenants, tenant, deps) {
   for (let attempt = 1; ; attempt++) {
     let waitSeconds;
     try {
-      const res = await (0, import_undici.request)(url, {
+      const res = await (0, import_undici2.request)(url, {
         method: "POST",
         headers,
         body,
@@ -527,7 +1210,7 @@ async function forEachBounded(items, workers, work, signal) {
 }
 
 // src/fleet/connection-plan.ts
-var import_undici2 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 function originOf(url) {
   return new URL(url).origin;
 }
@@ -547,12 +1230,12 @@ function planConnections(tenants, concurrency) {
 }
 function createFleetAgent(plan, timings) {
   const connect = { timeout: timings.connectTimeoutMs };
-  if (!plan.keepAlive) return new import_undici2.Agent({ connect, pipelining: 0 });
-  return new import_undici2.Agent({
+  if (!plan.keepAlive) return new import_undici3.Agent({ connect, pipelining: 0 });
+  return new import_undici3.Agent({
     connect,
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: Math.max(timings.keepAliveMs, 1e3),
-    factory: (origin, options) => new import_undici2.Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? 1 })
+    factory: (origin, options) => new import_undici3.Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? 1 })
   });
 }
 
@@ -939,7 +1622,7 @@ async function runStages(settings, deps, facts) {
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
   log.info(owner.message);
-  const expectedSha = settings.expectedSha ?? settings.sha;
+  const expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
   facts.expectedSha = expectedSha;
   const compare = (base, head) => forge.compare(base, head);
   const probe = { dispatcher: deps.dispatcher };
@@ -955,11 +1638,34 @@ async function runStages(settings, deps, facts) {
   facts.tenants = initial;
   const toRoll = initial.filter((t) => t.state !== "converged" && (t.state !== "ahead" || settings.allowRollback)).map((t) => t.name);
   const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`;
-  if (settings.dryRun) return { result: "noop", message: `dry run: ${plan}; nothing written` };
   const superseded = () => {
     facts.headSha = guard.verdict?.head ?? facts.headSha;
     return { result: "superseded", message: guard.verdict?.message ?? "superseded" };
   };
+  const promote = async (dryRun) => {
+    if (!settings.promotion) return null;
+    const { image, promoteTag: tag, username, password } = settings.promotion;
+    const outcome = await promoteTag({
+      image,
+      sourceTag: settings.targetTag,
+      promoteTag: tag,
+      expectedSha,
+      allowRollback: settings.allowRollback,
+      dryRun,
+      credentials: username && password ? { username, password } : void 0,
+      compare,
+      stillOwner: () => guard.stillOwner(),
+      clock: deps.clock,
+      log,
+      dispatcher: deps.dispatcher
+    });
+    facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
+    return outcome;
+  };
+  if (settings.dryRun) {
+    const promotion2 = await promote(true);
+    return { result: "noop", message: `dry run: ${plan}${promotion2 ? `; promote ${promotion2.status}: ${promotion2.message}` : ""}; nothing written` };
+  }
   if (toRoll.length > 0) {
     log.info(plan);
     if (!await guard.stillOwner()) return superseded();
@@ -978,6 +1684,10 @@ async function runStages(settings, deps, facts) {
       )
     );
   }
+  const promotion = await promote(false);
+  if (promotion?.status === "superseded") return superseded();
+  if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
+  if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
   const settled = await settleFleet({
     tenants: settings.tenants,
     expectedSha,
@@ -1011,9 +1721,26 @@ async function runStages(settings, deps, facts) {
     case "converged": {
       const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
-      return toRoll.length > 0 ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
+      return toRoll.length > 0 || promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
     }
   }
+}
+async function expectedShaFromImage(settings, deps) {
+  const promotion = settings.promotion;
+  if (!promotion) throw new InputError("expected-sha", "cannot be derived without image");
+  const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
+    credentials: promotion.username && promotion.password ? { username: promotion.username, password: promotion.password } : void 0,
+    clock: deps.clock,
+    dispatcher: deps.dispatcher
+  });
+  if (!revision) {
+    throw new InputError(
+      "expected-sha",
+      `cannot be derived: ${promotion.image}:${settings.targetTag} has no org.opencontainers.image.revision label or annotation; pass expected-sha`
+    );
+  }
+  deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`);
+  return revision.toLowerCase();
 }
 function pendingReport2(tenant) {
   return { name: tenant.name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
@@ -1229,7 +1956,7 @@ async function pRetry(input, options = {}) {
 }
 
 // src/forge/http.ts
-var import_undici3 = __toESM(require_undici(), 1);
+var import_undici4 = __toESM(require_undici(), 1);
 
 // src/forge/payload.ts
 function payloadError(endpoint, problem) {
@@ -1328,7 +2055,7 @@ var ForgeHttp = class {
     let resHeaders;
     let text;
     try {
-      const res = await (0, import_undici3.request)(url, {
+      const res = await (0, import_undici4.request)(url, {
         method: req.method,
         headers,
         body: req.body === void 0 ? void 0 : JSON.stringify(req.body),
@@ -1337,7 +2064,7 @@ var ForgeHttp = class {
       });
       status = res.statusCode;
       resHeaders = flattenHeaders(res.headers);
-      text = await readLimited(res.body, this.tuning.maxBodyBytes, endpoint);
+      text = await readLimited2(res.body, this.tuning.maxBodyBytes, endpoint);
     } catch (error2) {
       if (error2 instanceof FleetError) throw error2;
       const errorClass = deadline.aborted ? "deadline" : classifyError(error2);
@@ -1407,7 +2134,7 @@ function flattenHeaders(headers) {
   }
   return flat;
 }
-async function readLimited(body, maxBytes, endpoint) {
+async function readLimited2(body, maxBytes, endpoint) {
   const chunks = [];
   let size = 0;
   for await (const chunk of body) {
@@ -1649,6 +2376,11 @@ async function publishRecord(record, historyFile, log) {
   setOutput("expected-sha", record.expected_sha ?? "");
   setOutput("stale-tenants", JSON.stringify(staleTenantNames(record)));
   setOutput("report", JSON.stringify(record));
+  if (record.tenants.length > 0) {
+    await log.group(`Per-tenant report (${record.tenants.length} tenants)`, async () => {
+      for (const line2 of renderLogTable(record)) log.info(line2);
+    });
+  }
   try {
     await summary.addRaw(renderSummary(record)).write();
   } catch (error2) {

@@ -9,7 +9,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-J2WOCWAP.js";
+} from "./chunks/chunk-NEC2D42Y.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { RunRecord } from '../stages/record.js'
 import { appendHistory, staleTenantNames } from '../stages/record.js'
-import { renderSummary } from '../report/summary.js'
+import { renderLogTable, renderSummary } from '../report/summary.js'
 import { GREEN_RESULTS } from '../core/types.js'
 import type { Logger } from '../core/types.js'
 import { describeError } from '../util/errors.js'
@@ -19,6 +19,11 @@ export async function publishRecord(record: RunRecord, historyFile: string | nul
   core.setOutput('stale-tenants', JSON.stringify(staleTenantNames(record)))
   core.setOutput('report', JSON.stringify(record))
 
+  if (record.tenants.length > 0) {
+    await log.group(`Per-tenant report (${record.tenants.length} tenants)`, async () => {
+      for (const line of renderLogTable(record)) log.info(line)
+    })
+  }
   try {
     await core.summary.addRaw(renderSummary(record)).write()
   } catch (error) {

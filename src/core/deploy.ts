@@ -2,11 +2,12 @@ import type { Dispatcher } from 'undici'
 import type { Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
 import { checkOwnership, OwnershipGuard } from '../stages/ownership.js'
+import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages/promote.js'
 import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
 import { redeployFleet } from '../stages/redeploy.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import type { Clock } from '../util/clock.js'
-import { describeError, FleetError } from '../util/errors.js'
+import { describeError, FleetError, InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 import type { Logger, Result, TenantReport } from './types.js'
@@ -78,7 +79,7 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
   if (owner.superseded) return { result: 'superseded', message: owner.message }
   log.info(owner.message)
 
-  const expectedSha = settings.expectedSha ?? settings.sha
+  const expectedSha = settings.expectedSha ?? (await expectedShaFromImage(settings, deps))
   facts.expectedSha = expectedSha
   const compare = (base: string, head: string) => forge.compare(base, head)
   const probe = { dispatcher: deps.dispatcher }
@@ -95,11 +96,34 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
   facts.tenants = initial
   const toRoll = initial.filter((t) => t.state !== 'converged' && (t.state !== 'ahead' || settings.allowRollback)).map((t) => t.name)
   const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
-  if (settings.dryRun) return { result: 'noop', message: `dry run: ${plan}; nothing written` }
-
   const superseded = (): Outcome => {
     facts.headSha = guard.verdict?.head ?? facts.headSha
     return { result: 'superseded', message: guard.verdict?.message ?? 'superseded' }
+  }
+  const promote = async (dryRun: boolean): Promise<PromoteOutcome | null> => {
+    if (!settings.promotion) return null
+    const { image, promoteTag: tag, username, password } = settings.promotion
+    const outcome = await promoteTag({
+      image,
+      sourceTag: settings.targetTag,
+      promoteTag: tag,
+      expectedSha,
+      allowRollback: settings.allowRollback,
+      dryRun,
+      credentials: username && password ? { username, password } : undefined,
+      compare,
+      stillOwner: () => guard.stillOwner(),
+      clock: deps.clock,
+      log,
+      dispatcher: deps.dispatcher
+    })
+    facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after }
+    return outcome
+  }
+
+  if (settings.dryRun) {
+    const promotion = await promote(true)
+    return { result: 'noop', message: `dry run: ${plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
   }
 
   if (toRoll.length > 0) {
@@ -120,6 +144,11 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
       )
     )
   }
+
+  const promotion = await promote(false)
+  if (promotion?.status === 'superseded') return superseded()
+  if (promotion?.status === 'blocked') return { result: 'blocked', message: `promote blocked: ${promotion.message}` }
+  if (promotion?.status === 'conflict') return { result: 'failed', message: `promote conflict: ${promotion.message}`, errorClass: 'registry' }
 
   const settled = await settleFleet({
     tenants: settings.tenants,
@@ -155,11 +184,30 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
     case 'converged': {
       const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
-      return toRoll.length > 0
+      return toRoll.length > 0 || promotion?.status === 'promoted'
         ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
         : { result: 'noop', message: `nothing to do: ${verified}` }
     }
   }
+}
+
+/** A tag not derived from the run's commit (workflow_dispatch `staging-latest`) names its commit in the image. */
+async function expectedShaFromImage(settings: Settings, deps: DeployDeps): Promise<string> {
+  const promotion = settings.promotion
+  if (!promotion) throw new InputError('expected-sha', 'cannot be derived without image')
+  const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
+    credentials: promotion.username && promotion.password ? { username: promotion.username, password: promotion.password } : undefined,
+    clock: deps.clock,
+    dispatcher: deps.dispatcher
+  })
+  if (!revision) {
+    throw new InputError(
+      'expected-sha',
+      `cannot be derived: ${promotion.image}:${settings.targetTag} has no org.opencontainers.image.revision label or annotation; pass expected-sha`
+    )
+  }
+  deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`)
+  return revision.toLowerCase()
 }
 
 function pendingReport(tenant: { name: string }): TenantReport {

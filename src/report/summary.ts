@@ -74,3 +74,31 @@ function stateIcon(state: string): string {
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
 }
+
+const MAX_LOG_ROWS = 200
+
+/**
+ * The per-tenant table as plain log lines: Gitea does not render job summaries, and a log is what an
+ * engineer scrolls at 3 a.m. Tenants that need attention come first.
+ */
+export function renderLogTable(record: RunRecord): string[] {
+  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state))
+  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)))
+  const rows = ordered.slice(0, MAX_LOG_ROWS).map((t) =>
+    [
+      t.name.slice(0, width).padEnd(width),
+      t.state.padEnd(11),
+      (t.actual ? shortSha(t.actual) : '-').padEnd(7),
+      String(t.attempts).padStart(8),
+      String(t.seconds_to_converge ?? '-').padStart(9),
+      t.error_class ?? ''
+    ].join('  ')
+  )
+  const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')
+  const more = record.tenants.length - rows.length
+  return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]
+}
+
+function attention(state: string): number {
+  return state === 'stale' || state === 'unreachable' ? 2 : state === 'pending' ? 1 : 0
+}

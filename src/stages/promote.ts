@@ -68,6 +68,7 @@ export async function promoteTag(o: PromoteOptions): Promise<PromoteOutcome> {
     return { status, before, after, message }
   }
 
+  // An image built from another commit is never promoted as this one; one that records no commit only with allow-rollback.
   const sourceProblem = checkSource(sourceName, wanted.revision, o.expectedSha)
   if (sourceProblem && (wanted.revision !== null || !o.allowRollback)) {
     return outcome('blocked', before, `${sourceProblem}; ${promoteName} left at ${describeState(before)}`)

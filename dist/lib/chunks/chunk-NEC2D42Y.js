@@ -27694,6 +27694,27 @@ function stateIcon(state) {
 function escapeCell(text) {
   return text.replace(/\|/g, "\\|").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;");
 }
+var MAX_LOG_ROWS = 200;
+function renderLogTable(record) {
+  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state));
+  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
+  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
+    (t) => [
+      t.name.slice(0, width).padEnd(width),
+      t.state.padEnd(11),
+      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
+      String(t.attempts).padStart(8),
+      String(t.seconds_to_converge ?? "-").padStart(9),
+      t.error_class ?? ""
+    ].join("  ")
+  );
+  const header = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
+  const more = record.tenants.length - rows.length;
+  return [header, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
+}
+function attention(state) {
+  return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
+}
 
 // src/action/state.ts
 var STARTED = "started-at";
@@ -27740,6 +27761,7 @@ export {
   fallbackRecord,
   GREEN_RESULTS,
   renderSummary,
+  renderLogTable,
   markStarted,
   markPublished,
   startedAt,

@@ -1,23 +1,29 @@
 /**
- * Fleet-scale benchmark (issue 6): verify against a local fleet on 127.0.0.1, side by side with the
- * sequential `curl` loop shell deploy scripts use. Run with `npm run bench` (bench/run.mjs bundles this
- * file). Three processes, so neither side's CPU or memory is counted against the other:
+ * Fleet-scale benchmark (issue 6), one command (`npm run bench`; bench/run.mjs bundles this file):
+ *   1. one verify round against a local fleet on 127.0.0.1, side by side with the sequential `curl` loop
+ *      shell deploy scripts use;
+ *   2. verdict latency of a fleet converging mid-budget;
+ *   3. forge API calls per run, by fleet size and number of rounds (bench/forge-calls.ts);
+ *   4. cold start and size of the committed bundle dist/ (bench/cold-start.ts).
+ * Verify runs in three processes, so neither side's CPU or memory is counted against the other:
  *   - the orchestrator (this file, no argument) prints the tables;
- *   - `server`: the fake fleet (test/support/fake-fleet.ts), one port for every tenant;
+ *   - `server`: the fleet (bench/lean-fleet.ts), one port for every tenant;
  *   - `client`: runs one scenario through the real settleFleet and reports its timings and peak RSS.
  * Bounded: fixed sizes, a curl sample, and a watchdog that ends everything after WATCHDOG_MS.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type { Logger, Tenant } from '../src/core/types.js'
 import { DEFAULT_SHA_FIELDS } from '../src/fleet/buildinfo.js'
 import { createFleetProber } from '../src/fleet/prober.js'
 import { settleFleet } from '../src/stages/verify.js'
 import { systemClock } from '../src/util/clock.js'
-import { startFakeFleet, type FakeFleet, type FleetStats } from '../test/support/fake-fleet.js'
+import { bundleSize, measureColdStart } from './cold-start.js'
+import { countForgeCalls, type ForgeCallRow } from './forge-calls.js'
+import { startLeanFleet, type LeanFleetStats as FleetStats } from './lean-fleet.js'
 
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 const OLDER = '7a72516bb1b2c3d4e5f60718293a4b5c6d7e8f90'
@@ -30,6 +36,10 @@ interface Args {
   curlSample: number
   latencyTenants: number
   latencyTrials: number
+  forgeSizes: number[]
+  forgeRounds: number[]
+  coldRuns: number
+  dist: string
 }
 
 type ServerCommand =
@@ -64,12 +74,12 @@ const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024
 // ---------------------------------------------------------------- server process
 
 async function serve(): Promise<void> {
-  const fleet: FakeFleet = await startFakeFleet({ sha: EXPECTED })
+  const fleet = await startLeanFleet(EXPECTED)
   process.on('message', (message: { id: number; command: ServerCommand }) => {
     const { id, command } = message
     let result: FleetStats | null = null
     if (command.op === 'converge') {
-      command.names.forEach((name, i) => fleet.set(name, { sha: OLDER, schedule: [{ from: command.at[i], sha: EXPECTED }] }))
+      fleet.converge(command.names, command.at, OLDER, EXPECTED)
     } else if (command.op === 'reset') {
       fleet.resetStats()
     } else {
@@ -163,7 +173,7 @@ function runClient<T>(scenario: ClientScenario): Promise<T> {
 function curlLoop(origin: string, list: readonly string[], scratch: string): { ms: number; ok: number } {
   const file = join(scratch, 'urls.txt')
   writeFileSync(file, tenantsAt(origin, list).map((t) => t.url).join('\n') + '\n')
-  const script = 'ok=0; while IFS= read -r u; do curl -fsS --max-time 5 -o /dev/null "$u" && ok=$((ok+1)); done < "$1"; echo $ok'
+  const script = 'ok=0; while IFS= read -r u; do curl -s -m 5 "$u" > /dev/null && ok=$((ok+1)); done < "$1"; echo $ok'
   const started = performance.now()
   const run = spawnSync('bash', ['-c', script, 'bash', file], { encoding: 'utf8', timeout: 5 * 60_000 })
   return { ms: performance.now() - started, ok: Number(run.stdout.trim()) }
@@ -179,7 +189,11 @@ function parseArgs(argv: readonly string[]): Args {
     repeat: Number(value('--repeat', '5')),
     curlSample: Number(value('--curl-sample', '1000')),
     latencyTenants: Number(value('--latency-tenants', '1000')),
-    latencyTrials: Number(value('--latency-trials', '3'))
+    latencyTrials: Number(value('--latency-trials', '3')),
+    forgeSizes: value('--forge-sizes', '10,100,1000,10000').split(',').map(Number),
+    forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
+    coldRuns: Number(value('--cold-runs', '15')),
+    dist: resolve(value('--dist', 'dist'))
   }
 }
 
@@ -206,7 +220,10 @@ async function orchestrate(args: Args): Promise<void> {
   try {
     console.log(`# fleet-forward benchmark\n`)
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}.`)
-    console.log(`Fleet: one local server process on 127.0.0.1; verify runs in its own process (peak RSS is that process's).\n`)
+    console.log(
+      'Fleet: one local server process on 127.0.0.1 (a minimal HTTP/1.1 server, bench/lean-fleet.ts); verify runs in its own' +
+        " process (peak RSS is that process's). Other work on the machine adds noise: medians are shown.\n"
+    )
 
     const rows: string[][] = []
     for (const n of args.sizes) {
@@ -267,13 +284,61 @@ async function orchestrate(args: Args): Promise<void> {
     console.log(
       '\n"first" is a fresh process: connections opened and code not yet optimized; "keep-alive" is a later round over the' +
         ' same connections. Peak RSS is the worst run.' +
-        ' The curl loop runs `curl -fsS --max-time 5` per tenant, one after another. Latency target: ≤ one interval + 1 s.'
+        ' The curl loop runs `curl -s -m 5 "$url"` per tenant, one after another, as shell deploy scripts do.' +
+        ' Latency target: ≤ one interval + 1 s.'
     )
+    await printForgeCalls(args)
+    await printColdStart(args)
   } finally {
     clearTimeout(watchdog)
     server.child.disconnect()
     rmSync(scratch, { recursive: true, force: true })
   }
+}
+
+async function printForgeCalls(args: Args): Promise<void> {
+  const rows: ForgeCallRow[] = []
+  for (const rounds of args.forgeRounds) for (const n of args.forgeSizes) rows.push(await countForgeCalls(n, rounds))
+  console.log('\n## Forge API calls per run (real pipeline, GitHub adapter, lock on, fleet pulls on its own)\n')
+  printTable(
+    ['tenants', 'fleet converges in round', 'result', 'verify rounds', 'requests (304s included)', '304 Not Modified', 'branch-head reads', 'compare'],
+    rows.map((r) => [
+      r.tenants.toLocaleString('en-US'),
+      String(r.convergedInRound),
+      r.result,
+      String(r.rounds),
+      String(r.requests),
+      String(r.notModified),
+      String(r.byEndpoint['GET /git/ref/heads/main'] ?? 0),
+      String(r.byEndpoint['GET /compare/{sha}...{sha}'] ?? 0)
+    ])
+  )
+  const sample = rows[rows.length - 1]
+  console.log(`\nRequests of the last run by endpoint: ${Object.entries(sample.byEndpoint).map(([k, v]) => `\`${k.trim()}\` ${v}`).join(', ')}.`)
+}
+
+async function printColdStart(args: Args): Promise<void> {
+  const size = bundleSize(args.dist)
+  const cold = await measureColdStart(args.dist, args.coldRuns)
+  const spreadOf = (v: number[]): string => `${ms(median(v))} (${ms(Math.min(...v))}–${ms(Math.max(...v))})`
+  console.log(`\n## Cold start of the committed bundle (spawn → first forge request, ${args.coldRuns} runs)\n`)
+  printTable(
+    ['process', 'median (min–max)'],
+    [
+      ['`node dist/index.js` with INPUT_* set (first request: the branch head read)', spreadOf(cold.bundleMs)],
+      ['bare `node -e` sending one request (the floor of the machine)', spreadOf(cold.bareNodeMs)]
+    ]
+  )
+  const loadedBytes = size.loaded.reduce((sum, f) => sum + f.bytes, 0)
+  console.log('\n## Bundle size\n')
+  printTable(
+    ['what', 'bytes'],
+    [
+      ['all of dist/', `${(size.totalBytes / 1024).toFixed(0)} KiB`],
+      ['loaded by dist/index.js', `${(loadedBytes / 1024).toFixed(0)} KiB`],
+      ...size.loaded.map((f) => [`  ${f.file}`, `${(f.bytes / 1024).toFixed(1)} KiB`])
+    ]
+  )
 }
 
 function printTable(header: readonly string[], rows: readonly string[][]): void {

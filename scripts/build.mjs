@@ -10,7 +10,7 @@ const outdir = resolve(process.argv[2] ?? 'dist')
 rmSync(outdir, { recursive: true, force: true })
 
 // Launchers load the lib bundles at run time instead of bundling them.
-const libEntries = { '../action/main.js': './lib/main.js', '../action/post.js': './lib/post.js' }
+const libEntries = { '../action/main.js': './lib/main.js', '../action/post.js': './lib/post.js', '../cli/main.js': './lib/cli.js' }
 const keepLibExternal = {
   name: 'lib-external',
   setup(b) {
@@ -22,7 +22,7 @@ const common = { bundle: true, platform: 'node', format: 'esm', legalComments: '
 
 await build({
   ...common,
-  entryPoints: { index: 'src/entry/index.ts', post: 'src/entry/post.ts' },
+  entryPoints: { index: 'src/entry/index.ts', post: 'src/entry/post.ts', cli: 'src/entry/cli.ts' },
   outdir,
   target: 'es2017',
   plugins: [keepLibExternal],
@@ -31,7 +31,7 @@ await build({
 
 await build({
   ...common,
-  entryPoints: { main: 'src/action/main.ts', post: 'src/action/post.ts' },
+  entryPoints: { main: 'src/action/main.ts', post: 'src/action/post.ts', cli: 'src/cli/main.ts' },
   outdir: resolve(outdir, 'lib'),
   target: 'node20',
   splitting: true,

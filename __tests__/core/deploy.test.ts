@@ -89,6 +89,19 @@ describe('deployFleet', () => {
     expect(log.errors).toEqual([])
   })
 
+  it('never rolls a tenant it cannot prove is behind: head unreadable, compare failing, fleet ahead', async () => {
+    forge.setBranch('main', NEWER)
+    forge.failReads = 1000
+    forge.compare = async () => {
+      throw new Error('compare answered HTTP 502')
+    }
+    fleet.setDefaultSha(NEWER)
+    const { record, log } = await run({ sha: OLDER, 'settle-budget': '20' })
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(log.warnings).toEqual(expect.arrayContaining([expect.stringContaining('not redeploying 3 tenant(s)')]))
+    expect(record.result).toBe('stale')
+  })
+
   it('plans but writes nothing in a dry run', async () => {
     const { record } = await run({ 'dry-run': 'true' })
     expect(record).toMatchObject({ result: 'noop', dry_run: true })

@@ -1,23 +1,28 @@
 import { createServer } from 'node:net'
 import { Agent } from 'undici'
+import { Http1Transport } from '../../src/fleet/http1-transport.js'
 import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
 import { probeTenant, type ProbeRequest } from '../../src/fleet/probe.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 
 const SHA = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 
-describe('probeTenant', () => {
+// The same behaviour over the built-in transport and over an injected undici dispatcher (simulations use one).
+describe.each([
+  ['the built-in HTTP/1.1 transport', () => new Http1Transport({ keepAlive: true, connectTimeoutMs: 1_000, keepAliveMs: 5_000 })],
+  ['an undici Agent', () => new Agent({ connections: 4 })]
+])('probeTenant over %s', (_label, createDispatcher) => {
   let fleet: FakeFleet
-  let agent: Agent
+  let dispatcher: ReturnType<typeof createDispatcher>
   let req: ProbeRequest
 
   beforeAll(async () => {
     fleet = await startFakeFleet({ sha: SHA })
-    agent = new Agent({ connections: 4 })
-    req = { dispatcher: agent, shaFields: DEFAULT_SHA_FIELDS, requestTimeoutMs: 2_000, maxBodyBytes: 1024 }
+    dispatcher = createDispatcher()
+    req = { dispatcher, shaFields: DEFAULT_SHA_FIELDS, requestTimeoutMs: 2_000, maxBodyBytes: 1024 }
   })
   afterAll(async () => {
-    await agent.destroy()
+    await dispatcher.destroy()
     await fleet.close()
   })
 

@@ -12,7 +12,7 @@ import { neutralize } from '../util/sanitize.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger as log } from './logger.js'
 import { publishRecord } from './publish.js'
-import { markPublished, markStarted } from './state.js'
+import { markPublished, markStarted, saveHeldLock } from './state.js'
 
 const SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name))
 
@@ -44,7 +44,7 @@ export async function run(): Promise<void> {
       giteaActions: settings.run.giteaActions,
       signal: controller.signal
     }, systemClock)
-    record = await deployFleet(settings, { forge, clock: systemClock, log, signal: controller.signal })
+    record = await deployFleet(settings, { forge, clock: systemClock, log, signal: controller.signal, onLock: saveHeldLock })
   } catch (error) {
     // Only input errors reach here (the pipeline itself never throws): nothing was contacted.
     record = fallbackRecord('failed', neutralize(describeError(error), 1000), error instanceof FleetError ? error.errorClass : 'internal', startedAt)

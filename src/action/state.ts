@@ -6,6 +6,7 @@ import * as core from '@actions/core'
  */
 const STARTED = 'started-at'
 const PUBLISHED = 'record-published'
+const LOCK = 'held-lock'
 
 export function markStarted(now: number): void {
   core.saveState(STARTED, String(now))
@@ -22,4 +23,21 @@ export function startedAt(): number | null {
 
 export function wasPublished(): boolean {
   return core.getState(PUBLISHED) === 'true'
+}
+
+/** The lock the main step holds (environment and nonce), or '' once it let go: the post step releases what is left. */
+export function saveHeldLock(lock: { readonly environment: string; readonly nonce: string } | null): void {
+  core.saveState(LOCK, lock ? JSON.stringify({ environment: lock.environment, nonce: lock.nonce }) : '')
+}
+
+export function heldLock(): { environment: string; nonce: string } | null {
+  try {
+    const saved = JSON.parse(core.getState(LOCK) || 'null') as { environment?: unknown; nonce?: unknown } | null
+    if (saved && typeof saved.environment === 'string' && typeof saved.nonce === 'string' && saved.nonce) {
+      return { environment: saved.environment, nonce: saved.nonce }
+    }
+  } catch {
+    // no lock saved
+  }
+  return null
 }

@@ -1,10 +1,14 @@
 import type { Dispatcher } from 'undici'
 import type { Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
+import { checkGate } from '../stages/gate.js'
+import { acquireRunLock, type HeldLock } from '../stages/lock.js'
 import { checkOwnership, OwnershipGuard } from '../stages/ownership.js'
 import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages/promote.js'
 import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
+import { memoizeCompare, tenantsToRoll } from '../stages/plan.js'
 import { redeployFleet } from '../stages/redeploy.js'
+import { isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
@@ -22,6 +26,17 @@ export interface DeployDeps {
   readonly dispatcher?: Dispatcher
   /** Live progress, for the CLI's display. */
   readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
+  /** Told when the run takes the lock (and null once it let go), so the action's post step can release it if the run is killed. */
+  readonly onLock?: (lock: { readonly environment: string; readonly nonce: string } | null) => void
+  /** Lock nonce source (simulations inject a seeded one). */
+  readonly lockNonce?: () => string
+}
+
+/** What the exit path needs to know: the lock to release, and whether side effects may have begun. */
+interface RunState {
+  lock: HeldLock | null
+  /** Past the gate and the lock: a failure from here on is recorded on the commit. */
+  attempted: boolean
 }
 
 interface Outcome {
@@ -46,10 +61,22 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     promotion: null
   }
   let outcome: Outcome
+  const held: RunState = { lock: null, attempted: false }
   try {
-    outcome = await runStages(settings, deps, facts)
+    outcome = await runStages(settings, deps, facts, held)
   } catch (error) {
     outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error)
+  }
+  try {
+    // A deploy that failed after it began is recorded as a failure on the commit, like a stale one.
+    if (outcome.result === 'failed' && held.attempted && facts.expectedSha) {
+      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log)
+    }
+  } finally {
+    if (held.lock) {
+      await held.lock.release()
+      deps.onLock?.(null)
+    }
   }
   const record = buildRecord(
     {
@@ -69,7 +96,7 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   return record
 }
 
-async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts): Promise<Outcome> {
+async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, held: RunState): Promise<Outcome> {
   const { forge, log } = deps
   const branch = settings.branch ?? (await forge.defaultBranch())
   const guard = new OwnershipGuard(forge, branch, settings.sha, log)
@@ -81,7 +108,32 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
 
   const expectedSha = settings.expectedSha ?? (await expectedShaFromImage(settings, deps))
   facts.expectedSha = expectedSha
-  const compare = (base: string, head: string) => forge.compare(base, head)
+
+  // Gate before anything is written or waited for: an unverified commit is blocked at once.
+  if (settings.requireVerifiedIn) {
+    const gate = await checkGate(forge, expectedSha, settings.requireVerifiedIn, log)
+    if (!gate.passed) return { result: 'blocked', message: gate.message }
+  }
+  // Lock: everything below runs alone for this environment (a dry run writes nothing, not even a lock).
+  if (!settings.dryRun) {
+    const locked = await acquireRunLock(settings, { forge, clock: deps.clock, log, signal: deps.signal, stillOwner: () => guard.stillOwner(), nonce: deps.lockNonce })
+    if (locked.status === 'superseded') {
+      facts.headSha = guard.verdict?.head ?? facts.headSha
+      return { result: 'superseded', message: guard.verdict?.message ?? 'superseded while waiting for the lock' }
+    }
+    if (locked.status === 'blocked') return { result: 'blocked', message: locked.message }
+    if (locked.status === 'held') {
+      held.lock = locked.lock
+      deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce })
+    }
+  }
+  held.attempted = !settings.dryRun
+  const lostLock = (): Outcome => ({
+    result: 'failed',
+    message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
+    errorClass: 'forge'
+  })
+  const compare = memoizeCompare((base, head) => forge.compare(base, head))
   const probe = { dispatcher: deps.dispatcher }
 
   const initial = await probeFleet(settings.tenants, expectedSha, {
@@ -94,8 +146,15 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
     probe
   })
   facts.tenants = initial
-  const toRoll = initial.filter((t) => t.state !== 'converged' && (t.state !== 'ahead' || settings.allowRollback)).map((t) => t.name)
+  const toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, compare, log)
   const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
+  // The same commit, already recorded for this environment, and the fleet still reports it: nothing to redo.
+  if (initial.every((t) => t.state === 'converged') && (await isRecordedVerified(forge, expectedSha, settings.environment, log))) {
+    return {
+      result: 'noop',
+      message: `${shortSha(expectedSha)} is already recorded as ${statusContext(settings.environment)} and all ${initial.length} tenant(s) still report it: nothing redeployed or promoted`
+    }
+  }
   const superseded = (): Outcome => {
     facts.headSha = guard.verdict?.head ?? facts.headSha
     return { result: 'superseded', message: guard.verdict?.message ?? 'superseded' }
@@ -129,6 +188,7 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
   if (toRoll.length > 0) {
     log.info(plan)
     if (!(await guard.stillOwner())) return superseded()
+    if (held.lock && !(await held.lock.renew())) return lostLock()
     log.info(
       await redeployFleet(
         settings.redeploy,
@@ -145,6 +205,7 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
     )
   }
 
+  if (held.lock && settings.promotion && !(await held.lock.renew())) return lostLock()
   const promotion = await promote(false)
   if (promotion?.status === 'superseded') return superseded()
   if (promotion?.status === 'blocked') return { result: 'blocked', message: `promote blocked: ${promotion.message}` }
@@ -176,14 +237,14 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts):
     case 'stale': {
       const lines = failureLines(settled.tenants, expectedSha)
       for (const line of lines) log.error(line)
-      return {
-        result: 'stale',
-        message: `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`
-      }
+      const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`
+      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: false, summary: message }, settings.run.runUrl, log)
+      return { result: 'stale', message }
     }
     case 'converged': {
       const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
+      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log)
       return toRoll.length > 0 || promotion?.status === 'promoted'
         ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
         : { result: 'noop', message: `nothing to do: ${verified}` }

@@ -13,7 +13,7 @@ export type CommitReading = { readonly sha: string; readonly problem: null } | {
 export function readCommit(body: string, shaFields: readonly string[]): CommitReading {
   let doc: unknown
   try {
-    doc = JSON.parse(body.replace(/^\uFEFF/, ''))
+    doc = JSON.parse(body.charCodeAt(0) === 0xfeff ? body.slice(1) : body)
   } catch {
     return { sha: null, problem: 'body is not JSON' }
   }

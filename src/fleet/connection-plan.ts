@@ -1,12 +1,12 @@
-import { Agent, Pool, type Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
+import { Http1Transport } from './http1-transport.js'
 
 /**
  * How probes share sockets. The number of sockets open at once never exceeds `concurrency`:
  * - few origins (at most `concurrency`): each origin gets a share of the workers proportional to its
- *   tenants (at least one), its pool has exactly that many connections, and idle connections are kept
- *   for the next round. Because a worker only ever waits for its own request, no request queues inside
- *   the pool, so the per-request deadline measures the tenant and not our queue.
+ *   tenants (at least one); a worker carries one request at a time over its own socket, and idle sockets
+ *   are kept for the next round. No request ever queues behind another, so the per-request deadline
+ *   measures the tenant and not our queue.
  * - many origins: one shared set of `concurrency` workers and no keep-alive; each socket closes with its
  *   response, so thousands of one-tenant hosts never leave thousands of idle sockets behind.
  */
@@ -36,20 +36,12 @@ export function planConnections(tenants: readonly Tenant[], concurrency: number)
   return { keepAlive: true, concurrency, perOrigin }
 }
 
-export interface AgentTimings {
+export interface TransportTimings {
   readonly connectTimeoutMs: number
   /** How long an idle connection is kept for the next round, unless the server's Keep-Alive hint is shorter. */
   readonly keepAliveMs: number
 }
 
-export function createFleetAgent(plan: ConnectionPlan, timings: AgentTimings): Dispatcher {
-  const connect = { timeout: timings.connectTimeoutMs }
-  if (!plan.keepAlive) return new Agent({ connect, pipelining: 0 })
-  return new Agent({
-    connect,
-    keepAliveTimeout: timings.keepAliveMs,
-    keepAliveMaxTimeout: Math.max(timings.keepAliveMs, 1_000),
-    factory: (origin, options) =>
-      new Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? 1 })
-  })
+export function createFleetTransport(plan: ConnectionPlan, timings: TransportTimings): Http1Transport {
+  return new Http1Transport({ keepAlive: plan.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs })
 }

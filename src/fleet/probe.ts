@@ -3,6 +3,7 @@ import type { ErrorClass } from '../core/types.js'
 import { classifyError, describeError, FleetError, httpErrorClass } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { readCommit } from './buildinfo.js'
+import type { ProbeDispatcher } from './http1-transport.js'
 
 /** What one GET of a tenant's buildinfo found. `detail` is safe to log (neutralized, no URL). */
 export type ProbeResult =
@@ -10,7 +11,7 @@ export type ProbeResult =
   | { readonly sha: null; readonly errorClass: ErrorClass; readonly detail: string }
 
 export interface ProbeRequest {
-  readonly dispatcher: Dispatcher
+  readonly dispatcher: ProbeDispatcher
   readonly shaFields: readonly string[]
   /** Whole request, connect to last body byte. */
   readonly requestTimeoutMs: number
@@ -111,7 +112,8 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       onResponseEnd() {
         // An error answer's body was read (and dropped) so the connection can serve the next probe.
         if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`))
-        const reading = readCommit(Buffer.concat(chunks, size).toString('utf8'), req.shaFields)
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
+        const reading = readCommit(body.toString('utf8'), req.shaFields)
         settle(reading.sha === null ? failure('bad_payload', reading.problem) : { sha: reading.sha, errorClass: null, detail: null })
       },
       onResponseError(_c, error) {

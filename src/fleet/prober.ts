@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
 import { forEachBounded } from './bounded.js'
-import { createFleetAgent, planConnections, type ConnectionPlan } from './connection-plan.js'
+import { createFleetTransport, planConnections, type ConnectionPlan } from './connection-plan.js'
 import { probeTarget, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningProbe } from './probe.js'
 
 export interface ProbeOptions {
@@ -14,7 +14,7 @@ export interface ProbeOptions {
   maxBodyBytes?: number
   /** Idle connections are kept this long for the next round (the server's Keep-Alive hint may shorten it). */
   keepAliveMs?: number
-  /** Injected connection pool (tests); the caller owns it and closes it. */
+  /** Injected undici dispatcher (tests, simulations) instead of the built-in HTTP/1.1 transport; the caller owns it and closes it. */
   dispatcher?: Dispatcher
 }
 
@@ -49,12 +49,13 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
     return target
   }
   const plan = planConnections(fleet, concurrency)
-  const dispatcher =
-    options.dispatcher ??
-    createFleetAgent(plan, {
-      connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
-      keepAliveMs: options.keepAliveMs ?? PROBE_DEFAULTS.keepAliveMs
-    })
+  const transport = options.dispatcher
+    ? null
+    : createFleetTransport(plan, {
+        connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
+        keepAliveMs: options.keepAliveMs ?? PROBE_DEFAULTS.keepAliveMs
+      })
+  const dispatcher = options.dispatcher ?? transport!
   const req: ProbeRequest = {
     dispatcher,
     shaFields,
@@ -88,7 +89,7 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
       }
     },
     async close() {
-      if (!options.dispatcher) await dispatcher.destroy()
+      await transport?.destroy()
     }
   }
 }

@@ -1,8 +1,9 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
 import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
+import { GiteaLocks } from './lock-gitea.js'
 import { commitSha, payloadError } from './payload.js'
-import type { CommitState, CommitStatus, Forge, ForgeCallCounter } from './types.js'
+import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
 
 /**
  * Gitea REST /api/v1, 1.22 as the floor (swagger operations named as in templates/swagger/v1_json.tmpl):
@@ -23,6 +24,7 @@ import type { CommitState, CommitStatus, Forge, ForgeCallCounter } from './types
  *   which Gitea maps to `index DESC` (newest first; the default sort is created_unix DESC and ties within a
  *   second), response field `status`; `POST /repos/{o}/{r}/statuses/{sha}` (repoCreateStatus,
  *   CreateStatusOption) with request field `state`.
+ * - deploy lock: generation tags, see src/forge/lock-gitea.ts.
  */
 export interface GiteaForgeOptions {
   readonly repository: string
@@ -40,6 +42,7 @@ export class GiteaForge implements Forge {
   readonly kind = 'gitea' as const
   readonly repository: string
   private readonly http: ForgeHttp
+  private readonly locks: GiteaLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
 
@@ -48,6 +51,15 @@ export class GiteaForge implements Forge {
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
     this.http = new ForgeHttp({ ...options.http, authorization: `token ${options.token}`, accept: 'application/json' })
+    this.locks = new GiteaLocks(this.http, this.repoPath)
+  }
+
+  readLock(name: string): Promise<LockState | null> {
+    return this.locks.readLock(name)
+  }
+
+  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+    return this.locks.swapLock(name, expected, next)
   }
 
   get calls(): ForgeCallCounter {

@@ -1,8 +1,9 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
 import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
+import { GitHubLocks, graphqlRoot } from './lock-github.js'
 import { commitSha, payloadError } from './payload.js'
-import type { CommitState, CommitStatus, Forge, ForgeCallCounter } from './types.js'
+import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
 
 /**
  * GitHub REST (api version 2022-11-28), docs.github.com/rest:
@@ -17,6 +18,7 @@ import type { CommitState, CommitStatus, Forge, ForgeCallCounter } from './types
  *   commit list small, `status` does not depend on it.
  * - statuses: `GET /repos/{o}/{r}/commits/{ref}/statuses` (reverse chronological) and
  *   `POST /repos/{o}/{r}/statuses/{sha}`.
+ * - deploy lock: a ref under refs/fleet-forward/locks, see src/forge/lock-github.ts.
  */
 export interface GitHubForgeOptions {
   readonly repository: string
@@ -34,6 +36,8 @@ export class GitHubForge implements Forge {
   readonly kind = 'github' as const
   readonly repository: string
   private readonly http: ForgeHttp
+  private readonly graphql: ForgeHttp
+  private readonly locks: GitHubLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
 
@@ -47,10 +51,28 @@ export class GitHubForge implements Forge {
       accept: 'application/vnd.github+json',
       headers: { 'x-github-api-version': '2022-11-28' }
     })
+    this.graphql = new ForgeHttp({
+      ...options.http,
+      baseUrl: graphqlRoot(options.http.baseUrl),
+      authorization: `Bearer ${options.token}`,
+      accept: 'application/json'
+    })
+    this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath)
   }
 
   get calls(): ForgeCallCounter {
-    return this.http.calls
+    return {
+      requests: this.http.calls.requests + this.graphql.calls.requests,
+      notModified: this.http.calls.notModified + this.graphql.calls.notModified
+    }
+  }
+
+  readLock(name: string): Promise<LockState | null> {
+    return this.locks.readLock(name)
+  }
+
+  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+    return this.locks.swapLock(name, expected, next)
   }
 
   async readBranchHead(branch: string): Promise<string> {

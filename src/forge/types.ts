@@ -24,7 +24,7 @@ export interface ForgeCallCounter {
  * Gitea REST /api/v1 (src/forge/gitea.ts). Every method throws a FleetError with an error class when it
  * cannot answer after its retries; idempotent reads are retried, honouring Retry-After / x-ratelimit-reset.
  */
-export interface Forge {
+export interface Forge extends ForgeLocks {
   readonly kind: ForgeKind
   /** `owner/name` */
   readonly repository: string
@@ -39,4 +39,36 @@ export interface Forge {
   /** Most recent status with this context on the commit, or null when there is none. */
   latestStatus(sha: string, context: string): Promise<CommitStatus | null>
   setStatus(sha: string, status: CommitStatus): Promise<void>
+}
+
+/** Who holds a deploy lock (PRODUCT.md, Lock), written into the lock itself so a waiter can name it. */
+export interface LockHolder {
+  readonly runUrl: string
+  /** The commit the holding run deploys. */
+  readonly sha: string
+  /** End of the lease, milliseconds since the epoch on the holder's clock. */
+  readonly expiresAt: number
+  /** Unique per acquisition: tells this run's own write from anyone else's when an answer was lost. */
+  readonly nonce: string
+}
+
+/** One observed state of a lock. `version` changes with every write; `holder` null means released. */
+export interface LockState {
+  readonly version: string
+  readonly holder: LockHolder | null
+}
+
+/**
+ * A compare-and-swap register per lock name, kept in the forge itself (GitHub: a ref; Gitea: generation
+ * tags; see each adapter). Only the lock stage (src/stages/lock.ts) uses it.
+ */
+export interface ForgeLocks {
+  /** The lock's current state, or null when it has never been taken (free). */
+  readLock(name: string): Promise<LockState | null>
+  /**
+   * Replaces the state whose version is `expected` (null: the lock must not exist) with `next` (null:
+   * release). Resolves to the new state when the forge confirmed this write, null when it refused it
+   * (another writer came first). Throws when the outcome is unknown (timeout, 5xx): the caller re-reads.
+   */
+  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null>
 }

@@ -61,6 +61,8 @@ const CODE_CLASSES: Record<string, ErrorClass> = {
   UND_ERR_BODY_TIMEOUT: 'deadline',
   UND_ERR_ABORTED: 'deadline',
   UND_ERR_RES_EXCEEDED_MAX_SIZE: 'too_large',
+  // OpenSSL reports a failed handshake (e.g. TLS spoken to a plain-HTTP port) as EPROTO.
+  EPROTO: 'tls',
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset'
 }
 

@@ -8,6 +8,7 @@
  *   fake.addCommit(sha, parents)  fake.setBranch(name, sha)  fake.pushCommit(branch, sha)  fake.setTag(name, sha)
  *   fake.requests: RecordedRequest[]   fake.requestsTo(regex)
  *   fake.failNext(pathRegex, fault, times = 1): fault is {status, headers?, body?} | {hang: true} | {reset: true}
+ *     | {afterWrite: {status} | {reset: true}}: the request is applied, then its answer is lost (an ambiguous write)
  *   fake.statuses(sha): stored statuses, oldest first
  */
 import { createHash } from 'node:crypto'
@@ -27,6 +28,7 @@ export type Fault =
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: unknown }
   | { readonly hang: true }
   | { readonly reset: true }
+  | { readonly afterWrite: { readonly status: number } | { readonly reset: true } }
 
 export interface RouteRequest {
   readonly method: string
@@ -260,7 +262,9 @@ export abstract class FakeForgeServer {
     const path = url.pathname
     this.requests.push({ method: req.method ?? 'GET', path, query: url.searchParams, headers: recorded, body })
 
-    const fault = this.takeFault(path)
+    const taken = this.takeFault(path)
+    const lostAnswer = taken && 'afterWrite' in taken ? taken.afterWrite : undefined
+    const fault = lostAnswer ? undefined : (taken as Exclude<Fault, { afterWrite: unknown }> | undefined)
     if (fault && 'hang' in fault) return
     if (fault && 'reset' in fault) {
       req.socket.destroy()
@@ -289,7 +293,10 @@ export abstract class FakeForgeServer {
         send(res, this.finish(routeReq, this.error(404, 'Not Found')))
         return
       }
-      send(res, this.finish(routeReq, route.handler(routeReq)))
+      const answer = this.finish(routeReq, route.handler(routeReq))
+      if (lostAnswer && 'reset' in lostAnswer) req.socket.destroy()
+      else if (lostAnswer) send(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
+      else send(res, answer)
       return
     }
     send(res, this.finish(plain, this.error(404, 'Not Found')))

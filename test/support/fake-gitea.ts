@@ -17,12 +17,18 @@
  *                                                  within a second; leastindex = index DESC; highestindex = index ASC;
  *                                                  oldest = created_unix ASC), page, limit; X-Total-Count; field `status`
  *   POST   /repos/{o}/{r}/statuses/{sha}           repoCreateStatus (CreateStatusOption, field `state`) → 201 CommitStatus
+ *   GET    /repos/{o}/{r}/git/refs/{ref}           repoListGitRefs: every ref whose name starts with `refs/<ref>` (a string
+ *                                                  prefix, as Gitea's GetRefsFiltered); one exact match → an object, else a
+ *                                                  list; none → 404. Annotated tags are `type: tag` with the tag object's SHA
+ *   GET    /repos/{o}/{r}/git/tags/{sha}           GetAnnotatedTag → AnnotatedTag (tag, sha, message, object); 404
+ * A tag created with a `message` is annotated (its message is kept and returned by the tag endpoints).
  * Not served, as on 1.22 for commit SHAs: compare (repoCompareDiff) answers 404 here.
  * Errors: APIError `{message, url}` (404s add `errors`); 401 without `Authorization: token|Bearer <token>`.
  * Gitea sends no ETag on these API answers and has no API rate-limit headers.
  *
  * Test API: that of FakeForgeServer (test/support/fake-forge.ts).
  */
+import { createHash } from 'node:crypto'
 import { FakeForgeServer, type RouteAnswer, type RouteRequest, type StoredStatus } from './fake-forge.js'
 
 const SWAGGER = 'https://gitea.example/api/swagger'
@@ -32,6 +38,14 @@ const DEFAULT_PAGING_NUM = 30
 const NOT_FOUND = "The target couldn't be found."
 
 export class FakeGitea extends FakeForgeServer {
+  /** Annotated tags by name: their tag object SHA and message. */
+  private readonly annotated = new Map<string, { objectSha: string; message: string }>()
+
+  /** Tag names, for assertions. */
+  tagNames(): string[] {
+    return [...this.tags.keys()]
+  }
+
   constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
     super(options.owner ?? 'acme', options.repo ?? 'fleet', options.token ?? 'gitea_fake_token', options.now ?? Date.now, '/api/v1')
     this.defineRoutes()
@@ -96,18 +110,57 @@ export class FakeGitea extends FakeForgeServer {
     })
 
     this.route('POST', this.repoTemplate('/tags'), ({ body }) => {
-      const { tag_name: name, target } = (body ?? {}) as Record<string, unknown>
+      const { tag_name: name, target, message } = (body ?? {}) as Record<string, unknown>
       if (typeof name !== 'string' || !name) return this.error(422, 'tag_name is required')
       const sha = typeof target === 'string' && target ? this.resolveRef(target) : this.branches.get('main')
       if (!sha) return this.error(404, 'target not found')
       if (this.tags.has(name)) return this.error(409, `tag ${name} already exists`)
       this.tags.set(name, sha)
+      if (typeof message === 'string' && message) {
+        this.annotated.set(name, { objectSha: createHash('sha1').update(`tag ${name}\0${sha}\0${message}\0${this.now()}`).digest('hex'), message })
+      }
       return { status: 201, body: this.tagJson(name, sha) }
     })
 
     this.route('DELETE', this.repoTemplate('/tags/{tag+}'), ({ params }) => {
       if (!this.tags.delete(params.tag!)) return this.error(404, NOT_FOUND)
+      this.annotated.delete(params.tag!)
       return { status: 204 }
+    })
+
+    this.route('GET', this.repoTemplate('/git/refs/{ref+}'), ({ params }) => {
+      const filter = `refs/${params.ref}`
+      const all: [string, { type: string; sha: string }][] = [
+        ...[...this.branches].map(([name, sha]): [string, { type: string; sha: string }] => [`refs/heads/${name}`, { type: 'commit', sha }]),
+        ...[...this.tags].map(([name, sha]): [string, { type: string; sha: string }] => {
+          const tag = this.annotated.get(name)
+          return [`refs/tags/${name}`, tag ? { type: 'tag', sha: tag.objectSha } : { type: 'commit', sha }]
+        })
+      ]
+      const refs = all
+        .filter(([name]) => name.startsWith(filter))
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([ref, object]) => ({ ref, url: `${api()}/git/${ref}`, object: { ...object, url: `${api()}/git/${object.type}s/${object.sha}` } }))
+      if (refs.length === 0) return this.error(404, NOT_FOUND)
+      return { status: 200, body: refs.length === 1 && refs[0]!.ref === filter ? refs[0] : refs }
+    })
+
+    this.route('GET', this.repoTemplate('/git/tags/{sha}'), ({ params }) => {
+      const entry = [...this.annotated].find(([, tag]) => tag.objectSha === params.sha)
+      if (!entry) return this.error(404, NOT_FOUND)
+      const [name, tag] = entry
+      return {
+        status: 200,
+        body: {
+          tag: name,
+          sha: tag.objectSha,
+          url: `${api()}/git/tags/${tag.objectSha}`,
+          message: tag.message,
+          tagger: { name: 'deployer', email: 'deployer@example.com', date: new Date(this.now()).toISOString() },
+          object: { type: 'commit', sha: this.tags.get(name), url: `${api()}/git/commits/${this.tags.get(name)}` },
+          verification: null
+        }
+      }
     })
 
     this.route('GET', this.repoTemplate('/git/commits/{sha}'), ({ params }) => {
@@ -237,8 +290,8 @@ export class FakeGitea extends FakeForgeServer {
   private tagJson(name: string, sha: string): unknown {
     return {
       name,
-      message: '',
-      id: sha,
+      message: this.annotated.get(name)?.message ?? '',
+      id: this.annotated.get(name)?.objectSha ?? sha,
       commit: { url: `${this.apiUrl}/repos/${this.owner}/${this.repo}/git/commits/${sha}`, sha, created: this.dateOf(sha) },
       zipball_url: `${this.url}/${this.owner}/${this.repo}/archive/${name}.zip`,
       tarball_url: `${this.url}/${this.owner}/${this.repo}/archive/${name}.tar.gz`

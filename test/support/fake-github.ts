@@ -12,6 +12,12 @@
  *   GET    /repos/{o}/{r}/commits/{ref}/statuses        commits/statuses#list-commit-statuses-for-a-reference (newest first,
  *                                                       per_page ≤ 100, page, Link rel="next")
  *   POST   /repos/{o}/{r}/statuses/{sha}                commits/statuses#create-a-commit-status (201; 422 Validation Failed)
+ *   GET    /repos/{o}/{r}/git/commits/{sha}             git/commits#get-a-commit-object (message, tree, parents; 404)
+ *   POST   /repos/{o}/{r}/git/commits                   git/commits#create-a-commit (201; 422 unknown tree or parent)
+ *   POST   /graphql                                     mutation updateRefs(input: {repositoryId, refUpdates: [{name, beforeOid,
+ *                                                       afterOid, force}]}): atomic; a beforeOid that does not match (all zeros: the
+ *                                                       ref must not exist) answers 200 with `errors` and changes nothing; afterOid
+ *                                                       all zeros deletes the ref
  * Errors: `{message, documentation_url, status}`; 401 "Bad credentials" without `Authorization: Bearer|token <token>`.
  * Every answer carries x-ratelimit-limit/remaining/reset/used/resource (rate-limits-for-the-rest-api); GETs carry a
  * weak ETag and answer 304 to a matching If-None-Match without spending the rate limit; a spent limit answers
@@ -20,6 +26,7 @@
  * Test API beyond FakeForgeServer's: exhaustRateLimit(resetInSeconds), rateLimit (limit/remaining/reset),
  * refs(): every ref by full name.
  */
+import { createHash } from 'node:crypto'
 import { FakeForgeServer, type RouteAnswer, type RouteRequest } from './fake-forge.js'
 
 const DOCS = 'https://docs.github.com/rest'
@@ -29,6 +36,10 @@ export class FakeGitHub extends FakeForgeServer {
   readonly rateLimit = { limit: 5000, remaining: 5000, resetEpoch: 0, used: 0 }
   /** Refs outside heads/ and tags/ (e.g. lock refs), by full name. */
   private readonly otherRefs = new Map<string, string>()
+  /** Commits created through the API: their message and tree. */
+  private readonly createdCommits = new Map<string, { message: string; tree: string }>()
+  readonly nodeId = 'R_kgDOfleet'
+  private createdCount = 0
 
   constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
     super(options.owner ?? 'acme', options.repo ?? 'fleet', options.token ?? 'ghs_fake_token', options.now ?? Date.now, '')
@@ -106,6 +117,7 @@ export class FakeGitHub extends FakeForgeServer {
       body: {
         id: 1,
         name: this.repo,
+        node_id: this.nodeId,
         full_name: `${this.owner}/${this.repo}`,
         private: true,
         default_branch: this.branches.has('main') ? 'main' : ([...this.branches.keys()][0] ?? 'main'),
@@ -144,6 +156,37 @@ export class FakeGitHub extends FakeForgeServer {
       this.writeRef(name, null)
       return { status: 204 }
     })
+
+    this.route('GET', this.repoTemplate('/git/commits/{sha}'), ({ params }) => {
+      const sha = params.sha!.toLowerCase()
+      if (!this.parents.has(sha)) return this.error(404, 'Not Found')
+      const created = this.createdCommits.get(sha)
+      return {
+        status: 200,
+        body: {
+          sha,
+          node_id: `C_${sha}`,
+          message: created?.message ?? `commit ${sha.slice(0, 7)}`,
+          tree: { sha: created?.tree ?? this.treeOf(sha), url: `${this.url}/repos/${this.owner}/${this.repo}/git/trees/x` },
+          parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p }))
+        }
+      }
+    })
+
+    this.route('POST', this.repoTemplate('/git/commits'), ({ body }) => {
+      const { message, tree, parents } = (body ?? {}) as { message?: unknown; tree?: unknown; parents?: unknown }
+      if (typeof message !== 'string' || typeof tree !== 'string') return this.error(422, 'Invalid request.')
+      const knownTree = [...this.parents.keys()].some((sha) => this.treeOf(sha) === tree) || [...this.createdCommits.values()].some((c) => c.tree === tree)
+      if (!knownTree) return this.error(422, 'Tree SHA does not exist')
+      const list = Array.isArray(parents) ? parents.map(String) : []
+      if (list.some((p) => !this.parents.has(p.toLowerCase()))) return this.error(422, 'Parent SHA does not exist or is not a commit object')
+      const sha = createHash('sha1').update(`${message}\0${tree}\0${list.join(',')}\0${this.now()}\0${++this.createdCount}`).digest('hex')
+      this.addCommit(sha, list)
+      this.createdCommits.set(sha, { message, tree })
+      return { status: 201, body: { sha, node_id: `C_${sha}`, message, tree: { sha: tree }, parents: list.map((p) => ({ sha: p })) } }
+    })
+
+    this.route('POST', '/graphql', ({ body }) => this.graphql(body))
 
     this.route('GET', this.repoTemplate('/commits/{ref+}/statuses'), ({ params, query }) => {
       const sha = this.resolveRef(params.ref!)
@@ -239,6 +282,46 @@ export class FakeGitHub extends FakeForgeServer {
         }
       }
     })
+  }
+
+  /** The fake's tree of a commit (as commitJson reports it). */
+  private treeOf(sha: string): string {
+    return this.createdCommits.get(sha)?.tree ?? sha.split('').reverse().join('')
+  }
+
+  private graphql(body: unknown): RouteAnswer {
+    const { query, variables } = (body ?? {}) as { query?: unknown; variables?: { input?: Record<string, unknown> } }
+    if (typeof query !== 'string' || !/\bupdateRefs\b/.test(query)) {
+      return { status: 200, body: { errors: [{ message: 'The fake serves only the updateRefs mutation' }] } }
+    }
+    const input = variables?.input ?? {}
+    const zero = '0'.repeat(40)
+    if (input.repositoryId !== this.nodeId) {
+      return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'NOT_FOUND', path: ['updateRefs'], message: `Could not resolve to a node with the global id of '${String(input.repositoryId)}'` }] } }
+    }
+    const updates = (Array.isArray(input.refUpdates) ? input.refUpdates : []) as { name?: string; beforeOid?: string; afterOid?: string; force?: boolean }[]
+    const refs = this.refs()
+    for (const update of updates) {
+      const current = refs.get(String(update.name)) ?? zero
+      if (update.beforeOid !== undefined && update.beforeOid !== null && update.beforeOid.toLowerCase() !== current) {
+        return {
+          status: 200,
+          body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} expected ${update.beforeOid} but is at ${current}` }] }
+        }
+      }
+      const after = String(update.afterOid ?? '').toLowerCase()
+      if (after !== zero && !this.parents.has(after)) {
+        return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `Object ${after} does not exist` }] } }
+      }
+      if (update.force !== true && current !== zero && after !== zero && !this.reachable(after).has(current)) {
+        return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} is not a fast forward` }] } }
+      }
+    }
+    for (const update of updates) {
+      const after = String(update.afterOid).toLowerCase()
+      this.writeRef(String(update.name), after === zero ? null : after)
+    }
+    return { status: 200, body: { data: { updateRefs: { clientMutationId: null } } } }
   }
 
   private writeRef(name: string, sha: string | null): void {

@@ -1,5 +1,5 @@
 import type { Ancestry } from '../../src/core/types.js'
-import type { CommitStatus, Forge, ForgeCallCounter } from '../../src/forge/types.js'
+import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
 import { FleetError } from '../../src/util/errors.js'
 
 /**
@@ -10,6 +10,8 @@ import { FleetError } from '../../src/util/errors.js'
  *   const forge = new MemoryForge('acme/fleet')
  *   forge.commit(A); forge.commit(B, A); forge.setBranch('main', B)
  *   forge.failReads = 3       // the next 3 branch-head reads throw an http_5xx FleetError
+ *   forge.lockFaults.push('lost-answer')   // the next lock swap is applied, then its answer is lost (throws)
+ *   forge.lockFaults.push('fail')          // the next lock swap throws without being applied
  */
 export class MemoryForge implements Forge {
   readonly kind = 'github' as const
@@ -18,6 +20,15 @@ export class MemoryForge implements Forge {
   readonly branches = new Map<string, string>()
   readonly statuses = new Map<string, CommitStatus[]>()
   failReads = 0
+  /** Lock register: a compare-and-swap per name, versions counted up. */
+  readonly locks = new Map<string, LockState>()
+  /** Consumed one per swapLock call. */
+  readonly lockFaults: ('fail' | 'lost-answer')[] = []
+  /** The next N lock reads throw an http_5xx FleetError. */
+  failLockReads = 0
+  /** Every lock swap that took effect, in order (for assertions). */
+  readonly lockWrites: { name: string; holder: LockHolder | null }[] = []
+  private lockVersions = 0
   /** Called on every head read, so a test can move the branch at an exact point of a run. */
   onHeadRead: (count: number) => void = () => {}
   private headReads = 0
@@ -76,6 +87,32 @@ export class MemoryForge implements Forge {
   async setStatus(sha: string, status: CommitStatus): Promise<void> {
     this.calls.requests++
     this.statuses.set(sha, [...(this.statuses.get(sha) ?? []), status])
+  }
+
+  async readLock(name: string): Promise<LockState | null> {
+    this.calls.requests++
+    if (this.failLockReads > 0) {
+      this.failLockReads--
+      throw new FleetError(`GET lock ${name} answered HTTP 502`, 'http_5xx')
+    }
+    return this.locks.get(name) ?? null
+  }
+
+  async swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+    this.calls.requests++
+    const fault = this.lockFaults.shift()
+    if (fault === 'fail') throw new FleetError(`swap lock ${name} answered HTTP 502`, 'http_5xx')
+    const current = this.locks.get(name) ?? null
+    if ((current?.version ?? null) !== expected) {
+      if (fault === 'lost-answer') throw new FleetError(`swap lock ${name} failed: deadline`, 'deadline')
+      return null
+    }
+    const state: LockState = { version: `v${++this.lockVersions}`, holder: next }
+    if (next === null) this.locks.delete(name)
+    else this.locks.set(name, state)
+    this.lockWrites.push({ name, holder: next })
+    if (fault === 'lost-answer') throw new FleetError(`swap lock ${name} failed: deadline`, 'deadline')
+    return state
   }
 
   private ancestors(sha: string): Set<string> {

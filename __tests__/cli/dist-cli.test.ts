@@ -1,0 +1,86 @@
+/**
+ * The committed bundle as a user runs it: `node dist/cli.js …` in its own process, so the shebang
+ * launcher, the lib bundle and the signal handling are what is tested.
+ */
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import type { RunRecord } from '../../src/stages/record.js'
+import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
+import { FakeGitHub } from '../../test/support/fake-github.js'
+import { NEWER, OLDER } from '../../test/support/memory-forge.js'
+
+const CLI = resolve('dist/cli.js')
+const TOKEN = 'ghs_fake_token'
+
+interface Exit {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+function runBundle(argv: string[], env: Record<string, string>, onStderr?: (all: string, kill: (signal: NodeJS.Signals) => void) => void): Promise<Exit> {
+  const child = spawn(process.execPath, [CLI, ...argv], { env: { PATH: process.env.PATH ?? '', ...env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk) => (stdout += chunk))
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk
+    onStderr?.(stderr, (signal) => child.kill(signal))
+  })
+  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
+}
+
+describe('dist/cli.js', () => {
+  it('is an executable script that runs with plain node', async () => {
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+    const help = await runBundle(['help'], {})
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/^Exit codes:$/m)
+  })
+
+  it('exits 64 on an unknown flag, naming it', async () => {
+    const run = await runBundle(['deploy', '--tenant', 'x'], {})
+    expect(run.code).toBe(64)
+    expect(run.stderr).toMatch(/unknown flag '--tenant'/)
+  })
+
+  describe('against a fake forge and fleet', () => {
+    let forge: FakeGitHub
+    let fleet: FakeFleet
+
+    beforeEach(async () => {
+      forge = new FakeGitHub({ token: TOKEN })
+      forge.addCommit(OLDER)
+      forge.addCommit(NEWER, [OLDER])
+      forge.setBranch('main', NEWER)
+      await forge.start()
+      fleet = await startFakeFleet({ sha: OLDER })
+    })
+
+    afterEach(async () => {
+      await Promise.all([forge.close(), fleet.close()])
+    })
+
+    it('SIGINT during verify aborts the run: exit 4 and a record that says aborted', async () => {
+      const argv = [
+        'deploy', '--json',
+        '--repository', 'acme/fleet', '--api-url', forge.apiUrl, '--sha', NEWER, '--branch', 'main',
+        '--tenants', `hongming ${fleet.url('hongming')}`,
+        '--settle-budget', '600', '--settle-interval', '1'
+      ]
+      let sent = false
+      const run = await runBundle(argv, { FLEET_FORWARD_TOKEN: TOKEN }, (all, kill) => {
+        if (!sent && /^round 1:/m.test(all)) {
+          sent = true
+          kill('SIGINT')
+        }
+      })
+      expect(run.code).toBe(4)
+      const record = JSON.parse(run.stdout) as RunRecord
+      expect(record.result).toBe('aborted')
+      expect(record.message).toMatch(/received SIGINT/)
+      expect(run.stderr).toMatch(/aborted \(red\)/)
+    })
+  })
+})

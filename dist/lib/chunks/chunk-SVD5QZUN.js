@@ -1,0 +1,2022 @@
+import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
+import {
+  FleetError,
+  HttpStatusError,
+  InputError,
+  __toESM,
+  acquireRunLock,
+  buildRecord,
+  classifyError,
+  describeError,
+  httpErrorClass,
+  isCommitSha,
+  neutralize,
+  require_undici,
+  sameCommit,
+  shortSha
+} from "./chunk-7BYOBZAV.js";
+
+// src/stages/status.ts
+var MAX_DESCRIPTION = 140;
+function statusContext(environment) {
+  return `fleet-forward/${environment}`;
+}
+async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
+  const status = {
+    context: statusContext(environment),
+    state: result.verified ? "success" : "failure",
+    description: result.summary.slice(0, MAX_DESCRIPTION),
+    targetUrl: runUrl || null
+  };
+  try {
+    await forge.setStatus(sha, status);
+    log.info(`recorded ${status.state} as ${status.context} on ${shortSha(sha)}`);
+  } catch (error) {
+    log.warning(
+      `could not record ${status.context} on ${shortSha(sha)} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); a gate that requires this environment will block it`
+    );
+  }
+}
+async function isRecordedVerified(forge, sha, environment, log) {
+  try {
+    return (await forge.latestStatus(sha, statusContext(environment)))?.state === "success";
+  } catch (error) {
+    log.warning(`could not read ${statusContext(environment)} on ${shortSha(sha)} (${classifyError(error)}); treating it as not recorded`);
+    return false;
+  }
+}
+
+// src/stages/gate.ts
+async function checkGate(forge, sha, upstream, log) {
+  const context = statusContext(upstream);
+  const commit = shortSha(sha);
+  let status;
+  try {
+    status = await forge.latestStatus(sha, context);
+  } catch (error) {
+    return {
+      passed: false,
+      message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`
+    };
+  }
+  if (!status) return { passed: false, message: `gate: ${commit} has no ${context} record: it was never verified in ${upstream}; nothing changed` };
+  if (status.state !== "success") {
+    const detail = [status.description, status.targetUrl].filter(Boolean).map((s) => neutralize(s, 200)).join(", ");
+    return { passed: false, message: `gate: ${context} on ${commit} is ${status.state}${detail ? ` (${detail})` : ""}, not success; nothing changed` };
+  }
+  const message = `gate: ${commit} was verified in ${upstream}${status.targetUrl ? ` (${neutralize(status.targetUrl, 200)})` : ""}`;
+  log.info(message);
+  return { passed: true, message };
+}
+
+// src/stages/ownership.ts
+async function checkOwnership(forge, branch, sha, log) {
+  let head;
+  try {
+    head = await forge.readBranchHead(branch);
+  } catch (error) {
+    const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
+    log.warning(message);
+    return { superseded: false, head: null, relation: null, message };
+  }
+  if (sameCommit(head, sha)) {
+    return { superseded: false, head, relation: "identical", message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it` };
+  }
+  const relation = await relationOf(forge, sha, head, log);
+  const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`;
+  return {
+    superseded: true,
+    head,
+    relation,
+    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`
+  };
+}
+async function relationOf(forge, sha, head, log) {
+  try {
+    return await forge.compare(sha, head);
+  } catch (error) {
+    log.warning(`could not compare ${shortSha(sha)} with ${shortSha(head)} (${classifyError(error)}); the branch head still decides ownership`);
+    return null;
+  }
+}
+function describeRelation(relation) {
+  if (relation === "ahead") return "ahead of";
+  if (relation === "behind") return "behind";
+  if (relation === "diverged") return "diverged from";
+  return "identical to";
+}
+var OwnershipGuard = class {
+  constructor(forge, branch, sha, log) {
+    this.forge = forge;
+    this.branch = branch;
+    this.sha = sha;
+    this.log = log;
+  }
+  forge;
+  branch;
+  sha;
+  log;
+  latest = null;
+  /** The most recent verdict (the superseding one, once there is one). */
+  get verdict() {
+    return this.latest;
+  }
+  async stillOwner() {
+    if (this.latest?.superseded) return false;
+    this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log);
+    return !this.latest.superseded;
+  }
+};
+
+// src/registry/client.ts
+import { createHash } from "node:crypto";
+
+// src/registry/errors.ts
+var RegistryError = class extends FleetError {
+  constructor(message, errorClass, subject, code, status) {
+    super(message, errorClass, subject);
+    this.code = code;
+    this.status = status;
+    this.name = "RegistryError";
+  }
+  code;
+  status;
+};
+var CODE = /^[A-Z][A-Z_]{0,63}$/;
+var REMOTE_TEXT_MAX = 200;
+function parseOciErrors(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return [];
+  }
+  const errors = parsed?.errors;
+  if (!Array.isArray(errors)) return [];
+  return errors.filter((e) => typeof e?.code === "string" && CODE.test(e.code)).map((e) => ({ code: e.code, message: typeof e.message === "string" ? e.message : "" }));
+}
+var STATUS_CODES = { 401: "UNAUTHORIZED", 403: "DENIED", 429: "TOOMANYREQUESTS" };
+function registryErrorClass(status) {
+  if (status === 429) return "rate_limited";
+  if (status >= 500) return "http_5xx";
+  return "registry";
+}
+function registryErrorFor(status, body, t, note) {
+  const errors = parseOciErrors(body);
+  const code = errors[0]?.code ?? STATUS_CODES[status] ?? null;
+  const remote = errors.map((e) => e.message).filter((m) => m !== "").join("; ");
+  const detail = remote ? `: ${remoteText(remote, t.secrets)}` : "";
+  const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ""}`;
+  return new RegistryError(message, registryErrorClass(status), t.target, code, status);
+}
+function remoteText(text, secrets) {
+  let scrubbed = text;
+  for (const secret of secrets) if (secret) scrubbed = scrubbed.split(secret).join("***");
+  return neutralize(scrubbed, REMOTE_TEXT_MAX);
+}
+function explain(code, status, t) {
+  const r = t.registry;
+  switch (code) {
+    case "UNAUTHORIZED":
+      return t.hasCredentials ? `registry ${r} rejected the credentials (UNAUTHORIZED); check registry-username and registry-password` : `registry ${r} requires authentication (UNAUTHORIZED); set registry-username and registry-password`;
+    case "DENIED":
+      return `registry ${r} denied ${t.action} access (DENIED); the credentials need permission to ${t.action === "push" ? "write (push) packages" : "read (pull) packages"} of this repository`;
+    case "MANIFEST_UNKNOWN":
+      return `no such tag or manifest in registry ${r} (MANIFEST_UNKNOWN)`;
+    case "NAME_UNKNOWN":
+      return `repository unknown to registry ${r} (NAME_UNKNOWN)`;
+    case "TOOMANYREQUESTS":
+      return `registry ${r} is rate limiting requests (TOOMANYREQUESTS)`;
+    default:
+      return `registry ${r} answered HTTP ${status}${code ? ` (${code})` : ""}`;
+  }
+}
+
+// src/registry/http.ts
+var import_undici = __toESM(require_undici(), 1);
+async function exchange(x) {
+  let res;
+  try {
+    res = await (0, import_undici.request)(x.url, {
+      method: x.method,
+      headers: x.headers,
+      body: x.body,
+      dispatcher: x.dispatcher,
+      headersTimeout: x.timeoutMs,
+      bodyTimeout: x.timeoutMs
+    });
+  } catch (error) {
+    throw transportError(error, x.subject);
+  }
+  const body = await readLimited(res, x.maxBytes, x.subject);
+  return { status: res.statusCode, headers: res.headers, body };
+}
+function headerValue(headers, name) {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+async function readLimited(res, maxBytes, subject) {
+  const tooLarge = () => new FleetError(`${subject}: response body larger than ${maxBytes} bytes`, "too_large", subject);
+  const declared = Number(headerValue(res.headers, "content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.body.destroy();
+    throw tooLarge();
+  }
+  const chunks = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof FleetError) throw error;
+    throw transportError(error, subject);
+  }
+  return Buffer.concat(chunks);
+}
+function transportError(error, subject) {
+  const errorClass = classifyError(error);
+  return new FleetError(`${subject}: request failed (${errorClass}): ${neutralize(describeError(error))}`, errorClass, subject);
+}
+
+// src/registry/media-types.ts
+var OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+var OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+var DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
+var DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
+var OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
+var DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json";
+var MANIFEST_MEDIA_TYPES = [OCI_INDEX, OCI_MANIFEST, DOCKER_MANIFEST_LIST, DOCKER_MANIFEST];
+var MANIFEST_ACCEPT = MANIFEST_MEDIA_TYPES.join(", ");
+function isIndexMediaType(mediaType) {
+  return mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST;
+}
+function isImageConfigMediaType(mediaType) {
+  return mediaType === OCI_CONFIG || mediaType === DOCKER_CONFIG;
+}
+
+// src/registry/challenge.ts
+var TOKEN_CHAR = /[A-Za-z0-9!#$%&'*+.^_`|~-]/;
+function parseChallenges(header) {
+  const challenges = [];
+  let pos = 0;
+  const skip = (chars) => {
+    while (pos < header.length && chars.test(header[pos])) pos++;
+  };
+  const readToken2 = () => {
+    const start = pos;
+    while (pos < header.length && TOKEN_CHAR.test(header[pos])) pos++;
+    return header.slice(start, pos);
+  };
+  const readQuoted = () => {
+    let value = "";
+    pos++;
+    while (pos < header.length && header[pos] !== '"') {
+      if (header[pos] === "\\" && pos + 1 < header.length) pos++;
+      value += header[pos++];
+    }
+    pos++;
+    return value;
+  };
+  while (pos < header.length) {
+    skip(/[\s,]/);
+    const token = readToken2();
+    if (!token) {
+      pos++;
+      continue;
+    }
+    skip(/\s/);
+    const current = challenges[challenges.length - 1];
+    if (header[pos] === "=" && current) {
+      pos++;
+      skip(/\s/);
+      current.params[token.toLowerCase()] = header[pos] === '"' ? readQuoted() : readToken2();
+    } else {
+      challenges.push({ scheme: token.toLowerCase(), params: {} });
+    }
+  }
+  return challenges;
+}
+
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
+}
+
+// src/registry/auth.ts
+var TOKEN_BODY_MAX = 1024 * 1024;
+var TOKEN_MAX = 16 * 1024;
+var TOKEN_CHARS = /^[\x21-\x7e]+$/;
+var RegistryAuth = class {
+  constructor(credentials, dispatcher, timeoutMs) {
+    this.credentials = credentials;
+    this.dispatcher = dispatcher;
+    this.timeoutMs = timeoutMs;
+  }
+  credentials;
+  dispatcher;
+  timeoutMs;
+  authorization = null;
+  token = null;
+  get hasCredentials() {
+    return this.credentials !== void 0;
+  }
+  header() {
+    return this.authorization;
+  }
+  /** What must never reach a message: scrubbed from remote text as a second line of defence. */
+  secrets() {
+    return [this.credentials?.password, this.token].filter((s) => Boolean(s));
+  }
+  /** Answers a 401; true when there is a new Authorization worth one retry. */
+  async answer(challengeHeader, target) {
+    const challenges = challengeHeader ? parseChallenges(challengeHeader) : [];
+    const bearer = challenges.find((c) => c.scheme === "bearer");
+    if (bearer) {
+      this.token = await this.fetchToken(bearer, target);
+      this.authorization = `Bearer ${this.token}`;
+      return true;
+    }
+    const basic = challenges.find((c) => c.scheme === "basic");
+    if (basic && this.credentials) {
+      const header = basicAuthorization(this.credentials);
+      if (this.authorization === header) return false;
+      this.authorization = header;
+      return true;
+    }
+    return false;
+  }
+  async fetchToken(challenge, target) {
+    const url = this.realmUrl(challenge, target);
+    const service = `${target.registry} (token service ${url.host})`;
+    const headers = { accept: "application/json" };
+    if (this.credentials) headers.authorization = basicAuthorization(this.credentials);
+    const res = await exchange({
+      url: url.toString(),
+      method: "GET",
+      headers,
+      maxBytes: TOKEN_BODY_MAX,
+      timeoutMs: this.timeoutMs,
+      dispatcher: this.dispatcher,
+      subject: `${target.target} (token service ${url.host})`
+    });
+    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials, secrets: this.secrets() };
+    if (res.status === 401 || res.status === 403) {
+      throw registryErrorFor(401, res.body, asked);
+    }
+    if (res.status < 200 || res.status > 299) throw registryErrorFor(res.status, res.body, asked);
+    const token = readToken(res.body);
+    if (!token) {
+      throw new RegistryError(`${target.target}: ${service} answered without a usable token`, "registry", target.target, "UNAUTHORIZED", res.status);
+    }
+    return token;
+  }
+  realmUrl(challenge, target) {
+    const fail = (problem) => new RegistryError(`${target.target}: registry ${target.registry} ${problem}`, "registry", target.target, "UNAUTHORIZED", 401);
+    let url;
+    try {
+      url = new URL(challenge.params.realm ?? "");
+    } catch {
+      throw fail("sent a Bearer challenge without a usable realm");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw fail("sent a Bearer realm that is not http(s)");
+    if (this.credentials && url.protocol === "http:" && !isLoopbackHost(url.host)) {
+      throw fail(`asked for credentials over plain HTTP at token service ${remoteText(url.host, [])}; refusing to send them`);
+    }
+    url.username = "";
+    url.password = "";
+    if (challenge.params.service) url.searchParams.set("service", challenge.params.service);
+    for (const scope of (challenge.params.scope ?? "").split(" ").filter(Boolean)) url.searchParams.append("scope", scope);
+    return url;
+  }
+};
+function basicAuthorization(credentials) {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")}`;
+}
+function readToken(body) {
+  let parsed;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  const token = typeof parsed?.token === "string" && parsed.token ? parsed.token : parsed?.access_token;
+  return typeof token === "string" && token.length <= TOKEN_MAX && TOKEN_CHARS.test(token) ? token : null;
+}
+
+// src/registry/transport.ts
+var DEFAULT_TIMEOUT_MS = 3e4;
+var DEFAULT_RATE_LIMIT_BUDGET_MS = 6e4;
+var DEFAULT_RATE_LIMIT_WAIT_MS = 5e3;
+var MAX_TRANSIENT_RETRIES = 2;
+var MAX_REDIRECTS = 3;
+var TRANSIENT_CLASSES = /* @__PURE__ */ new Set(["reset", "connect_timeout", "deadline"]);
+var RegistryTransport = class {
+  constructor(ref, options) {
+    this.ref = ref;
+    this.options = options;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS;
+    this.auth = new RegistryAuth(options.credentials, options.dispatcher, this.timeoutMs);
+    this.base = registryBaseUrl(ref);
+  }
+  ref;
+  options;
+  auth;
+  base;
+  timeoutMs;
+  rateLimitBudgetMs;
+  async send(req) {
+    const url = `${this.base}${req.path}`;
+    const reads = req.method !== "PUT";
+    let reauthenticated = false;
+    let transientFailures = 0;
+    let rateLimitWaitedMs = 0;
+    for (; ; ) {
+      let res;
+      try {
+        res = await this.exchange(url, req, true);
+      } catch (error) {
+        if (!reads || transientFailures >= MAX_TRANSIENT_RETRIES || !isTransient(error)) throw error;
+        await this.options.clock.sleep(backoffMs(++transientFailures));
+        continue;
+      }
+      if (res.status === 401 && !reauthenticated) {
+        reauthenticated = true;
+        if (await this.auth.answer(headerValue(res.headers, "www-authenticate"), this.targetOf(req))) continue;
+      }
+      if (res.status === 429) {
+        const waitMs = retryAfterMs(res.headers, this.options.clock.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
+        if (rateLimitWaitedMs + waitMs > this.rateLimitBudgetMs) {
+          throw registryErrorFor(429, res.body, this.targetOf(req), rateLimitNote(waitMs, rateLimitWaitedMs, this.rateLimitBudgetMs));
+        }
+        rateLimitWaitedMs += waitMs;
+        await this.options.clock.sleep(waitMs);
+        continue;
+      }
+      if (res.status >= 500 && reads && transientFailures < MAX_TRANSIENT_RETRIES) {
+        await this.options.clock.sleep(backoffMs(++transientFailures));
+        continue;
+      }
+      if (isRedirect(res.status) && req.followRedirects) return this.followRedirects(url, res, req);
+      if (res.status >= 200 && res.status < 300 || res.status === 404 && req.notFoundIsAnswer) return res;
+      throw registryErrorFor(res.status, res.body, this.targetOf(req));
+    }
+  }
+  /** Built per use: a token fetched mid-request is one more secret to scrub from messages. */
+  targetOf(req) {
+    return {
+      registry: this.ref.registry,
+      target: req.target,
+      action: req.action,
+      hasCredentials: this.auth.hasCredentials,
+      secrets: this.auth.secrets()
+    };
+  }
+  exchange(url, req, authorized) {
+    const authorization = authorized ? this.auth.header() : null;
+    return exchange({
+      url,
+      method: req.method,
+      headers: { ...req.headers, ...authorization ? { authorization } : {} },
+      body: req.body,
+      maxBytes: req.maxBytes,
+      timeoutMs: this.timeoutMs,
+      dispatcher: this.options.dispatcher,
+      subject: req.target
+    });
+  }
+  async followRedirects(from, first, req) {
+    const origin = new URL(from).origin;
+    let current = from;
+    let res = first;
+    for (let hop = 0; hop < MAX_REDIRECTS && isRedirect(res.status); hop++) {
+      const next = new URL(headerValue(res.headers, "location") ?? "", current);
+      if (next.protocol !== "https:" && next.protocol !== "http:") {
+        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, "registry", req.target, null, res.status);
+      }
+      current = next.toString();
+      res = await this.exchange(current, req, next.origin === origin);
+    }
+    if (res.status >= 200 && res.status < 300) return res;
+    if (isRedirect(res.status)) {
+      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, "registry", req.target, null, res.status);
+    }
+    throw registryErrorFor(res.status, res.body, this.targetOf(req));
+  }
+};
+function isRedirect(status) {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+function isTransient(error) {
+  return error instanceof FleetError && TRANSIENT_CLASSES.has(error.errorClass);
+}
+function backoffMs(failures) {
+  return 1e3 * 2 ** (failures - 1);
+}
+function retryAfterMs(headers, nowMs) {
+  const value = headerValue(headers, "retry-after")?.trim();
+  if (!value) return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1e3;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+function rateLimitNote(waitMs, waitedMs, budgetMs) {
+  return `asked to wait ${Math.ceil(waitMs / 1e3)}s more after ${Math.round(waitedMs / 1e3)}s, beyond the ${Math.round(budgetMs / 1e3)}s allowed`;
+}
+
+// src/registry/client.ts
+var MANIFEST_MAX_BYTES = 4 * 1024 * 1024;
+var TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+var DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+var RegistryClient = class {
+  constructor(ref, options) {
+    this.ref = ref;
+    this.transport = new RegistryTransport(ref, options);
+  }
+  ref;
+  transport;
+  /** `registry/repository:tag` or `registry/repository@digest`, the name errors and logs use. */
+  describe(reference) {
+    return `${this.ref.registry}/${this.ref.repository}${DIGEST.test(reference) ? "@" : ":"}${reference}`;
+  }
+  /** The manifest a tag or digest names; MANIFEST_UNKNOWN (naming image:tag and registry) when absent. */
+  async getManifest(reference) {
+    const res = await this.transport.send(this.manifestRequest("GET", reference, false));
+    return this.readManifest(reference, res);
+  }
+  /** Like getManifest, but null when the tag does not exist. */
+  async findManifest(reference) {
+    const res = await this.transport.send(this.manifestRequest("GET", reference, true));
+    return res.status === 404 ? null : this.readManifest(reference, res);
+  }
+  /** Digest a tag points at now, without downloading the manifest where the registry says it; null when absent. */
+  async headDigest(reference) {
+    const res = await this.transport.send(this.manifestRequest("HEAD", reference, true));
+    if (res.status === 404) return null;
+    const digest = headerValue(res.headers, "docker-content-digest");
+    if (digest && DIGEST.test(digest)) return digest;
+    return (await this.findManifest(reference))?.digest ?? null;
+  }
+  /** Writes the manifest's exact bytes under `tag` and checks the registry stored that digest. */
+  async putManifest(tag, manifest) {
+    const target = this.describe(checkReference(tag, this.describe(tag)));
+    const res = await this.transport.send({
+      method: "PUT",
+      path: `/v2/${this.ref.repository}/manifests/${tag}`,
+      headers: { "content-type": manifest.mediaType },
+      body: manifest.bytes,
+      maxBytes: MANIFEST_MAX_BYTES,
+      target,
+      action: "push"
+    });
+    const stored = headerValue(res.headers, "docker-content-digest");
+    if (stored && stored !== manifest.digest) {
+      throw new FleetError(
+        `${target}: registry ${this.ref.registry} stored digest ${remoteText(stored, [])} for a manifest whose digest is ${manifest.digest}`,
+        "bad_payload",
+        target
+      );
+    }
+  }
+  /** A blob's bytes, checked against its digest. */
+  async getBlob(digest, maxBytes) {
+    const target = this.describe(checkReference(digest, this.describe(digest)));
+    const res = await this.transport.send({
+      method: "GET",
+      path: `/v2/${this.ref.repository}/blobs/${digest}`,
+      maxBytes,
+      target,
+      action: "pull",
+      followRedirects: true
+    });
+    if (digestOf(res.body, digest) !== digest) {
+      throw new FleetError(`${target}: blob content does not match its digest`, "bad_payload", target);
+    }
+    return res.body;
+  }
+  manifestRequest(method, reference, notFoundIsAnswer) {
+    return {
+      method,
+      path: `/v2/${this.ref.repository}/manifests/${checkReference(reference, this.describe(reference))}`,
+      headers: { accept: MANIFEST_ACCEPT },
+      maxBytes: MANIFEST_MAX_BYTES,
+      target: this.describe(reference),
+      action: "pull",
+      notFoundIsAnswer
+    };
+  }
+  readManifest(reference, res) {
+    const target = this.describe(reference);
+    const bad = (problem) => new FleetError(`${target}: ${problem}`, "bad_payload", target);
+    let document;
+    try {
+      document = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      throw bad("manifest is not JSON");
+    }
+    if (!document || typeof document !== "object" || Array.isArray(document)) throw bad("manifest is not a JSON object");
+    const contentType = headerValue(res.headers, "content-type")?.split(";")[0].trim() ?? "";
+    const mediaType = MANIFEST_MEDIA_TYPES.includes(contentType) ? contentType : document.mediaType;
+    if (!mediaType || !MANIFEST_MEDIA_TYPES.includes(mediaType)) {
+      throw new RegistryError(
+        `${target}: unsupported manifest type '${remoteText(contentType || String(document.mediaType), [])}'; expected an OCI or Docker schema 2 manifest or index`,
+        "registry",
+        target,
+        null,
+        res.status
+      );
+    }
+    const digest = digestOf(res.body, "sha256:");
+    const announced = headerValue(res.headers, "docker-content-digest");
+    if (announced?.startsWith("sha256:") && announced !== digest) {
+      throw bad(`registry announced digest ${remoteText(announced, [])} but the bytes hash to ${digest}`);
+    }
+    if (DIGEST.test(reference) && digestOf(res.body, reference) !== reference) {
+      throw bad("manifest content does not match the digest it was asked by");
+    }
+    return { digest, mediaType, bytes: res.body, document };
+  }
+};
+function digestOf(bytes, like) {
+  const algorithm = like.startsWith("sha512:") ? "sha512" : "sha256";
+  return `${algorithm}:${createHash(algorithm).update(bytes).digest("hex")}`;
+}
+function checkReference(reference, subject) {
+  if (TAG.test(reference) || DIGEST.test(reference)) return reference;
+  throw new FleetError(`${subject}: '${reference}' is neither a valid tag nor a digest`, "input", subject);
+}
+
+// src/registry/revision.ts
+var REVISION_KEY = "org.opencontainers.image.revision";
+var CONFIG_MAX_BYTES = 8 * 1024 * 1024;
+async function readRevision(client, manifest) {
+  const annotated = revisionIn(manifest.document.annotations);
+  if (annotated) return annotated;
+  if (isIndexMediaType(manifest.mediaType)) {
+    const platform = firstPlatformManifest(manifest.document.manifests ?? []);
+    if (!platform?.digest) return null;
+    const child = await client.getManifest(platform.digest);
+    return isIndexMediaType(child.mediaType) ? null : readRevision(client, child);
+  }
+  return configRevision(client, manifest.document.config);
+}
+function firstPlatformManifest(manifests) {
+  return manifests.find(
+    (d) => d.platform?.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
+  );
+}
+async function configRevision(client, config) {
+  if (!config?.digest || !config.mediaType || !isImageConfigMediaType(config.mediaType)) return null;
+  const bytes = await client.getBlob(config.digest, CONFIG_MAX_BYTES);
+  let parsed;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    return null;
+  }
+  return revisionIn(parsed?.config?.Labels);
+}
+function revisionIn(map) {
+  const value = map && typeof map === "object" ? map[REVISION_KEY] : void 0;
+  if (typeof value !== "string") return null;
+  const sha = value.trim();
+  return isCommitSha(sha) ? sha.toLowerCase() : null;
+}
+
+// src/stages/promote.ts
+async function promoteTag(o) {
+  const client = new RegistryClient(parseImageRef(o.image), { credentials: o.credentials, clock: o.clock, dispatcher: o.dispatcher });
+  const sourceName = client.describe(o.sourceTag);
+  const promoteName = client.describe(o.promoteTag);
+  const source = await client.getManifest(o.sourceTag);
+  const wanted = { digest: source.digest, revision: await readRevision(client, source) };
+  const currentDigest = await client.headDigest(o.promoteTag);
+  const before = currentDigest === source.digest ? wanted : await readTagState(client, o.promoteTag);
+  const outcome = (status, after, message) => {
+    o.log.info(`promote ${status}: ${message}`);
+    return { status, before, after, message };
+  };
+  const sourceProblem = checkSource(sourceName, wanted.revision, o.expectedSha);
+  if (sourceProblem && (wanted.revision !== null || !o.allowRollback)) {
+    return outcome("blocked", before, `${sourceProblem}; ${promoteName} left at ${describeState(before)}`);
+  }
+  if (before?.digest === source.digest) {
+    return outcome("unchanged", before, `${promoteName} already points at ${describeState(before)}; nothing written`);
+  }
+  const verdict = await judgeMove(before, o.expectedSha, o.compare);
+  if (!verdict.forward && !o.allowRollback) {
+    return outcome("blocked", before, `refusing to move ${promoteName}: ${verdict.reason}; set allow-rollback: true to permit it`);
+  }
+  const move = `${promoteName} from ${describeState(before)} to ${describeState(wanted)}`;
+  if (!verdict.forward || sourceProblem) {
+    o.log.warning(`promote: allow-rollback is set, moving ${promoteName} although ${sourceProblem ?? verdict.reason}`);
+  }
+  if (o.dryRun) return outcome("planned", before, `dry run: would move ${move}`);
+  if (!await o.stillOwner()) {
+    return outcome("superseded", before, `a newer commit owns the deploy branch; ${promoteName} left at ${describeState(before)}`);
+  }
+  await client.putManifest(o.promoteTag, source);
+  const readBack = await client.headDigest(o.promoteTag);
+  if (readBack !== source.digest) {
+    const after = readBack === null ? null : await readTagState(client, o.promoteTag);
+    return outcome(
+      "conflict",
+      after,
+      `${promoteName} changed while it was being promoted: wrote ${shortDigest(source.digest)}, read back ${describeState(after)}; another writer moved it, not overwritten again`
+    );
+  }
+  return outcome("promoted", wanted, `moved ${move}`);
+}
+async function resolveImageRevision(image, tag, access) {
+  const client = new RegistryClient(parseImageRef(image), access);
+  return readRevision(client, await client.getManifest(tag));
+}
+async function readTagState(client, tag) {
+  const manifest = await client.findManifest(tag);
+  return manifest && { digest: manifest.digest, revision: await readRevision(client, manifest) };
+}
+function checkSource(sourceName, revision, expectedSha) {
+  if (revision === null) {
+    return `${sourceName} records no commit in ${REVISION_KEY}, so it cannot be proven to be ${shortSha(expectedSha)}`;
+  }
+  if (!sameCommit(revision, expectedSha)) {
+    return `${sourceName} was built from ${shortSha(revision)}, not the expected ${shortSha(expectedSha)}`;
+  }
+  return null;
+}
+async function judgeMove(before, expectedSha, compare) {
+  if (!before) return { forward: true, reason: "the tag does not exist yet" };
+  if (!before.revision) {
+    return {
+      forward: false,
+      reason: `it points at ${shortDigest(before.digest)}, which records no commit in ${REVISION_KEY}, so the move cannot be proven forward`
+    };
+  }
+  const ancestry = sameCommit(before.revision, expectedSha) ? "identical" : await compare(before.revision, expectedSha);
+  if (ancestry === "identical" || ancestry === "ahead") {
+    return { forward: true, reason: `${shortSha(expectedSha)} descends from ${shortSha(before.revision)}` };
+  }
+  const relation = ancestry === "behind" ? "is newer than" : "has diverged from";
+  return {
+    forward: false,
+    reason: `it points at ${shortSha(before.revision)}, which ${relation} the expected ${shortSha(expectedSha)}, so the move would not be forward`
+  };
+}
+function describeState(state) {
+  if (!state) return "nothing (tag absent)";
+  return `${shortDigest(state.digest)} (${state.revision ? `commit ${shortSha(state.revision)}` : "no recorded commit"})`;
+}
+function shortDigest(digest) {
+  return digest.slice(0, digest.indexOf(":") + 13);
+}
+
+// src/stages/plan.ts
+async function tenantsToRoll(reports, expectedSha, allowRollback, compare, log) {
+  const relationOf2 = /* @__PURE__ */ new Map();
+  const unproven = [];
+  const roll = [];
+  for (const tenant of reports) {
+    if (tenant.state === "converged") continue;
+    if (allowRollback || tenant.state === "unreachable" || tenant.state === "pending" || tenant.actual === null) {
+      roll.push(tenant.name);
+      continue;
+    }
+    if (tenant.state === "ahead") continue;
+    const actual = tenant.actual.toLowerCase();
+    if (!relationOf2.has(actual)) relationOf2.set(actual, compare(expectedSha, actual).catch(() => null));
+    const relation = await relationOf2.get(actual);
+    if (relation === "behind" || relation === "diverged") roll.push(tenant.name);
+    else if (relation === null) unproven.push(tenant.name);
+  }
+  if (unproven.length > 0) {
+    const names = unproven.slice(0, 10).join(", ") + (unproven.length > 10 ? ` and ${unproven.length - 10} more` : "");
+    log.warning(
+      `not redeploying ${unproven.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${names}; rolling them could move them backward`
+    );
+  }
+  return roll;
+}
+function memoizeCompare(compare) {
+  const answers = /* @__PURE__ */ new Map();
+  return (base, head) => {
+    const key = `${base.toLowerCase()}...${head.toLowerCase()}`;
+    let answer = answers.get(key);
+    if (!answer) {
+      answer = compare(base, head);
+      answers.set(key, answer);
+      answer.catch(() => answers.delete(key));
+    }
+    return answer;
+  };
+}
+
+// src/stages/redeploy.ts
+var import_undici2 = __toESM(require_undici(), 1);
+import { spawn } from "node:child_process";
+import { createHash as createHash2 } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+var CONNECT_ATTEMPTS = 3;
+var REQUEST_TIMEOUT_MS = 3e4;
+var MAX_RETRY_AFTER_SECONDS = 60;
+async function redeployFleet(settings, req, deps) {
+  if (req.tenants.length === 0) return "every tenant already reports the expected commit; nothing redeployed";
+  switch (settings.kind) {
+    case "none":
+      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`;
+    case "webhook":
+      return settings.perTenant ? redeployPerTenant(settings.url, settings.token, req, deps) : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps);
+    case "command":
+      return runRedeployCommand(settings.command, req, deps);
+  }
+}
+async function redeployPerTenant(url, token, req, deps) {
+  for (const tenant of req.tenants) {
+    await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
+  }
+  return `redeploy requested for ${req.tenants.length} tenant(s), one call each`;
+}
+function idempotencyKey(req, tenant) {
+  return createHash2("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
+}
+async function postRedeploy(url, token, req, tenants, tenant, deps) {
+  const endpoint = `POST ${redactUrl(url)}`;
+  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants });
+  const headers = {
+    "content-type": "application/json",
+    "idempotency-key": idempotencyKey(req, tenant),
+    "user-agent": "fleet-forward"
+  };
+  if (token) headers.authorization = `Bearer ${token}`;
+  for (let attempt = 1; ; attempt++) {
+    let waitSeconds;
+    try {
+      const res = await (0, import_undici2.request)(url, {
+        method: "POST",
+        headers,
+        body,
+        dispatcher: deps.dispatcher,
+        signal: deps.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS
+      });
+      const text = (await res.body.text()).slice(0, 2e3);
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
+        return `redeploy requested for ${tenants.length} tenant(s)`;
+      }
+      const retryAfter = Number(res.headers["retry-after"]);
+      const retryable = (res.statusCode === 429 || res.statusCode === 503) && Number.isFinite(retryAfter);
+      if (!retryable || attempt >= CONNECT_ATTEMPTS || retryAfter > MAX_RETRY_AFTER_SECONDS) {
+        throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200));
+      }
+      waitSeconds = retryAfter;
+    } catch (error) {
+      if (error instanceof FleetError || deps.signal?.aborted) throw error;
+      const errorClass = classifyError(error);
+      const neverSent = errorClass === "refused" || errorClass === "dns" || errorClass === "connect_timeout";
+      if (!neverSent || attempt >= CONNECT_ATTEMPTS) {
+        throw new FleetError(`${endpoint} failed (${errorClass})${neverSent ? ` after ${attempt} attempts` : "; not retried because the request may have been received"}`, errorClass, endpoint);
+      }
+      waitSeconds = 2 ** attempt;
+    }
+    deps.log.warning(`${endpoint}: retrying in ${waitSeconds}s (attempt ${attempt + 1} of ${CONNECT_ATTEMPTS})`);
+    await deps.clock.sleep(waitSeconds * 1e3, deps.signal);
+  }
+}
+function redactUrl(url) {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}${parsed.search ? "?\u2026" : ""}`;
+}
+var MAX_INLINE_TENANTS_BYTES = 96 * 1024;
+async function runRedeployCommand(command, req, deps) {
+  const dir = mkdtempSync(join(tmpdir(), "fleet-forward-"));
+  const tenantsFile = join(dir, "tenants.json");
+  writeFileSync(tenantsFile, JSON.stringify(req.tenants));
+  const names = req.tenants.join("\n");
+  const env = {
+    ...process.env,
+    FLEET_TAG: req.tag,
+    FLEET_SHA: req.sha,
+    FLEET_ENVIRONMENT: req.environment,
+    FLEET_REPOSITORY: req.repository,
+    FLEET_TENANTS_FILE: tenantsFile,
+    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
+    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
+  };
+  try {
+    const code = await new Promise((resolve, reject) => {
+      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], signal: deps.signal });
+      const forward = (chunk) => {
+        for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`);
+      };
+      child.stdout.on("data", forward);
+      child.stderr.on("data", forward);
+      child.on("error", reject);
+      child.on("close", (exitCode, signal) => resolve(exitCode ?? signal ?? "unknown"));
+    });
+    if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
+    return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// src/fleet/classify.ts
+function createClassifier(options) {
+  const ancestry = /* @__PURE__ */ new Map();
+  const failed = /* @__PURE__ */ new Set();
+  const warned = /* @__PURE__ */ new Set();
+  const ask = async (actual) => {
+    try {
+      return await options.compare(options.expectedSha, actual);
+    } catch (error) {
+      failed.add(actual);
+      if (!warned.has(actual)) {
+        warned.add(actual);
+        options.log.warning(
+          `could not tell whether ${shortSha(actual)} descends from ${shortSha(options.expectedSha)} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); tenants reporting it count as stale`
+        );
+      }
+      return null;
+    }
+  };
+  return {
+    async stateOf(actual) {
+      if (sameCommit(actual, options.expectedSha)) return "converged";
+      if (!options.compare) return "stale";
+      const key = actual.toLowerCase();
+      let answer = ancestry.get(key);
+      if (!answer) {
+        answer = ask(key);
+        ancestry.set(key, answer);
+      }
+      const relation = await answer;
+      if (relation === "identical") return "converged";
+      if (relation === "ahead") return options.allowRollback ? "stale" : "ahead";
+      return "stale";
+    },
+    nextRound() {
+      for (const sha of failed) ancestry.delete(sha);
+      failed.clear();
+    }
+  };
+}
+
+// src/fleet/bounded.ts
+async function forEachBounded(items, workers, work, signal) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal?.aborted) {
+      await work(items[next++]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+}
+
+// src/fleet/http1-transport.ts
+import { connect as netConnect, isIP } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+
+// src/fleet/http1-response.ts
+var MAX_HEAD_BYTES = 16 * 1024;
+var MAX_CHUNK_LINE = 1024;
+var ResponseParser = class {
+  constructor(sink) {
+    this.sink = sink;
+  }
+  sink;
+  state = "head";
+  text = "";
+  remaining = 0;
+  head = null;
+  /** The body ran until the connection ended, so the connection is gone with it. */
+  closeDelimited = false;
+  leftover = false;
+  get done() {
+    return this.state === "done";
+  }
+  /** Whether any byte of the answer has arrived (a reused socket that closes before that may be retried). */
+  get started() {
+    return this.state !== "head" || this.text.length > 0;
+  }
+  feed(chunk) {
+    let at = 0;
+    while (at < chunk.length) {
+      switch (this.state) {
+        case "head":
+          at = this.readHead(chunk, at);
+          break;
+        case "length": {
+          const take = Math.min(this.remaining, chunk.length - at);
+          this.remaining -= take;
+          this.sink.onData(chunk.subarray(at, at + take));
+          at += take;
+          if (this.remaining === 0) this.finish();
+          break;
+        }
+        case "until-close":
+          this.sink.onData(at === 0 ? chunk : chunk.subarray(at));
+          at = chunk.length;
+          break;
+        case "chunk-size":
+        case "trailers":
+          at = this.readLine(chunk, at);
+          break;
+        case "chunk-data": {
+          const take = Math.min(this.remaining, chunk.length - at);
+          this.remaining -= take;
+          this.sink.onData(chunk.subarray(at, at + take));
+          at += take;
+          if (this.remaining === 0) {
+            this.state = "chunk-crlf";
+            this.remaining = 2;
+          }
+          break;
+        }
+        case "chunk-crlf":
+          if (chunk[at] !== (this.remaining === 2 ? 13 : 10)) throw malformed("chunk not followed by CRLF");
+          at++;
+          if (--this.remaining === 0) this.state = "chunk-size";
+          break;
+        case "done":
+          this.leftover = true;
+          return;
+      }
+    }
+  }
+  /** The connection ended: completes a close-delimited body, else the answer was cut short. */
+  end() {
+    if (this.state === "until-close") {
+      this.closeDelimited = true;
+      this.finish();
+      return true;
+    }
+    return this.state === "done";
+  }
+  readHead(chunk, at) {
+    const before = this.text.length;
+    this.text += chunk.toString("latin1", at);
+    const end = this.text.indexOf("\r\n\r\n");
+    if (end < 0) {
+      if (this.text.length > MAX_HEAD_BYTES) throw new FleetError(`response head exceeds ${MAX_HEAD_BYTES} bytes`, "too_large");
+      return chunk.length;
+    }
+    if (end > MAX_HEAD_BYTES) throw new FleetError(`response head exceeds ${MAX_HEAD_BYTES} bytes`, "too_large");
+    const next = at + (end + 4 - before);
+    const head = parseHead(this.text.slice(0, end));
+    this.text = "";
+    if (head.status >= 100 && head.status < 200) {
+      if (head.status === 101) throw malformed("unexpected protocol switch");
+      return next;
+    }
+    this.head = head;
+    this.sink.onHead(head);
+    this.frameBody(head);
+    return next;
+  }
+  frameBody(head) {
+    const { headers, status } = head;
+    if (status === 204 || status === 304) return this.finish();
+    const coding = headers["transfer-encoding"];
+    if (coding !== void 0) {
+      const codings = String(coding).toLowerCase().split(",");
+      this.state = codings[codings.length - 1].trim() === "chunked" ? "chunk-size" : "until-close";
+      return;
+    }
+    const length = headers["content-length"];
+    if (length !== void 0) {
+      const values = new Set(String(length).split(",").map((v) => v.trim()));
+      const only = values.size === 1 ? [...values][0] : "";
+      if (!/^\d{1,15}$/.test(only)) throw malformed("invalid Content-Length");
+      this.remaining = Number(only);
+      this.state = "length";
+      if (this.remaining === 0) this.finish();
+      return;
+    }
+    this.state = "until-close";
+  }
+  readLine(chunk, at) {
+    const lf = chunk.indexOf(10, at);
+    const stop = lf < 0 ? chunk.length : lf + 1;
+    this.text += chunk.toString("latin1", at, stop);
+    if (this.text.length > MAX_CHUNK_LINE) throw malformed("chunk line too long");
+    if (lf < 0) return stop;
+    if (!this.text.endsWith("\r\n")) throw malformed("chunk line not ended by CRLF");
+    const line = this.text.slice(0, -2);
+    this.text = "";
+    if (this.state === "trailers") {
+      if (line === "") this.finish();
+      return stop;
+    }
+    const size = /^([0-9a-fA-F]{1,12})[ \t]*(;.*)?$/.exec(line);
+    if (!size) throw malformed("invalid chunk size");
+    this.remaining = parseInt(size[1], 16);
+    this.state = this.remaining === 0 ? "trailers" : "chunk-data";
+    return stop;
+  }
+  finish() {
+    this.state = "done";
+    this.sink.onEnd();
+  }
+  /** Whether the connection may be reused, once the answer is done. */
+  get reusable() {
+    return this.state === "done" && !this.leftover && !this.closeDelimited && (this.head?.reusable ?? false);
+  }
+  get keepAliveSeconds() {
+    return this.head?.keepAliveSeconds ?? null;
+  }
+};
+function parseHead(text) {
+  const lines = text.split("\r\n");
+  const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
+  if (!statusLine) throw malformed("not an HTTP/1.x status line");
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(":");
+    if (colon <= 0) throw malformed("malformed header line");
+    const name = lines[i].slice(0, colon).trim().toLowerCase();
+    const value = lines[i].slice(colon + 1).trim();
+    const seen = headers[name];
+    headers[name] = seen === void 0 ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+  }
+  const connection = String(headers.connection ?? "").toLowerCase();
+  const reusable = statusLine[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
+  const hint = /\btimeout=(\d+)/i.exec(String(headers["keep-alive"] ?? ""));
+  return {
+    status: Number(statusLine[2]),
+    statusText: statusLine[3] ?? "",
+    headers,
+    reusable,
+    keepAliveSeconds: hint ? Number(hint[1]) : null
+  };
+}
+function malformed(problem) {
+  return new FleetError(`malformed HTTP answer: ${problem}`, "bad_payload");
+}
+
+// src/fleet/http1-transport.ts
+var Http1Transport = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  origins = /* @__PURE__ */ new Map();
+  closed = false;
+  dispatch(request3, handler) {
+    const origin = this.originFor(String(request3.origin));
+    const exchange2 = new Exchange(origin.requestText(request3), handler);
+    if (this.closed) exchange2.fail(new FleetError("transport closed", "reset"));
+    else origin.send(exchange2);
+    return true;
+  }
+  /** Ends every socket, idle or busy. */
+  async destroy() {
+    this.closed = true;
+    for (const origin of this.origins.values()) origin.destroyAll();
+    this.origins.clear();
+  }
+  originFor(key) {
+    let origin = this.origins.get(key);
+    if (!origin) {
+      origin = new OriginConnections(new URL(key), this.options);
+      this.origins.set(key, origin);
+    }
+    return origin;
+  }
+};
+var Exchange = class {
+  constructor(text, handler) {
+    this.text = text;
+    this.handler = handler;
+    handler.onRequestStart?.(this, {});
+  }
+  text;
+  handler;
+  aborted = false;
+  paused = false;
+  reason = null;
+  finished = false;
+  /** Set by the connection carrying the exchange: drops that socket. */
+  onAbort = null;
+  abort(reason) {
+    if (this.finished) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.finished = true;
+    this.onAbort?.();
+  }
+  pause() {
+  }
+  resume() {
+  }
+  get live() {
+    return !this.finished;
+  }
+  head(head) {
+    if (this.live) this.handler.onResponseStart?.(this, head.status, head.headers, head.statusText);
+  }
+  data(chunk) {
+    if (this.live) this.handler.onResponseData?.(this, chunk);
+  }
+  end() {
+    if (!this.live) return;
+    this.finished = true;
+    this.handler.onResponseEnd?.(this, {});
+  }
+  fail(error) {
+    if (!this.live) return;
+    this.finished = true;
+    this.handler.onResponseError?.(this, error);
+  }
+};
+var OriginConnections = class {
+  constructor(url, options) {
+    this.options = options;
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new FleetError(`unsupported protocol ${url.protocol}`, "bad_payload");
+    this.secure = url.protocol === "https:";
+    this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    this.port = Number(url.port) || (this.secure ? 443 : 80);
+    this.requestHead = `host: ${url.host}\r
+${options.keepAlive ? "" : "connection: close\r\n"}`;
+  }
+  options;
+  idle = [];
+  all = /* @__PURE__ */ new Set();
+  host;
+  port;
+  secure;
+  requestHead;
+  requestText(request3) {
+    let text = `${request3.method} ${request3.path} HTTP/1.1\r
+${this.requestHead}`;
+    for (const [name, value] of Object.entries(request3.headers ?? {})) text += `${name}: ${value}\r
+`;
+    return `${text}\r
+`;
+  }
+  send(exchange2) {
+    const reused = this.idle.pop();
+    if (reused) reused.carry(exchange2, true);
+    else this.open().carry(exchange2, false);
+  }
+  open() {
+    const socket = this.secure ? tlsConnect({ host: this.host, port: this.port, servername: isIP(this.host) ? void 0 : this.host, ALPNProtocols: ["http/1.1"] }) : netConnect({ host: this.host, port: this.port });
+    const connection = new Connection(socket, this);
+    this.all.add(connection);
+    return connection;
+  }
+  parked(connection) {
+    this.idle.push(connection);
+  }
+  gone(connection) {
+    this.all.delete(connection);
+    const at = this.idle.indexOf(connection);
+    if (at >= 0) this.idle.splice(at, 1);
+  }
+  destroyAll() {
+    for (const connection of [...this.all]) connection.destroy(new FleetError("transport closed", "reset"));
+  }
+  get connectEvent() {
+    return this.secure ? "secureConnect" : "connect";
+  }
+};
+var Connection = class {
+  constructor(socket, origin) {
+    this.socket = socket;
+    this.origin = origin;
+    this.idleMs = origin.options.keepAliveMs;
+    socket.setNoDelay(true);
+    this.connectTimer = setTimeout(
+      () => this.destroy(new FleetError(`no connection within ${origin.options.connectTimeoutMs} ms`, "connect_timeout")),
+      origin.options.connectTimeoutMs
+    );
+    socket.once(origin.connectEvent, () => {
+      this.connected = true;
+      this.clearConnectTimer();
+    });
+    socket.on("data", (chunk) => this.onData(chunk));
+    socket.on("error", (error) => this.destroy(this.connected || !origin.secure ? error : handshakeError(error)));
+    socket.on("close", () => this.onClose());
+    socket.on("timeout", () => this.destroy(new FleetError("idle connection expired", "reset")));
+  }
+  socket;
+  origin;
+  exchange = null;
+  parser = null;
+  reused = false;
+  connected = false;
+  connectTimer;
+  idleMs;
+  carry(exchange2, reused) {
+    this.exchange = exchange2;
+    this.reused = reused;
+    this.parser = new ResponseParser({
+      onHead: (head) => exchange2.head(head),
+      onData: (chunk) => exchange2.data(chunk),
+      onEnd: () => void 0
+    });
+    exchange2.onAbort = () => this.destroy(exchange2.reason ?? new Error("aborted"));
+    if (reused) {
+      this.socket.setTimeout(0);
+      this.socket.ref();
+    }
+    this.socket.write(exchange2.text, "latin1");
+  }
+  destroy(error) {
+    this.clearConnectTimer();
+    this.socket.destroy();
+    this.settleFailed(error);
+  }
+  onData(chunk) {
+    const { exchange: exchange2, parser } = this;
+    if (!exchange2 || !parser) return this.destroy(new FleetError("answer nobody asked for", "bad_payload"));
+    try {
+      parser.feed(chunk);
+    } catch (error) {
+      return this.destroy(error);
+    }
+    if (parser.done) this.complete(exchange2, parser);
+  }
+  complete(exchange2, parser) {
+    this.exchange = null;
+    this.parser = null;
+    const hint = parser.keepAliveSeconds;
+    if (hint !== null) this.idleMs = Math.min(this.idleMs, hint * 1e3 - 1e3);
+    const keep = this.origin.options.keepAlive && parser.reusable && this.idleMs > 0 && !this.socket.destroyed;
+    if (keep) {
+      this.socket.setTimeout(this.idleMs);
+      this.socket.unref();
+      this.origin.parked(this);
+    } else {
+      this.socket.destroy();
+    }
+    exchange2.end();
+  }
+  onClose() {
+    this.clearConnectTimer();
+    this.origin.gone(this);
+    const { exchange: exchange2, parser } = this;
+    if (!exchange2 || !parser) return;
+    if (parser.end()) return this.complete(exchange2, parser);
+    if (this.reused && !parser.started && exchange2.live) {
+      this.exchange = null;
+      this.origin.open().carry(exchange2, false);
+      return;
+    }
+    this.settleFailed(new FleetError("connection closed before the answer was complete", "reset"));
+  }
+  settleFailed(error) {
+    const { exchange: exchange2, parser } = this;
+    this.exchange = null;
+    this.parser = null;
+    if (!exchange2) return;
+    if (this.reused && parser && !parser.started && exchange2.live && isResetLike(error)) {
+      this.origin.open().carry(exchange2, false);
+      return;
+    }
+    exchange2.fail(error);
+  }
+  clearConnectTimer() {
+    if (this.connectTimer) clearTimeout(this.connectTimer);
+    this.connectTimer = null;
+  }
+};
+function handshakeError(error) {
+  const code = error.code;
+  return code === "EPROTO" ? new FleetError(`TLS handshake failed: ${error.message}`, "tls") : error;
+}
+function isResetLike(error) {
+  const code = error.code;
+  return code === "ECONNRESET" || code === "EPIPE";
+}
+
+// src/fleet/connection-plan.ts
+function originOf(url) {
+  return new URL(url).origin;
+}
+function planConnections(tenants, concurrency) {
+  const tenantsPerOrigin = /* @__PURE__ */ new Map();
+  for (const tenant of tenants) {
+    const origin = originOf(tenant.url);
+    tenantsPerOrigin.set(origin, (tenantsPerOrigin.get(origin) ?? 0) + 1);
+  }
+  if (tenantsPerOrigin.size > concurrency) return { keepAlive: false, concurrency, perOrigin: /* @__PURE__ */ new Map() };
+  const spare = concurrency - tenantsPerOrigin.size;
+  const perOrigin = /* @__PURE__ */ new Map();
+  for (const [origin, count] of tenantsPerOrigin) {
+    perOrigin.set(origin, Math.min(count, 1 + Math.floor(spare * count / tenants.length)));
+  }
+  return { keepAlive: true, concurrency, perOrigin };
+}
+function createFleetTransport(plan, timings) {
+  return new Http1Transport({ keepAlive: plan.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs });
+}
+
+// src/fleet/buildinfo.ts
+function readCommit(body, shaFields) {
+  let doc;
+  try {
+    doc = JSON.parse(body.charCodeAt(0) === 65279 ? body.slice(1) : body);
+  } catch {
+    return { sha: null, problem: "body is not JSON" };
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return { sha: null, problem: "body is not a JSON object" };
+  }
+  const fields = doc;
+  for (const field of shaFields) {
+    if (!Object.hasOwn(fields, field) || fields[field] === null) continue;
+    const value = fields[field];
+    if (typeof value === "string" && isCommitSha(value.trim())) return { sha: value.trim().toLowerCase(), problem: null };
+    return { sha: null, problem: `field '${field}' is not a commit SHA: ${neutralize(JSON.stringify(value) ?? "", 40)}` };
+  }
+  return { sha: null, problem: `none of the fields ${shaFields.join(", ")} is present` };
+}
+
+// src/fleet/probe.ts
+var HEADERS = { accept: "application/json", "cache-control": "no-cache", "user-agent": "fleet-forward" };
+function probeTarget(url) {
+  const parsed = new URL(url);
+  return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+}
+function startProbe(target, req) {
+  let cancel = () => void 0;
+  const result = new Promise((resolve, reject) => {
+    let controller = null;
+    let abortWhenStarted = null;
+    let settled = false;
+    let status = 0;
+    let size = 0;
+    const chunks = [];
+    const settle = (outcome, abortReason) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (abortReason) {
+        if (controller) controller.abort(abortReason);
+        else abortWhenStarted = abortReason;
+      }
+      if ("cancelled" in outcome) reject(outcome.cancelled);
+      else resolve(outcome);
+    };
+    const stop = (errorClass, detail) => settle(failure(errorClass, detail), new FleetError(detail, errorClass));
+    const deadline = setTimeout(() => stop("deadline", `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs);
+    cancel = (reason) => settle({ cancelled: reason }, new Error("probe cancelled"));
+    const ok = () => status >= 200 && status < 300;
+    const handler = {
+      onRequestStart(c) {
+        controller = c;
+        if (abortWhenStarted) c.abort(abortWhenStarted);
+      },
+      onResponseStart(_c, statusCode, headers) {
+        status = statusCode;
+        const declared = Number(headers["content-length"]);
+        if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
+      },
+      onResponseData(_c, chunk) {
+        if (settled) return;
+        size += chunk.length;
+        if (size > req.maxBodyBytes) {
+          if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
+          else stop(httpErrorClass(status), `HTTP ${status}`);
+        } else if (ok()) {
+          chunks.push(chunk);
+        }
+      },
+      onResponseEnd() {
+        if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`));
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+        const reading = readCommit(body.toString("utf8"), req.shaFields);
+        settle(reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
+      },
+      onResponseError(_c, error) {
+        settle(failure(classifyError(error), neutralize(describeError(error), 200)));
+      }
+    };
+    try {
+      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS }, handler);
+    } catch (error) {
+      settle(failure(classifyError(error), neutralize(describeError(error), 200)));
+    }
+  });
+  return { result, cancel: (reason) => cancel(reason) };
+}
+function failure(errorClass, detail) {
+  return { sha: null, errorClass, detail };
+}
+
+// src/fleet/prober.ts
+var PROBE_DEFAULTS = {
+  concurrency: 64,
+  requestTimeoutMs: 5e3,
+  maxBodyBytes: 64 * 1024,
+  keepAliveMs: 3e4
+};
+function createFleetProber(fleet, shaFields, options = {}) {
+  const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency);
+  const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs;
+  const targets = /* @__PURE__ */ new Map();
+  const targetOf = (tenant) => {
+    let target = targets.get(tenant.url);
+    if (!target) {
+      target = probeTarget(tenant.url);
+      targets.set(tenant.url, target);
+    }
+    return target;
+  };
+  const plan = planConnections(fleet, concurrency);
+  const transport = options.dispatcher ? null : createFleetTransport(plan, {
+    connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
+    keepAliveMs: options.keepAliveMs ?? PROBE_DEFAULTS.keepAliveMs
+  });
+  const dispatcher = options.dispatcher ?? transport;
+  const req = {
+    dispatcher,
+    shaFields,
+    requestTimeoutMs,
+    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
+  };
+  return {
+    async probe(tenants, onResult, signal) {
+      const inFlight = /* @__PURE__ */ new Set();
+      const cancelAll = () => inFlight.forEach((probe) => probe.cancel(signal?.reason));
+      signal?.addEventListener("abort", cancelAll, { once: true });
+      const probeOne = async (tenant) => {
+        const probe = startProbe(targetOf(tenant), req);
+        inFlight.add(probe);
+        try {
+          onResult(tenant, await probe.result);
+        } catch (error) {
+          if (!signal?.aborted) throw error;
+        } finally {
+          inFlight.delete(probe);
+        }
+      };
+      try {
+        await Promise.all(
+          lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
+        );
+      } finally {
+        signal?.removeEventListener("abort", cancelAll);
+      }
+    },
+    async close() {
+      await transport?.destroy();
+    }
+  };
+}
+function lanes(plan, tenants, targetOf) {
+  if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }];
+  const byOrigin = /* @__PURE__ */ new Map();
+  for (const tenant of tenants) {
+    const { origin } = targetOf(tenant);
+    const lane = byOrigin.get(origin);
+    if (lane) lane.push(tenant);
+    else byOrigin.set(origin, [tenant]);
+  }
+  return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan.perOrigin.get(origin) ?? 1 }));
+}
+
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = /* @__PURE__ */ new Map();
+  for (const report of reports) {
+    const group = byState.get(report.state);
+    if (group) group.push(report);
+    else byState.set(report.state, [report]);
+  }
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group)})`;
+    parts.push(`${group.length} ${state}${named}`);
+  }
+  return parts.join(", ");
+}
+function listNames(group) {
+  const shown = group.slice(0, LISTED_NAMES).map(
+    (r) => r.state === "unreachable" ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : "none"}`
+  );
+  const more = group.length - shown.length;
+  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
+}
+function failureLines(reports, expectedSha) {
+  const expected = shortSha(expectedSha);
+  return reports.filter((report) => !isSettled(report)).map((report) => {
+    switch (report.state) {
+      case "unreachable":
+        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+      case "pending":
+        return `${report.name} is pending: not probed, expected=${expected}`;
+      default:
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}`;
+    }
+  });
+}
+
+// src/fleet/round.ts
+function pendingReport(name) {
+  return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
+}
+async function probeRound(due, reports, ctx) {
+  const answers = [];
+  await ctx.prober.probe(due, (tenant, result) => answers.push({ tenant, result, at: ctx.clock.now() }), ctx.signal);
+  ctx.classifier.nextRound();
+  const details = /* @__PURE__ */ new Map();
+  await Promise.all(
+    answers.map(async ({ tenant, result, at }) => {
+      const report = reports.get(tenant.name);
+      report.attempts++;
+      if (result.sha === null) {
+        report.state = "unreachable";
+        report.error_class = result.errorClass;
+        details.set(tenant.name, result.detail);
+        return;
+      }
+      report.actual = result.sha;
+      report.error_class = null;
+      report.state = await ctx.classifier.stateOf(result.sha);
+      if (report.state === "converged" && report.seconds_to_converge === null) {
+        report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
+      }
+    })
+  );
+  return details;
+}
+
+// src/stages/verify.ts
+var LISTED_DETAILS = 20;
+async function settleFleet(options) {
+  const { clock, log, signal } = options;
+  const startedAt = clock.now();
+  const deadline = startedAt + options.budgetSeconds * 1e3;
+  const intervalMs = options.intervalSeconds * 1e3;
+  const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]));
+  const prober = createFleetProber(options.tenants, options.shaFields, {
+    keepAliveMs: intervalMs + 5e3,
+    ...options.probe
+  });
+  const ctx = {
+    prober,
+    classifier: createClassifier({
+      expectedSha: options.expectedSha,
+      allowRollback: options.allowRollback,
+      compare: options.compare,
+      log
+    }),
+    clock,
+    startedAt,
+    signal
+  };
+  const stillOwner = ownershipCheck(options.stillOwner, log);
+  let rounds = 0;
+  const finish = (outcome) => ({
+    outcome,
+    tenants: options.tenants.map((t) => ({ ...reports.get(t.name) })),
+    rounds,
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+  });
+  try {
+    for (; ; ) {
+      const roundStartedAt = clock.now();
+      const due = options.tenants.filter((t) => !isSettled(reports.get(t.name)));
+      const details = await probeRound(due, reports, ctx);
+      if (signal?.aborted) return finish("aborted");
+      rounds++;
+      const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
+      options.onRound?.(rounds, snapshot);
+      log.info(summarizeRound(rounds, snapshot));
+      if (snapshot.every(isSettled)) return finish("converged");
+      if (clock.now() >= deadline) {
+        if (!await stillOwner()) return finish("superseded");
+        logDetails(details, log);
+        return finish("stale");
+      }
+      const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline);
+      try {
+        await clock.sleep(Math.max(0, nextRoundAt - clock.now()), signal);
+      } catch (error) {
+        if (signal?.aborted) return finish("aborted");
+        throw error;
+      }
+      if (!await stillOwner()) return finish("superseded");
+      if (signal?.aborted) return finish("aborted");
+    }
+  } finally {
+    await prober.close();
+  }
+}
+function ownershipCheck(stillOwner, log) {
+  return async () => {
+    try {
+      return await stillOwner();
+    } catch (error) {
+      log.warning(
+        `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
+      );
+      return true;
+    }
+  };
+}
+function logDetails(details, log) {
+  let listed = 0;
+  for (const [name, detail] of details) {
+    if (listed++ === LISTED_DETAILS) {
+      log.info(`\u2026 and ${details.size - LISTED_DETAILS} more unreachable tenants`);
+      break;
+    }
+    log.info(`${name}: ${detail}`);
+  }
+}
+async function probeFleet(tenants, expectedSha, options) {
+  const reports = new Map(tenants.map((t) => [t.name, pendingReport(t.name)]));
+  const prober = createFleetProber(tenants, options.shaFields, options.probe);
+  try {
+    await probeRound(tenants, reports, {
+      prober,
+      classifier: createClassifier({
+        expectedSha,
+        allowRollback: options.allowRollback ?? false,
+        compare: options.compare,
+        log: options.log
+      }),
+      clock: options.clock,
+      startedAt: options.clock.now(),
+      signal: options.signal
+    });
+  } finally {
+    await prober.close();
+  }
+  return tenants.map((t) => reports.get(t.name));
+}
+
+// src/core/deploy.ts
+async function deployFleet(settings, deps) {
+  const facts = {
+    startedAt: deps.clock.now(),
+    headSha: null,
+    expectedSha: settings.expectedSha,
+    tenants: settings.tenants.map(pendingReport2),
+    rounds: 0,
+    promotion: null
+  };
+  let outcome;
+  const held = { lock: null, attempted: false };
+  try {
+    outcome = await runStages(settings, deps, facts, held);
+  } catch (error) {
+    outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error);
+  }
+  try {
+    if (outcome.result === "failed" && held.attempted && facts.expectedSha) {
+      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log);
+    }
+  } finally {
+    if (held.lock) {
+      await held.lock.release();
+      deps.onLock?.(null);
+    }
+  }
+  const record = buildRecord(
+    {
+      environment: settings.environment,
+      repository: settings.run.repository,
+      forge: deps.forge.kind,
+      runUrl: settings.run.runUrl,
+      sha: settings.sha,
+      targetTag: settings.targetTag,
+      dryRun: settings.dryRun
+    },
+    facts,
+    deps.forge.calls,
+    outcome,
+    deps.clock.now()
+  );
+  return record;
+}
+async function runStages(settings, deps, facts, held) {
+  const { forge, log } = deps;
+  const branch = settings.branch ?? await forge.defaultBranch();
+  const guard = new OwnershipGuard(forge, branch, settings.sha, log);
+  const owner = await checkOwnership(forge, branch, settings.sha, log);
+  facts.headSha = owner.head;
+  if (owner.superseded) return { result: "superseded", message: owner.message };
+  log.info(owner.message);
+  const expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
+  facts.expectedSha = expectedSha;
+  if (settings.requireVerifiedIn) {
+    const gate = await checkGate(forge, expectedSha, settings.requireVerifiedIn, log);
+    if (!gate.passed) return { result: "blocked", message: gate.message };
+  }
+  if (!settings.dryRun) {
+    const locked = await acquireRunLock(settings, { forge, clock: deps.clock, log, signal: deps.signal, stillOwner: () => guard.stillOwner(), nonce: deps.lockNonce });
+    if (locked.status === "superseded") {
+      facts.headSha = guard.verdict?.head ?? facts.headSha;
+      return { result: "superseded", message: guard.verdict?.message ?? "superseded while waiting for the lock" };
+    }
+    if (locked.status === "blocked") return { result: "blocked", message: locked.message };
+    if (locked.status === "held") {
+      held.lock = locked.lock;
+      deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce });
+    }
+  }
+  held.attempted = !settings.dryRun;
+  const lostLock = () => ({
+    result: "failed",
+    message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
+    errorClass: "forge"
+  });
+  const compare = memoizeCompare((base, head) => forge.compare(base, head));
+  const probe = { dispatcher: deps.dispatcher };
+  const initial = await probeFleet(settings.tenants, expectedSha, {
+    shaFields: settings.shaFields,
+    allowRollback: settings.allowRollback,
+    compare,
+    clock: deps.clock,
+    log,
+    signal: deps.signal,
+    probe
+  });
+  facts.tenants = initial;
+  const toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, compare, log);
+  const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`;
+  if (initial.every((t) => t.state === "converged") && await isRecordedVerified(forge, expectedSha, settings.environment, log)) {
+    return {
+      result: "noop",
+      message: `${shortSha(expectedSha)} is already recorded as ${statusContext(settings.environment)} and all ${initial.length} tenant(s) still report it: nothing redeployed or promoted`
+    };
+  }
+  const superseded = () => {
+    facts.headSha = guard.verdict?.head ?? facts.headSha;
+    return { result: "superseded", message: guard.verdict?.message ?? "superseded" };
+  };
+  const promote = async (dryRun) => {
+    if (!settings.promotion) return null;
+    const { image, promoteTag: tag, username, password } = settings.promotion;
+    const outcome = await promoteTag({
+      image,
+      sourceTag: settings.targetTag,
+      promoteTag: tag,
+      expectedSha,
+      allowRollback: settings.allowRollback,
+      dryRun,
+      credentials: username && password ? { username, password } : void 0,
+      compare,
+      stillOwner: () => guard.stillOwner(),
+      clock: deps.clock,
+      log,
+      dispatcher: deps.dispatcher
+    });
+    facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
+    return outcome;
+  };
+  if (settings.dryRun) {
+    const promotion2 = await promote(true);
+    return { result: "noop", message: `dry run: ${plan}${promotion2 ? `; promote ${promotion2.status}: ${promotion2.message}` : ""}; nothing written` };
+  }
+  if (toRoll.length > 0) {
+    log.info(plan);
+    if (!await guard.stillOwner()) return superseded();
+    if (held.lock && !await held.lock.renew()) return lostLock();
+    log.info(
+      await redeployFleet(
+        settings.redeploy,
+        {
+          tag: settings.targetTag,
+          sha: expectedSha,
+          environment: settings.environment,
+          repository: settings.run.repository,
+          tenants: toRoll,
+          runKey: `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}`
+        },
+        { clock: deps.clock, log, signal: deps.signal, dispatcher: deps.dispatcher }
+      )
+    );
+  }
+  if (held.lock && settings.promotion && !await held.lock.renew()) return lostLock();
+  const promotion = await promote(false);
+  if (promotion?.status === "superseded") return superseded();
+  if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
+  if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
+  const settled = await settleFleet({
+    tenants: settings.tenants,
+    expectedSha,
+    shaFields: settings.shaFields,
+    budgetSeconds: settings.settleBudgetSeconds,
+    intervalSeconds: settings.settleIntervalSeconds,
+    allowRollback: settings.allowRollback,
+    clock: deps.clock,
+    compare,
+    stillOwner: () => guard.stillOwner(),
+    log,
+    onRound: deps.onRound,
+    probe,
+    signal: deps.signal
+  });
+  facts.tenants = settled.tenants;
+  facts.rounds = settled.rounds;
+  switch (settled.outcome) {
+    case "superseded":
+      return superseded();
+    case "aborted":
+      return abortedOutcome(deps.signal);
+    case "stale": {
+      const lines = failureLines(settled.tenants, expectedSha);
+      for (const line of lines) log.error(line);
+      const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`;
+      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: false, summary: message }, settings.run.runUrl, log);
+      return { result: "stale", message };
+    }
+    case "converged": {
+      const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
+      const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
+      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log);
+      return toRoll.length > 0 || promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
+    }
+  }
+}
+async function expectedShaFromImage(settings, deps) {
+  const promotion = settings.promotion;
+  if (!promotion) throw new InputError("expected-sha", "cannot be derived without image");
+  const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
+    credentials: promotion.username && promotion.password ? { username: promotion.username, password: promotion.password } : void 0,
+    clock: deps.clock,
+    dispatcher: deps.dispatcher
+  });
+  if (!revision) {
+    throw new InputError(
+      "expected-sha",
+      `cannot be derived: ${promotion.image}:${settings.targetTag} has no org.opencontainers.image.revision label or annotation; pass expected-sha`
+    );
+  }
+  deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`);
+  return revision.toLowerCase();
+}
+function pendingReport2(tenant) {
+  return { name: tenant.name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
+}
+function abortedOutcome(signal) {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "cancelled");
+  return { result: "aborted", message: `cancelled: ${reason}; nothing was rolled back` };
+}
+function failedOutcome(error) {
+  if (error instanceof FleetError) return { result: "failed", message: neutralize(error.message, 1e3), errorClass: error.errorClass };
+  return { result: "failed", message: `internal error: ${neutralize(describeError(error), 1e3)}`, errorClass: "internal" };
+}
+
+export {
+  OCI_MANIFEST,
+  OCI_CONFIG,
+  REVISION_KEY,
+  isSettled,
+  summarizeRound,
+  deployFleet
+};

@@ -1,0 +1,290 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from '../core/types.js'
+import type { ForgeLocks, LockHolder, LockState } from '../forge/types.js'
+import type { Clock } from '../util/clock.js'
+import { classifyError, describeError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { shortSha } from '../util/sha.js'
+
+/**
+ * The cross-run lock of PRODUCT.md (step 2): runs for one repository and environment never perform
+ * side effects at the same time. The lock is a compare-and-swap register kept in the forge (ForgeLocks;
+ * GitHub: a ref, Gitea: generation tags), holding its holder's run URL, commit, lease end and nonce.
+ *
+ * - Acquire: read; when free (absent, released, or its lease ended more than SKEW_GRACE ago) swap from
+ *   the exact state observed to our holder. Two runs that observed the same state cannot both win.
+ * - Ambiguity: a swap whose answer was lost (timeout, 5xx) or refused is never trusted either way; the
+ *   next read decides, by nonce: the lock is ours exactly when it names one of our nonces.
+ * - Waiting: the holder is logged once, again when it changes, then every LOG_EVERY; ownership is
+ *   re-checked every poll, so a run a newer commit superseded leaves at once; the wait ends at
+ *   `lock-timeout` as `blocked`, naming the holder.
+ * - Lease: set to cover the whole run (settle budget plus an allowance for redeploy, promote and their
+ *   retries), so a live holder never depends on a heartbeat; it is also renewed by compare-and-swap
+ *   right before a side effect, which proves the lock is still ours at that moment. A holder that died
+ *   is taken over once its lease has ended, by compare-and-swap from the dead holder's state.
+ * - Release: compare-and-swap from our state to released, on every exit path; when the main step was
+ *   killed, the post step releases by nonce (releaseByNonce). A release that fails leaves the lease to
+ *   expire: waiters take over then.
+ */
+export interface LockRequest {
+  readonly environment: string
+  readonly runUrl: string
+  readonly sha: string
+  readonly leaseSeconds: number
+  readonly timeoutSeconds: number
+  /** Seconds between reads while waiting. */
+  readonly pollSeconds?: number
+}
+
+export interface LockDeps {
+  readonly forge: ForgeLocks
+  readonly clock: Clock
+  readonly log: Logger
+  readonly signal?: AbortSignal
+  /** Ownership re-check while waiting (OwnershipGuard.stillOwner). */
+  readonly stillOwner: () => Promise<boolean>
+  /** Nonce source; injected by simulations for determinism. */
+  readonly nonce?: () => string
+}
+
+export type LockOutcome =
+  | { readonly status: 'held'; readonly lock: HeldLock }
+  | { readonly status: 'superseded' }
+  | { readonly status: 'blocked'; readonly message: string }
+
+/** Runner clocks disagree a little: a lease is taken over only this long after the holder's own end. */
+export const SKEW_GRACE_MS = 30_000
+const DEFAULT_POLL_SECONDS = 10
+const LOG_EVERY_MS = 60_000
+/** A renewal that cannot be confirmed still counts when the known lease has this much left. */
+const RENEW_SPARE_MS = 120_000
+/** What the lease adds to the settle budget: redeploy and promote with their retries. */
+export const LEASE_ALLOWANCE_SECONDS = 300
+
+export function lockName(environment: string): string {
+  return environment
+}
+
+export function leaseSecondsFor(settleBudgetSeconds: number): number {
+  return settleBudgetSeconds + LEASE_ALLOWANCE_SECONDS
+}
+
+export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<LockOutcome> {
+  const { forge, clock, log } = deps
+  const name = lockName(req.environment)
+  const newNonce = deps.nonce ?? randomUUID
+  const ours = new Set<string>()
+  const deadline = clock.now() + req.timeoutSeconds * 1000
+  const pollMs = (req.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000
+  let lastHolderLogged: string | null = null
+  let lastLoggedAt = -Infinity
+  let lastSeen: LockHolder | null = null
+  let readProblemLogged = false
+  let lostClaims = 0
+
+  for (;;) {
+    deps.signal?.throwIfAborted()
+    let state: LockState | null
+    try {
+      state = await forge.readLock(name)
+    } catch (error) {
+      if (!readProblemLogged) {
+        log.warning(`could not read the lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); retrying until lock-timeout`)
+        readProblemLogged = true
+      }
+      if (clock.now() >= deadline) return blocked(`lock '${name}' could not be read within lock-timeout (${req.timeoutSeconds}s); nothing changed`)
+      await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), deps.signal)
+      continue
+    }
+
+    if (state?.holder && ours.has(state.holder.nonce)) {
+      return held(state)
+    }
+    if (isFree(state, clock.now())) {
+      if (lostClaims > 0) {
+        // The last claim failed and the lock is still free: back off before claiming again.
+        if (clock.now() >= deadline) return blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`)
+        await clock.sleep(Math.min(pollMs, 1000 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal)
+      }
+      if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
+      const holder: LockHolder = { runUrl: req.runUrl, sha: req.sha, expiresAt: clock.now() + req.leaseSeconds * 1000, nonce: newNonce() }
+      ours.add(holder.nonce)
+      try {
+        const won = await forge.swapLock(name, state?.version ?? null, holder)
+        if (won) return held(won)
+        // Refused: a competitor that won shows up as the holder on the next read; a refusal that
+        // leaves the lock free again (a forge that keeps refusing) backs off like a lost answer.
+        lostClaims++
+      } catch (error) {
+        lostClaims++
+        log.warning(`lock '${name}': our claim was not confirmed (${classifyError(error)}: ${neutralize(describeError(error), 200)}); re-reading who holds it`)
+      }
+      // Refused or unknown: the next read says who won.
+      continue
+    }
+
+    const holder = state!.holder!
+    lastSeen = holder
+    lostClaims = 0
+    const now = clock.now()
+    if (holder.nonce !== lastHolderLogged || now - lastLoggedAt >= LOG_EVERY_MS) {
+      log.info(`waiting for lock '${name}': held by ${describeHolder(holder)}`)
+      lastHolderLogged = holder.nonce
+      lastLoggedAt = now
+    }
+    if (now >= deadline) {
+      return blocked(`lock '${name}' is still held after ${req.timeoutSeconds}s by ${describeHolder(holder)}; nothing changed`)
+    }
+    if (!(await deps.stillOwner())) return { status: 'superseded' }
+    const untilTakeover = holder.expiresAt + SKEW_GRACE_MS - now
+    await clock.sleep(Math.max(0, Math.min(pollMs, deadline - now, untilTakeover)), deps.signal)
+  }
+
+  function held(state: LockState): LockOutcome {
+    log.info(`lock '${name}' acquired (lease until ${iso(state.holder!.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ''}`)
+    return { status: 'held', lock: new HeldLock(name, state, req.leaseSeconds, deps) }
+  }
+}
+
+/** A lock this run holds: renew before a side effect, release on the way out. */
+export class HeldLock {
+  private released = false
+
+  constructor(
+    readonly name: string,
+    private state: LockState,
+    private readonly leaseSeconds: number,
+    private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>
+  ) {}
+
+  get holder(): LockHolder {
+    return this.state.holder!
+  }
+
+  /**
+   * Extends the lease by compare-and-swap from our own state: true proves the lock is still ours right
+   * now. False: another run took it over (our lease ended, e.g. the runner was frozen); do no side effect.
+   */
+  async renew(): Promise<boolean> {
+    const { forge, clock, log } = this.deps
+    const next: LockHolder = { ...this.holder, expiresAt: clock.now() + this.leaseSeconds * 1000 }
+    let refused = false
+    try {
+      const won = await forge.swapLock(this.name, this.state.version, next)
+      if (won) {
+        this.state = won
+        return true
+      }
+      refused = true
+    } catch (error) {
+      log.warning(`lock '${this.name}': our renewal was not confirmed (${classifyError(error)}); re-reading`)
+    }
+    let current: LockState | null
+    try {
+      current = await forge.readLock(this.name)
+    } catch (error) {
+      // Nobody may take the lock over before our lease (plus the skew grace) has ended, so a lease
+      // with time to spare is still proof enough; a refused renewal is not.
+      const spare = this.holder.expiresAt - clock.now()
+      const ours = !refused && spare >= RENEW_SPARE_MS
+      log.warning(
+        `lock '${this.name}' could not be re-read (${classifyError(error)}); ${ours ? `our lease still runs until ${iso(this.holder.expiresAt)}, continuing` : 'not proven ours, so no side effect'}`
+      )
+      return ours
+    }
+    if (current?.holder?.nonce === this.holder.nonce) {
+      this.state = current
+      return true
+    }
+    log.warning(`lock '${this.name}' is no longer ours: ${current?.holder ? `held by ${describeHolder(current.holder)}` : 'released'}`)
+    this.released = true
+    return false
+  }
+
+  /** Releases the lock when it is still ours. Never throws: a lock that stays is freed by its lease. */
+  async release(): Promise<void> {
+    if (this.released) return
+    this.released = true
+    const { forge, log } = this.deps
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        const done = await forge.swapLock(this.name, this.state.version, null)
+        if (done) {
+          log.info(`lock '${this.name}' released`)
+          return
+        }
+        const current = await forge.readLock(this.name)
+        if (current?.holder?.nonce !== this.holder.nonce) return
+        this.state = current
+      } catch (error) {
+        if (attempt === 2) {
+          log.warning(
+            `could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends at ${iso(this.holder.expiresAt)}`
+          )
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The post step's release: frees the lock when it still names `nonce` (the main step was killed while
+ * holding it). Returns whether it released anything. Never throws.
+ */
+export async function releaseByNonce(forge: ForgeLocks, environment: string, nonce: string, log: Logger): Promise<boolean> {
+  const name = lockName(environment)
+  try {
+    const current = await forge.readLock(name)
+    if (current?.holder?.nonce !== nonce) return false
+    const done = await forge.swapLock(name, current.version, null)
+    if (done) log.info(`lock '${name}' released by the post step`)
+    return done !== null
+  } catch (error) {
+    log.warning(`post step could not release lock '${name}' (${classifyError(error)}); it frees itself when its lease ends`)
+    return false
+  }
+}
+
+function isFree(state: LockState | null, now: number): boolean {
+  return !state?.holder || state.holder.expiresAt + SKEW_GRACE_MS <= now
+}
+
+function blocked(message: string): LockOutcome {
+  return { status: 'blocked', message }
+}
+
+/** Holder fields come from the forge: neutralized before they reach a log. */
+export function describeHolder(holder: LockHolder): string {
+  return `${neutralize(holder.runUrl, 300) || 'an unknown run'} (commit ${neutralize(shortSha(holder.sha), 40)}, lease until ${iso(holder.expiresAt)})`
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) && Math.abs(ms) < 8.64e15 ? new Date(ms).toISOString() : 'unknown'
+}
+
+export interface RunLockSettings {
+  readonly lock: boolean
+  readonly environment: string
+  readonly sha: string
+  readonly settleBudgetSeconds: number
+  readonly lockTimeoutSeconds: number
+  readonly run: { readonly runUrl: string }
+}
+
+/** The pipeline's lock step: `lock: false` skips it with a warning; otherwise the lease covers the whole run. */
+export async function acquireRunLock(settings: RunLockSettings, deps: LockDeps): Promise<LockOutcome | { readonly status: 'disabled' }> {
+  if (!settings.lock) {
+    deps.log.warning(`lock: false: runs for environment '${settings.environment}' may overlap and interleave their side effects`)
+    return { status: 'disabled' }
+  }
+  return acquireLock(
+    {
+      environment: settings.environment,
+      runUrl: settings.run.runUrl,
+      sha: settings.sha,
+      leaseSeconds: leaseSecondsFor(settings.settleBudgetSeconds),
+      timeoutSeconds: settings.lockTimeoutSeconds
+    },
+    deps
+  )
+}

@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { FakeGitHub } from '../../test/support/fake-github.js'
-import { FakeGitea } from '../../test/support/fake-gitea.js'
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { RUNNER_FORGES } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
@@ -15,24 +14,6 @@ import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 
 const BASE = 'b4a5e00' + '0'.repeat(33)
 const TENANTS = ['hongming', 'ana', 'bo', 'cy', 'di', 'ed', 'fu', 'gi']
-
-/** Each forge as its runner presents it: act_runner sets GITEA_ACTIONS and an /api/v1 API URL. */
-const FORGES = [
-  {
-    kind: 'github',
-    token: 'ghs_fake_token',
-    start: (token: string) => new FakeGitHub({ token }),
-    env: (forge: FakeForgeServer) => ({ GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url }),
-    headPath: /\/git\/ref\/heads\/main$/
-  },
-  {
-    kind: 'gitea',
-    token: 'gitea_fake_token',
-    start: (token: string) => new FakeGitea({ token }),
-    env: (forge: FakeForgeServer) => ({ GITEA_ACTIONS: 'true', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_GRAPHQL_URL: '' }),
-    headPath: /\/branches\/main$/
-  }
-]
 
 interface Stage {
   forge: FakeForgeServer
@@ -42,7 +23,7 @@ interface Stage {
   tenantsInput: string
 }
 
-describe.each(FORGES)('dist/ on a $kind runner', (spec) => {
+describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
   const TOKEN = spec.token
 
   let stage: Stage

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-SVD5QZUN.js";
+} from "./chunks/chunk-UV5A7OYD.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -14,14 +14,14 @@ import {
   OUTPUTS,
   appendHistory,
   convergenceTimeline,
-  createForge,
   describeError,
+  forgeFromSettings,
   neutralize,
   parseSettings,
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-7BYOBZAV.js";
+} from "./chunks/chunk-RJ2US6WL.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -409,19 +409,7 @@ async function runDeploy(invocation, io) {
   let forge;
   try {
     settings = parseSettings(read, runtimeEnvOf(invocation, io.env), io.readTextFile);
-    forge = createForge(
-      settings.forge,
-      {
-        apiUrl: settings.run.apiUrl,
-        serverUrl: settings.run.serverUrl,
-        repository: settings.run.repository,
-        token: settings.token,
-        giteaActions: settings.run.giteaActions,
-        signal: io.signal
-      },
-      io.clock,
-      io.dispatcher
-    );
+    forge = forgeFromSettings(settings, io.clock, io.dispatcher);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     reportInputError(error, invocation, io);

@@ -2,36 +2,30 @@ import { createRequire as __ffCreateRequire } from 'node:module'; const require 
 import {
   actionsLogger,
   fallbackRecord,
-  getInput,
+  forgeFor,
   info,
   markPublished,
   markStarted,
+  readActionSettings,
   saveHeldLock,
   setFailed,
   setOutput,
-  setSecret,
   summary
-} from "./chunks/chunk-NII7RORD.js";
+} from "./chunks/chunk-AUGZBNJO.js";
 import {
   deployFleet
-} from "./chunks/chunk-SVD5QZUN.js";
+} from "./chunks/chunk-UV5A7OYD.js";
 import {
   FleetError,
   GREEN_RESULTS,
-  INPUTS,
   appendHistory,
-  createForge,
   describeError,
   neutralize,
-  parseSettings,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-7BYOBZAV.js";
-
-// src/action/main.ts
-import { readFileSync } from "node:fs";
+} from "./chunks/chunk-RJ2US6WL.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log) {
@@ -64,12 +58,6 @@ async function publishRecord(record, historyFile, log) {
 }
 
 // src/action/main.ts
-var SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name));
-function readInput(name) {
-  const value = getInput(name);
-  if (value && SECRET_INPUTS.has(name)) setSecret(value);
-  return value;
-}
 async function run() {
   const startedAt = systemClock.now();
   markStarted(startedAt);
@@ -80,15 +68,8 @@ async function run() {
   let settings = null;
   let record;
   try {
-    settings = parseSettings(readInput, process.env, (path) => readFileSync(path, "utf8"));
-    const forge = createForge(settings.forge, {
-      apiUrl: settings.run.apiUrl,
-      serverUrl: settings.run.serverUrl,
-      repository: settings.run.repository,
-      token: settings.token,
-      giteaActions: settings.run.giteaActions,
-      signal: controller.signal
-    }, systemClock);
+    settings = readActionSettings();
+    const forge = forgeFor(settings);
     record = await deployFleet(settings, { forge, clock: systemClock, log: actionsLogger, signal: controller.signal, onLock: saveHeldLock });
   } catch (error) {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);

@@ -2,27 +2,23 @@ import { createRequire as __ffCreateRequire } from 'node:module'; const require 
 import {
   actionsLogger,
   fallbackRecord,
+  forgeFor,
   getInput,
   heldLock,
-  setSecret,
+  readActionSettings,
   startedAt,
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-NII7RORD.js";
+} from "./chunks/chunk-AUGZBNJO.js";
 import {
-  INPUTS,
   appendHistory,
-  createForge,
   describeError,
-  parseSettings,
   releaseByNonce,
-  renderSummary,
-  systemClock
-} from "./chunks/chunk-7BYOBZAV.js";
+  renderSummary
+} from "./chunks/chunk-RJ2US6WL.js";
 
 // src/action/post.ts
-import { readFileSync } from "node:fs";
 async function runPost() {
   await releaseLeftoverLock();
   const started = startedAt();
@@ -42,32 +38,11 @@ async function runPost() {
     warning(`could not write the record: ${describeError(error)}`);
   }
 }
-var SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name));
 async function releaseLeftoverLock() {
   const lock = heldLock();
   if (!lock) return;
   try {
-    const settings = parseSettings(
-      (name) => {
-        const value = getInput(name);
-        if (value && SECRET_INPUTS.has(name)) setSecret(value);
-        return value;
-      },
-      process.env,
-      (path) => readFileSync(path, "utf8")
-    );
-    const forge = createForge(
-      settings.forge,
-      {
-        apiUrl: settings.run.apiUrl,
-        serverUrl: settings.run.serverUrl,
-        repository: settings.run.repository,
-        token: settings.token,
-        giteaActions: settings.run.giteaActions
-      },
-      systemClock
-    );
-    await releaseByNonce(forge, lock.environment, lock.nonce, actionsLogger);
+    await releaseByNonce(forgeFor(readActionSettings()), lock.environment, lock.nonce, actionsLogger);
   } catch (error) {
     warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`);
   }

@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
-import { INPUTS } from '../config/inputs.js'
-import { parseSettings } from '../config/parse.js'
-import { createForge } from '../forge/detect.js'
 import { releaseByNonce } from '../stages/lock.js'
 import { appendHistory } from '../stages/record.js'
-import { systemClock } from '../util/clock.js'
 import { renderSummary } from '../report/summary.js'
 import { describeError } from '../util/errors.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger } from './logger.js'
+import { forgeFor, readActionSettings } from './settings.js'
 import { heldLock, startedAt, wasPublished } from './state.js'
 
 /**
@@ -38,33 +34,11 @@ export async function runPost(): Promise<void> {
   }
 }
 
-const SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name))
-
 async function releaseLeftoverLock(): Promise<void> {
   const lock = heldLock()
   if (!lock) return
   try {
-    const settings = parseSettings(
-      (name) => {
-        const value = core.getInput(name)
-        if (value && SECRET_INPUTS.has(name)) core.setSecret(value)
-        return value
-      },
-      process.env,
-      (path) => readFileSync(path, 'utf8')
-    )
-    const forge = createForge(
-      settings.forge,
-      {
-        apiUrl: settings.run.apiUrl,
-        serverUrl: settings.run.serverUrl,
-        repository: settings.run.repository,
-        token: settings.token,
-        giteaActions: settings.run.giteaActions
-      },
-      systemClock
-    )
-    await releaseByNonce(forge, lock.environment, lock.nonce, actionsLogger)
+    await releaseByNonce(forgeFor(readActionSettings()), lock.environment, lock.nonce, actionsLogger)
   } catch (error) {
     core.warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`)
   }

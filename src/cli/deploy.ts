@@ -3,7 +3,7 @@ import { parseSettings } from '../config/parse.js'
 import type { Settings } from '../config/settings.js'
 import { deployFleet } from '../core/deploy.js'
 import { GREEN_RESULTS } from '../core/types.js'
-import { createForge } from '../forge/detect.js'
+import { forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
 import { renderLogTable } from '../report/summary.js'
 import { appendHistory, type RunRecord } from '../stages/record.js'
@@ -49,19 +49,7 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
   let forge: Forge
   try {
     settings = parseSettings(read, runtimeEnvOf(invocation, io.env), io.readTextFile)
-    forge = createForge(
-      settings.forge,
-      {
-        apiUrl: settings.run.apiUrl,
-        serverUrl: settings.run.serverUrl,
-        repository: settings.run.repository,
-        token: settings.token,
-        giteaActions: settings.run.giteaActions,
-        signal: io.signal
-      },
-      io.clock,
-      io.dispatcher
-    )
+    forge = forgeFromSettings(settings, io.clock, io.dispatcher)
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     reportInputError(error, invocation, io)

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import type { Settings } from '../config/settings.js'
 import type { Clock } from '../util/clock.js'
 import { InputError } from '../util/errors.js'
 import { GiteaForge } from './gitea.js'
@@ -49,4 +50,18 @@ function apiRoot(kind: ForgeKind, context: ForgeContext): string {
   return context.serverUrl && !/^https:\/\/github\.com\/?$/.test(context.serverUrl)
     ? `${context.serverUrl.replace(/\/+$/, '')}/api/v3`
     : GITHUB_API
+}
+
+/**
+ * The run's forge client. It is deliberately not tied to the run's cancellation signal: every request
+ * has its own deadline, and a cancelled run still needs the forge to release its lock and record.
+ */
+export function forgeFromSettings(settings: Settings, clock: Clock, dispatcher?: Dispatcher): Forge {
+  const { run } = settings
+  return createForge(
+    settings.forge,
+    { apiUrl: run.apiUrl, serverUrl: run.serverUrl, repository: run.repository, token: settings.token, giteaActions: run.giteaActions },
+    clock,
+    dispatcher
+  )
 }

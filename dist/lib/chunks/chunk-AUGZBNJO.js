@@ -1,12 +1,15 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
+  INPUTS,
   __commonJS,
   __require,
   __toESM,
   buildRecord,
+  forgeFromSettings,
+  parseSettings,
   require_undici,
   systemClock
-} from "./chunk-7BYOBZAV.js";
+} from "./chunk-RJ2US6WL.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -830,6 +833,21 @@ var actionsLogger = {
   group: (title, body) => group(title, body)
 };
 
+// src/action/settings.ts
+import { readFileSync } from "node:fs";
+var SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name));
+function readInput(name) {
+  const value = getInput(name);
+  if (value && SECRET_INPUTS.has(name)) setSecret(value);
+  return value;
+}
+function readActionSettings() {
+  return parseSettings(readInput, process.env, (path) => readFileSync(path, "utf8"));
+}
+function forgeFor(settings) {
+  return forgeFromSettings(settings, systemClock);
+}
+
 // src/action/state.ts
 var STARTED = "started-at";
 var PUBLISHED = "record-published";
@@ -863,7 +881,6 @@ function heldLock() {
 
 export {
   summary,
-  setSecret,
   getInput,
   setOutput,
   setFailed,
@@ -871,6 +888,8 @@ export {
   info,
   fallbackRecord,
   actionsLogger,
+  readActionSettings,
+  forgeFor,
   markStarted,
   markPublished,
   startedAt,

@@ -26668,44 +26668,6 @@ ${captureLines}` : capture.stack;
   }
 });
 
-// src/config/inputs.ts
-var INPUTS = [
-  { name: "token", default: "", secret: true, description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)." },
-  { name: "forge", default: "auto", description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
-  { name: "environment", default: "production", description: "Environment name; keys the lock, the record and the gate." },
-  { name: "branch", default: "", description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
-  { name: "sha", default: "", description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
-  { name: "target-tag", default: "", description: "Image tag to roll out; defaults to staging-<first 7 of sha>." },
-  { name: "expected-sha", default: "", description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label." },
-  { name: "tenants", default: "", description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
-  { name: "tenants-file", default: "", description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)." },
-  { name: "buildinfo-path", default: "/buildinfo", description: "Appended to a tenant url that is a base URL (no path)." },
-  { name: "sha-field", default: "sha,git_sha,commit,revision", description: "JSON field(s) of the buildinfo body holding the running commit, first present wins." },
-  { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
-  { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
-  { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
-  { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
-  { name: "redeploy-command", default: "", description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text." },
-  { name: "image", default: "", description: "Image to promote, host[:port]/path (Docker Hub when there is no host)." },
-  { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
-  { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
-  { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
-  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
-  { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
-  { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
-  { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
-  { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
-  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
-];
-var OUTPUTS = [
-  { name: "result", description: "deployed, noop, superseded (green) or stale, blocked, failed, aborted (red)." },
-  { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
-  { name: "head-sha", description: "Deploy branch head read at the start of the run." },
-  { name: "expected-sha", description: "Commit the tenants had to report." },
-  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit." },
-  { name: "report", description: "The run record as JSON." }
-];
-
 // src/util/errors.ts
 var FleetError = class extends Error {
   constructor(message, errorClass, subject) {
@@ -26790,6 +26752,16 @@ function describeError(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+// src/util/sanitize.ts
+var MAX_REMOTE_TEXT = 512;
+function neutralize(text, max = MAX_REMOTE_TEXT) {
+  const oneLine = text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+
+// src/stages/lock.ts
+import { randomUUID } from "node:crypto";
+
 // src/util/sha.ts
 var HEX = /^[0-9a-f]+$/i;
 var MIN_SHA_LENGTH = 7;
@@ -26806,246 +26778,7 @@ function shortSha(sha2) {
   return sha2.slice(0, MIN_SHA_LENGTH).toLowerCase();
 }
 
-// src/config/validate.ts
-function parseHttpUrl(value, input, what = "value") {
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(input, `${what} is not a URL: '${value.slice(0, 200)}'`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
-  }
-  if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`);
-  return url;
-}
-function parseSha(value, input) {
-  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
-  return value.toLowerCase();
-}
-var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-function parseTag(value, input) {
-  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
-  return value;
-}
-var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-function parseName(value, input) {
-  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
-  return value;
-}
-function parseBranch(value, input) {
-  if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
-    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
-  }
-  return value.replace(/^refs\/heads\//, "");
-}
-function parseSeconds(value, input, min, max) {
-  const seconds = Number(value);
-  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
-  }
-  return seconds;
-}
-function parseBoolean(value, input) {
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
-}
-
-// src/config/tenants.ts
-var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-function parseTenants(text, input, buildinfoPath) {
-  const trimmed = text.trim();
-  const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
-  if (raw.length === 0) throw new InputError(input, "lists no tenant");
-  const seen = /* @__PURE__ */ new Set();
-  return raw.map(({ name, url }, index) => {
-    const where = `tenant #${index + 1}`;
-    if (!TENANT_NAME.test(name)) {
-      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
-    }
-    if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
-    seen.add(name);
-    const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
-    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = buildinfoPath;
-    return Object.freeze({ name, url: parsed.toString() });
-  });
-}
-function parseJsonTenants(text, input) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(input, `is not valid JSON (${error.message})`);
-  }
-  if (!Array.isArray(value)) throw new InputError(input, 'must be a JSON array of {"name","url"} objects');
-  return value.map((item, index) => {
-    const entry = item;
-    if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
-      throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
-    }
-    return { name: entry.name, url: entry.url };
-  });
-}
-function parseLineTenants(text, input) {
-  const tenants = [];
-  text.split(/\r?\n/).forEach((line, index) => {
-    const content = line.trim();
-    if (!content || content.startsWith("#")) return;
-    const parts = content.split(/\s+/);
-    if (parts.length !== 2) throw new InputError(input, `line ${index + 1} must be "name url", got ${parts.length} field(s)`);
-    tenants.push({ name: parts[0], url: parts[1] });
-  });
-  return tenants;
-}
-
-// src/config/parse.ts
-var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
-var MAX_BUDGET_SECONDS = 6 * 3600;
-function parseSettings(readRaw, env, readTextFile) {
-  const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
-  const token = read("token");
-  if (!token) throw new InputError("token", "is empty: pass a forge token (the action defaults to github.token)");
-  const forge = read("forge");
-  if (forge !== "auto" && forge !== "github" && forge !== "gitea") {
-    throw new InputError("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
-  }
-  const sha2 = parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)");
-  const derivedTag = `staging-${shortSha(sha2)}`;
-  const targetTag = parseTag(read("target-tag") || derivedTag, "target-tag");
-  const promotion = parsePromotion(read);
-  const expectedSha = parseExpectedSha(read("expected-sha"), targetTag === derivedTag, sha2, targetTag, promotion);
-  const buildinfoPath = read("buildinfo-path");
-  if (!buildinfoPath.startsWith("/")) throw new InputError("buildinfo-path", `must start with '/', got '${buildinfoPath.slice(0, 80)}'`);
-  const budget = parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS);
-  const interval = parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS);
-  const settings = {
-    token,
-    forge,
-    environment: parseName(read("environment"), "environment"),
-    branch: read("branch") ? parseBranch(read("branch"), "branch") : null,
-    sha: sha2,
-    targetTag,
-    expectedSha,
-    tenants: readTenants(read, buildinfoPath, readTextFile),
-    shaFields: parseShaFields(read("sha-field")),
-    settleBudgetSeconds: budget,
-    settleIntervalSeconds: interval,
-    redeploy: parseRedeploy(read),
-    promotion,
-    allowRollback: parseBoolean(read("allow-rollback"), "allow-rollback"),
-    requireVerifiedIn: read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null,
-    lock: parseBoolean(read("lock"), "lock"),
-    lockTimeoutSeconds: parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600),
-    dryRun: parseBoolean(read("dry-run"), "dry-run"),
-    historyFile: read("history-file") || null,
-    run: parseRunContext(env)
-  };
-  return deepFreeze(settings);
-}
-function parseExpectedSha(raw, tagIsDerived, sha2, targetTag, promotion) {
-  if (raw) return parseSha(raw, "expected-sha");
-  if (tagIsDerived) return sha2;
-  if (promotion) return null;
-  throw new InputError(
-    "expected-sha",
-    `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
-  );
-}
-function readTenants(read, buildinfoPath, readTextFile) {
-  const inline = read("tenants");
-  const file = read("tenants-file");
-  if (inline && file) throw new InputError("tenants-file", "cannot be combined with tenants; pass one of them");
-  if (!inline && !file) throw new InputError("tenants", "is empty: pass tenants or tenants-file");
-  if (inline) return parseTenants(inline, "tenants", buildinfoPath);
-  let text;
-  try {
-    text = readTextFile(file);
-  } catch (error) {
-    throw new InputError("tenants-file", `cannot read '${file}': ${error.code ?? error.message}`);
-  }
-  return parseTenants(text, "tenants-file", buildinfoPath);
-}
-function parseShaFields(raw) {
-  const fields = raw.split(/[\s,]+/).filter(Boolean);
-  for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
-  }
-  if (fields.length === 0) throw new InputError("sha-field", "names no field");
-  return fields;
-}
-function parseRedeploy(read) {
-  const url = read("redeploy-url");
-  const command = read("redeploy-command");
-  const token = read("redeploy-token");
-  if (url && command) throw new InputError("redeploy-command", "cannot be combined with redeploy-url; pass one of them");
-  if (token && !url) throw new InputError("redeploy-token", "is set but redeploy-url is not");
-  if (url) {
-    const perTenant = url.includes("{tenant}");
-    parseHttpUrl(url.replaceAll("{tenant}", "tenant"), "redeploy-url");
-    return { kind: "webhook", url, token: token || null, perTenant };
-  }
-  if (command) return { kind: "command", command };
-  return { kind: "none" };
-}
-function parsePromotion(read) {
-  const image = read("image");
-  const username = read("registry-username");
-  const password = read("registry-password");
-  if (!image) {
-    if (username || password) throw new InputError("image", "is empty but registry credentials are set; pass image to promote");
-    return null;
-  }
-  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$|^\[::1\](:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(image)) {
-    throw new InputError("image", `'${image.slice(0, 200)}' is not an image reference host[:port]/path without tag (lower case)`);
-  }
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError(username ? "registry-password" : "registry-username", "must be set together with the other registry credential");
-  }
-  return {
-    image,
-    promoteTag: parseTag(read("promote-tag"), "promote-tag"),
-    username: username || null,
-    password: password || null
-  };
-}
-function parseRunContext(env) {
-  const repository = env.GITHUB_REPOSITORY ?? "";
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-    throw new InputError("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
-  }
-  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || "https://github.com", "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
-  const apiUrl = parseHttpUrl(env.GITHUB_API_URL || "https://api.github.com", "GITHUB_API_URL").toString().replace(/\/$/, "");
-  const runId = env.GITHUB_RUN_ID ?? "";
-  const runAttempt = env.GITHUB_RUN_ATTEMPT || "1";
-  return {
-    repository,
-    serverUrl,
-    apiUrl,
-    runId,
-    runAttempt,
-    runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}`,
-    giteaActions: env.GITEA_ACTIONS === "true"
-  };
-}
-function deepFreeze(value) {
-  if (value && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-// src/util/sanitize.ts
-var MAX_REMOTE_TEXT = 512;
-function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
-}
-
 // src/stages/lock.ts
-import { randomUUID } from "node:crypto";
 var SKEW_GRACE_MS = 3e4;
 var DEFAULT_POLL_SECONDS = 10;
 var LOG_EVERY_MS = 6e4;
@@ -27276,6 +27009,377 @@ function appendHistory(file, record) {
   mkdirSync(dirname(file), { recursive: true });
   appendFileSync(file, `${JSON.stringify(record)}
 `);
+}
+
+// src/util/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  })
+};
+
+// src/core/types.ts
+var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "superseded"]);
+
+// src/report/summary.ts
+var MAX_TABLE_ROWS = 500;
+var TIMELINE_WIDTH = 40;
+function renderSummary(record) {
+  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
+  const lines = [
+    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
+    "",
+    escapeCell(record.message),
+    "",
+    `| commit | expected | branch head | tag | elapsed | rounds |`,
+    `|---|---|---|---|---|---|`,
+    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | \`${record.target_tag}\` | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    ""
+  ];
+  if (record.promotion) {
+    const p = record.promotion;
+    lines.push(`**Promotion** \`${p.image}:${p.tag}\` (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`, "");
+  }
+  lines.push(...tenantTable(record), "", ...convergenceTimeline(record));
+  return `${lines.join("\n")}
+`;
+}
+function tenantTable(record) {
+  const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
+    (t) => `| ${escapeCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} | ${t.error_class ?? ""} |`
+  );
+  const more = record.tenants.length - rows.length;
+  return [
+    `| tenant | state | actual | attempts | converged after (s) | error |`,
+    `|---|---|---|---|---|---|`,
+    ...rows,
+    ...more > 0 ? [`| \u2026 ${more} more tenants in the report output | | | | | |`] : []
+  ];
+}
+function convergenceTimeline(record) {
+  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
+  if (converged.length === 0) return [];
+  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
+  const nameWidth = Math.min(24, Math.max(...record.tenants.map((t) => t.name.length)));
+  const bars = record.tenants.slice(0, MAX_TABLE_ROWS).map((t) => {
+    const name = t.name.slice(0, nameWidth).padEnd(nameWidth);
+    if (t.seconds_to_converge === null) return `${name} ${"\xB7".repeat(TIMELINE_WIDTH)} ${t.state}`;
+    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
+    return `${name} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
+  });
+  return ["When each tenant converged (0 \u2192 " + span + "s):", "", "```text", ...bars, "```"];
+}
+function tagState(state) {
+  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+}
+function sha(value) {
+  return value ? `\`${shortSha(value)}\`` : "\u2013";
+}
+function stateIcon(state) {
+  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" ? "\u26AA" : "\u{1F534}";
+}
+function escapeCell(text) {
+  return text.replace(/\|/g, "\\|").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;");
+}
+var MAX_LOG_ROWS = 200;
+function renderLogTable(record) {
+  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state));
+  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
+  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
+    (t) => [
+      t.name.slice(0, width).padEnd(width),
+      t.state.padEnd(11),
+      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
+      String(t.attempts).padStart(8),
+      String(t.seconds_to_converge ?? "-").padStart(9),
+      t.error_class ?? ""
+    ].join("  ")
+  );
+  const header = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
+  const more = record.tenants.length - rows.length;
+  return [header, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
+}
+function attention(state) {
+  return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
+}
+
+// src/config/inputs.ts
+var INPUTS = [
+  { name: "token", default: "", secret: true, description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)." },
+  { name: "forge", default: "auto", description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
+  { name: "environment", default: "production", description: "Environment name; keys the lock, the record and the gate." },
+  { name: "branch", default: "", description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
+  { name: "sha", default: "", description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
+  { name: "target-tag", default: "", description: "Image tag to roll out; defaults to staging-<first 7 of sha>." },
+  { name: "expected-sha", default: "", description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label." },
+  { name: "tenants", default: "", description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
+  { name: "tenants-file", default: "", description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)." },
+  { name: "buildinfo-path", default: "/buildinfo", description: "Appended to a tenant url that is a base URL (no path)." },
+  { name: "sha-field", default: "sha,git_sha,commit,revision", description: "JSON field(s) of the buildinfo body holding the running commit, first present wins." },
+  { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
+  { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
+  { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
+  { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
+  { name: "redeploy-command", default: "", description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text." },
+  { name: "image", default: "", description: "Image to promote, host[:port]/path (Docker Hub when there is no host)." },
+  { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
+  { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
+  { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
+  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
+  { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
+  { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
+  { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
+  { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
+  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
+];
+var OUTPUTS = [
+  { name: "result", description: "deployed, noop, superseded (green) or stale, blocked, failed, aborted (red)." },
+  { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
+  { name: "head-sha", description: "Deploy branch head read at the start of the run." },
+  { name: "expected-sha", description: "Commit the tenants had to report." },
+  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit." },
+  { name: "report", description: "The run record as JSON." }
+];
+
+// src/config/validate.ts
+function parseHttpUrl(value, input, what = "value") {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, `${what} is not a URL: '${value.slice(0, 200)}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
+  }
+  if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`);
+  return url;
+}
+function parseSha(value, input) {
+  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
+  return value.toLowerCase();
+}
+var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+function parseTag(value, input) {
+  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  return value;
+}
+var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+function parseName(value, input) {
+  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  return value;
+}
+function parseBranch(value, input) {
+  if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
+    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
+  }
+  return value.replace(/^refs\/heads\//, "");
+}
+function parseSeconds(value, input, min, max) {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
+    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+  }
+  return seconds;
+}
+function parseBoolean(value, input) {
+  if (["true", "True", "TRUE"].includes(value)) return true;
+  if (["false", "False", "FALSE"].includes(value)) return false;
+  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
+}
+
+// src/config/tenants.ts
+var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+function parseTenants(text, input, buildinfoPath) {
+  const trimmed = text.trim();
+  const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
+  if (raw.length === 0) throw new InputError(input, "lists no tenant");
+  const seen = /* @__PURE__ */ new Set();
+  return raw.map(({ name, url }, index) => {
+    const where = `tenant #${index + 1}`;
+    if (!TENANT_NAME.test(name)) {
+      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
+    }
+    if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
+    seen.add(name);
+    const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
+    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = buildinfoPath;
+    return Object.freeze({ name, url: parsed.toString() });
+  });
+}
+function parseJsonTenants(text, input) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(input, `is not valid JSON (${error.message})`);
+  }
+  if (!Array.isArray(value)) throw new InputError(input, 'must be a JSON array of {"name","url"} objects');
+  return value.map((item, index) => {
+    const entry = item;
+    if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
+      throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
+    }
+    return { name: entry.name, url: entry.url };
+  });
+}
+function parseLineTenants(text, input) {
+  const tenants = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const content = line.trim();
+    if (!content || content.startsWith("#")) return;
+    const parts = content.split(/\s+/);
+    if (parts.length !== 2) throw new InputError(input, `line ${index + 1} must be "name url", got ${parts.length} field(s)`);
+    tenants.push({ name: parts[0], url: parts[1] });
+  });
+  return tenants;
+}
+
+// src/config/parse.ts
+var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
+var MAX_BUDGET_SECONDS = 6 * 3600;
+function parseSettings(readRaw, env, readTextFile) {
+  const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
+  const token = read("token");
+  if (!token) throw new InputError("token", "is empty: pass a forge token (the action defaults to github.token)");
+  const forge = read("forge");
+  if (forge !== "auto" && forge !== "github" && forge !== "gitea") {
+    throw new InputError("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
+  }
+  const sha2 = parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)");
+  const derivedTag = `staging-${shortSha(sha2)}`;
+  const targetTag = parseTag(read("target-tag") || derivedTag, "target-tag");
+  const promotion = parsePromotion(read);
+  const expectedSha = parseExpectedSha(read("expected-sha"), targetTag === derivedTag, sha2, targetTag, promotion);
+  const buildinfoPath = read("buildinfo-path");
+  if (!buildinfoPath.startsWith("/")) throw new InputError("buildinfo-path", `must start with '/', got '${buildinfoPath.slice(0, 80)}'`);
+  const budget = parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS);
+  const interval = parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS);
+  const settings = {
+    token,
+    forge,
+    environment: parseName(read("environment"), "environment"),
+    branch: read("branch") ? parseBranch(read("branch"), "branch") : null,
+    sha: sha2,
+    targetTag,
+    expectedSha,
+    tenants: readTenants(read, buildinfoPath, readTextFile),
+    shaFields: parseShaFields(read("sha-field")),
+    settleBudgetSeconds: budget,
+    settleIntervalSeconds: interval,
+    redeploy: parseRedeploy(read),
+    promotion,
+    allowRollback: parseBoolean(read("allow-rollback"), "allow-rollback"),
+    requireVerifiedIn: read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null,
+    lock: parseBoolean(read("lock"), "lock"),
+    lockTimeoutSeconds: parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600),
+    dryRun: parseBoolean(read("dry-run"), "dry-run"),
+    historyFile: read("history-file") || null,
+    run: parseRunContext(env)
+  };
+  return deepFreeze(settings);
+}
+function parseExpectedSha(raw, tagIsDerived, sha2, targetTag, promotion) {
+  if (raw) return parseSha(raw, "expected-sha");
+  if (tagIsDerived) return sha2;
+  if (promotion) return null;
+  throw new InputError(
+    "expected-sha",
+    `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
+  );
+}
+function readTenants(read, buildinfoPath, readTextFile) {
+  const inline = read("tenants");
+  const file = read("tenants-file");
+  if (inline && file) throw new InputError("tenants-file", "cannot be combined with tenants; pass one of them");
+  if (!inline && !file) throw new InputError("tenants", "is empty: pass tenants or tenants-file");
+  if (inline) return parseTenants(inline, "tenants", buildinfoPath);
+  let text;
+  try {
+    text = readTextFile(file);
+  } catch (error) {
+    throw new InputError("tenants-file", `cannot read '${file}': ${error.code ?? error.message}`);
+  }
+  return parseTenants(text, "tenants-file", buildinfoPath);
+}
+function parseShaFields(raw) {
+  const fields = raw.split(/[\s,]+/).filter(Boolean);
+  for (const field of fields) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
+  }
+  if (fields.length === 0) throw new InputError("sha-field", "names no field");
+  return fields;
+}
+function parseRedeploy(read) {
+  const url = read("redeploy-url");
+  const command = read("redeploy-command");
+  const token = read("redeploy-token");
+  if (url && command) throw new InputError("redeploy-command", "cannot be combined with redeploy-url; pass one of them");
+  if (token && !url) throw new InputError("redeploy-token", "is set but redeploy-url is not");
+  if (url) {
+    const perTenant = url.includes("{tenant}");
+    parseHttpUrl(url.replaceAll("{tenant}", "tenant"), "redeploy-url");
+    return { kind: "webhook", url, token: token || null, perTenant };
+  }
+  if (command) return { kind: "command", command };
+  return { kind: "none" };
+}
+function parsePromotion(read) {
+  const image = read("image");
+  const username = read("registry-username");
+  const password = read("registry-password");
+  if (!image) {
+    if (username || password) throw new InputError("image", "is empty but registry credentials are set; pass image to promote");
+    return null;
+  }
+  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$|^\[::1\](:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(image)) {
+    throw new InputError("image", `'${image.slice(0, 200)}' is not an image reference host[:port]/path without tag (lower case)`);
+  }
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError(username ? "registry-password" : "registry-username", "must be set together with the other registry credential");
+  }
+  return {
+    image,
+    promoteTag: parseTag(read("promote-tag"), "promote-tag"),
+    username: username || null,
+    password: password || null
+  };
+}
+function parseRunContext(env) {
+  const repository = env.GITHUB_REPOSITORY ?? "";
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+    throw new InputError("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
+  }
+  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || "https://github.com", "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
+  const apiUrl = parseHttpUrl(env.GITHUB_API_URL || "https://api.github.com", "GITHUB_API_URL").toString().replace(/\/$/, "");
+  const runId = env.GITHUB_RUN_ID ?? "";
+  const runAttempt = env.GITHUB_RUN_ATTEMPT || "1";
+  return {
+    repository,
+    serverUrl,
+    apiUrl,
+    runId,
+    runAttempt,
+    runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}`,
+    giteaActions: env.GITEA_ACTIONS === "true"
+  };
+}
+function deepFreeze(value) {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 // node_modules/is-network-error/index.js
@@ -28101,136 +28205,43 @@ function apiRoot(kind, context) {
   }
   return context.serverUrl && !/^https:\/\/github\.com\/?$/.test(context.serverUrl) ? `${context.serverUrl.replace(/\/+$/, "")}/api/v3` : GITHUB_API;
 }
-
-// src/util/clock.ts
-var systemClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  })
-};
-
-// src/core/types.ts
-var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "superseded"]);
-
-// src/report/summary.ts
-var MAX_TABLE_ROWS = 500;
-var TIMELINE_WIDTH = 40;
-function renderSummary(record) {
-  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
-  const lines = [
-    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
-    "",
-    escapeCell(record.message),
-    "",
-    `| commit | expected | branch head | tag | elapsed | rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | \`${record.target_tag}\` | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ""
-  ];
-  if (record.promotion) {
-    const p = record.promotion;
-    lines.push(`**Promotion** \`${p.image}:${p.tag}\` (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`, "");
-  }
-  lines.push(...tenantTable(record), "", ...convergenceTimeline(record));
-  return `${lines.join("\n")}
-`;
-}
-function tenantTable(record) {
-  const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
-    (t) => `| ${escapeCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} | ${t.error_class ?? ""} |`
+function forgeFromSettings(settings, clock, dispatcher) {
+  const { run } = settings;
+  return createForge(
+    settings.forge,
+    { apiUrl: run.apiUrl, serverUrl: run.serverUrl, repository: run.repository, token: settings.token, giteaActions: run.giteaActions },
+    clock,
+    dispatcher
   );
-  const more = record.tenants.length - rows.length;
-  return [
-    `| tenant | state | actual | attempts | converged after (s) | error |`,
-    `|---|---|---|---|---|---|`,
-    ...rows,
-    ...more > 0 ? [`| \u2026 ${more} more tenants in the report output | | | | | |`] : []
-  ];
-}
-function convergenceTimeline(record) {
-  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
-  if (converged.length === 0) return [];
-  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
-  const nameWidth = Math.min(24, Math.max(...record.tenants.map((t) => t.name.length)));
-  const bars = record.tenants.slice(0, MAX_TABLE_ROWS).map((t) => {
-    const name = t.name.slice(0, nameWidth).padEnd(nameWidth);
-    if (t.seconds_to_converge === null) return `${name} ${"\xB7".repeat(TIMELINE_WIDTH)} ${t.state}`;
-    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
-    return `${name} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
-  });
-  return ["When each tenant converged (0 \u2192 " + span + "s):", "", "```text", ...bars, "```"];
-}
-function tagState(state) {
-  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
-}
-function sha(value) {
-  return value ? `\`${shortSha(value)}\`` : "\u2013";
-}
-function stateIcon(state) {
-  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" ? "\u26AA" : "\u{1F534}";
-}
-function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;");
-}
-var MAX_LOG_ROWS = 200;
-function renderLogTable(record) {
-  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state));
-  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
-  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
-    (t) => [
-      t.name.slice(0, width).padEnd(width),
-      t.state.padEnd(11),
-      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
-      String(t.attempts).padStart(8),
-      String(t.seconds_to_converge ?? "-").padStart(9),
-      t.error_class ?? ""
-    ].join("  ")
-  );
-  const header = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
-  const more = record.tenants.length - rows.length;
-  return [header, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
-}
-function attention(state) {
-  return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
 }
 
 export {
   __require,
   __commonJS,
   __toESM,
-  require_undici,
-  INPUTS,
-  OUTPUTS,
   FleetError,
   InputError,
   HttpStatusError,
   httpErrorClass,
   classifyError,
   describeError,
+  neutralize,
   isCommitSha,
   sameCommit,
   shortSha,
-  parseSettings,
-  neutralize,
   releaseByNonce,
   acquireRunLock,
+  require_undici,
   buildRecord,
   staleTenantNames,
   appendHistory,
-  createForge,
   systemClock,
   GREEN_RESULTS,
   renderSummary,
   convergenceTimeline,
-  renderLogTable
+  renderLogTable,
+  INPUTS,
+  OUTPUTS,
+  parseSettings,
+  forgeFromSettings
 };

@@ -14,7 +14,7 @@ import {
   require_undici,
   sameCommit,
   shortSha
-} from "./chunk-7BYOBZAV.js";
+} from "./chunk-RJ2US6WL.js";
 
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;

@@ -1,0 +1,33 @@
+import { FakeGitHub } from './fake-github.js'
+import { FakeGitea } from './fake-gitea.js'
+import type { FakeForgeServer } from './fake-forge.js'
+
+/**
+ * Each forge as its runner presents it to the action, for runner-style tests that run once per forge:
+ * act_runner sets GITEA_ACTIONS=true, an /api/v1 API URL and an empty GraphQL URL.
+ */
+export interface RunnerForge {
+  readonly kind: 'github' | 'gitea'
+  readonly token: string
+  start(token: string): FakeForgeServer
+  env(forge: FakeForgeServer): Record<string, string>
+  /** Path of the branch-head read, for fault injection. */
+  readonly headPath: RegExp
+}
+
+export const RUNNER_FORGES: readonly RunnerForge[] = [
+  {
+    kind: 'github',
+    token: 'ghs_fake_token',
+    start: (token) => new FakeGitHub({ token }),
+    env: (forge) => ({ GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url }),
+    headPath: /\/git\/ref\/heads\/main$/
+  },
+  {
+    kind: 'gitea',
+    token: 'gitea_fake_token',
+    start: (token) => new FakeGitea({ token }),
+    env: (forge) => ({ GITEA_ACTIONS: 'true', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_GRAPHQL_URL: '' }),
+    headPath: /\/branches\/main$/
+  }
+]

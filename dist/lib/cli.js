@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-UV5A7OYD.js";
+} from "./chunks/chunk-MV3CLHHX.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-RJ2US6WL.js";
+} from "./chunks/chunk-JQD63FQM.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

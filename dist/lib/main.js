@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AUGZBNJO.js";
+} from "./chunks/chunk-TQRGOTKA.js";
 import {
   deployFleet
-} from "./chunks/chunk-UV5A7OYD.js";
+} from "./chunks/chunk-MV3CLHHX.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-RJ2US6WL.js";
+} from "./chunks/chunk-JQD63FQM.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-AUGZBNJO.js";
+} from "./chunks/chunk-TQRGOTKA.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-RJ2US6WL.js";
+} from "./chunks/chunk-JQD63FQM.js";
 
 // src/action/post.ts
 async function runPost() {

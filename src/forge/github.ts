@@ -2,7 +2,7 @@ import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
 import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
 import { GitHubLocks, graphqlRoot } from './lock-github.js'
-import { commitSha, payloadError } from './payload.js'
+import { commitSha, payloadError, readDefaultBranch } from './payload.js'
 import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
 
 /**
@@ -81,12 +81,8 @@ export class GitHubForge implements Forge {
     return commitSha(ref.object?.sha, `GET ${path}`)
   }
 
-  async defaultBranch(): Promise<string> {
-    const repo = await this.http.json<{ default_branch?: unknown }>({ method: 'GET', path: this.repoPath, conditional: true })
-    if (typeof repo.default_branch !== 'string' || !repo.default_branch) {
-      throw payloadError(`GET ${this.repoPath}`, 'without a default_branch')
-    }
-    return repo.default_branch
+  defaultBranch(): Promise<string> {
+    return readDefaultBranch(this.http, this.repoPath)
   }
 
   async resolveCommit(ref: string): Promise<string> {

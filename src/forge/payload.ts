@@ -1,4 +1,5 @@
 import { FleetError } from '../util/errors.js'
+import type { ForgeHttp } from './http.js'
 
 /** Forge answers are checked before use: a wrong shape is `bad_payload`, naming the endpoint. */
 export function payloadError(endpoint: string, problem: string): FleetError {
@@ -9,4 +10,13 @@ export function payloadError(endpoint: string, problem: string): FleetError {
 export function commitSha(value: unknown, endpoint: string): string {
   if (typeof value === 'string' && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value)) return value.toLowerCase()
   throw payloadError(endpoint, 'without a commit SHA')
+}
+
+/** `GET /repos/{owner}/{repo}` → `default_branch`: the same shape on GitHub and Gitea. */
+export async function readDefaultBranch(http: ForgeHttp, repoPath: string): Promise<string> {
+  const repo = await http.json<{ default_branch?: unknown }>({ method: 'GET', path: repoPath, conditional: true })
+  if (typeof repo.default_branch !== 'string' || !repo.default_branch) {
+    throw payloadError(`GET ${repoPath}`, 'without a default_branch')
+  }
+  return repo.default_branch
 }

@@ -11,10 +11,10 @@ import {
   httpErrorClass,
   isCommitSha,
   neutralize,
-  require_undici,
+  require_undici_lean,
   sameCommit,
   shortSha
-} from "./chunk-RJ2US6WL.js";
+} from "./chunk-JQD63FQM.js";
 
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;
@@ -193,7 +193,7 @@ function explain(code, status, t) {
 }
 
 // src/registry/http.ts
-var import_undici = __toESM(require_undici(), 1);
+var import_undici = __toESM(require_undici_lean(), 1);
 async function exchange(x) {
   let res;
   try {
@@ -851,7 +851,7 @@ function memoizeCompare(compare) {
 }
 
 // src/stages/redeploy.ts
-var import_undici2 = __toESM(require_undici(), 1);
+var import_undici2 = __toESM(require_undici_lean(), 1);
 import { spawn } from "node:child_process";
 import { createHash as createHash2 } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -7,9 +7,9 @@ import {
   buildRecord,
   forgeFromSettings,
   parseSettings,
-  require_undici,
+  require_undici_lean,
   systemClock
-} from "./chunk-RJ2US6WL.js";
+} from "./chunk-JQD63FQM.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -640,7 +640,7 @@ import * as os4 from "os";
 
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici(), 1);
+var import_undici = __toESM(require_undici_lean(), 1);
 var HttpCodes;
 (function(HttpCodes2) {
   HttpCodes2[HttpCodes2["OK"] = 200] = "OK";

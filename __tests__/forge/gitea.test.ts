@@ -120,6 +120,21 @@ describe('GiteaForge.compare (commit counts with `not`, no compare endpoint)', (
     expect(await forge().compare(tip, D)).toBe('diverged')
   })
 
+  test('on Gitea before 1.20, which ignores `not`, fails with a clear error instead of answering diverged', async () => {
+    const old = new FakeGitea({ token: TOKEN, before120: true })
+    old.addCommit(A)
+    old.addCommit(B, [A])
+    old.addCommit(C, [B])
+    await old.start()
+    try {
+      const error = await failure(new GiteaForge({ repository: 'acme/fleet', token: TOKEN, http: { baseUrl: old.apiUrl, clock: new VirtualClock() } }).compare(B, C))
+      expect(error.errorClass).toBe('forge')
+      expect(error.message).toContain('needs Gitea 1.20 or newer')
+    } finally {
+      await old.close()
+    }
+  })
+
   test('the same commit is identical without a request', async () => {
     const gitea = forge()
     expect(await gitea.compare('7F25373', C)).toBe('identical')

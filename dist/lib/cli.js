@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-MV3CLHHX.js";
+} from "./chunks/chunk-4C3BR3DM.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-JQD63FQM.js";
+} from "./chunks/chunk-NSUDYLAQ.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

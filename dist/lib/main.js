@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-TQRGOTKA.js";
+} from "./chunks/chunk-Z4KY7B74.js";
 import {
   deployFleet
-} from "./chunks/chunk-MV3CLHHX.js";
+} from "./chunks/chunk-4C3BR3DM.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-JQD63FQM.js";
+} from "./chunks/chunk-NSUDYLAQ.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log) {

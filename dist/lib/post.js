@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-TQRGOTKA.js";
+} from "./chunks/chunk-Z4KY7B74.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-JQD63FQM.js";
+} from "./chunks/chunk-NSUDYLAQ.js";
 
 // src/action/post.ts
 async function runPost() {

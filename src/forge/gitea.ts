@@ -1,5 +1,6 @@
 import type { Ancestry } from '../core/types.js'
-import { sameCommit } from '../util/sha.js'
+import { FleetError } from '../util/errors.js'
+import { sameCommit, shortSha } from '../util/sha.js'
 import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
 import { GiteaLocks } from './lock-gitea.js'
 import { commitSha, payloadError, readDefaultBranch } from './payload.js'
@@ -89,6 +90,14 @@ export class GiteaForge implements Forge {
     if (headOnly === 0 && baseOnly === 0) return 'identical'
     if (baseOnly === 0) return 'ahead'
     if (headOnly === 0) return 'behind'
+    // Gitea before 1.20 ignores `not` and counts every commit from `sha`, which looks like divergence.
+    // Counting a commit against itself (0 on a server that honours `not`) tells the two apart.
+    if ((await this.countCommits(head, head)) !== 0) {
+      throw new FleetError(
+        `GET ${this.repoPath}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
+        'forge'
+      )
+    }
     return 'diverged'
   }
 

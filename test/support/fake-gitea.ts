@@ -46,8 +46,12 @@ export class FakeGitea extends FakeForgeServer {
     return [...this.tags.keys()]
   }
 
-  constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
+  /** Gitea before 1.20 (go-gitea/gitea#24409) has no `not` on the commit list and ignores it. */
+  private readonly honoursNot: boolean
+
+  constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number; before120?: boolean } = {}) {
     super(options.owner ?? 'acme', options.repo ?? 'fleet', options.token ?? 'gitea_fake_token', options.now ?? Date.now, '/api/v1')
+    this.honoursNot = !options.before120
     this.defineRoutes()
   }
 
@@ -174,7 +178,7 @@ export class FakeGitea extends FakeForgeServer {
       if (this.parents.size === 0) return this.error(409, 'Git Repository is empty.')
       const from = this.resolveRef(query.get('sha') || (this.branches.get('main') ?? ''))
       if (!from) return this.error(404, NOT_FOUND)
-      const notRef = query.get('not')
+      const notRef = this.honoursNot ? query.get('not') : null
       const not = notRef ? this.resolveRef(notRef) : undefined
       if (notRef && !not) return this.error(500, 'CommitsCount')
       const page = Math.max(Number(query.get('page') ?? 1) || 1, 1)

@@ -13181,6 +13181,12 @@ var GiteaForge = class {
     if (headOnly === 0 && baseOnly === 0) return "identical";
     if (baseOnly === 0) return "ahead";
     if (headOnly === 0) return "behind";
+    if (await this.countCommits(head, head) !== 0) {
+      throw new FleetError(
+        `GET ${this.repoPath}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
+        "forge"
+      );
+    }
     return "diverged";
   }
   /** Commits reachable from `from` and not from `not`. */

@@ -14,7 +14,7 @@ import {
   require_undici_lean,
   sameCommit,
   shortSha
-} from "./chunk-JQD63FQM.js";
+} from "./chunk-NSUDYLAQ.js";
 
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;

@@ -9,7 +9,7 @@ import {
   parseSettings,
   require_undici_lean,
   systemClock
-} from "./chunk-JQD63FQM.js";
+} from "./chunk-NSUDYLAQ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

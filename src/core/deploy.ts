@@ -47,9 +47,10 @@ interface Outcome {
 
 /**
  * The pipeline of PRODUCT.md, read top to bottom:
- * ownership → redeploy → settle/verify, with ownership re-checked before every side effect and
- * between verify rounds. It never throws: every exit path, cancellation and internal errors
- * included, returns the run's one record.
+ * ownership → gate → lock → plan → redeploy → promote → settle/verify → status, with ownership
+ * re-checked while waiting for the lock, before every side effect and between verify rounds. It never
+ * throws: every exit path, cancellation and internal errors included, returns the run's one record,
+ * and the lock is released on the way out.
  */
 export async function deployFleet(settings: Settings, deps: DeployDeps): Promise<RunRecord> {
   const facts: RunFacts = {

@@ -1,5 +1,6 @@
 import { parseSettings } from '../../src/config/parse.js'
-import { deployFleet } from '../../src/core/deploy.js'
+import { deployFleet, type DeployDeps } from '../../src/core/deploy.js'
+import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
@@ -39,9 +40,16 @@ function settings(inputs: Record<string, string> = {}) {
   return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1' }, () => '')
 }
 
-function run(inputs: Record<string, string> = {}, signal = new AbortController().signal) {
+function run(inputs: Record<string, string> = {}, signal = new AbortController().signal, extra: Partial<DeployDeps> = {}) {
   const log = new RecordingLogger()
-  return deployFleet(settings(inputs), { forge, clock, log, signal }).then((record) => ({ record, log }))
+  return deployFleet(settings(inputs), { forge, clock, log, signal, ...extra }).then((record) => ({ record, log }))
+}
+
+const NEWEST = '9e1e7e5' + '0'.repeat(33)
+
+/** Pushes a newer commit on main, as a developer would while a deploy runs. */
+function pushNewest(): void {
+  forge.commit(NEWEST, NEWER).setBranch('main', NEWEST)
 }
 
 describe('deployFleet', () => {
@@ -73,7 +81,7 @@ describe('deployFleet', () => {
   it('ends verify green as superseded when a newer commit lands between rounds', async () => {
     fleet.set('hongming', { sha: OLDER })
     forge.onHeadRead = (count) => {
-      if (count === 4) forge.commit('9e1e7e5' + '0'.repeat(33), NEWER).setBranch('main', '9e1e7e5' + '0'.repeat(33))
+      if (count === 5) forge.commit('9e1e7e5' + '0'.repeat(33), NEWER).setBranch('main', '9e1e7e5' + '0'.repeat(33))
     }
     const { record } = await run()
     expect(record.result).toBe('superseded')
@@ -123,10 +131,103 @@ describe('deployFleet', () => {
   })
 
   it('turns an internal error into one failed record instead of throwing', async () => {
-    forge.defaultBranch = () => {
+    fleet.set('hongming', { sha: OLDER })
+    const onRound = () => {
       throw new TypeError('boom')
     }
-    const { record } = await run({ branch: '' })
+    const { record } = await run({}, undefined, { onRound })
     expect(record).toMatchObject({ result: 'failed', error_class: 'internal', message: 'internal error: boom' })
   })
+
+  it('reads the default branch inside the fail-open: a forge outage there does not skip a genuine deploy', async () => {
+    forge.defaultBranch = async () => {
+      throw new Error('GET /repos/acme/fleet answered HTTP 503')
+    }
+    const { record, log } = await run({ branch: '' })
+    expect(record.result).toBe('deployed')
+    expect(log.warnings[0]).toContain("could not read the head of branch '(the default branch)'")
+  })
+})
+
+describe('deployFleet while the fleet is being told to roll', () => {
+  it('stops a per-tenant redeploy at the next tenant once a newer commit owns the branch', async () => {
+    const slow = await startControlPlane(() => {
+      if (slow.calls.length === 2) pushNewest()
+    })
+    try {
+      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}` })
+      expect(slow.calls.map((c) => c.path)).toEqual(['/roll/hongming', '/roll/ana'])
+      expect(record.result).toBe('superseded')
+      expect(record.message).toContain("owned by 9e1e7e5 (ahead of this run's 7f25373)")
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('stops a per-tenant redeploy once the lock was taken over, and writes no status over the new holder', async () => {
+    const slow = await startControlPlane((body) => {
+      fleet.set(body.tenants[0], { sha: body.sha })
+      if (slow.calls.length === 1) {
+        const other = { runUrl: 'https://github.com/acme/fleet/actions/runs/99', sha: NEWER, expiresAt: clock.now() + 600_000, nonce: 'other-run' }
+        forge.locks.set('production', { version: 'taken-over', holder: other })
+      }
+    })
+    try {
+      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}` })
+      expect(slow.calls).toHaveLength(1)
+      expect(record).toMatchObject({ result: 'failed', error_class: 'forge' })
+      expect(record.message).toContain("could not prove it still holds lock 'production'")
+      expect(forge.statuses.get(NEWER) ?? []).toEqual([])
+      expect(forge.locks.get('production')?.holder?.nonce).toBe('other-run')
+    } finally {
+      await slow.close()
+    }
+  })
+
+  it('kills a redeploy command once the run may no longer act', async () => {
+    // A clock whose sleeps yield to I/O, so the heartbeat and the child process take turns.
+    const yielding = Object.assign(Object.create(clock), {
+      sleep: (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => setImmediate(resolve)).then(() => clock.sleep(ms, signal))
+    })
+    let reads = 0
+    forge.onHeadRead = () => {
+      if (++reads === 4) pushNewest()
+    }
+    const { record } = await run({ 'redeploy-url': '', 'redeploy-command': 'sleep 30' }, undefined, { clock: yielding })
+    expect(record.result).toBe('superseded')
+    expect(reads).toBe(4)
+  })
+
+  it('records nothing for a run superseded while it redeployed, even when verify would converge at once', async () => {
+    controlPlane.calls.length = 0
+    const plane = await startControlPlane((body) => {
+      fleet.setDefaultSha(body.sha)
+      pushNewest()
+    })
+    try {
+      const { record } = await run({ 'redeploy-url': `${plane.url}/roll` })
+      expect(record.result).toBe('superseded')
+      expect(forge.statuses.get(NEWER) ?? []).toEqual([])
+    } finally {
+      await plane.close()
+    }
+  })
+
+  it('gives every invocation outside Actions its own Idempotency-Key', async () => {
+    const noRunId = (inputs: Record<string, string>) => {
+      const all: Record<string, string> = { token: 't', branch: 'main', sha: NEWER, tenants: `a ${fleet.url('a')}`, 'redeploy-url': `${controlPlane.url}/roll`, 'settle-budget': '10', ...inputs }
+      return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet' }, () => '')
+    }
+    for (let i = 0; i < 2; i++) {
+      fleet.setDefaultSha(OLDER)
+      await deployFleet(noRunId({}), { forge, clock, log: new RecordingLogger(), signal: new AbortController().signal })
+    }
+    const keys = controlPlane.calls.map((c) => c.headers['idempotency-key'])
+    expect(keys).toHaveLength(2)
+    expect(keys[0]).not.toBe(keys[1])
+  })
+})
+
+test('RedeployStopped names what was cut short', () => {
+  expect(new RedeployStopped('redeploy-command killed').message).toBe('redeploy-command killed: this run no longer owns the branch or the lock')
 })

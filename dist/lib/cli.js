@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-4C3BR3DM.js";
+} from "./chunks/chunk-C5TBIS3F.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -14,7 +14,7 @@ import {
 } from "./chunks/chunk-Z4KY7B74.js";
 import {
   deployFleet
-} from "./chunks/chunk-4C3BR3DM.js";
+} from "./chunks/chunk-C5TBIS3F.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -28,13 +28,20 @@ import {
 } from "./chunks/chunk-NSUDYLAQ.js";
 
 // src/action/publish.ts
-async function publishRecord(record, historyFile, log) {
-  setOutput("result", record.result);
-  setOutput("superseded", String(record.result === "superseded"));
-  setOutput("head-sha", record.head_sha ?? "");
-  setOutput("expected-sha", record.expected_sha ?? "");
-  setOutput("stale-tenants", JSON.stringify(staleTenantNames(record)));
-  setOutput("report", JSON.stringify(record));
+async function publishRecord(record, historyFile, log, published) {
+  if (historyFile && !record.dry_run) {
+    try {
+      appendHistory(historyFile, record);
+    } catch (error) {
+      log.warning(`could not append to history-file '${historyFile}': ${describeError(error)}`);
+    }
+  }
+  published();
+  try {
+    writeOutputs(record);
+  } catch (error) {
+    log.warning(`could not write the step outputs: ${describeError(error)}`);
+  }
   if (record.tenants.length > 0) {
     await log.group(`Per-tenant report (${record.tenants.length} tenants)`, async () => {
       for (const line2 of renderLogTable(record)) log.info(line2);
@@ -45,16 +52,17 @@ async function publishRecord(record, historyFile, log) {
   } catch (error) {
     log.warning(`could not write the job summary: ${describeError(error)}`);
   }
-  if (historyFile && !record.dry_run) {
-    try {
-      appendHistory(historyFile, record);
-    } catch (error) {
-      log.warning(`could not append to history-file '${historyFile}': ${describeError(error)}`);
-    }
-  }
   const line = `fleet-forward ${record.environment}: ${record.result} \u2014 ${record.message}`;
   if (GREEN_RESULTS.has(record.result)) info(line);
   else setFailed(line);
+}
+function writeOutputs(record) {
+  setOutput("result", record.result);
+  setOutput("superseded", String(record.result === "superseded"));
+  setOutput("head-sha", record.head_sha ?? "");
+  setOutput("expected-sha", record.expected_sha ?? "");
+  setOutput("stale-tenants", JSON.stringify(staleTenantNames(record)));
+  setOutput("report", JSON.stringify(record));
 }
 
 // src/action/main.ts
@@ -74,8 +82,7 @@ async function run() {
   } catch (error) {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }
-  await publishRecord(record, settings?.historyFile ?? null, actionsLogger);
-  markPublished();
+  await publishRecord(record, settings?.historyFile ?? null, actionsLogger, markPublished);
 }
 export {
   run

@@ -29,6 +29,5 @@ export async function run(): Promise<void> {
     // Only input errors reach here (the pipeline itself never throws): nothing was contacted.
     record = fallbackRecord('failed', neutralize(describeError(error), 1000), error instanceof FleetError ? error.errorClass : 'internal', startedAt)
   }
-  await publishRecord(record, settings?.historyFile ?? null, log)
-  markPublished()
+  await publishRecord(record, settings?.historyFile ?? null, log, markPublished)
 }

@@ -7,18 +7,25 @@ import type { Logger } from '../core/types.js'
 import { describeError } from '../util/errors.js'
 
 /**
- * Publishes the run's one record: outputs, job summary, history line; then fails the step when the
- * result is red. Each sink is independent: one that fails (a full disk, say) is reported and the
- * others are still written.
+ * Publishes the run's one record: history line, outputs, job summary; then fails the step when the
+ * result is red. The history line goes first and `published()` is called right after it, so the post
+ * step never adds a second line. Each sink is independent: one that fails (a full disk, say) is
+ * reported and the others are still written.
  */
-export async function publishRecord(record: RunRecord, historyFile: string | null, log: Logger): Promise<void> {
-  core.setOutput('result', record.result)
-  core.setOutput('superseded', String(record.result === 'superseded'))
-  core.setOutput('head-sha', record.head_sha ?? '')
-  core.setOutput('expected-sha', record.expected_sha ?? '')
-  core.setOutput('stale-tenants', JSON.stringify(staleTenantNames(record)))
-  core.setOutput('report', JSON.stringify(record))
-
+export async function publishRecord(record: RunRecord, historyFile: string | null, log: Logger, published: () => void): Promise<void> {
+  if (historyFile && !record.dry_run) {
+    try {
+      appendHistory(historyFile, record)
+    } catch (error) {
+      log.warning(`could not append to history-file '${historyFile}': ${describeError(error)}`)
+    }
+  }
+  published()
+  try {
+    writeOutputs(record)
+  } catch (error) {
+    log.warning(`could not write the step outputs: ${describeError(error)}`)
+  }
   if (record.tenants.length > 0) {
     await log.group(`Per-tenant report (${record.tenants.length} tenants)`, async () => {
       for (const line of renderLogTable(record)) log.info(line)
@@ -29,15 +36,16 @@ export async function publishRecord(record: RunRecord, historyFile: string | nul
   } catch (error) {
     log.warning(`could not write the job summary: ${describeError(error)}`)
   }
-  if (historyFile && !record.dry_run) {
-    try {
-      appendHistory(historyFile, record)
-    } catch (error) {
-      log.warning(`could not append to history-file '${historyFile}': ${describeError(error)}`)
-    }
-  }
-
   const line = `fleet-forward ${record.environment}: ${record.result} — ${record.message}`
   if (GREEN_RESULTS.has(record.result)) core.info(line)
   else core.setFailed(line)
+}
+
+function writeOutputs(record: RunRecord): void {
+  core.setOutput('result', record.result)
+  core.setOutput('superseded', String(record.result === 'superseded'))
+  core.setOutput('head-sha', record.head_sha ?? '')
+  core.setOutput('expected-sha', record.expected_sha ?? '')
+  core.setOutput('stale-tenants', JSON.stringify(staleTenantNames(record)))
+  core.setOutput('report', JSON.stringify(record))
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import type { Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
@@ -7,7 +8,7 @@ import { checkOwnership, OwnershipGuard } from '../stages/ownership.js'
 import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages/promote.js'
 import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
 import { memoizeCompare, tenantsToRoll } from '../stages/plan.js'
-import { redeployFleet } from '../stages/redeploy.js'
+import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import type { Clock } from '../util/clock.js'
@@ -43,6 +44,8 @@ interface Outcome {
   result: Result
   message: string
   errorClass?: string | null
+  /** The run could not prove it still held the lock: another run may own the record now, so none is written. */
+  lockLost?: boolean
 }
 
 /**
@@ -70,7 +73,7 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   }
   try {
     // A deploy that failed after it began is recorded as a failure on the commit, like a stale one.
-    if (outcome.result === 'failed' && held.attempted && facts.expectedSha) {
+    if (outcome.result === 'failed' && held.attempted && !outcome.lockLost && facts.expectedSha) {
       await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log)
     }
   } finally {
@@ -99,10 +102,9 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
 
 async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, held: RunState): Promise<Outcome> {
   const { forge, log } = deps
-  const branch = settings.branch ?? (await forge.defaultBranch())
-  const guard = new OwnershipGuard(forge, branch, settings.sha, log)
+  const guard = new OwnershipGuard(forge, settings.branch, settings.sha, log)
 
-  const owner = await checkOwnership(forge, branch, settings.sha, log)
+  const owner = await checkOwnership(forge, settings.branch, settings.sha, log)
   facts.headSha = owner.head
   if (owner.superseded) return { result: 'superseded', message: owner.message }
   log.info(owner.message)
@@ -132,7 +134,8 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
   const lostLock = (): Outcome => ({
     result: 'failed',
     message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
-    errorClass: 'forge'
+    errorClass: 'forge',
+    lockLost: true
   })
   const compare = memoizeCompare((base, head) => forge.compare(base, head))
   const probe = { dispatcher: deps.dispatcher }
@@ -186,12 +189,19 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
     return { result: 'noop', message: `dry run: ${plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
   }
 
-  if (toRoll.length > 0) {
-    log.info(plan)
+  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
+  const mayAct = async (): Promise<Outcome | null> => {
     if (!(await guard.stillOwner())) return superseded()
     if (held.lock && !(await held.lock.renew())) return lostLock()
-    log.info(
-      await redeployFleet(
+    return null
+  }
+
+  if (toRoll.length > 0) {
+    log.info(plan)
+    const refused = await mayAct()
+    if (refused) return refused
+    let stoppedBy: Outcome | null = null
+    const redeployed = await redeployFleet(
         settings.redeploy,
         {
           tag: settings.targetTag,
@@ -199,11 +209,25 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
           environment: settings.environment,
           repository: settings.run.repository,
           tenants: toRoll,
-          runKey: `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}`
+          // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
+          runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
         },
-        { clock: deps.clock, log, signal: deps.signal, dispatcher: deps.dispatcher }
-      )
-    )
+        {
+          clock: deps.clock,
+          log,
+          signal: deps.signal,
+          dispatcher: deps.dispatcher,
+          mayProceed: async () => (stoppedBy = await mayAct()) === null,
+          heartbeatMs: heartbeatMs(held.lock)
+        }
+      ).catch((error: unknown) => {
+        if (error instanceof RedeployStopped && stoppedBy) return null
+        throw error
+      })
+    if (redeployed === null) return stoppedBy ?? superseded()
+    log.info(redeployed)
+    // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
+    if (!(await guard.stillOwner())) return superseded()
   }
 
   if (held.lock && settings.promotion && !(await held.lock.renew())) return lostLock()
@@ -243,6 +267,8 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
       return { result: 'stale', message }
     }
     case 'converged': {
+      // The success record is what a downstream gate trusts: only an owner writes it.
+      if (!(await guard.stillOwner())) return superseded()
       const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
       await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log)
@@ -270,6 +296,11 @@ async function expectedShaFromImage(settings: Settings, deps: DeployDeps): Promi
   }
   deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`)
   return revision.toLowerCase()
+}
+
+/** Renew the lease well before it can run out while a long redeploy command is still going. */
+function heartbeatMs(lock: HeldLock | null): number | undefined {
+  return lock ? Math.min(60_000, (lock.leaseSeconds * 1000) / 3) : undefined
 }
 
 function pendingReport(tenant: { name: string }): TenantReport {

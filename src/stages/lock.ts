@@ -153,7 +153,7 @@ export class HeldLock {
   constructor(
     readonly name: string,
     private state: LockState,
-    private readonly leaseSeconds: number,
+    readonly leaseSeconds: number,
     private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>
   ) {}
 

@@ -19,9 +19,12 @@ export interface Ownership {
  * the head cannot be read after the forge's retries, the run is not superseded (a genuine deploy is
  * never skipped because the forge blinked), and a warning says why with its error class.
  */
-export async function checkOwnership(forge: Forge, branch: string, sha: string, log: Logger): Promise<Ownership> {
+export async function checkOwnership(forge: Forge, branchInput: string | null, sha: string, log: Logger): Promise<Ownership> {
   let head: string
+  let branch = branchInput ?? '(the default branch)'
   try {
+    // No branch given (the CLI without --branch): the default branch, read inside the same fail-open.
+    branch = branchInput ?? (await forge.defaultBranch())
     head = await forge.readBranchHead(branch)
   } catch (error) {
     const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
@@ -66,7 +69,7 @@ export class OwnershipGuard {
 
   constructor(
     private readonly forge: Forge,
-    private readonly branch: string,
+    private readonly branch: string | null,
     private readonly sha: string,
     private readonly log: Logger
   ) {}

@@ -26,9 +26,25 @@ export interface RedeployDeps {
   readonly log: Logger
   readonly signal?: AbortSignal
   readonly dispatcher?: Dispatcher
+  /**
+   * Re-proves the run may still act (it owns the branch, it holds the lock and renewed its lease):
+   * asked before every call to the control plane, and every `heartbeatMs` while a command runs.
+   * False stops the redeploy with RedeployStopped; a command is killed.
+   */
+  readonly mayProceed?: () => Promise<boolean>
+  readonly heartbeatMs?: number
+}
+
+/** The run lost the right to act part-way through the redeploy; nothing further was sent. */
+export class RedeployStopped extends FleetError {
+  constructor(what: string) {
+    super(`${what}: this run no longer owns the branch or the lock`, 'internal')
+    this.name = 'RedeployStopped'
+  }
 }
 
 const CONNECT_ATTEMPTS = 3
+const DEFAULT_HEARTBEAT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 30_000
 const MAX_RETRY_AFTER_SECONDS = 60
 
@@ -49,7 +65,10 @@ export async function redeployFleet(settings: RedeploySettings, req: RedeployReq
 
 async function redeployPerTenant(url: string, token: string | null, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
   // One call per tenant, in order: a control plane that rolls tenants one by one should not be flooded.
-  for (const tenant of req.tenants) {
+  // Each call is a side effect of its own, so each is preceded by proof that this run may still act:
+  // a slow control plane must not let a run outlive its lease and roll tenants after a newer run.
+  for (const [index, tenant] of req.tenants.entries()) {
+    if (index > 0 && deps.mayProceed && !(await deps.mayProceed())) throw new RedeployStopped(`redeploy stopped after ${index} of ${req.tenants.length} tenant call(s)`)
     await postRedeploy(url.replaceAll('{tenant}', encodeURIComponent(tenant)), token, req, [tenant], tenant, deps)
   }
   return `redeploy requested for ${req.tenants.length} tenant(s), one call each`
@@ -141,20 +160,54 @@ async function runRedeployCommand(command: string, req: RedeployRequest, deps: R
     // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
     FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ''
   }
+  // The command runs as long as it runs; a heartbeat keeps proving the run may still act, and kills it
+  // the moment that proof fails, so it cannot go on rolling tenants after a newer run took over.
+  const stop = new AbortController()
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal
+  let lostRight = false
+  const heartbeat = (async () => {
+    if (!deps.mayProceed) return
+    while (!stop.signal.aborted) {
+      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => undefined)
+      if (stop.signal.aborted) return
+      if (!(await deps.mayProceed())) {
+        lostRight = true
+        stop.abort()
+      }
+    }
+  })()
   try {
     const code = await new Promise<number | string>((resolve, reject) => {
-      const child = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], signal: deps.signal })
+      // Its own process group, so stopping it stops what the shell started too, not just the shell.
+      const child = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const kill = (): void => {
+        try {
+          if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
+        } catch {
+          // The group is already gone: nothing left to stop.
+        }
+      }
+      signal.addEventListener('abort', kill, { once: true })
       const forward = (chunk: Buffer): void => {
         for (const line of chunk.toString('utf8').split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`)
       }
       child.stdout.on('data', forward)
       child.stderr.on('data', forward)
       child.on('error', reject)
-      child.on('close', (exitCode, signal) => resolve(exitCode ?? signal ?? 'unknown'))
+      child.on('close', (exitCode, exitSignal) => {
+        signal.removeEventListener('abort', kill)
+        resolve(exitCode ?? exitSignal ?? 'unknown')
+      })
     })
+    if (lostRight) throw new RedeployStopped('redeploy-command killed')
     if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === 'number' ? `code ${code}` : `signal ${code}`}`, 'internal', 'redeploy-command')
     return `redeploy-command rolled ${req.tenants.length} tenant(s)`
+  } catch (error) {
+    if (lostRight) throw new RedeployStopped('redeploy-command killed')
+    throw error
   } finally {
+    stop.abort()
+    await heartbeat
     rmSync(dir, { recursive: true, force: true })
   }
 }

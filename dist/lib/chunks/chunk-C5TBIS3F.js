@@ -16,6 +16,9 @@ import {
   shortSha
 } from "./chunk-NSUDYLAQ.js";
 
+// src/core/deploy.ts
+import { randomUUID } from "node:crypto";
+
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;
 function statusContext(environment) {
@@ -70,9 +73,11 @@ async function checkGate(forge, sha, upstream, log) {
 }
 
 // src/stages/ownership.ts
-async function checkOwnership(forge, branch, sha, log) {
+async function checkOwnership(forge, branchInput, sha, log) {
   let head;
+  let branch = branchInput ?? "(the default branch)";
   try {
+    branch = branchInput ?? await forge.defaultBranch();
     head = await forge.readBranchHead(branch);
   } catch (error) {
     const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
@@ -857,7 +862,14 @@ import { createHash as createHash2 } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+var RedeployStopped = class extends FleetError {
+  constructor(what) {
+    super(`${what}: this run no longer owns the branch or the lock`, "internal");
+    this.name = "RedeployStopped";
+  }
+};
 var CONNECT_ATTEMPTS = 3;
+var DEFAULT_HEARTBEAT_MS = 6e4;
 var REQUEST_TIMEOUT_MS = 3e4;
 var MAX_RETRY_AFTER_SECONDS = 60;
 async function redeployFleet(settings, req, deps) {
@@ -872,7 +884,8 @@ async function redeployFleet(settings, req, deps) {
   }
 }
 async function redeployPerTenant(url, token, req, deps) {
-  for (const tenant of req.tenants) {
+  for (const [index, tenant] of req.tenants.entries()) {
+    if (index > 0 && deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${index} of ${req.tenants.length} tenant call(s)`);
     await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
   }
   return `redeploy requested for ${req.tenants.length} tenant(s), one call each`;
@@ -945,20 +958,50 @@ async function runRedeployCommand(command, req, deps) {
     // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
     FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
   };
+  const stop = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+  let lostRight = false;
+  const heartbeat = (async () => {
+    if (!deps.mayProceed) return;
+    while (!stop.signal.aborted) {
+      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
+      if (stop.signal.aborted) return;
+      if (!await deps.mayProceed()) {
+        lostRight = true;
+        stop.abort();
+      }
+    }
+  })();
   try {
     const code = await new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], signal: deps.signal });
+      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const kill = () => {
+        try {
+          if (child.pid !== void 0 && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+        } catch {
+        }
+      };
+      signal.addEventListener("abort", kill, { once: true });
       const forward = (chunk) => {
         for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`);
       };
       child.stdout.on("data", forward);
       child.stderr.on("data", forward);
       child.on("error", reject);
-      child.on("close", (exitCode, signal) => resolve(exitCode ?? signal ?? "unknown"));
+      child.on("close", (exitCode, exitSignal) => {
+        signal.removeEventListener("abort", kill);
+        resolve(exitCode ?? exitSignal ?? "unknown");
+      });
     });
+    if (lostRight) throw new RedeployStopped("redeploy-command killed");
     if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
     return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
+  } catch (error) {
+    if (lostRight) throw new RedeployStopped("redeploy-command killed");
+    throw error;
   } finally {
+    stop.abort();
+    await heartbeat;
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -1816,7 +1859,7 @@ async function deployFleet(settings, deps) {
     outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error);
   }
   try {
-    if (outcome.result === "failed" && held.attempted && facts.expectedSha) {
+    if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
       await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log);
     }
   } finally {
@@ -1844,9 +1887,8 @@ async function deployFleet(settings, deps) {
 }
 async function runStages(settings, deps, facts, held) {
   const { forge, log } = deps;
-  const branch = settings.branch ?? await forge.defaultBranch();
-  const guard = new OwnershipGuard(forge, branch, settings.sha, log);
-  const owner = await checkOwnership(forge, branch, settings.sha, log);
+  const guard = new OwnershipGuard(forge, settings.branch, settings.sha, log);
+  const owner = await checkOwnership(forge, settings.branch, settings.sha, log);
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
   log.info(owner.message);
@@ -1872,7 +1914,8 @@ async function runStages(settings, deps, facts, held) {
   const lostLock = () => ({
     result: "failed",
     message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
-    errorClass: "forge"
+    errorClass: "forge",
+    lockLost: true
   });
   const compare = memoizeCompare((base, head) => forge.compare(base, head));
   const probe = { dispatcher: deps.dispatcher };
@@ -1922,24 +1965,42 @@ async function runStages(settings, deps, facts, held) {
     const promotion2 = await promote(true);
     return { result: "noop", message: `dry run: ${plan}${promotion2 ? `; promote ${promotion2.status}: ${promotion2.message}` : ""}; nothing written` };
   }
-  if (toRoll.length > 0) {
-    log.info(plan);
+  const mayAct = async () => {
     if (!await guard.stillOwner()) return superseded();
     if (held.lock && !await held.lock.renew()) return lostLock();
-    log.info(
-      await redeployFleet(
-        settings.redeploy,
-        {
-          tag: settings.targetTag,
-          sha: expectedSha,
-          environment: settings.environment,
-          repository: settings.run.repository,
-          tenants: toRoll,
-          runKey: `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}`
-        },
-        { clock: deps.clock, log, signal: deps.signal, dispatcher: deps.dispatcher }
-      )
-    );
+    return null;
+  };
+  if (toRoll.length > 0) {
+    log.info(plan);
+    const refused = await mayAct();
+    if (refused) return refused;
+    let stoppedBy = null;
+    const redeployed = await redeployFleet(
+      settings.redeploy,
+      {
+        tag: settings.targetTag,
+        sha: expectedSha,
+        environment: settings.environment,
+        repository: settings.run.repository,
+        tenants: toRoll,
+        // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
+        runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
+      },
+      {
+        clock: deps.clock,
+        log,
+        signal: deps.signal,
+        dispatcher: deps.dispatcher,
+        mayProceed: async () => (stoppedBy = await mayAct()) === null,
+        heartbeatMs: heartbeatMs(held.lock)
+      }
+    ).catch((error) => {
+      if (error instanceof RedeployStopped && stoppedBy) return null;
+      throw error;
+    });
+    if (redeployed === null) return stoppedBy ?? superseded();
+    log.info(redeployed);
+    if (!await guard.stillOwner()) return superseded();
   }
   if (held.lock && settings.promotion && !await held.lock.renew()) return lostLock();
   const promotion = await promote(false);
@@ -1976,6 +2037,7 @@ async function runStages(settings, deps, facts, held) {
       return { result: "stale", message };
     }
     case "converged": {
+      if (!await guard.stillOwner()) return superseded();
       const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
       await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log);
@@ -1999,6 +2061,9 @@ async function expectedShaFromImage(settings, deps) {
   }
   deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`);
   return revision.toLowerCase();
+}
+function heartbeatMs(lock) {
+  return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
 }
 function pendingReport2(tenant) {
   return { name: tenant.name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };

@@ -3,7 +3,8 @@ import { Dispatcher } from 'undici'
 import type { Random, SimClock } from './sim-clock.js'
 
 /** What one simulated HTTP exchange answers: a response, or a transport error (timeout, reset). */
-export type SimAnswer = { status: number; headers?: Record<string, string>; body?: string | Buffer } | { error: 'deadline' | 'reset' }
+/** `delayMs`: the server takes this long to answer (a slow control plane), on the simulated clock. */
+export type SimAnswer = { status: number; headers?: Record<string, string>; body?: string | Buffer; delayMs?: number } | { error: 'deadline' | 'reset' }
 
 export interface SimRequest {
   readonly origin: string
@@ -70,6 +71,7 @@ export class SimDispatcher extends Dispatcher {
       ? server({ origin, method: options.method, path: options.path, headers: flatHeaders(options.headers), body })
       : { error: 'reset' }
     await this.latency()
+    if (!('error' in answer) && answer.delayMs) await this.clock.sleep(answer.delayMs)
     if (abortReason) return fail(abortReason)
     if ('error' in answer) return fail(Object.assign(new Error(`simulated ${answer.error}`), { code: ERROR_CODES[answer.error] }))
 

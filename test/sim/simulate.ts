@@ -89,6 +89,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const clock = new SimClock(T0)
   const faults = options.faults ?? true
   const lockOn = options.lock ?? true
+  // Half the random schedules tell the fleet to roll one call per tenant ({tenant} in redeploy-url).
+  const perTenantRedeploy = !options.script && random.chance(0.5)
   const forge = new SimForgeState()
   const violations: string[] = []
   const trace: string[] = []
@@ -179,7 +181,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       })
     }
     if (faults && random.chance(0.03)) return { error: 'reset' }
-    return { status: 202, body: '{"accepted":true}' }
+    // Some control planes take their time; a per-tenant redeploy then spans many of these answers,
+    // and every one of them must still come from the lock holder.
+    return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
   }
 
   const registry = (run: SimRun): SimServer => (req): SimAnswer => {
@@ -252,7 +256,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       sha,
       environment: ENVIRONMENT,
       tenants: TENANTS.map((name) => `${name} http://tenants.sim/${name}`).join('\n'),
-      'redeploy-url': 'http://control.sim/roll',
+      'redeploy-url': perTenantRedeploy ? 'http://control.sim/roll/{tenant}' : 'http://control.sim/roll',
       image: `registry.sim/${IMAGE_REPO}`,
       'settle-budget': String(settleBudget),
       'settle-interval': String(script.settleInterval),

@@ -3,7 +3,8 @@
  * as a runner runs it: forward, backward refused, the revision label as expected-sha, and the
  * incident with both runs executing at once while :latest is sampled.
  */
-import { FakeGitHub } from '../../test/support/fake-github.js'
+import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { RUNNER_FORGES } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { startRegistry, type RunningRegistry } from '../../test/support/registry.js'
@@ -12,10 +13,9 @@ import { runDist, type DistRun } from '../../test/support/run-dist.js'
 import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 
 const BASE = 'b4a5e00' + '0'.repeat(33)
-const TOKEN = 'ghs_fake_token'
 const REPO = 'acme/app'
 
-let forge: FakeGitHub
+let forge: FakeForgeServer
 let fleet: FakeFleet
 let controlPlane: ControlPlane
 let registry: RunningRegistry
@@ -37,113 +37,115 @@ afterAll(async () => {
   await registry.stop()
 })
 
-beforeEach(async () => {
-  forge = new FakeGitHub({ token: TOKEN })
-  forge.addCommit(BASE)
-  forge.addCommit(OLDER, [BASE])
-  forge.addCommit(NEWER, [OLDER])
-  forge.setBranch('main', NEWER)
-  await forge.start()
-  fleet = await startFakeFleet({ sha: BASE })
-  controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
-  images.base = await push('latest', BASE)
-  images.older = await push('staging-7a72516', OLDER)
-  images.newer = await push('staging-7f25373', NEWER)
-  await push('staging-latest', NEWER)
-  await push('unlabelled', null)
-})
-
-afterEach(async () => {
-  await Promise.all([forge.close(), fleet.close(), controlPlane.close()])
-})
-
-function deploy(inputs: Record<string, string>): Promise<DistRun> {
-  return runDist({
-    inputs: {
-      token: TOKEN,
-      branch: 'main',
-      tenants: ['hongming', 'ana', 'bo'].map((n) => `${n} ${fleet.url(n)}`).join('\n'),
-      'redeploy-url': `${controlPlane.url}/roll`,
-      image: `${registry.host}/${REPO}`,
-      'settle-budget': '20',
-      'settle-interval': '1',
-      ...inputs
-    },
-    env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_RUN_ID: '9' }
+describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
+  beforeEach(async () => {
+    forge = spec.start(spec.token)
+    forge.addCommit(BASE)
+    forge.addCommit(OLDER, [BASE])
+    forge.addCommit(NEWER, [OLDER])
+    forge.setBranch('main', NEWER)
+    await forge.start()
+    fleet = await startFakeFleet({ sha: BASE })
+    controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
+    images.base = await push('latest', BASE)
+    images.older = await push('staging-7a72516', OLDER)
+    images.newer = await push('staging-7f25373', NEWER)
+    await push('staging-latest', NEWER)
+    await push('unlabelled', null)
   })
-}
 
-async function latestRevision(): Promise<string | null> {
-  const latest = await readTag(registry, REPO, 'latest')
-  if (!latest) return null
-  if (!revisions.has(latest.digest)) throw new Error(`:latest points at ${latest.digest}, which no test pushed`)
-  return revisions.get(latest.digest) ?? null
-}
+  afterEach(async () => {
+    await Promise.all([forge.close(), fleet.close(), controlPlane.close()])
+  })
 
-describe('dist/ promotes :latest through the registry', () => {
-  it('moves :latest forward and records before and after', async () => {
-    const run = await deploy({ sha: NEWER })
-    expect(run.code).toBe(0)
-    expect(run.outputs.result).toBe('deployed')
-    expect((await readTag(registry, REPO, 'latest'))?.digest).toBe(images.newer.digest)
-    const promotion = JSON.parse(run.outputs.report).promotion
-    expect(promotion).toMatchObject({
-      tag: 'latest',
-      status: 'promoted',
-      before: { digest: images.base.digest, revision: BASE },
-      after: { digest: images.newer.digest, revision: NEWER }
+  function deploy(inputs: Record<string, string>): Promise<DistRun> {
+    return runDist({
+      inputs: {
+        token: spec.token,
+        branch: 'main',
+        tenants: ['hongming', 'ana', 'bo'].map((n) => `${n} ${fleet.url(n)}`).join('\n'),
+        'redeploy-url': `${controlPlane.url}/roll`,
+        image: `${registry.host}/${REPO}`,
+        'settle-budget': '20',
+        'settle-interval': '1',
+        ...inputs
+      },
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', ...spec.env(forge) }
     })
-    expect(run.summary).toContain('**Promotion**')
-  })
+  }
 
-  it('the incident: while both runs execute, the superseded older run never moves :latest', async () => {
-    const seen: (string | null)[] = []
-    let running = true
-    const sampler = (async () => {
-      while (running) {
-        seen.push(await latestRevision())
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
-    })()
-    const [newer, older] = await Promise.all([deploy({ sha: NEWER }), deploy({ sha: OLDER })])
-    running = false
-    await sampler
-    seen.push(await latestRevision())
-    expect(newer.outputs.result).toBe('deployed')
-    expect(older.outputs.result).toBe('superseded')
-    expect(older.code).toBe(0)
-    expect(seen.length).toBeGreaterThan(3)
-    expect(seen).not.toContain(OLDER)
-    // :latest only ever moves forward: base, then the newer commit, never back.
-    expect(seen.slice(seen.indexOf(NEWER))).toEqual(seen.slice(seen.indexOf(NEWER)).map(() => NEWER))
-    expect(seen.at(-1)).toBe(NEWER)
-  })
+  async function latestRevision(): Promise<string | null> {
+    const latest = await readTag(registry, REPO, 'latest')
+    if (!latest) return null
+    if (!revisions.has(latest.digest)) throw new Error(`:latest points at ${latest.digest}, which no test pushed`)
+    return revisions.get(latest.digest) ?? null
+  }
 
-  it('refuses to move :latest backward (blocked, red, tag untouched) unless allow-rollback', async () => {
-    await putManifest(registry, REPO, 'latest', images.newer)
-    forge.setBranch('main', OLDER)
-    const refused = await deploy({ sha: OLDER })
-    expect(refused.code).toBe(1)
-    expect(refused.outputs.result).toBe('blocked')
-    expect(await latestRevision()).toBe(NEWER)
+  describe('promotes :latest through the registry', () => {
+    it('moves :latest forward and records before and after', async () => {
+      const run = await deploy({ sha: NEWER })
+      expect(run.code).toBe(0)
+      expect(run.outputs.result).toBe('deployed')
+      expect((await readTag(registry, REPO, 'latest'))?.digest).toBe(images.newer.digest)
+      const promotion = JSON.parse(run.outputs.report).promotion
+      expect(promotion).toMatchObject({
+        tag: 'latest',
+        status: 'promoted',
+        before: { digest: images.base.digest, revision: BASE },
+        after: { digest: images.newer.digest, revision: NEWER }
+      })
+      expect(run.summary).toContain('**Promotion**')
+    })
 
-    const rolledBack = await deploy({ sha: OLDER, 'allow-rollback': 'true' })
-    expect(rolledBack.outputs.result).toBe('deployed')
-    expect(await latestRevision()).toBe(OLDER)
-  })
+    it('the incident: while both runs execute, the superseded older run never moves :latest', async () => {
+      const seen: (string | null)[] = []
+      let running = true
+      const sampler = (async () => {
+        while (running) {
+          seen.push(await latestRevision())
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+      })()
+      const [newer, older] = await Promise.all([deploy({ sha: NEWER }), deploy({ sha: OLDER })])
+      running = false
+      await sampler
+      seen.push(await latestRevision())
+      expect(newer.outputs.result).toBe('deployed')
+      expect(older.outputs.result).toBe('superseded')
+      expect(older.code).toBe(0)
+      expect(seen.length).toBeGreaterThan(3)
+      expect(seen).not.toContain(OLDER)
+      // :latest only ever moves forward: base, then the newer commit, never back.
+      expect(seen.slice(seen.indexOf(NEWER))).toEqual(seen.slice(seen.indexOf(NEWER)).map(() => NEWER))
+      expect(seen.at(-1)).toBe(NEWER)
+    })
 
-  it('reads expected-sha from the revision label of a tag not derived from the commit (workflow_dispatch target_tag)', async () => {
-    const run = await deploy({ sha: NEWER, 'target-tag': 'staging-latest' })
-    expect(run.outputs['expected-sha']).toBe(NEWER)
-    expect(run.outputs.result).toBe('deployed')
-  })
+    it('refuses to move :latest backward (blocked, red, tag untouched) unless allow-rollback', async () => {
+      await putManifest(registry, REPO, 'latest', images.newer)
+      forge.setBranch('main', OLDER)
+      const refused = await deploy({ sha: OLDER })
+      expect(refused.code).toBe(1)
+      expect(refused.outputs.result).toBe('blocked')
+      expect(await latestRevision()).toBe(NEWER)
 
-  it('stops before any side effect when that label is missing', async () => {
-    const run = await deploy({ sha: NEWER, 'target-tag': 'unlabelled' })
-    expect(run.code).toBe(1)
-    expect(run.outputs.result).toBe('failed')
-    expect(run.stdout).toContain("input 'expected-sha': cannot be derived")
-    expect(controlPlane.calls).toHaveLength(0)
-    expect(await latestRevision()).toBe(BASE)
+      const rolledBack = await deploy({ sha: OLDER, 'allow-rollback': 'true' })
+      expect(rolledBack.outputs.result).toBe('deployed')
+      expect(await latestRevision()).toBe(OLDER)
+    })
+
+    it('reads expected-sha from the revision label of a tag not derived from the commit (workflow_dispatch target_tag)', async () => {
+      const run = await deploy({ sha: NEWER, 'target-tag': 'staging-latest' })
+      expect(run.outputs['expected-sha']).toBe(NEWER)
+      expect(run.outputs.result).toBe('deployed')
+    })
+
+    it('stops before any side effect when that label is missing', async () => {
+      const run = await deploy({ sha: NEWER, 'target-tag': 'unlabelled' })
+      expect(run.code).toBe(1)
+      expect(run.outputs.result).toBe('failed')
+      expect(run.stdout).toContain("input 'expected-sha': cannot be derived")
+      expect(controlPlane.calls).toHaveLength(0)
+      expect(await latestRevision()).toBe(BASE)
+    })
   })
 })

@@ -157,6 +157,32 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
     })
   })
 
+  describe('the gate and the durable record', () => {
+    it('blocks production until staging has verified the commit, then lets it through', async () => {
+      const blocked = await deploy({ sha: NEWER, environment: 'production', 'require-verified-in': 'staging' })
+      expect(blocked.code).toBe(1)
+      expect(blocked.outputs.result).toBe('blocked')
+      expect(stage.controlPlane.calls).toHaveLength(0)
+
+      const staging = await deploy({ sha: NEWER, environment: 'staging' })
+      expect(staging.outputs.result).toBe('deployed')
+      expect(stage.forge.statuses(NEWER)).toEqual([expect.objectContaining({ context: 'fleet-forward/staging', state: 'success' })])
+
+      const production = await deploy({ sha: NEWER, environment: 'production', 'require-verified-in': 'staging' })
+      expect(production.code).toBe(0)
+      expect(production.outputs.result).toBe('noop')
+      expect(stage.forge.statuses(NEWER).map((s) => `${s.context}=${s.state}`)).toEqual(['fleet-forward/staging=success', 'fleet-forward/production=success'])
+    })
+
+    it('a rerun of a recorded commit whose fleet still reports it redeploys nothing', async () => {
+      expect((await deploy({ sha: NEWER })).outputs.result).toBe('deployed')
+      const rerun = await deploy({ sha: NEWER })
+      expect(rerun.outputs.result).toBe('noop')
+      expect(JSON.parse(rerun.outputs.report).message).toContain('already recorded as fleet-forward/production')
+      expect(stage.controlPlane.calls).toHaveLength(1)
+    })
+  })
+
   describe('dist/ exit paths: exactly one record', () => {
     it('records a cancelled run (SIGTERM during verify) as aborted, once, and the post step adds none', async () => {
       stage.fleet.set('hongming', { sha: OLDER })

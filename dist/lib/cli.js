@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-C5TBIS3F.js";
+} from "./chunks/chunk-XWFW73JA.js";
 import {
   GREEN_RESULTS,
   INPUTS,

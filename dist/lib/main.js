@@ -14,7 +14,7 @@ import {
 } from "./chunks/chunk-Z4KY7B74.js";
 import {
   deployFleet
-} from "./chunks/chunk-C5TBIS3F.js";
+} from "./chunks/chunk-XWFW73JA.js";
 import {
   FleetError,
   GREEN_RESULTS,

@@ -15,7 +15,7 @@ import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
-import type { Logger, Result, TenantReport } from './types.js'
+import type { Ancestry, Logger, Result, TenantReport } from './types.js'
 
 export interface DeployDeps {
   readonly forge: Forge
@@ -100,142 +100,204 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   return record
 }
 
+/**
+ * One stage after the other; each returns the outcome that ends the run, or null to go on. The
+ * steps share one `PipelineRun`: the settings, the ownership guard, the lock and what is known so far.
+ */
 async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, held: RunState): Promise<Outcome> {
-  const { forge, log } = deps
-  const guard = new OwnershipGuard(forge, settings.branch, settings.sha, log)
+  const run = new PipelineRun(settings, deps, facts, held)
+  return (
+    (await checkOwner(run)) ??
+    (await passGate(run)) ??
+    (await takeLock(run)) ??
+    (await planRollout(run)) ??
+    (await redeploy(run)) ??
+    (await promote(run)) ??
+    (await settleAndRecord(run))
+  )
+}
 
-  const owner = await checkOwnership(forge, settings.branch, settings.sha, log)
+class PipelineRun {
+  readonly guard: OwnershipGuard
+  /** Ancestry answers are asked once per pair for the whole run. */
+  readonly compare: (base: string, head: string) => Promise<Ancestry>
+  expectedSha = ''
+  toRoll: string[] = []
+  plan = ''
+  promotion: PromoteOutcome | null = null
+
+  constructor(
+    readonly settings: Settings,
+    readonly deps: DeployDeps,
+    readonly facts: RunFacts,
+    readonly held: RunState
+  ) {
+    this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log)
+    this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head))
+  }
+
+  superseded(): Outcome {
+    this.facts.headSha = this.guard.verdict?.head ?? this.facts.headSha
+    return { result: 'superseded', message: this.guard.verdict?.message ?? 'superseded' }
+  }
+
+  lostLock(): Outcome {
+    return {
+      result: 'failed',
+      message: `this run could not prove it still holds lock '${this.settings.environment}' (see the warning above); stopped before the next side effect`,
+      errorClass: 'forge',
+      lockLost: true
+    }
+  }
+
+  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
+  async mayAct(): Promise<Outcome | null> {
+    if (!(await this.guard.stillOwner())) return this.superseded()
+    if (this.held.lock && !(await this.held.lock.renew())) return this.lostLock()
+    return null
+  }
+}
+
+/** Ownership, then the commit the fleet must report (read from the image when the tag does not name it). */
+async function checkOwner(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, facts } = run
+  const owner = await checkOwnership(deps.forge, settings.branch, settings.sha, deps.log)
   facts.headSha = owner.head
   if (owner.superseded) return { result: 'superseded', message: owner.message }
-  log.info(owner.message)
+  deps.log.info(owner.message)
+  run.expectedSha = settings.expectedSha ?? (await expectedShaFromImage(settings, deps))
+  facts.expectedSha = run.expectedSha
+  return null
+}
 
-  const expectedSha = settings.expectedSha ?? (await expectedShaFromImage(settings, deps))
-  facts.expectedSha = expectedSha
+/** Before anything is written or waited for: an unverified commit is blocked at once. */
+async function passGate(run: PipelineRun): Promise<Outcome | null> {
+  const upstream = run.settings.requireVerifiedIn
+  if (!upstream) return null
+  const gate = await checkGate(run.deps.forge, run.expectedSha, upstream, run.deps.log)
+  return gate.passed ? null : { result: 'blocked', message: gate.message }
+}
 
-  // Gate before anything is written or waited for: an unverified commit is blocked at once.
-  if (settings.requireVerifiedIn) {
-    const gate = await checkGate(forge, expectedSha, settings.requireVerifiedIn, log)
-    if (!gate.passed) return { result: 'blocked', message: gate.message }
-  }
-  // Lock: everything below runs alone for this environment (a dry run writes nothing, not even a lock).
-  if (!settings.dryRun) {
-    const locked = await acquireRunLock(settings, { forge, clock: deps.clock, log, signal: deps.signal, stillOwner: () => guard.stillOwner(), nonce: deps.lockNonce })
-    if (locked.status === 'superseded') {
-      facts.headSha = guard.verdict?.head ?? facts.headSha
-      return { result: 'superseded', message: guard.verdict?.message ?? 'superseded while waiting for the lock' }
-    }
-    if (locked.status === 'blocked') return { result: 'blocked', message: locked.message }
-    if (locked.status === 'held') {
-      held.lock = locked.lock
-      deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce })
-    }
-  }
-  held.attempted = !settings.dryRun
-  const lostLock = (): Outcome => ({
-    result: 'failed',
-    message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
-    errorClass: 'forge',
-    lockLost: true
+/** Everything after this runs alone for this environment (a dry run writes nothing, not even a lock). */
+async function takeLock(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, held } = run
+  if (settings.dryRun) return null
+  const locked = await acquireRunLock(settings, {
+    forge: deps.forge,
+    clock: deps.clock,
+    log: deps.log,
+    signal: deps.signal,
+    stillOwner: () => run.guard.stillOwner(),
+    nonce: deps.lockNonce
   })
-  const compare = memoizeCompare((base, head) => forge.compare(base, head))
-  const probe = { dispatcher: deps.dispatcher }
+  if (locked.status === 'superseded') return run.superseded()
+  if (locked.status === 'blocked') return { result: 'blocked', message: locked.message }
+  if (locked.status === 'held') {
+    held.lock = locked.lock
+    deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce })
+  }
+  held.attempted = true
+  return null
+}
 
+/** One probe of the fleet decides who is rolled; a recorded commit the fleet still reports is a noop; a dry run ends here. */
+async function planRollout(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, facts, expectedSha } = run
   const initial = await probeFleet(settings.tenants, expectedSha, {
     shaFields: settings.shaFields,
     allowRollback: settings.allowRollback,
-    compare,
+    compare: run.compare,
     clock: deps.clock,
-    log,
+    log: deps.log,
     signal: deps.signal,
-    probe
+    probe: { dispatcher: deps.dispatcher }
   })
   facts.tenants = initial
-  const toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, compare, log)
-  const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
-  // The same commit, already recorded for this environment, and the fleet still reports it: nothing to redo.
-  if (initial.every((t) => t.state === 'converged') && (await isRecordedVerified(forge, expectedSha, settings.environment, log))) {
+  run.toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, run.compare, deps.log)
+  run.plan = `${run.toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
+  if (initial.every((t) => t.state === 'converged') && (await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log))) {
     return {
       result: 'noop',
       message: `${shortSha(expectedSha)} is already recorded as ${statusContext(settings.environment)} and all ${initial.length} tenant(s) still report it: nothing redeployed or promoted`
     }
   }
-  const superseded = (): Outcome => {
-    facts.headSha = guard.verdict?.head ?? facts.headSha
-    return { result: 'superseded', message: guard.verdict?.message ?? 'superseded' }
-  }
-  const promote = async (dryRun: boolean): Promise<PromoteOutcome | null> => {
-    if (!settings.promotion) return null
-    const { image, promoteTag: tag, username, password } = settings.promotion
-    const outcome = await promoteTag({
-      image,
-      sourceTag: settings.targetTag,
-      promoteTag: tag,
-      expectedSha,
-      allowRollback: settings.allowRollback,
-      dryRun,
-      credentials: username && password ? { username, password } : undefined,
-      compare,
-      stillOwner: () => guard.stillOwner(),
+  if (!settings.dryRun) return null
+  const promotion = await promoteImage(run, true)
+  return { result: 'noop', message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
+}
+
+async function redeploy(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, held } = run
+  if (run.toRoll.length === 0) return null
+  deps.log.info(run.plan)
+  const refused = await run.mayAct()
+  if (refused) return refused
+  let stoppedBy: Outcome | null = null
+  const redeployed = await redeployFleet(
+    settings.redeploy,
+    {
+      tag: settings.targetTag,
+      sha: run.expectedSha,
+      environment: settings.environment,
+      repository: settings.run.repository,
+      tenants: run.toRoll,
+      // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
+      runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
+    },
+    {
       clock: deps.clock,
-      log,
-      dispatcher: deps.dispatcher
-    })
-    facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after }
-    return outcome
-  }
+      log: deps.log,
+      signal: deps.signal,
+      dispatcher: deps.dispatcher,
+      mayProceed: async () => (stoppedBy = await run.mayAct()) === null,
+      heartbeatMs: heartbeatMs(held.lock)
+    }
+  ).catch((error: unknown) => {
+    if (error instanceof RedeployStopped && stoppedBy) return null
+    throw error
+  })
+  if (redeployed === null) return stoppedBy ?? run.superseded()
+  deps.log.info(redeployed)
+  // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
+  return (await run.guard.stillOwner()) ? null : run.superseded()
+}
 
-  if (settings.dryRun) {
-    const promotion = await promote(true)
-    return { result: 'noop', message: `dry run: ${plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
-  }
-
-  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
-  const mayAct = async (): Promise<Outcome | null> => {
-    if (!(await guard.stillOwner())) return superseded()
-    if (held.lock && !(await held.lock.renew())) return lostLock()
-    return null
-  }
-
-  if (toRoll.length > 0) {
-    log.info(plan)
-    const refused = await mayAct()
-    if (refused) return refused
-    let stoppedBy: Outcome | null = null
-    const redeployed = await redeployFleet(
-        settings.redeploy,
-        {
-          tag: settings.targetTag,
-          sha: expectedSha,
-          environment: settings.environment,
-          repository: settings.run.repository,
-          tenants: toRoll,
-          // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
-          runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
-        },
-        {
-          clock: deps.clock,
-          log,
-          signal: deps.signal,
-          dispatcher: deps.dispatcher,
-          mayProceed: async () => (stoppedBy = await mayAct()) === null,
-          heartbeatMs: heartbeatMs(held.lock)
-        }
-      ).catch((error: unknown) => {
-        if (error instanceof RedeployStopped && stoppedBy) return null
-        throw error
-      })
-    if (redeployed === null) return stoppedBy ?? superseded()
-    log.info(redeployed)
-    // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
-    if (!(await guard.stillOwner())) return superseded()
-  }
-
-  if (held.lock && settings.promotion && !(await held.lock.renew())) return lostLock()
-  const promotion = await promote(false)
-  if (promotion?.status === 'superseded') return superseded()
+async function promote(run: PipelineRun): Promise<Outcome | null> {
+  if (!run.settings.promotion) return null
+  if (run.held.lock && !(await run.held.lock.renew())) return run.lostLock()
+  const promotion = await promoteImage(run, false)
+  run.promotion = promotion
+  if (promotion?.status === 'superseded') return run.superseded()
   if (promotion?.status === 'blocked') return { result: 'blocked', message: `promote blocked: ${promotion.message}` }
   if (promotion?.status === 'conflict') return { result: 'failed', message: `promote conflict: ${promotion.message}`, errorClass: 'registry' }
+  return null
+}
 
+async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteOutcome | null> {
+  const { settings, deps, facts } = run
+  if (!settings.promotion) return null
+  const { image, promoteTag: tag, username, password } = settings.promotion
+  const outcome = await promoteTag({
+    image,
+    sourceTag: settings.targetTag,
+    promoteTag: tag,
+    expectedSha: run.expectedSha,
+    allowRollback: settings.allowRollback,
+    dryRun,
+    credentials: username && password ? { username, password } : undefined,
+    compare: run.compare,
+    stillOwner: () => run.guard.stillOwner(),
+    clock: deps.clock,
+    log: deps.log,
+    dispatcher: deps.dispatcher
+  })
+  facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after }
+  return outcome
+}
+
+/** Verify inside the budget, then the durable record on the commit: success only from a run that still owns the branch. */
+async function settleAndRecord(run: PipelineRun): Promise<Outcome> {
+  const { settings, deps, facts, expectedSha } = run
   const settled = await settleFleet({
     tenants: settings.tenants,
     expectedSha,
@@ -244,35 +306,36 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
     intervalSeconds: settings.settleIntervalSeconds,
     allowRollback: settings.allowRollback,
     clock: deps.clock,
-    compare,
-    stillOwner: () => guard.stillOwner(),
-    log,
+    compare: run.compare,
+    stillOwner: () => run.guard.stillOwner(),
+    log: deps.log,
     onRound: deps.onRound,
-    probe,
+    probe: { dispatcher: deps.dispatcher },
     signal: deps.signal
   })
   facts.tenants = settled.tenants
   facts.rounds = settled.rounds
+  const record = (verified: boolean, summary: string) =>
+    writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified, summary }, settings.run.runUrl, deps.log)
 
   switch (settled.outcome) {
     case 'superseded':
-      return superseded()
+      return run.superseded()
     case 'aborted':
       return abortedOutcome(deps.signal)
     case 'stale': {
       const lines = failureLines(settled.tenants, expectedSha)
-      for (const line of lines) log.error(line)
+      for (const line of lines) deps.log.error(line)
       const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`
-      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: false, summary: message }, settings.run.runUrl, log)
+      await record(false, message)
       return { result: 'stale', message }
     }
     case 'converged': {
-      // The success record is what a downstream gate trusts: only an owner writes it.
-      if (!(await guard.stillOwner())) return superseded()
+      if (!(await run.guard.stillOwner())) return run.superseded()
       const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
-      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log)
-      return toRoll.length > 0 || promotion?.status === 'promoted'
+      await record(true, verified)
+      return run.toRoll.length > 0 || run.promotion?.status === 'promoted'
         ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
         : { result: 'noop', message: `nothing to do: ${verified}` }
     }

@@ -1886,127 +1886,175 @@ async function deployFleet(settings, deps) {
   return record;
 }
 async function runStages(settings, deps, facts, held) {
-  const { forge, log } = deps;
-  const guard = new OwnershipGuard(forge, settings.branch, settings.sha, log);
-  const owner = await checkOwnership(forge, settings.branch, settings.sha, log);
+  const run = new PipelineRun(settings, deps, facts, held);
+  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await planRollout(run) ?? await redeploy(run) ?? await promote(run) ?? await settleAndRecord(run);
+}
+var PipelineRun = class {
+  constructor(settings, deps, facts, held) {
+    this.settings = settings;
+    this.deps = deps;
+    this.facts = facts;
+    this.held = held;
+    this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log);
+    this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head));
+  }
+  settings;
+  deps;
+  facts;
+  held;
+  guard;
+  /** Ancestry answers are asked once per pair for the whole run. */
+  compare;
+  expectedSha = "";
+  toRoll = [];
+  plan = "";
+  promotion = null;
+  superseded() {
+    this.facts.headSha = this.guard.verdict?.head ?? this.facts.headSha;
+    return { result: "superseded", message: this.guard.verdict?.message ?? "superseded" };
+  }
+  lostLock() {
+    return {
+      result: "failed",
+      message: `this run could not prove it still holds lock '${this.settings.environment}' (see the warning above); stopped before the next side effect`,
+      errorClass: "forge",
+      lockLost: true
+    };
+  }
+  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
+  async mayAct() {
+    if (!await this.guard.stillOwner()) return this.superseded();
+    if (this.held.lock && !await this.held.lock.renew()) return this.lostLock();
+    return null;
+  }
+};
+async function checkOwner(run) {
+  const { settings, deps, facts } = run;
+  const owner = await checkOwnership(deps.forge, settings.branch, settings.sha, deps.log);
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
-  log.info(owner.message);
-  const expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
-  facts.expectedSha = expectedSha;
-  if (settings.requireVerifiedIn) {
-    const gate = await checkGate(forge, expectedSha, settings.requireVerifiedIn, log);
-    if (!gate.passed) return { result: "blocked", message: gate.message };
-  }
-  if (!settings.dryRun) {
-    const locked = await acquireRunLock(settings, { forge, clock: deps.clock, log, signal: deps.signal, stillOwner: () => guard.stillOwner(), nonce: deps.lockNonce });
-    if (locked.status === "superseded") {
-      facts.headSha = guard.verdict?.head ?? facts.headSha;
-      return { result: "superseded", message: guard.verdict?.message ?? "superseded while waiting for the lock" };
-    }
-    if (locked.status === "blocked") return { result: "blocked", message: locked.message };
-    if (locked.status === "held") {
-      held.lock = locked.lock;
-      deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce });
-    }
-  }
-  held.attempted = !settings.dryRun;
-  const lostLock = () => ({
-    result: "failed",
-    message: `this run could not prove it still holds lock '${settings.environment}' (see the warning above); stopped before the next side effect`,
-    errorClass: "forge",
-    lockLost: true
+  deps.log.info(owner.message);
+  run.expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
+  facts.expectedSha = run.expectedSha;
+  return null;
+}
+async function passGate(run) {
+  const upstream = run.settings.requireVerifiedIn;
+  if (!upstream) return null;
+  const gate = await checkGate(run.deps.forge, run.expectedSha, upstream, run.deps.log);
+  return gate.passed ? null : { result: "blocked", message: gate.message };
+}
+async function takeLock(run) {
+  const { settings, deps, held } = run;
+  if (settings.dryRun) return null;
+  const locked = await acquireRunLock(settings, {
+    forge: deps.forge,
+    clock: deps.clock,
+    log: deps.log,
+    signal: deps.signal,
+    stillOwner: () => run.guard.stillOwner(),
+    nonce: deps.lockNonce
   });
-  const compare = memoizeCompare((base, head) => forge.compare(base, head));
-  const probe = { dispatcher: deps.dispatcher };
+  if (locked.status === "superseded") return run.superseded();
+  if (locked.status === "blocked") return { result: "blocked", message: locked.message };
+  if (locked.status === "held") {
+    held.lock = locked.lock;
+    deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce });
+  }
+  held.attempted = true;
+  return null;
+}
+async function planRollout(run) {
+  const { settings, deps, facts, expectedSha } = run;
   const initial = await probeFleet(settings.tenants, expectedSha, {
     shaFields: settings.shaFields,
     allowRollback: settings.allowRollback,
-    compare,
+    compare: run.compare,
     clock: deps.clock,
-    log,
+    log: deps.log,
     signal: deps.signal,
-    probe
+    probe: { dispatcher: deps.dispatcher }
   });
   facts.tenants = initial;
-  const toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, compare, log);
-  const plan = `${toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`;
-  if (initial.every((t) => t.state === "converged") && await isRecordedVerified(forge, expectedSha, settings.environment, log)) {
+  run.toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
+  run.plan = `${run.toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`;
+  if (initial.every((t) => t.state === "converged") && await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log)) {
     return {
       result: "noop",
       message: `${shortSha(expectedSha)} is already recorded as ${statusContext(settings.environment)} and all ${initial.length} tenant(s) still report it: nothing redeployed or promoted`
     };
   }
-  const superseded = () => {
-    facts.headSha = guard.verdict?.head ?? facts.headSha;
-    return { result: "superseded", message: guard.verdict?.message ?? "superseded" };
-  };
-  const promote = async (dryRun) => {
-    if (!settings.promotion) return null;
-    const { image, promoteTag: tag, username, password } = settings.promotion;
-    const outcome = await promoteTag({
-      image,
-      sourceTag: settings.targetTag,
-      promoteTag: tag,
-      expectedSha,
-      allowRollback: settings.allowRollback,
-      dryRun,
-      credentials: username && password ? { username, password } : void 0,
-      compare,
-      stillOwner: () => guard.stillOwner(),
+  if (!settings.dryRun) return null;
+  const promotion = await promoteImage(run, true);
+  return { result: "noop", message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ""}; nothing written` };
+}
+async function redeploy(run) {
+  const { settings, deps, held } = run;
+  if (run.toRoll.length === 0) return null;
+  deps.log.info(run.plan);
+  const refused = await run.mayAct();
+  if (refused) return refused;
+  let stoppedBy = null;
+  const redeployed = await redeployFleet(
+    settings.redeploy,
+    {
+      tag: settings.targetTag,
+      sha: run.expectedSha,
+      environment: settings.environment,
+      repository: settings.run.repository,
+      tenants: run.toRoll,
+      // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
+      runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
+    },
+    {
       clock: deps.clock,
-      log,
-      dispatcher: deps.dispatcher
-    });
-    facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
-    return outcome;
-  };
-  if (settings.dryRun) {
-    const promotion2 = await promote(true);
-    return { result: "noop", message: `dry run: ${plan}${promotion2 ? `; promote ${promotion2.status}: ${promotion2.message}` : ""}; nothing written` };
-  }
-  const mayAct = async () => {
-    if (!await guard.stillOwner()) return superseded();
-    if (held.lock && !await held.lock.renew()) return lostLock();
-    return null;
-  };
-  if (toRoll.length > 0) {
-    log.info(plan);
-    const refused = await mayAct();
-    if (refused) return refused;
-    let stoppedBy = null;
-    const redeployed = await redeployFleet(
-      settings.redeploy,
-      {
-        tag: settings.targetTag,
-        sha: expectedSha,
-        environment: settings.environment,
-        repository: settings.run.repository,
-        tenants: toRoll,
-        // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
-        runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
-      },
-      {
-        clock: deps.clock,
-        log,
-        signal: deps.signal,
-        dispatcher: deps.dispatcher,
-        mayProceed: async () => (stoppedBy = await mayAct()) === null,
-        heartbeatMs: heartbeatMs(held.lock)
-      }
-    ).catch((error) => {
-      if (error instanceof RedeployStopped && stoppedBy) return null;
-      throw error;
-    });
-    if (redeployed === null) return stoppedBy ?? superseded();
-    log.info(redeployed);
-    if (!await guard.stillOwner()) return superseded();
-  }
-  if (held.lock && settings.promotion && !await held.lock.renew()) return lostLock();
-  const promotion = await promote(false);
-  if (promotion?.status === "superseded") return superseded();
+      log: deps.log,
+      signal: deps.signal,
+      dispatcher: deps.dispatcher,
+      mayProceed: async () => (stoppedBy = await run.mayAct()) === null,
+      heartbeatMs: heartbeatMs(held.lock)
+    }
+  ).catch((error) => {
+    if (error instanceof RedeployStopped && stoppedBy) return null;
+    throw error;
+  });
+  if (redeployed === null) return stoppedBy ?? run.superseded();
+  deps.log.info(redeployed);
+  return await run.guard.stillOwner() ? null : run.superseded();
+}
+async function promote(run) {
+  if (!run.settings.promotion) return null;
+  if (run.held.lock && !await run.held.lock.renew()) return run.lostLock();
+  const promotion = await promoteImage(run, false);
+  run.promotion = promotion;
+  if (promotion?.status === "superseded") return run.superseded();
   if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
   if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
+  return null;
+}
+async function promoteImage(run, dryRun) {
+  const { settings, deps, facts } = run;
+  if (!settings.promotion) return null;
+  const { image, promoteTag: tag, username, password } = settings.promotion;
+  const outcome = await promoteTag({
+    image,
+    sourceTag: settings.targetTag,
+    promoteTag: tag,
+    expectedSha: run.expectedSha,
+    allowRollback: settings.allowRollback,
+    dryRun,
+    credentials: username && password ? { username, password } : void 0,
+    compare: run.compare,
+    stillOwner: () => run.guard.stillOwner(),
+    clock: deps.clock,
+    log: deps.log,
+    dispatcher: deps.dispatcher
+  });
+  facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
+  return outcome;
+}
+async function settleAndRecord(run) {
+  const { settings, deps, facts, expectedSha } = run;
   const settled = await settleFleet({
     tenants: settings.tenants,
     expectedSha,
@@ -2015,33 +2063,34 @@ async function runStages(settings, deps, facts, held) {
     intervalSeconds: settings.settleIntervalSeconds,
     allowRollback: settings.allowRollback,
     clock: deps.clock,
-    compare,
-    stillOwner: () => guard.stillOwner(),
-    log,
+    compare: run.compare,
+    stillOwner: () => run.guard.stillOwner(),
+    log: deps.log,
     onRound: deps.onRound,
-    probe,
+    probe: { dispatcher: deps.dispatcher },
     signal: deps.signal
   });
   facts.tenants = settled.tenants;
   facts.rounds = settled.rounds;
+  const record = (verified, summary) => writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified, summary }, settings.run.runUrl, deps.log);
   switch (settled.outcome) {
     case "superseded":
-      return superseded();
+      return run.superseded();
     case "aborted":
       return abortedOutcome(deps.signal);
     case "stale": {
       const lines = failureLines(settled.tenants, expectedSha);
-      for (const line of lines) log.error(line);
+      for (const line of lines) deps.log.error(line);
       const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`;
-      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: false, summary: message }, settings.run.runUrl, log);
+      await record(false, message);
       return { result: "stale", message };
     }
     case "converged": {
-      if (!await guard.stillOwner()) return superseded();
+      if (!await run.guard.stillOwner()) return run.superseded();
       const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
-      await writeDeployStatus(forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, log);
-      return toRoll.length > 0 || promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
+      await record(true, verified);
+      return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
     }
   }
 }

@@ -103,6 +103,9 @@ describe('parseSettings', () => {
     [{ forge: 'gitlab' }, 'forge'],
     [{ token: '' }, 'token'],
     [{ image: 'Registry/UPPER' }, 'image'],
+    [{ image: 'ghcr.io/acme/app:1.0' }, 'image'],
+    [{ image: 'ghcr.io/acme/app@sha256:' + 'a'.repeat(64) }, 'image'],
+    [{ image: 'registry.example.com:99999/app' }, 'image'],
     [{ image: 'ghcr.io/acme/app', 'registry-username': 'u' }, 'registry-password'],
     [{ 'promote-tag': 'a b', image: 'ghcr.io/acme/app' }, 'promote-tag'],
     [{ 'sha-field': 'a b$' }, 'sha-field']

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-XWFW73JA.js";
+} from "./chunks/chunk-ZYMIRPSZ.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-NSUDYLAQ.js";
+} from "./chunks/chunk-ZH23QQMF.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-Z4KY7B74.js";
+} from "./chunks/chunk-SUNE5QAC.js";
 import {
   deployFleet
-} from "./chunks/chunk-XWFW73JA.js";
+} from "./chunks/chunk-ZYMIRPSZ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-NSUDYLAQ.js";
+} from "./chunks/chunk-ZH23QQMF.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

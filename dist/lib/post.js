@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-Z4KY7B74.js";
+} from "./chunks/chunk-SUNE5QAC.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-NSUDYLAQ.js";
+} from "./chunks/chunk-ZH23QQMF.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -1,3 +1,4 @@
+import { parseImageRef } from '../registry/image-ref.js'
 import { InputError } from '../util/errors.js'
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
@@ -144,9 +145,7 @@ function parsePromotion(read: (name: string) => string): PromotionSettings | nul
     if (username || password) throw new InputError('image', 'is empty but registry credentials are set; pass image to promote')
     return null
   }
-  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$|^\[::1\](:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(image)) {
-    throw new InputError('image', `'${image.slice(0, 200)}' is not an image reference host[:port]/path without tag (lower case)`)
-  }
+  parseImageRef(image)
   if (Boolean(username) !== Boolean(password)) {
     throw new InputError(username ? 'registry-password' : 'registry-username', 'must be set together with the other registry credential')
   }

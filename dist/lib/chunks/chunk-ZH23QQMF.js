@@ -12401,6 +12401,48 @@ var OUTPUTS = [
   { name: "report", description: "The run record as JSON." }
 ];
 
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
+}
+
 // src/config/validate.ts
 function parseHttpUrl(value, input, what = "value") {
   let url;
@@ -12592,9 +12634,7 @@ function parsePromotion(read) {
     if (username || password) throw new InputError("image", "is empty but registry credentials are set; pass image to promote");
     return null;
   }
-  if (!/^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$|^\[::1\](:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/.test(image)) {
-    throw new InputError("image", `'${image.slice(0, 200)}' is not an image reference host[:port]/path without tag (lower case)`);
-  }
+  parseImageRef(image);
   if (Boolean(username) !== Boolean(password)) {
     throw new InputError(username ? "registry-password" : "registry-username", "must be set together with the other registry credential");
   }
@@ -13487,6 +13527,9 @@ export {
   releaseByNonce,
   acquireRunLock,
   require_undici_lean,
+  parseImageRef,
+  isLoopbackHost,
+  registryBaseUrl,
   buildRecord,
   staleTenantNames,
   appendHistory,

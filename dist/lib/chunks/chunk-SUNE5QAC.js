@@ -9,7 +9,7 @@ import {
   parseSettings,
   require_undici_lean,
   systemClock
-} from "./chunk-NSUDYLAQ.js";
+} from "./chunk-ZH23QQMF.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

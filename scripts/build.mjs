@@ -3,7 +3,7 @@
 //   reads them and stops with a clear message (src/entry/guard.ts);
 //   dist/lib/ — the real code for Node 20, split so the action and the CLI share one copy of the core.
 import { build } from 'esbuild'
-import { rmSync } from 'node:fs'
+import { chmodSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const outdir = resolve(process.argv[2] ?? 'dist')
@@ -48,3 +48,6 @@ await build({
   // CommonJS dependencies (undici) call require() for Node built-ins; an ES module has none of its own.
   banner: { js: "import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);" }
 })
+
+// The command line launcher runs as `fleet-forward` or `./dist/cli.js` too.
+chmodSync(resolve(outdir, 'cli.js'), 0o755)

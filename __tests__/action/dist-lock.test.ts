@@ -8,21 +8,15 @@ import type { FakeForgeServer } from '../../test/support/fake-forge.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
-import { RUNNER_FORGES } from '../../test/support/runner-forges.js'
+import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 
 describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
   let forge: FakeForgeServer
   let fleet: FakeFleet
 
   beforeEach(async () => {
-    forge = spec.start(spec.token)
-    forge.addCommit(BASE)
-    forge.addCommit(OLDER, [BASE])
-    forge.addCommit(NEWER, [OLDER])
-    forge.setBranch('main', NEWER)
-    await forge.start()
+    forge = await startIncidentForge(spec.start(spec.token))
     fleet = await startFakeFleet({ sha: NEWER })
   })
 

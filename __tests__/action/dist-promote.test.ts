@@ -4,15 +4,14 @@
  * incident with both runs executing at once while :latest is sampled.
  */
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
-import { RUNNER_FORGES } from '../../test/support/runner-forges.js'
+import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { startRegistry, type RunningRegistry } from '../../test/support/registry.js'
 import { pushImage, putManifest, readTag, type StoredManifest } from '../../test/support/registry-push.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
-import { NEWER, OLDER } from '../../test/support/memory-forge.js'
+import { BASE, NEWER, OLDER } from '../../test/support/memory-forge.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 const REPO = 'acme/app'
 
 let forge: FakeForgeServer
@@ -39,12 +38,7 @@ afterAll(async () => {
 
 describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
   beforeEach(async () => {
-    forge = spec.start(spec.token)
-    forge.addCommit(BASE)
-    forge.addCommit(OLDER, [BASE])
-    forge.addCommit(NEWER, [OLDER])
-    forge.setBranch('main', NEWER)
-    await forge.start()
+    forge = await startIncidentForge(spec.start(spec.token))
     fleet = await startFakeFleet({ sha: BASE })
     controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
     images.base = await push('latest', BASE)

@@ -6,13 +6,12 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
-import { RUNNER_FORGES } from '../../test/support/runner-forges.js'
+import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
 import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 const TENANTS = ['hongming', 'ana', 'bo', 'cy', 'di', 'ed', 'fu', 'gi']
 
 interface Stage {
@@ -29,12 +28,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
   let stage: Stage
 
   beforeEach(async () => {
-    const forge = spec.start(TOKEN)
-    forge.addCommit(BASE)
-    forge.addCommit(OLDER, [BASE])
-    forge.addCommit(NEWER, [OLDER])
-    forge.setBranch('main', NEWER)
-    await forge.start()
+    const forge = await startIncidentForge(spec.start(TOKEN))
     const fleet = await startFakeFleet({ sha: OLDER })
     const controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
     stage = {

@@ -15,10 +15,10 @@ import type { RunRecord } from '../../src/stages/record.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { FakeGitHub } from '../../test/support/fake-github.js'
-import { NEWER, OLDER } from '../../test/support/memory-forge.js'
+import { startIncidentForge } from '../../test/support/runner-forges.js'
+import { BASE, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 const TOKEN = 'ghs_fake_token'
 const TENANTS = ['hongming', 'ana', 'bo', 'cy']
 
@@ -42,12 +42,7 @@ let controlPlane: ControlPlane
 let dir: string
 
 beforeEach(async () => {
-  forge = new FakeGitHub({ token: TOKEN })
-  forge.addCommit(BASE)
-  forge.addCommit(OLDER, [BASE])
-  forge.addCommit(NEWER, [OLDER])
-  forge.setBranch('main', NEWER)
-  await forge.start()
+  forge = await startIncidentForge(new FakeGitHub({ token: TOKEN }))
   fleet = await startFakeFleet({ sha: OLDER })
   controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
   dir = mkdtempSync(join(tmpdir(), 'ff-cli-'))

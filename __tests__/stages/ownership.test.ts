@@ -1,8 +1,7 @@
 import { checkOwnership, OwnershipGuard } from '../../src/stages/ownership.js'
-import { MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
+import { BASE, MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 const SIDE = 'c0ffee0' + '0'.repeat(33)
 
 function incidentForge(head: string): MemoryForge {

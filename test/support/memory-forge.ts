@@ -129,6 +129,7 @@ export class MemoryForge implements Forge {
   }
 }
 
-/** The incident's two commits, full length: 7a72516 was pushed first, 7f25373 on top of it. */
+/** The incident's commits, full length: 7a72516 was pushed on top of BASE, then 7f25373 on top of it. */
+export const BASE = 'b4a5e00' + '0'.repeat(33)
 export const OLDER = '7a72516' + '0'.repeat(33)
 export const NEWER = '7f25373' + '0'.repeat(33)

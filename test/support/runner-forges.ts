@@ -1,6 +1,7 @@
 import { FakeGitHub } from './fake-github.js'
 import { FakeGitea } from './fake-gitea.js'
 import type { FakeForgeServer } from './fake-forge.js'
+import { BASE, NEWER, OLDER } from './memory-forge.js'
 
 /**
  * Each forge as its runner presents it to the action, for runner-style tests that run once per forge:
@@ -31,3 +32,13 @@ export const RUNNER_FORGES: readonly RunnerForge[] = [
     headPath: /\/branches\/main$/
   }
 ]
+
+/** The incident's history on a fake forge, started: BASE ← 7a72516 ← 7f25373, with main at 7f25373. */
+export async function startIncidentForge<F extends FakeForgeServer>(forge: F): Promise<F> {
+  forge.addCommit(BASE)
+  forge.addCommit(OLDER, [BASE])
+  forge.addCommit(NEWER, [OLDER])
+  forge.setBranch('main', NEWER)
+  await forge.start()
+  return forge
+}

@@ -3,11 +3,10 @@ import { deployFleet, type DeployDeps } from '../../src/core/deploy.js'
 import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
-import { MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
+import { BASE, MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 
-const BASE = 'b4a5e00' + '0'.repeat(33)
 const NAMES = ['hongming', 'ana', 'bo']
 
 let fleet: FakeFleet
@@ -65,6 +64,8 @@ describe('deployFleet', () => {
     expect(record.result).toBe('noop')
     expect(record.message).toBe('nothing to do: 3/3 tenants report 7f25373')
     expect(controlPlane.calls).toHaveLength(0)
+    // The probe that planned the redeploy already proved them: verify does not ask again.
+    expect(NAMES.map((name) => fleet.requests(name))).toEqual([1, 1, 1])
   })
 
   it('re-checks ownership just before the redeploy: a push after the first read means no side effect', async () => {

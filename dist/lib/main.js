@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-SUNE5QAC.js";
+} from "./chunks/chunk-AIWDBKGQ.js";
 import {
   deployFleet
-} from "./chunks/chunk-ZYMIRPSZ.js";
+} from "./chunks/chunk-UCZFGEH4.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-ZH23QQMF.js";
+} from "./chunks/chunk-J7Q4HGVB.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

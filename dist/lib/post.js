@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-SUNE5QAC.js";
+} from "./chunks/chunk-AIWDBKGQ.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-ZH23QQMF.js";
+} from "./chunks/chunk-J7Q4HGVB.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { DEFAULT_SERVER_URL, runUrlOf } from '../config/parse.js'
 import type { Result } from '../core/types.js'
 import { buildRecord, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
@@ -14,7 +15,7 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
       environment: core.getInput('environment') || 'production',
       repository: env.GITHUB_REPOSITORY ?? '',
       forge: core.getInput('forge') || 'auto',
-      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : '',
+      runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : '',
       sha: core.getInput('sha') || env.GITHUB_SHA || '',
       targetTag: core.getInput('target-tag'),
       dryRun: false

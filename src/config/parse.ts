@@ -162,7 +162,7 @@ function parseRunContext(env: RuntimeEnv): RunContext {
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new InputError('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
   }
-  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || 'https://github.com', 'GITHUB_SERVER_URL').toString().replace(/\/$/, '')
+  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL').toString().replace(/\/$/, '')
   const apiUrl = parseHttpUrl(env.GITHUB_API_URL || 'https://api.github.com', 'GITHUB_API_URL').toString().replace(/\/$/, '')
   const runId = env.GITHUB_RUN_ID ?? ''
   const runAttempt = env.GITHUB_RUN_ATTEMPT || '1'
@@ -172,9 +172,16 @@ function parseRunContext(env: RuntimeEnv): RunContext {
     apiUrl,
     runId,
     runAttempt,
-    runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}`,
+    runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
     giteaActions: env.GITEA_ACTIONS === 'true'
   }
+}
+
+export const DEFAULT_SERVER_URL = 'https://github.com'
+
+/** Link to a run on the forge (GitHub and Gitea use the same path). */
+export function runUrlOf(serverUrl: string, repository: string, runId: string): string {
+  return `${serverUrl.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
-import type { Settings } from '../config/settings.js'
+import type { PromotionSettings, Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
 import { checkGate } from '../stages/gate.js'
 import { acquireRunLock, type HeldLock } from '../stages/lock.js'
@@ -276,7 +276,7 @@ async function promote(run: PipelineRun): Promise<Outcome | null> {
 async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteOutcome | null> {
   const { settings, deps, facts } = run
   if (!settings.promotion) return null
-  const { image, promoteTag: tag, username, password } = settings.promotion
+  const { image, promoteTag: tag } = settings.promotion
   const outcome = await promoteTag({
     image,
     sourceTag: settings.targetTag,
@@ -284,7 +284,7 @@ async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteO
     expectedSha: run.expectedSha,
     allowRollback: settings.allowRollback,
     dryRun,
-    credentials: username && password ? { username, password } : undefined,
+    credentials: registryCredentials(settings.promotion),
     compare: run.compare,
     stillOwner: () => run.guard.stillOwner(),
     clock: deps.clock,
@@ -298,6 +298,7 @@ async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteO
 /** Verify inside the budget, then the durable record on the commit: success only from a run that still owns the branch. */
 async function settleAndRecord(run: PipelineRun): Promise<Outcome> {
   const { settings, deps, facts, expectedSha } = run
+  const rolled = new Set(run.toRoll)
   const settled = await settleFleet({
     tenants: settings.tenants,
     expectedSha,
@@ -311,7 +312,9 @@ async function settleAndRecord(run: PipelineRun): Promise<Outcome> {
     log: deps.log,
     onRound: deps.onRound,
     probe: { dispatcher: deps.dispatcher },
-    signal: deps.signal
+    signal: deps.signal,
+    // Tenants the plan left alone and already found settled are not probed a second time.
+    settled: facts.tenants.filter((t) => !rolled.has(t.name))
   })
   facts.tenants = settled.tenants
   facts.rounds = settled.rounds
@@ -347,7 +350,7 @@ async function expectedShaFromImage(settings: Settings, deps: DeployDeps): Promi
   const promotion = settings.promotion
   if (!promotion) throw new InputError('expected-sha', 'cannot be derived without image')
   const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
-    credentials: promotion.username && promotion.password ? { username: promotion.username, password: promotion.password } : undefined,
+    credentials: registryCredentials(promotion),
     clock: deps.clock,
     dispatcher: deps.dispatcher
   })
@@ -359,6 +362,11 @@ async function expectedShaFromImage(settings: Settings, deps: DeployDeps): Promi
   }
   deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`)
   return revision.toLowerCase()
+}
+
+/** The settings parser guarantees both or neither. */
+function registryCredentials({ username, password }: PromotionSettings): { username: string; password: string } | undefined {
+  return username && password ? { username, password } : undefined
 }
 
 /** Renew the lease well before it can run out while a long redeploy command is still going. */

@@ -26,6 +26,11 @@ export interface SettleOptions {
   probe?: ProbeOptions
   /** Cancellation: stops promptly and returns what is known as 'aborted'. */
   signal?: AbortSignal
+  /**
+   * Reports of tenants that already proved the expected commit (or a newer one) and were not touched
+   * since, e.g. by the probe that planned the redeploy: they count as settled and are not probed again.
+   */
+  settled?: readonly TenantReport[]
 }
 
 export interface SettleOutcome {
@@ -51,6 +56,9 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   const deadline = startedAt + options.budgetSeconds * 1000
   const intervalMs = options.intervalSeconds * 1000
   const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]))
+  for (const report of options.settled ?? []) {
+    if (isSettled(report) && reports.has(report.name)) reports.set(report.name, { ...report })
+  }
   const prober = createFleetProber(options.tenants, options.shaFields, {
     keepAliveMs: intervalMs + 5_000,
     ...options.probe

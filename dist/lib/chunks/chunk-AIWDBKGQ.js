@@ -1,5 +1,6 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
+  DEFAULT_SERVER_URL,
   INPUTS,
   __commonJS,
   __require,
@@ -8,8 +9,9 @@ import {
   forgeFromSettings,
   parseSettings,
   require_undici_lean,
+  runUrlOf,
   systemClock
-} from "./chunk-ZH23QQMF.js";
+} from "./chunk-J7Q4HGVB.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -813,7 +815,7 @@ function fallbackRecord(result, message, errorClass, startedAt2) {
       environment: getInput("environment") || "production",
       repository: env.GITHUB_REPOSITORY ?? "",
       forge: getInput("forge") || "auto",
-      runUrl: env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : "",
+      runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : "",
       sha: getInput("sha") || env.GITHUB_SHA || "",
       targetTag: getInput("target-tag"),
       dryRun: false

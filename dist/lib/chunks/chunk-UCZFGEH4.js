@@ -17,7 +17,7 @@ import {
   require_undici_lean,
   sameCommit,
   shortSha
-} from "./chunk-ZH23QQMF.js";
+} from "./chunk-J7Q4HGVB.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1704,6 +1704,9 @@ async function settleFleet(options) {
   const deadline = startedAt + options.budgetSeconds * 1e3;
   const intervalMs = options.intervalSeconds * 1e3;
   const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]));
+  for (const report of options.settled ?? []) {
+    if (isSettled(report) && reports.has(report.name)) reports.set(report.name, { ...report });
+  }
   const prober = createFleetProber(options.tenants, options.shaFields, {
     keepAliveMs: intervalMs + 5e3,
     ...options.probe
@@ -1996,7 +1999,7 @@ async function promote(run) {
 async function promoteImage(run, dryRun) {
   const { settings, deps, facts } = run;
   if (!settings.promotion) return null;
-  const { image, promoteTag: tag, username, password } = settings.promotion;
+  const { image, promoteTag: tag } = settings.promotion;
   const outcome = await promoteTag({
     image,
     sourceTag: settings.targetTag,
@@ -2004,7 +2007,7 @@ async function promoteImage(run, dryRun) {
     expectedSha: run.expectedSha,
     allowRollback: settings.allowRollback,
     dryRun,
-    credentials: username && password ? { username, password } : void 0,
+    credentials: registryCredentials(settings.promotion),
     compare: run.compare,
     stillOwner: () => run.guard.stillOwner(),
     clock: deps.clock,
@@ -2016,6 +2019,7 @@ async function promoteImage(run, dryRun) {
 }
 async function settleAndRecord(run) {
   const { settings, deps, facts, expectedSha } = run;
+  const rolled = new Set(run.toRoll);
   const settled = await settleFleet({
     tenants: settings.tenants,
     expectedSha,
@@ -2029,7 +2033,9 @@ async function settleAndRecord(run) {
     log: deps.log,
     onRound: deps.onRound,
     probe: { dispatcher: deps.dispatcher },
-    signal: deps.signal
+    signal: deps.signal,
+    // Tenants the plan left alone and already found settled are not probed a second time.
+    settled: facts.tenants.filter((t) => !rolled.has(t.name))
   });
   facts.tenants = settled.tenants;
   facts.rounds = settled.rounds;
@@ -2059,7 +2065,7 @@ async function expectedShaFromImage(settings, deps) {
   const promotion = settings.promotion;
   if (!promotion) throw new InputError("expected-sha", "cannot be derived without image");
   const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
-    credentials: promotion.username && promotion.password ? { username: promotion.username, password: promotion.password } : void 0,
+    credentials: registryCredentials(promotion),
     clock: deps.clock,
     dispatcher: deps.dispatcher
   });
@@ -2071,6 +2077,9 @@ async function expectedShaFromImage(settings, deps) {
   }
   deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`);
   return revision.toLowerCase();
+}
+function registryCredentials({ username, password }) {
+  return username && password ? { username, password } : void 0;
 }
 function heartbeatMs(lock) {
   return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;

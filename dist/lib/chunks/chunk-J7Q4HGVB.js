@@ -12650,7 +12650,7 @@ function parseRunContext(env) {
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new InputError("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
   }
-  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || "https://github.com", "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
+  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
   const apiUrl = parseHttpUrl(env.GITHUB_API_URL || "https://api.github.com", "GITHUB_API_URL").toString().replace(/\/$/, "");
   const runId = env.GITHUB_RUN_ID ?? "";
   const runAttempt = env.GITHUB_RUN_ATTEMPT || "1";
@@ -12660,9 +12660,13 @@ function parseRunContext(env) {
     apiUrl,
     runId,
     runAttempt,
-    runUrl: runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : `${serverUrl}/${repository}`,
+    runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
     giteaActions: env.GITEA_ACTIONS === "true"
   };
+}
+var DEFAULT_SERVER_URL = "https://github.com";
+function runUrlOf(serverUrl, repository, runId) {
+  return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
 }
 function deepFreeze(value) {
   if (value && typeof value === "object") {
@@ -13534,12 +13538,14 @@ export {
   staleTenantNames,
   appendHistory,
   systemClock,
+  INPUTS,
+  OUTPUTS,
+  parseSettings,
+  DEFAULT_SERVER_URL,
+  runUrlOf,
   GREEN_RESULTS,
   renderSummary,
   convergenceTimeline,
   renderLogTable,
-  INPUTS,
-  OUTPUTS,
-  parseSettings,
   forgeFromSettings
 };

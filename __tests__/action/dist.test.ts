@@ -102,6 +102,38 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(stage.controlPlane.calls).toHaveLength(0)
     })
 
+    it('fail-open never rolls back: head unreadable, fleet ahead, a tenant that blips at planning is left alone', async () => {
+      stage.fleet.setDefaultSha(NEWER)
+      stage.fleet.set('hongming', { blip: { count: 1, status: 500 } })
+      stage.forge.failNext(spec.headPath, { status: 502, body: { message: 'Server Error' } }, 1000)
+      const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
+      expect(stage.controlPlane.calls).toHaveLength(0)
+      expect(run.stdout).toContain('::warning::not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run could not prove it owns the branch')
+      expect(run.outputs.result).toBe('noop')
+      expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
+    })
+
+    it('fails at once, as auth, when the forge refuses the token', async () => {
+      const run = await deploy({ sha: NEWER, token: 'revoked-token' })
+      expect(run.code).toBe(1)
+      expect(run.outputs.result).toBe('failed')
+      expect(record(run)).toMatchObject({ error_class: 'auth' })
+      expect(run.stdout).toContain('the forge refused the token')
+      expect(stage.controlPlane.calls).toHaveLength(0)
+      expect(stage.fleet.stats().requests).toBe(0)
+      // Not retried: a refused token is not the forge blinking.
+      expect(stage.forge.requests.filter((r) => spec.headPath.test(r.path))).toHaveLength(1)
+    })
+
+    it('fails at once, as permission, naming what the token needs, when the head read is forbidden', async () => {
+      stage.forge.failNext(spec.headPath, { status: 403, body: { message: 'Resource not accessible by integration' } }, 1000)
+      const run = await deploy({ sha: NEWER })
+      expect(run.outputs.result).toBe('failed')
+      expect(record(run)).toMatchObject({ error_class: 'permission' })
+      expect(run.stdout).toMatch(/the token lacks a permission: it needs (contents: read|read:repository)/)
+      expect(stage.controlPlane.calls).toHaveLength(0)
+    })
+
     it('fails loudly, by name, when a tenant stays stale', async () => {
       // hongming ignores the redeploy: its old container keeps answering.
       stage.fleet.set('hongming', { sha: OLDER })

@@ -64,8 +64,8 @@ describe('deployFleet', () => {
     expect(record.result).toBe('noop')
     expect(record.message).toBe('nothing to do: 3/3 tenants report 7f25373')
     expect(controlPlane.calls).toHaveLength(0)
-    // The probe that planned the redeploy already proved them: verify does not ask again.
-    expect(NAMES.map((name) => fleet.requests(name))).toEqual([1, 1, 1])
+    // The probe that planned the redeploy found them settled; verify reads each once more for its verdict.
+    expect(NAMES.map((name) => fleet.requests(name))).toEqual([2, 2, 2])
   })
 
   it('re-checks ownership just before the redeploy: a push after the first read means no side effect', async () => {
@@ -109,6 +109,42 @@ describe('deployFleet', () => {
     expect(controlPlane.calls).toHaveLength(0)
     expect(log.warnings).toEqual(expect.arrayContaining([expect.stringContaining('not redeploying 3 tenant(s)')]))
     expect(record.result).toBe('stale')
+  })
+
+  it('fail-open never rolls back: an older run that cannot read the head leaves a tenant that blipped at planning alone', async () => {
+    // The incident's older run, the head unreadable (502) for the whole run, the fleet already on NEWER,
+    // and hongming answering 500 to the planning probe only.
+    forge.failReads = 1000
+    fleet.setDefaultSha(NEWER)
+    fleet.set('hongming', { status: 500 })
+    const { record, log } = await run({ sha: OLDER, 'settle-budget': '20' }, undefined, {
+      onRound: () => fleet.set('hongming', { sha: NEWER })
+    })
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(log.warnings).toEqual(
+      expect.arrayContaining([expect.stringContaining('not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run could not prove it owns the branch')])
+    )
+    expect(record.tenants.find((t) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
+  })
+
+  it('an owning run rolls a tenant whose commit it could not read at planning', async () => {
+    fleet.set('hongming', { status: 500 })
+    const { record } = await run({}, undefined, { onRound: () => fleet.set('hongming', { sha: NEWER }) })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming', 'ana', 'bo']])
+    expect(record.result).toBe('deployed')
+  })
+
+  it('writes no success status over a tenant converged at planning that fails its verdict read', async () => {
+    fleet.setDefaultSha(NEWER)
+    fleet.set('ana', { sha: OLDER, schedule: [{ from: clock.now() + 10_000, sha: NEWER }] })
+    let rounds = 0
+    const { record } = await run({ 'settle-budget': '20' }, undefined, {
+      // hongming and bo were settled at planning and are not polled; bo goes down before the verdict.
+      onRound: () => ++rounds === 1 && fleet.set('bo', { status: 500 })
+    })
+    expect(record.result).toBe('stale')
+    expect(record.tenants.find((t) => t.name === 'bo')).toMatchObject({ state: 'unreachable', error_class: 'http_5xx' })
+    expect(forge.statuses.get(NEWER)?.map((s) => s.state)).toEqual(['failure'])
   })
 
   it('plans but writes nothing in a dry run', async () => {

@@ -65,8 +65,10 @@ describe('GiteaForge reads', () => {
   test('a wrong token answers 401 with Gitea’s error body; the message names the endpoint, not the token', async () => {
     const gitea = new GiteaForge({ repository: 'acme/fleet', token: 'not-the-token', http: { baseUrl: fake.apiUrl, clock } })
     const error = await failure(gitea.readBranchHead('main'))
-    expect(error.errorClass).toBe('http_4xx')
-    expect(error.message).toBe('GET /repos/acme/fleet/branches/main answered HTTP 401: user does not exist')
+    expect(error.errorClass).toBe('auth')
+    expect(error.message).toBe(
+      'GET /repos/acme/fleet/branches/main answered HTTP 401: user does not exist; the forge refused the token: check that the token input is set and not expired or revoked'
+    )
   })
 
   test('reads the default branch', async () => {

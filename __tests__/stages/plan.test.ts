@@ -1,5 +1,5 @@
 import type { Ancestry, TenantReport } from '../../src/core/types.js'
-import { memoizeCompare, tenantsToRoll } from '../../src/stages/plan.js'
+import { listNames, memoizeCompare, planRollout } from '../../src/stages/plan.js'
 import { FleetError } from '../../src/util/errors.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 
@@ -34,17 +34,32 @@ const FLEET = [
   tenant('unknown', 'stale', UNKNOWN)
 ]
 
-describe('tenantsToRoll', () => {
-  it('rolls only tenants provably behind or unrelated, and the unreachable ones', async () => {
+describe('planRollout', () => {
+  it('rolls tenants proven behind; tenants of unknown or unrelated commit only if the run owns the branch; never the uncomparable', async () => {
     const calls: string[] = []
     const log = new RecordingLogger()
-    expect(await tenantsToRoll(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual(['older', 'older-too', 'hotfix', 'down'])
+    expect(await planRollout(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual({ proven: ['older', 'older-too'], ifOwner: ['hotfix', 'down'] })
     expect(calls.sort()).toEqual([OLDER, SIDE, UNKNOWN].sort())
     expect(log.warnings).toEqual([expect.stringContaining('not redeploying 1 tenant(s) whose commit could not be compared with 7f25373: unknown')])
   })
 
+  it('treats a tenant that never answered with a commit as unknown, whatever its state', async () => {
+    const blip = [tenant('blip', 'unreachable', null), tenant('pending', 'pending', null), tenant('bad-payload', 'stale', null)]
+    expect(await planRollout(blip, EXPECTED, false, compareFrom([]), new RecordingLogger())).toEqual({ proven: [], ifOwner: ['blip', 'pending', 'bad-payload'] })
+  })
+
   it('rolls everything but the healthy tenants when rolling back on purpose', async () => {
-    expect(await tenantsToRoll(FLEET, EXPECTED, true, compareFrom([]), new RecordingLogger())).toEqual(['older', 'older-too', 'newer', 'hotfix', 'down', 'unknown'])
+    expect(await planRollout(FLEET, EXPECTED, true, compareFrom([]), new RecordingLogger())).toEqual({
+      proven: ['older', 'older-too', 'newer', 'hotfix', 'down', 'unknown'],
+      ifOwner: []
+    })
+  })
+})
+
+describe('listNames', () => {
+  it('names at most ten, then counts', () => {
+    expect(listNames(['a', 'b'])).toBe('a, b')
+    expect(listNames(Array.from({ length: 12 }, (_, i) => `t${i}`))).toBe('t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 2 more')
   })
 })
 

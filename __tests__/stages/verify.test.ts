@@ -69,7 +69,9 @@ describe('settleFleet', () => {
     expect(result).toMatchObject({ outcome: 'converged', rounds: 1, seconds: 0 })
     expect(result.tenants.every((t) => t.state === 'converged' && t.attempts === 1 && t.seconds_to_converge === 0)).toBe(true)
     expect(clock.sleeps).toEqual([])
-    expect(stillOwner).not.toHaveBeenCalled()
+    // Every tenant was read in the deciding round: ownership is proven once before the verdict, nothing is re-read.
+    expect(stillOwner).toHaveBeenCalledTimes(1)
+    expect(FLEET.map((name) => fleet.requests(name))).toEqual(FLEET.map(() => 1))
     expect(recorder.text()).toEqual(['round 1: 8/8 converged'])
   })
 
@@ -87,7 +89,8 @@ describe('settleFleet', () => {
     })
     expect(clock.sleeps).toEqual([20_000, 20_000, 20_000])
     expect(fleet.requests('hongming')).toBe(4)
-    expect(fleet.requests('ana')).toBe(1)
+    // Settled in round 1, skipped while hongming lagged, read once more before the verdict.
+    expect(fleet.requests('ana')).toBe(2)
     expect(recorder.text()[0]).toBe('round 1: 7/8 converged, 1 stale (hongming actual=7a72516)')
   })
 
@@ -100,6 +103,34 @@ describe('settleFleet', () => {
     expect(byName(result.tenants, 'hongming').seconds_to_converge).toBe(240)
     expect(failureLines(result.tenants, EXPECTED)).toEqual([])
     expect(onRound).toHaveBeenCalledTimes(result.rounds)
+  })
+
+  it('reads every settled tenant again before the verdict: one that fell back to the old commit is stale, not verified', async () => {
+    // ana converges, then her crash-looping container comes back on the old image and stays there.
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 40_000, sha: EXPECTED }] })
+    fleet.set('ana', { sha: EXPECTED, schedule: [{ from: START + 30_000, sha: OLDER }] })
+    const result = await settle({ budgetSeconds: 100 })
+    expect(result.outcome).toBe('stale')
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'stale', actual: OLDER, seconds_to_converge: null })
+    expect(failureLines(result.tenants, EXPECTED)).toEqual(['ana is stale: actual=7a72516, expected=7f25373'])
+    expect(recorder.text()).toContain('1 tenant(s) no longer report 7f25373 when read again before the verdict: ana actual=7a72516; verifying on')
+  })
+
+  it('counts a tenant that regressed and came back only once it reports the commit again at the verdict', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 40_000, sha: EXPECTED }] })
+    fleet.set('ana', { sha: EXPECTED, schedule: [{ from: START + 30_000, sha: OLDER }, { from: START + 70_000, sha: EXPECTED }] })
+    const result = await settle({ budgetSeconds: 240 })
+    expect(result.outcome).toBe('converged')
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'converged', actual: EXPECTED, seconds_to_converge: 80 })
+  })
+
+  it('re-reads tenants settled at planning: one that fails the read is unreachable, and the run is not verified', async () => {
+    fleet.set('ana', { status: 500 })
+    const planned: TenantReport[] = FLEET.map((name) => ({ name, state: 'converged', actual: EXPECTED, attempts: 1, seconds_to_converge: 0, error_class: null }))
+    const result = await settle({ budgetSeconds: 40, settled: planned })
+    expect(result.outcome).toBe('stale')
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'unreachable', error_class: 'http_5xx', actual: EXPECTED })
+    expect(failureLines(result.tenants, EXPECTED)).toEqual(['ana is unreachable: http_5xx, expected=7f25373'])
   })
 
   it('probes one last time exactly at the budget end, however the interval falls', async () => {
@@ -178,6 +209,7 @@ describe('settleFleet', () => {
     fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 20_000, sha: EXPECTED }] })
     const result = await settle({ stillOwner: async () => Promise.reject(new Error('forge down')) })
     expect(result.outcome).toBe('converged')
+    // Asked between rounds and before the verdict; the warning is printed once.
     expect(recorder.lines.filter((l) => l.level === 'warning')).toHaveLength(1)
   })
 

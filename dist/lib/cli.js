@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-UCZFGEH4.js";
+} from "./chunks/chunk-MXCSGMUY.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-J7Q4HGVB.js";
+} from "./chunks/chunk-3ZXSUAN2.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

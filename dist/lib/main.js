@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AIWDBKGQ.js";
+} from "./chunks/chunk-BJC45GVO.js";
 import {
   deployFleet
-} from "./chunks/chunk-UCZFGEH4.js";
+} from "./chunks/chunk-MXCSGMUY.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-J7Q4HGVB.js";
+} from "./chunks/chunk-3ZXSUAN2.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-AIWDBKGQ.js";
+} from "./chunks/chunk-BJC45GVO.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-J7Q4HGVB.js";
+} from "./chunks/chunk-3ZXSUAN2.js";
 
 // src/action/post.ts
 async function runPost() {

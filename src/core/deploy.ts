@@ -4,10 +4,10 @@ import type { PromotionSettings, Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
 import { checkGate } from '../stages/gate.js'
 import { acquireRunLock, type HeldLock } from '../stages/lock.js'
-import { checkOwnership, OwnershipGuard } from '../stages/ownership.js'
+import { OwnershipGuard } from '../stages/ownership.js'
 import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages/promote.js'
 import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
-import { memoizeCompare, tenantsToRoll } from '../stages/plan.js'
+import { listNames, memoizeCompare, planRollout, type RolloutPlan } from '../stages/plan.js'
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
@@ -110,7 +110,7 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
     (await checkOwner(run)) ??
     (await passGate(run)) ??
     (await takeLock(run)) ??
-    (await planRollout(run)) ??
+    (await plan(run)) ??
     (await redeploy(run)) ??
     (await promote(run)) ??
     (await settleAndRecord(run))
@@ -122,7 +122,9 @@ class PipelineRun {
   /** Ancestry answers are asked once per pair for the whole run. */
   readonly compare: (base: string, head: string) => Promise<Ancestry>
   expectedSha = ''
-  toRoll: string[] = []
+  rollout: RolloutPlan = { proven: [], ifOwner: [] }
+  /** The tenants actually told to roll. */
+  toRoll: readonly string[] = []
   plan = ''
   promotion: PromoteOutcome | null = null
 
@@ -161,7 +163,7 @@ class PipelineRun {
 /** Ownership, then the commit the fleet must report (read from the image when the tag does not name it). */
 async function checkOwner(run: PipelineRun): Promise<Outcome | null> {
   const { settings, deps, facts } = run
-  const owner = await checkOwnership(deps.forge, settings.branch, settings.sha, deps.log)
+  const owner = await run.guard.check()
   facts.headSha = owner.head
   if (owner.superseded) return { result: 'superseded', message: owner.message }
   deps.log.info(owner.message)
@@ -201,7 +203,7 @@ async function takeLock(run: PipelineRun): Promise<Outcome | null> {
 }
 
 /** One probe of the fleet decides who is rolled; a recorded commit the fleet still reports is a noop; a dry run ends here. */
-async function planRollout(run: PipelineRun): Promise<Outcome | null> {
+async function plan(run: PipelineRun): Promise<Outcome | null> {
   const { settings, deps, facts, expectedSha } = run
   const initial = await probeFleet(settings.tenants, expectedSha, {
     shaFields: settings.shaFields,
@@ -213,8 +215,11 @@ async function planRollout(run: PipelineRun): Promise<Outcome | null> {
     probe: { dispatcher: deps.dispatcher }
   })
   facts.tenants = initial
-  run.toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, run.compare, deps.log)
-  run.plan = `${run.toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`
+  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log)
+  const { proven, ifOwner } = run.rollout
+  run.plan =
+    `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` +
+    (ifOwner.length ? `, ${ifOwner.length} of them (commit unknown or unrelated) only if this run proves it owns the branch` : '')
   if (initial.every((t) => t.state === 'converged') && (await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log))) {
     return {
       result: 'noop',
@@ -228,10 +233,13 @@ async function planRollout(run: PipelineRun): Promise<Outcome | null> {
 
 async function redeploy(run: PipelineRun): Promise<Outcome | null> {
   const { settings, deps, held } = run
-  if (run.toRoll.length === 0) return null
+  const { proven, ifOwner } = run.rollout
+  if (proven.length + ifOwner.length === 0) return null
   deps.log.info(run.plan)
   const refused = await run.mayAct()
   if (refused) return refused
+  run.toRoll = rollable(run)
+  if (run.toRoll.length === 0) return null
   let stoppedBy: Outcome | null = null
   const redeployed = await redeployFleet(
     settings.redeploy,
@@ -260,6 +268,25 @@ async function redeploy(run: PipelineRun): Promise<Outcome | null> {
   deps.log.info(redeployed)
   // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
   return (await run.guard.stillOwner()) ? null : run.superseded()
+}
+
+/**
+ * Tenants of unknown or unrelated commit are rolled only when the read right before this side effect,
+ * made while holding the lock, found the branch at this run's commit: then no newer commit exists and no
+ * other run can act. A run that failed open may be an older one; those tenants are left alone and verify
+ * reports them.
+ */
+function rollable(run: PipelineRun): readonly string[] {
+  const { proven, ifOwner } = run.rollout
+  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)
+  if (owns || ifOwner.length === 0) {
+    const chosen = new Set([...proven, ...ifOwner])
+    return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name))
+  }
+  run.deps.log.warning(
+    `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+  )
+  return proven
 }
 
 async function promote(run: PipelineRun): Promise<Outcome | null> {
@@ -334,7 +361,7 @@ async function settleAndRecord(run: PipelineRun): Promise<Outcome> {
       return { result: 'stale', message }
     }
     case 'converged': {
-      if (!(await run.guard.stillOwner())) return run.superseded()
+      // settleFleet proved ownership right before its confirmation read: the record follows at once.
       const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
       await record(true, verified)

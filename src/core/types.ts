@@ -19,6 +19,11 @@ export type ErrorClass =
   | 'http_5xx'
   | 'rate_limited'
   | 'bad_payload'
+  | 'redirect'
+  /** The forge refused the token (401). */
+  | 'auth'
+  /** The token lacks a permission (403 that is not a rate limit). */
+  | 'permission'
 
 /** A tenant with its buildinfo URL already resolved (base URL + buildinfo-path). */
 export interface Tenant {

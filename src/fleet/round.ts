@@ -37,6 +37,8 @@ export async function probeRound(
       const report = reports.get(tenant.name)!
       report.attempts++
       if (result.sha === null) {
+        // A tenant that converged and then fails a read has not converged as far as anyone can tell.
+        report.seconds_to_converge = null
         report.state = 'unreachable'
         report.error_class = result.errorClass
         details.set(tenant.name, result.detail)
@@ -45,9 +47,8 @@ export async function probeRound(
       report.actual = result.sha
       report.error_class = null
       report.state = await ctx.classifier.stateOf(result.sha)
-      if (report.state === 'converged' && report.seconds_to_converge === null) {
-        report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10
-      }
+      if (report.state !== 'converged') report.seconds_to_converge = null
+      else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10
     })
   )
   return details

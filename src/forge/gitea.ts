@@ -51,7 +51,13 @@ export class GiteaForge implements Forge {
     this.repository = options.repository
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
-    this.http = new ForgeHttp({ ...options.http, authorization: `token ${options.token}`, accept: 'application/json' })
+    this.http = new ForgeHttp({
+      ...options.http,
+      authorization: `token ${options.token}`,
+      accept: 'application/json',
+      // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
+      permissionFor: (req) => (req.method === 'GET' ? 'read:repository' : 'write:repository')
+    })
     this.locks = new GiteaLocks(this.http, this.repoPath)
   }
 

@@ -1,6 +1,6 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
-import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
+import { encodePath, ForgeHttp, type ForgeHttpOptions, type ForgeRequest } from './http.js'
 import { GitHubLocks, graphqlRoot } from './lock-github.js'
 import { commitSha, payloadError, readDefaultBranch } from './payload.js'
 import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
@@ -49,13 +49,16 @@ export class GitHubForge implements Forge {
       ...options.http,
       authorization: `Bearer ${options.token}`,
       accept: 'application/vnd.github+json',
-      headers: { 'x-github-api-version': '2022-11-28' }
+      headers: { 'x-github-api-version': '2022-11-28' },
+      permissionFor: githubPermission
     })
     this.graphql = new ForgeHttp({
       ...options.http,
       baseUrl: graphqlRoot(options.http.baseUrl),
       authorization: `Bearer ${options.token}`,
-      accept: 'application/json'
+      accept: 'application/json',
+      // GraphQL is only used for the lock's compare-and-swap on a ref.
+      permissionFor: () => 'contents: write'
     })
     this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath)
   }
@@ -142,4 +145,11 @@ function toCommitStatus(status: GitHubStatus, endpoint: string): CommitStatus {
     description: typeof status.description === 'string' ? status.description : '',
     targetUrl: typeof status.target_url === 'string' ? status.target_url : null
   }
+}
+
+/** The `permissions:` entry of a workflow that a request needs (docs.github.com, "Permissions required for GitHub Apps"). */
+function githubPermission(req: ForgeRequest): string {
+  const write = req.method !== 'GET'
+  if (req.path.includes('/statuses')) return write ? 'statuses: write' : 'statuses: read'
+  return write ? 'contents: write' : 'contents: read'
 }

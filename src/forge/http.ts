@@ -28,6 +28,8 @@ export interface ForgeHttpOptions {
   /** Cancels waits and requests (the run's cancellation). */
   readonly signal?: AbortSignal
   readonly tuning?: Partial<ForgeHttpTuning>
+  /** The permission a request needs, named in the error when the forge answers 403 without a rate limit. */
+  readonly permissionFor?: (req: ForgeRequest) => string
 }
 
 export interface ForgeHttpTuning {
@@ -83,6 +85,23 @@ export interface ForgeResponse {
 /** A 403 that is a rate limit (GitHub's primary/secondary limits answer 403 as well as 429). */
 export class RateLimitedError extends HttpStatusError {
   override readonly errorClass = 'rate_limited' as const
+}
+
+/**
+ * A 401 (token refused) or a 403 that is not a rate limit (permission missing): no retry or wait can
+ * fix it, so it is never retried and ends the run as `failed` with class `auth` or `permission`.
+ */
+export class AccessDeniedError extends HttpStatusError {
+  override readonly errorClass: 'auth' | 'permission'
+
+  constructor(status: 401 | 403, endpoint: string, detail: string, permission: string | undefined) {
+    const remedy =
+      status === 401
+        ? 'the forge refused the token: check that the token input is set and not expired or revoked'
+        : `the token lacks a permission${permission ? `: it needs ${permission}` : ''}`
+    super(status, endpoint, detail ? `${detail}; ${remedy}` : remedy)
+    this.errorClass = status === 401 ? 'auth' : 'permission'
+  }
 }
 
 interface CachedBody {
@@ -195,14 +214,15 @@ export class ForgeHttp {
       if (req.conditional && req.method === 'GET' && etag) this.etagCache.set(cacheKey, { etag, text, headers: resHeaders })
       return { status, headers: resHeaders, text, notModified: false }
     }
-    throw this.statusError(endpoint, status, resHeaders, text)
+    throw this.statusError(req, endpoint, status, resHeaders, text)
   }
 
-  private statusError(endpoint: string, status: number, headers: Record<string, string>, text: string): HttpStatusError {
+  private statusError(req: ForgeRequest, endpoint: string, status: number, headers: Record<string, string>, text: string): HttpStatusError {
     const detail = this.safe(remoteMessage(text))
     const waitSeconds = rateLimitWaitSeconds(headers, this.options.clock.now())
     const limited = status === 429 || (status === 403 && waitSeconds !== undefined)
     if (limited) return new RateLimitedError(status, endpoint, detail, waitSeconds)
+    if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint, detail, this.options.permissionFor?.(req))
     return new HttpStatusError(status, endpoint, detail, status >= 500 ? parseRetryAfter(headers['retry-after'], this.options.clock.now()) : undefined)
   }
 

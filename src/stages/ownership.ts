@@ -1,6 +1,6 @@
 import type { Ancestry, Logger } from '../core/types.js'
 import type { Forge } from '../forge/types.js'
-import { classifyError, describeError } from '../util/errors.js'
+import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 
@@ -27,6 +27,8 @@ export async function checkOwnership(forge: Forge, branchInput: string | null, s
     branch = branchInput ?? (await forge.defaultBranch())
     head = await forge.readBranchHead(branch)
   } catch (error) {
+    // A refused token is not the forge blinking: failing open would deploy with a token that cannot record or lock.
+    if (isAccessDenied(error)) throw error
     const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
     log.warning(message)
     return { superseded: false, head: null, relation: null, message }
@@ -79,9 +81,21 @@ export class OwnershipGuard {
     return this.latest
   }
 
+  /**
+   * The latest read found the branch head at this run's commit. False after a fail-open read: the run
+   * acts, but it may be an older run that only could not see the newer commit.
+   */
+  get proven(): boolean {
+    return this.latest !== null && !this.latest.superseded && this.latest.head !== null
+  }
+
+  /** Reads the branch head now (unless already superseded) and returns the verdict. */
+  async check(): Promise<Ownership> {
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log)
+    return this.latest
+  }
+
   async stillOwner(): Promise<boolean> {
-    if (this.latest?.superseded) return false
-    this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log)
-    return !this.latest.superseded
+    return !(await this.check()).superseded
   }
 }

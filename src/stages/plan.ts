@@ -2,42 +2,62 @@ import type { Ancestry, Logger, TenantReport } from '../core/types.js'
 import { shortSha } from '../util/sha.js'
 
 /**
- * Which tenants the redeploy may touch. Never a healthy tenant (it already reports the expected commit),
- * never one that is ahead (a newer deploy landed) unless rolling back on purpose, and never one whose
- * commit cannot be proven older than or unrelated to the expected one: when the forge cannot answer,
- * leaving a tenant alone can at worst leave it stale (reported red by verify), while rolling it could
- * move it backward.
+ * Which tenants the redeploy may touch, in two tiers:
+ * - `proven`: tenants whose commit was read and proven an ancestor of the expected one (rolling them
+ *   moves them forward, whoever owns the branch);
+ * - `ifOwner`: tenants whose commit is unknown (unreachable, unparseable) or unrelated (diverged). Only a
+ *   run that has just proven it owns the branch, while holding the lock, may roll them: a run that
+ *   failed open on ownership may be an older run, and they may be running a newer commit.
+ * Never a healthy tenant (it already reports the expected commit), never one that is ahead (a newer
+ * deploy landed) unless rolling back on purpose, and never one whose commit could not be compared
+ * (forge error): leaving a tenant alone can at worst leave it stale (reported red by verify), while
+ * rolling it could move it backward. With `allow-rollback` everything not converged is proven.
  */
-export async function tenantsToRoll(
+export interface RolloutPlan {
+  readonly proven: readonly string[]
+  readonly ifOwner: readonly string[]
+}
+
+export async function planRollout(
   reports: readonly TenantReport[],
   expectedSha: string,
   allowRollback: boolean,
   compare: (base: string, head: string) => Promise<Ancestry>,
   log: Logger
-): Promise<string[]> {
+): Promise<RolloutPlan> {
   const relationOf = new Map<string, Promise<Ancestry | null>>()
-  const unproven: string[] = []
-  const roll: string[] = []
+  const uncomparable: string[] = []
+  const proven: string[] = []
+  const ifOwner: string[] = []
   for (const tenant of reports) {
     if (tenant.state === 'converged') continue
-    if (allowRollback || tenant.state === 'unreachable' || tenant.state === 'pending' || tenant.actual === null) {
-      roll.push(tenant.name)
+    if (allowRollback) {
+      proven.push(tenant.name)
       continue
     }
     if (tenant.state === 'ahead') continue
+    if (tenant.state === 'unreachable' || tenant.state === 'pending' || tenant.actual === null) {
+      ifOwner.push(tenant.name)
+      continue
+    }
     const actual = tenant.actual.toLowerCase()
     if (!relationOf.has(actual)) relationOf.set(actual, compare(expectedSha, actual).catch(() => null))
     const relation = await relationOf.get(actual)
-    if (relation === 'behind' || relation === 'diverged') roll.push(tenant.name)
-    else if (relation === null) unproven.push(tenant.name)
+    if (relation === 'behind') proven.push(tenant.name)
+    else if (relation === 'diverged') ifOwner.push(tenant.name)
+    else if (relation === null) uncomparable.push(tenant.name)
   }
-  if (unproven.length > 0) {
-    const names = unproven.slice(0, 10).join(', ') + (unproven.length > 10 ? ` and ${unproven.length - 10} more` : '')
+  if (uncomparable.length > 0) {
     log.warning(
-      `not redeploying ${unproven.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${names}; rolling them could move them backward`
+      `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     )
   }
-  return roll
+  return { proven, ifOwner }
+}
+
+/** At most ten names, then a count: readable at any fleet size. */
+export function listNames(names: readonly string[]): string {
+  return names.slice(0, 10).join(', ') + (names.length > 10 ? ` and ${names.length - 10} more` : '')
 }
 
 /** Ancestry answers are facts about immutable commits: each pair is asked once per run (failures are not kept). */

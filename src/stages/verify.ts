@@ -4,8 +4,10 @@ import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
 import { isSettled, summarizeRound } from '../fleet/report.js'
 import { pendingReport, probeRound, type RoundContext } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
-import { classifyError, describeError } from '../util/errors.js'
+import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { shortSha } from '../util/sha.js'
+import { listNames } from './plan.js'
 
 export { failureLines } from '../fleet/report.js'
 
@@ -18,7 +20,10 @@ export interface SettleOptions {
   allowRollback: boolean
   clock: Clock
   compare: (base: string, head: string) => Promise<Ancestry>
-  /** Called between rounds (not before the first); false ends verify at once as 'superseded'. */
+  /**
+   * Proof that the run may go on: asked between rounds (not before the first) and right before the
+   * verdict's confirmation read; false ends verify at once as 'superseded'.
+   */
   stillOwner: () => Promise<boolean>
   log: Logger
   /** Called after every round with a snapshot of every tenant (live progress). */
@@ -44,11 +49,14 @@ export interface SettleOutcome {
 const LISTED_DETAILS = 20
 
 /**
- * PRODUCT.md step 6. Probes every tenant at once, then every `intervalSeconds` until each tenant is
- * converged (or ahead) or the budget ends, with a last probe exactly at the budget's end. A tenant that
- * has settled is not probed again: it already proved the expected commit (or a newer one) is live, and
- * re-reading 10,000 settled tenants every round would only add load. A tenant still draining its old
- * container is just not settled yet; nothing is declared stale before the budget is spent.
+ * Verify (README, "Settle/verify"). Probes every tenant at once, then every `intervalSeconds` until
+ * each tenant is converged (or ahead) or the budget ends, with a last probe exactly at the budget's end.
+ * A settled tenant is not probed in every round (re-reading 10,000 settled tenants each round would only
+ * add load), so before the verdict every tenant counted as settled from an earlier read, plan-time
+ * results included, is read once more: verified means verified at the verdict. A tenant that fell back
+ * (a crash-looping container restarting on the old image, a load-balanced replica) is stale again and
+ * polled on; one that fails the read is unreachable. A tenant still draining its old container is just
+ * not settled yet; nothing is declared stale before the budget is spent.
  */
 export async function settleFleet(options: SettleOptions): Promise<SettleOutcome> {
   const { clock, log, signal } = options
@@ -87,15 +95,23 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   try {
     for (;;) {
       const roundStartedAt = clock.now()
-      const due = options.tenants.filter((t) => !isSettled(reports.get(t.name)!))
-      const details = await probeRound(due, reports, ctx)
+      const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name)!)))
+      const details = await probeRound([...due], reports, ctx)
       if (signal?.aborted) return finish('aborted')
       rounds++
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
       options.onRound?.(rounds, snapshot)
       log.info(summarizeRound(rounds, snapshot))
-      if (snapshot.every(isSettled)) return finish('converged')
-
+      if (snapshot.every(isSettled)) {
+        if (!(await stillOwner())) return finish('superseded')
+        const readBefore = options.tenants.filter((t) => !due.has(t))
+        const regressed = await confirmSettled(readBefore, reports, ctx)
+        if (signal?.aborted) return finish('aborted')
+        if (regressed.length === 0) return finish('converged')
+        log.warning(
+          `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}; verifying on`
+        )
+      }
       if (clock.now() >= deadline) {
         // The budget is spent. A run that lost the branch meanwhile is superseded, not red: the
         // fleet is expected to report someone else's commit now.
@@ -120,16 +136,34 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
 
 /** Ownership fails open (PRODUCT.md step 1): a check that throws means "still the owner", with a warning. */
 function ownershipCheck(stillOwner: () => Promise<boolean>, log: Logger): () => Promise<boolean> {
+  let warned = false
   return async () => {
     try {
       return await stillOwner()
     } catch (error) {
+      if (isAccessDenied(error)) throw error
+      if (warned) return true
+      warned = true
       log.warning(
         `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
       )
       return true
     }
   }
+}
+
+/**
+ * The verdict's confirmation: reads `tenants` (settled at an earlier read) once more and returns the
+ * reports of those that are no longer settled.
+ */
+async function confirmSettled(tenants: readonly Tenant[], reports: ReadonlyMap<string, TenantReport>, ctx: RoundContext): Promise<TenantReport[]> {
+  if (tenants.length === 0) return []
+  await probeRound(tenants, reports, ctx)
+  return tenants.map((t) => reports.get(t.name)!).filter((report) => !isSettled(report))
+}
+
+function describeTenant(report: TenantReport): string {
+  return report.state === 'unreachable' ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
 }
 
 function logDetails(details: ReadonlyMap<string, string>, log: Logger): void {

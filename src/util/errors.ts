@@ -91,7 +91,18 @@ const CLASS_NAMES: Record<ErrorClass, true> = {
   http_4xx: true,
   http_5xx: true,
   rate_limited: true,
-  bad_payload: true
+  bad_payload: true,
+  redirect: true,
+  auth: true,
+  permission: true
+}
+
+/**
+ * The token was refused (401) or lacks a permission (403): waiting or retrying cannot fix either, so
+ * the run fails at once instead of failing open (ownership) or waiting out `lock-timeout`.
+ */
+export function isAccessDenied(error: unknown): error is FleetError {
+  return error instanceof FleetError && (error.errorClass === 'auth' || error.errorClass === 'permission')
 }
 
 export function describeError(error: unknown): string {

@@ -35,6 +35,8 @@ export interface TenantBehaviour {
   schedule?: ReadonlyArray<{ from: number; sha: string }>
   /** JSON field that carries the commit (default `sha`). */
   field?: string
+  /** The tenant's first `count` requests answer `status` (a blip), the rest behave as described. */
+  blip?: { count: number; status: number }
 }
 
 export interface FleetStats {
@@ -122,7 +124,8 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
     const name = decodeURIComponent(match[1])
     stats.requests++
     perTenant.set(name, (perTenant.get(name) ?? 0) + 1)
-    const b = behaviours.get(name) ?? {}
+    const found = behaviours.get(name) ?? {}
+    const b = found.blip && perTenant.get(name)! <= found.blip.count ? { status: found.blip.status } : found
     if (b.delayMs) setTimeout(() => answer(b, res), b.delayMs)
     else answer(b, res)
   }

@@ -9,6 +9,7 @@ import {
   classifyError,
   describeError,
   httpErrorClass,
+  isAccessDenied,
   isCommitSha,
   isLoopbackHost,
   neutralize,
@@ -17,7 +18,7 @@ import {
   require_undici_lean,
   sameCommit,
   shortSha
-} from "./chunk-J7Q4HGVB.js";
+} from "./chunk-3ZXSUAN2.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -60,6 +61,7 @@ async function checkGate(forge, sha, upstream, log) {
   try {
     status = await forge.latestStatus(sha, context);
   } catch (error) {
+    if (isAccessDenied(error)) throw error;
     return {
       passed: false,
       message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`
@@ -83,6 +85,7 @@ async function checkOwnership(forge, branchInput, sha, log) {
     branch = branchInput ?? await forge.defaultBranch();
     head = await forge.readBranchHead(branch);
   } catch (error) {
+    if (isAccessDenied(error)) throw error;
     const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
     log.warning(message);
     return { superseded: false, head: null, relation: null, message };
@@ -129,10 +132,20 @@ var OwnershipGuard = class {
   get verdict() {
     return this.latest;
   }
+  /**
+   * The latest read found the branch head at this run's commit. False after a fail-open read: the run
+   * acts, but it may be an older run that only could not see the newer commit.
+   */
+  get proven() {
+    return this.latest !== null && !this.latest.superseded && this.latest.head !== null;
+  }
+  /** Reads the branch head now (unless already superseded) and returns the verdict. */
+  async check() {
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log);
+    return this.latest;
+  }
   async stillOwner() {
-    if (this.latest?.superseded) return false;
-    this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log);
-    return !this.latest.superseded;
+    return !(await this.check()).superseded;
   }
 };
 
@@ -777,30 +790,38 @@ function shortDigest(digest) {
 }
 
 // src/stages/plan.ts
-async function tenantsToRoll(reports, expectedSha, allowRollback, compare, log) {
+async function planRollout(reports, expectedSha, allowRollback, compare, log) {
   const relationOf2 = /* @__PURE__ */ new Map();
-  const unproven = [];
-  const roll = [];
+  const uncomparable = [];
+  const proven = [];
+  const ifOwner = [];
   for (const tenant of reports) {
     if (tenant.state === "converged") continue;
-    if (allowRollback || tenant.state === "unreachable" || tenant.state === "pending" || tenant.actual === null) {
-      roll.push(tenant.name);
+    if (allowRollback) {
+      proven.push(tenant.name);
       continue;
     }
     if (tenant.state === "ahead") continue;
+    if (tenant.state === "unreachable" || tenant.state === "pending" || tenant.actual === null) {
+      ifOwner.push(tenant.name);
+      continue;
+    }
     const actual = tenant.actual.toLowerCase();
     if (!relationOf2.has(actual)) relationOf2.set(actual, compare(expectedSha, actual).catch(() => null));
     const relation = await relationOf2.get(actual);
-    if (relation === "behind" || relation === "diverged") roll.push(tenant.name);
-    else if (relation === null) unproven.push(tenant.name);
+    if (relation === "behind") proven.push(tenant.name);
+    else if (relation === "diverged") ifOwner.push(tenant.name);
+    else if (relation === null) uncomparable.push(tenant.name);
   }
-  if (unproven.length > 0) {
-    const names = unproven.slice(0, 10).join(", ") + (unproven.length > 10 ? ` and ${unproven.length - 10} more` : "");
+  if (uncomparable.length > 0) {
     log.warning(
-      `not redeploying ${unproven.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${names}; rolling them could move them backward`
+      `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     );
   }
-  return roll;
+  return { proven, ifOwner };
+}
+function listNames(names) {
+  return names.slice(0, 10).join(", ") + (names.length > 10 ? ` and ${names.length - 10} more` : "");
 }
 function memoizeCompare(compare) {
   const answers = /* @__PURE__ */ new Map();
@@ -1454,8 +1475,8 @@ function planConnections(tenants, concurrency) {
   }
   return { keepAlive: true, concurrency, perOrigin };
 }
-function createFleetTransport(plan, timings) {
-  return new Http1Transport({ keepAlive: plan.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs });
+function createFleetTransport(plan2, timings) {
+  return new Http1Transport({ keepAlive: plan2.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs });
 }
 
 // src/fleet/buildinfo.ts
@@ -1570,8 +1591,8 @@ function createFleetProber(fleet, shaFields, options = {}) {
     }
     return target;
   };
-  const plan = planConnections(fleet, concurrency);
-  const transport = options.dispatcher ? null : createFleetTransport(plan, {
+  const plan2 = planConnections(fleet, concurrency);
+  const transport = options.dispatcher ? null : createFleetTransport(plan2, {
     connectTimeoutMs: options.connectTimeoutMs ?? Math.ceil(requestTimeoutMs * 0.6),
     keepAliveMs: options.keepAliveMs ?? PROBE_DEFAULTS.keepAliveMs
   });
@@ -1600,7 +1621,7 @@ function createFleetProber(fleet, shaFields, options = {}) {
       };
       try {
         await Promise.all(
-          lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
+          lanes(plan2, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
         );
       } finally {
         signal?.removeEventListener("abort", cancelAll);
@@ -1611,8 +1632,8 @@ function createFleetProber(fleet, shaFields, options = {}) {
     }
   };
 }
-function lanes(plan, tenants, targetOf) {
-  if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }];
+function lanes(plan2, tenants, targetOf) {
+  if (!plan2.keepAlive) return [{ tenants: [...tenants], workers: plan2.concurrency }];
   const byOrigin = /* @__PURE__ */ new Map();
   for (const tenant of tenants) {
     const { origin } = targetOf(tenant);
@@ -1620,7 +1641,7 @@ function lanes(plan, tenants, targetOf) {
     if (lane) lane.push(tenant);
     else byOrigin.set(origin, [tenant]);
   }
-  return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan.perOrigin.get(origin) ?? 1 }));
+  return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan2.perOrigin.get(origin) ?? 1 }));
 }
 
 // src/fleet/report.ts
@@ -1640,12 +1661,12 @@ function summarizeRound(round, reports) {
   for (const state of ["ahead", "stale", "unreachable", "pending"]) {
     const group = byState.get(state);
     if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames(group)})`;
+    const named = state === "pending" ? "" : ` (${listNames2(group)})`;
     parts.push(`${group.length} ${state}${named}`);
   }
   return parts.join(", ");
 }
-function listNames(group) {
+function listNames2(group) {
   const shown = group.slice(0, LISTED_NAMES).map(
     (r) => r.state === "unreachable" ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : "none"}`
   );
@@ -1680,6 +1701,7 @@ async function probeRound(due, reports, ctx) {
       const report = reports.get(tenant.name);
       report.attempts++;
       if (result.sha === null) {
+        report.seconds_to_converge = null;
         report.state = "unreachable";
         report.error_class = result.errorClass;
         details.set(tenant.name, result.detail);
@@ -1688,9 +1710,8 @@ async function probeRound(due, reports, ctx) {
       report.actual = result.sha;
       report.error_class = null;
       report.state = await ctx.classifier.stateOf(result.sha);
-      if (report.state === "converged" && report.seconds_to_converge === null) {
-        report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
-      }
+      if (report.state !== "converged") report.seconds_to_converge = null;
+      else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
     })
   );
   return details;
@@ -1734,14 +1755,23 @@ async function settleFleet(options) {
   try {
     for (; ; ) {
       const roundStartedAt = clock.now();
-      const due = options.tenants.filter((t) => !isSettled(reports.get(t.name)));
-      const details = await probeRound(due, reports, ctx);
+      const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name))));
+      const details = await probeRound([...due], reports, ctx);
       if (signal?.aborted) return finish("aborted");
       rounds++;
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
       options.onRound?.(rounds, snapshot);
       log.info(summarizeRound(rounds, snapshot));
-      if (snapshot.every(isSettled)) return finish("converged");
+      if (snapshot.every(isSettled)) {
+        if (!await stillOwner()) return finish("superseded");
+        const readBefore = options.tenants.filter((t) => !due.has(t));
+        const regressed = await confirmSettled(readBefore, reports, ctx);
+        if (signal?.aborted) return finish("aborted");
+        if (regressed.length === 0) return finish("converged");
+        log.warning(
+          `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}; verifying on`
+        );
+      }
       if (clock.now() >= deadline) {
         if (!await stillOwner()) return finish("superseded");
         logDetails(details, log);
@@ -1762,16 +1792,28 @@ async function settleFleet(options) {
   }
 }
 function ownershipCheck(stillOwner, log) {
+  let warned = false;
   return async () => {
     try {
       return await stillOwner();
     } catch (error) {
+      if (isAccessDenied(error)) throw error;
+      if (warned) return true;
+      warned = true;
       log.warning(
         `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
       );
       return true;
     }
   };
+}
+async function confirmSettled(tenants, reports, ctx) {
+  if (tenants.length === 0) return [];
+  await probeRound(tenants, reports, ctx);
+  return tenants.map((t) => reports.get(t.name)).filter((report) => !isSettled(report));
+}
+function describeTenant(report) {
+  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
 }
 function logDetails(details, log) {
   let listed = 0;
@@ -1851,7 +1893,7 @@ async function deployFleet(settings, deps) {
 }
 async function runStages(settings, deps, facts, held) {
   const run = new PipelineRun(settings, deps, facts, held);
-  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await planRollout(run) ?? await redeploy(run) ?? await promote(run) ?? await settleAndRecord(run);
+  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await redeploy(run) ?? await promote(run) ?? await settleAndRecord(run);
 }
 var PipelineRun = class {
   constructor(settings, deps, facts, held) {
@@ -1870,6 +1912,8 @@ var PipelineRun = class {
   /** Ancestry answers are asked once per pair for the whole run. */
   compare;
   expectedSha = "";
+  rollout = { proven: [], ifOwner: [] };
+  /** The tenants actually told to roll. */
   toRoll = [];
   plan = "";
   promotion = null;
@@ -1894,7 +1938,7 @@ var PipelineRun = class {
 };
 async function checkOwner(run) {
   const { settings, deps, facts } = run;
-  const owner = await checkOwnership(deps.forge, settings.branch, settings.sha, deps.log);
+  const owner = await run.guard.check();
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
   deps.log.info(owner.message);
@@ -1928,7 +1972,7 @@ async function takeLock(run) {
   held.attempted = true;
   return null;
 }
-async function planRollout(run) {
+async function plan(run) {
   const { settings, deps, facts, expectedSha } = run;
   const initial = await probeFleet(settings.tenants, expectedSha, {
     shaFields: settings.shaFields,
@@ -1940,8 +1984,9 @@ async function planRollout(run) {
     probe: { dispatcher: deps.dispatcher }
   });
   facts.tenants = initial;
-  run.toRoll = await tenantsToRoll(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
-  run.plan = `${run.toRoll.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})`;
+  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
+  const { proven, ifOwner } = run.rollout;
+  run.plan = `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` + (ifOwner.length ? `, ${ifOwner.length} of them (commit unknown or unrelated) only if this run proves it owns the branch` : "");
   if (initial.every((t) => t.state === "converged") && await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log)) {
     return {
       result: "noop",
@@ -1954,10 +1999,13 @@ async function planRollout(run) {
 }
 async function redeploy(run) {
   const { settings, deps, held } = run;
-  if (run.toRoll.length === 0) return null;
+  const { proven, ifOwner } = run.rollout;
+  if (proven.length + ifOwner.length === 0) return null;
   deps.log.info(run.plan);
   const refused = await run.mayAct();
   if (refused) return refused;
+  run.toRoll = rollable(run);
+  if (run.toRoll.length === 0) return null;
   let stoppedBy = null;
   const redeployed = await redeployFleet(
     settings.redeploy,
@@ -1985,6 +2033,18 @@ async function redeploy(run) {
   if (redeployed === null) return stoppedBy ?? run.superseded();
   deps.log.info(redeployed);
   return await run.guard.stillOwner() ? null : run.superseded();
+}
+function rollable(run) {
+  const { proven, ifOwner } = run.rollout;
+  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
+  if (owns || ifOwner.length === 0) {
+    const chosen = /* @__PURE__ */ new Set([...proven, ...ifOwner]);
+    return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name));
+  }
+  run.deps.log.warning(
+    `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+  );
+  return proven;
 }
 async function promote(run) {
   if (!run.settings.promotion) return null;
@@ -2053,7 +2113,6 @@ async function settleAndRecord(run) {
       return { result: "stale", message };
     }
     case "converged": {
-      if (!await run.guard.stillOwner()) return run.superseded();
       const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
       const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
       await record(true, verified);

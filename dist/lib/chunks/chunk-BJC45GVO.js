@@ -11,7 +11,7 @@ import {
   require_undici_lean,
   runUrlOf,
   systemClock
-} from "./chunk-J7Q4HGVB.js";
+} from "./chunk-3ZXSUAN2.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

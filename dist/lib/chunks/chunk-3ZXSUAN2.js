@@ -11996,8 +11996,14 @@ var CLASS_NAMES = {
   http_4xx: true,
   http_5xx: true,
   rate_limited: true,
-  bad_payload: true
+  bad_payload: true,
+  redirect: true,
+  auth: true,
+  permission: true
 };
+function isAccessDenied(error) {
+  return error instanceof FleetError && (error.errorClass === "auth" || error.errorClass === "permission");
+}
 function describeError(error) {
   return error instanceof Error ? error.message : String(error);
 }
@@ -12909,6 +12915,14 @@ var RESET_MARGIN_MS = 1e3;
 var RateLimitedError = class extends HttpStatusError {
   errorClass = "rate_limited";
 };
+var AccessDeniedError = class extends HttpStatusError {
+  errorClass;
+  constructor(status, endpoint, detail, permission) {
+    const remedy = status === 401 ? "the forge refused the token: check that the token input is set and not expired or revoked" : `the token lacks a permission${permission ? `: it needs ${permission}` : ""}`;
+    super(status, endpoint, detail ? `${detail}; ${remedy}` : remedy);
+    this.errorClass = status === 401 ? "auth" : "permission";
+  }
+};
 var ForgeHttp = class {
   constructor(options) {
     this.options = options;
@@ -13008,13 +13022,14 @@ var ForgeHttp = class {
       if (req.conditional && req.method === "GET" && etag) this.etagCache.set(cacheKey, { etag, text, headers: resHeaders });
       return { status, headers: resHeaders, text, notModified: false };
     }
-    throw this.statusError(endpoint, status, resHeaders, text);
+    throw this.statusError(req, endpoint, status, resHeaders, text);
   }
-  statusError(endpoint, status, headers, text) {
+  statusError(req, endpoint, status, headers, text) {
     const detail = this.safe(remoteMessage(text));
     const waitSeconds = rateLimitWaitSeconds(headers, this.options.clock.now());
     const limited = status === 429 || status === 403 && waitSeconds !== void 0;
     if (limited) return new RateLimitedError(status, endpoint, detail, waitSeconds);
+    if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint, detail, this.options.permissionFor?.(req));
     return new HttpStatusError(status, endpoint, detail, status >= 500 ? parseRetryAfter(headers["retry-after"], this.options.clock.now()) : void 0);
   }
   /** Remote text is neutralized, and a server echoing our credentials does not get them into a log. */
@@ -13193,7 +13208,13 @@ var GiteaForge = class {
     this.repository = options.repository;
     this.repoPath = `/repos/${encodePath(options.repository)}`;
     this.maxStatusPages = options.maxStatusPages ?? 10;
-    this.http = new ForgeHttp({ ...options.http, authorization: `token ${options.token}`, accept: "application/json" });
+    this.http = new ForgeHttp({
+      ...options.http,
+      authorization: `token ${options.token}`,
+      accept: "application/json",
+      // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
+      permissionFor: (req) => req.method === "GET" ? "read:repository" : "write:repository"
+    });
     this.locks = new GiteaLocks(this.http, this.repoPath);
   }
   readLock(name) {
@@ -13403,13 +13424,16 @@ var GitHubForge = class {
       ...options.http,
       authorization: `Bearer ${options.token}`,
       accept: "application/vnd.github+json",
-      headers: { "x-github-api-version": "2022-11-28" }
+      headers: { "x-github-api-version": "2022-11-28" },
+      permissionFor: githubPermission
     });
     this.graphql = new ForgeHttp({
       ...options.http,
       baseUrl: graphqlRoot(options.http.baseUrl),
       authorization: `Bearer ${options.token}`,
-      accept: "application/json"
+      accept: "application/json",
+      // GraphQL is only used for the lock's compare-and-swap on a ref.
+      permissionFor: () => "contents: write"
     });
     this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath);
   }
@@ -13479,6 +13503,11 @@ function toCommitStatus2(status, endpoint) {
     targetUrl: typeof status.target_url === "string" ? status.target_url : null
   };
 }
+function githubPermission(req) {
+  const write = req.method !== "GET";
+  if (req.path.includes("/statuses")) return write ? "statuses: write" : "statuses: read";
+  return write ? "contents: write" : "contents: read";
+}
 
 // src/forge/detect.ts
 var GITHUB_API = "https://api.github.com";
@@ -13523,6 +13552,7 @@ export {
   HttpStatusError,
   httpErrorClass,
   classifyError,
+  isAccessDenied,
   describeError,
   neutralize,
   isCommitSha,

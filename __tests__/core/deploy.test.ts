@@ -154,6 +154,20 @@ describe('deployFleet', () => {
     expect(controlPlane.calls).toHaveLength(0)
   })
 
+  it('prints a dry run plan wave by wave, from which commit each tenant would roll', async () => {
+    fleet.set('ana', { sha: NEWER })
+    fleet.set('bo', { status: 503 })
+    const { log } = await run({ 'dry-run': 'true', waves: '1, 100%' })
+    expect(log.infos).toEqual(
+      expect.arrayContaining([
+        'dry run, wave 1 of 2: would roll 1 (hongming 7a72516 → 7f25373), then verify 1 tenant(s)',
+        'dry run, wave 2 of 2: would roll 1 (bo unknown (unreachable: http_5xx) → 7f25373), then verify 2 tenant(s)'
+      ])
+    )
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(forge.lockWrites).toEqual([])
+  })
+
   it('records a cancelled run as aborted', async () => {
     fleet.set('hongming', { sha: OLDER })
     const controller = new AbortController()
@@ -188,11 +202,13 @@ describe('deployFleet', () => {
 
 describe('deployFleet while the fleet is being told to roll', () => {
   it('stops a per-tenant redeploy at the next tenant once a newer commit owns the branch', async () => {
+    // Each call takes 1.5 s: the proof before the next call is a fresh one.
     const slow = await startControlPlane(() => {
+      clock.advance(1_500)
       if (slow.calls.length === 2) pushNewest()
     })
     try {
-      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}` })
+      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}`, 'max-parallel': '1' })
       expect(slow.calls.map((c) => c.path)).toEqual(['/roll/hongming', '/roll/ana'])
       expect(record.result).toBe('superseded')
       expect(record.message).toContain("owned by 9e1e7e5 (ahead of this run's 7f25373)")
@@ -203,6 +219,7 @@ describe('deployFleet while the fleet is being told to roll', () => {
 
   it('stops a per-tenant redeploy once the lock was taken over, and writes no status over the new holder', async () => {
     const slow = await startControlPlane((body) => {
+      clock.advance(1_500)
       fleet.set(body.tenants[0], { sha: body.sha })
       if (slow.calls.length === 1) {
         const other = { runUrl: 'https://github.com/acme/fleet/actions/runs/99', sha: NEWER, expiresAt: clock.now() + 600_000, nonce: 'other-run' }
@@ -210,7 +227,7 @@ describe('deployFleet while the fleet is being told to roll', () => {
       }
     })
     try {
-      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}` })
+      const { record } = await run({ 'redeploy-url': `${slow.url}/roll/{tenant}`, 'max-parallel': '1' })
       expect(slow.calls).toHaveLength(1)
       expect(record).toMatchObject({ result: 'failed', error_class: 'forge' })
       expect(record.message).toContain("could not prove it still holds lock 'production'")
@@ -218,6 +235,29 @@ describe('deployFleet while the fleet is being told to roll', () => {
       expect(forge.locks.get('production')?.holder?.nonce).toBe('other-run')
     } finally {
       await slow.close()
+    }
+  })
+
+  it('keeps at most max-parallel per-tenant calls in flight, sharing one proof among them', async () => {
+    const names = Array.from({ length: 40 }, (_, i) => `t${i}`)
+    let inFlight = 0
+    let peak = 0
+    const plane = await startControlPlane(async (body) => {
+      peak = Math.max(peak, ++inFlight)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      fleet.set(body.tenants[0], { sha: body.sha })
+      inFlight--
+    })
+    try {
+      const tenants = names.map((n) => `${n} ${fleet.url(n)}`).join('\n')
+      const { record } = await run({ tenants, 'redeploy-url': `${plane.url}/roll/{tenant}`, 'max-parallel': '4' })
+      expect(record.result).toBe('deployed')
+      expect(plane.calls).toHaveLength(40)
+      expect(peak).toBe(4)
+      // The virtual clock stands still during the calls: one proof serves them all.
+      expect(forge.headReads).toBeLessThanOrEqual(4)
+    } finally {
+      await plane.close()
     }
   })
 
@@ -238,6 +278,7 @@ describe('deployFleet while the fleet is being told to roll', () => {
   it('records nothing for a run superseded while it redeployed, even when verify would converge at once', async () => {
     controlPlane.calls.length = 0
     const plane = await startControlPlane((body) => {
+      clock.advance(1_500)
       fleet.setDefaultSha(body.sha)
       pushNewest()
     })
@@ -267,4 +308,89 @@ describe('deployFleet while the fleet is being told to roll', () => {
 
 test('RedeployStopped names what was cut short', () => {
   expect(new RedeployStopped('redeploy-command killed').message).toBe('redeploy-command killed: this run no longer owns the branch or the lock')
+})
+
+describe('deployFleet in waves', () => {
+  const wide = (names: string[]) => names.map((n) => `${n} ${fleet.url(n)}`).join('\n')
+  const FIVE = ['hongming', 'ana', 'bo', 'cy', 'di']
+
+  it('a canary that stays stale halts the run: later waves are never touched, and the record says which wave halted', async () => {
+    const plane = await startControlPlane((body) => {
+      for (const name of body.tenants) if (name !== 'hongming') fleet.set(name, { sha: body.sha })
+    })
+    try {
+      const { record, log } = await run({ tenants: wide(FIVE), waves: '1, 100%', 'redeploy-url': `${plane.url}/roll/{tenant}`, 'settle-budget': '20' })
+      expect(plane.calls.map((c) => c.path)).toEqual(['/roll/hongming'])
+      expect(record.result).toBe('stale')
+      expect(record.message).toBe('wave 1 of 2 halted: 1 tenant(s) did not report 7f25373 within 20s, more than max-failures 0; 1 later wave(s) not attempted')
+      expect(record.waves).toEqual([
+        { wave: 1, tenants: 1, redeployed: 1, result: 'halted', seconds: 20 },
+        { wave: 2, tenants: 4, redeployed: 4, result: 'not_attempted', seconds: null }
+      ])
+      expect(record.tenants.map((t) => [t.name, t.wave, t.state])).toEqual([
+        ['hongming', 1, 'stale'],
+        ['ana', 2, 'not_attempted'],
+        ['bo', 2, 'not_attempted'],
+        ['cy', 2, 'not_attempted'],
+        ['di', 2, 'not_attempted']
+      ])
+      expect(FIVE.slice(1).map((name) => fleet.requests(name))).toEqual([1, 1, 1, 1])
+      expect(log.errors).toEqual(['hongming is stale: actual=7a72516, expected=7f25373'])
+      expect(forge.statuses.get(NEWER)?.map((s) => s.state)).toEqual(['failure'])
+    } finally {
+      await plane.close()
+    }
+  })
+
+  it('rolls three waves in order with one fleet-wide call each, verifying earlier waves again at every verdict', async () => {
+    const { record } = await run({ tenants: wide(FIVE), waves: '1, 50%, 100%' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming'], ['ana', 'bo'], ['cy', 'di']])
+    expect(record.result).toBe('deployed')
+    expect(record.waves.map((w) => [w.wave, w.tenants, w.result])).toEqual([
+      [1, 1, 'converged'],
+      [2, 2, 'converged'],
+      [3, 2, 'converged']
+    ])
+    // hongming: planned, verified in wave 1, read again at the verdicts of waves 2 and 3.
+    expect(fleet.requests('hongming')).toBe(4)
+    expect(forge.statuses.get(NEWER)?.map((s) => s.state)).toEqual(['success'])
+  })
+
+  it('tolerates up to max-failures tenants, goes on, and still ends red naming them', async () => {
+    fleet.set('ana', { sha: OLDER })
+    const { record, log } = await run({ tenants: wide(FIVE), waves: '2, 100%', 'max-failures': '1', 'settle-budget': '10' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming', 'ana'], ['bo', 'cy', 'di']])
+    expect(record.result).toBe('stale')
+    expect(record.message).toBe('1 of 5 tenant(s) did not report 7f25373 (tolerated by max-failures 1); :latest was not promoted')
+    expect(log.warnings).toContain('wave 1 of 2: 1 tenant(s) not verified (ana); within max-failures 1, going on')
+  })
+
+  it('a newer commit landing during wave 2 ends the run superseded, wave 3 untouched', async () => {
+    const plane = await startControlPlane((body) => {
+      clock.advance(1_500)
+      fleet.setDefaultSha(body.sha)
+      if (plane.calls.length === 2) pushNewest()
+    })
+    try {
+      const { record } = await run({ tenants: wide(FIVE), waves: '1, 50%, 100%', 'redeploy-url': `${plane.url}/roll` })
+      expect(plane.calls.map((c) => c.body.tenants)).toEqual([['hongming'], ['ana', 'bo']])
+      expect(record.result).toBe('superseded')
+      expect(record.waves.map((w) => w.result)).toEqual(['converged', 'superseded', 'not_attempted'])
+      expect(forge.statuses.get(NEWER) ?? []).toEqual([])
+    } finally {
+      await plane.close()
+    }
+  })
+
+  it('bakes a converged wave while re-checking ownership, and leaves when a newer commit lands meanwhile', async () => {
+    // Reads: the first check, the proof before the redeploy, then one per 20 s of bake: the push lands 40 s into it.
+    forge.onHeadRead = (count) => {
+      if (count === 4) pushNewest()
+    }
+    const { record, log } = await run({ tenants: wide(FIVE), waves: '1, 100%', bake: '60', 'settle-interval': '20' })
+    expect(log.infos).toContain('wave 1 of 2 converged; baking 60s before confirming it again')
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming']])
+    expect(record.result).toBe('superseded')
+    expect(record.waves.map((w) => w.result)).toEqual(['superseded', 'not_attempted'])
+  })
 })

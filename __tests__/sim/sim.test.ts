@@ -29,11 +29,11 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
 
   it('detects what the lock prevents: without it, runs interleave their side effects', async () => {
     const detected: number[] = []
-    for (const seed of [28, 46, 121]) {
+    for (const seed of [121, 154, 214]) {
       const result = await simulate({ seed, lock: false })
       if (result.violations.some((v) => v.includes('inside its side-effect section'))) detected.push(seed)
     }
-    expect(detected).toEqual([28, 46, 121])
+    expect(detected).toEqual([121, 154, 214])
   })
 
   it('replays the incident: the newer run verifies, the older run starts after and is superseded with no side effect', async () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-MXCSGMUY.js";
+} from "./chunks/chunk-W5OSG2RJ.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-3ZXSUAN2.js";
+} from "./chunks/chunk-QM3OAYR5.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

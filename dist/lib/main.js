@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-BJC45GVO.js";
+} from "./chunks/chunk-DONU5LPC.js";
 import {
   deployFleet
-} from "./chunks/chunk-MXCSGMUY.js";
+} from "./chunks/chunk-W5OSG2RJ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-3ZXSUAN2.js";
+} from "./chunks/chunk-QM3OAYR5.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-BJC45GVO.js";
+} from "./chunks/chunk-DONU5LPC.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-3ZXSUAN2.js";
+} from "./chunks/chunk-QM3OAYR5.js";
 
 // src/action/post.ts
 async function runPost() {

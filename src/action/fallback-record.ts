@@ -20,7 +20,7 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
       targetTag: core.getInput('target-tag'),
       dryRun: false
     },
-    { startedAt, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null },
+    { startedAt, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null, waves: [], tenantWave: new Map() },
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

@@ -4,9 +4,11 @@ import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
 import { parseTenants } from './tenants.js'
+import { parseWaveSpec } from './waves.js'
 import {
   parseBoolean,
   parseBranch,
+  parseCount,
   parseHttpUrl,
   parseName,
   parseSeconds,
@@ -57,6 +59,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   const budget = parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS)
   const interval = parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS)
 
+  const tenants = readTenants(read, buildinfoPath, readTextFile)
   const settings: Settings = {
     token,
     forge,
@@ -65,11 +68,17 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     sha,
     targetTag,
     expectedSha,
-    tenants: readTenants(read, buildinfoPath, readTextFile),
+    tenants,
     shaFields: parseShaFields(read('sha-field')),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
     redeploy: parseRedeploy(read),
+    rollout: {
+      waves: parseWaveSpec(read('waves'), tenants.some((t) => t.wave !== undefined)),
+      maxFailures: parseCount(read('max-failures'), 'max-failures', 0, tenants.length),
+      bakeSeconds: parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS),
+      maxParallel: parseCount(read('max-parallel'), 'max-parallel', 1, 256)
+    },
     promotion,
     allowRollback: parseBoolean(read('allow-rollback'), 'allow-rollback'),
     requireVerifiedIn: read('require-verified-in') ? parseName(read('require-verified-in'), 'require-verified-in') : null,

@@ -1,4 +1,5 @@
 import type { Tenant } from '../core/types.js'
+import type { WaveSpec } from './waves.js'
 
 /** Everything a run needs, parsed and validated once (src/config/parse.ts), then frozen. */
 export interface Settings {
@@ -16,6 +17,7 @@ export interface Settings {
   readonly settleBudgetSeconds: number
   readonly settleIntervalSeconds: number
   readonly redeploy: RedeploySettings
+  readonly rollout: RolloutSettings
   readonly promotion: PromotionSettings | null
   readonly allowRollback: boolean
   readonly requireVerifiedIn: string | null
@@ -24,6 +26,14 @@ export interface Settings {
   readonly dryRun: boolean
   readonly historyFile: string | null
   readonly run: RunContext
+}
+
+/** How the redeploy proceeds: in waves, with a failure budget, a soak, and a bound on parallel calls. */
+export interface RolloutSettings {
+  readonly waves: WaveSpec
+  readonly maxFailures: number
+  readonly bakeSeconds: number
+  readonly maxParallel: number
 }
 
 export type RedeploySettings =

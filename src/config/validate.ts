@@ -53,6 +53,14 @@ export function parseSeconds(value: string, input: string, min: number, max: num
   return seconds
 }
 
+/** A whole number in [min, max]. */
+export function parseCount(value: string, input: string, min: number, max: number): number {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`)
+  }
+  return Number(value)
+}
+
 /** The YAML 1.2 core-schema booleans, as @actions/core's getBooleanInput accepts them. */
 export function parseBoolean(value: string, input: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true

@@ -11,11 +11,13 @@ import { listNames, memoizeCompare, planRollout, type RolloutPlan } from '../sta
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
+import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
+import { isSettled } from '../fleet/report.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
-import type { Ancestry, Logger, Result, TenantReport } from './types.js'
+import type { Ancestry, Logger, Result, Tenant, TenantReport } from './types.js'
 
 export interface DeployDeps {
   readonly forge: Forge
@@ -62,7 +64,9 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     expectedSha: settings.expectedSha,
     tenants: settings.tenants.map(pendingReport),
     rounds: 0,
-    promotion: null
+    promotion: null,
+    waves: [],
+    tenantWave: new Map()
   }
   let outcome: Outcome
   const held: RunState = { lock: null, attempted: false }
@@ -111,11 +115,14 @@ async function runStages(settings: Settings, deps: DeployDeps, facts: RunFacts, 
     (await passGate(run)) ??
     (await takeLock(run)) ??
     (await plan(run)) ??
-    (await redeploy(run)) ??
+    (await rollOut(run)) ??
     (await promote(run)) ??
-    (await settleAndRecord(run))
+    (await recordVerified(run))
   )
 }
+
+/** How long one proof that the run may act stands for the side effects that follow it. */
+const PROOF_REUSE_MS = 1_000
 
 class PipelineRun {
   readonly guard: OwnershipGuard
@@ -127,6 +134,11 @@ class PipelineRun {
   toRoll: readonly string[] = []
   plan = ''
   promotion: PromoteOutcome | null = null
+  /** Each tenant's latest report, from planning on. */
+  readonly reports = new Map<string, TenantReport>()
+  /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
+  readonly runKey: string
+  private proof: { readonly at: number; readonly answer: Promise<Outcome | null> } | null = null
 
   constructor(
     readonly settings: Settings,
@@ -136,6 +148,7 @@ class PipelineRun {
   ) {
     this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log)
     this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head))
+    this.runKey = settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
   }
 
   superseded(): Outcome {
@@ -152,8 +165,24 @@ class PipelineRun {
     }
   }
 
-  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
-  async mayAct(): Promise<Outcome | null> {
+  /**
+   * Proof, right before a side effect, that this run still owns the branch and holds the lock. The proof
+   * is shared: concurrent callers (per-tenant redeploy calls) and callers within PROOF_REUSE_MS get the
+   * same answer, so the forge sees about one proof a second whatever the size of the fleet.
+   */
+  mayAct(): Promise<Outcome | null> {
+    const now = this.deps.clock.now()
+    if (this.proof && now - this.proof.at < PROOF_REUSE_MS) return this.proof.answer
+    const answer = this.prove()
+    this.proof = { at: now, answer }
+    // A proof that threw proves nothing: the next caller asks again.
+    answer.catch(() => {
+      if (this.proof?.answer === answer) this.proof = null
+    })
+    return answer
+  }
+
+  private async prove(): Promise<Outcome | null> {
     if (!(await this.guard.stillOwner())) return this.superseded()
     if (this.held.lock && !(await this.held.lock.renew())) return this.lostLock()
     return null
@@ -215,6 +244,7 @@ async function plan(run: PipelineRun): Promise<Outcome | null> {
     probe: { dispatcher: deps.dispatcher }
   })
   facts.tenants = initial
+  for (const report of initial) run.reports.set(report.name, report)
   run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log)
   const { proven, ifOwner } = run.rollout
   run.plan =
@@ -227,19 +257,87 @@ async function plan(run: PipelineRun): Promise<Outcome | null> {
     }
   }
   if (!settings.dryRun) return null
+  logWavePlan(run)
   const promotion = await promoteImage(run, true)
   return { result: 'noop', message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
 }
 
-async function redeploy(run: PipelineRun): Promise<Outcome | null> {
-  const { settings, deps, held } = run
+/** A dry run's plan, wave by wave: who would roll, from which commit. */
+function logWavePlan(run: PipelineRun): void {
+  const { settings, deps } = run
+  const planned = new Set([...run.rollout.proven, ...run.rollout.ifOwner])
+  const waves = planWaves(settings.tenants, settings.tenants.map((t) => t.name).filter((name) => planned.has(name)), settings.rollout.waves)
+  const to = shortSha(run.expectedSha)
+  for (const wave of waves) {
+    const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name)!)} → ${to}`)
+    deps.log.info(`dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ''}, then verify ${wave.tenants.length} tenant(s)`)
+  }
+}
+
+function commitOf(report: TenantReport): string {
+  return report.actual ? shortSha(report.actual) : `unknown (${report.state}${report.error_class ? `: ${report.error_class}` : ''})`
+}
+
+/**
+ * The rollout, wave by wave (README, "Waves"): each wave is told to roll, then verified together with
+ * every earlier wave (whose tenants are read again at this wave's verdict), then baked and confirmed.
+ * More than `max-failures` tenants stale or unreachable halts the run: later waves are never touched.
+ */
+async function rollOut(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, facts } = run
   const { proven, ifOwner } = run.rollout
-  if (proven.length + ifOwner.length === 0) return null
-  deps.log.info(run.plan)
+  if (proven.length + ifOwner.length > 0) {
+    deps.log.info(run.plan)
+    const refused = await run.mayAct()
+    if (refused) return refused
+    run.toRoll = rollable(run)
+  }
+  const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves)
+  facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: wave.toRoll.length, result: 'not_attempted', seconds: null }))
+  facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
+  if (waves.length > 1) deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(', ')} (tenants to roll/verified per wave)`)
+  for (const wave of waves) {
+    const record = facts.waves[wave.index - 1]
+    const startedAt = deps.clock.now()
+    const ended = await rollWave(run, wave, waves)
+    record.seconds = Math.round((deps.clock.now() - startedAt) / 100) / 10
+    record.result = ended?.wave ?? 'converged'
+    if (ended) {
+      markNotAttempted(facts, waves.slice(wave.index))
+      return ended.outcome
+    }
+  }
+  const failing = facts.tenants.filter((t) => !isSettled(t))
+  if (failing.length === 0) return null
+  return staleOutcome(run, `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`)
+}
+
+async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[]): Promise<{ outcome: Outcome; wave: WaveResult } | null> {
+  const { settings, deps, facts } = run
+  const label = waveLabel(wave, waves.length)
+  const stopped = wave.toRoll.length > 0 ? await redeployWave(run, wave) : null
+  if (stopped) return { outcome: stopped, wave: stopped.result === 'superseded' ? 'superseded' : 'failed' }
+  // Earlier waves are verified again with this one: a tenant that regressed since counts now.
+  const verified = waves.slice(0, wave.index).flatMap((w) => w.tenants)
+  const settled = (await verifyTenants(run, verified)) ?? (settings.rollout.bakeSeconds > 0 ? (await bake(run, label)) ?? (await verifyTenants(run, verified)) : null)
+  if (settled) return { outcome: settled, wave: settled.result === 'aborted' ? 'aborted' : 'superseded' }
+  const failing = verified.map((t) => run.reports.get(t.name)!).filter((t) => !isSettled(t))
+  if (failing.length > settings.rollout.maxFailures) {
+    const later = waves.length - wave.index
+    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
+    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
+    return { outcome: await staleOutcome(run, message), wave: 'halted' }
+  }
+  if (failing.length > 0) deps.log.warning(`${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`)
+  else if (waves.length > 1) deps.log.info(`${label} verified: ${verified.length} tenant(s)`)
+  return null
+}
+
+/** Tells one wave to roll, after proof that the run may still act; per-tenant calls prove it again (cheaply) before each call. */
+async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | null> {
+  const { settings, deps, held } = run
   const refused = await run.mayAct()
   if (refused) return refused
-  run.toRoll = rollable(run)
-  if (run.toRoll.length === 0) return null
   let stoppedBy: Outcome | null = null
   const redeployed = await redeployFleet(
     settings.redeploy,
@@ -248,9 +346,8 @@ async function redeploy(run: PipelineRun): Promise<Outcome | null> {
       sha: run.expectedSha,
       environment: settings.environment,
       repository: settings.run.repository,
-      tenants: run.toRoll,
-      // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
-      runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
+      tenants: wave.toRoll,
+      runKey: run.runKey
     },
     {
       clock: deps.clock,
@@ -258,7 +355,8 @@ async function redeploy(run: PipelineRun): Promise<Outcome | null> {
       signal: deps.signal,
       dispatcher: deps.dispatcher,
       mayProceed: async () => (stoppedBy = await run.mayAct()) === null,
-      heartbeatMs: heartbeatMs(held.lock)
+      heartbeatMs: heartbeatMs(held.lock),
+      maxParallel: settings.rollout.maxParallel
     }
   ).catch((error: unknown) => {
     if (error instanceof RedeployStopped && stoppedBy) return null
@@ -267,7 +365,7 @@ async function redeploy(run: PipelineRun): Promise<Outcome | null> {
   if (redeployed === null) return stoppedBy ?? run.superseded()
   deps.log.info(redeployed)
   // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
-  return (await run.guard.stillOwner()) ? null : run.superseded()
+  return run.mayAct()
 }
 
 /**
@@ -279,25 +377,97 @@ async function redeploy(run: PipelineRun): Promise<Outcome | null> {
 function rollable(run: PipelineRun): readonly string[] {
   const { proven, ifOwner } = run.rollout
   const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)
-  if (owns || ifOwner.length === 0) {
-    const chosen = new Set([...proven, ...ifOwner])
-    return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name))
+  const chosen = new Set(owns ? [...proven, ...ifOwner] : proven)
+  if (!owns && ifOwner.length > 0) {
+    run.deps.log.warning(
+      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+    )
   }
-  run.deps.log.warning(
-    `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
-  )
-  return proven
+  return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name))
+}
+
+/**
+ * Verifies `tenants` inside the settle budget; those already settled (at planning or an earlier wave's
+ * verdict) are read again before the verdict. Returns the outcome that ends the run (superseded, lock
+ * lost, aborted) or null; the tenants' reports are updated either way.
+ */
+async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]): Promise<Outcome | null> {
+  const { settings, deps, facts } = run
+  let stoppedBy: Outcome | null = null
+  const settled = await settleFleet({
+    tenants,
+    expectedSha: run.expectedSha,
+    shaFields: settings.shaFields,
+    budgetSeconds: settings.settleBudgetSeconds,
+    intervalSeconds: settings.settleIntervalSeconds,
+    allowRollback: settings.allowRollback,
+    clock: deps.clock,
+    compare: run.compare,
+    stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
+    log: deps.log,
+    onRound: deps.onRound && ((round, reports) => deps.onRound!(facts.rounds + round, reports)),
+    probe: { dispatcher: deps.dispatcher },
+    signal: deps.signal,
+    settled: tenants.map((t) => run.reports.get(t.name)!).filter(isSettled)
+  })
+  for (const report of settled.tenants) run.reports.set(report.name, report)
+  facts.tenants = settings.tenants.map((t) => run.reports.get(t.name)!)
+  facts.rounds += settled.rounds
+  if (settled.outcome === 'superseded') return stoppedBy ?? run.superseded()
+  if (settled.outcome === 'aborted') return abortedOutcome(deps.signal)
+  if (settled.outcome === 'stale') {
+    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line)
+  }
+  return null
+}
+
+/** The soak after a wave converged: time passes, the run keeps proving it may act, then the wave is confirmed again. */
+async function bake(run: PipelineRun, label: string): Promise<Outcome | null> {
+  const { settings, deps } = run
+  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1000
+  deps.log.info(`${label} converged; baking ${settings.rollout.bakeSeconds}s before confirming it again`)
+  while (deps.clock.now() < until) {
+    try {
+      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1000, until - deps.clock.now()), deps.signal)
+    } catch (error) {
+      if (deps.signal.aborted) return abortedOutcome(deps.signal)
+      throw error
+    }
+    const refused = await run.mayAct()
+    if (refused) return refused
+  }
+  return null
+}
+
+function markNotAttempted(facts: RunFacts, waves: readonly Wave[]): void {
+  const untouched = new Set(waves.flatMap((w) => w.tenants.map((t) => t.name)))
+  facts.tenants = facts.tenants.map((t) => (untouched.has(t.name) ? { ...t, state: 'not_attempted' } : t))
+}
+
+/** A red verdict: recorded as a failure on the commit (unless the run lost its lock), :latest left where it was. */
+async function staleOutcome(run: PipelineRun, message: string): Promise<Outcome> {
+  await writeDeployStatus(run.deps.forge, run.expectedSha, run.settings.environment, { verified: false, summary: message }, run.settings.run.runUrl, run.deps.log)
+  return { result: 'stale', message }
 }
 
 async function promote(run: PipelineRun): Promise<Outcome | null> {
   if (!run.settings.promotion) return null
-  if (run.held.lock && !(await run.held.lock.renew())) return run.lostLock()
+  const refused = await run.mayAct()
+  if (refused) return refused
   const promotion = await promoteImage(run, false)
   run.promotion = promotion
   if (promotion?.status === 'superseded') return run.superseded()
   if (promotion?.status === 'blocked') return { result: 'blocked', message: `promote blocked: ${promotion.message}` }
   if (promotion?.status === 'conflict') return { result: 'failed', message: `promote conflict: ${promotion.message}`, errorClass: 'registry' }
+  // The promotion took time: the success record below must be true of the fleet when it is written.
+  if (promotion?.status === 'promoted') return verifyTenants(run, run.settings.tenants).then((stop) => stop ?? failingAfterPromote(run))
   return null
+}
+
+async function failingAfterPromote(run: PipelineRun): Promise<Outcome | null> {
+  const failing = run.facts.tenants.filter((t) => !isSettled(t))
+  if (failing.length === 0) return null
+  return staleOutcome(run, `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion!.promoteTag} was promoted`)
 }
 
 async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteOutcome | null> {
@@ -322,54 +492,15 @@ async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteO
   return outcome
 }
 
-/** Verify inside the budget, then the durable record on the commit: success only from a run that still owns the branch. */
-async function settleAndRecord(run: PipelineRun): Promise<Outcome> {
+/** Every tenant verified at the verdict: the durable success record on the commit. */
+async function recordVerified(run: PipelineRun): Promise<Outcome> {
   const { settings, deps, facts, expectedSha } = run
-  const rolled = new Set(run.toRoll)
-  const settled = await settleFleet({
-    tenants: settings.tenants,
-    expectedSha,
-    shaFields: settings.shaFields,
-    budgetSeconds: settings.settleBudgetSeconds,
-    intervalSeconds: settings.settleIntervalSeconds,
-    allowRollback: settings.allowRollback,
-    clock: deps.clock,
-    compare: run.compare,
-    stillOwner: () => run.guard.stillOwner(),
-    log: deps.log,
-    onRound: deps.onRound,
-    probe: { dispatcher: deps.dispatcher },
-    signal: deps.signal,
-    // Tenants the plan left alone and already found settled are not probed a second time.
-    settled: facts.tenants.filter((t) => !rolled.has(t.name))
-  })
-  facts.tenants = settled.tenants
-  facts.rounds = settled.rounds
-  const record = (verified: boolean, summary: string) =>
-    writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified, summary }, settings.run.runUrl, deps.log)
-
-  switch (settled.outcome) {
-    case 'superseded':
-      return run.superseded()
-    case 'aborted':
-      return abortedOutcome(deps.signal)
-    case 'stale': {
-      const lines = failureLines(settled.tenants, expectedSha)
-      for (const line of lines) deps.log.error(line)
-      const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`
-      await record(false, message)
-      return { result: 'stale', message }
-    }
-    case 'converged': {
-      // settleFleet proved ownership right before its confirmation read: the record follows at once.
-      const ahead = settled.tenants.filter((t) => t.state === 'ahead').length
-      const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
-      await record(true, verified)
-      return run.toRoll.length > 0 || run.promotion?.status === 'promoted'
-        ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
-        : { result: 'noop', message: `nothing to do: ${verified}` }
-    }
-  }
+  const ahead = facts.tenants.filter((t) => t.state === 'ahead').length
+  const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
+  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log)
+  return run.toRoll.length > 0 || run.promotion?.status === 'promoted'
+    ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
+    : { result: 'noop', message: `nothing to do: ${verified}` }
 }
 
 /** A tag not derived from the run's commit (workflow_dispatch `staging-latest`) names its commit in the image. */

@@ -5,7 +5,8 @@ export type Result = 'deployed' | 'noop' | 'superseded' | 'stale' | 'blocked' | 
 /** Results that leave the step green. */
 export const GREEN_RESULTS: ReadonlySet<Result> = new Set(['deployed', 'noop', 'superseded'])
 
-export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'pending'
+/** `not_attempted`: in a wave after the one that halted the run; never told to roll, never read again. */
+export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'pending' | 'not_attempted'
 
 export type ErrorClass =
   | 'dns'
@@ -29,6 +30,8 @@ export type ErrorClass =
 export interface Tenant {
   readonly name: string
   readonly url: string
+  /** The wave a JSON tenants list assigned (1 first); absent when `waves` or the default decides. */
+  readonly wave?: number
 }
 
 export interface TenantReport {

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Result, TenantReport } from '../core/types.js'
 import type { ForgeCallCounter } from '../forge/types.js'
+import type { WaveRecord } from './waves.js'
 
 export interface TagState {
   readonly digest: string
@@ -35,7 +36,9 @@ export interface RunRecord {
   readonly rounds: number
   readonly promotion: PromotionRecord | null
   readonly forge_calls: { readonly requests: number; readonly not_modified: number }
-  readonly tenants: readonly TenantReport[]
+  /** The rollout's waves in order (one for a single-wave run); empty when the run ended before them. */
+  readonly waves: readonly WaveRecord[]
+  readonly tenants: readonly (TenantReport & { readonly wave: number | null })[]
 }
 
 /** What the pipeline learns as it goes; the record is cut from it exactly once, on the way out. */
@@ -46,6 +49,9 @@ export interface RunFacts {
   tenants: TenantReport[]
   rounds: number
   promotion: PromotionRecord | null
+  waves: WaveRecord[]
+  /** Each tenant's wave, once the waves are planned. */
+  tenantWave: ReadonlyMap<string, number>
 }
 
 export interface RecordIdentity {
@@ -83,7 +89,8 @@ export function buildRecord(
     rounds: facts.rounds,
     promotion: facts.promotion,
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
-    tenants: facts.tenants.map((t) => ({ ...t }))
+    waves: facts.waves.map((w) => ({ ...w })),
+    tenants: facts.tenants.map((t) => ({ ...t, wave: facts.tenantWave.get(t.name) ?? null }))
   }
 }
 

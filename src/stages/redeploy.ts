@@ -9,6 +9,7 @@ import type { Logger } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { forEachBounded } from '../fleet/bounded.js'
 
 export interface RedeployRequest {
   readonly tag: string
@@ -33,6 +34,8 @@ export interface RedeployDeps {
    */
   readonly mayProceed?: () => Promise<boolean>
   readonly heartbeatMs?: number
+  /** Per-tenant calls in flight at once (default 1). */
+  readonly maxParallel?: number
 }
 
 /** The run lost the right to act part-way through the redeploy; nothing further was sent. */
@@ -64,14 +67,31 @@ export async function redeployFleet(settings: RedeploySettings, req: RedeployReq
 }
 
 async function redeployPerTenant(url: string, token: string | null, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
-  // One call per tenant, in order: a control plane that rolls tenants one by one should not be flooded.
-  // Each call is a side effect of its own, so each is preceded by proof that this run may still act:
-  // a slow control plane must not let a run outlive its lease and roll tenants after a newer run.
-  for (const [index, tenant] of req.tenants.entries()) {
-    if (index > 0 && deps.mayProceed && !(await deps.mayProceed())) throw new RedeployStopped(`redeploy stopped after ${index} of ${req.tenants.length} tenant call(s)`)
-    await postRedeploy(url.replaceAll('{tenant}', encodeURIComponent(tenant)), token, req, [tenant], tenant, deps)
-  }
-  return `redeploy requested for ${req.tenants.length} tenant(s), one call each`
+  // One call per tenant, at most maxParallel in flight, each preceded by proof that this run may still
+  // act (the proof is shared by concurrent calls, so it costs the forge about one read a second): a slow
+  // control plane must not let a run outlive its lease and roll tenants after a newer run. The first
+  // refusal or failure stops new calls; calls already sent finish.
+  let sent = 0
+  let stop: unknown = null
+  const halt = new AbortController()
+  await forEachBounded(
+    req.tenants,
+    deps.maxParallel ?? 1,
+    async (tenant) => {
+      try {
+        if (deps.mayProceed && !(await deps.mayProceed())) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`)
+        if (halt.signal.aborted) return
+        sent++
+        await postRedeploy(url.replaceAll('{tenant}', encodeURIComponent(tenant)), token, req, [tenant], tenant, deps)
+      } catch (error) {
+        stop ??= error
+        halt.abort()
+      }
+    },
+    halt.signal
+  )
+  if (stop) throw stop
+  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`
 }
 
 export function idempotencyKey(req: RedeployRequest, tenant: string | null): string {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 
 /**
  * A redeploy endpoint on 127.0.0.1: records each POST and runs `onRedeploy` (e.g. to make the fake
- * fleet start reporting the new commit), then answers 202.
+ * fleet start reporting the new commit; it may take its time), then answers 202.
  */
 export interface ControlPlane {
   readonly url: string
@@ -11,15 +11,15 @@ export interface ControlPlane {
   close(): Promise<void>
 }
 
-export async function startControlPlane(onRedeploy: (body: { tag: string; sha: string; tenants: string[] }) => void): Promise<ControlPlane> {
+export async function startControlPlane(onRedeploy: (body: { tag: string; sha: string; tenants: string[] }) => void | Promise<void>): Promise<ControlPlane> {
   const calls: ControlPlane['calls'] = []
   const server = http.createServer((req, res) => {
     let text = ''
     req.on('data', (chunk) => (text += chunk))
-    req.on('end', () => {
+    req.on('end', async () => {
       const body = JSON.parse(text)
       calls.push({ path: req.url ?? '', headers: req.headers, body })
-      onRedeploy(body)
+      await onRedeploy(body)
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}')
     })
   })

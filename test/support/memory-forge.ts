@@ -31,7 +31,8 @@ export class MemoryForge implements Forge {
   private lockVersions = 0
   /** Called on every head read, so a test can move the branch at an exact point of a run. */
   onHeadRead: (count: number) => void = () => {}
-  private headReads = 0
+  /** Branch-head reads so far. */
+  headReads = 0
 
   constructor(readonly repository = 'acme/fleet') {}
 

@@ -12255,7 +12255,8 @@ function buildRecord(identity, facts, calls, outcome, now) {
     rounds: facts.rounds,
     promotion: facts.promotion,
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
-    tenants: facts.tenants.map((t) => ({ ...t }))
+    waves: facts.waves.map((w) => ({ ...w })),
+    tenants: facts.tenants.map((t) => ({ ...t, wave: facts.tenantWave.get(t.name) ?? null }))
   };
 }
 function staleTenantNames(record) {
@@ -12384,6 +12385,10 @@ var INPUTS = [
   { name: "sha-field", default: "sha,git_sha,commit,revision", description: "JSON field(s) of the buildinfo body holding the running commit, first present wins." },
   { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
   { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
+  { name: "waves", default: "", description: `Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.` },
+  { name: "max-failures", default: "0", description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)." },
+  { name: "bake", default: "0", description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts." },
+  { name: "max-parallel", default: "16", description: "Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once." },
   { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
   { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
   { name: "redeploy-command", default: "", description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text." },
@@ -12490,6 +12495,12 @@ function parseSeconds(value, input, min, max) {
   }
   return seconds;
 }
+function parseCount(value, input, min, max) {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+  }
+  return Number(value);
+}
 function parseBoolean(value, input) {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
@@ -12503,7 +12514,9 @@ function parseTenants(text, input, buildinfoPath) {
   const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
   if (raw.length === 0) throw new InputError(input, "lists no tenant");
   const seen = /* @__PURE__ */ new Set();
-  return raw.map(({ name, url }, index) => {
+  const withWave = raw.filter((t) => t.wave !== void 0).length;
+  if (withWave > 0 && withWave < raw.length) throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
+  return raw.map(({ name, url, wave }, index) => {
     const where = `tenant #${index + 1}`;
     if (!TENANT_NAME.test(name)) {
       throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
@@ -12512,9 +12525,10 @@ function parseTenants(text, input, buildinfoPath) {
     seen.add(name);
     const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
     if (parsed.pathname === "/" && !parsed.search) parsed.pathname = buildinfoPath;
-    return Object.freeze({ name, url: parsed.toString() });
+    return Object.freeze(wave === void 0 ? { name, url: parsed.toString() } : { name, url: parsed.toString(), wave });
   });
 }
+var MAX_WAVE = 1e3;
 function parseJsonTenants(text, input) {
   let value;
   try {
@@ -12528,7 +12542,11 @@ function parseJsonTenants(text, input) {
     if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
       throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
     }
-    return { name: entry.name, url: entry.url };
+    if (entry.wave === void 0) return { name: entry.name, url: entry.url };
+    if (!Number.isInteger(entry.wave) || entry.wave < 1 || entry.wave > MAX_WAVE) {
+      throw new InputError(input, `tenant #${index + 1}: "wave" must be a whole number from 1 to ${MAX_WAVE}`);
+    }
+    return { name: entry.name, url: entry.url, wave: entry.wave };
   });
 }
 function parseLineTenants(text, input) {
@@ -12541,6 +12559,45 @@ function parseLineTenants(text, input) {
     tenants.push({ name: parts[0], url: parts[1] });
   });
   return tenants;
+}
+
+// src/config/waves.ts
+var MAX_WAVES = 20;
+function parseWaveSpec(raw, tenantsNameWaves) {
+  if (!raw) return tenantsNameWaves ? { kind: "per-tenant" } : { kind: "single" };
+  if (tenantsNameWaves) throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+  const entries = raw.split(",").map((entry) => entry.trim());
+  if (entries.length > MAX_WAVES) throw new InputError("waves", `has ${entries.length} steps; at most ${MAX_WAVES}`);
+  const steps = entries.map((entry, index) => {
+    const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry);
+    if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+    if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
+    throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
+  });
+  assertIncreasing(steps.filter((s) => "percent" in s).map((s) => s.percent), "%");
+  assertIncreasing(steps.filter((s) => "count" in s).map((s) => s.count), "");
+  const last = steps[steps.length - 1];
+  if (!("percent" in last && last.percent === 100)) {
+    throw new InputError("waves", `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`);
+  }
+  return { kind: "steps", steps };
+}
+function assertIncreasing(values, unit) {
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] <= values[i - 1]) throw new InputError("waves", `steps are cumulative: ${values[i]}${unit} follows ${values[i - 1]}${unit}`);
+  }
+}
+function splitIntoWaves(items, steps) {
+  const waves = [];
+  let taken = 0;
+  for (const step of steps) {
+    const upTo = Math.min(items.length, "count" in step ? step.count : Math.ceil(step.percent * items.length / 100 - 1e-9));
+    if (upTo > taken) {
+      waves.push(items.slice(taken, upTo));
+      taken = upTo;
+    }
+  }
+  return waves;
 }
 
 // src/config/parse.ts
@@ -12563,6 +12620,7 @@ function parseSettings(readRaw, env, readTextFile) {
   if (!buildinfoPath.startsWith("/")) throw new InputError("buildinfo-path", `must start with '/', got '${buildinfoPath.slice(0, 80)}'`);
   const budget = parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS);
   const interval = parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS);
+  const tenants = readTenants(read, buildinfoPath, readTextFile);
   const settings = {
     token,
     forge,
@@ -12571,11 +12629,17 @@ function parseSettings(readRaw, env, readTextFile) {
     sha: sha2,
     targetTag,
     expectedSha,
-    tenants: readTenants(read, buildinfoPath, readTextFile),
+    tenants,
     shaFields: parseShaFields(read("sha-field")),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
     redeploy: parseRedeploy(read),
+    rollout: {
+      waves: parseWaveSpec(read("waves"), tenants.some((t) => t.wave !== void 0)),
+      maxFailures: parseCount(read("max-failures"), "max-failures", 0, tenants.length),
+      bakeSeconds: parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS),
+      maxParallel: parseCount(read("max-parallel"), "max-parallel", 1, 256)
+    },
     promotion,
     allowRollback: parseBoolean(read("allow-rollback"), "allow-rollback"),
     requireVerifiedIn: read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null,
@@ -13567,6 +13631,7 @@ export {
   buildRecord,
   staleTenantNames,
   appendHistory,
+  splitIntoWaves,
   systemClock,
   INPUTS,
   OUTPUTS,

@@ -11,7 +11,7 @@ import {
   require_undici_lean,
   runUrlOf,
   systemClock
-} from "./chunk-3ZXSUAN2.js";
+} from "./chunk-QM3OAYR5.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -820,7 +820,7 @@ function fallbackRecord(result, message, errorClass, startedAt2) {
       targetTag: getInput("target-tag"),
       dryRun: false
     },
-    { startedAt: startedAt2, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null },
+    { startedAt: startedAt2, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null, waves: [], tenantWave: /* @__PURE__ */ new Map() },
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

@@ -17,8 +17,9 @@ import {
   registryBaseUrl,
   require_undici_lean,
   sameCommit,
-  shortSha
-} from "./chunk-3ZXSUAN2.js";
+  shortSha,
+  splitIntoWaves
+} from "./chunk-QM3OAYR5.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -844,6 +845,19 @@ import { createHash as createHash2 } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+// src/fleet/bounded.ts
+async function forEachBounded(items, workers, work, signal) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal?.aborted) {
+      await work(items[next++]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+}
+
+// src/stages/redeploy.ts
 var RedeployStopped = class extends FleetError {
   constructor(what) {
     super(`${what}: this run no longer owns the branch or the lock`, "internal");
@@ -866,11 +880,27 @@ async function redeployFleet(settings, req, deps) {
   }
 }
 async function redeployPerTenant(url, token, req, deps) {
-  for (const [index, tenant] of req.tenants.entries()) {
-    if (index > 0 && deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${index} of ${req.tenants.length} tenant call(s)`);
-    await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
-  }
-  return `redeploy requested for ${req.tenants.length} tenant(s), one call each`;
+  let sent = 0;
+  let stop = null;
+  const halt = new AbortController();
+  await forEachBounded(
+    req.tenants,
+    deps.maxParallel ?? 1,
+    async (tenant) => {
+      try {
+        if (deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`);
+        if (halt.signal.aborted) return;
+        sent++;
+        await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
+      } catch (error) {
+        stop ??= error;
+        halt.abort();
+      }
+    },
+    halt.signal
+  );
+  if (stop) throw stop;
+  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`;
 }
 function idempotencyKey(req, tenant) {
   return createHash2("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
@@ -1027,17 +1057,6 @@ function createClassifier(options) {
       failed.clear();
     }
   };
-}
-
-// src/fleet/bounded.ts
-async function forEachBounded(items, workers, work, signal) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
 }
 
 // src/fleet/http1-transport.ts
@@ -1847,6 +1866,40 @@ async function probeFleet(tenants, expectedSha, options) {
   return tenants.map((t) => reports.get(t.name));
 }
 
+// src/stages/waves.ts
+function planWaves(tenants, toRoll, spec) {
+  const rolling = new Set(toRoll);
+  const groups = groupTenants(tenants, rolling, spec);
+  return groups.map((group, i) => ({
+    index: i + 1,
+    tenants: group,
+    toRoll: group.filter((t) => rolling.has(t.name)).map((t) => t.name)
+  }));
+}
+function groupTenants(tenants, rolling, spec) {
+  switch (spec.kind) {
+    case "single":
+      return [[...tenants]];
+    case "per-tenant": {
+      const numbers = [...new Set(tenants.map((t) => t.wave))].sort((a, b) => a - b);
+      return numbers.map((n) => tenants.filter((t) => t.wave === n));
+    }
+    case "steps": {
+      const waves = splitIntoWaves(
+        tenants.filter((t) => rolling.has(t.name)),
+        spec.steps
+      );
+      const untouched = tenants.filter((t) => !rolling.has(t.name));
+      if (waves.length === 0) return [untouched];
+      waves[waves.length - 1].push(...untouched);
+      return waves;
+    }
+  }
+}
+function waveLabel(wave, count) {
+  return count > 1 ? `wave ${wave.index} of ${count}` : "the fleet";
+}
+
 // src/core/deploy.ts
 async function deployFleet(settings, deps) {
   const facts = {
@@ -1855,7 +1908,9 @@ async function deployFleet(settings, deps) {
     expectedSha: settings.expectedSha,
     tenants: settings.tenants.map(pendingReport2),
     rounds: 0,
-    promotion: null
+    promotion: null,
+    waves: [],
+    tenantWave: /* @__PURE__ */ new Map()
   };
   let outcome;
   const held = { lock: null, attempted: false };
@@ -1893,8 +1948,9 @@ async function deployFleet(settings, deps) {
 }
 async function runStages(settings, deps, facts, held) {
   const run = new PipelineRun(settings, deps, facts, held);
-  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await redeploy(run) ?? await promote(run) ?? await settleAndRecord(run);
+  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await rollOut(run) ?? await promote(run) ?? await recordVerified(run);
 }
+var PROOF_REUSE_MS = 1e3;
 var PipelineRun = class {
   constructor(settings, deps, facts, held) {
     this.settings = settings;
@@ -1903,6 +1959,7 @@ var PipelineRun = class {
     this.held = held;
     this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log);
     this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head));
+    this.runKey = settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID();
   }
   settings;
   deps;
@@ -1917,6 +1974,11 @@ var PipelineRun = class {
   toRoll = [];
   plan = "";
   promotion = null;
+  /** Each tenant's latest report, from planning on. */
+  reports = /* @__PURE__ */ new Map();
+  /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
+  runKey;
+  proof = null;
   superseded() {
     this.facts.headSha = this.guard.verdict?.head ?? this.facts.headSha;
     return { result: "superseded", message: this.guard.verdict?.message ?? "superseded" };
@@ -1929,8 +1991,22 @@ var PipelineRun = class {
       lockLost: true
     };
   }
-  /** Proof, right before a side effect, that this run still owns the branch and holds the lock. */
-  async mayAct() {
+  /**
+   * Proof, right before a side effect, that this run still owns the branch and holds the lock. The proof
+   * is shared: concurrent callers (per-tenant redeploy calls) and callers within PROOF_REUSE_MS get the
+   * same answer, so the forge sees about one proof a second whatever the size of the fleet.
+   */
+  mayAct() {
+    const now = this.deps.clock.now();
+    if (this.proof && now - this.proof.at < PROOF_REUSE_MS) return this.proof.answer;
+    const answer = this.prove();
+    this.proof = { at: now, answer };
+    answer.catch(() => {
+      if (this.proof?.answer === answer) this.proof = null;
+    });
+    return answer;
+  }
+  async prove() {
     if (!await this.guard.stillOwner()) return this.superseded();
     if (this.held.lock && !await this.held.lock.renew()) return this.lostLock();
     return null;
@@ -1984,6 +2060,7 @@ async function plan(run) {
     probe: { dispatcher: deps.dispatcher }
   });
   facts.tenants = initial;
+  for (const report of initial) run.reports.set(report.name, report);
   run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
   const { proven, ifOwner } = run.rollout;
   run.plan = `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` + (ifOwner.length ? `, ${ifOwner.length} of them (commit unknown or unrelated) only if this run proves it owns the branch` : "");
@@ -1994,18 +2071,74 @@ async function plan(run) {
     };
   }
   if (!settings.dryRun) return null;
+  logWavePlan(run);
   const promotion = await promoteImage(run, true);
   return { result: "noop", message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ""}; nothing written` };
 }
-async function redeploy(run) {
-  const { settings, deps, held } = run;
+function logWavePlan(run) {
+  const { settings, deps } = run;
+  const planned = /* @__PURE__ */ new Set([...run.rollout.proven, ...run.rollout.ifOwner]);
+  const waves = planWaves(settings.tenants, settings.tenants.map((t) => t.name).filter((name) => planned.has(name)), settings.rollout.waves);
+  const to = shortSha(run.expectedSha);
+  for (const wave of waves) {
+    const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name))} \u2192 ${to}`);
+    deps.log.info(`dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ""}, then verify ${wave.tenants.length} tenant(s)`);
+  }
+}
+function commitOf(report) {
+  return report.actual ? shortSha(report.actual) : `unknown (${report.state}${report.error_class ? `: ${report.error_class}` : ""})`;
+}
+async function rollOut(run) {
+  const { settings, deps, facts } = run;
   const { proven, ifOwner } = run.rollout;
-  if (proven.length + ifOwner.length === 0) return null;
-  deps.log.info(run.plan);
+  if (proven.length + ifOwner.length > 0) {
+    deps.log.info(run.plan);
+    const refused = await run.mayAct();
+    if (refused) return refused;
+    run.toRoll = rollable(run);
+  }
+  const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
+  facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: wave.toRoll.length, result: "not_attempted", seconds: null }));
+  facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
+  if (waves.length > 1) deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
+  for (const wave of waves) {
+    const record = facts.waves[wave.index - 1];
+    const startedAt = deps.clock.now();
+    const ended = await rollWave(run, wave, waves);
+    record.seconds = Math.round((deps.clock.now() - startedAt) / 100) / 10;
+    record.result = ended?.wave ?? "converged";
+    if (ended) {
+      markNotAttempted(facts, waves.slice(wave.index));
+      return ended.outcome;
+    }
+  }
+  const failing = facts.tenants.filter((t) => !isSettled(t));
+  if (failing.length === 0) return null;
+  return staleOutcome(run, `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`);
+}
+async function rollWave(run, wave, waves) {
+  const { settings, deps, facts } = run;
+  const label = waveLabel(wave, waves.length);
+  const stopped = wave.toRoll.length > 0 ? await redeployWave(run, wave) : null;
+  if (stopped) return { outcome: stopped, wave: stopped.result === "superseded" ? "superseded" : "failed" };
+  const verified = waves.slice(0, wave.index).flatMap((w) => w.tenants);
+  const settled = await verifyTenants(run, verified) ?? (settings.rollout.bakeSeconds > 0 ? await bake(run, label) ?? await verifyTenants(run, verified) : null);
+  if (settled) return { outcome: settled, wave: settled.result === "aborted" ? "aborted" : "superseded" };
+  const failing = verified.map((t) => run.reports.get(t.name)).filter((t) => !isSettled(t));
+  if (failing.length > settings.rollout.maxFailures) {
+    const later = waves.length - wave.index;
+    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
+    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
+    return { outcome: await staleOutcome(run, message), wave: "halted" };
+  }
+  if (failing.length > 0) deps.log.warning(`${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`);
+  else if (waves.length > 1) deps.log.info(`${label} verified: ${verified.length} tenant(s)`);
+  return null;
+}
+async function redeployWave(run, wave) {
+  const { settings, deps, held } = run;
   const refused = await run.mayAct();
   if (refused) return refused;
-  run.toRoll = rollable(run);
-  if (run.toRoll.length === 0) return null;
   let stoppedBy = null;
   const redeployed = await redeployFleet(
     settings.redeploy,
@@ -2014,9 +2147,8 @@ async function redeploy(run) {
       sha: run.expectedSha,
       environment: settings.environment,
       repository: settings.run.repository,
-      tenants: run.toRoll,
-      // Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate.
-      runKey: settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
+      tenants: wave.toRoll,
+      runKey: run.runKey
     },
     {
       clock: deps.clock,
@@ -2024,7 +2156,8 @@ async function redeploy(run) {
       signal: deps.signal,
       dispatcher: deps.dispatcher,
       mayProceed: async () => (stoppedBy = await run.mayAct()) === null,
-      heartbeatMs: heartbeatMs(held.lock)
+      heartbeatMs: heartbeatMs(held.lock),
+      maxParallel: settings.rollout.maxParallel
     }
   ).catch((error) => {
     if (error instanceof RedeployStopped && stoppedBy) return null;
@@ -2032,29 +2165,88 @@ async function redeploy(run) {
   });
   if (redeployed === null) return stoppedBy ?? run.superseded();
   deps.log.info(redeployed);
-  return await run.guard.stillOwner() ? null : run.superseded();
+  return run.mayAct();
 }
 function rollable(run) {
   const { proven, ifOwner } = run.rollout;
   const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
-  if (owns || ifOwner.length === 0) {
-    const chosen = /* @__PURE__ */ new Set([...proven, ...ifOwner]);
-    return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name));
+  const chosen = new Set(owns ? [...proven, ...ifOwner] : proven);
+  if (!owns && ifOwner.length > 0) {
+    run.deps.log.warning(
+      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+    );
   }
-  run.deps.log.warning(
-    `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
-  );
-  return proven;
+  return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name));
+}
+async function verifyTenants(run, tenants) {
+  const { settings, deps, facts } = run;
+  let stoppedBy = null;
+  const settled = await settleFleet({
+    tenants,
+    expectedSha: run.expectedSha,
+    shaFields: settings.shaFields,
+    budgetSeconds: settings.settleBudgetSeconds,
+    intervalSeconds: settings.settleIntervalSeconds,
+    allowRollback: settings.allowRollback,
+    clock: deps.clock,
+    compare: run.compare,
+    stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
+    log: deps.log,
+    onRound: deps.onRound && ((round, reports) => deps.onRound(facts.rounds + round, reports)),
+    probe: { dispatcher: deps.dispatcher },
+    signal: deps.signal,
+    settled: tenants.map((t) => run.reports.get(t.name)).filter(isSettled)
+  });
+  for (const report of settled.tenants) run.reports.set(report.name, report);
+  facts.tenants = settings.tenants.map((t) => run.reports.get(t.name));
+  facts.rounds += settled.rounds;
+  if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
+  if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
+  if (settled.outcome === "stale") {
+    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line);
+  }
+  return null;
+}
+async function bake(run, label) {
+  const { settings, deps } = run;
+  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1e3;
+  deps.log.info(`${label} converged; baking ${settings.rollout.bakeSeconds}s before confirming it again`);
+  while (deps.clock.now() < until) {
+    try {
+      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1e3, until - deps.clock.now()), deps.signal);
+    } catch (error) {
+      if (deps.signal.aborted) return abortedOutcome(deps.signal);
+      throw error;
+    }
+    const refused = await run.mayAct();
+    if (refused) return refused;
+  }
+  return null;
+}
+function markNotAttempted(facts, waves) {
+  const untouched = new Set(waves.flatMap((w) => w.tenants.map((t) => t.name)));
+  facts.tenants = facts.tenants.map((t) => untouched.has(t.name) ? { ...t, state: "not_attempted" } : t);
+}
+async function staleOutcome(run, message) {
+  await writeDeployStatus(run.deps.forge, run.expectedSha, run.settings.environment, { verified: false, summary: message }, run.settings.run.runUrl, run.deps.log);
+  return { result: "stale", message };
 }
 async function promote(run) {
   if (!run.settings.promotion) return null;
-  if (run.held.lock && !await run.held.lock.renew()) return run.lostLock();
+  const refused = await run.mayAct();
+  if (refused) return refused;
   const promotion = await promoteImage(run, false);
   run.promotion = promotion;
   if (promotion?.status === "superseded") return run.superseded();
   if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
   if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
+  if (promotion?.status === "promoted") return verifyTenants(run, run.settings.tenants).then((stop) => stop ?? failingAfterPromote(run));
   return null;
+}
+async function failingAfterPromote(run) {
+  const failing = run.facts.tenants.filter((t) => !isSettled(t));
+  if (failing.length === 0) return null;
+  return staleOutcome(run, `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`);
 }
 async function promoteImage(run, dryRun) {
   const { settings, deps, facts } = run;
@@ -2077,48 +2269,12 @@ async function promoteImage(run, dryRun) {
   facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
   return outcome;
 }
-async function settleAndRecord(run) {
+async function recordVerified(run) {
   const { settings, deps, facts, expectedSha } = run;
-  const rolled = new Set(run.toRoll);
-  const settled = await settleFleet({
-    tenants: settings.tenants,
-    expectedSha,
-    shaFields: settings.shaFields,
-    budgetSeconds: settings.settleBudgetSeconds,
-    intervalSeconds: settings.settleIntervalSeconds,
-    allowRollback: settings.allowRollback,
-    clock: deps.clock,
-    compare: run.compare,
-    stillOwner: () => run.guard.stillOwner(),
-    log: deps.log,
-    onRound: deps.onRound,
-    probe: { dispatcher: deps.dispatcher },
-    signal: deps.signal,
-    // Tenants the plan left alone and already found settled are not probed a second time.
-    settled: facts.tenants.filter((t) => !rolled.has(t.name))
-  });
-  facts.tenants = settled.tenants;
-  facts.rounds = settled.rounds;
-  const record = (verified, summary) => writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified, summary }, settings.run.runUrl, deps.log);
-  switch (settled.outcome) {
-    case "superseded":
-      return run.superseded();
-    case "aborted":
-      return abortedOutcome(deps.signal);
-    case "stale": {
-      const lines = failureLines(settled.tenants, expectedSha);
-      for (const line of lines) deps.log.error(line);
-      const message = `${lines.length} of ${settled.tenants.length} tenant(s) did not report ${shortSha(expectedSha)} within ${settings.settleBudgetSeconds}s`;
-      await record(false, message);
-      return { result: "stale", message };
-    }
-    case "converged": {
-      const ahead = settled.tenants.filter((t) => t.state === "ahead").length;
-      const verified = `${settled.tenants.length - ahead}/${settled.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
-      await record(true, verified);
-      return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
-    }
-  }
+  const ahead = facts.tenants.filter((t) => t.state === "ahead").length;
+  const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
+  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log);
+  return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
 }
 async function expectedShaFromImage(settings, deps) {
   const promotion = settings.promotion;

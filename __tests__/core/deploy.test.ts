@@ -81,13 +81,11 @@ describe('deployFleet', () => {
 
   it('ends verify green as superseded when a newer commit lands between rounds', async () => {
     fleet.set('hongming', { sha: OLDER })
-    forge.onHeadRead = (count) => {
-      if (count === 5) forge.commit('9e1e7e5' + '0'.repeat(33), NEWER).setBranch('main', '9e1e7e5' + '0'.repeat(33))
-    }
-    const { record } = await run()
+    const { record } = await run({}, undefined, { onRound: (round) => round === 1 && pushNewest() })
     expect(record.result).toBe('superseded')
     expect(controlPlane.calls).toHaveLength(1)
-    expect(record.rounds).toBeGreaterThanOrEqual(2)
+    // The check after round 1 saw the newer commit: verify stopped there, long before the budget's end.
+    expect(record.rounds).toBe(1)
   })
 
   it('lets a lagging tenant settle inside the budget instead of calling it stale after one read', async () => {
@@ -254,8 +252,9 @@ describe('deployFleet while the fleet is being told to roll', () => {
       expect(record.result).toBe('deployed')
       expect(plane.calls).toHaveLength(40)
       expect(peak).toBe(4)
-      // The virtual clock stands still during the calls: one proof serves them all.
-      expect(forge.headReads).toBeLessThanOrEqual(4)
+      // The virtual clock stands still during the calls: the wave's own proof serves all 40 calls. The
+      // other reads: the first check, the plan's proof, the check after the redeploy, the verdict.
+      expect(forge.headReads).toBe(5)
     } finally {
       await plane.close()
     }
@@ -383,9 +382,10 @@ describe('deployFleet in waves', () => {
   })
 
   it('bakes a converged wave while re-checking ownership, and leaves when a newer commit lands meanwhile', async () => {
-    // Reads: the first check, the proof before the redeploy, then one per 20 s of bake: the push lands 40 s into it.
+    // Reads: the first check, the plan's proof, the wave's proof, after its redeploy, its verdict, then one
+    // per 20 s of bake: the push lands 40 s into it.
     forge.onHeadRead = (count) => {
-      if (count === 4) pushNewest()
+      if (count === 7) pushNewest()
     }
     const { record, log } = await run({ tenants: wide(FIVE), waves: '1, 100%', bake: '60', 'settle-interval': '20' })
     expect(log.infos).toContain('wave 1 of 2 converged; baking 60s before confirming it again')

@@ -28,12 +28,13 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
   })
 
   it('detects what the lock prevents: without it, runs interleave their side effects', async () => {
+    // Found within the first 200 schedules (seeds 1..200 find it in several; which ones shifts as the pipeline changes).
     const detected: number[] = []
-    for (const seed of [121, 154, 214]) {
+    for (let seed = 1; seed <= 200; seed++) {
       const result = await simulate({ seed, lock: false })
       if (result.violations.some((v) => v.includes('inside its side-effect section'))) detected.push(seed)
     }
-    expect(detected).toEqual([121, 154, 214])
+    expect(detected.length).toBeGreaterThanOrEqual(2)
   })
 
   it('replays the incident: the newer run verifies, the older run starts after and is superseded with no side effect', async () => {

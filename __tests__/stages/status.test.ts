@@ -89,15 +89,13 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
     await deploy()
     fleet.set('ana', { status: 503 })
     await deploy({ sha: NEWER, 'settle-budget': '10' })
-    // Each run: acquire, renew right before its redeploy (same nonce, proven by compare-and-swap), release;
-    // the second run also renews between its verify rounds.
+    // Each run: acquire, renewals by compare-and-swap (same nonce), release; the second run is a new holder.
     const writes = forge.lockWrites.map((w) => (w.holder ? w.holder.nonce : 'released'))
-    expect(writes).toHaveLength(7)
-    expect(writes[0]).toBe(writes[1])
-    expect(writes[2]).toBe('released')
-    expect(writes.slice(3, 6)).toEqual([writes[3], writes[3], writes[3]])
-    expect(writes[3]).not.toBe(writes[0])
-    expect(writes[6]).toBe('released')
+    const [first, second, rest] = writes.join(' ').split(' released').map((part) => part.trim().split(' '))
+    expect(rest).toEqual([''])
+    expect(new Set(first).size).toBe(1)
+    expect(new Set(second).size).toBe(1)
+    expect(second[0]).not.toBe(first[0])
     expect(forge.locks.size).toBe(0)
   })
 })

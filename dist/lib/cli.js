@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-W5OSG2RJ.js";
+} from "./chunks/chunk-4YLBUUNQ.js";
 import {
   GREEN_RESULTS,
   INPUTS,

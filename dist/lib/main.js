@@ -14,7 +14,7 @@ import {
 } from "./chunks/chunk-DONU5LPC.js";
 import {
   deployFleet
-} from "./chunks/chunk-W5OSG2RJ.js";
+} from "./chunks/chunk-4YLBUUNQ.js";
 import {
   FleetError,
   GREEN_RESULTS,

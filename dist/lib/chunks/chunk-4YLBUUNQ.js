@@ -1992,13 +1992,14 @@ var PipelineRun = class {
     };
   }
   /**
-   * Proof, right before a side effect, that this run still owns the branch and holds the lock. The proof
-   * is shared: concurrent callers (per-tenant redeploy calls) and callers within PROOF_REUSE_MS get the
-   * same answer, so the forge sees about one proof a second whatever the size of the fleet.
+   * Proof, right before a side effect, that this run still owns the branch and holds the lock. Per-tenant
+   * calls pass `shared`: concurrent callers, and callers within PROOF_REUSE_MS of the last proof, get the
+   * same answer, so the forge sees about one proof a second whatever the size of the fleet. Every other
+   * proof (a wave's start and end, a verdict) is fresh: there are only a few per wave.
    */
-  mayAct() {
+  mayAct(shared = false) {
     const now = this.deps.clock.now();
-    if (this.proof && now - this.proof.at < PROOF_REUSE_MS) return this.proof.answer;
+    if (shared && this.proof && now - this.proof.at < PROOF_REUSE_MS) return this.proof.answer;
     const answer = this.prove();
     this.proof = { at: now, answer };
     answer.catch(() => {
@@ -2155,7 +2156,7 @@ async function redeployWave(run, wave) {
       log: deps.log,
       signal: deps.signal,
       dispatcher: deps.dispatcher,
-      mayProceed: async () => (stoppedBy = await run.mayAct()) === null,
+      mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
       heartbeatMs: heartbeatMs(held.lock),
       maxParallel: settings.rollout.maxParallel
     }

@@ -45,6 +45,7 @@ describe('node dist/cli.js demo', () => {
 
   it('the newer run deploys and verifies, the slow tenant settling inside the budget', () => {
     expect(demo.stdout).toMatch(/│ fleet-forward production: deployed \(green\): deployed staging-7f25373: 8\/8 tenants report 7f25373/)
+    expect(demo.stdout).toContain('✔ wave 1, the canary (hongming), verified before wave 2 (7 tenants) was told to roll')
     expect(demo.stdout).toMatch(/✔ elif was still draining at the first probe and settled after [\d.]+s \(attempt \d+\), inside the 6s budget/)
   })
 

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-4YLBUUNQ.js";
+} from "./chunks/chunk-EIPISY54.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -903,8 +903,8 @@ async function runDemo(io) {
   const stage = await startStage();
   const expect = new Expectations(term);
   const records = [];
-  const deploy = async (sha, runId) => {
-    const run = await runFleetForward(stage, sha, runId, io, term);
+  const deploy = async (sha, runId, extra = []) => {
+    const run = await runFleetForward(stage, sha, runId, io, term, extra);
     if (run.record) records.push(run.record);
     return run;
   };
@@ -912,12 +912,18 @@ async function runDemo(io) {
     introduce(term, stage);
     term.line("");
     term.line(`1. Two pushes land on main two minutes apart: ${shortSha(OLDER)}, then ${shortSha(NEWER)}. Both deploy jobs run,`);
-    term.line("   no `concurrency:` block. The newer job gets going first.");
+    term.line("   no `concurrency:` block. The newer job gets going first, in two waves: a canary, then the rest.");
     const latestAtStart = stage.registry.tagState("latest");
-    const newer = await deploy(NEWER, 1);
+    const newer = await deploy(NEWER, 1, [["waves", "1,100%"]]);
     if (io.signal.aborted) return cancelled(term);
     const newerRecord = newer.record;
     expect.check(newer.code === 0 && newerRecord?.result === "deployed", `the newer run deployed: exit 0, result deployed`, `the newer run ended ${newerRecord?.result ?? "without a record"} (exit ${newer.code})`);
+    const waves = newerRecord?.waves ?? [];
+    expect.check(
+      waves.length === 2 && waves[0].tenants === 1 && waves.every((w) => w.result === "converged") && stage.fleet.redeploys[0] === TENANTS[0],
+      `wave 1, the canary (${TENANTS[0]}), verified before wave 2 (${waves[1]?.tenants} tenants) was told to roll`,
+      `waves: ${waves.map((w) => `${w.wave}: ${w.tenants} tenant(s) ${w.result}`).join("; ") || "none recorded"}`
+    );
     const onNewer = stage.fleet.snapshot().filter(([, sha]) => sha === NEWER).length;
     expect.check(onNewer === TENANTS.length, `the fleet runs ${shortSha(NEWER)}: ${onNewer}/${TENANTS.length} tenants`);
     const slow = newerRecord?.tenants.find((t) => t.name === SLOW);
@@ -997,7 +1003,7 @@ async function runDemo(io) {
     term.line("");
     const { held, broken } = expect.counts;
     term.line(
-      expect.allHeld ? `All ${held} expectations held: the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.` : `${broken} of ${held + broken} expectations did not hold (\u2718 above).`
+      expect.allHeld ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.` : `${broken} of ${held + broken} expectations did not hold (\u2718 above).`
     );
     return expect.allHeld ? 0 : EXIT_DEMO_FAILED;
   } finally {
@@ -1045,7 +1051,7 @@ function introduce(term, stage) {
   term.line(`  fleet     ${TENANTS.length} tenants on ${shortSha(BASE)}, ${stage.fleet.buildinfoUrl("<name>").replace("%3Cname%3E", "<name>")}`);
   term.line(`  control   ${stage.fleet.redeployUrl}  restarts a tenant in ${RESTART_MS} ms; ${SLOW} drains for ${SLOW_RESTART_MS / 1e3}s first`);
 }
-async function runFleetForward(stage, sha, runId, io, term) {
+async function runFleetForward(stage, sha, runId, io, term, extra) {
   const flags = [
     ["sha", sha],
     ["run-id", String(runId)],
@@ -1058,7 +1064,8 @@ async function runFleetForward(stage, sha, runId, io, term) {
     ["image", stage.registry.image],
     ["settle-budget", String(SETTLE_BUDGET)],
     ["settle-interval", String(SETTLE_INTERVAL)],
-    ["history-file", stage.historyFile]
+    ["history-file", stage.historyFile],
+    ...extra
   ];
   printCommand(term, flags);
   let output = "";

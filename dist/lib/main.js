@@ -14,7 +14,7 @@ import {
 } from "./chunks/chunk-DONU5LPC.js";
 import {
   deployFleet
-} from "./chunks/chunk-4YLBUUNQ.js";
+} from "./chunks/chunk-EIPISY54.js";
 import {
   FleetError,
   GREEN_RESULTS,

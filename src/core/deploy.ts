@@ -134,6 +134,8 @@ class PipelineRun {
   toRoll: readonly string[] = []
   plan = ''
   promotion: PromoteOutcome | null = null
+  /** When the first wave was told to roll: `seconds_to_converge` counts from here in every wave. */
+  rolloutStartedAt = 0
   /** Each tenant's latest report, from planning on. */
   readonly reports = new Map<string, TenantReport>()
   /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
@@ -294,6 +296,7 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
     run.toRoll = rollable(run)
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves)
+  run.rolloutStartedAt = deps.clock.now()
   facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: wave.toRoll.length, result: 'not_attempted', seconds: null }))
   facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
   if (waves.length > 1) deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(', ')} (tenants to roll/verified per wave)`)
@@ -409,6 +412,7 @@ async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]): Prom
     onRound: deps.onRound && ((round, reports) => deps.onRound!(facts.rounds + round, reports)),
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
+    since: run.rolloutStartedAt,
     settled: tenants.map((t) => run.reports.get(t.name)!).filter(isSettled)
   })
   for (const report of settled.tenants) run.reports.set(report.name, report)

@@ -72,8 +72,8 @@ export async function runDemo(io: DemoIO): Promise<number> {
   const stage = await startStage()
   const expect = new Expectations(term)
   const records: RunRecord[] = []
-  const deploy = async (sha: string, runId: number): Promise<Run> => {
-    const run = await runFleetForward(stage, sha, runId, io, term)
+  const deploy = async (sha: string, runId: number, extra: readonly [string, string][] = []): Promise<Run> => {
+    const run = await runFleetForward(stage, sha, runId, io, term, extra)
     if (run.record) records.push(run.record)
     return run
   }
@@ -82,12 +82,18 @@ export async function runDemo(io: DemoIO): Promise<number> {
 
     term.line('')
     term.line(`1. Two pushes land on main two minutes apart: ${shortSha(OLDER)}, then ${shortSha(NEWER)}. Both deploy jobs run,`)
-    term.line('   no `concurrency:` block. The newer job gets going first.')
+    term.line('   no `concurrency:` block. The newer job gets going first, in two waves: a canary, then the rest.')
     const latestAtStart = stage.registry.tagState('latest')
-    const newer = await deploy(NEWER, 1)
+    const newer = await deploy(NEWER, 1, [['waves', '1,100%']])
     if (io.signal.aborted) return cancelled(term)
     const newerRecord = newer.record
     expect.check(newer.code === 0 && newerRecord?.result === 'deployed', `the newer run deployed: exit 0, result deployed`, `the newer run ended ${newerRecord?.result ?? 'without a record'} (exit ${newer.code})`)
+    const waves = newerRecord?.waves ?? []
+    expect.check(
+      waves.length === 2 && waves[0].tenants === 1 && waves.every((w) => w.result === 'converged') && stage.fleet.redeploys[0] === TENANTS[0],
+      `wave 1, the canary (${TENANTS[0]}), verified before wave 2 (${waves[1]?.tenants} tenants) was told to roll`,
+      `waves: ${waves.map((w) => `${w.wave}: ${w.tenants} tenant(s) ${w.result}`).join('; ') || 'none recorded'}`
+    )
     const onNewer = stage.fleet.snapshot().filter(([, sha]) => sha === NEWER).length
     expect.check(onNewer === TENANTS.length, `the fleet runs ${shortSha(NEWER)}: ${onNewer}/${TENANTS.length} tenants`)
     const slow = newerRecord?.tenants.find((t) => t.name === SLOW)
@@ -172,7 +178,7 @@ export async function runDemo(io: DemoIO): Promise<number> {
     const { held, broken } = expect.counts
     term.line(
       expect.allHeld
-        ? `All ${held} expectations held: the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.`
+        ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.`
         : `${broken} of ${held + broken} expectations did not hold (✘ above).`
     )
     return expect.allHeld ? 0 : EXIT_DEMO_FAILED
@@ -225,7 +231,7 @@ function introduce(term: Terminal, stage: Stage): void {
 }
 
 /** One `fleet-forward deploy`, exactly as a CI job would run it, its output indented under the narration. */
-async function runFleetForward(stage: Stage, sha: string, runId: number, io: DemoIO, term: Terminal): Promise<Run> {
+async function runFleetForward(stage: Stage, sha: string, runId: number, io: DemoIO, term: Terminal, extra: readonly [string, string][]): Promise<Run> {
   const flags: [string, string][] = [
     ['sha', sha],
     ['run-id', String(runId)],
@@ -238,7 +244,8 @@ async function runFleetForward(stage: Stage, sha: string, runId: number, io: Dem
     ['image', stage.registry.image],
     ['settle-budget', String(SETTLE_BUDGET)],
     ['settle-interval', String(SETTLE_INTERVAL)],
-    ['history-file', stage.historyFile]
+    ['history-file', stage.historyFile],
+    ...extra
   ]
   printCommand(term, flags)
   let output = ''

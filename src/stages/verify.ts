@@ -31,6 +31,8 @@ export interface SettleOptions {
   probe?: ProbeOptions
   /** Cancellation: stops promptly and returns what is known as 'aborted'. */
   signal?: AbortSignal
+  /** Clock time `seconds_to_converge` counts from (default: now); a rollout in waves passes its own start. */
+  since?: number
   /**
    * Reports of tenants that already proved the expected commit (or a newer one) and were not touched
    * since, e.g. by the probe that planned the redeploy: they count as settled and are not probed again.
@@ -80,7 +82,7 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
       log
     }),
     clock,
-    startedAt,
+    startedAt: options.since ?? startedAt,
     signal
   }
   const stillOwner = ownershipCheck(options.stillOwner, log)

@@ -10,7 +10,7 @@ function keysUnder(yaml: string, section: string): string[] {
 describe('action.yml', () => {
   const yaml = readFileSync('action.yml', 'utf8')
 
-  it('declares exactly the inputs and outputs of PRODUCT.md', () => {
+  it('declares exactly the inputs and outputs of the README', () => {
     expect(keysUnder(yaml, 'inputs')).toEqual(INPUTS.map((i) => i.name))
     expect(keysUnder(yaml, 'outputs')).toEqual(OUTPUTS.map((o) => o.name))
   })

@@ -27,7 +27,7 @@ function inputErrorOf(fn: () => unknown): InputError {
 }
 
 describe('parseSettings', () => {
-  it('applies the PRODUCT.md defaults and derives the tag and expected commit from sha', () => {
+  it('applies the README defaults and derives the tag and expected commit from sha', () => {
     const s = parse({})
     expect(s).toMatchObject({
       forge: 'auto',

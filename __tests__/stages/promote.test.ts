@@ -44,6 +44,7 @@ describe('promoteTag against docker-registry', () => {
     repository = `fleet/app${++repoCount}`
   })
   afterEach(async () => {
+    // eslint-disable-next-line jest/no-standalone-expect -- every test must leave no error behind in the recorder's hooks
     expect(recorder.hookErrors).toEqual([])
     await recorder.close()
   })

@@ -18,6 +18,7 @@ describe('neutralize', () => {
     expect(runnerWouldParse(hostile)).toBe(true)
     const safe = neutralize(hostile)
     expect(runnerWouldParse(safe)).toBe(false)
+    // eslint-disable-next-line no-control-regex -- ESC is exactly the character that must not survive
     expect(safe).not.toMatch(/::|##\[|[\r\n\u001b]/)
   })
 

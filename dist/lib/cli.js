@@ -1045,7 +1045,7 @@ async function startStage() {
   };
 }
 function introduce(term, stage) {
-  term.line("fleet-forward demo: the incident of PRODUCT.md, replayed on 127.0.0.1 with the real engine");
+  term.line("fleet-forward demo: the incident of the README (What it prevents), replayed on 127.0.0.1 with the real engine");
   term.line(`  forge     ${stage.forgeUrl}  simulated GitHub API, ${REPOSITORY}: ${shortSha(BASE)} \u2190 ${shortSha(OLDER)} \u2190 ${shortSha(NEWER)} (main)`);
   term.line(`  registry  ${stage.registry.image}  OCI registry: ${[BASE, OLDER, NEWER].map(tagOf).join(", ")}; ${stage.registry.describeTag("latest")}`);
   term.line(`  fleet     ${TENANTS.length} tenants on ${shortSha(BASE)}, ${stage.fleet.buildinfoUrl("<name>").replace("%3Cname%3E", "<name>")}`);

@@ -1,5 +1,5 @@
 /**
- * The inputs of PRODUCT.md in one table: action.yml, the CLI's flags and --help are checked against it
+ * The inputs of the README (Inputs) in one table: action.yml, the CLI's flags and --help are checked against it
  * (__tests__/config/inputs.test.ts), so the three never drift apart.
  */
 export interface InputSpec {

@@ -16,7 +16,7 @@ import {
   parseTag
 } from './validate.js'
 
-/** Reads one raw input by its PRODUCT.md name ('' when unset). */
+/** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
 export type InputReader = (name: string) => string
 
 /** The runner variables a run depends on; the action passes process.env, the CLI its flags. */

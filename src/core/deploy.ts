@@ -51,7 +51,7 @@ interface Outcome {
 }
 
 /**
- * The pipeline of PRODUCT.md, read top to bottom:
+ * The pipeline of docs/contract.md, read top to bottom:
  * ownership → gate → lock → plan → redeploy → promote → settle/verify → status, with ownership
  * re-checked while waiting for the lock, before every side effect and between verify rounds. It never
  * throws: every exit path, cancellation and internal errors included, returns the run's one record,

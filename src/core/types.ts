@@ -1,4 +1,4 @@
-/** Shared vocabulary of the pipeline (PRODUCT.md). Nothing here does I/O. */
+/** Shared vocabulary of the pipeline (docs/contract.md). Nothing here does I/O. */
 
 export type Result = 'deployed' | 'noop' | 'superseded' | 'stale' | 'blocked' | 'failed' | 'aborted'
 

@@ -18,7 +18,7 @@ import { indented } from './indent.js'
 import { SimulatedRegistry } from './registry.js'
 
 /**
- * `fleet-forward demo`: the incident of PRODUCT.md, replayed on 127.0.0.1 with the real engine and the
+ * `fleet-forward demo`: the incident of the README (What it prevents), replayed on 127.0.0.1 with the real engine and the
  * real command line. A simulated GitHub, OCI registry, fleet and control plane run in this process;
  * each run is the same `fleet-forward deploy` a CI job would type. The demo checks what it claims as
  * it goes, and exits 0 only when every expectation held.
@@ -223,7 +223,7 @@ async function startStage(): Promise<Stage> {
 }
 
 function introduce(term: Terminal, stage: Stage): void {
-  term.line("fleet-forward demo: the incident of PRODUCT.md, replayed on 127.0.0.1 with the real engine")
+  term.line("fleet-forward demo: the incident of the README (What it prevents), replayed on 127.0.0.1 with the real engine")
   term.line(`  forge     ${stage.forgeUrl}  simulated GitHub API, ${REPOSITORY}: ${shortSha(BASE)} ← ${shortSha(OLDER)} ← ${shortSha(NEWER)} (main)`)
   term.line(`  registry  ${stage.registry.image}  OCI registry: ${[BASE, OLDER, NEWER].map(tagOf).join(', ')}; ${stage.registry.describeTag('latest')}`)
   term.line(`  fleet     ${TENANTS.length} tenants on ${shortSha(BASE)}, ${stage.fleet.buildinfoUrl('<name>').replace('%3Cname%3E', '<name>')}`)

@@ -41,7 +41,7 @@ export interface Forge extends ForgeLocks {
   setStatus(sha: string, status: CommitStatus): Promise<void>
 }
 
-/** Who holds a deploy lock (PRODUCT.md, Lock), written into the lock itself so a waiter can name it. */
+/** Who holds a deploy lock (docs/contract.md, Lock), written into the lock itself so a waiter can name it. */
 export interface LockHolder {
   readonly runUrl: string
   /** The commit the holding run deploys. */

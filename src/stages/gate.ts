@@ -8,7 +8,7 @@ import { statusContext } from './status.js'
 export type GateVerdict = { readonly passed: true; readonly message: string } | { readonly passed: false; readonly message: string }
 
 /**
- * PRODUCT.md step 3 (`require-verified-in`). The commit passes only with a success record from the
+ * docs/contract.md, Gate (`require-verified-in`). The commit passes only with a success record from the
  * upstream environment. The gate fails closed: missing, pending, failure, error and unreadable all
  * block. Ownership fails open because skipping a genuine deploy is the harm it must never do; the gate
  * fails closed because letting an unverified commit reach production is the harm it exists to prevent,

@@ -7,7 +7,7 @@ import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
 /**
- * The cross-run lock of PRODUCT.md (step 2): runs for one repository and environment never perform
+ * The cross-run lock of docs/contract.md, Lock: runs for one repository and environment never perform
  * side effects at the same time. The lock is a compare-and-swap register kept in the forge (ForgeLocks;
  * GitHub: a ref, Gitea: generation tags), holding its holder's run URL, commit, lease end and nonce.
  *

@@ -17,7 +17,7 @@ export interface PromotionRecord {
   readonly after: TagState | null
 }
 
-/** The one record of a run (PRODUCT.md, Record). Field names are the history-file schema. */
+/** The one record of a run (docs/contract.md, Record). Field names are the history-file schema. */
 export interface RunRecord {
   readonly ts: string
   readonly environment: string

@@ -5,7 +5,7 @@ import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
 /**
- * The durable record of PRODUCT.md step 7: a commit status `fleet-forward/<environment>` on the
+ * The durable record of docs/contract.md, Record: a commit status `fleet-forward/<environment>` on the
  * expected commit. It is what the gate of a downstream environment reads, and what makes a rerun of a
  * recorded commit a noop. GitHub caps a status description at 140 characters.
  */

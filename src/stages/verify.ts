@@ -51,7 +51,7 @@ export interface SettleOutcome {
 const LISTED_DETAILS = 20
 
 /**
- * Verify (README, "Settle/verify"). Probes every tenant at once, then every `intervalSeconds` until
+ * docs/contract.md, Verify. Probes every tenant at once, then every `intervalSeconds` until
  * each tenant is converged (or ahead) or the budget ends, with a last probe exactly at the budget's end.
  * A settled tenant is not probed in every round (re-reading 10,000 settled tenants each round would only
  * add load), so before the verdict every tenant counted as settled from an earlier read, plan-time
@@ -136,7 +136,7 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   }
 }
 
-/** Ownership fails open (PRODUCT.md step 1): a check that throws means "still the owner", with a warning. */
+/** Ownership fails open (docs/contract.md, Ownership): a check that throws means "still the owner", with a warning. */
 function ownershipCheck(stillOwner: () => Promise<boolean>, log: Logger): () => Promise<boolean> {
   let warned = false
   return async () => {

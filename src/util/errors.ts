@@ -66,7 +66,7 @@ const CODE_CLASSES: Record<string, ErrorClass> = {
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'reset'
 }
 
-/** Maps anything a request can throw onto PRODUCT.md's error classes. */
+/** Maps anything a request can throw onto the error classes of docs/contract.md, Verify. */
 export function classifyError(error: unknown): ErrorClass {
   if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass as ErrorClass
   let current: unknown = error

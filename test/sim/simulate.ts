@@ -354,7 +354,7 @@ function runLogger(index: number, note: (line: string) => void): Logger {
   }
 }
 
-/** The incident of PRODUCT.md: 7a72516 then 7f25373 two minutes apart; the newer run deploys and verifies first, the older run starts after. */
+/** The incident of the README (What it prevents): 7a72516 then 7f25373 two minutes apart; the newer run deploys and verifies first, the older run starts after. */
 export const INCIDENT: Script = {
   pushes: [
     { sha: '7a72516' + 'e1'.repeat(16) + '00', pushAt: 0, runAt: 400 },

@@ -16,11 +16,16 @@ export async function startControlPlane(onRedeploy: (body: { tag: string; sha: s
   const server = http.createServer((req, res) => {
     let text = ''
     req.on('data', (chunk) => (text += chunk))
-    req.on('end', async () => {
+    req.on('end', () => {
       const body = JSON.parse(text)
       calls.push({ path: req.url ?? '', headers: req.headers, body })
-      await onRedeploy(body)
-      res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}')
+      // A hook that fails answers 500: the test sees a failed redeploy, not an unhandled rejection and a hung request.
+      Promise.resolve()
+        .then(() => onRedeploy(body))
+        .then(
+          () => res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":true}'),
+          (error: unknown) => res.writeHead(500).end(String(error))
+        )
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

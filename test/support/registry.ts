@@ -148,7 +148,8 @@ async function htpasswdFile(users: TestUser[]): Promise<string> {
     } catch (error) {
       throw new Error(
         `htpasswd failed (${(error as Error).message}); the basic-auth registry needs bcrypt entries. ` +
-          'Install it with `apt-get install -y apache2-utils`.'
+          'Install it with `apt-get install -y apache2-utils`.',
+        { cause: error }
       )
     }
   }
@@ -212,7 +213,7 @@ async function startTokenService(dir: string, users: TestUser[]): Promise<TokenS
       '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=fleet-forward-test-token-issuer'
     ])
   } catch (error) {
-    throw new Error(`openssl failed (${(error as Error).message}); the token-auth registry needs it: apt-get install -y openssl`)
+    throw new Error(`openssl failed (${(error as Error).message}); the token-auth registry needs it: apt-get install -y openssl`, { cause: error })
   }
   const key = createPrivateKey(await readFile(keyPath))
   const certDer = (await readFile(certPath, 'utf8')).replace(/-----[^-]+-----|\s/g, '')
@@ -293,9 +294,11 @@ export function recordingDispatcher(): RecordingDispatcher {
       recorder.requests.push(recorded)
       const pending = recorder.before?.(recorded)
       if (!pending) return dispatch(opts, handler)
+      // A dispatch that throws after the hook is reported like a failed hook, not left as an unhandled rejection.
       pending
         .catch((error: unknown) => recorder.hookErrors.push(error))
         .then(() => dispatch(opts, handler))
+        .catch((error: unknown) => recorder.hookErrors.push(error))
       return true
     }),
     requests: [],

@@ -1,156 +1,93 @@
 /**
- * Fleet-scale benchmark (issue 6), one command (`npm run bench`; bench/run.mjs bundles this file):
- *   1. one verify round against a local fleet on 127.0.0.1, side by side with the sequential `curl` loop
- *      shell deploy scripts use;
- *   2. verdict latency of a fleet converging mid-budget;
- *   3. forge API calls per run, by fleet size and number of rounds (bench/forge-calls.ts);
- *   4. cold start and size of the committed bundle dist/ (bench/cold-start.ts).
- * Verify runs in three processes, so neither side's CPU or memory is counted against the other:
- *   - the orchestrator (this file, no argument) prints the tables;
- *   - `server`: the fleet (bench/lean-fleet.ts), one port for every tenant;
- *   - `client`: runs one scenario through the real settleFleet and reports its timings and peak RSS.
- * Bounded: fixed sizes, a curl sample, and a watchdog that ends everything after WATCHDOG_MS.
+ * Fleet-scale benchmark, one command (`npm run bench`; bench/run.mjs bundles this file):
+ *   1. whole action runs of a bundle (default: the committed dist/) as a runner starts them, process start to
+ *      exit, against a fleet whose every tenant is a distinct origin on its own loopback address, over plain
+ *      HTTP and over TLS (a test CA passed by NODE_EXTRA_CA_CERTS): time, peak RSS, sockets;
+ *   2. forge API calls per run, by fleet size and number of rounds (bench/forge-calls.ts);
+ *   3. cold start and size of the bundle (bench/cold-start.ts).
+ * The fleet runs in its own process (`fleet` role), so its CPU and memory are not the run's.
+ * Bounded: fixed sizes and a watchdog that ends everything after WATCHDOG_MS.
  */
-import { fork, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { Logger, Tenant } from '../src/core/types.js'
-import { DEFAULT_SHA_FIELDS } from '../src/fleet/buildinfo.js'
-import { createFleetProber } from '../src/fleet/prober.js'
-import { settleFleet } from '../src/stages/verify.js'
-import { systemClock } from '../src/util/clock.js'
+import { FakeGitHub } from '../test/support/fake-github.js'
+import { NEWER, OLDER } from '../test/support/memory-forge.js'
+import { runDist } from '../test/support/run-dist.js'
+import { startIncidentForge } from '../test/support/runner-forges.js'
 import { bundleSize, measureColdStart } from './cold-start.js'
 import { countForgeCalls, type ForgeCallRow } from './forge-calls.js'
-import { startLeanFleet, type LeanFleetStats as FleetStats } from './lean-fleet.js'
+import { startLoopbackFleet, type LoopbackFleetStats } from './loopback-fleet.js'
+import { createTestCa } from './test-ca.js'
 
-const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
-const OLDER = '7a72516bb1b2c3d4e5f60718293a4b5c6d7e8f90'
-const WATCHDOG_MS = 10 * 60_000
+const WATCHDOG_MS = 30 * 60_000
+const TOKEN = 'ghs_bench_token'
+
+type Scheme = 'http' | 'https'
 
 interface Args {
   sizes: number[]
-  /** Fresh verify processes per size; the table shows the median (other work on the machine adds noise). */
+  schemes: Scheme[]
+  /** Whole runs per size and scheme; the table shows the median (other work on the machine adds noise). */
   repeat: number
-  curlSample: number
-  latencyTenants: number
-  latencyTrials: number
   forgeSizes: number[]
   forgeRounds: number[]
   coldRuns: number
   dist: string
+  /** Whole runs only (comparing two bundles): no forge-call count, no cold start. */
+  runsOnly: boolean
 }
 
-type ServerCommand =
-  | { op: 'converge'; names: string[]; at: number[] }
-  | { op: 'reset' }
-  | { op: 'stats' }
+type FleetCommand = { op: 'sha'; sha: string } | { op: 'reset' } | { op: 'stats' }
 
-type ClientScenario =
-  | { kind: 'round'; origin: string; names: string[] }
-  | { kind: 'latency'; origin: string; names: string[]; intervalSeconds: number }
-
-interface RoundResult {
-  coldMs: number
-  warmMs: number
-  outcome: string
+interface WholeRun {
+  ms: number
+  result: string
   peakRssMb: number
+  fleet: LoopbackFleetStats
 }
 
-interface LatencyResult {
-  verdictAt: number
-  outcome: string
-  rounds: number
-  peakRssMb: number
-}
+// ---------------------------------------------------------------- fleet process
 
-const silentLog: Logger = { info: () => undefined, warning: () => undefined, error: () => undefined, group: (_t, body) => body() }
-const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
-const tenantsAt = (origin: string, list: readonly string[]): Tenant[] =>
-  list.map((name) => ({ name, url: `${origin}/t/${name}/buildinfo` }))
-const peakRssMb = (): number => process.resourceUsage().maxRSS / 1024
-
-// ---------------------------------------------------------------- server process
-
-async function serve(): Promise<void> {
-  const fleet = await startLeanFleet(EXPECTED)
-  process.on('message', (message: { id: number; command: ServerCommand }) => {
-    const { id, command } = message
-    let result: FleetStats | null = null
-    if (command.op === 'converge') {
-      fleet.converge(command.names, command.at, OLDER, EXPECTED)
-    } else if (command.op === 'reset') {
-      fleet.resetStats()
-    } else {
-      result = fleet.stats()
-    }
-    process.send!({ id, result })
+async function serveFleet(scheme: Scheme, count: number, caFile: string): Promise<void> {
+  const ca = scheme === 'https' ? createTestCa() : null
+  if (ca) writeFileSync(caFile, ca.caPem)
+  const fleet = await startLoopbackFleet(count, OLDER, ca)
+  process.on('message', ({ id, command }: { id: number; command: FleetCommand }) => {
+    if (command.op === 'sha') fleet.setSha(command.sha)
+    if (command.op === 'reset') fleet.resetStats()
+    process.send!({ id, result: command.op === 'stats' ? fleet.stats() : null })
   })
   process.on('disconnect', () => void fleet.close().then(() => process.exit(0)))
-  process.send!({ ready: fleet.origin })
+  process.send!({ ready: fleet.urls })
 }
 
-// ---------------------------------------------------------------- client process
-
-async function client(): Promise<void> {
-  const scenario = await new Promise<ClientScenario>((resolve) => process.once('message', resolve))
-  const tenants = tenantsAt(scenario.origin, scenario.names)
-  const settle = (intervalSeconds: number, budgetSeconds: number) =>
-    settleFleet({
-      tenants,
-      expectedSha: EXPECTED,
-      shaFields: DEFAULT_SHA_FIELDS,
-      budgetSeconds,
-      intervalSeconds,
-      allowRollback: false,
-      clock: systemClock,
-      compare: async () => 'behind',
-      stillOwner: async () => true,
-      log: silentLog
-    })
-
-  if (scenario.kind === 'round') {
-    const started = performance.now()
-    const outcome = await settle(20, 60)
-    const coldMs = performance.now() - started
-    // A later round over the same prober: connections are already open (keep-alive across rounds).
-    const prober = createFleetProber(tenants, DEFAULT_SHA_FIELDS)
-    await prober.probe(tenants, () => undefined)
-    const warmStarted = performance.now()
-    await prober.probe(tenants, () => undefined)
-    const warmMs = performance.now() - warmStarted
-    await prober.close()
-    const result: RoundResult = { coldMs, warmMs, outcome: outcome.outcome, peakRssMb: peakRssMb() }
-    process.send!(result)
-  } else {
-    const outcome = await settle(scenario.intervalSeconds, 60)
-    const result: LatencyResult = { verdictAt: Date.now(), outcome: outcome.outcome, rounds: outcome.rounds, peakRssMb: peakRssMb() }
-    process.send!(result)
-  }
-  process.disconnect()
+interface FleetHandle {
+  child: ChildProcess
+  urls: string[]
+  call(command: FleetCommand): Promise<LoopbackFleetStats | null>
 }
 
-// ---------------------------------------------------------------- orchestrator
-
-function startServer(): Promise<{ child: ChildProcess; origin: string; call: (c: ServerCommand) => Promise<FleetStats | null> }> {
-  const child = fork(process.argv[1], ['server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+function startFleetProcess(scheme: Scheme, count: number, caFile: string): Promise<FleetHandle> {
+  const child = fork(process.argv[1], ['fleet', scheme, String(count), caFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   let nextId = 0
-  const pending = new Map<number, (result: FleetStats | null) => void>()
+  const pending = new Map<number, (result: LoopbackFleetStats | null) => void>()
   return new Promise((resolve, reject) => {
     child.once('error', reject)
-    child.on('message', (message: { ready?: string; id?: number; result?: FleetStats | null }) => {
+    child.once('exit', (code) => reject(new Error(`fleet process exited with ${code}`)))
+    child.on('message', (message: { ready?: string[]; id?: number; result?: LoopbackFleetStats | null }) => {
       if (message.ready) {
-        resolve({
-          child,
-          origin: message.ready,
-          call: (command) =>
-            new Promise((done) => {
-              const id = nextId++
-              pending.set(id, done)
-              child.send({ id, command })
-            })
-        })
+        const call = (command: FleetCommand): Promise<LoopbackFleetStats | null> =>
+          new Promise((done) => {
+            const id = nextId++
+            pending.set(id, done)
+            child.send({ id, command })
+          })
+        resolve({ child, urls: message.ready, call })
       } else if (message.id !== undefined) {
         pending.get(message.id)?.(message.result ?? null)
         pending.delete(message.id)
@@ -159,25 +96,68 @@ function startServer(): Promise<{ child: ChildProcess; origin: string; call: (c:
   })
 }
 
-function runClient<T>(scenario: ClientScenario): Promise<T> {
-  const child = fork(process.argv[1], ['client'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  return new Promise((resolve, reject) => {
-    child.once('message', (result) => resolve(result as T))
-    child.once('error', reject)
-    child.once('exit', (code) => code !== 0 && reject(new Error(`benchmark client exited with ${code}`)))
-    child.send(scenario)
+// ---------------------------------------------------------------- one whole run
+
+/** A control plane that rolls the whole fleet at once and answers once the fleet reports the new commit. */
+async function startRollingControlPlane(fleet: FleetHandle): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    let text = ''
+    req.on('data', (chunk) => (text += chunk))
+    req.on('end', () => {
+      const { sha } = JSON.parse(text) as { sha: string }
+      void fleet.call({ op: 'sha', sha }).then(() => res.writeHead(202, { 'content-type': 'application/json' }).end('{}'))
+    })
   })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/roll`,
+    close: () => new Promise((done) => server.close(() => done()))
+  }
 }
 
-/** The shell way: one curl after another. Returns milliseconds for `list` and how many answered. */
-function curlLoop(origin: string, list: readonly string[], scratch: string): { ms: number; ok: number } {
-  const file = join(scratch, 'urls.txt')
-  writeFileSync(file, tenantsAt(origin, list).map((t) => t.url).join('\n') + '\n')
-  const script = 'ok=0; while IFS= read -r u; do curl -s -m 5 "$u" > /dev/null && ok=$((ok+1)); done < "$1"; echo $ok'
-  const started = performance.now()
-  const run = spawnSync('bash', ['-c', script, 'bash', file], { encoding: 'utf8', timeout: 5 * 60_000 })
-  return { ms: performance.now() - started, ok: Number(run.stdout.trim()) }
+async function wholeRun(fleet: FleetHandle, args: Args, scratch: string, caFile: string, scheme: Scheme): Promise<WholeRun> {
+  await fleet.call({ op: 'sha', sha: OLDER })
+  await fleet.call({ op: 'reset' })
+  const forge = await startIncidentForge(new FakeGitHub({ token: TOKEN }))
+  const controlPlane = await startRollingControlPlane(fleet)
+  const tenantsFile = join(scratch, 'tenants.txt')
+  writeFileSync(tenantsFile, fleet.urls.map((url, i) => `t${i} ${url}`).join('\n'))
+  const rssFile = join(scratch, 'peak-rss')
+  writeFileSync(rssFile, '')
+  try {
+    const started = performance.now()
+    const run = await runDist({
+      distDir: args.dist,
+      inputs: {
+        token: TOKEN,
+        branch: 'main',
+        sha: NEWER,
+        'tenants-file': tenantsFile,
+        'redeploy-url': controlPlane.url,
+        'settle-budget': '120',
+        'settle-interval': '1'
+      },
+      env: {
+        GITHUB_REPOSITORY: 'acme/fleet',
+        GITHUB_RUN_ID: '1',
+        GITHUB_SHA: NEWER,
+        GITHUB_API_URL: forge.apiUrl,
+        GITHUB_SERVER_URL: forge.url,
+        NODE_OPTIONS: `--require ${join(scratch, 'peak-rss.cjs')}`,
+        FF_BENCH_RSS_FILE: rssFile,
+        ...(scheme === 'https' ? { NODE_EXTRA_CA_CERTS: caFile } : {})
+      }
+    })
+    const ms = performance.now() - started
+    rmSync(run.dir, { recursive: true, force: true })
+    if (run.code !== 0) console.log(`warning: run exited ${run.code}: ${run.stdout.split('\n').filter((l) => l.startsWith('::error')).slice(0, 3).join(' ')}`)
+    return { ms, result: run.outputs.result ?? `exit ${run.code}`, peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, fleet: (await fleet.call({ op: 'stats' }))! }
+  } finally {
+    await Promise.all([forge.close(), controlPlane.close()])
+  }
 }
+
+// ---------------------------------------------------------------- orchestrator
 
 function parseArgs(argv: readonly string[]): Args {
   const value = (flag: string, fallback: string): string => {
@@ -185,115 +165,75 @@ function parseArgs(argv: readonly string[]): Args {
     return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback
   }
   return {
-    sizes: value('--sizes', '100,1000,10000').split(',').map(Number),
-    repeat: Number(value('--repeat', '5')),
-    curlSample: Number(value('--curl-sample', '1000')),
-    latencyTenants: Number(value('--latency-tenants', '1000')),
-    latencyTrials: Number(value('--latency-trials', '3')),
+    // `--sizes none`: no whole runs (forge calls and cold start only).
+    sizes: value('--sizes', '1000,10000').split(',').map(Number).filter((n) => n > 0),
+    schemes: value('--schemes', 'http,https').split(',') as Scheme[],
+    repeat: Number(value('--repeat', '3')),
     forgeSizes: value('--forge-sizes', '10,100,1000,10000').split(',').map(Number),
     forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
     coldRuns: Number(value('--cold-runs', '15')),
-    dist: resolve(value('--dist', 'dist'))
+    dist: resolve(value('--dist', 'dist')),
+    runsOnly: argv.includes('--runs-only')
   }
-}
-
-/** Deterministic spread of convergence times, so runs are comparable. */
-function spread(count: number, seed: number, widthMs: number): number[] {
-  let state = seed
-  return Array.from({ length: count }, () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31
-    return Math.floor((state / 2 ** 31) * widthMs)
-  })
 }
 
 const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 const ms = (value: number): string => (value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`)
+const count = (n: number): string => n.toLocaleString('en-US')
 
 async function orchestrate(args: Args): Promise<void> {
-  const scratch = mkdtempSync(join(tmpdir(), 'fleet-forward-curl-'))
-  const server = await startServer()
+  const scratch = mkdtempSync(join(tmpdir(), 'fleet-forward-bench-'))
+  writeFileSync(join(scratch, 'peak-rss.cjs'), "process.on('exit', () => require('node:fs').writeFileSync(process.env.FF_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)))\n")
+  const children: ChildProcess[] = []
   const watchdog = setTimeout(() => {
     console.error(`benchmark exceeded ${WATCHDOG_MS / 1000} s; stopping`)
-    server.child.kill()
+    children.forEach((child) => child.kill())
     process.exit(2)
   }, WATCHDOG_MS)
   try {
     console.log(`# fleet-forward benchmark\n`)
-    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}.`)
-    console.log(
-      'Fleet: one local server process on 127.0.0.1 (a minimal HTTP/1.1 server, bench/lean-fleet.ts); verify runs in its own' +
-        " process (peak RSS is that process's). Other work on the machine adds noise: medians are shown.\n"
-    )
-
-    const rows: string[][] = []
-    for (const n of args.sizes) {
-      const list = names(`r${n}-`, n)
-      const runs: RoundResult[] = []
-      let maxSockets = 0
-      for (let run = 0; run < args.repeat; run++) {
-        await server.call({ op: 'reset' })
-        runs.push(await runClient<RoundResult>({ kind: 'round', origin: server.origin, names: list }))
-        maxSockets = Math.max(maxSockets, (await server.call({ op: 'stats' }))!.maxConnections)
-      }
-      const round: RoundResult = {
-        coldMs: median(runs.map((r) => r.coldMs)),
-        warmMs: median(runs.map((r) => r.warmMs)),
-        outcome: [...new Set(runs.map((r) => r.outcome))].join('/'),
-        peakRssMb: Math.max(...runs.map((r) => r.peakRssMb))
-      }
-      const sample = list.slice(0, Math.min(n, args.curlSample))
-      const curl = curlLoop(server.origin, sample, scratch)
-      const curlMs = (curl.ms / sample.length) * n
-      const curlNote = sample.length < n ? ` (${sample.length} measured, extrapolated)` : ''
-      rows.push([
-        n.toLocaleString('en-US'),
-        `${ms(round.coldMs)} (${round.outcome})`,
-        ms(round.warmMs),
-        `${ms(curlMs)}${curlNote}`,
-        `${Math.round(curlMs / round.coldMs)}× / ${Math.round(curlMs / round.warmMs)}×`,
-        String(maxSockets),
-        `${Math.round(round.peakRssMb)} MB`
-      ])
-      if (curl.ok !== sample.length) console.log(`warning: curl loop got ${curl.ok}/${sample.length} answers`)
-    }
-    console.log(`## One verify round vs a sequential curl loop (median of ${args.repeat} fresh processes)\n`)
-    printTable(
-      ['tenants', 'verify round, first (verdict)', 'verify round, keep-alive', 'sequential curl loop', 'ratio (first / keep-alive)', 'max open sockets (server-side)', 'verify peak RSS'],
-      rows
-    )
-
-    const latencyRows: string[][] = []
-    for (let trial = 0; trial < args.latencyTrials; trial++) {
-      const list = names(`l${trial}-`, args.latencyTenants)
-      // Convergence starts after the client is up and spreads over 3 s, landing anywhere inside an interval.
-      const base = Date.now() + 1_500
-      const at = spread(list.length, trial + 1, 3_000).map((offset) => base + offset)
-      await server.call({ op: 'converge', names: list, at })
-      const lastConverged = Math.max(...at)
-      const result = await runClient<LatencyResult>({ kind: 'latency', origin: server.origin, names: list, intervalSeconds: 1 })
-      latencyRows.push([
-        String(trial + 1),
-        args.latencyTenants.toLocaleString('en-US'),
-        '1 s',
-        `${result.outcome} after ${result.rounds} rounds`,
-        ms(result.verdictAt - lastConverged)
-      ])
-    }
-    console.log('\n## Verdict latency (fleet converging mid-budget, real clock)\n')
-    printTable(['trial', 'tenants', 'interval', 'verdict', 'last tenant converged → verdict'], latencyRows)
-    console.log(
-      '\n"first" is a fresh process: connections opened and code not yet optimized; "keep-alive" is a later round over the' +
-        ' same connections. Peak RSS is the worst run.' +
-        ' The curl loop runs `curl -s -m 5 "$url"` per tenant, one after another, as shell deploy scripts do.' +
-        ' Latency target: ≤ one interval + 1 s.'
-    )
+    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; load average at start ${loadavg()[0].toFixed(2)}.`)
+    console.log(`Bundle: ${args.dist}.\n`)
+    if (args.sizes.length > 0) await printWholeRuns(args, scratch, children)
+    if (args.runsOnly) return
     await printForgeCalls(args)
     await printColdStart(args)
   } finally {
     clearTimeout(watchdog)
-    server.child.disconnect()
     rmSync(scratch, { recursive: true, force: true })
   }
+}
+
+async function printWholeRuns(args: Args, scratch: string, children: ChildProcess[]): Promise<void> {
+  const caFile = join(scratch, 'ca.pem')
+  const rows: string[][] = []
+  for (const scheme of args.schemes) {
+    for (const n of args.sizes) {
+      const fleet = await startFleetProcess(scheme, n, caFile)
+      children.push(fleet.child)
+      const runs: WholeRun[] = []
+      for (let i = 0; i < args.repeat; i++) runs.push(await wholeRun(fleet, args, scratch, caFile, scheme))
+      fleet.child.disconnect()
+      const times = runs.map((r) => r.ms)
+      rows.push([
+        scheme === 'https' ? 'TLS' : 'HTTP',
+        count(n),
+        `${ms(median(times))} (${ms(Math.min(...times))}–${ms(Math.max(...times))})`,
+        [...new Set(runs.map((r) => r.result))].join('/'),
+        count(median(runs.map((r) => r.fleet.requests))),
+        count(median(runs.map((r) => r.fleet.connectionsOpened))),
+        String(Math.max(...runs.map((r) => r.fleet.maxConnections))),
+        `${Math.round(median(runs.map((r) => r.peakRssMb)))} MB`
+      ])
+    }
+  }
+  console.log(`## Whole action runs, every tenant its own origin (median of ${args.repeat}, min–max)\n`)
+  printTable(['scheme', 'tenants', 'process start → exit', 'result', 'buildinfo GETs', 'connections opened', 'max open at once', 'peak RSS'], rows)
+  console.log(
+    '\nEach run: `node dist/index.js` as a runner starts it (INPUT_* variables, a tenants file), against a fake GitHub API and a' +
+      ' control plane on 127.0.0.1; the plan reads every tenant, one webhook rolls the fleet, one verify round finds it converged.' +
+      ' Connections are counted by the fleet.'
+  )
 }
 
 async function printForgeCalls(args: Args): Promise<void> {
@@ -303,7 +243,7 @@ async function printForgeCalls(args: Args): Promise<void> {
   printTable(
     ['tenants', 'fleet converges in round', 'result', 'verify rounds', 'requests (304s included)', '304 Not Modified', 'branch-head reads', 'compare'],
     rows.map((r) => [
-      r.tenants.toLocaleString('en-US'),
+      count(r.tenants),
       String(r.convergedInRound),
       r.result,
       String(r.rounds),
@@ -321,7 +261,7 @@ async function printColdStart(args: Args): Promise<void> {
   const size = bundleSize(args.dist)
   const cold = await measureColdStart(args.dist, args.coldRuns)
   const spreadOf = (v: number[]): string => `${ms(median(v))} (${ms(Math.min(...v))}–${ms(Math.max(...v))})`
-  console.log(`\n## Cold start of the committed bundle (spawn → first forge request, ${args.coldRuns} runs)\n`)
+  console.log(`\n## Cold start of the bundle (spawn → first forge request, ${args.coldRuns} runs; load average now ${loadavg()[0].toFixed(2)})\n`)
   printTable(
     ['process', 'median (min–max)'],
     [
@@ -347,7 +287,6 @@ function printTable(header: readonly string[], rows: readonly string[][]): void 
   for (const row of rows) console.log(`| ${row.join(' | ')} |`)
 }
 
-const role = process.argv[2]
-if (role === 'server') await serve()
-else if (role === 'client') await client()
+const [role, ...rest] = process.argv.slice(2)
+if (role === 'fleet') await serveFleet(rest[0] as Scheme, Number(rest[1]), rest[2])
 else await orchestrate(parseArgs(process.argv.slice(2)))

@@ -18,14 +18,6 @@ const keepLibExternal = {
   }
 }
 
-// The sources and @actions/http-client import `undici`; the bundle gets only the parts they use.
-const leanUndici = {
-  name: 'lean-undici',
-  setup(b) {
-    b.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('scripts/undici-lean.cjs') }))
-  }
-}
-
 const common = { bundle: true, platform: 'node', format: 'esm', legalComments: 'none', logLevel: 'warning' }
 
 await build({
@@ -44,7 +36,6 @@ await build({
   target: 'node20',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [leanUndici],
   // CommonJS dependencies (undici) call require() for Node built-ins; an ES module has none of its own.
   banner: { js: "import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);" }
 })

@@ -1,19 +1,22 @@
-import { createServer } from 'node:net'
-import { Agent } from 'undici'
-import { Http1Transport } from '../../src/fleet/http1-transport.js'
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
+import { createServer, type Server, type Socket } from 'node:net'
+import { Agent, type Dispatcher } from 'undici'
 import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
+import { createFleetTransport, MAX_PROBE_REDIRECTS, planConnections } from '../../src/fleet/connection-plan.js'
 import { probeTenant, type ProbeRequest } from '../../src/fleet/probe.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 
 const SHA = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 
+const builtIn = (): Dispatcher => createFleetTransport(planConnections([], 4), { connectTimeoutMs: 1_000, keepAliveMs: 5_000 })
+
 // The same behaviour over the built-in transport and over an injected undici dispatcher (simulations use one).
 describe.each([
-  ['the built-in HTTP/1.1 transport', () => new Http1Transport({ keepAlive: true, connectTimeoutMs: 1_000, keepAliveMs: 5_000 })],
-  ['an undici Agent', () => new Agent({ connections: 4 })]
+  ['the built-in transport', builtIn],
+  ['an injected undici Agent', () => new Agent({ connections: 4 })]
 ])('probeTenant over %s', (_label, createDispatcher) => {
   let fleet: FakeFleet
-  let dispatcher: ReturnType<typeof createDispatcher>
+  let dispatcher: Dispatcher
   let req: ProbeRequest
 
   beforeAll(async () => {
@@ -113,6 +116,98 @@ describe.each([
     await expect(probing).rejects.toThrow('run cancelled')
   })
 })
+
+describe('probeTenant over the built-in transport: redirects and malformed answers', () => {
+  let dispatcher: Dispatcher
+  let server: HttpServer
+  let base: string
+  let req: ProbeRequest
+
+  beforeAll(async () => {
+    dispatcher = builtIn()
+    req = { dispatcher, shaFields: DEFAULT_SHA_FIELDS, requestTimeoutMs: 2_000, maxBodyBytes: 1024 }
+    // /hop/<n> redirects n more times, then to /buildinfo; /loop redirects to itself; /nowhere has no Location.
+    server = createHttpServer((request, res) => {
+      const hop = /^\/hop\/(\d+)$/.exec(request.url ?? '')
+      if (hop) return void res.writeHead(302, { location: Number(hop[1]) > 0 ? `/hop/${Number(hop[1]) - 1}` : '/buildinfo' }).end()
+      if (request.url === '/loop') return void res.writeHead(301, { location: '/loop' }).end()
+      if (request.url === '/nowhere') return void res.writeHead(307).end()
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha: SHA }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+  })
+  afterAll(async () => {
+    await dispatcher.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  it('follows redirects to the buildinfo, up to the limit', async () => {
+    expect((await probeTenant(`${base}/hop/${MAX_PROBE_REDIRECTS - 1}`, req)).sha).toBe(SHA)
+  })
+
+  it.each([
+    ['one hop too many', () => `/hop/${MAX_PROBE_REDIRECTS}`],
+    ['a redirect loop', () => '/loop'],
+    ['a redirect without Location', () => '/nowhere']
+  ])('classifies %s as redirect', async (_label, path) => {
+    const result = await probeTenant(`${base}${path()}`, req)
+    expect(result.errorClass).toBe('redirect')
+    expect(result.sha).toBeNull()
+  })
+
+  it.each([
+    ['Transfer-Encoding together with Content-Length', 'transfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n5\r\n{"x":\r\n0\r\n\r\n'],
+    ['an obs-fold header', 'x-folded: a\r\n b\r\ncontent-length: 2\r\n\r\n{}'],
+    ['a bare LF inside a header value', 'x-bad: a\nb: c\r\ncontent-length: 2\r\n\r\n{}']
+  ])('refuses an answer with %s as bad_payload', async (_label, rest) => {
+    const raw = await rawAnswer(`HTTP/1.1 200 OK\r\n${rest}`)
+    try {
+      const result = await probeTenant(raw.url, req)
+      expect(result).toMatchObject({ sha: null, errorClass: 'bad_payload' })
+    } finally {
+      await raw.close()
+    }
+  })
+
+  it('refuses a status code outside 100–599 as bad_payload', async () => {
+    const raw = await rawAnswer('HTTP/1.1 1000 Odd\r\ncontent-length: 2\r\n\r\n{}')
+    try {
+      expect((await probeTenant(raw.url, req)).errorClass).toBe('bad_payload')
+    } finally {
+      await raw.close()
+    }
+  })
+
+  it('reads a __proto__ header as an ordinary header', async () => {
+    const body = JSON.stringify({ sha: SHA })
+    const raw = await rawAnswer(`HTTP/1.1 200 OK\r\n__proto__: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`)
+    try {
+      expect((await probeTenant(raw.url, req)).sha).toBe(SHA)
+    } finally {
+      await raw.close()
+    }
+  })
+})
+
+/** A TCP server that answers every request with the same raw bytes. */
+async function rawAnswer(bytes: string): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>()
+  const server: Server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('data', () => socket.write(bytes, 'latin1'))
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/buildinfo`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      })
+  }
+}
 
 async function closedPort(): Promise<number> {
   const server = createServer()

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
-import { Http1Transport } from '../../src/fleet/http1-transport.js'
+import { createFleetTransport, planConnections } from '../../src/fleet/connection-plan.js'
 import { probeTenant } from '../../src/fleet/probe.js'
 
 /** A tenant behind HTTPS with a certificate nobody trusts: the probe must refuse it, not read it. */
@@ -33,7 +33,7 @@ describe('probeTenant over HTTPS', () => {
   })
 
   it('verifies the certificate: a self-signed tenant is unreachable with class tls, and nothing is read from it', async () => {
-    const transport = new Http1Transport({ keepAlive: true, connectTimeoutMs: 2_000, keepAliveMs: 5_000 })
+    const transport = createFleetTransport(planConnections([], 4), { connectTimeoutMs: 2_000, keepAliveMs: 5_000 })
     try {
       const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/buildinfo`
       const result = await probeTenant(url, { dispatcher: transport, shaFields: DEFAULT_SHA_FIELDS, requestTimeoutMs: 2_000, maxBodyBytes: 1024 })

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-DONU5LPC.js";
+} from "./chunks/chunk-T2RAB2YR.js";
 import {
   deployFleet
-} from "./chunks/chunk-EIPISY54.js";
+} from "./chunks/chunk-4HLODXAS.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QM3OAYR5.js";
+} from "./chunks/chunk-JY6J5V7N.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-DONU5LPC.js";
+} from "./chunks/chunk-T2RAB2YR.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-QM3OAYR5.js";
+} from "./chunks/chunk-JY6J5V7N.js";
 
 // src/action/post.ts
 async function runPost() {

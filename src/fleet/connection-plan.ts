@@ -1,5 +1,6 @@
+import { interceptors, Pool, type Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
-import { Http1Transport } from './http1-transport.js'
+import { proxyAwareDispatcher } from '../util/dispatcher.js'
 
 /**
  * How probes share sockets. The number of sockets open at once never exceeds `concurrency`:
@@ -7,8 +8,8 @@ import { Http1Transport } from './http1-transport.js'
  *   tenants (at least one); a worker carries one request at a time over its own socket, and idle sockets
  *   are kept for the next round. No request ever queues behind another, so the per-request deadline
  *   measures the tenant and not our queue.
- * - many origins: one shared set of `concurrency` workers and no keep-alive; each socket closes with its
- *   response, so thousands of one-tenant hosts never leave thousands of idle sockets behind.
+ * - many origins: one shared set of `concurrency` workers and no keep-alive (each request asks
+ *   `connection: close`), so thousands of one-tenant hosts never leave thousands of idle sockets behind.
  */
 export interface ConnectionPlan {
   readonly keepAlive: boolean
@@ -42,6 +43,19 @@ export interface TransportTimings {
   readonly keepAliveMs: number
 }
 
-export function createFleetTransport(plan: ConnectionPlan, timings: TransportTimings): Http1Transport {
-  return new Http1Transport({ keepAlive: plan.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs })
+/** Hops a probe follows (a buildinfo behind `http → https` or a trailing slash); a longer chain is `redirect`. */
+export const MAX_PROBE_REDIRECTS = 3
+
+/**
+ * The probes' dispatcher: undici's Agent behind the runner's proxy settings, following up to
+ * MAX_PROBE_REDIRECTS redirects. In keep-alive mode each origin's pool holds at most its share of
+ * workers, so a socket still finishing its answer never makes the pool open one more.
+ */
+export function createFleetTransport(plan: ConnectionPlan, timings: TransportTimings): Dispatcher {
+  return proxyAwareDispatcher({
+    factory: (origin, options) => new Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? null }),
+    connect: { timeout: timings.connectTimeoutMs },
+    keepAliveTimeout: timings.keepAliveMs,
+    keepAliveMaxTimeout: timings.keepAliveMs
+  }).compose(interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }))
 }

@@ -3,7 +3,7 @@ import type { ErrorClass } from '../core/types.js'
 import { classifyError, describeError, FleetError, httpErrorClass } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { readCommit } from './buildinfo.js'
-import type { ProbeDispatcher } from './http1-transport.js'
+import { MAX_PROBE_REDIRECTS } from './connection-plan.js'
 
 /** What one GET of a tenant's buildinfo found. `detail` is safe to log (neutralized, no URL). */
 export type ProbeResult =
@@ -11,11 +11,13 @@ export type ProbeResult =
   | { readonly sha: null; readonly errorClass: ErrorClass; readonly detail: string }
 
 export interface ProbeRequest {
-  readonly dispatcher: ProbeDispatcher
+  readonly dispatcher: Pick<Dispatcher, 'dispatch'>
   readonly shaFields: readonly string[]
   /** Whole request, connect to last body byte. */
   readonly requestTimeoutMs: number
   readonly maxBodyBytes: number
+  /** Ask for `connection: close`: the socket ends with the answer (fleets of many one-tenant hosts). */
+  readonly closeAfter?: boolean
 }
 
 const HEADERS = { accept: 'application/json', 'cache-control': 'no-cache', 'user-agent': 'fleet-forward' }
@@ -96,6 +98,8 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       },
       onResponseStart(_c, statusCode, headers) {
         status = statusCode
+        // The redirect interceptor hands on a redirect it did not follow: too many hops, or no Location.
+        if (status >= 300 && status < 400) return stop('redirect', `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`)
         const declared = Number(headers['content-length'])
         if (ok() && declared > req.maxBodyBytes) stop('too_large', `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`)
       },
@@ -121,7 +125,7 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       }
     }
     try {
-      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: 'GET', headers: HEADERS }, handler)
+      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: 'GET', headers: HEADERS, reset: req.closeAfter ?? false }, handler)
     } catch (error) {
       settle(failure(classifyError(error), neutralize(describeError(error), 200)))
     }

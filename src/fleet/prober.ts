@@ -14,7 +14,7 @@ export interface ProbeOptions {
   maxBodyBytes?: number
   /** Idle connections are kept this long for the next round (the server's Keep-Alive hint may shorten it). */
   keepAliveMs?: number
-  /** Injected undici dispatcher (tests, simulations) instead of the built-in HTTP/1.1 transport; the caller owns it and closes it. */
+  /** Injected undici dispatcher (tests, simulations) instead of the proxy-aware Agent; the caller owns it and closes it. */
   dispatcher?: Dispatcher
 }
 
@@ -60,7 +60,8 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
     dispatcher,
     shaFields,
     requestTimeoutMs,
-    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
+    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes,
+    closeAfter: !plan.keepAlive
   }
 
   return {

@@ -2,6 +2,7 @@ import pRetry from 'p-retry'
 import { request, type Dispatcher } from 'undici'
 import type { ErrorClass } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
+import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { payloadError } from './payload.js'
@@ -24,6 +25,7 @@ export interface ForgeHttpOptions {
   /** Headers sent with every request (e.g. X-GitHub-Api-Version). */
   readonly headers?: Readonly<Record<string, string>>
   readonly clock: Clock
+  /** Default: the run's proxy-aware dispatcher. */
   readonly dispatcher?: Dispatcher
   /** Cancels waits and requests (the run's cancellation). */
   readonly signal?: AbortSignal
@@ -193,7 +195,7 @@ export class ForgeHttp {
         method: req.method,
         headers,
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
-        dispatcher: this.options.dispatcher,
+        dispatcher: this.options.dispatcher ?? sharedDispatcher(),
         signal
       })
       status = res.statusCode

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../util/clock.js'
+import { sharedDispatcher } from '../util/dispatcher.js'
 import { FleetError } from '../util/errors.js'
 import { RegistryAuth, type Credentials } from './auth.js'
 import { RegistryError, registryErrorFor, type RegistryTarget } from './errors.js'
@@ -9,6 +10,7 @@ import { registryBaseUrl, type ImageRef } from './image-ref.js'
 export interface TransportOptions {
   readonly credentials?: Credentials
   readonly clock: Clock
+  /** Default: the run's proxy-aware dispatcher. */
   readonly dispatcher?: Dispatcher
   /** Deadline for the headers and for each pause in the body of one request. */
   readonly timeoutMs?: number
@@ -50,6 +52,7 @@ export class RegistryTransport {
   private readonly base: string
   private readonly timeoutMs: number
   private readonly rateLimitBudgetMs: number
+  private readonly dispatcher: Dispatcher
 
   constructor(
     readonly ref: ImageRef,
@@ -57,7 +60,8 @@ export class RegistryTransport {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS
-    this.auth = new RegistryAuth(options.credentials, options.dispatcher, this.timeoutMs)
+    this.dispatcher = options.dispatcher ?? sharedDispatcher()
+    this.auth = new RegistryAuth(options.credentials, this.dispatcher, this.timeoutMs)
     this.base = registryBaseUrl(ref)
   }
 
@@ -119,7 +123,7 @@ export class RegistryTransport {
       body: req.body,
       maxBytes: req.maxBytes,
       timeoutMs: this.timeoutMs,
-      dispatcher: this.options.dispatcher,
+      dispatcher: this.dispatcher,
       subject: req.target
     })
   }

@@ -7,6 +7,7 @@ import { request, type Dispatcher } from 'undici'
 import type { RedeploySettings } from '../config/settings.js'
 import type { Logger } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
+import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { forEachBounded } from '../fleet/bounded.js'
@@ -26,6 +27,7 @@ export interface RedeployDeps {
   readonly clock: Clock
   readonly log: Logger
   readonly signal?: AbortSignal
+  /** Default: the run's proxy-aware dispatcher. */
   readonly dispatcher?: Dispatcher
   /**
    * Re-proves the run may still act (it owns the branch, it holds the lock and renewed its lease):
@@ -126,7 +128,7 @@ async function postRedeploy(
         method: 'POST',
         headers,
         body,
-        dispatcher: deps.dispatcher,
+        dispatcher: deps.dispatcher ?? sharedDispatcher(),
         signal: deps.signal,
         headersTimeout: REQUEST_TIMEOUT_MS,
         bodyTimeout: REQUEST_TIMEOUT_MS

@@ -71,9 +71,13 @@ export function classifyError(error: unknown): ErrorClass {
   if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass as ErrorClass
   let current: unknown = error
   for (let depth = 0; current && depth < 5; depth++) {
-    const e = current as { code?: string; name?: string }
+    const e = current as { code?: string; name?: string; message?: unknown }
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'deadline'
     if (e.code && CODE_CLASSES[e.code]) return CODE_CLASSES[e.code]
+    // llhttp refused the answer: not HTTP/1.1 as the RFC writes it (e.g. both Transfer-Encoding and Content-Length).
+    if (e.name === 'HTTPParserError') return 'bad_payload'
+    // undici's redirect interceptor refuses a Location it has already visited.
+    if (e.code === 'UND_ERR_INVALID_ARG' && /redirect loop/i.test(String(e.message))) return 'redirect'
     if (e.code && (/^ERR_TLS|^ERR_SSL|CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code))) return 'tls'
     current = (current as { cause?: unknown }).cause
   }

@@ -29,9 +29,9 @@ export interface DistOptions {
   readonly dir?: string
   /** Called once the process has started, e.g. to send it a signal at a chosen moment. */
   readonly onSpawn?: (child: import('node:child_process').ChildProcess, output: () => string) => void
+  /** Another build of the bundle (the benchmark compares two); default: the committed dist/. */
+  readonly distDir?: string
 }
-
-const DIST = resolve('dist')
 
 export async function runDist(options: DistOptions): Promise<DistRun> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ff-runner-'))
@@ -49,7 +49,7 @@ export async function runDist(options: DistOptions): Promise<DistRun> {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   for (const [name, value] of Object.entries(options.state ?? {})) env[`STATE_${name}`] = value
 
-  const child = spawn(process.execPath, [join(DIST, `${options.entry ?? 'index'}.js`)], { env, cwd: dir })
+  const child = spawn(process.execPath, [join(resolve(options.distDir ?? 'dist'), `${options.entry ?? 'index'}.js`)], { env, cwd: dir })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (chunk) => (stdout += chunk))

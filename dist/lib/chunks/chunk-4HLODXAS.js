@@ -14,12 +14,14 @@ import {
   isLoopbackHost,
   neutralize,
   parseImageRef,
+  proxyAwareDispatcher,
   registryBaseUrl,
-  require_undici_lean,
+  require_undici,
   sameCommit,
+  sharedDispatcher,
   shortSha,
   splitIntoWaves
-} from "./chunk-QM3OAYR5.js";
+} from "./chunk-JY6J5V7N.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -215,7 +217,7 @@ function explain(code, status, t) {
 }
 
 // src/registry/http.ts
-var import_undici = __toESM(require_undici_lean(), 1);
+var import_undici = __toESM(require_undici(), 1);
 async function exchange(x) {
   let res;
   try {
@@ -436,7 +438,8 @@ var RegistryTransport = class {
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS;
-    this.auth = new RegistryAuth(options.credentials, options.dispatcher, this.timeoutMs);
+    this.dispatcher = options.dispatcher ?? sharedDispatcher();
+    this.auth = new RegistryAuth(options.credentials, this.dispatcher, this.timeoutMs);
     this.base = registryBaseUrl(ref);
   }
   ref;
@@ -445,6 +448,7 @@ var RegistryTransport = class {
   base;
   timeoutMs;
   rateLimitBudgetMs;
+  dispatcher;
   async send(req) {
     const url = `${this.base}${req.path}`;
     const reads = req.method !== "PUT";
@@ -501,7 +505,7 @@ var RegistryTransport = class {
       body: req.body,
       maxBytes: req.maxBytes,
       timeoutMs: this.timeoutMs,
-      dispatcher: this.options.dispatcher,
+      dispatcher: this.dispatcher,
       subject: req.target
     });
   }
@@ -839,7 +843,7 @@ function memoizeCompare(compare) {
 }
 
 // src/stages/redeploy.ts
-var import_undici2 = __toESM(require_undici_lean(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
 import { spawn } from "node:child_process";
 import { createHash as createHash2 } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -921,7 +925,7 @@ async function postRedeploy(url, token, req, tenants, tenant, deps) {
         method: "POST",
         headers,
         body,
-        dispatcher: deps.dispatcher,
+        dispatcher: deps.dispatcher ?? sharedDispatcher(),
         signal: deps.signal,
         headersTimeout: REQUEST_TIMEOUT_MS,
         bodyTimeout: REQUEST_TIMEOUT_MS
@@ -1059,424 +1063,8 @@ function createClassifier(options) {
   };
 }
 
-// src/fleet/http1-transport.ts
-import { connect as netConnect, isIP } from "node:net";
-import { connect as tlsConnect } from "node:tls";
-
-// src/fleet/http1-response.ts
-var MAX_HEAD_BYTES = 16 * 1024;
-var MAX_CHUNK_LINE = 1024;
-var ResponseParser = class {
-  constructor(sink) {
-    this.sink = sink;
-  }
-  sink;
-  state = "head";
-  text = "";
-  remaining = 0;
-  head = null;
-  /** The body ran until the connection ended, so the connection is gone with it. */
-  closeDelimited = false;
-  leftover = false;
-  get done() {
-    return this.state === "done";
-  }
-  /** Whether any byte of the answer has arrived (a reused socket that closes before that may be retried). */
-  get started() {
-    return this.state !== "head" || this.text.length > 0;
-  }
-  feed(chunk) {
-    let at = 0;
-    while (at < chunk.length) {
-      switch (this.state) {
-        case "head":
-          at = this.readHead(chunk, at);
-          break;
-        case "length": {
-          const take = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= take;
-          this.sink.onData(chunk.subarray(at, at + take));
-          at += take;
-          if (this.remaining === 0) this.finish();
-          break;
-        }
-        case "until-close":
-          this.sink.onData(at === 0 ? chunk : chunk.subarray(at));
-          at = chunk.length;
-          break;
-        case "chunk-size":
-        case "trailers":
-          at = this.readLine(chunk, at);
-          break;
-        case "chunk-data": {
-          const take = Math.min(this.remaining, chunk.length - at);
-          this.remaining -= take;
-          this.sink.onData(chunk.subarray(at, at + take));
-          at += take;
-          if (this.remaining === 0) {
-            this.state = "chunk-crlf";
-            this.remaining = 2;
-          }
-          break;
-        }
-        case "chunk-crlf":
-          if (chunk[at] !== (this.remaining === 2 ? 13 : 10)) throw malformed("chunk not followed by CRLF");
-          at++;
-          if (--this.remaining === 0) this.state = "chunk-size";
-          break;
-        case "done":
-          this.leftover = true;
-          return;
-      }
-    }
-  }
-  /** The connection ended: completes a close-delimited body, else the answer was cut short. */
-  end() {
-    if (this.state === "until-close") {
-      this.closeDelimited = true;
-      this.finish();
-      return true;
-    }
-    return this.state === "done";
-  }
-  readHead(chunk, at) {
-    const before = this.text.length;
-    this.text += chunk.toString("latin1", at);
-    const end = this.text.indexOf("\r\n\r\n");
-    if (end < 0) {
-      if (this.text.length > MAX_HEAD_BYTES) throw new FleetError(`response head exceeds ${MAX_HEAD_BYTES} bytes`, "too_large");
-      return chunk.length;
-    }
-    if (end > MAX_HEAD_BYTES) throw new FleetError(`response head exceeds ${MAX_HEAD_BYTES} bytes`, "too_large");
-    const next = at + (end + 4 - before);
-    const head = parseHead(this.text.slice(0, end));
-    this.text = "";
-    if (head.status >= 100 && head.status < 200) {
-      if (head.status === 101) throw malformed("unexpected protocol switch");
-      return next;
-    }
-    this.head = head;
-    this.sink.onHead(head);
-    this.frameBody(head);
-    return next;
-  }
-  frameBody(head) {
-    const { headers, status } = head;
-    if (status === 204 || status === 304) return this.finish();
-    const coding = headers["transfer-encoding"];
-    if (coding !== void 0) {
-      const codings = String(coding).toLowerCase().split(",");
-      this.state = codings[codings.length - 1].trim() === "chunked" ? "chunk-size" : "until-close";
-      return;
-    }
-    const length = headers["content-length"];
-    if (length !== void 0) {
-      const values = new Set(String(length).split(",").map((v) => v.trim()));
-      const only = values.size === 1 ? [...values][0] : "";
-      if (!/^\d{1,15}$/.test(only)) throw malformed("invalid Content-Length");
-      this.remaining = Number(only);
-      this.state = "length";
-      if (this.remaining === 0) this.finish();
-      return;
-    }
-    this.state = "until-close";
-  }
-  readLine(chunk, at) {
-    const lf = chunk.indexOf(10, at);
-    const stop = lf < 0 ? chunk.length : lf + 1;
-    this.text += chunk.toString("latin1", at, stop);
-    if (this.text.length > MAX_CHUNK_LINE) throw malformed("chunk line too long");
-    if (lf < 0) return stop;
-    if (!this.text.endsWith("\r\n")) throw malformed("chunk line not ended by CRLF");
-    const line = this.text.slice(0, -2);
-    this.text = "";
-    if (this.state === "trailers") {
-      if (line === "") this.finish();
-      return stop;
-    }
-    const size = /^([0-9a-fA-F]{1,12})[ \t]*(;.*)?$/.exec(line);
-    if (!size) throw malformed("invalid chunk size");
-    this.remaining = parseInt(size[1], 16);
-    this.state = this.remaining === 0 ? "trailers" : "chunk-data";
-    return stop;
-  }
-  finish() {
-    this.state = "done";
-    this.sink.onEnd();
-  }
-  /** Whether the connection may be reused, once the answer is done. */
-  get reusable() {
-    return this.state === "done" && !this.leftover && !this.closeDelimited && (this.head?.reusable ?? false);
-  }
-  get keepAliveSeconds() {
-    return this.head?.keepAliveSeconds ?? null;
-  }
-};
-function parseHead(text) {
-  const lines = text.split("\r\n");
-  const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (!statusLine) throw malformed("not an HTTP/1.x status line");
-  const headers = {};
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(":");
-    if (colon <= 0) throw malformed("malformed header line");
-    const name = lines[i].slice(0, colon).trim().toLowerCase();
-    const value = lines[i].slice(colon + 1).trim();
-    const seen = headers[name];
-    headers[name] = seen === void 0 ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  const connection = String(headers.connection ?? "").toLowerCase();
-  const reusable = statusLine[1] === "1" ? !/\bclose\b/.test(connection) : /\bkeep-alive\b/.test(connection);
-  const hint = /\btimeout=(\d+)/i.exec(String(headers["keep-alive"] ?? ""));
-  return {
-    status: Number(statusLine[2]),
-    statusText: statusLine[3] ?? "",
-    headers,
-    reusable,
-    keepAliveSeconds: hint ? Number(hint[1]) : null
-  };
-}
-function malformed(problem) {
-  return new FleetError(`malformed HTTP answer: ${problem}`, "bad_payload");
-}
-
-// src/fleet/http1-transport.ts
-var Http1Transport = class {
-  constructor(options) {
-    this.options = options;
-  }
-  options;
-  origins = /* @__PURE__ */ new Map();
-  closed = false;
-  dispatch(request3, handler) {
-    const origin = this.originFor(String(request3.origin));
-    const exchange2 = new Exchange(origin.requestText(request3), handler);
-    if (this.closed) exchange2.fail(new FleetError("transport closed", "reset"));
-    else origin.send(exchange2);
-    return true;
-  }
-  /** Ends every socket, idle or busy. */
-  async destroy() {
-    this.closed = true;
-    for (const origin of this.origins.values()) origin.destroyAll();
-    this.origins.clear();
-  }
-  originFor(key) {
-    let origin = this.origins.get(key);
-    if (!origin) {
-      origin = new OriginConnections(new URL(key), this.options);
-      this.origins.set(key, origin);
-    }
-    return origin;
-  }
-};
-var Exchange = class {
-  constructor(text, handler) {
-    this.text = text;
-    this.handler = handler;
-    handler.onRequestStart?.(this, {});
-  }
-  text;
-  handler;
-  aborted = false;
-  paused = false;
-  reason = null;
-  finished = false;
-  /** Set by the connection carrying the exchange: drops that socket. */
-  onAbort = null;
-  abort(reason) {
-    if (this.finished) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.finished = true;
-    this.onAbort?.();
-  }
-  pause() {
-  }
-  resume() {
-  }
-  get live() {
-    return !this.finished;
-  }
-  head(head) {
-    if (this.live) this.handler.onResponseStart?.(this, head.status, head.headers, head.statusText);
-  }
-  data(chunk) {
-    if (this.live) this.handler.onResponseData?.(this, chunk);
-  }
-  end() {
-    if (!this.live) return;
-    this.finished = true;
-    this.handler.onResponseEnd?.(this, {});
-  }
-  fail(error) {
-    if (!this.live) return;
-    this.finished = true;
-    this.handler.onResponseError?.(this, error);
-  }
-};
-var OriginConnections = class {
-  constructor(url, options) {
-    this.options = options;
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new FleetError(`unsupported protocol ${url.protocol}`, "bad_payload");
-    this.secure = url.protocol === "https:";
-    this.host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-    this.port = Number(url.port) || (this.secure ? 443 : 80);
-    this.requestHead = `host: ${url.host}\r
-${options.keepAlive ? "" : "connection: close\r\n"}`;
-  }
-  options;
-  idle = [];
-  all = /* @__PURE__ */ new Set();
-  host;
-  port;
-  secure;
-  requestHead;
-  requestText(request3) {
-    let text = `${request3.method} ${request3.path} HTTP/1.1\r
-${this.requestHead}`;
-    for (const [name, value] of Object.entries(request3.headers ?? {})) text += `${name}: ${value}\r
-`;
-    return `${text}\r
-`;
-  }
-  send(exchange2) {
-    const reused = this.idle.pop();
-    if (reused) reused.carry(exchange2, true);
-    else this.open().carry(exchange2, false);
-  }
-  open() {
-    const socket = this.secure ? tlsConnect({ host: this.host, port: this.port, servername: isIP(this.host) ? void 0 : this.host, ALPNProtocols: ["http/1.1"] }) : netConnect({ host: this.host, port: this.port });
-    const connection = new Connection(socket, this);
-    this.all.add(connection);
-    return connection;
-  }
-  parked(connection) {
-    this.idle.push(connection);
-  }
-  gone(connection) {
-    this.all.delete(connection);
-    const at = this.idle.indexOf(connection);
-    if (at >= 0) this.idle.splice(at, 1);
-  }
-  destroyAll() {
-    for (const connection of [...this.all]) connection.destroy(new FleetError("transport closed", "reset"));
-  }
-  get connectEvent() {
-    return this.secure ? "secureConnect" : "connect";
-  }
-};
-var Connection = class {
-  constructor(socket, origin) {
-    this.socket = socket;
-    this.origin = origin;
-    this.idleMs = origin.options.keepAliveMs;
-    socket.setNoDelay(true);
-    this.connectTimer = setTimeout(
-      () => this.destroy(new FleetError(`no connection within ${origin.options.connectTimeoutMs} ms`, "connect_timeout")),
-      origin.options.connectTimeoutMs
-    );
-    socket.once(origin.connectEvent, () => {
-      this.connected = true;
-      this.clearConnectTimer();
-    });
-    socket.on("data", (chunk) => this.onData(chunk));
-    socket.on("error", (error) => this.destroy(this.connected || !origin.secure ? error : handshakeError(error)));
-    socket.on("close", () => this.onClose());
-    socket.on("timeout", () => this.destroy(new FleetError("idle connection expired", "reset")));
-  }
-  socket;
-  origin;
-  exchange = null;
-  parser = null;
-  reused = false;
-  connected = false;
-  connectTimer;
-  idleMs;
-  carry(exchange2, reused) {
-    this.exchange = exchange2;
-    this.reused = reused;
-    this.parser = new ResponseParser({
-      onHead: (head) => exchange2.head(head),
-      onData: (chunk) => exchange2.data(chunk),
-      onEnd: () => void 0
-    });
-    exchange2.onAbort = () => this.destroy(exchange2.reason ?? new Error("aborted"));
-    if (reused) {
-      this.socket.setTimeout(0);
-      this.socket.ref();
-    }
-    this.socket.write(exchange2.text, "latin1");
-  }
-  destroy(error) {
-    this.clearConnectTimer();
-    this.socket.destroy();
-    this.settleFailed(error);
-  }
-  onData(chunk) {
-    const { exchange: exchange2, parser } = this;
-    if (!exchange2 || !parser) return this.destroy(new FleetError("answer nobody asked for", "bad_payload"));
-    try {
-      parser.feed(chunk);
-    } catch (error) {
-      return this.destroy(error);
-    }
-    if (parser.done) this.complete(exchange2, parser);
-  }
-  complete(exchange2, parser) {
-    this.exchange = null;
-    this.parser = null;
-    const hint = parser.keepAliveSeconds;
-    if (hint !== null) this.idleMs = Math.min(this.idleMs, hint * 1e3 - 1e3);
-    const keep = this.origin.options.keepAlive && parser.reusable && this.idleMs > 0 && !this.socket.destroyed;
-    if (keep) {
-      this.socket.setTimeout(this.idleMs);
-      this.socket.unref();
-      this.origin.parked(this);
-    } else {
-      this.socket.destroy();
-    }
-    exchange2.end();
-  }
-  onClose() {
-    this.clearConnectTimer();
-    this.origin.gone(this);
-    const { exchange: exchange2, parser } = this;
-    if (!exchange2 || !parser) return;
-    if (parser.end()) return this.complete(exchange2, parser);
-    if (this.reused && !parser.started && exchange2.live) {
-      this.exchange = null;
-      this.origin.open().carry(exchange2, false);
-      return;
-    }
-    this.settleFailed(new FleetError("connection closed before the answer was complete", "reset"));
-  }
-  settleFailed(error) {
-    const { exchange: exchange2, parser } = this;
-    this.exchange = null;
-    this.parser = null;
-    if (!exchange2) return;
-    if (this.reused && parser && !parser.started && exchange2.live && isResetLike(error)) {
-      this.origin.open().carry(exchange2, false);
-      return;
-    }
-    exchange2.fail(error);
-  }
-  clearConnectTimer() {
-    if (this.connectTimer) clearTimeout(this.connectTimer);
-    this.connectTimer = null;
-  }
-};
-function handshakeError(error) {
-  const code = error.code;
-  return code === "EPROTO" ? new FleetError(`TLS handshake failed: ${error.message}`, "tls") : error;
-}
-function isResetLike(error) {
-  const code = error.code;
-  return code === "ECONNRESET" || code === "EPIPE";
-}
-
 // src/fleet/connection-plan.ts
+var import_undici3 = __toESM(require_undici(), 1);
 function originOf(url) {
   return new URL(url).origin;
 }
@@ -1494,8 +1082,14 @@ function planConnections(tenants, concurrency) {
   }
   return { keepAlive: true, concurrency, perOrigin };
 }
+var MAX_PROBE_REDIRECTS = 3;
 function createFleetTransport(plan2, timings) {
-  return new Http1Transport({ keepAlive: plan2.keepAlive, connectTimeoutMs: timings.connectTimeoutMs, keepAliveMs: timings.keepAliveMs });
+  return proxyAwareDispatcher({
+    factory: (origin, options) => new import_undici3.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null }),
+    connect: { timeout: timings.connectTimeoutMs },
+    keepAliveTimeout: timings.keepAliveMs,
+    keepAliveMaxTimeout: timings.keepAliveMs
+  }).compose(import_undici3.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));
 }
 
 // src/fleet/buildinfo.ts
@@ -1556,6 +1150,7 @@ function startProbe(target, req) {
       },
       onResponseStart(_c, statusCode, headers) {
         status = statusCode;
+        if (status >= 300 && status < 400) return stop("redirect", `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`);
         const declared = Number(headers["content-length"]);
         if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
       },
@@ -1580,7 +1175,7 @@ function startProbe(target, req) {
       }
     };
     try {
-      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS }, handler);
+      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS, reset: req.closeAfter ?? false }, handler);
     } catch (error) {
       settle(failure(classifyError(error), neutralize(describeError(error), 200)));
     }
@@ -1620,7 +1215,8 @@ function createFleetProber(fleet, shaFields, options = {}) {
     dispatcher,
     shaFields,
     requestTimeoutMs,
-    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes
+    maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes,
+    closeAfter: !plan2.keepAlive
   };
   return {
     async probe(tenants, onResult, signal) {

@@ -8,10 +8,10 @@ import {
   buildRecord,
   forgeFromSettings,
   parseSettings,
-  require_undici_lean,
+  require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-QM3OAYR5.js";
+} from "./chunk-JY6J5V7N.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -642,7 +642,7 @@ import * as os4 from "os";
 
 // node_modules/@actions/http-client/lib/index.js
 var tunnel = __toESM(require_tunnel2(), 1);
-var import_undici = __toESM(require_undici_lean(), 1);
+var import_undici = __toESM(require_undici(), 1);
 var HttpCodes;
 (function(HttpCodes2) {
   HttpCodes2[HttpCodes2["OK"] = 200] = "OK";

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-4HLODXAS.js";
+} from "./chunks/chunk-AB7TF5NJ.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-JY6J5V7N.js";
+} from "./chunks/chunk-IOFNTCNF.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-T2RAB2YR.js";
+} from "./chunks/chunk-T6LBCEVW.js";
 import {
   deployFleet
-} from "./chunks/chunk-4HLODXAS.js";
+} from "./chunks/chunk-AB7TF5NJ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-JY6J5V7N.js";
+} from "./chunks/chunk-IOFNTCNF.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-T2RAB2YR.js";
+} from "./chunks/chunk-T6LBCEVW.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-JY6J5V7N.js";
+} from "./chunks/chunk-IOFNTCNF.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -27705,7 +27705,7 @@ var import_undici2 = __toESM(require_undici(), 1);
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
 function proxyAwareDispatcher(options = {}) {
-  return new import_undici.EnvHttpProxyAgent(options);
+  return new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options });
 }
 var shared = null;
 function sharedDispatcher() {

@@ -11,7 +11,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-JY6J5V7N.js";
+} from "./chunk-IOFNTCNF.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

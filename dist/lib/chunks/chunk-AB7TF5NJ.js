@@ -21,7 +21,7 @@ import {
   sharedDispatcher,
   shortSha,
   splitIntoWaves
-} from "./chunk-JY6J5V7N.js";
+} from "./chunk-IOFNTCNF.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

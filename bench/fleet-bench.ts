@@ -22,7 +22,7 @@ import { startIncidentForge } from '../test/support/runner-forges.js'
 import { bundleSize, measureColdStart } from './cold-start.js'
 import { countForgeCalls, type ForgeCallRow } from './forge-calls.js'
 import { startLoopbackFleet, type LoopbackFleetStats } from './loopback-fleet.js'
-import { createTestCa } from './test-ca.js'
+import { createTestCa } from '../test/support/test-ca.js'
 
 const WATCHDOG_MS = 30 * 60_000
 const TOKEN = 'ghs_bench_token'

@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls'
-import type { TestCa } from './test-ca.js'
+import type { TestCa } from '../test/support/test-ca.js'
 
 export interface LoopbackFleetStats {
   requests: number

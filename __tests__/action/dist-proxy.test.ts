@@ -3,6 +3,11 @@
  * request to the forge, the control plane, the tenants and the registry goes through the proxy, except
  * to a host NO_PROXY lists, which is reached directly.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { FakeGitHub } from '../../test/support/fake-github.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
@@ -12,6 +17,7 @@ import { startRegistry, type RunningRegistry } from '../../test/support/registry
 import { pushImage } from '../../test/support/registry-push.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
 import { startIncidentForge } from '../../test/support/runner-forges.js'
+import { createTestCa } from '../../test/support/test-ca.js'
 
 const TOKEN = 'ghs_proxy_token'
 const TENANTS = ['hongming', 'ana', 'bo']
@@ -43,13 +49,13 @@ afterEach(async () => {
 
 const authority = (url: string): string => new URL(url).host
 
-function deploy(proxyEnv: Record<string, string>): Promise<DistRun> {
+function deploy(proxyEnv: Record<string, string>, tenantUrl = (name: string) => fleet.url(name)): Promise<DistRun> {
   return runDist({
     inputs: {
       token: TOKEN,
       branch: 'main',
       sha: NEWER,
-      tenants: TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n'),
+      tenants: TENANTS.map((name) => `${name} ${tenantUrl(name)}`).join('\n'),
       'redeploy-url': `${controlPlane.url}/roll`,
       image: `${registry.host}/acme/app`,
       'settle-budget': '20',
@@ -79,4 +85,32 @@ it('reaches a host listed in no_proxy directly, and still sends the rest through
   expect(proxy.to(authority(fleet.origin))).toEqual([])
   expect(proxy.to(authority(forge.apiUrl)).length).toBeGreaterThan(0)
   expect(proxy.to(authority(controlPlane.url))).toHaveLength(1)
+})
+
+it('reaches TLS tenants through HTTPS_PROXY through a CONNECT tunnel (TLS end to end, the test CA trusted by NODE_EXTRA_CA_CERTS)', async () => {
+  const ca = createTestCa()
+  const dir = mkdtempSync(join(tmpdir(), 'ff-proxy-ca-'))
+  writeFileSync(join(dir, 'ca.pem'), ca.caPem)
+  let requests = 0
+  const secureFleet: Server = createServer({ key: ca.keyPem, cert: ca.leafFor('127.0.0.1') }, (_req, res) => {
+    requests++
+    // Each TLS tenant reports the commit of the last redeploy call, OLDER before any.
+    const sha = controlPlane.calls.at(-1)?.body.sha ?? OLDER
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha }))
+  })
+  await new Promise<void>((resolve) => secureFleet.listen(0, '127.0.0.1', resolve))
+  const origin = `https://127.0.0.1:${(secureFleet.address() as AddressInfo).port}`
+  try {
+    const run = await deploy({ HTTPS_PROXY: proxy.url, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, (name) => `${origin}/t/${name}/buildinfo`)
+    expect(run.outputs.result).toBe('deployed')
+    const tunnels = proxy.to(authority(origin))
+    expect(tunnels.length).toBeGreaterThan(0)
+    expect(tunnels.every((entry) => entry.method === 'CONNECT')).toBe(true)
+    expect(requests).toBeGreaterThanOrEqual(2 * TENANTS.length)
+    // HTTPS_PROXY alone leaves plain-HTTP hosts (forge, control plane) direct, as curl does.
+    expect(proxy.to(authority(forge.apiUrl))).toEqual([])
+  } finally {
+    await new Promise((resolve) => secureFleet.close(resolve))
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

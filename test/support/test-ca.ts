@@ -1,6 +1,6 @@
 /**
- * A throwaway certificate authority for the benchmark: one CA and one leaf certificate per loopback address
- * (its IP in subjectAltName), ECDSA P-256, valid for a day. Built here as DER because `openssl` once per
+ * A throwaway certificate authority (the benchmark's TLS fleet, the proxy tests): one CA and a leaf
+ * certificate per loopback address (its IP in subjectAltName), ECDSA P-256, valid for a day. Built here as DER because `openssl` once per
  * address would take minutes at 10,000 tenants; Node's TLS verifies them like any other certificate.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
@@ -36,7 +36,7 @@ function integer(value: number): Buffer {
 const utcTime = (at: Date): Buffer => der(0x17, Buffer.from(`${at.toISOString().replace(/[-:T]/g, '').slice(2, 14)}Z`))
 const commonName = (cn: string): Buffer => sequence(der(0x31, sequence(objectId('2.5.4.3'), der(0x0c, Buffer.from(cn)))))
 const ECDSA_WITH_SHA256 = sequence(objectId('1.2.840.10045.4.3.2'))
-const CA_NAME = 'fleet-forward benchmark CA'
+const CA_NAME = 'fleet-forward test CA'
 
 interface CertificateFields {
   serial: number

@@ -74,6 +74,8 @@ export async function startLoggingProxy(): Promise<LoggingProxy> {
 }
 
 function withoutProxyHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
-  const { 'proxy-connection': _connection, 'proxy-authorization': _authorization, ...headers } = req.headers
+  const headers = { ...req.headers }
+  delete headers['proxy-connection']
+  delete headers['proxy-authorization']
   return headers
 }

@@ -10,6 +10,7 @@ const C = '7f25373' + 'c'.repeat(33)
 const D = 'd'.repeat(40)
 const TOKEN = 'ghs_secret_token_123'
 const HEAD_PATH = /\/git\/ref\/heads\/main$/
+const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
 
 let clock: VirtualClock
 let fake: FakeGitHub
@@ -65,10 +66,11 @@ describe('GitHubForge reads', () => {
   test('sends the documented auth and media headers, and the token is accepted', async () => {
     await forge().readBranchHead('main')
     const [req] = fake.requestsTo(HEAD_PATH)
-    expect(req!.headers.authorization).toBe('Bearer')
+    // Octokit's token authentication: `Authorization: token <token>`.
+    expect(req!.headers.authorization).toBe('token')
     expect(req!.headers.accept).toBe('application/vnd.github+json')
     expect(req!.headers['x-github-api-version']).toBe('2022-11-28')
-    expect(req!.headers['user-agent']).toBe('fleet-forward')
+    expect(req!.headers['user-agent']).toMatch(/^fleet-forward octokit-rest\.js\//)
   })
 
   test('a wrong token is a 4xx naming the endpoint, not retried, without the token in the message', async () => {
@@ -168,10 +170,34 @@ describe('GitHubForge faults', () => {
     expect(github.calls.requests).toBe(3)
   })
 
-  test('429 with Retry-After waits exactly what the server asked', async () => {
-    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '7' } })
+  test('a secondary rate limit answered 429 with Retry-After waits exactly what the server asked', async () => {
+    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '7' }, body: { message: SECONDARY } })
     expect(await forge().readBranchHead('main')).toBe(C)
     expect(clock.sleeps).toEqual([7000])
+  })
+
+  test('a secondary rate limit without Retry-After waits a minute (GitHub: "wait at least one minute")', async () => {
+    fake.failNext(HEAD_PATH, { status: 403, body: { message: SECONDARY } })
+    expect(await forge().readBranchHead('main')).toBe(C)
+    expect(clock.sleeps).toEqual([60_000])
+  })
+
+  test('a secondary limit asking more than the allowed wait fails at once as rate_limited', async () => {
+    fake.failNext(HEAD_PATH, { status: 403, body: { message: SECONDARY } })
+    const github = forge({ maxRateLimitWaitMs: 30_000 })
+    const error = await failure(github.readBranchHead('main'))
+    expect(error.errorClass).toBe('rate_limited')
+    expect((error as HttpStatusError).retryAfterSeconds).toBe(60)
+    expect(clock.sleeps).toEqual([])
+    expect(github.calls.requests).toBe(1)
+  })
+
+  test('rate-limit retries are bounded: a limit that keeps answering fails rate_limited after the attempts', async () => {
+    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '1' }, body: { message: SECONDARY } }, 10)
+    const github = forge()
+    expect((await failure(github.readBranchHead('main'))).errorClass).toBe('rate_limited')
+    expect(github.calls.requests).toBe(4)
+    expect(clock.sleeps).toEqual([1000, 1000, 1000])
   })
 
   test('a secondary rate limit (403 + Retry-After) is waited out, not reported as a permission error', async () => {

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-DONU5LPC.js";
+} from "./chunks/chunk-AVH56XSM.js";
 import {
   deployFleet
-} from "./chunks/chunk-EIPISY54.js";
+} from "./chunks/chunk-O6MI5G2U.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QM3OAYR5.js";
+} from "./chunks/chunk-AOLH773V.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-DONU5LPC.js";
+} from "./chunks/chunk-AVH56XSM.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-QM3OAYR5.js";
+} from "./chunks/chunk-AOLH773V.js";
 
 // src/action/post.ts
 async function runPost() {

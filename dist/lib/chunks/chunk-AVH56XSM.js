@@ -11,7 +11,7 @@ import {
   require_undici_lean,
   runUrlOf,
   systemClock
-} from "./chunk-QM3OAYR5.js";
+} from "./chunk-AOLH773V.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -161,6 +161,30 @@ describe('GitHubForge statuses', () => {
   })
 })
 
+describe('GitHubForge deployments', () => {
+  test('creates a deployment (201, its id) and posts its statuses with the documented fields', async () => {
+    const github = forge()
+    const id = await github.createDeployment({ sha: C, environment: 'staging', production: false, description: 'fleet-forward: staging-7f25373' })
+    await github.setDeploymentStatus(id, { state: 'success', description: 'verified', logUrl: 'https://ci/run/3', environmentUrl: 'https://staging.example.com/' })
+    expect(fake.deployments).toEqual([expect.objectContaining({ id, sha: C, environment: 'staging', productionEnvironment: false })])
+    expect(fake.requestsTo(/\/deployments\/\d+\/statuses$/, 'POST')[0]!.body).toEqual({
+      state: 'success',
+      description: 'verified',
+      log_url: 'https://ci/run/3',
+      environment_url: 'https://staging.example.com/'
+    })
+  })
+
+  test('a token without deployments: write is a permission error naming it, sent once', async () => {
+    fake.denyPermission('deployments')
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('permission')
+    expect(error.message).toContain('answered HTTP 403: Resource not accessible by integration; the token lacks a permission: it needs deployments: write')
+    expect(github.calls.requests).toBe(1)
+  })
+})
+
 describe('GitHubForge faults', () => {
   test('5xx is retried with backoff on the injected clock, then succeeds', async () => {
     fake.failNext(HEAD_PATH, { status: 502 }, 2)
@@ -253,6 +277,15 @@ describe('GitHubForge faults', () => {
     expect(error.message).not.toContain('\n')
     expect(error.message).not.toContain(TOKEN)
     expect(error.message).toContain('set-output name=result')
+  })
+
+  test('a body over the size limit is too_large, and not asked again', async () => {
+    fake.failNext(HEAD_PATH, { status: 200, body: { object: { sha: C }, padding: 'x'.repeat(2000) } })
+    const github = forge({ maxBodyBytes: 1000 })
+    const error = await failure(github.readBranchHead('main'))
+    expect(error.errorClass).toBe('too_large')
+    expect(error.message).toContain('GET /repos/acme/fleet/git/ref/heads/main answered with a body over 1000 bytes')
+    expect(github.calls.requests).toBe(1)
   })
 
   test('a body that is not the documented shape is bad_payload', async () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-O6MI5G2U.js";
+} from "./chunks/chunk-QWCUF73A.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-AOLH773V.js";
+} from "./chunks/chunk-WBRUSNDO.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

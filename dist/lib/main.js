@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AVH56XSM.js";
+} from "./chunks/chunk-5C7CFJQ3.js";
 import {
   deployFleet
-} from "./chunks/chunk-O6MI5G2U.js";
+} from "./chunks/chunk-QWCUF73A.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-AOLH773V.js";
+} from "./chunks/chunk-WBRUSNDO.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-AVH56XSM.js";
+} from "./chunks/chunk-5C7CFJQ3.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-AOLH773V.js";
+} from "./chunks/chunk-WBRUSNDO.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -62,7 +62,7 @@ export class GitHubForge implements Forge, ForgeDeployments {
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http
-    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning })
+    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission })
     this.http = new ForgeHttp({
       ...options.http,
       authorization: `Bearer ${options.token}`,
@@ -203,8 +203,9 @@ function toCommitStatus(status: GitHubStatus, endpoint: string): CommitStatus {
 }
 
 /** The `permissions:` entry of a workflow that a request needs (docs.github.com, "Permissions required for GitHub Apps"). */
-function githubPermission(req: ForgeRequest): string {
+function githubPermission(req: Pick<ForgeRequest, 'method' | 'path'>): string {
   const write = req.method !== 'GET'
+  if (req.path.includes('/deployments')) return write ? 'deployments: write' : 'deployments: read'
   if (req.path.includes('/statuses')) return write ? 'statuses: write' : 'statuses: read'
   return write ? 'contents: write' : 'contents: read'
 }

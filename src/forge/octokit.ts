@@ -7,7 +7,7 @@ import type { ErrorClass } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
-import { DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
+import { AccessDeniedError, DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
 import type { ForgeCallCounter } from './types.js'
 
 /**
@@ -38,7 +38,11 @@ export interface GitHubClientOptions {
   /** Cancels requests and waits. */
   readonly signal?: AbortSignal
   readonly tuning?: Partial<ForgeHttpTuning>
+  /** The permission a request needs, named in the error when GitHub answers 403 without a rate limit. */
+  readonly permissionFor?: (req: { readonly method: GitHubMethod; readonly path: string }) => string
 }
+
+type GitHubMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
 export interface GitHubCall {
   /** Query parameters (GET) or the JSON body (other methods). */
@@ -135,7 +139,7 @@ export class GitHubClient {
   }
 
   /** One request; `path` is below the API root with its segments already encoded. */
-  async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, call: GitHubCall = {}): Promise<GitHubAnswer<T>> {
+  async call<T>(method: GitHubMethod, path: string, call: GitHubCall = {}): Promise<GitHubAnswer<T>> {
     const endpoint = `${method} ${path}`
     const accept = call.accept ?? 'application/vnd.github+json'
     const cacheKey = `${accept} ${path}?${new URLSearchParams(Object.entries(call.query ?? {}).map(([k, v]): [string, string] => [k, String(v)]))}`
@@ -162,7 +166,7 @@ export class GitHubClient {
         this.calls.notModified++
         return cached.answer as GitHubAnswer<T>
       }
-      throw this.toFleetError(error, endpoint)
+      throw this.toFleetError(error, endpoint, { method, path })
     }
   }
 
@@ -175,7 +179,7 @@ export class GitHubClient {
       if (Array.isArray(errors) && errors.length) {
         throw new FleetError(`${endpoint} answered: ${this.safe(String(errors[0]?.message ?? 'error'))}`, 'forge', endpoint)
       }
-      throw this.toFleetError(error, endpoint)
+      throw this.toFleetError(error, endpoint, { method: 'POST', path: '/graphql' })
     }
   }
 
@@ -236,7 +240,7 @@ export class GitHubClient {
     return new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers })
   }
 
-  private toFleetError(error: unknown, endpoint: string): FleetError {
+  private toFleetError(error: unknown, endpoint: string, req: { readonly method: GitHubMethod; readonly path: string }): FleetError {
     if (error instanceof FleetError) return error
     const failure = error as { status?: unknown; response?: { status: number; headers: Record<string, string>; data: unknown }; cause?: unknown }
     const response = failure.response
@@ -247,6 +251,7 @@ export class GitHubClient {
       if (response.status === 429 || (response.status === 403 && (wait !== undefined || secondary))) {
         return new RateLimitedError(response.status, endpoint, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : undefined))
       }
+      if (response.status === 401 || response.status === 403) return new AccessDeniedError(response.status, endpoint, detail, this.options.permissionFor?.(req))
       return new HttpStatusError(response.status, endpoint, detail, response.status >= 500 ? wait : undefined)
     }
     const cause = failure.cause ?? error

@@ -1,7 +1,7 @@
 import type { RunContext, Settings } from '../config/settings.js'
 import type { Logger, Result } from '../core/types.js'
 import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js'
-import { classifyError, HttpStatusError } from '../util/errors.js'
+import { classifyError, FleetError } from '../util/errors.js'
 import { shortSha } from '../util/sha.js'
 
 /**
@@ -105,7 +105,7 @@ function warn(log: Logger, target: DeploymentTarget, action: string, error: unkn
 
 /** GitHub answers 403 "Resource not accessible by integration" to a token without the permission (a rate limit is classed apart). */
 function lacksPermission(error: unknown): boolean {
-  return error instanceof HttpStatusError && error.status === 403 && error.errorClass !== 'rate_limited'
+  return error instanceof FleetError && error.errorClass === 'permission'
 }
 
 function describe(text: string): string {

@@ -22143,7 +22143,7 @@ var GitHubClient = class {
         this.calls.notModified++;
         return cached.answer;
       }
-      throw this.toFleetError(error, endpoint2);
+      throw this.toFleetError(error, endpoint2, { method, path });
     }
   }
   /** A GraphQL query or mutation at the API's GraphQL root (derived from the REST root by Octokit). */
@@ -22155,7 +22155,7 @@ var GitHubClient = class {
       if (Array.isArray(errors) && errors.length) {
         throw new FleetError(`${endpoint2} answered: ${this.safe(String(errors[0]?.message ?? "error"))}`, "forge", endpoint2);
       }
-      throw this.toFleetError(error, endpoint2);
+      throw this.toFleetError(error, endpoint2, { method: "POST", path: "/graphql" });
     }
   }
   /**
@@ -22208,7 +22208,7 @@ var GitHubClient = class {
     for (const [name, value] of res.headers) headers.append(name, value);
     return new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers });
   }
-  toFleetError(error, endpoint2) {
+  toFleetError(error, endpoint2, req) {
     if (error instanceof FleetError) return error;
     const failure = error;
     const response = failure.response;
@@ -22219,6 +22219,7 @@ var GitHubClient = class {
       if (response.status === 429 || response.status === 403 && (wait !== void 0 || secondary)) {
         return new RateLimitedError(response.status, endpoint2, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : void 0));
       }
+      if (response.status === 401 || response.status === 403) return new AccessDeniedError(response.status, endpoint2, detail, this.options.permissionFor?.(req));
       return new HttpStatusError(response.status, endpoint2, detail, response.status >= 500 ? wait : void 0);
     }
     const cause = failure.cause ?? error;
@@ -22270,7 +22271,7 @@ var GitHubForge = class {
     this.repoPath = `/repos/${encodePath(options.repository)}`;
     this.maxStatusPages = options.maxStatusPages ?? 10;
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http;
-    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning });
+    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission });
     this.http = new ForgeHttp({
       ...options.http,
       authorization: `Bearer ${options.token}`,
@@ -22390,6 +22391,7 @@ function toCommitStatus2(status, endpoint2) {
 }
 function githubPermission(req) {
   const write = req.method !== "GET";
+  if (req.path.includes("/deployments")) return write ? "deployments: write" : "deployments: read";
   if (req.path.includes("/statuses")) return write ? "statuses: write" : "statuses: read";
   return write ? "contents: write" : "contents: read";
 }

@@ -19,7 +19,7 @@ import {
   sameCommit,
   shortSha,
   splitIntoWaves
-} from "./chunk-AOLH773V.js";
+} from "./chunk-WBRUSNDO.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -85,7 +85,7 @@ function warn(log, target, action, error) {
   }
 }
 function lacksPermission(error) {
-  return error instanceof HttpStatusError && error.status === 403 && error.errorClass !== "rate_limited";
+  return error instanceof FleetError && error.errorClass === "permission";
 }
 function describe(text) {
   return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;

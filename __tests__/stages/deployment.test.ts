@@ -123,7 +123,10 @@ describe('the run as a GitHub deployment', () => {
 
   test('a run superseded after it began leaves its deployment inactive', async () => {
     const newest = 'f'.repeat(40)
-    onRoll = () => github.pushCommit('main', newest)
+    onRoll = () => {
+      github.pushCommit('main', newest)
+      clock.advance(5_000) // the rollout takes a while
+    }
     const record = await deploy()
     expect(record.result).toBe('superseded')
     expect(states()).toEqual(['in_progress', 'inactive'])

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-QWCUF73A.js";
+} from "./chunks/chunk-2JOZA2O6.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-WBRUSNDO.js";
+} from "./chunks/chunk-54UIIREI.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-5C7CFJQ3.js";
+} from "./chunks/chunk-7RVLXNPV.js";
 import {
   deployFleet
-} from "./chunks/chunk-QWCUF73A.js";
+} from "./chunks/chunk-2JOZA2O6.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WBRUSNDO.js";
+} from "./chunks/chunk-54UIIREI.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-5C7CFJQ3.js";
+} from "./chunks/chunk-7RVLXNPV.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-WBRUSNDO.js";
+} from "./chunks/chunk-54UIIREI.js";
 
 // src/action/post.ts
 async function runPost() {

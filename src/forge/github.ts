@@ -1,7 +1,7 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
-import { encodePath, ForgeHttp, type ForgeHttpOptions, type ForgeRequest } from './http.js'
-import { GitHubLocks, graphqlRoot } from './lock-github.js'
+import { encodePath, type ForgeHttpOptions, type ForgeRequest } from './http.js'
+import { GitHubLocks } from './lock-github.js'
 import { GitHubClient } from './octokit.js'
 import { commitSha, payloadError } from './payload.js'
 import type {
@@ -51,8 +51,6 @@ export class GitHubForge implements Forge, ForgeDeployments {
   readonly repository: string
   readonly deployments: ForgeDeployments = this
   private readonly api: GitHubClient
-  private readonly http: ForgeHttp
-  private readonly graphql: ForgeHttp
   private readonly locks: GitHubLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
@@ -63,29 +61,11 @@ export class GitHubForge implements Forge, ForgeDeployments {
     this.maxStatusPages = options.maxStatusPages ?? 10
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http
     this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission })
-    this.http = new ForgeHttp({
-      ...options.http,
-      authorization: `Bearer ${options.token}`,
-      accept: 'application/vnd.github+json',
-      headers: { 'x-github-api-version': '2022-11-28' },
-      permissionFor: githubPermission
-    })
-    this.graphql = new ForgeHttp({
-      ...options.http,
-      baseUrl: graphqlRoot(options.http.baseUrl),
-      authorization: `Bearer ${options.token}`,
-      accept: 'application/json',
-      // GraphQL is only used for the lock's compare-and-swap on a ref.
-      permissionFor: () => 'contents: write'
-    })
-    this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath)
+    this.locks = new GitHubLocks(this.api, this.repoPath)
   }
 
   get calls(): ForgeCallCounter {
-    return {
-      requests: this.api.calls.requests + this.http.calls.requests + this.graphql.calls.requests,
-      notModified: this.api.calls.notModified + this.http.calls.notModified + this.graphql.calls.notModified
-    }
+    return this.api.calls
   }
 
   readLock(name: string): Promise<LockState | null> {

@@ -144,18 +144,12 @@ export class GitHubClient {
     const accept = call.accept ?? 'application/vnd.github+json'
     const cacheKey = `${accept} ${path}?${new URLSearchParams(Object.entries(call.query ?? {}).map(([k, v]): [string, string] => [k, String(v)]))}`
     const cached = call.conditional && method === 'GET' ? this.etags.get(cacheKey) : undefined
-    const state: AttemptState = {
-      idempotent: call.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE'),
-      retries: 0,
-      nextWaitMs: null,
-      lastHeaders: {}
-    }
     try {
       const res = await this.octokit.request(`${method} ${path}`, {
         ...call.query,
         ...(call.body === undefined ? {} : { data: call.body }),
         headers: { accept, 'x-github-api-version': API_VERSION, ...(cached ? { 'if-none-match': cached.etag } : {}) },
-        request: { fleetForward: state, ...(state.idempotent ? {} : { retries: 0 }) }
+        request: attemptOptions(call.idempotent ?? (method === 'GET' || method === 'PUT' || method === 'DELETE'))
       })
       const answer: GitHubAnswer<T> = { status: res.status, data: res.data as T }
       const etag = res.headers.etag
@@ -170,10 +164,10 @@ export class GitHubClient {
     }
   }
 
-  /** A GraphQL query or mutation at the API's GraphQL root (derived from the REST root by Octokit). */
+  /** A GraphQL mutation (not repeated once sent) at the API's GraphQL root, which Octokit derives from the REST root. */
   async graphql<T>(query: string, variables: Record<string, unknown>, endpoint: string): Promise<T> {
     try {
-      return await this.octokit.graphql<T>(query, { ...variables, headers: { 'x-github-api-version': API_VERSION } })
+      return await this.octokit.graphql<T>(query, { ...variables, headers: { 'x-github-api-version': API_VERSION }, request: attemptOptions(false) })
     } catch (error) {
       const errors = (error as { errors?: { message?: unknown }[] }).errors
       if (Array.isArray(errors) && errors.length) {
@@ -267,6 +261,12 @@ export class GitHubClient {
 }
 
 const NULL_BODY: ReadonlySet<number> = new Set([101, 204, 205, 304])
+
+/** A request's options for the attempt hook; the retry plugin never repeats one that is not idempotent unless the hook allows it. */
+function attemptOptions(idempotent: boolean): RequestOptions['request'] {
+  const fleetForward: AttemptState = { idempotent, retries: 0, nextWaitMs: null, lastHeaders: {} }
+  return idempotent ? { fleetForward } : { fleetForward, retries: 0 }
+}
 
 /** GitHub's error body is `{message, documentation_url}`; the message is the reason. */
 function remoteMessage(data: unknown): string {

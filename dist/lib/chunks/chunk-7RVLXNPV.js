@@ -11,7 +11,7 @@ import {
   require_undici_lean,
   runUrlOf,
   systemClock
-} from "./chunk-WBRUSNDO.js";
+} from "./chunk-54UIIREI.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -17623,13 +17623,11 @@ var LOCK_NAMESPACE = "refs/fleet-forward/locks";
 var ZERO_OID = "0".repeat(40);
 var UPDATE_REFS = "mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }";
 var GitHubLocks = class {
-  constructor(rest, graphql3, repoPath) {
-    this.rest = rest;
-    this.graphql = graphql3;
+  constructor(api, repoPath) {
+    this.api = api;
     this.repoPath = repoPath;
   }
-  rest;
-  graphql;
+  api;
   repoPath;
   repositoryNodeId = null;
   trees = /* @__PURE__ */ new Map();
@@ -17637,13 +17635,13 @@ var GitHubLocks = class {
     const path = `${this.repoPath}/git/ref/${encodePath(refOf(name).slice("refs/".length))}`;
     let ref;
     try {
-      ref = await this.rest.json({ method: "GET", path });
+      ref = (await this.api.call("GET", path)).data;
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) return null;
       throw error;
     }
     const version = commitSha(ref.object?.sha, `GET ${path}`);
-    const commit = await this.rest.json({ method: "GET", path: `${this.repoPath}/git/commits/${version}` });
+    const commit = (await this.api.call("GET", `${this.repoPath}/git/commits/${version}`)).data;
     return { version, holder: decodeHolder(commit.message) };
   }
   async swapLock(name, expected, next) {
@@ -17652,7 +17650,7 @@ var GitHubLocks = class {
       if (next === null) return null;
       const sha2 = await this.holderCommit(name, next);
       try {
-        await this.rest.send({ method: "POST", path: `${this.repoPath}/git/refs`, body: { ref, sha: sha2 } });
+        await this.api.call("POST", `${this.repoPath}/git/refs`, { body: { ref, sha: sha2 } });
       } catch (error) {
         if (error instanceof HttpStatusError && error.status === 422) return null;
         throw error;
@@ -17661,44 +17659,35 @@ var GitHubLocks = class {
     }
     const after = next ? await this.holderCommit(name, next) : ZERO_OID;
     const endpoint2 = "POST /graphql (updateRefs)";
-    const answer = await this.graphql.json({
-      method: "POST",
-      path: "/graphql",
-      body: {
-        query: UPDATE_REFS,
-        variables: { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } }
-      }
-    });
-    if (answer.errors?.length) {
-      const detail = neutralize(String(answer.errors[0]?.message ?? "error"), 200);
-      throw new FleetError(`${endpoint2} answered: ${detail}`, "forge", endpoint2);
-    }
-    if (!answer.data?.updateRefs) throw payloadError(endpoint2, "without updateRefs");
+    const answer = await this.api.graphql(
+      UPDATE_REFS,
+      { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } },
+      endpoint2
+    );
+    if (!answer?.updateRefs) throw payloadError(endpoint2, "without updateRefs");
     return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null };
   }
   async holderCommit(name, holder) {
     const path = `${this.repoPath}/git/commits`;
-    const commit = await this.rest.json({
-      method: "POST",
-      path,
+    const commit = await this.api.call("POST", path, {
       body: { message: encodeHolder(name, holder), tree: await this.treeOf(holder.sha), parents: [] },
       // A repeated create only leaves an unreferenced commit behind.
       idempotent: true
     });
-    return commitSha(commit.sha, `POST ${path}`);
+    return commitSha(commit.data.sha, `POST ${path}`);
   }
   async treeOf(sha2) {
     const known = this.trees.get(sha2);
     if (known) return known;
     const path = `${this.repoPath}/git/commits/${encodePath(sha2)}`;
-    const commit = await this.rest.json({ method: "GET", path });
+    const commit = (await this.api.call("GET", path)).data;
     const tree = commitSha(commit.tree?.sha, `GET ${path}`);
     this.trees.set(sha2, tree);
     return tree;
   }
   async repositoryId() {
     if (this.repositoryNodeId) return this.repositoryNodeId;
-    const repo = await this.rest.json({ method: "GET", path: this.repoPath });
+    const repo = (await this.api.call("GET", this.repoPath)).data;
     if (typeof repo.node_id !== "string" || !repo.node_id) throw payloadError(`GET ${this.repoPath}`, "without a node_id");
     this.repositoryNodeId = repo.node_id;
     return repo.node_id;
@@ -17706,9 +17695,6 @@ var GitHubLocks = class {
 };
 function refOf(environment) {
   return `${LOCK_NAMESPACE}/${environment}`;
-}
-function graphqlRoot(restBaseUrl) {
-  return restBaseUrl.replace(/\/+$/, "").replace(/\/api\/v3$/, "/api");
 }
 
 // node_modules/@octokit/plugin-retry/dist-bundle/index.js
@@ -22121,18 +22107,12 @@ var GitHubClient = class {
     const accept = call.accept ?? "application/vnd.github+json";
     const cacheKey = `${accept} ${path}?${new URLSearchParams(Object.entries(call.query ?? {}).map(([k, v]) => [k, String(v)]))}`;
     const cached = call.conditional && method === "GET" ? this.etags.get(cacheKey) : void 0;
-    const state = {
-      idempotent: call.idempotent ?? (method === "GET" || method === "PUT" || method === "DELETE"),
-      retries: 0,
-      nextWaitMs: null,
-      lastHeaders: {}
-    };
     try {
       const res = await this.octokit.request(`${method} ${path}`, {
         ...call.query,
         ...call.body === void 0 ? {} : { data: call.body },
         headers: { accept, "x-github-api-version": API_VERSION, ...cached ? { "if-none-match": cached.etag } : {} },
-        request: { fleetForward: state, ...state.idempotent ? {} : { retries: 0 } }
+        request: attemptOptions(call.idempotent ?? (method === "GET" || method === "PUT" || method === "DELETE"))
       });
       const answer = { status: res.status, data: res.data };
       const etag = res.headers.etag;
@@ -22146,10 +22126,10 @@ var GitHubClient = class {
       throw this.toFleetError(error, endpoint2, { method, path });
     }
   }
-  /** A GraphQL query or mutation at the API's GraphQL root (derived from the REST root by Octokit). */
+  /** A GraphQL mutation (not repeated once sent) at the API's GraphQL root, which Octokit derives from the REST root. */
   async graphql(query, variables, endpoint2) {
     try {
-      return await this.octokit.graphql(query, { ...variables, headers: { "x-github-api-version": API_VERSION } });
+      return await this.octokit.graphql(query, { ...variables, headers: { "x-github-api-version": API_VERSION }, request: attemptOptions(false) });
     } catch (error) {
       const errors = error.errors;
       if (Array.isArray(errors) && errors.length) {
@@ -22233,6 +22213,10 @@ var GitHubClient = class {
   }
 };
 var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
+function attemptOptions(idempotent) {
+  const fleetForward = { idempotent, retries: 0, nextWaitMs: null, lastHeaders: {} };
+  return idempotent ? { fleetForward } : { fleetForward, retries: 0 };
+}
 function remoteMessage2(data) {
   if (data && typeof data === "object" && typeof data.message === "string") return data.message;
   return typeof data === "string" ? data : "";
@@ -22261,8 +22245,6 @@ var GitHubForge = class {
   repository;
   deployments = this;
   api;
-  http;
-  graphql;
   locks;
   repoPath;
   maxStatusPages;
@@ -22272,28 +22254,10 @@ var GitHubForge = class {
     this.maxStatusPages = options.maxStatusPages ?? 10;
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http;
     this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission });
-    this.http = new ForgeHttp({
-      ...options.http,
-      authorization: `Bearer ${options.token}`,
-      accept: "application/vnd.github+json",
-      headers: { "x-github-api-version": "2022-11-28" },
-      permissionFor: githubPermission
-    });
-    this.graphql = new ForgeHttp({
-      ...options.http,
-      baseUrl: graphqlRoot(options.http.baseUrl),
-      authorization: `Bearer ${options.token}`,
-      accept: "application/json",
-      // GraphQL is only used for the lock's compare-and-swap on a ref.
-      permissionFor: () => "contents: write"
-    });
-    this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath);
+    this.locks = new GitHubLocks(this.api, this.repoPath);
   }
   get calls() {
-    return {
-      requests: this.api.calls.requests + this.http.calls.requests + this.graphql.calls.requests,
-      notModified: this.api.calls.notModified + this.http.calls.notModified + this.graphql.calls.notModified
-    };
+    return this.api.calls;
   }
   readLock(name) {
     return this.locks.readLock(name);

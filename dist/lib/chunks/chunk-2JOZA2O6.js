@@ -19,7 +19,7 @@ import {
   sameCommit,
   shortSha,
   splitIntoWaves
-} from "./chunk-WBRUSNDO.js";
+} from "./chunk-54UIIREI.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -185,6 +185,32 @@ describe('GitHubForge deployments', () => {
   })
 })
 
+describe('GitHubForge lock writes', () => {
+  test('a GraphQL rate limit (200, errors of type RATE_LIMITED) on the compare-and-swap waits until x-ratelimit-reset, then swaps', async () => {
+    const github = forge()
+    const holder = { runUrl: 'https://ci/run/1', sha: C, expiresAt: clock.now() + 600_000, nonce: 'n1' }
+    const taken = await github.swapLock('production', null, holder)
+    fake.failNext(/\/graphql$/, {
+      status: 200,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(clock.now() / 1000) + 10) },
+      body: { data: null, errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] }
+    })
+    const renewed = await github.swapLock('production', taken!.version, { ...holder, expiresAt: holder.expiresAt + 60_000 })
+    expect(renewed?.holder?.expiresAt).toBe(holder.expiresAt + 60_000)
+    expect(clock.sleeps).toEqual([11_000])
+    expect(fake.requestsTo(/\/graphql$/, 'POST')).toHaveLength(2)
+  })
+
+  test('taking a free lock that met a 502 is not sent again: the caller re-reads', async () => {
+    fake.failNext(/\/git\/refs$/, { afterWrite: { status: 502 } })
+    const github = forge()
+    const error = await failure(github.swapLock('production', null, { runUrl: 'https://ci/run/1', sha: C, expiresAt: clock.now() + 600_000, nonce: 'n1' }))
+    expect(error.errorClass).toBe('http_5xx')
+    expect(fake.requestsTo(/\/git\/refs$/, 'POST')).toHaveLength(1)
+    expect((await github.readLock('production'))?.holder?.nonce).toBe('n1')
+  })
+})
+
 describe('GitHubForge faults', () => {
   test('5xx is retried with backoff on the injected clock, then succeeds', async () => {
     fake.failNext(HEAD_PATH, { status: 502 }, 2)

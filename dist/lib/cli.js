@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-2JOZA2O6.js";
+} from "./chunks/chunk-DLNWD23T.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-54UIIREI.js";
+} from "./chunks/chunk-JNDKO7IO.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

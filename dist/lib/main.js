@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-7RVLXNPV.js";
+} from "./chunks/chunk-DEFMUOP4.js";
 import {
   deployFleet
-} from "./chunks/chunk-2JOZA2O6.js";
+} from "./chunks/chunk-DLNWD23T.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-54UIIREI.js";
+} from "./chunks/chunk-JNDKO7IO.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-7RVLXNPV.js";
+} from "./chunks/chunk-DEFMUOP4.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-54UIIREI.js";
+} from "./chunks/chunk-JNDKO7IO.js";
 
 // src/action/post.ts
 async function runPost() {

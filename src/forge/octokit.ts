@@ -76,6 +76,7 @@ interface AttemptState {
   retries: number
   /** The wait before the next attempt, decided when the last one failed; null: none (the rate-limit handler waited). */
   nextWaitMs: number | null
+  /** Headers of the last answer, for the rate-limit handlers. */
   lastHeaders: Readonly<Record<string, string>>
 }
 
@@ -187,7 +188,10 @@ export class GitHubClient {
     if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal)
     state.nextWaitMs = null
     try {
-      return await request(options)
+      const answer = await request(options)
+      // A GraphQL rate limit arrives as a 200 whose errors say RATE_LIMITED: its headers carry the reset.
+      state.lastHeaders = (answer as { headers?: Record<string, string> }).headers ?? {}
+      return answer
     } catch (error) {
       const response = (error as { response?: { headers?: Record<string, string> } }).response
       state.lastHeaders = response?.headers ?? {}

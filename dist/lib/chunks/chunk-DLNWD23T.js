@@ -19,7 +19,7 @@ import {
   sameCommit,
   shortSha,
   splitIntoWaves
-} from "./chunk-54UIIREI.js";
+} from "./chunk-JNDKO7IO.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -22148,7 +22148,9 @@ var GitHubClient = class {
     if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal);
     state.nextWaitMs = null;
     try {
-      return await request3(options);
+      const answer = await request3(options);
+      state.lastHeaders = answer.headers ?? {};
+      return answer;
     } catch (error) {
       const response = error.response;
       state.lastHeaders = response?.headers ?? {};

@@ -11,7 +11,7 @@ const ProxyAgent = require('../node_modules/undici/lib/dispatcher/proxy-agent.js
 const api = require('../node_modules/undici/lib/api/index.js')
 const { getGlobalDispatcher, setGlobalDispatcher } = require('../node_modules/undici/lib/global.js')
 // Octokit's `request.fetch` (src/forge/octokit.ts): undici's own fetch, so it takes the injected dispatcher.
-const { fetch } = require('../node_modules/undici/lib/web/fetch/index.js')
+const { fetch: undiciFetch } = require('../node_modules/undici/lib/web/fetch/index.js')
 
 // As undici's index does: every dispatcher gets request(), stream(), pipeline(), connect(), upgrade().
 Object.assign(Dispatcher.prototype, api)
@@ -23,4 +23,4 @@ function request(url, options = {}) {
   return dispatcher.request({ ...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: rest.method || 'GET' })
 }
 
-module.exports = { Dispatcher, Agent, Pool, Client, ProxyAgent, request, fetch, getGlobalDispatcher, setGlobalDispatcher }
+module.exports = { Dispatcher, Agent, Pool, Client, ProxyAgent, request, fetch: undiciFetch, getGlobalDispatcher, setGlobalDispatcher }

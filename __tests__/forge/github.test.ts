@@ -165,7 +165,12 @@ describe('GitHubForge deployments', () => {
   test('creates a deployment (201, its id) and posts its statuses with the documented fields', async () => {
     const github = forge()
     const id = await github.createDeployment({ sha: C, environment: 'staging', production: false, description: 'fleet-forward: staging-7f25373' })
-    await github.setDeploymentStatus(id, { state: 'success', description: 'verified', logUrl: 'https://ci/run/3', environmentUrl: 'https://staging.example.com/' })
+    await github.setDeploymentStatus(id, {
+      state: 'success',
+      description: 'verified',
+      logUrl: 'https://ci/run/3',
+      environmentUrl: 'https://staging.example.com/'
+    })
     expect(fake.deployments).toEqual([expect.objectContaining({ id, sha: C, environment: 'staging', productionEnvironment: false })])
     expect(fake.requestsTo(/\/deployments\/\d+\/statuses$/, 'POST')[0]!.body).toEqual({
       state: 'success',

@@ -54,7 +54,11 @@ function deploy(inputs: Record<string, string> = {}, forge: Forge = gitHubForge(
     'settle-interval': '10',
     ...inputs
   }
-  const settings = parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', GITHUB_SERVER_URL: 'https://github.com' }, () => '')
+  const settings = parseSettings(
+    (name) => all[name] ?? '',
+    { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', GITHUB_SERVER_URL: 'https://github.com' },
+    () => ''
+  )
   return deployFleet(settings, { forge, clock, log, signal: new AbortController().signal })
 }
 

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-DLNWD23T.js";
+} from "./chunks/chunk-PLRI4DIO.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-JNDKO7IO.js";
+} from "./chunks/chunk-YPJ7LK4B.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-DEFMUOP4.js";
+} from "./chunks/chunk-GI2J5XPC.js";
 import {
   deployFleet
-} from "./chunks/chunk-DLNWD23T.js";
+} from "./chunks/chunk-PLRI4DIO.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-JNDKO7IO.js";
+} from "./chunks/chunk-YPJ7LK4B.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-DEFMUOP4.js";
+} from "./chunks/chunk-GI2J5XPC.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-JNDKO7IO.js";
+} from "./chunks/chunk-YPJ7LK4B.js";
 
 // src/action/post.ts
 async function runPost() {

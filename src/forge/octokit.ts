@@ -127,11 +127,15 @@ export class GitHubClient {
         fallbackSecondaryRateRetryAfter: SECONDARY_FALLBACK_SECONDS,
         // Writes one at a time, as GitHub asks; a run makes a handful, so they are not also spaced apart.
         write: new Bottleneck.Group({ maxConcurrent: 1 }),
-        // The plugin measures x-ratelimit-reset against the runner's Date.now(); the wait is taken on the injected clock.
-        onRateLimit: (_seconds: number, request: object, _octokit: unknown, retryCount: number) => {
+        // The handlers' typings say void, but the plugin awaits them (Bottleneck's Events.trigger) and retries
+        // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
+        // wait is measured and taken on the injected clock.
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
+        onRateLimit: (seconds: number, request: object, _octokit: unknown, retryCount: number) => {
           const reset = rateLimitWaitSeconds((request as RequestOptions).request.fleetForward?.lastHeaders ?? {}, this.options.clock.now())
-          return waitOut(reset ?? 0, retryCount)
+          return waitOut(reset ?? seconds, retryCount)
         },
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         onSecondaryRateLimit: (seconds: number, _request: object, _octokit: unknown, retryCount: number) => waitOut(seconds, retryCount)
       },
       retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },

@@ -97,7 +97,9 @@ async function moveDeployment(deployment: RunDeployment, state: DeploymentState,
 function warn(log: Logger, target: DeploymentTarget, action: string, error: unknown): void {
   const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`
   if (lacksPermission(error)) {
-    log.warning(`cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`)
+    log.warning(
+      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
+    )
   } else {
     log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`)
   }

@@ -19,7 +19,7 @@ import {
   sameCommit,
   shortSha,
   splitIntoWaves
-} from "./chunk-JNDKO7IO.js";
+} from "./chunk-YPJ7LK4B.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -79,7 +79,9 @@ async function moveDeployment(deployment, state, description) {
 function warn(log, target, action, error) {
   const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`;
   if (lacksPermission(error)) {
-    log.warning(`cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`);
+    log.warning(
+      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
+    );
   } else {
     log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`);
   }

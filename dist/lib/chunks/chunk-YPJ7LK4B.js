@@ -14829,14 +14829,14 @@ var require_undici_lean = __commonJS({
     var ProxyAgent = require_proxy_agent();
     var api = require_api();
     var { getGlobalDispatcher, setGlobalDispatcher } = require_global2();
-    var { fetch } = require_fetch();
+    var { fetch: undiciFetch2 } = require_fetch();
     Object.assign(Dispatcher.prototype, api);
     function request3(url, options = {}) {
       const { dispatcher = getGlobalDispatcher(), ...rest } = options;
       const target = new URL(url);
       return dispatcher.request({ ...rest, origin: target.origin, path: `${target.pathname}${target.search}`, method: rest.method || "GET" });
     }
-    module.exports = { Dispatcher, Agent, Pool, Client, ProxyAgent, request: request3, fetch, getGlobalDispatcher, setGlobalDispatcher };
+    module.exports = { Dispatcher, Agent, Pool, Client, ProxyAgent, request: request3, fetch: undiciFetch2, getGlobalDispatcher, setGlobalDispatcher };
   }
 });
 
@@ -22085,11 +22085,15 @@ var GitHubClient = class {
         fallbackSecondaryRateRetryAfter: SECONDARY_FALLBACK_SECONDS,
         // Writes one at a time, as GitHub asks; a run makes a handful, so they are not also spaced apart.
         write: new import_light3.default.Group({ maxConcurrent: 1 }),
-        // The plugin measures x-ratelimit-reset against the runner's Date.now(); the wait is taken on the injected clock.
-        onRateLimit: (_seconds, request3, _octokit, retryCount) => {
+        // The handlers' typings say void, but the plugin awaits them (Bottleneck's Events.trigger) and retries
+        // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
+        // wait is measured and taken on the injected clock.
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
+        onRateLimit: (seconds, request3, _octokit, retryCount) => {
           const reset = rateLimitWaitSeconds(request3.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
-          return waitOut(reset ?? 0, retryCount);
+          return waitOut(reset ?? seconds, retryCount);
         },
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         onSecondaryRateLimit: (seconds, _request, _octokit, retryCount) => waitOut(seconds, retryCount)
       },
       retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },

@@ -11,7 +11,7 @@ import {
   require_undici_lean,
   runUrlOf,
   systemClock
-} from "./chunk-JNDKO7IO.js";
+} from "./chunk-YPJ7LK4B.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

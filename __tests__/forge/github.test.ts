@@ -180,6 +180,23 @@ describe('GitHubForge deployments', () => {
     })
   })
 
+  test('a create whose connection was reset (it may have arrived) is not sent again', async () => {
+    fake.failNext(/\/deployments$/, { reset: true })
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('reset')
+    expect(github.calls.requests).toBe(1)
+  })
+
+  test('a create that never reached GitHub (connection refused) is sent again, with backoff on the injected clock', async () => {
+    await fake.close()
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('refused')
+    expect(github.calls.requests).toBe(4)
+    expect(clock.sleeps).toEqual([1000, 2000, 4000])
+  })
+
   test('a token without deployments: write is a permission error naming it, sent once', async () => {
     fake.denyPermission('deployments')
     const github = forge()

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { FakeGitHub } from '../../test/support/fake-github.js'
 import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
@@ -206,6 +207,39 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(rerun.outputs.result).toBe('noop')
       expect(JSON.parse(rerun.outputs.report).message).toContain('already recorded as fleet-forward/production')
       expect(stage.controlPlane.calls).toHaveLength(1)
+    })
+  })
+
+  describe('the deployment on the environments page', () => {
+    it('GitHub shows the run as a deployment (in_progress, then success, with log_url and environment_url); Gitea keeps the commit status only', async () => {
+      const run = await deploy({ sha: NEWER, 'environment-url': 'https://fleet.example.com/' })
+      expect(run.outputs.result).toBe('deployed')
+      expect(run.stdout).not.toContain('::warning::')
+      expect(stage.forge.statuses(NEWER).map((s) => `${s.context}=${s.state}`)).toEqual(['fleet-forward/production=success'])
+      const onGitHub = stage.forge instanceof FakeGitHub
+      const logUrl = `${stage.forge.url}/acme/fleet/actions/runs/7`
+      const shown = { logUrl, environmentUrl: 'https://fleet.example.com/' }
+      const deployment = expect.objectContaining({
+        sha: NEWER,
+        environment: 'production',
+        productionEnvironment: true,
+        statuses: [expect.objectContaining({ state: 'in_progress', ...shown }), expect.objectContaining({ state: 'success', ...shown })]
+      })
+      expect(stage.forge instanceof FakeGitHub ? stage.forge.deployments : []).toEqual(onGitHub ? [deployment] : [])
+      // create, in_progress, success on GitHub; Gitea has no deployments API and is not asked.
+      expect(stage.forge.requestsTo(/deployments/)).toHaveLength(onGitHub ? 3 : 0)
+    })
+
+    it('a token without deployments: write gets one warning naming the permission, and the deploy stays green (GitHub)', async () => {
+      const onGitHub = stage.forge instanceof FakeGitHub
+      if (stage.forge instanceof FakeGitHub) stage.forge.denyPermission('deployments')
+      const run = await deploy({ sha: NEWER })
+      expect(run.code).toBe(0)
+      expect(run.outputs.result).toBe('deployed')
+      const warnings = run.stdout.split('\n').filter((line) => line.startsWith('::warning::'))
+      expect(warnings).toHaveLength(onGitHub ? 1 : 0)
+      const named = /^::warning::cannot create the deployment to 'production': the token lacks the 'deployments: write' permission/
+      expect(warnings.filter((line) => named.test(line))).toEqual(warnings)
     })
   })
 

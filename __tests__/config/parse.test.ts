@@ -32,6 +32,7 @@ describe('parseSettings', () => {
     expect(s).toMatchObject({
       forge: 'auto',
       environment: 'production',
+      environmentUrl: null,
       branch: null,
       sha: SHA,
       targetTag: 'staging-7f25373',
@@ -47,6 +48,10 @@ describe('parseSettings', () => {
       dryRun: false
     })
     expect(s.run.runUrl).toBe('https://github.com/acme/fleet/actions/runs/42')
+  })
+
+  it('takes an http or https environment-url for the deployment', () => {
+    expect(parse({ 'environment-url': 'https://fleet.example.com/status' }).environmentUrl).toBe('https://fleet.example.com/status')
   })
 
   it('appends buildinfo-path to base URLs only', () => {
@@ -101,6 +106,9 @@ describe('parseSettings', () => {
     [{ 'dry-run': 'yes please' }, 'dry-run'],
     [{ environment: 'prod env' }, 'environment'],
     [{ forge: 'gitlab' }, 'forge'],
+    [{ 'environment-url': 'javascript:alert(1)' }, 'environment-url'],
+    [{ 'environment-url': 'fleet.example.com' }, 'environment-url'],
+    [{ 'environment-url': 'https://user:pw@fleet.example.com/' }, 'environment-url'],
     [{ token: '' }, 'token'],
     [{ image: 'Registry/UPPER' }, 'image'],
     [{ image: 'ghcr.io/acme/app:1.0' }, 'image'],

@@ -61,7 +61,7 @@ describe('createForge', () => {
     }
   })
 
-  test('auto with a GitHub API URL talks to GitHub with a Bearer header', async () => {
+  test('auto with a GitHub API URL talks to GitHub with its token header', async () => {
     const fake = new FakeGitHub({ token: 't0k3n' })
     fake.addCommit(SHA)
     fake.setBranch('main', SHA)
@@ -71,7 +71,7 @@ describe('createForge', () => {
       expect(forge.kind).toBe('github')
       expect(forge.repository).toBe('acme/fleet')
       expect(await forge.readBranchHead('main')).toBe(SHA)
-      expect(fake.requests[0]!.headers.authorization).toBe('Bearer')
+      expect(fake.requests[0]!.headers.authorization).toBe('token')
     } finally {
       await fake.close()
     }

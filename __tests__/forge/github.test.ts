@@ -10,6 +10,7 @@ const C = '7f25373' + 'c'.repeat(33)
 const D = 'd'.repeat(40)
 const TOKEN = 'ghs_secret_token_123'
 const HEAD_PATH = /\/git\/ref\/heads\/main$/
+const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
 
 let clock: VirtualClock
 let fake: FakeGitHub
@@ -65,10 +66,11 @@ describe('GitHubForge reads', () => {
   test('sends the documented auth and media headers, and the token is accepted', async () => {
     await forge().readBranchHead('main')
     const [req] = fake.requestsTo(HEAD_PATH)
-    expect(req!.headers.authorization).toBe('Bearer')
+    // Octokit's token authentication: `Authorization: token <token>`.
+    expect(req!.headers.authorization).toBe('token')
     expect(req!.headers.accept).toBe('application/vnd.github+json')
     expect(req!.headers['x-github-api-version']).toBe('2022-11-28')
-    expect(req!.headers['user-agent']).toBe('fleet-forward')
+    expect(req!.headers['user-agent']).toMatch(/^fleet-forward octokit-rest\.js\//)
   })
 
   test('a wrong token is a 4xx naming the endpoint, not retried, without the token in the message', async () => {
@@ -159,6 +161,78 @@ describe('GitHubForge statuses', () => {
   })
 })
 
+describe('GitHubForge deployments', () => {
+  test('creates a deployment (201, its id) and posts its statuses with the documented fields', async () => {
+    const github = forge()
+    const id = await github.createDeployment({ sha: C, environment: 'staging', production: false, description: 'fleet-forward: staging-7f25373' })
+    await github.setDeploymentStatus(id, {
+      state: 'success',
+      description: 'verified',
+      logUrl: 'https://ci/run/3',
+      environmentUrl: 'https://staging.example.com/'
+    })
+    expect(fake.deployments).toEqual([expect.objectContaining({ id, sha: C, environment: 'staging', productionEnvironment: false })])
+    expect(fake.requestsTo(/\/deployments\/\d+\/statuses$/, 'POST')[0]!.body).toEqual({
+      state: 'success',
+      description: 'verified',
+      log_url: 'https://ci/run/3',
+      environment_url: 'https://staging.example.com/'
+    })
+  })
+
+  test('a create whose connection was reset (it may have arrived) is not sent again', async () => {
+    fake.failNext(/\/deployments$/, { reset: true })
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('reset')
+    expect(github.calls.requests).toBe(1)
+  })
+
+  test('a create that never reached GitHub (connection refused) is sent again, with backoff on the injected clock', async () => {
+    await fake.close()
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('refused')
+    expect(github.calls.requests).toBe(4)
+    expect(clock.sleeps).toEqual([1000, 2000, 4000])
+  })
+
+  test('a token without deployments: write is a permission error naming it, sent once', async () => {
+    fake.denyPermission('deployments')
+    const github = forge()
+    const error = await failure(github.createDeployment({ sha: C, environment: 'production', production: true, description: 'x' }))
+    expect(error.errorClass).toBe('permission')
+    expect(error.message).toContain('answered HTTP 403: Resource not accessible by integration; the token lacks a permission: it needs deployments: write')
+    expect(github.calls.requests).toBe(1)
+  })
+})
+
+describe('GitHubForge lock writes', () => {
+  test('a GraphQL rate limit (200, errors of type RATE_LIMITED) on the compare-and-swap waits until x-ratelimit-reset, then swaps', async () => {
+    const github = forge()
+    const holder = { runUrl: 'https://ci/run/1', sha: C, expiresAt: clock.now() + 600_000, nonce: 'n1' }
+    const taken = await github.swapLock('production', null, holder)
+    fake.failNext(/\/graphql$/, {
+      status: 200,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(Math.floor(clock.now() / 1000) + 10) },
+      body: { data: null, errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded for user ID 1.' }] }
+    })
+    const renewed = await github.swapLock('production', taken!.version, { ...holder, expiresAt: holder.expiresAt + 60_000 })
+    expect(renewed?.holder?.expiresAt).toBe(holder.expiresAt + 60_000)
+    expect(clock.sleeps).toEqual([11_000])
+    expect(fake.requestsTo(/\/graphql$/, 'POST')).toHaveLength(2)
+  })
+
+  test('taking a free lock that met a 502 is not sent again: the caller re-reads', async () => {
+    fake.failNext(/\/git\/refs$/, { afterWrite: { status: 502 } })
+    const github = forge()
+    const error = await failure(github.swapLock('production', null, { runUrl: 'https://ci/run/1', sha: C, expiresAt: clock.now() + 600_000, nonce: 'n1' }))
+    expect(error.errorClass).toBe('http_5xx')
+    expect(fake.requestsTo(/\/git\/refs$/, 'POST')).toHaveLength(1)
+    expect((await github.readLock('production'))?.holder?.nonce).toBe('n1')
+  })
+})
+
 describe('GitHubForge faults', () => {
   test('5xx is retried with backoff on the injected clock, then succeeds', async () => {
     fake.failNext(HEAD_PATH, { status: 502 }, 2)
@@ -168,10 +242,34 @@ describe('GitHubForge faults', () => {
     expect(github.calls.requests).toBe(3)
   })
 
-  test('429 with Retry-After waits exactly what the server asked', async () => {
-    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '7' } })
+  test('a secondary rate limit answered 429 with Retry-After waits exactly what the server asked', async () => {
+    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '7' }, body: { message: SECONDARY } })
     expect(await forge().readBranchHead('main')).toBe(C)
     expect(clock.sleeps).toEqual([7000])
+  })
+
+  test('a secondary rate limit without Retry-After waits a minute (GitHub: "wait at least one minute")', async () => {
+    fake.failNext(HEAD_PATH, { status: 403, body: { message: SECONDARY } })
+    expect(await forge().readBranchHead('main')).toBe(C)
+    expect(clock.sleeps).toEqual([60_000])
+  })
+
+  test('a secondary limit asking more than the allowed wait fails at once as rate_limited', async () => {
+    fake.failNext(HEAD_PATH, { status: 403, body: { message: SECONDARY } })
+    const github = forge({ maxRateLimitWaitMs: 30_000 })
+    const error = await failure(github.readBranchHead('main'))
+    expect(error.errorClass).toBe('rate_limited')
+    expect((error as HttpStatusError).retryAfterSeconds).toBe(60)
+    expect(clock.sleeps).toEqual([])
+    expect(github.calls.requests).toBe(1)
+  })
+
+  test('rate-limit retries are bounded: a limit that keeps answering fails rate_limited after the attempts', async () => {
+    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '1' }, body: { message: SECONDARY } }, 10)
+    const github = forge()
+    expect((await failure(github.readBranchHead('main'))).errorClass).toBe('rate_limited')
+    expect(github.calls.requests).toBe(4)
+    expect(clock.sleeps).toEqual([1000, 1000, 1000])
   })
 
   test('a secondary rate limit (403 + Retry-After) is waited out, not reported as a permission error', async () => {
@@ -227,6 +325,15 @@ describe('GitHubForge faults', () => {
     expect(error.message).not.toContain('\n')
     expect(error.message).not.toContain(TOKEN)
     expect(error.message).toContain('set-output name=result')
+  })
+
+  test('a body over the size limit is too_large, and not asked again', async () => {
+    fake.failNext(HEAD_PATH, { status: 200, body: { object: { sha: C }, padding: 'x'.repeat(2000) } })
+    const github = forge({ maxBodyBytes: 1000 })
+    const error = await failure(github.readBranchHead('main'))
+    expect(error.errorClass).toBe('too_large')
+    expect(error.message).toContain('GET /repos/acme/fleet/git/ref/heads/main answered with a body over 1000 bytes')
+    expect(github.calls.requests).toBe(1)
   })
 
   test('a body that is not the documented shape is bad_payload', async () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-AB7TF5NJ.js";
+} from "./chunks/chunk-L6OTODHE.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-IOFNTCNF.js";
+} from "./chunks/chunk-4RGJJZZ7.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -602,6 +602,8 @@ var SimulatedGitHub = class {
   token;
   /** Commit statuses written (the durable record of a deploy): a run that must touch nothing adds none. */
   statusWrites = 0;
+  /** Deployments created. */
+  deployments = 0;
   commits = /* @__PURE__ */ new Map();
   refs = /* @__PURE__ */ new Map();
   statusesBySha = /* @__PURE__ */ new Map();
@@ -627,7 +629,8 @@ var SimulatedGitHub = class {
     await this.server?.close();
   }
   handle(req, body, res) {
-    if (req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, { message: "Bad credentials" });
+    const [scheme, credential] = (req.headers.authorization ?? "").split(" ");
+    if (scheme !== "Bearer" && scheme !== "token" || credential !== this.token) return sendJson(res, 401, { message: "Bad credentials" });
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (req.method === "POST" && url.pathname === "/graphql") return sendJson(res, 200, this.updateRefs(parseJson(body)));
     const prefix = `/repos/${this.repository}`;
@@ -693,6 +696,8 @@ var SimulatedGitHub = class {
       this.statusWrites++;
       return sendJson(res, 201, status);
     }
+    if (method === "POST" && path === "/deployments") return sendJson(res, 201, { id: ++this.deployments, ref: json.ref, environment: json.environment });
+    if (method === "POST" && /^\/deployments\/\d+\/statuses$/.test(path)) return sendJson(res, 201, { state: json.state });
     sendJson(res, 404, { message: "Not Found" });
   }
   /** A branch, a tag or an unambiguous SHA prefix. */

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-T6LBCEVW.js";
+} from "./chunks/chunk-S6QIKN3H.js";
 import {
   deployFleet
-} from "./chunks/chunk-AB7TF5NJ.js";
+} from "./chunks/chunk-L6OTODHE.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-IOFNTCNF.js";
+} from "./chunks/chunk-4RGJJZZ7.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

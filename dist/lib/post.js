@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-T6LBCEVW.js";
+} from "./chunks/chunk-S6QIKN3H.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-IOFNTCNF.js";
+} from "./chunks/chunk-4RGJJZZ7.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -13,7 +13,8 @@ export interface InputSpec {
 export const INPUTS: readonly InputSpec[] = [
   { name: 'token', default: '', secret: true, description: 'Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN).' },
   { name: 'forge', default: 'auto', description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
-  { name: 'environment', default: 'production', description: 'Environment name; keys the lock, the record and the gate.' },
+  { name: 'environment', default: 'production', description: 'Environment name; keys the lock, the record, the deployment and the gate.' },
+  { name: 'environment-url', default: '', description: "The environment's address (http or https), shown on the GitHub deployment." },
   { name: 'branch', default: '', description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
   { name: 'sha', default: '', description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
   { name: 'target-tag', default: '', description: 'Image tag to roll out; defaults to staging-<first 7 of sha>.' },

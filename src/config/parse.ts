@@ -64,6 +64,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     token,
     forge,
     environment: parseName(read('environment'), 'environment'),
+    environmentUrl: read('environment-url') ? parseHttpUrl(read('environment-url'), 'environment-url').href : null,
     branch: read('branch') ? parseBranch(read('branch'), 'branch') : null,
     sha,
     targetTag,

@@ -6,6 +6,8 @@ export interface Settings {
   readonly token: string
   readonly forge: 'auto' | 'github' | 'gitea'
   readonly environment: string
+  /** The environment's address, shown on the GitHub deployment; null when not given. */
+  readonly environmentUrl: string | null
   /** null: the repository's default branch, read from the forge. */
   readonly branch: string | null
   readonly sha: string

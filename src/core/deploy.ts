@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import type { PromotionSettings, Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
+import { finishDeployment, startDeployment, type RunDeployment } from '../stages/deployment.js'
 import { checkGate } from '../stages/gate.js'
 import { acquireRunLock, type HeldLock } from '../stages/lock.js'
 import { OwnershipGuard } from '../stages/ownership.js'
@@ -40,6 +41,8 @@ interface RunState {
   lock: HeldLock | null
   /** Past the gate and the lock: a failure from here on is recorded on the commit. */
   attempted: boolean
+  /** The run's deployment on the forge (GitHub), from the start of the redeploy; finished with the run's result. */
+  deployment: RunDeployment | null
 }
 
 interface Outcome {
@@ -69,7 +72,7 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     tenantWave: new Map()
   }
   let outcome: Outcome
-  const held: RunState = { lock: null, attempted: false }
+  const held: RunState = { lock: null, attempted: false, deployment: null }
   try {
     outcome = await runStages(settings, deps, facts, held)
   } catch (error) {
@@ -80,6 +83,8 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     if (outcome.result === 'failed' && held.attempted && !outcome.lockLost && facts.expectedSha) {
       await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log)
     }
+    // Still inside the lock: a late `success` would mark a newer run's deployment inactive.
+    await finishDeployment(held.deployment, outcome.result)
   } finally {
     if (held.lock) {
       await held.lock.release()
@@ -294,6 +299,7 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
     const refused = await run.mayAct()
     if (refused) return refused
     run.toRoll = rollable(run)
+    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log)
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves)
   run.rolloutStartedAt = deps.clock.now()

@@ -16,7 +16,10 @@ import { parseJson, sendJson, startLocalServer, type LocalServer } from './http.
  *   GET    /repos/{o}/{r}/compare/{base}...{head} status: identical | ahead | behind | diverged
  *   GET    /repos/{o}/{r}/commits/{ref}/statuses  newest first, per_page/page
  *   POST   /repos/{o}/{r}/statuses/{sha}
+ *   POST   /repos/{o}/{r}/deployments             201 with the new deployment's id
+ *   POST   /repos/{o}/{r}/deployments/{id}/statuses
  *   POST   /graphql                               updateRefs: compare-and-swap of refs (beforeOid → afterOid)
+ * GitHub takes the token as `Authorization: token …` or `Bearer …`.
  */
 export interface StoredStatus {
   readonly state: string
@@ -28,6 +31,8 @@ export interface StoredStatus {
 export class SimulatedGitHub {
   /** Commit statuses written (the durable record of a deploy): a run that must touch nothing adds none. */
   statusWrites = 0
+  /** Deployments created. */
+  deployments = 0
   private readonly commits = new Map<string, GitCommit>()
   private readonly refs = new Map<string, string>()
   private readonly statusesBySha = new Map<string, StoredStatus[]>()
@@ -64,7 +69,8 @@ export class SimulatedGitHub {
   }
 
   private handle(req: IncomingMessage, body: Buffer, res: ServerResponse): void {
-    if (req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, { message: 'Bad credentials' })
+    const [scheme, credential] = (req.headers.authorization ?? '').split(' ')
+    if ((scheme !== 'Bearer' && scheme !== 'token') || credential !== this.token) return sendJson(res, 401, { message: 'Bad credentials' })
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     if (req.method === 'POST' && url.pathname === '/graphql') return sendJson(res, 200, this.updateRefs(parseJson(body)))
     const prefix = `/repos/${this.repository}`
@@ -132,6 +138,8 @@ export class SimulatedGitHub {
       this.statusWrites++
       return sendJson(res, 201, status)
     }
+    if (method === 'POST' && path === '/deployments') return sendJson(res, 201, { id: ++this.deployments, ref: json.ref, environment: json.environment })
+    if (method === 'POST' && /^\/deployments\/\d+\/statuses$/.test(path)) return sendJson(res, 201, { state: json.state })
     sendJson(res, 404, { message: 'Not Found' })
   }
 

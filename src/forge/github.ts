@@ -1,12 +1,23 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
-import { encodePath, ForgeHttp, type ForgeHttpOptions, type ForgeRequest } from './http.js'
-import { GitHubLocks, graphqlRoot } from './lock-github.js'
-import { commitSha, payloadError, readDefaultBranch } from './payload.js'
-import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
+import { encodePath, type ForgeHttpOptions, type ForgeRequest } from './http.js'
+import { GitHubLocks } from './lock-github.js'
+import { GitHubClient } from './octokit.js'
+import { commitSha, payloadError } from './payload.js'
+import type {
+  CommitState,
+  CommitStatus,
+  DeploymentRequest,
+  DeploymentStatusUpdate,
+  Forge,
+  ForgeCallCounter,
+  ForgeDeployments,
+  LockHolder,
+  LockState
+} from './types.js'
 
 /**
- * GitHub REST (api version 2022-11-28), docs.github.com/rest:
+ * GitHub REST (api version 2022-11-28) through Octokit (src/forge/octokit.ts), docs.github.com/rest:
  * - branch head: `GET /repos/{o}/{r}/git/ref/heads/{branch}` ("Get a reference"). Chosen over
  *   `GET /branches/{branch}` because its body is the ref and the object SHA only (the branch endpoint
  *   embeds the whole head commit and its protection), and it is re-read between every verify round;
@@ -18,6 +29,9 @@ import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, Lo
  *   commit list small, `status` does not depend on it.
  * - statuses: `GET /repos/{o}/{r}/commits/{ref}/statuses` (reverse chronological) and
  *   `POST /repos/{o}/{r}/statuses/{sha}`.
+ * - deployments: `POST /repos/{o}/{r}/deployments` (deployments/deployments#create-a-deployment: 201 with
+ *   the deployment's `id`) and `POST /repos/{o}/{r}/deployments/{id}/statuses`
+ *   (deployments/statuses#create-a-deployment-status). Both need `deployments: write`.
  * - deploy lock: a ref under refs/fleet-forward/locks, see src/forge/lock-github.ts.
  */
 export interface GitHubForgeOptions {
@@ -32,11 +46,11 @@ const STATUS_PAGE = 100
 const COMPARE_STATUSES: ReadonlySet<string> = new Set(['identical', 'ahead', 'behind', 'diverged'])
 const COMMIT_STATES: ReadonlySet<string> = new Set(['success', 'pending', 'failure', 'error'])
 
-export class GitHubForge implements Forge {
+export class GitHubForge implements Forge, ForgeDeployments {
   readonly kind = 'github' as const
   readonly repository: string
-  private readonly http: ForgeHttp
-  private readonly graphql: ForgeHttp
+  readonly deployments: ForgeDeployments = this
+  private readonly api: GitHubClient
   private readonly locks: GitHubLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
@@ -45,29 +59,13 @@ export class GitHubForge implements Forge {
     this.repository = options.repository
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
-    this.http = new ForgeHttp({
-      ...options.http,
-      authorization: `Bearer ${options.token}`,
-      accept: 'application/vnd.github+json',
-      headers: { 'x-github-api-version': '2022-11-28' },
-      permissionFor: githubPermission
-    })
-    this.graphql = new ForgeHttp({
-      ...options.http,
-      baseUrl: graphqlRoot(options.http.baseUrl),
-      authorization: `Bearer ${options.token}`,
-      accept: 'application/json',
-      // GraphQL is only used for the lock's compare-and-swap on a ref.
-      permissionFor: () => 'contents: write'
-    })
-    this.locks = new GitHubLocks(this.http, this.graphql, this.repoPath)
+    const { baseUrl, clock, dispatcher, signal, tuning } = options.http
+    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission })
+    this.locks = new GitHubLocks(this.api, this.repoPath)
   }
 
   get calls(): ForgeCallCounter {
-    return {
-      requests: this.http.calls.requests + this.graphql.calls.requests,
-      notModified: this.http.calls.notModified + this.graphql.calls.notModified
-    }
+    return this.api.calls
   }
 
   readLock(name: string): Promise<LockState | null> {
@@ -80,24 +78,28 @@ export class GitHubForge implements Forge {
 
   async readBranchHead(branch: string): Promise<string> {
     const path = `${this.repoPath}/git/ref/heads/${encodePath(branch)}`
-    const ref = await this.http.json<{ object?: { sha?: unknown } }>({ method: 'GET', path, conditional: true })
-    return commitSha(ref.object?.sha, `GET ${path}`)
+    const ref = await this.api.call<{ object?: { sha?: unknown } }>('GET', path, { conditional: true })
+    return commitSha(ref.data.object?.sha, `GET ${path}`)
   }
 
-  defaultBranch(): Promise<string> {
-    return readDefaultBranch(this.http, this.repoPath)
+  async defaultBranch(): Promise<string> {
+    const repo = await this.api.call<{ default_branch?: unknown }>('GET', this.repoPath, { conditional: true })
+    if (typeof repo.data.default_branch !== 'string' || !repo.data.default_branch) {
+      throw payloadError(`GET ${this.repoPath}`, 'without a default_branch')
+    }
+    return repo.data.default_branch
   }
 
   async resolveCommit(ref: string): Promise<string> {
     const path = `${this.repoPath}/commits/${encodePath(ref)}`
-    const res = await this.http.send({ method: 'GET', path, accept: 'application/vnd.github.sha', conditional: true })
-    return commitSha(res.text.trim(), `GET ${path}`)
+    const res = await this.api.call<unknown>('GET', path, { accept: 'application/vnd.github.sha', conditional: true })
+    return commitSha(typeof res.data === 'string' ? res.data.trim() : res.data, `GET ${path}`)
   }
 
   async compare(base: string, head: string): Promise<Ancestry> {
     if (sameCommit(base, head)) return 'identical'
     const path = `${this.repoPath}/compare/${encodePath(base)}...${encodePath(head)}`
-    const comparison = await this.http.json<{ status?: unknown }>({ method: 'GET', path, query: { per_page: 1 } })
+    const comparison = (await this.api.call<{ status?: unknown }>('GET', path, { query: { per_page: 1 } })).data
     if (typeof comparison.status !== 'string' || !COMPARE_STATUSES.has(comparison.status)) {
       throw payloadError(`GET ${path}`, 'without a known comparison status')
     }
@@ -107,7 +109,7 @@ export class GitHubForge implements Forge {
   async latestStatus(sha: string, context: string): Promise<CommitStatus | null> {
     const path = `${this.repoPath}/commits/${encodePath(sha)}/statuses`
     for (let page = 1; page <= this.maxStatusPages; page++) {
-      const statuses = await this.http.json<GitHubStatus[]>({ method: 'GET', path, query: { per_page: STATUS_PAGE, page } })
+      const statuses = (await this.api.call<GitHubStatus[]>('GET', path, { query: { per_page: STATUS_PAGE, page } })).data
       if (!Array.isArray(statuses)) throw payloadError(`GET ${path}`, 'without a status list')
       // Newest first: the first status with the context is the one in force.
       const match = statuses.find((status) => status.context === context)
@@ -118,11 +120,44 @@ export class GitHubForge implements Forge {
   }
 
   async setStatus(sha: string, status: CommitStatus): Promise<void> {
-    await this.http.send({
-      method: 'POST',
-      path: `${this.repoPath}/statuses/${encodePath(sha)}`,
+    await this.api.call('POST', `${this.repoPath}/statuses/${encodePath(sha)}`, {
       body: { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl },
       // Posting the same status twice leaves the same latest status for its context: repeat-safe.
+      idempotent: true
+    })
+  }
+
+  async createDeployment(request: DeploymentRequest): Promise<number> {
+    const path = `${this.repoPath}/deployments`
+    const created = await this.api.call<{ id?: unknown }>('POST', path, {
+      body: {
+        ref: request.sha,
+        task: 'deploy',
+        environment: request.environment,
+        description: request.description,
+        // The run deploys exactly this commit: no merge of the default branch into it, and no status
+        // checks required first (the gate, when asked for, has already judged the commit).
+        auto_merge: false,
+        required_contexts: [],
+        transient_environment: false,
+        production_environment: request.production
+      }
+      // Not idempotent: a repeated create would leave a second deployment.
+    })
+    // 202 means GitHub merged the default branch instead of creating a deployment (not asked for here).
+    if (created.status !== 201 || typeof created.data.id !== 'number') throw payloadError(`POST ${path}`, `HTTP ${created.status} without a deployment id`)
+    return created.data.id
+  }
+
+  async setDeploymentStatus(id: number, update: DeploymentStatusUpdate): Promise<void> {
+    await this.api.call('POST', `${this.repoPath}/deployments/${id}/statuses`, {
+      body: {
+        state: update.state,
+        description: update.description,
+        ...(update.logUrl ? { log_url: update.logUrl } : {}),
+        ...(update.environmentUrl ? { environment_url: update.environmentUrl } : {})
+      },
+      // The latest status of a deployment is what GitHub shows: posting the same one twice is repeat-safe.
       idempotent: true
     })
   }
@@ -148,8 +183,9 @@ function toCommitStatus(status: GitHubStatus, endpoint: string): CommitStatus {
 }
 
 /** The `permissions:` entry of a workflow that a request needs (docs.github.com, "Permissions required for GitHub Apps"). */
-function githubPermission(req: ForgeRequest): string {
+function githubPermission(req: Pick<ForgeRequest, 'method' | 'path'>): string {
   const write = req.method !== 'GET'
+  if (req.path.includes('/deployments')) return write ? 'deployments: write' : 'deployments: read'
   if (req.path.includes('/statuses')) return write ? 'statuses: write' : 'statuses: read'
   return write ? 'contents: write' : 'contents: read'
 }

@@ -1,7 +1,7 @@
-import { FleetError, HttpStatusError } from '../util/errors.js'
-import { neutralize } from '../util/sanitize.js'
-import { encodePath, type ForgeHttp } from './http.js'
+import { HttpStatusError } from '../util/errors.js'
+import { encodePath } from './http.js'
 import { decodeHolder, encodeHolder } from './lock-holder.js'
+import type { GitHubClient } from './octokit.js'
 import { commitSha, payloadError } from './payload.js'
 import type { ForgeLocks, LockHolder, LockState } from './types.js'
 
@@ -16,7 +16,8 @@ import type { ForgeLocks, LockHolder, LockState } from './types.js'
  *   observed, a compare-and-swap on the ref; `afterOid` all zeros deletes it (release). REST `PATCH
  *   /git/refs` with `force` checks nothing, so it is never used.
  * Refs outside refs/heads and refs/tags start no workflow and show in no branch or tag list.
- * Needs `contents: write`.
+ * Needs `contents: write`. Requests go through Octokit (src/forge/octokit.ts); GraphQL goes to the API's
+ * GraphQL root (https://api.github.com/graphql, or https://HOST/api/graphql on GitHub Enterprise Server).
  */
 const LOCK_NAMESPACE = 'refs/fleet-forward/locks'
 const ZERO_OID = '0'.repeat(40)
@@ -27,8 +28,7 @@ export class GitHubLocks implements ForgeLocks {
   private readonly trees = new Map<string, string>()
 
   constructor(
-    private readonly rest: ForgeHttp,
-    private readonly graphql: ForgeHttp,
+    private readonly api: GitHubClient,
     private readonly repoPath: string
   ) {}
 
@@ -36,13 +36,13 @@ export class GitHubLocks implements ForgeLocks {
     const path = `${this.repoPath}/git/ref/${encodePath(refOf(name).slice('refs/'.length))}`
     let ref: { object?: { sha?: unknown } }
     try {
-      ref = await this.rest.json({ method: 'GET', path })
+      ref = (await this.api.call<{ object?: { sha?: unknown } }>('GET', path)).data
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) return null
       throw error
     }
     const version = commitSha(ref.object?.sha, `GET ${path}`)
-    const commit = await this.rest.json<{ message?: unknown }>({ method: 'GET', path: `${this.repoPath}/git/commits/${version}` })
+    const commit = (await this.api.call<{ message?: unknown }>('GET', `${this.repoPath}/git/commits/${version}`)).data
     return { version, holder: decodeHolder(commit.message) }
   }
 
@@ -52,7 +52,7 @@ export class GitHubLocks implements ForgeLocks {
       if (next === null) return null
       const sha = await this.holderCommit(name, next)
       try {
-        await this.rest.send({ method: 'POST', path: `${this.repoPath}/git/refs`, body: { ref, sha } })
+        await this.api.call('POST', `${this.repoPath}/git/refs`, { body: { ref, sha } })
       } catch (error) {
         if (error instanceof HttpStatusError && error.status === 422) return null
         throw error
@@ -61,41 +61,32 @@ export class GitHubLocks implements ForgeLocks {
     }
     const after = next ? await this.holderCommit(name, next) : ZERO_OID
     const endpoint = 'POST /graphql (updateRefs)'
-    const answer = await this.graphql.json<{ data?: { updateRefs?: unknown } | null; errors?: { message?: unknown }[] }>({
-      method: 'POST',
-      path: '/graphql',
-      body: {
-        query: UPDATE_REFS,
-        variables: { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } }
-      }
-    })
-    if (answer.errors?.length) {
-      // A beforeOid that no longer matches and a refused token both come back as errors; the caller's
-      // next read tells a competitor's win from a failure.
-      const detail = neutralize(String(answer.errors[0]?.message ?? 'error'), 200)
-      throw new FleetError(`${endpoint} answered: ${detail}`, 'forge', endpoint)
-    }
-    if (!answer.data?.updateRefs) throw payloadError(endpoint, 'without updateRefs')
+    // A beforeOid that no longer matches and a refused token both come back as GraphQL errors (a FleetError
+    // of class forge); the caller's next read tells a competitor's win from a failure.
+    const answer = await this.api.graphql<{ updateRefs?: unknown }>(
+      UPDATE_REFS,
+      { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } },
+      endpoint
+    )
+    if (!answer?.updateRefs) throw payloadError(endpoint, 'without updateRefs')
     return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null }
   }
 
   private async holderCommit(name: string, holder: LockHolder): Promise<string> {
     const path = `${this.repoPath}/git/commits`
-    const commit = await this.rest.json<{ sha?: unknown }>({
-      method: 'POST',
-      path,
+    const commit = await this.api.call<{ sha?: unknown }>('POST', path, {
       body: { message: encodeHolder(name, holder), tree: await this.treeOf(holder.sha), parents: [] },
       // A repeated create only leaves an unreferenced commit behind.
       idempotent: true
     })
-    return commitSha(commit.sha, `POST ${path}`)
+    return commitSha(commit.data.sha, `POST ${path}`)
   }
 
   private async treeOf(sha: string): Promise<string> {
     const known = this.trees.get(sha)
     if (known) return known
     const path = `${this.repoPath}/git/commits/${encodePath(sha)}`
-    const commit = await this.rest.json<{ tree?: { sha?: unknown } }>({ method: 'GET', path })
+    const commit = (await this.api.call<{ tree?: { sha?: unknown } }>('GET', path)).data
     const tree = commitSha(commit.tree?.sha, `GET ${path}`)
     this.trees.set(sha, tree)
     return tree
@@ -103,7 +94,7 @@ export class GitHubLocks implements ForgeLocks {
 
   private async repositoryId(): Promise<string> {
     if (this.repositoryNodeId) return this.repositoryNodeId
-    const repo = await this.rest.json<{ node_id?: unknown }>({ method: 'GET', path: this.repoPath })
+    const repo = (await this.api.call<{ node_id?: unknown }>('GET', this.repoPath)).data
     if (typeof repo.node_id !== 'string' || !repo.node_id) throw payloadError(`GET ${this.repoPath}`, 'without a node_id')
     this.repositoryNodeId = repo.node_id
     return repo.node_id
@@ -112,9 +103,4 @@ export class GitHubLocks implements ForgeLocks {
 
 export function refOf(environment: string): string {
   return `${LOCK_NAMESPACE}/${environment}`
-}
-
-/** GitHub's GraphQL root: https://api.github.com/graphql, or https://HOST/api/graphql on GitHub Enterprise Server. */
-export function graphqlRoot(restBaseUrl: string): string {
-  return restBaseUrl.replace(/\/+$/, '').replace(/\/api\/v3$/, '/api')
 }

@@ -39,6 +39,37 @@ export interface Forge extends ForgeLocks {
   /** Most recent status with this context on the commit, or null when there is none. */
   latestStatus(sha: string, context: string): Promise<CommitStatus | null>
   setStatus(sha: string, status: CommitStatus): Promise<void>
+  /** The forge's deployments, where it has them (GitHub); absent on Gitea. */
+  readonly deployments?: ForgeDeployments
+}
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive'
+
+export interface DeploymentRequest {
+  /** Full SHA of the commit deployed. */
+  readonly sha: string
+  readonly environment: string
+  readonly production: boolean
+  readonly description: string
+}
+
+export interface DeploymentStatusUpdate {
+  readonly state: DeploymentState
+  readonly description: string
+  /** The run's page. */
+  readonly logUrl: string | null
+  /** The deployed environment's address (input `environment-url`). */
+  readonly environmentUrl: string | null
+}
+
+/**
+ * A deployment per run on the forge's environments page (GitHub Deployments). It is shown to people; the
+ * commit status stays the durable record the gate reads. Only src/stages/deployment.ts uses it.
+ */
+export interface ForgeDeployments {
+  /** Creates the deployment and returns its id. */
+  createDeployment(request: DeploymentRequest): Promise<number>
+  setDeploymentStatus(id: number, update: DeploymentStatusUpdate): Promise<void>
 }
 
 /** Who holds a deploy lock (docs/contract.md, Lock), written into the lock itself so a waiter can name it. */

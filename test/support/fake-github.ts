@@ -14,6 +14,18 @@
  *   POST   /repos/{o}/{r}/statuses/{sha}                commits/statuses#create-a-commit-status (201; 422 Validation Failed)
  *   GET    /repos/{o}/{r}/git/commits/{sha}             git/commits#get-a-commit-object (message, tree, parents; 404)
  *   POST   /repos/{o}/{r}/git/commits                   git/commits#create-a-commit (201; 422 unknown tree or parent)
+ *   POST   /repos/{o}/{r}/deployments                   deployments/deployments#create-a-deployment (201 with the deployment;
+ *                                                       auto_merge defaults to true: a ref behind the default branch answers
+ *                                                       202 "Auto-merged …" and creates nothing; required_contexts omitted: every
+ *                                                       context on the commit must be success, else 409 "Conflict: Commit status
+ *                                                       checks failed for …"; 422 "No ref found for: …")
+ *   POST   /repos/{o}/{r}/deployments/{id}/statuses     deployments/statuses#create-a-deployment-status (201; state one of error,
+ *                                                       failure, inactive, in_progress, queued, pending, success, else 422; 404
+ *                                                       unknown deployment; `success` with auto_inactive (default true) adds an
+ *                                                       `inactive` status to the environment's earlier successful non-transient,
+ *                                                       non-production deployments)
+ *                                                       Both answer 403 "Resource not accessible by integration" to a token
+ *                                                       without `deployments: write` (denyPermission('deployments')).
  *   POST   /graphql                                     mutation updateRefs(input: {repositoryId, refUpdates: [{name, beforeOid,
  *                                                       afterOid, force}]}): atomic; a beforeOid that does not match (all zeros: the
  *                                                       ref must not exist) answers 200 with `errors` and changes nothing; afterOid
@@ -24,13 +36,26 @@
  * 403 "API rate limit exceeded …" with x-ratelimit-remaining: 0 until x-ratelimit-reset.
  *
  * Test API beyond FakeForgeServer's: exhaustRateLimit(resetInSeconds), rateLimit (limit/remaining/reset),
- * refs(): every ref by full name.
+ * refs(): every ref by full name, deployments: every deployment created with its statuses (oldest first),
+ * denyPermission('deployments'): the token lacks `deployments: write`.
  */
 import { createHash } from 'node:crypto'
 import { FakeForgeServer, type RouteAnswer, type RouteRequest } from './fake-forge.js'
 
 const DOCS = 'https://docs.github.com/rest'
 const STATES = new Set(['error', 'failure', 'pending', 'success'])
+const DEPLOYMENT_STATES = new Set(['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'])
+
+export interface FakeDeployment {
+  readonly id: number
+  readonly sha: string
+  readonly ref: string
+  readonly environment: string
+  readonly description: string
+  readonly transientEnvironment: boolean
+  readonly productionEnvironment: boolean
+  readonly statuses: { state: string; description: string; logUrl: string; environmentUrl: string }[]
+}
 
 export class FakeGitHub extends FakeForgeServer {
   readonly rateLimit = { limit: 5000, remaining: 5000, resetEpoch: 0, used: 0 }
@@ -39,6 +64,8 @@ export class FakeGitHub extends FakeForgeServer {
   /** Commits created through the API: their message and tree. */
   private readonly createdCommits = new Map<string, { message: string; tree: string }>()
   readonly nodeId = 'R_kgDOfleet'
+  readonly deployments: FakeDeployment[] = []
+  private readonly denied = new Set<'deployments'>()
   private createdCount = 0
 
   constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
@@ -52,6 +79,11 @@ export class FakeGitHub extends FakeForgeServer {
     this.rateLimit.remaining = 0
     this.rateLimit.used = this.rateLimit.limit
     this.rateLimit.resetEpoch = Math.floor(this.now() / 1000) + resetInSeconds
+  }
+
+  /** The token lacks this permission from now on (GitHub answers 403 "Resource not accessible by integration"). */
+  denyPermission(permission: 'deployments'): void {
+    this.denied.add(permission)
   }
 
   refs(): Map<string, string> {
@@ -188,6 +220,10 @@ export class FakeGitHub extends FakeForgeServer {
 
     this.route('POST', '/graphql', ({ body }) => this.graphql(body))
 
+    this.route('POST', this.repoTemplate('/deployments'), ({ body }) => this.createDeployment(body))
+
+    this.route('POST', this.repoTemplate('/deployments/{id}/statuses'), ({ params, body }) => this.createDeploymentStatus(Number(params.id), body))
+
     this.route('GET', this.repoTemplate('/commits/{ref+}/statuses'), ({ params, query }) => {
       const sha = this.resolveRef(params.ref!)
       const perPage = Math.min(Number(query.get('per_page') ?? 30) || 30, 100)
@@ -282,6 +318,114 @@ export class FakeGitHub extends FakeForgeServer {
         }
       }
     })
+  }
+
+  private createDeployment(body: unknown): RouteAnswer {
+    if (this.denied.has('deployments')) return this.notAccessible('deployments#create-a-deployment')
+    const fields = (body ?? {}) as Record<string, unknown>
+    const ref = typeof fields.ref === 'string' ? fields.ref : ''
+    const sha = ref ? this.resolveRef(ref) : undefined
+    if (!sha) return this.error(422, `No ref found for: ${ref}`, { documentation_url: `${DOCS}/deployments/deployments#create-a-deployment` })
+    const defaultHead = this.branches.get('main')
+    if (fields.auto_merge !== false && defaultHead && !this.reachable(sha).has(defaultHead)) {
+      return { status: 202, body: { message: `Auto-merged main into ${ref} on deployment.` } }
+    }
+    if (!Array.isArray(fields.required_contexts)) {
+      const latest = new Map<string, string>()
+      for (const status of this.statuses(sha)) latest.set(status.context, status.state)
+      const failing = [...latest].filter(([, state]) => state !== 'success').map(([context]) => context)
+      if (failing.length) return this.error(409, `Conflict: Commit status checks failed for ${ref}.`, { errors: failing.map((context) => ({ contexts: [{ context, state: latest.get(context) }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })) })
+    }
+    const environment = typeof fields.environment === 'string' ? fields.environment : 'production'
+    const deployment: FakeDeployment = {
+      id: this.deployments.length + 1,
+      sha,
+      ref,
+      environment,
+      description: typeof fields.description === 'string' ? fields.description : '',
+      transientEnvironment: fields.transient_environment === true,
+      productionEnvironment: typeof fields.production_environment === 'boolean' ? fields.production_environment : environment === 'production',
+      statuses: []
+    }
+    this.deployments.push(deployment)
+    return { status: 201, body: this.deploymentJson(deployment, fields) }
+  }
+
+  private createDeploymentStatus(id: number, body: unknown): RouteAnswer {
+    if (this.denied.has('deployments')) return this.notAccessible('statuses#create-a-deployment-status')
+    const deployment = this.deployments.find((d) => d.id === id)
+    if (!deployment) return this.error(404, 'Not Found', { documentation_url: `${DOCS}/deployments/statuses#create-a-deployment-status` })
+    const { state, description, log_url, environment_url, auto_inactive } = (body ?? {}) as Record<string, unknown>
+    if (typeof state !== 'string' || !DEPLOYMENT_STATES.has(state)) {
+      return this.error(422, 'Validation Failed', {
+        errors: [{ resource: 'DeploymentStatus', code: 'custom', field: 'state', message: 'state is not included in the list' }],
+        documentation_url: `${DOCS}/deployments/statuses#create-a-deployment-status`
+      })
+    }
+    const status = {
+      state,
+      description: typeof description === 'string' ? description : '',
+      logUrl: typeof log_url === 'string' ? log_url : '',
+      environmentUrl: typeof environment_url === 'string' ? environment_url : ''
+    }
+    deployment.statuses.push(status)
+    if (state === 'success' && auto_inactive !== false) {
+      for (const earlier of this.deployments) {
+        const last = earlier.statuses.at(-1)
+        if (earlier.id < id && earlier.environment === deployment.environment && !earlier.transientEnvironment && !earlier.productionEnvironment && last?.state === 'success') {
+          earlier.statuses.push({ ...last, state: 'inactive' })
+        }
+      }
+    }
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`
+    return {
+      status: 201,
+      body: {
+        url: `${api}/deployments/${id}/statuses/${deployment.statuses.length}`,
+        id: deployment.statuses.length,
+        node_id: `DES_${id}_${deployment.statuses.length}`,
+        state,
+        creator: null,
+        description: status.description,
+        environment: deployment.environment,
+        target_url: status.logUrl,
+        created_at: new Date(this.now()).toISOString(),
+        updated_at: new Date(this.now()).toISOString(),
+        deployment_url: `${api}/deployments/${id}`,
+        repository_url: api,
+        environment_url: status.environmentUrl,
+        log_url: status.logUrl
+      }
+    }
+  }
+
+  /** A token without the permission (GitHub Actions' GITHUB_TOKEN with `permissions:` not granting it). */
+  private notAccessible(doc: string): RouteAnswer {
+    return this.error(403, 'Resource not accessible by integration', { documentation_url: `${DOCS}/deployments/${doc}` })
+  }
+
+  private deploymentJson(deployment: FakeDeployment, fields: Record<string, unknown>): unknown {
+    const api = `${this.url}/repos/${this.owner}/${this.repo}`
+    const at = new Date(this.now()).toISOString()
+    return {
+      url: `${api}/deployments/${deployment.id}`,
+      id: deployment.id,
+      node_id: `DE_${deployment.id}`,
+      sha: deployment.sha,
+      ref: deployment.ref,
+      task: typeof fields.task === 'string' ? fields.task : 'deploy',
+      payload: fields.payload ?? {},
+      original_environment: deployment.environment,
+      environment: deployment.environment,
+      description: deployment.description,
+      creator: null,
+      created_at: at,
+      updated_at: at,
+      statuses_url: `${api}/deployments/${deployment.id}/statuses`,
+      repository_url: api,
+      transient_environment: deployment.transientEnvironment,
+      production_environment: deployment.productionEnvironment
+    }
   }
 
   /** The fake's tree of a commit (as commitJson reports it). */

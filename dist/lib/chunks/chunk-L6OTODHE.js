@@ -21,13 +21,82 @@ import {
   sharedDispatcher,
   shortSha,
   splitIntoWaves
-} from "./chunk-IOFNTCNF.js";
+} from "./chunk-4RGJJZZ7.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
 
-// src/stages/status.ts
+// src/stages/deployment.ts
 var MAX_DESCRIPTION = 140;
+var PERMISSION = "deployments: write";
+async function startDeployment(forge, settings, expectedSha, log) {
+  const deployments = forge.deployments;
+  if (!deployments) return null;
+  const { environment, environmentUrl, targetTag } = settings;
+  const target = { environment, environmentUrl, targetTag, sha: expectedSha, runUrl: settings.run.runUrl };
+  let id;
+  try {
+    id = await deployments.createDeployment({
+      sha: target.sha,
+      environment: target.environment,
+      production: target.environment === "production",
+      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
+    });
+  } catch (error) {
+    warn(log, target, "create", error);
+    return null;
+  }
+  const deployment = { deployments, id, target, log, denied: false };
+  await moveDeployment(deployment, "in_progress", `rolling ${target.targetTag} to the fleet`);
+  return deployment;
+}
+async function finishDeployment(deployment, result) {
+  if (!deployment || deployment.denied) return;
+  const { state, description } = FINAL[result];
+  await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)));
+}
+var FINAL = {
+  deployed: { state: "success", description: (sha) => `every tenant verified on ${sha}` },
+  noop: { state: "success", description: (sha) => `every tenant verified on ${sha}` },
+  superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
+  stale: { state: "failure", description: (sha) => `not every tenant reported ${sha} within the settle budget` },
+  blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
+  failed: { state: "error", description: () => "the deploy failed; see the run" },
+  aborted: { state: "error", description: () => "cancelled; nothing was rolled back" }
+};
+async function moveDeployment(deployment, state, description) {
+  const { target } = deployment;
+  try {
+    await deployment.deployments.setDeploymentStatus(deployment.id, {
+      state,
+      description: describe(description),
+      logUrl: target.runUrl || null,
+      environmentUrl: target.environmentUrl
+    });
+  } catch (error) {
+    deployment.denied = lacksPermission(error);
+    warn(deployment.log, target, `mark ${state}`, error);
+  }
+}
+function warn(log, target, action, error) {
+  const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`;
+  if (lacksPermission(error)) {
+    log.warning(
+      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
+    );
+  } else {
+    log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`);
+  }
+}
+function lacksPermission(error) {
+  return error instanceof FleetError && error.errorClass === "permission";
+}
+function describe(text) {
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
+}
+
+// src/stages/status.ts
+var MAX_DESCRIPTION2 = 140;
 function statusContext(environment) {
   return `fleet-forward/${environment}`;
 }
@@ -35,7 +104,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: result.summary.slice(0, MAX_DESCRIPTION),
+    description: result.summary.slice(0, MAX_DESCRIPTION2),
     targetUrl: runUrl || null
   };
   try {
@@ -1509,7 +1578,7 @@ async function deployFleet(settings, deps) {
     tenantWave: /* @__PURE__ */ new Map()
   };
   let outcome;
-  const held = { lock: null, attempted: false };
+  const held = { lock: null, attempted: false, deployment: null };
   try {
     outcome = await runStages(settings, deps, facts, held);
   } catch (error) {
@@ -1519,6 +1588,7 @@ async function deployFleet(settings, deps) {
     if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
       await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log);
     }
+    await finishDeployment(held.deployment, outcome.result);
   } finally {
     if (held.lock) {
       await held.lock.release();
@@ -1695,6 +1765,7 @@ async function rollOut(run) {
     const refused = await run.mayAct();
     if (refused) return refused;
     run.toRoll = rollable(run);
+    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log);
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
   run.rolloutStartedAt = deps.clock.now();

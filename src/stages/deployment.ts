@@ -1,0 +1,115 @@
+import type { RunContext, Settings } from '../config/settings.js'
+import type { Logger, Result } from '../core/types.js'
+import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js'
+import { classifyError, FleetError } from '../util/errors.js'
+import { shortSha } from '../util/sha.js'
+
+/**
+ * The run on the forge's environments page (README, "Deployments"): on GitHub, a run that reaches the
+ * redeploy creates a Deployment of the expected commit to its environment, marks it `in_progress`, and
+ * finishes it with the run's result. It is shown to people and never decides anything: the commit status
+ * `fleet-forward/<environment>` stays the durable record the gate reads, so a deployment that cannot be
+ * written is a warning and the deploy goes on. Gitea has no deployments API: nothing happens there.
+ * Descriptions are fleet-forward's own words, never text from a server.
+ */
+export type DeploymentSettings = Pick<Settings, 'environment' | 'environmentUrl' | 'targetTag'> & { readonly run: Pick<RunContext, 'runUrl'> }
+
+interface DeploymentTarget {
+  readonly environment: string
+  /** The commit the fleet must report. */
+  readonly sha: string
+  readonly targetTag: string
+  /** The run's page (`log_url`). */
+  readonly runUrl: string
+  /** Input `environment-url`. */
+  readonly environmentUrl: string | null
+}
+
+/** GitHub caps a deployment (status) description at 140 characters. */
+const MAX_DESCRIPTION = 140
+const PERMISSION = 'deployments: write'
+
+/** The run's deployment once created; `finishDeployment` moves it to the run's result. */
+export interface RunDeployment {
+  readonly deployments: ForgeDeployments
+  readonly id: number
+  readonly target: DeploymentTarget
+  readonly log: Logger
+  /** Set when the token turned out to lack the permission: warned once, nothing more is sent. */
+  denied: boolean
+}
+
+/** At the start of the redeploy: the deployment, `in_progress`; null when the forge has none or it could not be created. */
+export async function startDeployment(forge: Forge, settings: DeploymentSettings, expectedSha: string, log: Logger): Promise<RunDeployment | null> {
+  const deployments = forge.deployments
+  if (!deployments) return null
+  const { environment, environmentUrl, targetTag } = settings
+  const target: DeploymentTarget = { environment, environmentUrl, targetTag, sha: expectedSha, runUrl: settings.run.runUrl }
+  let id: number
+  try {
+    id = await deployments.createDeployment({
+      sha: target.sha,
+      environment: target.environment,
+      production: target.environment === 'production',
+      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
+    })
+  } catch (error) {
+    warn(log, target, 'create', error)
+    return null
+  }
+  const deployment: RunDeployment = { deployments, id, target, log, denied: false }
+  await moveDeployment(deployment, 'in_progress', `rolling ${target.targetTag} to the fleet`)
+  return deployment
+}
+
+/** At the end of the run, whatever its result: success, failure, error, or inactive for a superseded run. */
+export async function finishDeployment(deployment: RunDeployment | null, result: Result): Promise<void> {
+  if (!deployment || deployment.denied) return
+  const { state, description } = FINAL[result]
+  await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)))
+}
+
+const FINAL: Record<Result, { state: DeploymentState; description: (sha: string) => string }> = {
+  deployed: { state: 'success', description: (sha) => `every tenant verified on ${sha}` },
+  noop: { state: 'success', description: (sha) => `every tenant verified on ${sha}` },
+  superseded: { state: 'inactive', description: () => 'superseded: a newer commit owns the deploy branch' },
+  stale: { state: 'failure', description: (sha) => `not every tenant reported ${sha} within the settle budget` },
+  blocked: { state: 'failure', description: () => 'blocked before the fleet was verified; see the run' },
+  failed: { state: 'error', description: () => 'the deploy failed; see the run' },
+  aborted: { state: 'error', description: () => 'cancelled; nothing was rolled back' }
+}
+
+async function moveDeployment(deployment: RunDeployment, state: DeploymentState, description: string): Promise<void> {
+  const { target } = deployment
+  try {
+    await deployment.deployments.setDeploymentStatus(deployment.id, {
+      state,
+      description: describe(description),
+      logUrl: target.runUrl || null,
+      environmentUrl: target.environmentUrl
+    })
+  } catch (error) {
+    deployment.denied = lacksPermission(error)
+    warn(deployment.log, target, `mark ${state}`, error)
+  }
+}
+
+function warn(log: Logger, target: DeploymentTarget, action: string, error: unknown): void {
+  const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`
+  if (lacksPermission(error)) {
+    log.warning(
+      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
+    )
+  } else {
+    log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`)
+  }
+}
+
+/** GitHub answers 403 "Resource not accessible by integration" to a token without the permission (a rate limit is classed apart). */
+function lacksPermission(error: unknown): boolean {
+  return error instanceof FleetError && error.errorClass === 'permission'
+}
+
+function describe(text: string): string {
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`
+}

@@ -109,7 +109,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       stage.forge.failNext(spec.headPath, { status: 502, body: { message: 'Server Error' } }, 1000)
       const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
       expect(stage.controlPlane.calls).toHaveLength(0)
-      expect(run.stdout).toContain('::warning::not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run could not prove it owns the branch')
+      expect(run.stdout).toContain('::warning::not redeploying any tenant: this run could not prove it owns the branch, and 7 tenant(s) already run a newer commit')
       expect(run.outputs.result).toBe('noop')
       expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
     })

@@ -119,10 +119,44 @@ describe('deployFleet', () => {
       onRound: () => fleet.set('hongming', { sha: NEWER })
     })
     expect(controlPlane.calls).toHaveLength(0)
-    expect(log.warnings).toEqual(
-      expect.arrayContaining([expect.stringContaining('not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run could not prove it owns the branch')])
+    expect(log.warnings).toContain(
+      'not redeploying any tenant: this run could not prove it owns the branch, and 2 tenant(s) already run a newer commit (ana actual=7f25373, bo actual=7f25373)'
     )
     expect(record.tenants.find((t) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
+  })
+
+  it('fail-open rolls the tenants proven behind and leaves one whose commit it could not read alone', async () => {
+    forge.failReads = 1000
+    fleet.setDefaultSha(BASE)
+    fleet.set('hongming', { blip: { count: 1, status: 500 } })
+    // (This fake control plane moves the whole fleet's default commit, so hongming follows ana and bo.)
+    const { record, log } = await run({ sha: OLDER, 'target-tag': 'staging-7a72516', 'settle-budget': '10' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['ana', 'bo']])
+    expect(log.warnings).toContain(
+      'not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run could not prove it owns the branch, and rolling them could move them backward'
+    )
+    expect(record.result).toBe('deployed')
+  })
+
+  it('fail-open rolls nothing once any tenant runs a newer commit: an older report may be a container that fell back', async () => {
+    forge.failReads = 1000
+    fleet.setDefaultSha(NEWER)
+    // ana's container crash-loops on the image before OLDER: proven behind OLDER, yet the fleet is on NEWER.
+    fleet.set('ana', { sha: BASE })
+    const { record, log } = await run({ sha: OLDER, 'settle-budget': '10' })
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(log.warnings).toContain(
+      'not redeploying any tenant: this run could not prove it owns the branch, and 2 tenant(s) already run a newer commit (hongming actual=7f25373, bo actual=7f25373)'
+    )
+    expect(record.result).toBe('stale')
+  })
+
+  it('fail-open still rolls a tenant proven behind when nothing newer is in sight', async () => {
+    forge.failReads = 1000
+    const { record, log } = await run({ 'settle-budget': '10' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming', 'ana', 'bo']])
+    expect(log.warnings.some((w) => w.startsWith('not redeploying'))).toBe(false)
+    expect(record.result).toBe('deployed')
   })
 
   it('an owning run rolls a tenant whose commit it could not read at planning', async () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-L6OTODHE.js";
+} from "./chunks/chunk-MTPD5PM7.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -68,13 +68,25 @@ function describeRelation(relation: Ancestry): string {
  */
 export class OwnershipGuard {
   private latest: Ownership | null = null
+  /** A head that stays unreadable is warned about once, not at every re-check. */
+  private readonly quietLog: Logger
 
   constructor(
     private readonly forge: Forge,
     private readonly branch: string | null,
     private readonly sha: string,
-    private readonly log: Logger
-  ) {}
+    log: Logger
+  ) {
+    const warned = new Set<string>()
+    this.quietLog = {
+      ...log,
+      warning: (message) => {
+        if (warned.has(message)) return
+        warned.add(message)
+        log.warning(message)
+      }
+    }
+  }
 
   /** The most recent verdict (the superseding one, once there is one). */
   get verdict(): Ownership | null {
@@ -91,7 +103,7 @@ export class OwnershipGuard {
 
   /** Reads the branch head now (unless already superseded) and returns the verdict. */
   async check(): Promise<Ownership> {
-    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log)
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.quietLog)
     return this.latest
   }
 

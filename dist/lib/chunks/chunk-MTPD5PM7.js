@@ -193,13 +193,22 @@ var OwnershipGuard = class {
     this.forge = forge;
     this.branch = branch;
     this.sha = sha;
-    this.log = log;
+    const warned = /* @__PURE__ */ new Set();
+    this.quietLog = {
+      ...log,
+      warning: (message) => {
+        if (warned.has(message)) return;
+        warned.add(message);
+        log.warning(message);
+      }
+    };
   }
   forge;
   branch;
   sha;
-  log;
   latest = null;
+  /** A head that stays unreadable is warned about once, not at every re-check. */
+  quietLog;
   /** The most recent verdict (the superseding one, once there is one). */
   get verdict() {
     return this.latest;
@@ -213,7 +222,7 @@ var OwnershipGuard = class {
   }
   /** Reads the branch head now (unless already superseded) and returns the verdict. */
   async check() {
-    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.log);
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.quietLog);
     return this.latest;
   }
   async stillOwner() {
@@ -1841,6 +1850,13 @@ async function redeployWave(run, wave) {
 function rollable(run) {
   const { proven, ifOwner } = run.rollout;
   const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
+  const newer = run.facts.tenants.filter((t) => t.state === "ahead");
+  if (!owns && newer.length > 0) {
+    run.deps.log.warning(
+      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+    );
+    return [];
+  }
   const chosen = new Set(owns ? [...proven, ...ifOwner] : proven);
   if (!owns && ifOwner.length > 0) {
     run.deps.log.warning(

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-MTPD5PM7.js";
+} from "./chunks/chunk-UBWFCTTH.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-4RGJJZZ7.js";
+} from "./chunks/chunk-KJ3L2ESR.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -11,10 +11,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-S6QIKN3H.js";
+} from "./chunks/chunk-XYTKWBNB.js";
 import {
   deployFleet
-} from "./chunks/chunk-MTPD5PM7.js";
+} from "./chunks/chunk-UBWFCTTH.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +25,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-4RGJJZZ7.js";
+} from "./chunks/chunk-KJ3L2ESR.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -10,13 +10,13 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-S6QIKN3H.js";
+} from "./chunks/chunk-XYTKWBNB.js";
 import {
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-4RGJJZZ7.js";
+} from "./chunks/chunk-KJ3L2ESR.js";
 
 // src/action/post.ts
 async function runPost() {

@@ -3,9 +3,9 @@ import { throttling } from '@octokit/plugin-throttling'
 import { Octokit } from '@octokit/rest'
 import Bottleneck from 'bottleneck/light.js'
 import { fetch as undiciFetch, type Dispatcher } from 'undici'
-import { sharedDispatcher } from '../util/dispatcher.js'
 import type { ErrorClass } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
+import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { AccessDeniedError, DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
@@ -16,8 +16,9 @@ import type { ForgeCallCounter } from './types.js'
  * secondary rate limits: 403/429 with Retry-After, x-ratelimit-remaining: 0 until x-ratelimit-reset, or
  * "wait at least a minute" when a secondary limit names no wait) and `@octokit/plugin-retry` (5xx and
  * network failures). Network and time stay injected:
- * - `request.fetch` is undici's fetch bound to the injected dispatcher, with a deadline per attempt and
- *   a body size limit; it also counts every request sent.
+ * - `request.fetch` is undici's fetch bound to the injected dispatcher (default: the run's proxy-aware
+ *   one, src/util/dispatcher.ts), with a deadline per attempt and a body size limit; it also counts
+ *   every request sent.
  * - The plugins decide whether to retry; every wait happens on the injected clock. Their own timers are
  *   scaled to zero (`retryAfterBaseValue: 0`): the rate-limit handlers sleep the wait GitHub asked for
  *   (primary: until x-ratelimit-reset on the injected clock, plus a second), and the attempt hook below
@@ -35,6 +36,7 @@ export interface GitHubClientOptions {
   readonly baseUrl: string
   readonly token: string
   readonly clock: Clock
+  /** Default: the run's proxy-aware dispatcher. */
   readonly dispatcher?: Dispatcher
   /** Cancels requests and waits. */
   readonly signal?: AbortSignal
@@ -62,7 +64,7 @@ export interface GitHubAnswer<T> {
 }
 
 const API_VERSION = '2022-11-28'
-/** GitHub asks to wait until x-ratelimit-reset; a second more avoids landing just before the window turns. */
+/** A secondary rate limit that names no wait: GitHub asks to wait at least one minute. */
 const SECONDARY_FALLBACK_SECONDS = 60
 const RETRYABLE_NETWORK: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout', 'reset', 'deadline'])
 /** Failures before the request reached the server: safe to repeat even for a POST. */
@@ -205,7 +207,7 @@ export class GitHubClient {
         ? typeof status === 'number' && status >= 500 && state.idempotent
         : (state.idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(classifyError((error as { cause?: unknown }).cause ?? error))
       if (retryable) {
-        const asked = status !== undefined && response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : undefined
+        const asked = response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : undefined
         const wait = asked === undefined ? this.backoff(state.retries) : asked * 1000
         if (wait <= this.tuning.maxRateLimitWaitMs) {
           state.nextWaitMs = wait
@@ -214,7 +216,8 @@ export class GitHubClient {
           throw error
         }
       }
-      // A status answer the retry plugin would otherwise repeat (a 5xx to a POST), or a hopeless failure.
+      // Not to be repeated: a 5xx to a request that is not idempotent, a network failure that may have
+      // reached GitHub, a wait beyond the bound. Other answers are the plugins' to judge (rate limits, doNotRetry).
       if (!(typeof status === 'number' && status < 500 && response)) options.request.retries = 0
       throw error
     }

@@ -34002,7 +34002,7 @@ var GitHubClient = class {
       const status = error.status;
       const retryable = response ? typeof status === "number" && status >= 500 && state.idempotent : (state.idempotent ? RETRYABLE_NETWORK2 : NEVER_SENT2).has(classifyError(error.cause ?? error));
       if (retryable) {
-        const asked = status !== void 0 && response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : void 0;
+        const asked = response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : void 0;
         const wait = asked === void 0 ? this.backoff(state.retries) : asked * 1e3;
         if (wait <= this.tuning.maxRateLimitWaitMs) {
           state.nextWaitMs = wait;

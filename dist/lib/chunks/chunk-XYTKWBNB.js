@@ -11,7 +11,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-4RGJJZZ7.js";
+} from "./chunk-KJ3L2ESR.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

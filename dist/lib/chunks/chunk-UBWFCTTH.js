@@ -21,7 +21,7 @@ import {
   sharedDispatcher,
   shortSha,
   splitIntoWaves
-} from "./chunk-4RGJJZZ7.js";
+} from "./chunk-KJ3L2ESR.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -45,20 +45,26 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
     await Promise.all([stage.forge.close(), stage.fleet.close(), stage.controlPlane.close()])
   })
 
+  /** The step's inputs; a runner gives the post step the same ones. */
+  function stepInputs(inputs: Record<string, string>): Record<string, string> {
+    return {
+      token: TOKEN,
+      branch: 'main',
+      tenants: stage.tenantsInput,
+      'redeploy-url': `${stage.controlPlane.url}/roll`,
+      'settle-budget': '30',
+      'settle-interval': '1',
+      ...inputs
+    }
+  }
+
   function deploy(inputs: Record<string, string>, extra: Partial<Parameters<typeof runDist>[0]> = {}): Promise<DistRun> {
-    return runDist({
-      inputs: {
-        token: TOKEN,
-        branch: 'main',
-        tenants: stage.tenantsInput,
-        'redeploy-url': `${stage.controlPlane.url}/roll`,
-        'settle-budget': '30',
-        'settle-interval': '1',
-        ...inputs
-      },
-      env: stage.env,
-      ...extra
-    })
+    return runDist({ inputs: stepInputs(inputs), env: stage.env, ...extra })
+  }
+
+  /** States of the run's deployment on GitHub, oldest first; Gitea has none (and must not be asked). */
+  function deploymentStates(): string[] {
+    return stage.forge instanceof FakeGitHub ? stage.forge.deployments.flatMap((d) => d.statuses.map((s) => s.state)) : stage.forge.requestsTo(/deployments/).map((r) => r.path)
   }
 
   function record(run: DistRun) {
@@ -266,6 +272,8 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(post.code).toBe(0)
       const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
       expect(history.map((line) => JSON.parse(line).result)).toEqual(['aborted'])
+      // The main step finished its deployment itself; the post step adds nothing.
+      expect(deploymentStates()).toEqual(stage.forge instanceof FakeGitHub ? ['in_progress', 'error'] : [])
     })
 
     it('the post step records a main step that was killed before it could', async () => {
@@ -283,12 +291,22 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       )
       expect(main.signal).toBe('SIGKILL')
       expect(main.outputs.result).toBeUndefined()
-      const post = await runDist({ entry: 'post', inputs: { 'history-file': 'h.jsonl', environment: 'production' }, env: stage.env, state: main.state, dir: main.dir })
+      expect(deploymentStates()).toEqual(stage.forge instanceof FakeGitHub ? ['in_progress'] : [])
+      const post = await runDist({
+        entry: 'post',
+        inputs: stepInputs({ sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl', environment: 'production' }),
+        env: stage.env,
+        state: main.state,
+        dir: main.dir
+      })
       expect(post.code).toBe(0)
       const history = readFileSync(join(main.dir, 'h.jsonl'), 'utf8').trim().split('\n')
       expect(history).toHaveLength(1)
       expect(JSON.parse(history[0])).toMatchObject({ result: 'aborted', environment: 'production', sha: NEWER })
       expect(post.summary).toContain('aborted')
+      // The deployment the killed main step left in_progress ends error, not in_progress for ever.
+      expect(deploymentStates()).toEqual(stage.forge instanceof FakeGitHub ? ['in_progress', 'error'] : [])
+      expect(post.stdout).not.toContain('::warning::post step could not')
     })
   })
 })

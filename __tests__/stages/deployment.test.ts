@@ -42,7 +42,7 @@ afterEach(async () => {
   await Promise.all([github.close(), fleet.close(), controlPlane.close()])
 })
 
-function deploy(inputs: Record<string, string> = {}, forge: Forge = gitHubForge()) {
+function deploy(inputs: Record<string, string> = {}, forge: Forge = gitHubForge(), onDeployment?: (id: number | null) => void) {
   const all: Record<string, string> = {
     token: TOKEN,
     branch: 'main',
@@ -59,7 +59,7 @@ function deploy(inputs: Record<string, string> = {}, forge: Forge = gitHubForge(
     { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', GITHUB_SERVER_URL: 'https://github.com' },
     () => ''
   )
-  return deployFleet(settings, { forge, clock, log, signal: new AbortController().signal })
+  return deployFleet(settings, { forge, clock, log, signal: new AbortController().signal, onDeployment })
 }
 
 function gitHubForge(): GitHubForge {
@@ -91,6 +91,12 @@ describe('the run as a GitHub deployment', () => {
     ])
     // The commit status stays the durable record.
     expect(github.statuses(NEWER).map((s) => `${s.context}=${s.state}`)).toEqual(['fleet-forward/production=success'])
+  })
+
+  test('tells the action the open deployment (for its post step) once created, and null once finished', async () => {
+    const told: (number | null)[] = []
+    await deploy({}, gitHubForge(), (id) => told.push(id))
+    expect(told).toEqual([github.deployments[0]!.id, null])
   })
 
   test('a staging environment is not a production environment, and no environment_url is sent when none was given', async () => {

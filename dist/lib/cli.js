@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-UBWFCTTH.js";
+} from "./chunks/chunk-RE3UIF2O.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-KJ3L2ESR.js";
+} from "./chunks/chunk-BCZOBNYZ.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -8,13 +8,14 @@ import {
   markStarted,
   readActionSettings,
   saveHeldLock,
+  saveOpenDeployment,
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-XYTKWBNB.js";
+} from "./chunks/chunk-YJ6XIEYU.js";
 import {
   deployFleet
-} from "./chunks/chunk-UBWFCTTH.js";
+} from "./chunks/chunk-RE3UIF2O.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,7 +26,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-KJ3L2ESR.js";
+} from "./chunks/chunk-BCZOBNYZ.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {
@@ -78,7 +79,7 @@ async function run() {
   try {
     settings = readActionSettings();
     const forge = forgeFor(settings);
-    record = await deployFleet(settings, { forge, clock: systemClock, log: actionsLogger, signal: controller.signal, onLock: saveHeldLock });
+    record = await deployFleet(settings, { forge, clock: systemClock, log: actionsLogger, signal: controller.signal, onLock: saveHeldLock, onDeployment: saveOpenDeployment });
   } catch (error) {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }

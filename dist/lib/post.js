@@ -5,21 +5,24 @@ import {
   forgeFor,
   getInput,
   heldLock,
+  openDeployment,
   readActionSettings,
   startedAt,
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-XYTKWBNB.js";
+} from "./chunks/chunk-YJ6XIEYU.js";
 import {
+  abandonDeployment,
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-KJ3L2ESR.js";
+} from "./chunks/chunk-BCZOBNYZ.js";
 
 // src/action/post.ts
 async function runPost() {
+  await finishLeftoverDeployment();
   await releaseLeftoverLock();
   const started = startedAt();
   if (started === null || wasPublished()) return;
@@ -36,6 +39,16 @@ async function runPost() {
     if (historyFile) appendHistory(historyFile, record);
   } catch (error) {
     warning(`could not write the record: ${describeError(error)}`);
+  }
+}
+async function finishLeftoverDeployment() {
+  const id = openDeployment();
+  if (id === null) return;
+  try {
+    const settings = readActionSettings();
+    await abandonDeployment(forgeFor(settings), settings, id, actionsLogger);
+  } catch (error) {
+    warning(`post step could not finish deployment ${id}: ${describeError(error)}`);
   }
 }
 async function releaseLeftoverLock() {

@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 const STARTED = 'started-at'
 const PUBLISHED = 'record-published'
 const LOCK = 'held-lock'
+const DEPLOYMENT = 'open-deployment'
 
 export function markStarted(now: number): void {
   core.saveState(STARTED, String(now))
@@ -40,4 +41,14 @@ export function heldLock(): { environment: string; nonce: string } | null {
     // no lock saved
   }
   return null
+}
+
+/** The run's deployment while it is open (its id), or '' once finished: the post step finishes one that was left open. */
+export function saveOpenDeployment(id: number | null): void {
+  core.saveState(DEPLOYMENT, id === null ? '' : String(id))
+}
+
+export function openDeployment(): number | null {
+  const id = Number(core.getState(DEPLOYMENT) || NaN)
+  return Number.isSafeInteger(id) && id > 0 ? id : null
 }

@@ -32,6 +32,8 @@ export interface DeployDeps {
   readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
   /** Told when the run takes the lock (and null once it let go), so the action's post step can release it if the run is killed. */
   readonly onLock?: (lock: { readonly environment: string; readonly nonce: string } | null) => void
+  /** Told the id of the run's deployment once created (null once finished), so the action's post step can finish it if the run is killed. */
+  readonly onDeployment?: (id: number | null) => void
   /** Lock nonce source (simulations inject a seeded one). */
   readonly lockNonce?: () => string
 }
@@ -299,7 +301,7 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
     const refused = await run.mayAct()
     if (refused) return refused
     run.toRoll = rollable(run)
-    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log)
+    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment)
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves)
   run.rolloutStartedAt = deps.clock.now()

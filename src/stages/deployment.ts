@@ -37,14 +37,21 @@ export interface RunDeployment {
   readonly log: Logger
   /** Set when the token turned out to lack the permission: warned once, nothing more is sent. */
   denied: boolean
+  /** Told the id once the deployment exists and null once it is finished, so the post step can finish one a killed main step left. */
+  readonly onChange?: (id: number | null) => void
 }
 
 /** At the start of the redeploy: the deployment, `in_progress`; null when the forge has none or it could not be created. */
-export async function startDeployment(forge: Forge, settings: DeploymentSettings, expectedSha: string, log: Logger): Promise<RunDeployment | null> {
+export async function startDeployment(
+  forge: Forge,
+  settings: DeploymentSettings,
+  expectedSha: string,
+  log: Logger,
+  onChange?: (id: number | null) => void
+): Promise<RunDeployment | null> {
   const deployments = forge.deployments
   if (!deployments) return null
-  const { environment, environmentUrl, targetTag } = settings
-  const target: DeploymentTarget = { environment, environmentUrl, targetTag, sha: expectedSha, runUrl: settings.run.runUrl }
+  const target = targetOf(settings, expectedSha)
   let id: number
   try {
     id = await deployments.createDeployment({
@@ -57,16 +64,29 @@ export async function startDeployment(forge: Forge, settings: DeploymentSettings
     warn(log, target, 'create', error)
     return null
   }
-  const deployment: RunDeployment = { deployments, id, target, log, denied: false }
+  onChange?.(id)
+  const deployment: RunDeployment = { deployments, id, target, log, denied: false, onChange }
   await moveDeployment(deployment, 'in_progress', `rolling ${target.targetTag} to the fleet`)
   return deployment
 }
 
 /** At the end of the run, whatever its result: success, failure, error, or inactive for a superseded run. */
 export async function finishDeployment(deployment: RunDeployment | null, result: Result): Promise<void> {
-  if (!deployment || deployment.denied) return
+  if (!deployment) return
   const { state, description } = FINAL[result]
-  await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)))
+  if (!deployment.denied) await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)))
+  deployment.onChange?.(null)
+}
+
+/** The post step's: a deployment that a killed main step left `in_progress` ends `error`. */
+export async function abandonDeployment(forge: Forge, settings: DeploymentSettings & Pick<Settings, 'sha'>, id: number, log: Logger): Promise<void> {
+  if (!forge.deployments) return
+  const deployment: RunDeployment = { deployments: forge.deployments, id, target: targetOf(settings, settings.sha), log, denied: false }
+  await moveDeployment(deployment, 'error', 'the run ended before it could finish (killed); see the run')
+}
+
+function targetOf(settings: DeploymentSettings, sha: string): DeploymentTarget {
+  return { environment: settings.environment, environmentUrl: settings.environmentUrl, targetTag: settings.targetTag, sha, runUrl: settings.run.runUrl }
 }
 
 const FINAL: Record<Result, { state: DeploymentState; description: (sha: string) => string }> = {

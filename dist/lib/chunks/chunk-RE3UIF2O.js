@@ -8,6 +8,7 @@ import {
   buildRecord,
   classifyError,
   describeError,
+  finishDeployment,
   httpErrorClass,
   isAccessDenied,
   isCommitSha,
@@ -20,83 +21,15 @@ import {
   sameCommit,
   sharedDispatcher,
   shortSha,
-  splitIntoWaves
-} from "./chunk-KJ3L2ESR.js";
+  splitIntoWaves,
+  startDeployment
+} from "./chunk-BCZOBNYZ.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
 
-// src/stages/deployment.ts
-var MAX_DESCRIPTION = 140;
-var PERMISSION = "deployments: write";
-async function startDeployment(forge, settings, expectedSha, log) {
-  const deployments = forge.deployments;
-  if (!deployments) return null;
-  const { environment, environmentUrl, targetTag } = settings;
-  const target = { environment, environmentUrl, targetTag, sha: expectedSha, runUrl: settings.run.runUrl };
-  let id;
-  try {
-    id = await deployments.createDeployment({
-      sha: target.sha,
-      environment: target.environment,
-      production: target.environment === "production",
-      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
-    });
-  } catch (error) {
-    warn(log, target, "create", error);
-    return null;
-  }
-  const deployment = { deployments, id, target, log, denied: false };
-  await moveDeployment(deployment, "in_progress", `rolling ${target.targetTag} to the fleet`);
-  return deployment;
-}
-async function finishDeployment(deployment, result) {
-  if (!deployment || deployment.denied) return;
-  const { state, description } = FINAL[result];
-  await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)));
-}
-var FINAL = {
-  deployed: { state: "success", description: (sha) => `every tenant verified on ${sha}` },
-  noop: { state: "success", description: (sha) => `every tenant verified on ${sha}` },
-  superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
-  stale: { state: "failure", description: (sha) => `not every tenant reported ${sha} within the settle budget` },
-  blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
-  failed: { state: "error", description: () => "the deploy failed; see the run" },
-  aborted: { state: "error", description: () => "cancelled; nothing was rolled back" }
-};
-async function moveDeployment(deployment, state, description) {
-  const { target } = deployment;
-  try {
-    await deployment.deployments.setDeploymentStatus(deployment.id, {
-      state,
-      description: describe(description),
-      logUrl: target.runUrl || null,
-      environmentUrl: target.environmentUrl
-    });
-  } catch (error) {
-    deployment.denied = lacksPermission(error);
-    warn(deployment.log, target, `mark ${state}`, error);
-  }
-}
-function warn(log, target, action, error) {
-  const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`;
-  if (lacksPermission(error)) {
-    log.warning(
-      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
-    );
-  } else {
-    log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`);
-  }
-}
-function lacksPermission(error) {
-  return error instanceof FleetError && error.errorClass === "permission";
-}
-function describe(text) {
-  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
-}
-
 // src/stages/status.ts
-var MAX_DESCRIPTION2 = 140;
+var MAX_DESCRIPTION = 140;
 function statusContext(environment) {
   return `fleet-forward/${environment}`;
 }
@@ -104,7 +37,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: result.summary.slice(0, MAX_DESCRIPTION2),
+    description: result.summary.slice(0, MAX_DESCRIPTION),
     targetUrl: runUrl || null
   };
   try {
@@ -1774,7 +1707,7 @@ async function rollOut(run) {
     const refused = await run.mayAct();
     if (refused) return refused;
     run.toRoll = rollable(run);
-    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log);
+    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
   run.rolloutStartedAt = deps.clock.now();

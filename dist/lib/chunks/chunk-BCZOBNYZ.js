@@ -28079,16 +28079,6 @@ function describeError(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
-// src/util/sanitize.ts
-var MAX_REMOTE_TEXT = 512;
-function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
-  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
-}
-
-// src/stages/lock.ts
-import { randomUUID } from "node:crypto";
-
 // src/util/sha.ts
 var HEX = /^[0-9a-f]+$/i;
 var MIN_SHA_LENGTH = 7;
@@ -28105,7 +28095,93 @@ function shortSha(sha2) {
   return sha2.slice(0, MIN_SHA_LENGTH).toLowerCase();
 }
 
+// src/stages/deployment.ts
+var MAX_DESCRIPTION = 140;
+var PERMISSION = "deployments: write";
+async function startDeployment(forge, settings, expectedSha, log, onChange) {
+  const deployments = forge.deployments;
+  if (!deployments) return null;
+  const target = targetOf(settings, expectedSha);
+  let id;
+  try {
+    id = await deployments.createDeployment({
+      sha: target.sha,
+      environment: target.environment,
+      production: target.environment === "production",
+      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
+    });
+  } catch (error) {
+    warn(log, target, "create", error);
+    return null;
+  }
+  onChange?.(id);
+  const deployment = { deployments, id, target, log, denied: false, onChange };
+  await moveDeployment(deployment, "in_progress", `rolling ${target.targetTag} to the fleet`);
+  return deployment;
+}
+async function finishDeployment(deployment, result) {
+  if (!deployment) return;
+  const { state, description } = FINAL[result];
+  if (!deployment.denied) await moveDeployment(deployment, state, description(shortSha(deployment.target.sha)));
+  deployment.onChange?.(null);
+}
+async function abandonDeployment(forge, settings, id, log) {
+  if (!forge.deployments) return;
+  const deployment = { deployments: forge.deployments, id, target: targetOf(settings, settings.sha), log, denied: false };
+  await moveDeployment(deployment, "error", "the run ended before it could finish (killed); see the run");
+}
+function targetOf(settings, sha2) {
+  return { environment: settings.environment, environmentUrl: settings.environmentUrl, targetTag: settings.targetTag, sha: sha2, runUrl: settings.run.runUrl };
+}
+var FINAL = {
+  deployed: { state: "success", description: (sha2) => `every tenant verified on ${sha2}` },
+  noop: { state: "success", description: (sha2) => `every tenant verified on ${sha2}` },
+  superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
+  stale: { state: "failure", description: (sha2) => `not every tenant reported ${sha2} within the settle budget` },
+  blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
+  failed: { state: "error", description: () => "the deploy failed; see the run" },
+  aborted: { state: "error", description: () => "cancelled; nothing was rolled back" }
+};
+async function moveDeployment(deployment, state, description) {
+  const { target } = deployment;
+  try {
+    await deployment.deployments.setDeploymentStatus(deployment.id, {
+      state,
+      description: describe(description),
+      logUrl: target.runUrl || null,
+      environmentUrl: target.environmentUrl
+    });
+  } catch (error) {
+    deployment.denied = lacksPermission(error);
+    warn(deployment.log, target, `mark ${state}`, error);
+  }
+}
+function warn(log, target, action, error) {
+  const consequence = `the deploy goes on; the commit status fleet-forward/${target.environment} stays its record`;
+  if (lacksPermission(error)) {
+    log.warning(
+      `cannot ${action} the deployment to '${target.environment}': the token lacks the '${PERMISSION}' permission (grant it in the workflow's permissions:); ${consequence}`
+    );
+  } else {
+    log.warning(`could not ${action} the deployment to '${target.environment}' (${classifyError(error)}); ${consequence}`);
+  }
+}
+function lacksPermission(error) {
+  return error instanceof FleetError && error.errorClass === "permission";
+}
+function describe(text) {
+  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
+}
+
+// src/util/sanitize.ts
+var MAX_REMOTE_TEXT = 512;
+function neutralize(text, max = MAX_REMOTE_TEXT) {
+  const oneLine = text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+
 // src/stages/lock.ts
+import { randomUUID } from "node:crypto";
 var SKEW_GRACE_MS = 3e4;
 var DEFAULT_POLL_SECONDS = 10;
 var LOG_EVERY_MS = 6e4;
@@ -34255,6 +34331,9 @@ export {
   isCommitSha,
   sameCommit,
   shortSha,
+  startDeployment,
+  finishDeployment,
+  abandonDeployment,
   neutralize,
   releaseByNonce,
   acquireRunLock,

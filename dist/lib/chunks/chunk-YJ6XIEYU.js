@@ -11,7 +11,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-KJ3L2ESR.js";
+} from "./chunk-BCZOBNYZ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -854,6 +854,7 @@ function forgeFor(settings) {
 var STARTED = "started-at";
 var PUBLISHED = "record-published";
 var LOCK = "held-lock";
+var DEPLOYMENT = "open-deployment";
 function markStarted(now) {
   saveState(STARTED, String(now));
 }
@@ -880,6 +881,13 @@ function heldLock() {
   }
   return null;
 }
+function saveOpenDeployment(id) {
+  saveState(DEPLOYMENT, id === null ? "" : String(id));
+}
+function openDeployment() {
+  const id = Number(getState(DEPLOYMENT) || NaN);
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
 
 export {
   summary,
@@ -897,5 +905,7 @@ export {
   startedAt,
   wasPublished,
   saveHeldLock,
-  heldLock
+  heldLock,
+  saveOpenDeployment,
+  openDeployment
 };

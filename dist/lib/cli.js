@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-MTPD5PM7.js";
+} from "./chunks/chunk-KJS5HRAH.js";
 import {
   GREEN_RESULTS,
   INPUTS,

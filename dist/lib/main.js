@@ -14,7 +14,7 @@ import {
 } from "./chunks/chunk-S6QIKN3H.js";
 import {
   deployFleet
-} from "./chunks/chunk-MTPD5PM7.js";
+} from "./chunks/chunk-KJS5HRAH.js";
 import {
   FleetError,
   GREEN_RESULTS,

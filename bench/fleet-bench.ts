@@ -38,6 +38,8 @@ interface Args {
   forgeRounds: number[]
   coldRuns: number
   dist: string
+  /** Another build to run alternately with `dist` on the same fleet (an A/B comparison under the same load). */
+  compare: string | null
   /** Whole runs only (comparing two bundles): no forge-call count, no cold start. */
   runsOnly: boolean
 }
@@ -115,7 +117,7 @@ async function startRollingControlPlane(fleet: FleetHandle): Promise<{ url: stri
   }
 }
 
-async function wholeRun(fleet: FleetHandle, args: Args, scratch: string, caFile: string, scheme: Scheme): Promise<WholeRun> {
+async function wholeRun(fleet: FleetHandle, dist: string, scratch: string, caFile: string, scheme: Scheme): Promise<WholeRun> {
   await fleet.call({ op: 'sha', sha: OLDER })
   await fleet.call({ op: 'reset' })
   const forge = await startIncidentForge(new FakeGitHub({ token: TOKEN }))
@@ -127,7 +129,7 @@ async function wholeRun(fleet: FleetHandle, args: Args, scratch: string, caFile:
   try {
     const started = performance.now()
     const run = await runDist({
-      distDir: args.dist,
+      distDir: dist,
       inputs: {
         token: TOKEN,
         branch: 'main',
@@ -173,6 +175,7 @@ function parseArgs(argv: readonly string[]): Args {
     forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
     coldRuns: Number(value('--cold-runs', '15')),
     dist: resolve(value('--dist', 'dist')),
+    compare: argv.includes('--compare') ? resolve(value('--compare', '')) : null,
     runsOnly: argv.includes('--runs-only')
   }
 }
@@ -193,7 +196,7 @@ async function orchestrate(args: Args): Promise<void> {
   try {
     console.log(`# fleet-forward benchmark\n`)
     console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; load average at start ${loadavg()[0].toFixed(2)}.`)
-    console.log(`Bundle: ${args.dist}.\n`)
+    console.log(`Bundle: ${args.dist}${args.compare ? `, alternating with ${args.compare}` : ''}.\n`)
     if (args.sizes.length > 0) await printWholeRuns(args, scratch, children)
     if (args.runsOnly) return
     await printForgeCalls(args)
@@ -207,28 +210,34 @@ async function orchestrate(args: Args): Promise<void> {
 async function printWholeRuns(args: Args, scratch: string, children: ChildProcess[]): Promise<void> {
   const caFile = join(scratch, 'ca.pem')
   const rows: string[][] = []
+  const bundles = args.compare ? [args.dist, args.compare] : [args.dist]
   for (const scheme of args.schemes) {
     for (const n of args.sizes) {
       const fleet = await startFleetProcess(scheme, n, caFile)
       children.push(fleet.child)
-      const runs: WholeRun[] = []
-      for (let i = 0; i < args.repeat; i++) runs.push(await wholeRun(fleet, args, scratch, caFile, scheme))
+      const runs = new Map<string, WholeRun[]>(bundles.map((dist) => [dist, []]))
+      for (let i = 0; i < args.repeat; i++) {
+        for (const dist of bundles) runs.get(dist)!.push(await wholeRun(fleet, dist, scratch, caFile, scheme))
+      }
       fleet.child.disconnect()
-      const times = runs.map((r) => r.ms)
-      rows.push([
-        scheme === 'https' ? 'TLS' : 'HTTP',
-        count(n),
-        `${ms(median(times))} (${ms(Math.min(...times))}–${ms(Math.max(...times))})`,
-        [...new Set(runs.map((r) => r.result))].join('/'),
-        count(median(runs.map((r) => r.fleet.requests))),
-        count(median(runs.map((r) => r.fleet.connectionsOpened))),
-        String(Math.max(...runs.map((r) => r.fleet.maxConnections))),
-        `${Math.round(median(runs.map((r) => r.peakRssMb)))} MB`
-      ])
+      for (const [dist, done] of runs) {
+        const times = done.map((r) => r.ms)
+        rows.push([
+          ...(args.compare ? [dist] : []),
+          scheme === 'https' ? 'TLS' : 'HTTP',
+          count(n),
+          `${ms(median(times))} (${ms(Math.min(...times))}–${ms(Math.max(...times))})`,
+          [...new Set(done.map((r) => r.result))].join('/'),
+          count(median(done.map((r) => r.fleet.requests))),
+          count(median(done.map((r) => r.fleet.connectionsOpened))),
+          String(Math.max(...done.map((r) => r.fleet.maxConnections))),
+          `${Math.round(median(done.map((r) => r.peakRssMb)))} MB`
+        ])
+      }
     }
   }
   console.log(`## Whole action runs, every tenant its own origin (median of ${args.repeat}, min–max)\n`)
-  printTable(['scheme', 'tenants', 'process start → exit', 'result', 'buildinfo GETs', 'connections opened', 'max open at once', 'peak RSS'], rows)
+  printTable([...(args.compare ? ['bundle'] : []), 'scheme', 'tenants', 'process start → exit', 'result', 'buildinfo GETs', 'connections opened', 'max open at once', 'peak RSS'], rows)
   console.log(
     '\nEach run: `node dist/index.js` as a runner starts it (INPUT_* variables, a tenants file), against a fake GitHub API and a' +
       ' control plane on 127.0.0.1; the plan reads every tenant, one webhook rolls the fleet, one verify round finds it converged.' +

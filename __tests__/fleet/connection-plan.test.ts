@@ -17,6 +17,7 @@ describe('planConnections', () => {
           expect(n).toBeLessThanOrEqual(tenants.filter((t) => new URL(t.url).origin === origin).length)
         }
         expect(plan.keepAlive).toBe(new Set(origins).size <= concurrency)
+        for (const origin of plan.singleTenant) expect(tenants.filter((t) => new URL(t.url).origin === origin)).toHaveLength(1)
       })
     )
   })

@@ -52,6 +52,23 @@ describe('createFleetProber', () => {
     }
   })
 
+  it('with more hosts than workers, a tenant that hangs never holds up the other tenants of its host', async () => {
+    const hosts = await Promise.all(Array.from({ length: 6 }, () => startFakeFleet({ sha: SHA })))
+    hosts[0].set('h0-0', { hang: true })
+    const tenants = [...hosts[0].tenants(names(4, 'h0-')), ...hosts.slice(1).map((host, h) => host.tenants([`solo${h}`])[0])]
+    const prober = createFleetProber(tenants, DEFAULT_SHA_FIELDS, { concurrency: 4, requestTimeoutMs: 500 })
+    const classes = new Map<string, string | null>()
+    try {
+      await prober.probe(tenants, (t, r) => classes.set(t.name, r.errorClass))
+      expect(classes.get('h0-0')).toBe('deadline')
+      expect([...classes].filter(([name]) => name !== 'h0-0').every(([, errorClass]) => errorClass === null)).toBe(true)
+      expect(classes.size).toBe(tenants.length)
+    } finally {
+      await prober.close()
+      await Promise.all(hosts.map((host) => host.close()))
+    }
+  })
+
   it('stops at once when cancelled: no new probes, no results for cancelled ones', async () => {
     for (const name of names(20, 'h')) fleet.set(name, { hang: true })
     const tenants = fleet.tenants(names(20, 'h'))

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-RE3UIF2O.js";
+} from "./chunks/chunk-IC4GL54L.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -15,7 +15,7 @@ import {
 } from "./chunks/chunk-YJ6XIEYU.js";
 import {
   deployFleet
-} from "./chunks/chunk-RE3UIF2O.js";
+} from "./chunks/chunk-IC4GL54L.js";
 import {
   FleetError,
   GREEN_RESULTS,

@@ -1,4 +1,4 @@
-import { interceptors, Pool, type Dispatcher } from 'undici'
+import { buildConnector, Client, interceptors, Pool, type Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
 import { proxyAwareDispatcher } from '../util/dispatcher.js'
 
@@ -16,6 +16,8 @@ export interface ConnectionPlan {
   readonly concurrency: number
   /** Workers (= connections) per origin; only in keep-alive mode. */
   readonly perOrigin: ReadonlyMap<string, number>
+  /** Origins with one tenant only: their single connection needs no pool. */
+  readonly singleTenant: ReadonlySet<string>
 }
 
 export function originOf(url: string): string {
@@ -28,13 +30,14 @@ export function planConnections(tenants: readonly Tenant[], concurrency: number)
     const origin = originOf(tenant.url)
     tenantsPerOrigin.set(origin, (tenantsPerOrigin.get(origin) ?? 0) + 1)
   }
-  if (tenantsPerOrigin.size > concurrency) return { keepAlive: false, concurrency, perOrigin: new Map() }
+  const singleTenant = new Set([...tenantsPerOrigin].filter(([, count]) => count === 1).map(([origin]) => origin))
+  if (tenantsPerOrigin.size > concurrency) return { keepAlive: false, concurrency, perOrigin: new Map(), singleTenant }
   const spare = concurrency - tenantsPerOrigin.size
   const perOrigin = new Map<string, number>()
   for (const [origin, count] of tenantsPerOrigin) {
     perOrigin.set(origin, Math.min(count, 1 + Math.floor((spare * count) / tenants.length)))
   }
-  return { keepAlive: true, concurrency, perOrigin }
+  return { keepAlive: true, concurrency, perOrigin, singleTenant }
 }
 
 export interface TransportTimings {
@@ -49,12 +52,17 @@ export const MAX_PROBE_REDIRECTS = 3
 /**
  * The probes' dispatcher: undici's Agent behind the runner's proxy settings, following up to
  * MAX_PROBE_REDIRECTS redirects. In keep-alive mode each origin's pool holds at most its share of
- * workers, so a socket still finishing its answer never makes the pool open one more.
+ * workers, so a socket still finishing its answer never makes the pool open one more. A one-tenant
+ * origin gets a bare Client and every origin shares one connector: with thousands of origins, building
+ * a pool and a connector per origin and round is most of the client's cost per probe.
  */
 export function createFleetTransport(plan: ConnectionPlan, timings: TransportTimings): Dispatcher {
   return proxyAwareDispatcher({
-    factory: (origin, options) => new Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? null }),
-    connect: { timeout: timings.connectTimeoutMs },
+    factory: (origin, options) => {
+      if (plan.singleTenant.has(String(origin))) return new Client(origin, options)
+      return new Pool(origin, { ...options, connections: plan.perOrigin.get(String(origin)) ?? null })
+    },
+    connect: buildConnector({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
   }).compose(interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }))

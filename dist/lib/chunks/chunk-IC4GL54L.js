@@ -1085,19 +1085,23 @@ function planConnections(tenants, concurrency) {
     const origin = originOf(tenant.url);
     tenantsPerOrigin.set(origin, (tenantsPerOrigin.get(origin) ?? 0) + 1);
   }
-  if (tenantsPerOrigin.size > concurrency) return { keepAlive: false, concurrency, perOrigin: /* @__PURE__ */ new Map() };
+  const singleTenant = new Set([...tenantsPerOrigin].filter(([, count]) => count === 1).map(([origin]) => origin));
+  if (tenantsPerOrigin.size > concurrency) return { keepAlive: false, concurrency, perOrigin: /* @__PURE__ */ new Map(), singleTenant };
   const spare = concurrency - tenantsPerOrigin.size;
   const perOrigin = /* @__PURE__ */ new Map();
   for (const [origin, count] of tenantsPerOrigin) {
     perOrigin.set(origin, Math.min(count, 1 + Math.floor(spare * count / tenants.length)));
   }
-  return { keepAlive: true, concurrency, perOrigin };
+  return { keepAlive: true, concurrency, perOrigin, singleTenant };
 }
 var MAX_PROBE_REDIRECTS = 3;
 function createFleetTransport(plan2, timings) {
   return proxyAwareDispatcher({
-    factory: (origin, options) => new import_undici3.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null }),
-    connect: { timeout: timings.connectTimeoutMs },
+    factory: (origin, options) => {
+      if (plan2.singleTenant.has(String(origin))) return new import_undici3.Client(origin, options);
+      return new import_undici3.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null });
+    },
+    connect: (0, import_undici3.buildConnector)({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
   }).compose(import_undici3.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));

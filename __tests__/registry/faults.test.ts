@@ -217,4 +217,22 @@ describe('RegistryClient faults (scripted registry)', () => {
       await storage.close()
     }
   })
+
+  it.each([
+    ['more redirects than it follows', (storage: string) => Array.from({ length: 4 }, (_, i) => `http://${storage}/hop/${i}`)],
+    ['a redirect to a location that is not http(s)', () => ['ftp://storage.example.invalid/blob']]
+  ])('classifies %s as redirect', async (_label, locations) => {
+    const storage = await fakeServer()
+    try {
+      const [first, ...rest] = locations(storage.host)
+      fake.replies.push((_req, res) => res.writeHead(307, { location: first }).end())
+      for (const location of rest) storage.replies.push((_req, res) => res.writeHead(302, { location }).end())
+      const error = await caught(client().getBlob(`sha256:${'a'.repeat(64)}`, 1024))
+      expect(error).toBeInstanceOf(RegistryError)
+      expect(error.errorClass).toBe('redirect')
+      expect(error.message).toMatch(/redirected/)
+    } finally {
+      await storage.close()
+    }
+  })
 })

@@ -91,6 +91,18 @@ describe('redeployFleet via webhook', () => {
     }
   })
 
+  it('refuses a redirect of the POST as class redirect, and does not follow it with the token', async () => {
+    const cp = await controlPlane((req) => (req.url === '/roll' ? { status: 307, headers: { location: '/elsewhere' } } : { status: 202 }))
+    try {
+      const error = await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: 'cp-secret', perTenant: false }, REQUEST, deps()).catch((e) => e)
+      expect(error).toBeInstanceOf(FleetError)
+      expect(error.errorClass).toBe('redirect')
+      expect(cp.received.map((r) => r.url)).toEqual(['/roll'])
+    } finally {
+      await cp.close()
+    }
+  })
+
   it('retries after the Retry-After of a 429, with the same Idempotency-Key', async () => {
     let calls = 0
     const cp = await controlPlane(() => (++calls === 1 ? { status: 429, headers: { 'retry-after': '7' } } : { status: 202 }))

@@ -12,10 +12,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-YJ6XIEYU.js";
+} from "./chunks/chunk-GFQPPNE6.js";
 import {
   deployFleet
-} from "./chunks/chunk-IC4GL54L.js";
+} from "./chunks/chunk-GOTNMHST.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -26,7 +26,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-BCZOBNYZ.js";
+} from "./chunks/chunk-YKFRQKDG.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -11,14 +11,14 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-YJ6XIEYU.js";
+} from "./chunks/chunk-GFQPPNE6.js";
 import {
   abandonDeployment,
   appendHistory,
   describeError,
   releaseByNonce,
   renderSummary
-} from "./chunks/chunk-BCZOBNYZ.js";
+} from "./chunks/chunk-YKFRQKDG.js";
 
 // src/action/post.ts
 async function runPost() {

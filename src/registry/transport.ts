@@ -135,7 +135,7 @@ export class RegistryTransport {
     for (let hop = 0; hop < MAX_REDIRECTS && isRedirect(res.status); hop++) {
       const next = new URL(headerValue(res.headers, 'location') ?? '', current)
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, 'registry', req.target, null, res.status)
+        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, 'redirect', req.target, null, res.status)
       }
       current = next.toString()
       // Credentials and tokens belong to the registry: storage on another origin gets none.
@@ -143,7 +143,7 @@ export class RegistryTransport {
     }
     if (res.status >= 200 && res.status < 300) return res
     if (isRedirect(res.status)) {
-      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, 'registry', req.target, null, res.status)
+      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, 'redirect', req.target, null, res.status)
     }
     throw registryErrorFor(res.status, res.body, this.targetOf(req))
   }

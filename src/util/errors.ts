@@ -42,6 +42,8 @@ export class HttpStatusError extends FleetError {
 
 export function httpErrorClass(status: number): ErrorClass {
   if (status === 429) return 'rate_limited'
+  // A redirect that reaches the caller was not followed: a POST (its body would be lost), or a chain cut short.
+  if (status >= 300 && status < 400) return 'redirect'
   if (status >= 500) return 'http_5xx'
   return 'http_4xx'
 }

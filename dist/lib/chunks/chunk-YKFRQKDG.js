@@ -28020,6 +28020,7 @@ var HttpStatusError = class extends FleetError {
 };
 function httpErrorClass(status) {
   if (status === 429) return "rate_limited";
+  if (status >= 300 && status < 400) return "redirect";
   if (status >= 500) return "http_5xx";
   return "http_4xx";
 }

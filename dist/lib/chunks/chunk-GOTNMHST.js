@@ -23,7 +23,7 @@ import {
   shortSha,
   splitIntoWaves,
   startDeployment
-} from "./chunk-BCZOBNYZ.js";
+} from "./chunk-YKFRQKDG.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -527,14 +527,14 @@ var RegistryTransport = class {
     for (let hop = 0; hop < MAX_REDIRECTS && isRedirect(res.status); hop++) {
       const next = new URL(headerValue(res.headers, "location") ?? "", current);
       if (next.protocol !== "https:" && next.protocol !== "http:") {
-        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, "registry", req.target, null, res.status);
+        throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected to a non-http(s) location`, "redirect", req.target, null, res.status);
       }
       current = next.toString();
       res = await this.exchange(current, req, next.origin === origin);
     }
     if (res.status >= 200 && res.status < 300) return res;
     if (isRedirect(res.status)) {
-      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, "registry", req.target, null, res.status);
+      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, "redirect", req.target, null, res.status);
     }
     throw registryErrorFor(res.status, res.body, this.targetOf(req));
   }

@@ -11,7 +11,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-BCZOBNYZ.js";
+} from "./chunk-YKFRQKDG.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

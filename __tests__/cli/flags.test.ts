@@ -118,3 +118,11 @@ describe('input sources', () => {
     expect(flagFor('repository', parseInvocation(['--repository', 'x']), {})).toBe('--repository')
   })
 })
+
+describe('--version', () => {
+  it('is a command of its own, taking no value', () => {
+    expect(parseInvocation(['--version']).command).toBe('version')
+    expect(parseInvocation(['-V']).command).toBe('version')
+    expect(() => parseInvocation(['--version=1'])).toThrow('--version takes no value')
+  })
+})

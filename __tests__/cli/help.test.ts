@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { INPUTS } from '../../src/config/inputs.js'
-import { EXIT_CODES, EXIT_USAGE, exitCodeOf } from '../../src/cli/exit-codes.js'
+import { EXIT_CODE_MEANINGS, EXIT_CODES, EXIT_USAGE, exitCodeOf } from '../../src/cli/exit-codes.js'
 import { CONTEXT_FLAGS } from '../../src/cli/flags.js'
 import { renderHelp } from '../../src/cli/help.js'
 import type { Result } from '../../src/core/types.js'
@@ -41,5 +42,13 @@ describe('exit codes', () => {
     const redCodes = red.map(exitCodeOf)
     expect(new Set(redCodes).size).toBe(red.length)
     expect(redCodes.every((code) => code > 0 && code !== EXIT_USAGE)).toBe(true)
+  })
+})
+
+describe('the exit code table', () => {
+  it('the README shows exactly the table --help prints', () => {
+    const readme = readFileSync('README.md', 'utf8')
+    const rows = [...readme.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => [Number(m[1]), m[2]])
+    expect(rows).toEqual(EXIT_CODE_MEANINGS.map(([code, meaning]) => [code, meaning]))
   })
 })

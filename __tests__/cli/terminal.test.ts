@@ -77,13 +77,13 @@ describe('live progress', () => {
   it('hides the core round line only when the block shows that round', () => {
     const tty = new RoundProgress(new Terminal(stream(true)), 10, 1)
     const reports = [report('a', 'stale', '7a72516')]
-    expect(tty.isShownInBlock('round 1: 0/1 converged, 1 stale (a actual=7a72516)')).toBe(false)
+    expect(tty.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(false)
     tty.onRound(1, reports)
-    expect(tty.isShownInBlock('round 1: 0/1 converged, 1 stale (a actual=7a72516)')).toBe(true)
+    expect(tty.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(true)
     expect(tty.isShownInBlock('something else')).toBe(false)
 
     const plain = new RoundProgress(new Terminal(stream(false)), 10, 1)
     plain.onRound(1, reports)
-    expect(plain.isShownInBlock('round 1: 0/1 converged, 1 stale (a actual=7a72516)')).toBe(false)
+    expect(plain.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(false)
   })
 })

@@ -228,7 +228,7 @@ describe('deployFleet', () => {
     }
     const { record, log } = await run({ branch: '' })
     expect(record.result).toBe('deployed')
-    expect(log.warnings[0]).toContain("could not read the head of branch '(the default branch)'")
+    expect(log.warnings[0]).toContain('could not read the default branch of acme/fleet (')
   })
 })
 

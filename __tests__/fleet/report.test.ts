@@ -31,7 +31,7 @@ describe('summarizeRound', () => {
       ...Array.from({ length: 7 }, (_, i) => report(`t${i}`, {})),
       report('hongming', { state: 'stale', actual: '7a72516' })
     ]
-    expect(summarizeRound(3, reports)).toBe('round 3: 7/8 converged, 1 stale (hongming actual=7a72516)')
+    expect(summarizeRound(3, reports)).toBe('round 3: 7/8 converged, 1 not yet (hongming actual=7a72516)')
   })
 
   it('lists at most five names per state at fleet scale', () => {
@@ -41,7 +41,7 @@ describe('summarizeRound', () => {
     ]
     expect(summarizeRound(1, reports)).toBe(
       'round 1: 0/10000 converged, ' +
-        '9990 stale (s0 actual=7a72516, s1 actual=7a72516, s2 actual=7a72516, s3 actual=7a72516, s4 actual=7a72516 and 9985 more), ' +
+        '9990 not yet (s0 actual=7a72516, s1 actual=7a72516, s2 actual=7a72516, s3 actual=7a72516, s4 actual=7a72516 and 9985 more), ' +
         '10 unreachable (u0: deadline, u1: deadline, u2: deadline, u3: deadline, u4: deadline and 5 more)'
     )
   })

@@ -56,3 +56,22 @@ describe('OwnershipGuard', () => {
     expect(guard.verdict?.head).toBe(NEWER)
   })
 })
+
+describe('OwnershipGuard without a branch input', () => {
+  it('names the default branch it read, reads it once, and warns once about a head that stays unreadable', async () => {
+    const forge = incidentForge(NEWER)
+    let defaultReads = 0
+    const readDefault = forge.defaultBranch.bind(forge)
+    forge.defaultBranch = () => (defaultReads++, readDefault())
+    const log = new RecordingLogger()
+    const guard = new OwnershipGuard(forge, null, NEWER, log)
+    expect((await guard.check()).message).toBe("branch 'main' is at 7f25373: this run owns it")
+    forge.failReads = 2
+    await guard.check()
+    await guard.check()
+    expect(defaultReads).toBe(1)
+    expect(log.warnings).toHaveLength(1)
+    expect(log.warnings[0]).toMatch(/^could not read the head of branch 'main' \(http_5xx/)
+    expect(guard.proven).toBe(false)
+  })
+})

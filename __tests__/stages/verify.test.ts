@@ -91,7 +91,7 @@ describe('settleFleet', () => {
     expect(fleet.requests('hongming')).toBe(4)
     // Settled in round 1, skipped while hongming lagged, read once more before the verdict.
     expect(fleet.requests('ana')).toBe(2)
-    expect(recorder.text()[0]).toBe('round 1: 7/8 converged, 1 stale (hongming actual=7a72516)')
+    expect(recorder.text()[0]).toBe('round 1: 7/8 converged, 1 not yet (hongming actual=7a72516)')
   })
 
   it('never declares a draining tenant stale before the budget is spent (the incident)', async () => {

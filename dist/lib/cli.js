@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-GOTNMHST.js";
+} from "./chunks/chunk-7U3B6C7D.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -47,16 +47,16 @@ var EXIT_DEMO_FAILED = 1;
 function exitCodeOf(result) {
   return EXIT_CODES[result];
 }
+var EXIT_CODE_MEANINGS = [
+  [0, "deployed, noop or superseded (green: nothing needs a person)"],
+  [1, "stale: a tenant did not report the expected commit within settle-budget (each one is named)"],
+  [2, "blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)"],
+  [3, "failed: the forge, registry or redeploy could not be used, or the token was refused"],
+  [4, "aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back"],
+  [EXIT_USAGE, "bad usage or input: an unknown flag or an invalid value, named; nothing was contacted"]
+];
 function exitCodeTable() {
-  return [
-    "0   deployed, noop or superseded (green: nothing needs a person)",
-    "1   stale: a tenant did not report the expected commit within settle-budget (each one is named)",
-    "2   blocked: the gate or the promotion refused (fail-closed)",
-    "3   failed: the forge, registry or redeploy could not be used",
-    "4   aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back",
-    "64  bad usage or input: an unknown flag or an invalid value, named; nothing was contacted",
-    `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`
-  ];
+  return [...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`), `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`];
 }
 
 // src/cli/flags.ts
@@ -69,7 +69,8 @@ var CONTEXT_FLAGS = [
 ];
 var TOOL_FLAGS = [
   { flag: "json", description: "Print the run record as JSON on stdout; the human-readable output goes to stderr." },
-  { flag: "help", description: "Show this help (also: fleet-forward help)." }
+  { flag: "help", description: "Show this help (also: fleet-forward help)." },
+  { flag: "version", description: "Print the version of fleet-forward and exit." }
 ];
 var BOOLEAN_INPUTS = new Set(INPUTS.filter((spec) => spec.default === "true" || spec.default === "false").map((spec) => spec.name));
 var BOOLEAN_WORDS = /* @__PURE__ */ new Set(["true", "True", "TRUE", "false", "False", "FALSE"]);
@@ -92,6 +93,7 @@ function parseInvocation(argv) {
   for (const spec of CONTEXT_FLAGS) options[spec.flag] = { type: "string" };
   options.json = { type: "boolean" };
   options.help = { type: "boolean", short: "h" };
+  options.version = { type: "boolean", short: "V" };
   let parsed;
   try {
     parsed = parseArgs({ args: withBooleanValues(argv), options, strict: true, allowPositionals: true });
@@ -104,7 +106,7 @@ function parseInvocation(argv) {
     throw new UsageError(`unknown command '${first.slice(0, 40)}': expected deploy, demo or help`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0].slice(0, 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`);
-  const command = values.help ? "help" : first ?? "deploy";
+  const command = values.help ? "help" : values.version ? "version" : first ?? "deploy";
   const inputs = /* @__PURE__ */ new Map();
   for (const spec of INPUTS) {
     const value = values[spec.name];
@@ -135,13 +137,13 @@ function withBooleanValues(argv) {
 }
 function usageErrorOf(error) {
   const { code, message } = error;
-  const flag = /'(-{1,2}[^'\s,]+)/.exec(message ?? "")?.[1] ?? null;
+  const flag = /'(?:-[A-Za-z], )?(-{1,2}[^'\s,]+)/.exec(message ?? "")?.[1] ?? null;
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return new UsageError(`unknown flag '${flag ?? "?"}'${suggestionFor(flag)}: see fleet-forward --help for the flags (named like the action inputs)`, flag);
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       return new UsageError(
-        flag === "--json" || flag === "--help" ? `${flag} takes no value` : `${flag ?? "a flag"} needs a value, e.g. ${flag ?? "--flag"} <value>`,
+        flag === "--json" || flag === "--help" || flag === "--version" ? `${flag} takes no value` : `${flag ?? "a flag"} needs a value, e.g. ${flag ?? "--flag"} <value>`,
         flag
       );
     default:
@@ -1141,6 +1143,63 @@ function cancelled(term) {
   return EXIT_CODES.aborted;
 }
 
+// package.json
+var package_default = {
+  name: "fleet-forward",
+  version: "0.1.0",
+  description: "Deploy a fleet of tenants from GitHub or Gitea Actions without ever rolling it backward: ownership, lock, gate, redeploy, promote, settle/verify, record.",
+  license: "MIT",
+  type: "module",
+  engines: {
+    node: ">=20.18.1"
+  },
+  bin: {
+    "fleet-forward": "dist/cli.js"
+  },
+  scripts: {
+    build: "node scripts/build.mjs",
+    typecheck: "tsc --noEmit",
+    lint: "eslint .",
+    format: "prettier --write .",
+    "format:check": "prettier --check .",
+    test: "NODE_OPTIONS=--experimental-vm-modules jest",
+    "check-dist": "node scripts/check-dist.mjs",
+    demo: "node dist/cli.js demo",
+    bench: "node bench/run.mjs",
+    sim: "node test/sim/run.mjs"
+  },
+  dependencies: {
+    "@actions/core": "3.0.1",
+    "@octokit/plugin-retry": "8.1.1",
+    "@octokit/plugin-throttling": "11.0.5",
+    "@octokit/rest": "22.0.1",
+    bottleneck: "2.19.5",
+    "p-retry": "7.1.1",
+    undici: "7.30.2"
+  },
+  devDependencies: {
+    "@eslint/js": "10.0.1",
+    "@types/jest": "29.5.14",
+    "@types/node": "20.19.43",
+    esbuild: "0.28.2",
+    eslint: "10.15.0",
+    "eslint-config-prettier": "10.1.8",
+    "eslint-plugin-jest": "29.17.0",
+    "fast-check": "4.10.2",
+    globals: "17.14.0",
+    jest: "29.7.0",
+    prettier: "3.10.1",
+    "ts-jest": "29.4.15",
+    typescript: "5.9.3",
+    "typescript-eslint": "8.74.0"
+  },
+  overrides: {
+    "@actions/http-client": {
+      undici: "$undici"
+    }
+  }
+};
+
 // src/cli/main.ts
 async function runCli(argv, io) {
   if (argv.length === 0) {
@@ -1161,6 +1220,10 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
   switch (invocation.command) {
     case "help":
       io.stdout.write(renderHelp());
+      return 0;
+    case "version":
+      io.stdout.write(`fleet-forward ${package_default.version}
+`);
       return 0;
     case "demo":
       return runDemo({ out: io.stdout, signal: io.signal });

@@ -15,7 +15,7 @@ import {
 } from "./chunks/chunk-GFQPPNE6.js";
 import {
   deployFleet
-} from "./chunks/chunk-GOTNMHST.js";
+} from "./chunks/chunk-7U3B6C7D.js";
 import {
   FleetError,
   GREEN_RESULTS,

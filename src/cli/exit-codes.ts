@@ -24,15 +24,17 @@ export function exitCodeOf(result: Result): number {
   return EXIT_CODES[result]
 }
 
+/** What each exit code means: --help prints this table and the README shows the same rows (a test compares them). */
+export const EXIT_CODE_MEANINGS: readonly (readonly [code: number, meaning: string])[] = [
+  [0, 'deployed, noop or superseded (green: nothing needs a person)'],
+  [1, 'stale: a tenant did not report the expected commit within settle-budget (each one is named)'],
+  [2, 'blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)'],
+  [3, 'failed: the forge, registry or redeploy could not be used, or the token was refused'],
+  [4, 'aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back'],
+  [EXIT_USAGE, 'bad usage or input: an unknown flag or an invalid value, named; nothing was contacted']
+]
+
 /** The table --help prints. */
 export function exitCodeTable(): string[] {
-  return [
-    '0   deployed, noop or superseded (green: nothing needs a person)',
-    '1   stale: a tenant did not report the expected commit within settle-budget (each one is named)',
-    '2   blocked: the gate or the promotion refused (fail-closed)',
-    '3   failed: the forge, registry or redeploy could not be used',
-    '4   aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back',
-    '64  bad usage or input: an unknown flag or an invalid value, named; nothing was contacted',
-    `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`
-  ]
+  return [...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`), `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`]
 }

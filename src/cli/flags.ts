@@ -7,7 +7,7 @@ import type { RuntimeEnv } from '../config/parse.js'
  * `settle-budget`), plus the few runner variables a CI system outside Actions does not set. Both lists
  * are derived from tables, so --help, the parser and action.yml never drift apart.
  */
-export type Command = 'deploy' | 'demo' | 'help'
+export type Command = 'deploy' | 'demo' | 'help' | 'version'
 
 /** Flags that stand in for the runner variables the action reads from its environment. */
 export const CONTEXT_FLAGS: readonly { readonly flag: string; readonly env: keyof RuntimeEnv; readonly description: string }[] = [
@@ -20,7 +20,8 @@ export const CONTEXT_FLAGS: readonly { readonly flag: string; readonly env: keyo
 /** Flags of the tool itself. */
 export const TOOL_FLAGS: readonly { readonly flag: string; readonly description: string }[] = [
   { flag: 'json', description: 'Print the run record as JSON on stdout; the human-readable output goes to stderr.' },
-  { flag: 'help', description: 'Show this help (also: fleet-forward help).' }
+  { flag: 'help', description: 'Show this help (also: fleet-forward help).' },
+  { flag: 'version', description: 'Print the version of fleet-forward and exit.' }
 ]
 
 /** Inputs whose value is true/false: `--dry-run` alone means `--dry-run true`. */
@@ -62,6 +63,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
   for (const spec of CONTEXT_FLAGS) options[spec.flag] = { type: 'string' }
   options.json = { type: 'boolean' }
   options.help = { type: 'boolean', short: 'h' }
+  options.version = { type: 'boolean', short: 'V' }
 
   let parsed: ReturnType<typeof parseArgs>
   try {
@@ -76,7 +78,7 @@ export function parseInvocation(argv: readonly string[]): Invocation {
     throw new UsageError(`unknown command '${first.slice(0, 40)}': expected deploy, demo or help`)
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0].slice(0, 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`)
-  const command: Command = values.help ? 'help' : ((first as Command | undefined) ?? 'deploy')
+  const command: Command = values.help ? 'help' : values.version ? 'version' : ((first as Command | undefined) ?? 'deploy')
 
   const inputs = new Map<string, string>()
   for (const spec of INPUTS) {
@@ -112,13 +114,14 @@ function withBooleanValues(argv: readonly string[]): string[] {
 /** parseArgs' errors name the option in their own words; ours say which flag and what to do. */
 function usageErrorOf(error: unknown): UsageError {
   const { code, message } = error as { code?: string; message?: string }
-  const flag = /'(-{1,2}[^'\s,]+)/.exec(message ?? '')?.[1] ?? null
+  // Node names a flag with a short form as '-V, --version': the long form is the one people look up.
+  const flag = /'(?:-[A-Za-z], )?(-{1,2}[^'\s,]+)/.exec(message ?? '')?.[1] ?? null
   switch (code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return new UsageError(`unknown flag '${flag ?? '?'}'${suggestionFor(flag)}: see fleet-forward --help for the flags (named like the action inputs)`, flag)
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return new UsageError(
-        flag === '--json' || flag === '--help' ? `${flag} takes no value` : `${flag ?? 'a flag'} needs a value, e.g. ${flag ?? '--flag'} <value>`,
+        flag === '--json' || flag === '--help' || flag === '--version' ? `${flag} takes no value` : `${flag ?? 'a flag'} needs a value, e.g. ${flag ?? '--flag'} <value>`,
         flag
       )
     default:

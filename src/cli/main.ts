@@ -7,6 +7,7 @@ import { runDeploy, type CliIO } from './deploy.js'
 import { EXIT_CODES, EXIT_USAGE } from './exit-codes.js'
 import { parseInvocation, UsageError } from './flags.js'
 import { renderHelp } from './help.js'
+import packageJson from '../../package.json' with { type: 'json' }
 
 /** Runs one command line; resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
@@ -26,6 +27,9 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   switch (invocation.command) {
     case 'help':
       io.stdout.write(renderHelp())
+      return 0
+    case 'version':
+      io.stdout.write(`fleet-forward ${packageJson.version}\n`)
       return 0
     case 'demo':
       return runDemo({ out: io.stdout, signal: io.signal })

@@ -8,7 +8,10 @@ export function isSettled(report: TenantReport): boolean {
 
 const LISTED_NAMES = 5
 
-/** One line per round, readable at 10,000 tenants: counts, and at most a few names per state. */
+/**
+ * One line per round, readable at 10,000 tenants: counts, and at most a few names per state. A tenant
+ * still on another commit is "not yet" here: it is stale only when the budget ends (the verdict's lines).
+ */
 export function summarizeRound(round: number, reports: readonly TenantReport[]): string {
   const byState = new Map<string, TenantReport[]>()
   for (const report of reports) {
@@ -22,7 +25,7 @@ export function summarizeRound(round: number, reports: readonly TenantReport[]):
     const group = byState.get(state)
     if (!group) continue
     const named = state === 'pending' ? '' : ` (${listNames(group)})`
-    parts.push(`${group.length} ${state}${named}`)
+    parts.push(`${group.length} ${state === 'stale' ? 'not yet' : state}${named}`)
   }
   return parts.join(', ')
 }

@@ -12,6 +12,8 @@ export interface Ownership {
   /** Where the head stands relative to this run's commit, when known. */
   readonly relation: Ancestry | null
   readonly message: string
+  /** The branch that was asked about; null when no branch was given and the default could not be read. */
+  readonly branch: string | null
 }
 
 /**
@@ -21,20 +23,21 @@ export interface Ownership {
  */
 export async function checkOwnership(forge: Forge, branchInput: string | null, sha: string, log: Logger): Promise<Ownership> {
   let head: string
-  let branch = branchInput ?? '(the default branch)'
+  let branch = branchInput
   try {
     // No branch given (the CLI without --branch): the default branch, read inside the same fail-open.
-    branch = branchInput ?? (await forge.defaultBranch())
+    branch ??= await forge.defaultBranch()
     head = await forge.readBranchHead(branch)
   } catch (error) {
     // A refused token is not the forge blinking: failing open would deploy with a token that cannot record or lock.
     if (isAccessDenied(error)) throw error
-    const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
+    const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`
+    const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
     log.warning(message)
-    return { superseded: false, head: null, relation: null, message }
+    return { superseded: false, head: null, relation: null, message, branch }
   }
   if (sameCommit(head, sha)) {
-    return { superseded: false, head, relation: 'identical', message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it` }
+    return { superseded: false, head, relation: 'identical', message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it`, branch }
   }
   const relation = await relationOf(forge, sha, head, log)
   const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`
@@ -42,7 +45,8 @@ export async function checkOwnership(forge: Forge, branchInput: string | null, s
     superseded: true,
     head,
     relation,
-    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`
+    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
+    branch
   }
 }
 
@@ -103,7 +107,8 @@ export class OwnershipGuard {
 
   /** Reads the branch head now (unless already superseded) and returns the verdict. */
   async check(): Promise<Ownership> {
-    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.quietLog)
+    // The default branch, once read, is asked about by name: it is not read again at every check.
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch ?? this.latest?.branch ?? null, this.sha, this.quietLog)
     return this.latest
   }
 

@@ -85,18 +85,19 @@ async function checkGate(forge, sha, upstream, log) {
 // src/stages/ownership.ts
 async function checkOwnership(forge, branchInput, sha, log) {
   let head;
-  let branch = branchInput ?? "(the default branch)";
+  let branch = branchInput;
   try {
-    branch = branchInput ?? await forge.defaultBranch();
+    branch ??= await forge.defaultBranch();
     head = await forge.readBranchHead(branch);
   } catch (error) {
     if (isAccessDenied(error)) throw error;
-    const message = `could not read the head of branch '${branch}' (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
+    const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`;
+    const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
     log.warning(message);
-    return { superseded: false, head: null, relation: null, message };
+    return { superseded: false, head: null, relation: null, message, branch };
   }
   if (sameCommit(head, sha)) {
-    return { superseded: false, head, relation: "identical", message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it` };
+    return { superseded: false, head, relation: "identical", message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it`, branch };
   }
   const relation = await relationOf(forge, sha, head, log);
   const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`;
@@ -104,7 +105,8 @@ async function checkOwnership(forge, branchInput, sha, log) {
     superseded: true,
     head,
     relation,
-    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`
+    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
+    branch
   };
 }
 async function relationOf(forge, sha, head, log) {
@@ -155,7 +157,7 @@ var OwnershipGuard = class {
   }
   /** Reads the branch head now (unless already superseded) and returns the verdict. */
   async check() {
-    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch, this.sha, this.quietLog);
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch ?? this.latest?.branch ?? null, this.sha, this.quietLog);
     return this.latest;
   }
   async stillOwner() {
@@ -1292,7 +1294,7 @@ function summarizeRound(round, reports) {
     const group = byState.get(state);
     if (!group) continue;
     const named = state === "pending" ? "" : ` (${listNames2(group)})`;
-    parts.push(`${group.length} ${state}${named}`);
+    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
   }
   return parts.join(", ");
 }

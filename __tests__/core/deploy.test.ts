@@ -1,5 +1,6 @@
 import { parseSettings } from '../../src/config/parse.js'
 import { deployFleet, type DeployDeps } from '../../src/core/deploy.js'
+import { leaseSecondsFor, SKEW_GRACE_MS } from '../../src/stages/lock.js'
 import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
@@ -18,7 +19,7 @@ beforeEach(async () => {
   clock = new VirtualClock(Date.UTC(2026, 10, 23))
   fleet = await startFakeFleet({ sha: OLDER, clock })
   controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
-  forge = new MemoryForge().commit(BASE).commit(OLDER, BASE).commit(NEWER, OLDER).setBranch('main', NEWER)
+  forge = new MemoryForge('acme/fleet', clock).commit(BASE).commit(OLDER, BASE).commit(NEWER, OLDER).setBranch('main', NEWER)
 })
 
 afterEach(async () => {
@@ -251,9 +252,10 @@ describe('deployFleet while the fleet is being told to roll', () => {
 
   it('stops a per-tenant redeploy once the lock was taken over, and writes no status over the new holder', async () => {
     const slow = await startControlPlane((body) => {
-      clock.advance(1_500)
       fleet.set(body.tenants[0], { sha: body.sha })
       if (slow.calls.length === 1) {
+        // The runner froze past its lease (settle budget 60 s + the allowance), and another run took over.
+        clock.advance(leaseSecondsFor(60) * 1000 + SKEW_GRACE_MS)
         const other = { runUrl: 'https://github.com/acme/fleet/actions/runs/99', sha: NEWER, expiresAt: clock.now() + 600_000, nonce: 'other-run' }
         forge.locks.set('production', { version: 'taken-over', holder: other })
       }

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-IC4GL54L.js";
+} from "./chunks/chunk-EXEAZE5M.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-BCZOBNYZ.js";
+} from "./chunks/chunk-BROKTSKZ.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -131,8 +131,9 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
     const first = await deploy(
       '7',
       {},
+      // Verify has begun (hongming was planned to roll): the release is still to come.
       once(
-        (output) => /lock 'production' acquired/.test(output),
+        (output) => /round 1:/.test(output),
         () => {
           forge.failNext(lock.release, { status: 502 }, 2)
           fleet.set('hongming', { sha: NEWER })
@@ -211,6 +212,8 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
     fleet.set('hongming', { sha: OLDER })
     const killed = await deploy('7', { 'settle-budget': '60' }, signalAfter(/round 1:/, 'SIGKILL'), holderSkew)
     expect(killed.stdout).toMatch(/lock 'production' acquired/)
+    // A waiter that took the lock over would find nothing to do and end noop.
+    fleet.set('hongming', { sha: NEWER })
     const waiting = await deploy('8', { 'lock-timeout': '1' }, undefined, waiterSkew)
     expect(waiting.outputs.result).toBe('blocked')
     expect(waiting.outputs.report).toContain('/acme/fleet/actions/runs/7')

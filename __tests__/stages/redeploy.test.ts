@@ -162,7 +162,7 @@ describe('redeployFleet via command', () => {
   it('a command that stops on TERM gets to run its TERM handler', async () => {
     const d = deps()
     const command = "trap 'echo stopping cleanly; exit 0' TERM; echo started; sleep 30 & wait"
-    const error = await redeployFleet({ kind: 'command', command }, REQUEST, { ...d, ...refusedOnceStarted(d.log), killGraceMs: 2_000 }).catch((e: unknown) => e)
+    const error = await redeployFleet({ kind: 'command', command }, REQUEST, { ...d, ...refusedOnceStarted(d.log), killGraceMs: 500 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(RedeployStopped)
     expect(d.log.infos).toContain('redeploy-command: stopping cleanly')
   })

@@ -417,6 +417,25 @@ describe('deployFleet in waves', () => {
     }
   })
 
+  it('a bake three leases long never lets the lease lapse, and renews it only below half, not at every proof', async () => {
+    const { record } = await run({ bake: '1080', 'settle-interval': '10' })
+    expect(record.result).toBe('deployed')
+    const lease = leaseSecondsFor(60) * 1000
+    const holders = forge.lockWrites.map((w) => w.holder)
+    expect(holders.at(-1)).toBeNull()
+    const held = holders.slice(0, -1).map((h) => h!)
+    expect(new Set(held.map((h) => h.nonce)).size).toBe(1)
+    // Each renewal was written before the lease it extends ended, with less than half of it left.
+    for (let i = 1; i < held.length; i++) {
+      const writtenAt = held[i]!.expiresAt - lease
+      expect(writtenAt).toBeLessThan(held[i - 1]!.expiresAt)
+      expect(held[i - 1]!.expiresAt - writtenAt).toBeLessThanOrEqual(lease / 2)
+    }
+    expect(held.length - 1).toBeGreaterThanOrEqual(3)
+    // About one proof per settle-interval of bake, and a forge write for only a few of them.
+    expect(held.length - 1).toBeLessThan(forge.headReads / 10)
+  })
+
   it('bakes a converged wave while re-checking ownership, and leaves when a newer commit lands meanwhile', async () => {
     // Reads: the first check, the plan's proof, the wave's proof, after its redeploy, its verdict, then one
     // per 20 s of bake: the push lands 40 s into it.

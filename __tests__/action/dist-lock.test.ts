@@ -114,6 +114,15 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
     expect(next.outputs.result).toBe('noop')
   })
 
+  it('a token the forge refuses on the lock read ends the run failed at once, class auth', async () => {
+    forge.failNext(/fleet-forward/, { status: 401, body: { message: 'Bad credentials' } }, 100)
+    const run = await deploy('7', { 'lock-timeout': '5' })
+    expect(run.outputs.result).toBe('failed')
+    const report = JSON.parse(run.outputs.report) as { error_class: string; message: string }
+    expect(report.error_class).toBe('auth')
+    expect(report.message).toContain(`lock 'production'`)
+  })
+
   it('a token that may not write the lock ends the run failed at once, class permission, naming the permission', async () => {
     const writes = spec.kind === 'github' ? /\/git\/refs$|\/graphql$|\/git\/commits$/ : lock.writes
     forge.failNext(writes, { status: 403, body: { message: 'Resource not accessible by integration' } }, 100)

@@ -1,5 +1,6 @@
 import { parseSettings } from '../../src/config/parse.js'
 import { deployFleet, type DeployDeps } from '../../src/core/deploy.js'
+import { leaseSecondsFor, SKEW_GRACE_MS } from '../../src/stages/lock.js'
 import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
@@ -18,7 +19,7 @@ beforeEach(async () => {
   clock = new VirtualClock(Date.UTC(2026, 10, 23))
   fleet = await startFakeFleet({ sha: OLDER, clock })
   controlPlane = await startControlPlane((body) => fleet.setDefaultSha(body.sha))
-  forge = new MemoryForge().commit(BASE).commit(OLDER, BASE).commit(NEWER, OLDER).setBranch('main', NEWER)
+  forge = new MemoryForge('acme/fleet', clock).commit(BASE).commit(OLDER, BASE).commit(NEWER, OLDER).setBranch('main', NEWER)
 })
 
 afterEach(async () => {
@@ -251,9 +252,10 @@ describe('deployFleet while the fleet is being told to roll', () => {
 
   it('stops a per-tenant redeploy once the lock was taken over, and writes no status over the new holder', async () => {
     const slow = await startControlPlane((body) => {
-      clock.advance(1_500)
       fleet.set(body.tenants[0], { sha: body.sha })
       if (slow.calls.length === 1) {
+        // The runner froze past its lease (settle budget 60 s + the allowance), and another run took over.
+        clock.advance(leaseSecondsFor(60) * 1000 + SKEW_GRACE_MS)
         const other = { runUrl: 'https://github.com/acme/fleet/actions/runs/99', sha: NEWER, expiresAt: clock.now() + 600_000, nonce: 'other-run' }
         forge.locks.set('production', { version: 'taken-over', holder: other })
       }
@@ -413,6 +415,25 @@ describe('deployFleet in waves', () => {
     } finally {
       await plane.close()
     }
+  })
+
+  it('a bake three leases long never lets the lease lapse, and renews it only below half, not at every proof', async () => {
+    const { record } = await run({ bake: '1080', 'settle-interval': '10' })
+    expect(record.result).toBe('deployed')
+    const lease = leaseSecondsFor(60) * 1000
+    const holders = forge.lockWrites.map((w) => w.holder)
+    expect(holders.at(-1)).toBeNull()
+    const held = holders.slice(0, -1).map((h) => h!)
+    expect(new Set(held.map((h) => h.nonce)).size).toBe(1)
+    // Each renewal was written before the lease it extends ended, with less than half of it left.
+    for (let i = 1; i < held.length; i++) {
+      const writtenAt = held[i]!.expiresAt - lease
+      expect(writtenAt).toBeLessThan(held[i - 1]!.expiresAt)
+      expect(held[i - 1]!.expiresAt - writtenAt).toBeLessThanOrEqual(lease / 2)
+    }
+    expect(held.length - 1).toBeGreaterThanOrEqual(3)
+    // About one proof per settle-interval of bake, and a forge write for only a few of them.
+    expect(held.length - 1).toBeLessThan(forge.headReads / 10)
   })
 
   it('bakes a converged wave while re-checking ownership, and leaves when a newer commit lands meanwhile', async () => {

@@ -10,6 +10,7 @@ import type { FakeForgeServer } from '../../test/support/fake-forge.js'
 import { MemoryForge } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
+import type { Clock } from '../../src/util/clock.js'
 
 const SHA_A = '7a72516' + 'a'.repeat(33)
 const SHA_B = '7f25373' + 'b'.repeat(33)
@@ -22,6 +23,12 @@ interface Subject {
   loseNextWriteAnswer(): void
   /** Makes the next lock write fail without applying. */
   failNextWrite(): void
+  /** From now on the forge refuses the token: 401 on every lock request, or 403 on every lock write. */
+  refuse(status: 401 | 403): void
+  /** The permission a refused lock write names. */
+  readonly writePermission: string
+  /** Another runner's view of the same forge, through its own clock. */
+  connect(runnerClock: Clock): Forge
   close(): Promise<void>
 }
 
@@ -37,21 +44,34 @@ function deps(forge: Forge, overrides: Partial<LockDeps> = {}): LockDeps & { log
   return { forge, clock, stillOwner: async () => true, nonce: () => `nonce-${++nonces}`, ...overrides, log }
 }
 
-async function take(forge: Forge, runUrl: string, sha = SHA_A, leaseSeconds = 600): Promise<HeldLock> {
-  const outcome = await acquireLock(request({ runUrl, sha, leaseSeconds }), deps(forge))
+async function take(forge: Forge, runUrl: string, sha = SHA_A, leaseSeconds = 600, runnerClock: Clock = clock): Promise<HeldLock> {
+  const outcome = await acquireLock(request({ runUrl, sha, leaseSeconds }), deps(forge, { clock: runnerClock }))
   if (outcome.status !== 'held') throw new Error(`expected the lock, got ${outcome.status}`)
   return outcome.lock
 }
 
 const memory = async (): Promise<Subject> => {
-  const forge = new MemoryForge().commit(SHA_A).commit(SHA_B, SHA_A).setBranch('main', SHA_B)
+  const forge = new MemoryForge('acme/fleet', { now: () => clock.now() }).commit(SHA_A).commit(SHA_B, SHA_A).setBranch('main', SHA_B)
   return {
     forge,
     loseNextWriteAnswer: () => forge.lockFaults.push('lost-answer'),
     failNextWrite: () => forge.lockFaults.push('fail'),
+    refuse: (status) => (forge.refuseLock = status),
+    writePermission: 'contents: write',
+    // One forge in memory: its clock is the forge's own, whatever the runner's.
+    connect: () => forge,
     close: async () => undefined
   }
 }
+
+/** A runner whose clock is off by `skewMs` from the forge's (the test's clock), and sleeps with it. */
+function skewed(skewMs: number): Clock {
+  return { now: () => clock.now() + skewMs, sleep: (ms, signal) => clock.sleep(ms, signal) }
+}
+
+const BAD_CREDENTIALS = { status: 401, body: { message: 'Bad credentials' } }
+const NOT_ACCESSIBLE = { status: 403, body: { message: 'Resource not accessible by integration' } }
+const ALWAYS = 1_000
 
 async function started<T extends FakeForgeServer>(fake: T): Promise<T> {
   fake.addCommit(SHA_A)
@@ -65,27 +85,33 @@ const tuning = { attempts: 2, backoffMs: 10, maxBackoffMs: 10 }
 
 const github = async (): Promise<Subject & { fake: FakeGitHub }> => {
   const fake = await started(new FakeGitHub({ token: 't', now: () => clock.now() }))
-  const forge = new GitHubForge({ repository: 'acme/fleet', token: 't', http: { baseUrl: fake.apiUrl, clock, tuning } })
+  const connect = (runnerClock: Clock) => new GitHubForge({ repository: 'acme/fleet', token: 't', http: { baseUrl: fake.apiUrl, clock: runnerClock, tuning } })
   // Lock writes are POST /git/refs (take a free lock) and POST /graphql (take over, renew, release).
   const writes = /\/git\/refs$|\/graphql$/
   return {
     fake,
-    forge,
+    forge: connect(clock),
     loseNextWriteAnswer: () => fake.failNext(writes, { afterWrite: { status: 502 } }),
     failNextWrite: () => fake.failNext(writes, { status: 502 }),
+    refuse: (status) => fake.failNext(status === 401 ? /\/git\/|\/graphql$/ : /\/git\/refs$|\/graphql$|\/git\/commits$/, status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE, ALWAYS),
+    writePermission: 'contents: write',
+    connect,
     close: () => fake.close()
   }
 }
 
 const gitea = async (): Promise<Subject & { fake: FakeGitea }> => {
   const fake = await started(new FakeGitea({ token: 't', now: () => clock.now() }))
-  const forge = new GiteaForge({ repository: 'acme/fleet', token: 't', http: { baseUrl: fake.apiUrl, clock, tuning } })
+  const connect = (runnerClock: Clock) => new GiteaForge({ repository: 'acme/fleet', token: 't', http: { baseUrl: fake.apiUrl, clock: runnerClock, tuning } })
   const writes = /\/tags$/
   return {
     fake,
-    forge,
+    forge: connect(clock),
     loseNextWriteAnswer: () => fake.failNext(writes, { afterWrite: { status: 502 } }),
     failNextWrite: () => fake.failNext(writes, { status: 502 }),
+    refuse: (status) => fake.failNext(status === 401 ? /fleet-forward-lock|\/tags$|\/git\/tags\// : writes, status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE, ALWAYS),
+    writePermission: 'write:repository',
+    connect,
     close: () => fake.close()
   }
 }
@@ -218,6 +244,102 @@ describe.each([
     expect((await subject.forge.readLock('production'))?.holder ?? null).toBeNull()
   })
 
+  it('a waiting runner whose clock runs 15 minutes ahead does not take over a live holder: the lease ends on the forge clock', async () => {
+    const holder = await take(subject.forge, 'https://ci/run/1')
+    const ahead = skewed(15 * 60_000)
+    const outcome = await acquireLock(request({ runUrl: 'https://ci/run/2', sha: SHA_B, timeoutSeconds: 1200 }), deps(subject.connect(ahead), { clock: ahead }))
+    expect(outcome.status).toBe('held')
+    // Taken over only once the holder's lease (600 s from T0 on the forge's clock) and the grace ended.
+    expect(clock.now()).toBeGreaterThanOrEqual(T0 + 600_000 + SKEW_GRACE_MS)
+    expect(outcome.status === 'held' && outcome.lock.holder.nonce).not.toBe(holder.holder.nonce)
+  })
+
+  it('a holder whose clock runs 15 minutes behind writes its lease on the forge clock, so others see it live', async () => {
+    const behind = skewed(-15 * 60_000)
+    await take(subject.connect(behind), 'https://ci/run/1', SHA_A, 600, behind)
+    expect((await subject.forge.readLock('production'))?.holder?.expiresAt).toBe(T0 + 600_000)
+    const outcome = await acquireLock(request({ runUrl: 'https://ci/run/2', sha: SHA_B, timeoutSeconds: 1200 }), deps(subject.forge))
+    expect(outcome.status).toBe('held')
+    expect(clock.now()).toBeGreaterThanOrEqual(T0 + 600_000 + SKEW_GRACE_MS)
+  })
+
+  it('ensureHeld writes nothing while more than half of the lease remains, then renews by compare-and-swap', async () => {
+    const lock = await take(subject.forge, 'https://ci/run/1', SHA_A, 600)
+    clock.advance(299_000)
+    const before = subject.forge.calls.requests
+    expect(await lock.ensureHeld()).toBe(true)
+    expect(subject.forge.calls.requests).toBe(before)
+    clock.advance(2_000)
+    expect(await lock.ensureHeld()).toBe(true)
+    expect((await subject.forge.readLock('production'))?.holder).toMatchObject({ nonce: lock.holder.nonce, expiresAt: T0 + 301_000 + 600_000 })
+  })
+
+  it('a token refused while waiting for the lock ends the wait at once with class auth', async () => {
+    await take(subject.forge, 'https://ci/run/1')
+    let checks = 0
+    const waiter = deps(subject.forge, {
+      stillOwner: async () => {
+        if (++checks === 2) subject.refuse(401)
+        return true
+      }
+    })
+    const error = await acquireLock(request({ runUrl: 'https://ci/run/2', timeoutSeconds: 600 }), waiter).catch((e: unknown) => e)
+    expect(error).toMatchObject({ errorClass: 'auth', message: expect.stringContaining("lock 'production'") })
+    // Two polls, then the refused read: no waiting out lock-timeout.
+    expect(clock.now() - T0).toBe(20_000)
+  })
+
+  it('a token that may not write the lock fails the claim at once with class permission, naming the permission', async () => {
+    subject.refuse(403)
+    const error = await acquireLock(request({ runUrl: 'https://ci/run/1', timeoutSeconds: 600 }), deps(subject.forge)).catch((e: unknown) => e)
+    expect(error).toMatchObject({ errorClass: 'permission', message: expect.stringContaining(subject.writePermission) })
+    expect(clock.now()).toBe(T0)
+  })
+
+  it('a renewal refused for want of permission throws permission instead of answering false', async () => {
+    const lock = await take(subject.forge, 'https://ci/run/1')
+    subject.refuse(403)
+    clock.advance(400_000)
+    await expect(lock.ensureHeld()).rejects.toMatchObject({ errorClass: 'permission' })
+  })
+
+  it('a release the forge did not answer reports false and leaves the lock to the post step, whose retry frees it', async () => {
+    const lock = await take(subject.forge, 'https://ci/run/1')
+    subject.failNextWrite()
+    subject.failNextWrite()
+    expect(await lock.release()).toBe(false)
+    expect((await subject.forge.readLock('production'))?.holder?.nonce).toBe(lock.holder.nonce)
+    subject.failNextWrite()
+    expect(await releaseByNonce(subject.forge, 'production', lock.holder.nonce, new RecordingLogger(), clock)).toBe(true)
+    expect((await subject.forge.readLock('production'))?.holder ?? null).toBeNull()
+  })
+
+  it('hands over the nonce before the claim is sent, so a post step can release a claim whose sender was killed', async () => {
+    const killed = new AbortController()
+    const handed: (string | null)[] = []
+    subject.loseNextWriteAnswer()
+    const run = deps(subject.forge, { signal: killed.signal, onClaim: (nonce) => (handed.push(nonce), killed.abort(new Error('killed'))) })
+    await expect(acquireLock(request({ runUrl: 'https://ci/run/1' }), run)).rejects.toThrow('killed')
+    expect(handed).toEqual(['nonce-1'])
+    expect((await subject.forge.readLock('production'))?.holder?.nonce).toBe('nonce-1')
+    expect(await releaseByNonce(subject.forge, 'production', 'nonce-1', new RecordingLogger(), clock)).toBe(true)
+    expect((await subject.forge.readLock('production'))?.holder ?? null).toBeNull()
+  })
+
+  it('a run that lost the race takes back the nonce it handed over: none of its claims is in the lock', async () => {
+    const handed = new Map<string, (string | null)[]>()
+    const racer = (runUrl: string) => {
+      handed.set(runUrl, [])
+      return acquireLock(request({ runUrl, timeoutSeconds: 0 }), deps(subject.forge, { onClaim: (nonce) => handed.get(runUrl)!.push(nonce) }))
+    }
+    const [first, second] = await Promise.all([racer('https://ci/run/1'), racer('https://ci/run/2')])
+    const loser = first.status === 'held' ? 'https://ci/run/2' : 'https://ci/run/1'
+    const winner = first.status === 'held' ? 'https://ci/run/1' : 'https://ci/run/2'
+    expect([first.status, second.status].sort()).toEqual(['blocked', 'held'])
+    expect(handed.get(winner)).toHaveLength(1)
+    expect(handed.get(loser)).toEqual([expect.any(String), null])
+  })
+
   it('a waiting run leaves as superseded as soon as a newer commit owns the branch', async () => {
     await take(subject.forge, 'https://ci/run/2', SHA_B)
     let checks = 0
@@ -264,6 +386,18 @@ describe('lock encodings on the forges', () => {
       expect(takeover.variables.input.refUpdates[0]!.beforeOid).toBe(stale)
       await lock.release()
       expect(subject.fake.refs().has(refOf('production'))).toBe(false)
+    } finally {
+      await subject.close()
+    }
+  })
+
+  it('GitHub: a GraphQL FORBIDDEN answer to a renewal is a permission error naming contents: write', async () => {
+    const subject = await github()
+    try {
+      const lock = await take(subject.forge, 'https://ci/run/1')
+      const forbidden = { data: { updateRefs: null }, errors: [{ type: 'FORBIDDEN', path: ['updateRefs'], message: 'Resource not accessible by integration' }] }
+      subject.fake.failNext(/\/graphql$/, { status: 200, body: forbidden })
+      await expect(lock.renew()).rejects.toMatchObject({ errorClass: 'permission', message: expect.stringContaining('contents: write') })
     } finally {
       await subject.close()
     }

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { idempotencyKey, redeployFleet, type RedeployRequest } from '../../src/stages/redeploy.js'
+import { idempotencyKey, redeployFleet, RedeployStopped, type RedeployRequest } from '../../src/stages/redeploy.js'
 import { FleetError } from '../../src/util/errors.js'
+import { liveProcesses } from '../../test/support/processes.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 import { NEWER } from '../../test/support/memory-forge.js'
@@ -147,6 +148,37 @@ describe('redeployFleet via command', () => {
     expect(readFileSync(out, 'utf8')).toBe(`staging-7f25373|${NEWER}|production|hongming\nlagging|["hongming","lagging"]`)
   })
 
+  it('logs whole lines: a line written in two pieces is one log line', async () => {
+    const d = deps()
+    await redeployFleet({ kind: 'command', command: "printf 'rolling hong'; sleep 0.2; printf 'ming\\nrolling ana\\n'; printf 'done' >&2" }, REQUEST, d)
+    expect(d.log.infos).toEqual(['redeploy-command: rolling hongming', 'redeploy-command: rolling ana', 'redeploy-command: done'])
+  })
+
+  it('when the run may no longer act, the whole process group gets TERM, then KILL after the grace', async () => {
+    const d = deps()
+    const groups: (number | null)[] = []
+    // The shell and its child ignore TERM: only KILL stops them.
+    const command = "trap '' TERM; echo started; sleep 30; echo 'still rolling'"
+    const error = await redeployFleet({ kind: 'command', command }, REQUEST, {
+      ...d,
+      ...refusedOnceStarted(d.log),
+      killGraceMs: 200,
+      onCommand: (pgid) => groups.push(pgid)
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RedeployStopped)
+    expect(groups).toEqual([expect.any(Number), null])
+    expect(liveProcesses(groups[0]!)).toEqual([])
+    expect(d.log.infos).not.toContain('redeploy-command: still rolling')
+  })
+
+  it('a command that stops on TERM gets to run its TERM handler', async () => {
+    const d = deps()
+    const command = "trap 'echo stopping cleanly; exit 0' TERM; echo started; sleep 30 & wait"
+    const error = await redeployFleet({ kind: 'command', command }, REQUEST, { ...d, ...refusedOnceStarted(d.log), killGraceMs: 500 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RedeployStopped)
+    expect(d.log.infos).toContain('redeploy-command: stopping cleanly')
+  })
+
   it('fails with the exit code and relays output through neutralize', async () => {
     const d = deps()
     const error = await redeployFleet({ kind: 'command', command: 'echo "::add-mask::x"; exit 3' }, REQUEST, d).catch((e) => e)
@@ -154,3 +186,13 @@ describe('redeployFleet via command', () => {
     expect(d.log.infos).toEqual(['redeploy-command: :\u200b:add-mask:\u200b:x'])
   })
 })
+
+/** The run may act until the command logged `started`; the heartbeat's sleeps yield, so the command's output gets through. */
+function refusedOnceStarted(log: RecordingLogger) {
+  const clock = new VirtualClock()
+  const yielding = Object.assign(Object.create(clock) as VirtualClock, {
+    sleep: (ms: number, signal?: AbortSignal) => new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => clock.sleep(ms, signal))
+  })
+  return { clock: yielding, heartbeatMs: 1, mayProceed: async () => !log.infos.includes('redeploy-command: started') }
+}
+

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-7U3B6C7D.js";
+} from "./chunks/chunk-36NESRLZ.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-YKFRQKDG.js";
+} from "./chunks/chunk-7DHLJ2FM.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

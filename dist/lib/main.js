@@ -7,15 +7,17 @@ import {
   markPublished,
   markStarted,
   readActionSettings,
+  saveCommandGroup,
   saveHeldLock,
   saveOpenDeployment,
+  saveRun,
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-GFQPPNE6.js";
+} from "./chunks/chunk-FKRPKT3X.js";
 import {
   deployFleet
-} from "./chunks/chunk-7U3B6C7D.js";
+} from "./chunks/chunk-36NESRLZ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -26,7 +28,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-YKFRQKDG.js";
+} from "./chunks/chunk-7DHLJ2FM.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {
@@ -78,8 +80,17 @@ async function run() {
   let record;
   try {
     settings = readActionSettings();
+    saveRun(settings);
     const forge = forgeFor(settings);
-    record = await deployFleet(settings, { forge, clock: systemClock, log: actionsLogger, signal: controller.signal, onLock: saveHeldLock, onDeployment: saveOpenDeployment });
+    record = await deployFleet(settings, {
+      forge,
+      clock: systemClock,
+      log: actionsLogger,
+      signal: controller.signal,
+      onLock: saveHeldLock,
+      onDeployment: saveOpenDeployment,
+      onCommand: saveCommandGroup
+    });
   } catch (error) {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }

@@ -1,61 +1,76 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   actionsLogger,
+  commandGroup,
   fallbackRecord,
-  forgeFor,
+  forgeForSavedRun,
   getInput,
   heldLock,
   openDeployment,
-  readActionSettings,
+  savedRun,
   startedAt,
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-GFQPPNE6.js";
+} from "./chunks/chunk-FKRPKT3X.js";
 import {
   abandonDeployment,
   appendHistory,
   describeError,
   releaseByNonce,
-  renderSummary
-} from "./chunks/chunk-YKFRQKDG.js";
+  renderSummary,
+  stopProcessGroup,
+  systemClock
+} from "./chunks/chunk-7DHLJ2FM.js";
 
 // src/action/post.ts
+var COMMAND_KILL_GRACE_MS = 5e3;
 async function runPost() {
-  await finishLeftoverDeployment();
-  await releaseLeftoverLock();
+  const saved = savedRun();
+  await stopLeftoverCommand();
+  if (saved) {
+    await finishLeftoverDeployment(saved);
+    await releaseLeftoverLock(saved);
+  }
   const started = startedAt();
   if (started === null || wasPublished()) return;
   const record = fallbackRecord(
     "aborted",
     "the main step ended before it could record its result (killed or crashed); see its log",
     "internal",
-    started
+    started,
+    saved
   );
   warning(`fleet-forward ${record.environment}: ${record.message}`);
   try {
     await summary.addRaw(renderSummary(record)).write();
-    const historyFile = getInput("history-file");
+    const historyFile = saved ? saved.historyFile : getInput("history-file");
     if (historyFile) appendHistory(historyFile, record);
   } catch (error) {
     warning(`could not write the record: ${describeError(error)}`);
   }
 }
-async function finishLeftoverDeployment() {
+async function stopLeftoverCommand() {
+  const pgid = commandGroup();
+  if (pgid === null) return;
+  warning(`stopping the redeploy-command the main step left running (process group ${pgid})`);
+  await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS);
+}
+async function finishLeftoverDeployment(saved) {
   const id = openDeployment();
   if (id === null) return;
   try {
-    const settings = readActionSettings();
-    await abandonDeployment(forgeFor(settings), settings, id, actionsLogger);
+    const { environment, environmentUrl, targetTag, sha, runUrl } = saved;
+    await abandonDeployment(forgeForSavedRun(saved), { environment, environmentUrl, targetTag, sha, run: { runUrl } }, id, actionsLogger);
   } catch (error) {
     warning(`post step could not finish deployment ${id}: ${describeError(error)}`);
   }
 }
-async function releaseLeftoverLock() {
+async function releaseLeftoverLock(saved) {
   const lock = heldLock();
   if (!lock) return;
   try {
-    await releaseByNonce(forgeFor(readActionSettings()), lock.environment, lock.nonce, actionsLogger);
+    await releaseByNonce(forgeForSavedRun(saved), lock.environment, lock.nonce, actionsLogger, systemClock);
   } catch (error) {
     warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`);
   }

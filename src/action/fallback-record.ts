@@ -3,23 +3,27 @@ import { DEFAULT_SERVER_URL, runUrlOf } from '../config/parse.js'
 import type { Result } from '../core/types.js'
 import { buildRecord, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
+import type { SavedRun } from './state.js'
 
 /**
  * The record of a run that never reached the pipeline (an input was invalid) or never left it (the
- * main step was killed): built from the raw inputs and runner variables, which is all there is.
+ * main step was killed): built from what the main step saved when it got that far, else from the raw
+ * inputs and runner variables, which is all there is.
  */
-export function fallbackRecord(result: Result, message: string, errorClass: string, startedAt: number): RunRecord {
+export function fallbackRecord(result: Result, message: string, errorClass: string, startedAt: number, saved: SavedRun | null = null): RunRecord {
   const env = process.env
   return buildRecord(
-    {
-      environment: core.getInput('environment') || 'production',
-      repository: env.GITHUB_REPOSITORY ?? '',
-      forge: core.getInput('forge') || 'auto',
-      runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : '',
-      sha: core.getInput('sha') || env.GITHUB_SHA || '',
-      targetTag: core.getInput('target-tag'),
-      dryRun: false
-    },
+    saved
+      ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false }
+      : {
+          environment: core.getInput('environment') || 'production',
+          repository: env.GITHUB_REPOSITORY ?? '',
+          forge: core.getInput('forge') || 'auto',
+          runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : '',
+          sha: core.getInput('sha') || env.GITHUB_SHA || '',
+          targetTag: core.getInput('target-tag'),
+          dryRun: false
+        },
     { startedAt, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null, waves: [], tenantWave: new Map() },
     { requests: 0, notModified: 0 },
     { result, message, errorClass },

@@ -8,7 +8,7 @@ import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger as log } from './logger.js'
 import { publishRecord } from './publish.js'
 import { forgeFor, readActionSettings } from './settings.js'
-import { markPublished, markStarted, saveHeldLock, saveOpenDeployment } from './state.js'
+import { markPublished, markStarted, saveCommandGroup, saveHeldLock, saveOpenDeployment, saveRun } from './state.js'
 
 /** The action's main step: inputs → pipeline → the one record, published. */
 export async function run(): Promise<void> {
@@ -23,8 +23,17 @@ export async function run(): Promise<void> {
   let record: RunRecord
   try {
     settings = readActionSettings()
+    saveRun(settings)
     const forge = forgeFor(settings)
-    record = await deployFleet(settings, { forge, clock: systemClock, log, signal: controller.signal, onLock: saveHeldLock, onDeployment: saveOpenDeployment })
+    record = await deployFleet(settings, {
+      forge,
+      clock: systemClock,
+      log,
+      signal: controller.signal,
+      onLock: saveHeldLock,
+      onDeployment: saveOpenDeployment,
+      onCommand: saveCommandGroup
+    })
   } catch (error) {
     // Only input errors reach here (the pipeline itself never throws): nothing was contacted.
     record = fallbackRecord('failed', neutralize(describeError(error), 1000), error instanceof FleetError ? error.errorClass : 'internal', startedAt)

@@ -2,58 +2,77 @@ import * as core from '@actions/core'
 import { abandonDeployment } from '../stages/deployment.js'
 import { releaseByNonce } from '../stages/lock.js'
 import { appendHistory } from '../stages/record.js'
+import { stopProcessGroup } from '../stages/redeploy.js'
 import { renderSummary } from '../report/summary.js'
+import { systemClock } from '../util/clock.js'
 import { describeError } from '../util/errors.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger } from './logger.js'
-import { forgeFor, readActionSettings } from './settings.js'
-import { heldLock, openDeployment, startedAt, wasPublished } from './state.js'
+import { forgeForSavedRun } from './settings.js'
+import { commandGroup, heldLock, openDeployment, savedRun, startedAt, wasPublished, type SavedRun } from './state.js'
+
+/** What a leftover redeploy-command gets between TERM and KILL. */
+const COMMAND_KILL_GRACE_MS = 5_000
 
 /**
- * The post step runs on every exit path (`post-if: always()`). When the main step was killed before
- * it could publish (a runner escalates a cancellation to SIGKILL), it writes the run's record here,
- * as `aborted`, so no run goes unrecorded. A lock the main step still held (it was cancelled or killed
- * before its own release) is released here, by nonce: only while the lock still names this run. A GitHub
- * deployment the main step left open (killed) is marked `error`.
+ * The post step runs on every exit path (`post-if: always()`) and finishes what the main step could
+ * not, from what the main step saved (never from inputs that name files: a later step may have removed
+ * them). A redeploy-command the killed main step left running is stopped with its whole process group.
+ * A GitHub deployment the main step left open (killed) is marked `error`. A lock that still names this
+ * run (the main step was killed, or the forge refused or did not answer its release) is released, by
+ * nonce, with retries. When the main step ended before it could publish (a runner escalates a
+ * cancellation to SIGKILL), the run's record is written here, as `aborted`, so no run goes unrecorded.
  */
 export async function runPost(): Promise<void> {
-  await finishLeftoverDeployment()
-  await releaseLeftoverLock()
+  const saved = savedRun()
+  await stopLeftoverCommand()
+  if (saved) {
+    await finishLeftoverDeployment(saved)
+    await releaseLeftoverLock(saved)
+  }
   const started = startedAt()
   if (started === null || wasPublished()) return
   const record = fallbackRecord(
     'aborted',
     'the main step ended before it could record its result (killed or crashed); see its log',
     'internal',
-    started
+    started,
+    saved
   )
   core.warning(`fleet-forward ${record.environment}: ${record.message}`)
   try {
     await core.summary.addRaw(renderSummary(record)).write()
-    const historyFile = core.getInput('history-file')
+    const historyFile = saved ? saved.historyFile : core.getInput('history-file')
     if (historyFile) appendHistory(historyFile, record)
   } catch (error) {
     core.warning(`could not write the record: ${describeError(error)}`)
   }
 }
 
+async function stopLeftoverCommand(): Promise<void> {
+  const pgid = commandGroup()
+  if (pgid === null) return
+  core.warning(`stopping the redeploy-command the main step left running (process group ${pgid})`)
+  await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS)
+}
+
 /** Still inside the lock, like the main step's own finish; never throws (a deployment is a warning at worst). */
-async function finishLeftoverDeployment(): Promise<void> {
+async function finishLeftoverDeployment(saved: SavedRun): Promise<void> {
   const id = openDeployment()
   if (id === null) return
   try {
-    const settings = readActionSettings()
-    await abandonDeployment(forgeFor(settings), settings, id, actionsLogger)
+    const { environment, environmentUrl, targetTag, sha, runUrl } = saved
+    await abandonDeployment(forgeForSavedRun(saved), { environment, environmentUrl, targetTag, sha, run: { runUrl } }, id, actionsLogger)
   } catch (error) {
     core.warning(`post step could not finish deployment ${id}: ${describeError(error)}`)
   }
 }
 
-async function releaseLeftoverLock(): Promise<void> {
+async function releaseLeftoverLock(saved: SavedRun): Promise<void> {
   const lock = heldLock()
   if (!lock) return
   try {
-    await releaseByNonce(forgeFor(readActionSettings()), lock.environment, lock.nonce, actionsLogger)
+    await releaseByNonce(forgeForSavedRun(saved), lock.environment, lock.nonce, actionsLogger, systemClock)
   } catch (error) {
     core.warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`)
   }

@@ -3,9 +3,10 @@ import * as core from '@actions/core'
 import { INPUTS } from '../config/inputs.js'
 import { parseSettings } from '../config/parse.js'
 import type { Settings } from '../config/settings.js'
-import { forgeFromSettings } from '../forge/detect.js'
+import { createForge, forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
 import { systemClock } from '../util/clock.js'
+import type { SavedRun } from './state.js'
 
 const SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name))
 
@@ -23,4 +24,10 @@ export function readActionSettings(): Settings {
 
 export function forgeFor(settings: Settings): Forge {
   return forgeFromSettings(settings, systemClock)
+}
+
+/** The post step's forge: from what the main step saved, and the token input (inputs that name files may be gone by then). */
+export function forgeForSavedRun(saved: SavedRun): Forge {
+  const { forge, apiUrl, serverUrl, repository, giteaActions } = saved
+  return createForge(forge, { apiUrl, serverUrl, repository, giteaActions, token: readInput('token') }, systemClock)
 }

@@ -30,10 +30,15 @@ export interface DeployDeps {
   readonly dispatcher?: Dispatcher
   /** Live progress, for the CLI's display. */
   readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
-  /** Told when the run takes the lock (and null once it let go), so the action's post step can release it if the run is killed. */
+  /**
+   * Told the lock's nonce before the claim is sent (and null once the lock no longer names this run), so
+   * the action's post step can release it if the run is killed or its own release fails.
+   */
   readonly onLock?: (lock: { readonly environment: string; readonly nonce: string } | null) => void
   /** Told the id of the run's deployment once created (null once finished), so the action's post step can finish it if the run is killed. */
   readonly onDeployment?: (id: number | null) => void
+  /** Told a running redeploy-command's process group (null once it ended), so the post step can stop it. */
+  readonly onCommand?: (pgid: number | null) => void
   /** Lock nonce source (simulations inject a seeded one). */
   readonly lockNonce?: () => string
 }
@@ -88,10 +93,8 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     // Still inside the lock: a late `success` would mark a newer run's deployment inactive.
     await finishDeployment(held.deployment, outcome.result)
   } finally {
-    if (held.lock) {
-      await held.lock.release()
-      deps.onLock?.(null)
-    }
+    // A release the forge refused or did not answer keeps the saved nonce: the post step retries it.
+    if (held.lock && (await held.lock.release())) deps.onLock?.(null)
   }
   const record = buildRecord(
     {
@@ -194,7 +197,7 @@ class PipelineRun {
 
   private async prove(): Promise<Outcome | null> {
     if (!(await this.guard.stillOwner())) return this.superseded()
-    if (this.held.lock && !(await this.held.lock.renew())) return this.lostLock()
+    if (this.held.lock && !(await this.held.lock.ensureHeld())) return this.lostLock()
     return null
   }
 }
@@ -229,14 +232,12 @@ async function takeLock(run: PipelineRun): Promise<Outcome | null> {
     log: deps.log,
     signal: deps.signal,
     stillOwner: () => run.guard.stillOwner(),
-    nonce: deps.lockNonce
+    nonce: deps.lockNonce,
+    onClaim: (nonce) => deps.onLock?.(nonce ? { environment: settings.environment, nonce } : null)
   })
   if (locked.status === 'superseded') return run.superseded()
   if (locked.status === 'blocked') return { result: 'blocked', message: locked.message }
-  if (locked.status === 'held') {
-    held.lock = locked.lock
-    deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce })
-  }
+  if (locked.status === 'held') held.lock = locked.lock
   held.attempted = true
   return null
 }
@@ -368,6 +369,7 @@ async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | nul
       dispatcher: deps.dispatcher,
       mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
       heartbeatMs: heartbeatMs(held.lock),
+      onCommand: deps.onCommand,
       maxParallel: settings.rollout.maxParallel
     }
   ).catch((error: unknown) => {

@@ -1,6 +1,7 @@
 import type { Ancestry } from '../core/types.js'
 import { FleetError } from '../util/errors.js'
 import { sameCommit, shortSha } from '../util/sha.js'
+import { ForgeClock } from './forge-clock.js'
 import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
 import { GiteaLocks } from './lock-gitea.js'
 import { commitSha, payloadError, readDefaultBranch } from './payload.js'
@@ -46,13 +47,16 @@ export class GiteaForge implements Forge {
   private readonly locks: GiteaLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
+  private readonly forgeClock: ForgeClock
 
   constructor(options: GiteaForgeOptions) {
     this.repository = options.repository
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
+    this.forgeClock = new ForgeClock(options.http.clock)
     this.http = new ForgeHttp({
       ...options.http,
+      forgeClock: this.forgeClock,
       authorization: `token ${options.token}`,
       accept: 'application/json',
       // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
@@ -67,6 +71,10 @@ export class GiteaForge implements Forge {
 
   swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
     return this.locks.swapLock(name, expected, next)
+  }
+
+  forgeNow(): number {
+    return this.forgeClock.now()
   }
 
   get calls(): ForgeCallCounter {

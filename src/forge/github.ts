@@ -1,5 +1,6 @@
 import type { Ancestry } from '../core/types.js'
 import { sameCommit } from '../util/sha.js'
+import { ForgeClock } from './forge-clock.js'
 import { encodePath, type ForgeHttpOptions, type ForgeRequest } from './http.js'
 import { GitHubLocks } from './lock-github.js'
 import { GitHubClient } from './octokit.js'
@@ -54,13 +55,15 @@ export class GitHubForge implements Forge, ForgeDeployments {
   private readonly locks: GitHubLocks
   private readonly repoPath: string
   private readonly maxStatusPages: number
+  private readonly forgeClock: ForgeClock
 
   constructor(options: GitHubForgeOptions) {
     this.repository = options.repository
     this.repoPath = `/repos/${encodePath(options.repository)}`
     this.maxStatusPages = options.maxStatusPages ?? 10
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http
-    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission })
+    this.forgeClock = new ForgeClock(clock)
+    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission, forgeClock: this.forgeClock })
     this.locks = new GitHubLocks(this.api, this.repoPath)
   }
 
@@ -74,6 +77,10 @@ export class GitHubForge implements Forge, ForgeDeployments {
 
   swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
     return this.locks.swapLock(name, expected, next)
+  }
+
+  forgeNow(): number {
+    return this.forgeClock.now()
   }
 
   async readBranchHead(branch: string): Promise<string> {

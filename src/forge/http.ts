@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import type { ForgeClock } from './forge-clock.js'
 import { payloadError } from './payload.js'
 import type { ForgeCallCounter } from './types.js'
 
@@ -32,6 +33,8 @@ export interface ForgeHttpOptions {
   readonly tuning?: Partial<ForgeHttpTuning>
   /** The permission a request needs, named in the error when the forge answers 403 without a rate limit. */
   readonly permissionFor?: (req: ForgeRequest) => string
+  /** Learns the forge's time from the `Date` header of every answer (the lock's leases are judged on it). */
+  readonly forgeClock?: ForgeClock
 }
 
 export interface ForgeHttpTuning {
@@ -200,6 +203,7 @@ export class ForgeHttp {
       })
       status = res.statusCode
       resHeaders = flattenHeaders(res.headers)
+      this.options.forgeClock?.observe(resHeaders.date)
       text = await readLimited(res.body, this.tuning.maxBodyBytes, endpoint)
     } catch (error) {
       if (error instanceof FleetError) throw error

@@ -23,7 +23,7 @@ import type { ForgeLocks, LockHolder, LockState } from './types.js'
  * events: workflows triggered on push should filter `branches:` (a branch filter alone excludes tags).
  * Needs a token that may push tags.
  */
-export class GiteaLocks implements ForgeLocks {
+export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
   constructor(
     private readonly http: ForgeHttp,
     private readonly repoPath: string

@@ -23,7 +23,7 @@ const LOCK_NAMESPACE = 'refs/fleet-forward/locks'
 const ZERO_OID = '0'.repeat(40)
 const UPDATE_REFS = 'mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }'
 
-export class GitHubLocks implements ForgeLocks {
+export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
   private repositoryNodeId: string | null = null
   private readonly trees = new Map<string, string>()
 
@@ -61,8 +61,8 @@ export class GitHubLocks implements ForgeLocks {
     }
     const after = next ? await this.holderCommit(name, next) : ZERO_OID
     const endpoint = 'POST /graphql (updateRefs)'
-    // A beforeOid that no longer matches and a refused token both come back as GraphQL errors (a FleetError
-    // of class forge); the caller's next read tells a competitor's win from a failure.
+    // A beforeOid that no longer matches comes back as a GraphQL error (a FleetError of class forge); the
+    // caller's next read tells a competitor's win from a failure. FORBIDDEN is a permission error.
     const answer = await this.api.graphql<{ updateRefs?: unknown }>(
       UPDATE_REFS,
       { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } },

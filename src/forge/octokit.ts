@@ -9,6 +9,7 @@ import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { AccessDeniedError, DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
+import type { ForgeClock } from './forge-clock.js'
 import type { ForgeCallCounter } from './types.js'
 
 /**
@@ -43,6 +44,8 @@ export interface GitHubClientOptions {
   readonly tuning?: Partial<ForgeHttpTuning>
   /** The permission a request needs, named in the error when GitHub answers 403 without a rate limit. */
   readonly permissionFor?: (req: { readonly method: GitHubMethod; readonly path: string }) => string
+  /** Learns GitHub's time from the `Date` header of every answer (the lock's leases are judged on it). */
+  readonly forgeClock?: ForgeClock
 }
 
 type GitHubMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -177,9 +180,12 @@ export class GitHubClient {
     try {
       return await this.octokit.graphql<T>(query, { ...variables, headers: { 'x-github-api-version': API_VERSION }, request: attemptOptions(false) })
     } catch (error) {
-      const errors = (error as { errors?: { message?: unknown }[] }).errors
+      const errors = (error as { errors?: { message?: unknown; type?: unknown }[] }).errors
       if (Array.isArray(errors) && errors.length) {
-        throw new FleetError(`${endpoint} answered: ${this.safe(String(errors[0]?.message ?? 'error'))}`, 'forge', endpoint)
+        const detail = this.safe(String(errors[0]?.message ?? 'error'))
+        // A token without the permission gets a 200 whose errors say FORBIDDEN: no retry fixes it.
+        if (errors.some((e) => e.type === 'FORBIDDEN')) throw new AccessDeniedError(403, endpoint, detail, this.options.permissionFor?.({ method: 'POST', path: '/graphql' }))
+        throw new FleetError(`${endpoint} answered: ${detail}`, 'forge', endpoint)
       }
       throw this.toFleetError(error, endpoint, { method: 'POST', path: '/graphql' })
     }
@@ -240,6 +246,7 @@ export class GitHubClient {
     const deadline = AbortSignal.timeout(this.tuning.deadlineMs)
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline
     const res = await undiciFetch(url, { ...(init as object), signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() })
+    this.options.forgeClock?.observe(res.headers.get('date') ?? undefined)
     const body = await readLimited(res.body, this.tuning.maxBodyBytes, `${init.method ?? 'GET'} ${new URL(url).pathname}`)
     const headers = new Headers()
     for (const [name, value] of res.headers) headers.append(name, value)

@@ -77,7 +77,7 @@ export interface LockHolder {
   readonly runUrl: string
   /** The commit the holding run deploys. */
   readonly sha: string
-  /** End of the lease, milliseconds since the epoch on the holder's clock. */
+  /** End of the lease, milliseconds since the epoch on the forge's clock (ForgeLocks.forgeNow). */
   readonly expiresAt: number
   /** Unique per acquisition: tells this run's own write from anyone else's when an answer was lost. */
   readonly nonce: string
@@ -102,4 +102,10 @@ export interface ForgeLocks {
    * (another writer came first). Throws when the outcome is unknown (timeout, 5xx): the caller re-reads.
    */
   swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null>
+  /**
+   * The forge's current time as last observed (milliseconds since the epoch): the local clock plus the
+   * offset learned from the `Date` header of the forge's latest answer; before any answer, the local
+   * clock. Leases are written and judged on it, never on a runner's own clock.
+   */
+  forgeNow(): number
 }

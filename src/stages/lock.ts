@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../core/types.js'
 import type { ForgeLocks, LockHolder, LockState } from '../forge/types.js'
 import type { Clock } from '../util/clock.js'
-import { classifyError, describeError } from '../util/errors.js'
+import { classifyError, describeError, FleetError, isAccessDenied } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
@@ -11,20 +11,27 @@ import { shortSha } from '../util/sha.js'
  * side effects at the same time. The lock is a compare-and-swap register kept in the forge (ForgeLocks;
  * GitHub: a ref, Gitea: generation tags), holding its holder's run URL, commit, lease end and nonce.
  *
+ * - Time: leases are written and judged on the forge's clock (ForgeLocks.forgeNow, learned from its `Date`
+ *   header), never on a runner's own, so a runner whose clock runs ahead cannot take over a live holder.
  * - Acquire: read; when free (absent, released, or its lease ended more than SKEW_GRACE ago) swap from
  *   the exact state observed to our holder. Two runs that observed the same state cannot both win.
  * - Ambiguity: a swap whose answer was lost (timeout, 5xx) or refused is never trusted either way; the
- *   next read decides, by nonce: the lock is ours exactly when it names one of our nonces.
+ *   next read decides, by nonce: the lock is ours exactly when it names this attempt's nonce. The nonce
+ *   is handed to `onClaim` before the first claim is sent, so a post step can release a claim that
+ *   landed after the main step was killed.
+ * - Access: a token the forge refuses (401) or that may not write the lock (403) ends the attempt at
+ *   once with class `auth` or `permission`; waiting cannot fix it.
  * - Waiting: the holder is logged once, again when it changes, then every LOG_EVERY; ownership is
  *   re-checked every poll, so a run a newer commit superseded leaves at once; the wait ends at
  *   `lock-timeout` as `blocked`, naming the holder.
  * - Lease: set to cover the whole run (settle budget plus an allowance for redeploy, promote and their
- *   retries), so a live holder never depends on a heartbeat; it is also renewed by compare-and-swap
- *   right before a side effect, which proves the lock is still ours at that moment. A holder that died
+ *   retries). Before a side effect and between verify rounds the run proves it still holds the lock
+ *   (HeldLock.ensureHeld): while more than half of the lease remains on the forge's clock nobody may take
+ *   it over, so the proof costs nothing; below half it is renewed by compare-and-swap. A holder that died
  *   is taken over once its lease has ended, by compare-and-swap from the dead holder's state.
- * - Release: compare-and-swap from our state to released, on every exit path; when the main step was
- *   killed, the post step releases by nonce (releaseByNonce). A release that fails leaves the lease to
- *   expire: waiters take over then.
+ * - Release: compare-and-swap from our state to released, on every exit path. A release the forge
+ *   refused or did not answer reports false, so the saved nonce stays for the post step, which retries
+ *   it (releaseByNonce); only when that fails too is the lock left to its lease.
  */
 export interface LockRequest {
   readonly environment: string
@@ -45,6 +52,11 @@ export interface LockDeps {
   readonly stillOwner: () => Promise<boolean>
   /** Nonce source; injected by simulations for determinism. */
   readonly nonce?: () => string
+  /**
+   * Told this attempt's nonce before its first claim is sent, and null when the attempt ended without
+   * the lock and no claim of ours can be in force: what a post step needs to release a killed run's lock.
+   */
+  readonly onClaim?: (nonce: string | null) => void
 }
 
 export type LockOutcome =
@@ -52,7 +64,10 @@ export type LockOutcome =
   | { readonly status: 'superseded' }
   | { readonly status: 'blocked'; readonly message: string }
 
-/** Runner clocks disagree a little: a lease is taken over only this long after the holder's own end. */
+/**
+ * Two runners' views of the forge's clock differ by up to a round trip and the `Date` header's second:
+ * a lease is taken over only this long after its end.
+ */
 export const SKEW_GRACE_MS = 30_000
 const DEFAULT_POLL_SECONDS = 10
 const LOG_EVERY_MS = 60_000
@@ -72,8 +87,8 @@ export function leaseSecondsFor(settleBudgetSeconds: number): number {
 export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<LockOutcome> {
   const { forge, clock, log } = deps
   const name = lockName(req.environment)
-  const newNonce = deps.nonce ?? randomUUID
-  const ours = new Set<string>()
+  // One nonce for every claim of this attempt: the lock is ours exactly when it names it.
+  const nonce = (deps.nonce ?? randomUUID)()
   const deadline = clock.now() + req.timeoutSeconds * 1000
   const pollMs = (req.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1000
   let lastHolderLogged: string | null = null
@@ -81,6 +96,15 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
   let lastSeen: LockHolder | null = null
   let readProblemLogged = false
   let lostClaims = 0
+  let claimed = false
+  /** A claim was sent and no read since has shown it did not land. */
+  let claimPending = false
+
+  const without = (outcome: LockOutcome): LockOutcome => {
+    // Nothing of ours can be in the lock: the post step has nothing to release.
+    if (claimed && !claimPending) deps.onClaim?.(null)
+    return outcome
+  }
 
   for (;;) {
     deps.signal?.throwIfAborted()
@@ -88,34 +112,38 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
     try {
       state = await forge.readLock(name)
     } catch (error) {
+      if (isAccessDenied(error)) throw lockAccessError(name, error)
       if (!readProblemLogged) {
         log.warning(`could not read the lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); retrying until lock-timeout`)
         readProblemLogged = true
       }
-      if (clock.now() >= deadline) return blocked(`lock '${name}' could not be read within lock-timeout (${req.timeoutSeconds}s); nothing changed`)
+      if (clock.now() >= deadline) return without(blocked(`lock '${name}' could not be read within lock-timeout (${req.timeoutSeconds}s); nothing changed`))
       await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), deps.signal)
       continue
     }
+    if (state?.holder?.nonce === nonce) return held(state)
+    claimPending = false
 
-    if (state?.holder && ours.has(state.holder.nonce)) {
-      return held(state)
-    }
-    if (isFree(state, clock.now())) {
+    if (isFree(state, forge.forgeNow())) {
       if (lostClaims > 0) {
         // The last claim failed and the lock is still free: back off before claiming again.
-        if (clock.now() >= deadline) return blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`)
+        if (clock.now() >= deadline) return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`))
         await clock.sleep(Math.min(pollMs, 1000 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal)
       }
       if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
-      const holder: LockHolder = { runUrl: req.runUrl, sha: req.sha, expiresAt: clock.now() + req.leaseSeconds * 1000, nonce: newNonce() }
-      ours.add(holder.nonce)
+      const holder: LockHolder = { runUrl: req.runUrl, sha: req.sha, expiresAt: forge.forgeNow() + req.leaseSeconds * 1000, nonce }
+      if (!claimed) deps.onClaim?.(nonce)
+      claimed = true
+      claimPending = true
       try {
         const won = await forge.swapLock(name, state?.version ?? null, holder)
         if (won) return held(won)
         // Refused: a competitor that won shows up as the holder on the next read; a refusal that
         // leaves the lock free again (a forge that keeps refusing) backs off like a lost answer.
+        claimPending = false
         lostClaims++
       } catch (error) {
+        if (isAccessDenied(error)) throw lockAccessError(name, error)
         lostClaims++
         log.warning(`lock '${name}': our claim was not confirmed (${classifyError(error)}: ${neutralize(describeError(error), 200)}); re-reading who holds it`)
       }
@@ -133,10 +161,10 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
       lastLoggedAt = now
     }
     if (now >= deadline) {
-      return blocked(`lock '${name}' is still held after ${req.timeoutSeconds}s by ${describeHolder(holder)}; nothing changed`)
+      return without(blocked(`lock '${name}' is still held after ${req.timeoutSeconds}s by ${describeHolder(holder)}; nothing changed`))
     }
-    if (!(await deps.stillOwner())) return { status: 'superseded' }
-    const untilTakeover = holder.expiresAt + SKEW_GRACE_MS - now
+    if (!(await deps.stillOwner())) return without({ status: 'superseded' })
+    const untilTakeover = holder.expiresAt + SKEW_GRACE_MS - forge.forgeNow()
     await clock.sleep(Math.max(0, Math.min(pollMs, deadline - now, untilTakeover)), deps.signal)
   }
 
@@ -146,9 +174,10 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
   }
 }
 
-/** A lock this run holds: renew before a side effect, release on the way out. */
+/** A lock this run holds: prove it before a side effect, release it on the way out. */
 export class HeldLock {
-  private released = false
+  /** Set once the lock is known not to be ours (released, or taken over after our lease ended). */
+  private gone = false
 
   constructor(
     readonly name: string,
@@ -162,12 +191,25 @@ export class HeldLock {
   }
 
   /**
+   * Proof that the lock is ours right now, as cheap as it can be: while more than half of the lease
+   * remains on the forge's clock, nobody may take the lock over before it ends, so nothing is written;
+   * below half, the lease is renewed by compare-and-swap (renew). False: do no side effect.
+   */
+  async ensureHeld(): Promise<boolean> {
+    if (this.gone) return false
+    const remaining = this.holder.expiresAt - this.deps.forge.forgeNow()
+    if (remaining > (this.leaseSeconds * 1000) / 2) return true
+    return this.renew()
+  }
+
+  /**
    * Extends the lease by compare-and-swap from our own state: true proves the lock is still ours right
    * now. False: another run took it over (our lease ended, e.g. the runner was frozen); do no side effect.
+   * A token the forge refuses throws (class `auth` or `permission`).
    */
   async renew(): Promise<boolean> {
-    const { forge, clock, log } = this.deps
-    const next: LockHolder = { ...this.holder, expiresAt: clock.now() + this.leaseSeconds * 1000 }
+    const { forge, log } = this.deps
+    const next: LockHolder = { ...this.holder, expiresAt: forge.forgeNow() + this.leaseSeconds * 1000 }
     let refused = false
     try {
       const won = await forge.swapLock(this.name, this.state.version, next)
@@ -177,15 +219,17 @@ export class HeldLock {
       }
       refused = true
     } catch (error) {
+      if (isAccessDenied(error)) throw lockAccessError(this.name, error)
       log.warning(`lock '${this.name}': our renewal was not confirmed (${classifyError(error)}); re-reading`)
     }
     let current: LockState | null
     try {
       current = await forge.readLock(this.name)
     } catch (error) {
+      if (isAccessDenied(error)) throw lockAccessError(this.name, error)
       // Nobody may take the lock over before our lease (plus the skew grace) has ended, so a lease
       // with time to spare is still proof enough; a refused renewal is not.
-      const spare = this.holder.expiresAt - clock.now()
+      const spare = this.holder.expiresAt - forge.forgeNow()
       const ours = !refused && spare >= RENEW_SPARE_MS
       log.warning(
         `lock '${this.name}' could not be re-read (${classifyError(error)}); ${ours ? `our lease still runs until ${iso(this.holder.expiresAt)}, continuing` : 'not proven ours, so no side effect'}`
@@ -197,52 +241,79 @@ export class HeldLock {
       return true
     }
     log.warning(`lock '${this.name}' is no longer ours: ${current?.holder ? `held by ${describeHolder(current.holder)}` : 'released'}`)
-    this.released = true
+    this.gone = true
     return false
   }
 
-  /** Releases the lock when it is still ours. Never throws: a lock that stays is freed by its lease. */
-  async release(): Promise<void> {
-    if (this.released) return
-    this.released = true
+  /**
+   * Releases the lock when it is still ours. Never throws. True: the lock no longer names us. False: the
+   * forge refused the release or did not answer; the caller keeps the nonce for the post step to retry.
+   */
+  async release(): Promise<boolean> {
+    if (this.gone) return true
     const { forge, log } = this.deps
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
         const done = await forge.swapLock(this.name, this.state.version, null)
         if (done) {
           log.info(`lock '${this.name}' released`)
-          return
+          this.gone = true
+          return true
         }
         const current = await forge.readLock(this.name)
-        if (current?.holder?.nonce !== this.holder.nonce) return
+        if (current?.holder?.nonce !== this.holder.nonce) {
+          this.gone = true
+          return true
+        }
         this.state = current
       } catch (error) {
-        if (attempt === 2) {
-          log.warning(
-            `could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends at ${iso(this.holder.expiresAt)}`
-          )
+        if (attempt === 2 || isAccessDenied(error)) {
+          log.warning(`could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the post step tries again`)
+          return false
         }
       }
     }
+    log.warning(`lock '${this.name}': the forge refused our release twice; the post step tries again`)
+    return false
   }
 }
 
+/** Post-step release attempts, and the pause before the second and third. */
+const POST_RELEASE_ATTEMPTS = 3
+const POST_RELEASE_BACKOFF_MS = 2_000
+
 /**
  * The post step's release: frees the lock when it still names `nonce` (the main step was killed while
- * holding it). Returns whether it released anything. Never throws.
+ * holding it, or its own release failed), retrying a release the forge refused or did not answer
+ * (after a pause on `clock`, when given). Returns whether it released anything. Never throws.
  */
-export async function releaseByNonce(forge: ForgeLocks, environment: string, nonce: string, log: Logger): Promise<boolean> {
+export async function releaseByNonce(forge: ForgeLocks, environment: string, nonce: string, log: Logger, clock?: Pick<Clock, 'sleep'>): Promise<boolean> {
   const name = lockName(environment)
-  try {
-    const current = await forge.readLock(name)
-    if (current?.holder?.nonce !== nonce) return false
-    const done = await forge.swapLock(name, current.version, null)
-    if (done) log.info(`lock '${name}' released by the post step`)
-    return done !== null
-  } catch (error) {
-    log.warning(`post step could not release lock '${name}' (${classifyError(error)}); it frees itself when its lease ends`)
-    return false
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const current = await forge.readLock(name)
+      if (current?.holder?.nonce !== nonce) return false
+      if (await forge.swapLock(name, current.version, null)) {
+        log.info(`lock '${name}' released by the post step`)
+        return true
+      }
+    } catch (error) {
+      if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
+        log.warning(`post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`)
+        return false
+      }
+    }
+    if (attempt >= POST_RELEASE_ATTEMPTS) {
+      log.warning(`post step could not release lock '${name}': the forge kept refusing; it frees itself when its lease ends`)
+      return false
+    }
+    await clock?.sleep(POST_RELEASE_BACKOFF_MS * attempt)
   }
+}
+
+/** 401/403 on the lock: no wait fixes it; the message says which lock and keeps the permission named. */
+function lockAccessError(name: string, error: FleetError): FleetError {
+  return new FleetError(`lock '${name}': ${error.message}`, error.errorClass, error.subject)
 }
 
 function isFree(state: LockState | null, now: number): boolean {

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { setTimeout as delay } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import type { RedeploySettings } from '../config/settings.js'
 import type { Logger } from '../core/types.js'
@@ -36,6 +38,10 @@ export interface RedeployDeps {
    */
   readonly mayProceed?: () => Promise<boolean>
   readonly heartbeatMs?: number
+  /** Told the redeploy-command's process group once it runs, and null once it ended (the post step stops a leftover one). */
+  readonly onCommand?: (pgid: number | null) => void
+  /** How long a stopped command's group has between TERM and KILL (default 5 s). */
+  readonly killGraceMs?: number
   /** Per-tenant calls in flight at once (default 1). */
   readonly maxParallel?: number
 }
@@ -52,6 +58,8 @@ const CONNECT_ATTEMPTS = 3
 const DEFAULT_HEARTBEAT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 30_000
 const MAX_RETRY_AFTER_SECONDS = 60
+const DEFAULT_KILL_GRACE_MS = 5_000
+const GROUP_POLL_MS = 100
 
 /** Tells the fleet to roll: a webhook, a command, or nothing when the fleet pulls on its own. */
 export async function redeployFleet(settings: RedeploySettings, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
@@ -164,6 +172,29 @@ function redactUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`
 }
 
+/**
+ * Stops a command's whole process group: TERM, then KILL to whatever is left after `graceMs`. Resolves
+ * once the group is gone (or was never there). Real time: it waits on real processes.
+ */
+export async function stopProcessGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return
+  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
+    await delay(GROUP_POLL_MS)
+    if (!signalGroup(pgid, 0)) return
+  }
+  signalGroup(pgid, 'SIGKILL')
+}
+
+/** Sends a signal to every process of the group; false when the group no longer exists. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Environment variables carry the values; they are never interpolated into the command text. */
 const MAX_INLINE_TENANTS_BYTES = 96 * 1024
 
@@ -202,22 +233,23 @@ async function runRedeployCommand(command: string, req: RedeployRequest, deps: R
     const code = await new Promise<number | string>((resolve, reject) => {
       // Its own process group, so stopping it stops what the shell started too, not just the shell.
       const child = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      const pgid = child.pid
+      if (pgid !== undefined) deps.onCommand?.(pgid)
       const kill = (): void => {
-        try {
-          if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM')
-        } catch {
-          // The group is already gone: nothing left to stop.
-        }
+        if (pgid !== undefined) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS)
       }
-      signal.addEventListener('abort', kill, { once: true })
-      const forward = (chunk: Buffer): void => {
-        for (const line of chunk.toString('utf8').split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`)
+      if (signal.aborted) kill()
+      else signal.addEventListener('abort', kill, { once: true })
+      // Whole lines only: a line that arrives in two chunks is still logged as one.
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+          if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`)
+        })
       }
-      child.stdout.on('data', forward)
-      child.stderr.on('data', forward)
       child.on('error', reject)
       child.on('close', (exitCode, exitSignal) => {
         signal.removeEventListener('abort', kill)
+        deps.onCommand?.(null)
         resolve(exitCode ?? exitSignal ?? 'unknown')
       })
     })

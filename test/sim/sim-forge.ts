@@ -104,6 +104,11 @@ export class SimForgeView implements Forge {
     return this.write('swap lock', () => this.state.swap(name, expected, next))
   }
 
+  /** The simulation has one clock, and it is the forge's. */
+  forgeNow(): number {
+    return this.clock.now()
+  }
+
   private async read<T>(endpoint: string, answer: () => T): Promise<T> {
     this.calls.requests++
     await this.latency()

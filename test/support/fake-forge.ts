@@ -8,7 +8,8 @@
  *   fake.addCommit(sha, parents)  fake.setBranch(name, sha)  fake.pushCommit(branch, sha)  fake.setTag(name, sha)
  *   fake.requests: RecordedRequest[]   fake.requestsTo(regex)
  *   fake.failNext(pathRegex, fault, times = 1): fault is {status, headers?, body?} | {hang: true} | {reset: true}
- *     | {afterWrite: {status} | {reset: true}}: the request is applied, then its answer is lost (an ambiguous write)
+ *     | {afterWrite: {status} | {reset: true} | {hang: true}}: the request is applied, then its answer is lost (an
+ *     ambiguous write) or never comes (the caller is killed before it sees it)
  *   fake.statuses(sha): stored statuses, oldest first
  */
 import { createHash } from 'node:crypto'
@@ -28,7 +29,7 @@ export type Fault =
   | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: unknown }
   | { readonly hang: true }
   | { readonly reset: true }
-  | { readonly afterWrite: { readonly status: number } | { readonly reset: true } }
+  | { readonly afterWrite: { readonly status: number } | { readonly reset: true } | { readonly hang: true } }
 
 export interface RouteRequest {
   readonly method: string
@@ -271,7 +272,7 @@ export abstract class FakeForgeServer {
       return
     }
     if (fault) {
-      send(res, { status: fault.status, headers: fault.headers, body: fault.body ?? this.errorBody(fault.status, http.STATUS_CODES[fault.status] ?? 'error') })
+      this.reply(res, { status: fault.status, headers: fault.headers, body: fault.body ?? this.errorBody(fault.status, http.STATUS_CODES[fault.status] ?? 'error') })
       return
     }
 
@@ -279,7 +280,7 @@ export abstract class FakeForgeServer {
     const plain: RouteRequest = { method, path, params: {}, query: url.searchParams, headers, body }
     const denied = this.admit(plain)
     if (denied) {
-      send(res, this.finish(plain, denied))
+      this.reply(res, this.finish(plain, denied))
       return
     }
     for (const route of this.routes) {
@@ -290,16 +291,22 @@ export abstract class FakeForgeServer {
       route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)))
       const routeReq: RouteRequest = { method, path, params, query: url.searchParams, headers, body }
       if ('owner' in params && !this.isThisRepo(params)) {
-        send(res, this.finish(routeReq, this.error(404, 'Not Found')))
+        this.reply(res, this.finish(routeReq, this.error(404, 'Not Found')))
         return
       }
       const answer = this.finish(routeReq, route.handler(routeReq))
+      if (lostAnswer && 'hang' in lostAnswer) return
       if (lostAnswer && 'reset' in lostAnswer) req.socket.destroy()
-      else if (lostAnswer) send(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
-      else send(res, answer)
+      else if (lostAnswer) this.reply(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
+      else this.reply(res, answer)
       return
     }
-    send(res, this.finish(plain, this.error(404, 'Not Found')))
+    this.reply(res, this.finish(plain, this.error(404, 'Not Found')))
+  }
+
+  /** Every answer carries the fake's time in a `Date` header, as real forges send it. */
+  private reply(res: http.ServerResponse, answer: RouteAnswer): void {
+    send(res, { ...answer, headers: { date: new Date(this.now()).toUTCString(), ...answer.headers } })
   }
 
   private takeFault(path: string): Fault | undefined {

@@ -1,5 +1,7 @@
 import type { Ancestry } from '../../src/core/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
+import { AccessDeniedError } from '../../src/forge/http.js'
+import type { Clock } from '../../src/util/clock.js'
 import { FleetError } from '../../src/util/errors.js'
 
 /**
@@ -12,6 +14,7 @@ import { FleetError } from '../../src/util/errors.js'
  *   forge.failReads = 3       // the next 3 branch-head reads throw an http_5xx FleetError
  *   forge.lockFaults.push('lost-answer')   // the next lock swap is applied, then its answer is lost (throws)
  *   forge.lockFaults.push('fail')          // the next lock swap throws without being applied
+ *   forge.refuseLock = 403                  // every lock write is refused (401: reads too), as the adapters refuse a token
  */
 export class MemoryForge implements Forge {
   readonly kind = 'github' as const
@@ -26,6 +29,8 @@ export class MemoryForge implements Forge {
   readonly lockFaults: ('fail' | 'lost-answer')[] = []
   /** The next N lock reads throw an http_5xx FleetError. */
   failLockReads = 0
+  /** 401: every lock read and write is refused; 403: every lock write (the token may read, not write). */
+  refuseLock: 401 | 403 | null = null
   /** Every lock swap that took effect, in order (for assertions). */
   readonly lockWrites: { name: string; holder: LockHolder | null }[] = []
   private lockVersions = 0
@@ -34,7 +39,11 @@ export class MemoryForge implements Forge {
   /** Branch-head reads so far. */
   headReads = 0
 
-  constructor(readonly repository = 'acme/fleet') {}
+  /** @param clock the forge's own clock (forgeNow); share the test's virtual clock or give it a skewed one */
+  constructor(
+    readonly repository = 'acme/fleet',
+    private readonly clock: Pick<Clock, 'now'> = { now: () => Date.now() }
+  ) {}
 
   commit(sha: string, ...parents: string[]): this {
     this.parents.set(sha, parents)
@@ -92,6 +101,7 @@ export class MemoryForge implements Forge {
 
   async readLock(name: string): Promise<LockState | null> {
     this.calls.requests++
+    if (this.refuseLock === 401) throw this.refusal(401, `GET lock ${name}`)
     if (this.failLockReads > 0) {
       this.failLockReads--
       throw new FleetError(`GET lock ${name} answered HTTP 502`, 'http_5xx')
@@ -101,6 +111,7 @@ export class MemoryForge implements Forge {
 
   async swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
     this.calls.requests++
+    if (this.refuseLock) throw this.refusal(this.refuseLock, `swap lock ${name}`)
     const fault = this.lockFaults.shift()
     if (fault === 'fail') throw new FleetError(`swap lock ${name} answered HTTP 502`, 'http_5xx')
     const current = this.locks.get(name) ?? null
@@ -114,6 +125,14 @@ export class MemoryForge implements Forge {
     this.lockWrites.push({ name, holder: next })
     if (fault === 'lost-answer') throw new FleetError(`swap lock ${name} failed: deadline`, 'deadline')
     return state
+  }
+
+  private refusal(status: 401 | 403, endpoint: string): AccessDeniedError {
+    return new AccessDeniedError(status, endpoint, status === 401 ? 'Bad credentials' : 'Resource not accessible by integration', 'contents: write')
+  }
+
+  forgeNow(): number {
+    return this.clock.now()
   }
 
   private ancestors(sha: string): Set<string> {

@@ -6,12 +6,13 @@ import {
   __require,
   __toESM,
   buildRecord,
+  createForge,
   forgeFromSettings,
   parseSettings,
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-YKFRQKDG.js";
+} from "./chunk-7DHLJ2FM.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -808,10 +809,10 @@ function getState(name) {
 }
 
 // src/action/fallback-record.ts
-function fallbackRecord(result, message, errorClass, startedAt2) {
+function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
   const env = process.env;
   return buildRecord(
-    {
+    saved ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false } : {
       environment: getInput("environment") || "production",
       repository: env.GITHUB_REPOSITORY ?? "",
       forge: getInput("forge") || "auto",
@@ -849,12 +850,18 @@ function readActionSettings() {
 function forgeFor(settings) {
   return forgeFromSettings(settings, systemClock);
 }
+function forgeForSavedRun(saved) {
+  const { forge, apiUrl, serverUrl, repository, giteaActions } = saved;
+  return createForge(forge, { apiUrl, serverUrl, repository, giteaActions, token: readInput("token") }, systemClock);
+}
 
 // src/action/state.ts
 var STARTED = "started-at";
 var PUBLISHED = "record-published";
 var LOCK = "held-lock";
 var DEPLOYMENT = "open-deployment";
+var RUN = "run-context";
+var COMMAND = "command-pgid";
 function markStarted(now) {
   saveState(STARTED, String(now));
 }
@@ -868,16 +875,34 @@ function startedAt() {
 function wasPublished() {
   return getState(PUBLISHED) === "true";
 }
+function saveRun(settings) {
+  const { run } = settings;
+  const saved = {
+    environment: settings.environment,
+    environmentUrl: settings.environmentUrl,
+    forge: settings.forge,
+    apiUrl: run.apiUrl,
+    serverUrl: run.serverUrl,
+    repository: run.repository,
+    giteaActions: run.giteaActions,
+    runUrl: run.runUrl,
+    sha: settings.sha,
+    targetTag: settings.targetTag,
+    historyFile: settings.historyFile
+  };
+  saveState(RUN, JSON.stringify(saved));
+}
+function savedRun() {
+  const saved = parseState(RUN);
+  return saved && typeof saved.environment === "string" && typeof saved.repository === "string" ? saved : null;
+}
 function saveHeldLock(lock) {
   saveState(LOCK, lock ? JSON.stringify({ environment: lock.environment, nonce: lock.nonce }) : "");
 }
 function heldLock() {
-  try {
-    const saved = JSON.parse(getState(LOCK) || "null");
-    if (saved && typeof saved.environment === "string" && typeof saved.nonce === "string" && saved.nonce) {
-      return { environment: saved.environment, nonce: saved.nonce };
-    }
-  } catch {
+  const saved = parseState(LOCK);
+  if (saved && typeof saved.environment === "string" && typeof saved.nonce === "string" && saved.nonce) {
+    return { environment: saved.environment, nonce: saved.nonce };
   }
   return null;
 }
@@ -887,6 +912,20 @@ function saveOpenDeployment(id) {
 function openDeployment() {
   const id = Number(getState(DEPLOYMENT) || NaN);
   return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+function saveCommandGroup(pgid) {
+  saveState(COMMAND, pgid === null ? "" : String(pgid));
+}
+function commandGroup() {
+  const value = Number(getState(COMMAND) || NaN);
+  return Number.isSafeInteger(value) && value > 1 ? value : null;
+}
+function parseState(name) {
+  try {
+    return JSON.parse(getState(name) || "null");
+  } catch {
+    return null;
+  }
 }
 
 export {
@@ -900,12 +939,17 @@ export {
   actionsLogger,
   readActionSettings,
   forgeFor,
+  forgeForSavedRun,
   markStarted,
   markPublished,
   startedAt,
   wasPublished,
+  saveRun,
+  savedRun,
   saveHeldLock,
   heldLock,
   saveOpenDeployment,
-  openDeployment
+  openDeployment,
+  saveCommandGroup,
+  commandGroup
 };

@@ -1,14 +1,15 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   FleetError,
-  HttpStatusError,
   InputError,
+  RedeployStopped,
   __toESM,
   acquireRunLock,
   buildRecord,
   classifyError,
   describeError,
   finishDeployment,
+  forEachBounded,
   httpErrorClass,
   isAccessDenied,
   isCommitSha,
@@ -16,6 +17,7 @@ import {
   neutralize,
   parseImageRef,
   proxyAwareDispatcher,
+  redeployFleet,
   registryBaseUrl,
   require_undici,
   sameCommit,
@@ -23,7 +25,7 @@ import {
   shortSha,
   splitIntoWaves,
   startDeployment
-} from "./chunk-YKFRQKDG.js";
+} from "./chunk-7DHLJ2FM.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -855,186 +857,6 @@ function memoizeCompare(compare) {
   };
 }
 
-// src/stages/redeploy.ts
-var import_undici2 = __toESM(require_undici(), 1);
-import { spawn } from "node:child_process";
-import { createHash as createHash2 } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-// src/fleet/bounded.ts
-async function forEachBounded(items, workers, work, signal) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
-}
-
-// src/stages/redeploy.ts
-var RedeployStopped = class extends FleetError {
-  constructor(what) {
-    super(`${what}: this run no longer owns the branch or the lock`, "internal");
-    this.name = "RedeployStopped";
-  }
-};
-var CONNECT_ATTEMPTS = 3;
-var DEFAULT_HEARTBEAT_MS = 6e4;
-var REQUEST_TIMEOUT_MS = 3e4;
-var MAX_RETRY_AFTER_SECONDS = 60;
-async function redeployFleet(settings, req, deps) {
-  if (req.tenants.length === 0) return "every tenant already reports the expected commit; nothing redeployed";
-  switch (settings.kind) {
-    case "none":
-      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`;
-    case "webhook":
-      return settings.perTenant ? redeployPerTenant(settings.url, settings.token, req, deps) : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps);
-    case "command":
-      return runRedeployCommand(settings.command, req, deps);
-  }
-}
-async function redeployPerTenant(url, token, req, deps) {
-  let sent = 0;
-  let stop = null;
-  const halt = new AbortController();
-  await forEachBounded(
-    req.tenants,
-    deps.maxParallel ?? 1,
-    async (tenant) => {
-      try {
-        if (deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`);
-        if (halt.signal.aborted) return;
-        sent++;
-        await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
-      } catch (error) {
-        stop ??= error;
-        halt.abort();
-      }
-    },
-    halt.signal
-  );
-  if (stop) throw stop;
-  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`;
-}
-function idempotencyKey(req, tenant) {
-  return createHash2("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
-}
-async function postRedeploy(url, token, req, tenants, tenant, deps) {
-  const endpoint = `POST ${redactUrl(url)}`;
-  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants });
-  const headers = {
-    "content-type": "application/json",
-    "idempotency-key": idempotencyKey(req, tenant),
-    "user-agent": "fleet-forward"
-  };
-  if (token) headers.authorization = `Bearer ${token}`;
-  for (let attempt = 1; ; attempt++) {
-    let waitSeconds;
-    try {
-      const res = await (0, import_undici2.request)(url, {
-        method: "POST",
-        headers,
-        body,
-        dispatcher: deps.dispatcher ?? sharedDispatcher(),
-        signal: deps.signal,
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS
-      });
-      const text = (await res.body.text()).slice(0, 2e3);
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
-        return `redeploy requested for ${tenants.length} tenant(s)`;
-      }
-      const retryAfter = Number(res.headers["retry-after"]);
-      const retryable = (res.statusCode === 429 || res.statusCode === 503) && Number.isFinite(retryAfter);
-      if (!retryable || attempt >= CONNECT_ATTEMPTS || retryAfter > MAX_RETRY_AFTER_SECONDS) {
-        throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200));
-      }
-      waitSeconds = retryAfter;
-    } catch (error) {
-      if (error instanceof FleetError || deps.signal?.aborted) throw error;
-      const errorClass = classifyError(error);
-      const neverSent = errorClass === "refused" || errorClass === "dns" || errorClass === "connect_timeout";
-      if (!neverSent || attempt >= CONNECT_ATTEMPTS) {
-        throw new FleetError(`${endpoint} failed (${errorClass})${neverSent ? ` after ${attempt} attempts` : "; not retried because the request may have been received"}`, errorClass, endpoint);
-      }
-      waitSeconds = 2 ** attempt;
-    }
-    deps.log.warning(`${endpoint}: retrying in ${waitSeconds}s (attempt ${attempt + 1} of ${CONNECT_ATTEMPTS})`);
-    await deps.clock.sleep(waitSeconds * 1e3, deps.signal);
-  }
-}
-function redactUrl(url) {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}${parsed.search ? "?\u2026" : ""}`;
-}
-var MAX_INLINE_TENANTS_BYTES = 96 * 1024;
-async function runRedeployCommand(command, req, deps) {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-forward-"));
-  const tenantsFile = join(dir, "tenants.json");
-  writeFileSync(tenantsFile, JSON.stringify(req.tenants));
-  const names = req.tenants.join("\n");
-  const env = {
-    ...process.env,
-    FLEET_TAG: req.tag,
-    FLEET_SHA: req.sha,
-    FLEET_ENVIRONMENT: req.environment,
-    FLEET_REPOSITORY: req.repository,
-    FLEET_TENANTS_FILE: tenantsFile,
-    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
-    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
-  };
-  const stop = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
-  let lostRight = false;
-  const heartbeat = (async () => {
-    if (!deps.mayProceed) return;
-    while (!stop.signal.aborted) {
-      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
-      if (stop.signal.aborted) return;
-      if (!await deps.mayProceed()) {
-        lostRight = true;
-        stop.abort();
-      }
-    }
-  })();
-  try {
-    const code = await new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      const kill = () => {
-        try {
-          if (child.pid !== void 0 && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
-        } catch {
-        }
-      };
-      signal.addEventListener("abort", kill, { once: true });
-      const forward = (chunk) => {
-        for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`);
-      };
-      child.stdout.on("data", forward);
-      child.stderr.on("data", forward);
-      child.on("error", reject);
-      child.on("close", (exitCode, exitSignal) => {
-        signal.removeEventListener("abort", kill);
-        resolve(exitCode ?? exitSignal ?? "unknown");
-      });
-    });
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
-    return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
-  } catch (error) {
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    throw error;
-  } finally {
-    stop.abort();
-    await heartbeat;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 // src/fleet/classify.ts
 function createClassifier(options) {
   const ancestry = /* @__PURE__ */ new Map();
@@ -1077,7 +899,7 @@ function createClassifier(options) {
 }
 
 // src/fleet/connection-plan.ts
-var import_undici3 = __toESM(require_undici(), 1);
+var import_undici2 = __toESM(require_undici(), 1);
 function originOf(url) {
   return new URL(url).origin;
 }
@@ -1100,13 +922,13 @@ var MAX_PROBE_REDIRECTS = 3;
 function createFleetTransport(plan2, timings) {
   return proxyAwareDispatcher({
     factory: (origin, options) => {
-      if (plan2.singleTenant.has(String(origin))) return new import_undici3.Client(origin, options);
-      return new import_undici3.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null });
+      if (plan2.singleTenant.has(String(origin))) return new import_undici2.Client(origin, options);
+      return new import_undici2.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null });
     },
-    connect: (0, import_undici3.buildConnector)({ timeout: timings.connectTimeoutMs }),
+    connect: (0, import_undici2.buildConnector)({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
-  }).compose(import_undici3.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));
+  }).compose(import_undici2.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));
 }
 
 // src/fleet/buildinfo.ts
@@ -1538,10 +1360,7 @@ async function deployFleet(settings, deps) {
     }
     await finishDeployment(held.deployment, outcome.result);
   } finally {
-    if (held.lock) {
-      await held.lock.release();
-      deps.onLock?.(null);
-    }
+    if (held.lock && await held.lock.release()) deps.onLock?.(null);
   }
   const record = buildRecord(
     {
@@ -1625,7 +1444,7 @@ var PipelineRun = class {
   }
   async prove() {
     if (!await this.guard.stillOwner()) return this.superseded();
-    if (this.held.lock && !await this.held.lock.renew()) return this.lostLock();
+    if (this.held.lock && !await this.held.lock.ensureHeld()) return this.lostLock();
     return null;
   }
 };
@@ -1654,14 +1473,12 @@ async function takeLock(run) {
     log: deps.log,
     signal: deps.signal,
     stillOwner: () => run.guard.stillOwner(),
-    nonce: deps.lockNonce
+    nonce: deps.lockNonce,
+    onClaim: (nonce) => deps.onLock?.(nonce ? { environment: settings.environment, nonce } : null)
   });
   if (locked.status === "superseded") return run.superseded();
   if (locked.status === "blocked") return { result: "blocked", message: locked.message };
-  if (locked.status === "held") {
-    held.lock = locked.lock;
-    deps.onLock?.({ environment: settings.environment, nonce: locked.lock.holder.nonce });
-  }
+  if (locked.status === "held") held.lock = locked.lock;
   held.attempted = true;
   return null;
 }
@@ -1776,6 +1593,7 @@ async function redeployWave(run, wave) {
       dispatcher: deps.dispatcher,
       mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
       heartbeatMs: heartbeatMs(held.lock),
+      onCommand: deps.onCommand,
       maxParallel: settings.rollout.maxParallel
     }
   ).catch((error) => {

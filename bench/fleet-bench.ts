@@ -21,6 +21,7 @@ import { runDist } from '../test/support/run-dist.js'
 import { startIncidentForge } from '../test/support/runner-forges.js'
 import { bundleSize, measureColdStart } from './cold-start.js'
 import { countForgeCalls, type ForgeCallRow } from './forge-calls.js'
+import { measureRolloutCost, type RolloutCostCase, type RolloutCostRow } from './rollout-cost.js'
 import { startLoopbackFleet, type LoopbackFleetStats } from './loopback-fleet.js'
 import { createTestCa } from '../test/support/test-ca.js'
 
@@ -36,6 +37,8 @@ interface Args {
   repeat: number
   forgeSizes: number[]
   forgeRounds: number[]
+  /** Fleet sizes of the safety-proof cost table (both forges, both redeploy kinds). */
+  rolloutSizes: number[]
   coldRuns: number
   dist: string
   /** Another build to run alternately with `dist` on the same fleet (an A/B comparison under the same load). */
@@ -173,6 +176,7 @@ function parseArgs(argv: readonly string[]): Args {
     repeat: Number(value('--repeat', '3')),
     forgeSizes: value('--forge-sizes', '10,100,1000,10000').split(',').map(Number),
     forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
+    rolloutSizes: value('--rollout-sizes', '10,1000,10000').split(',').map(Number).filter((n) => n > 0),
     coldRuns: Number(value('--cold-runs', '15')),
     dist: resolve(value('--dist', 'dist')),
     compare: argv.includes('--compare') ? resolve(value('--compare', '')) : null,
@@ -200,6 +204,7 @@ async function orchestrate(args: Args): Promise<void> {
     if (args.sizes.length > 0) await printWholeRuns(args, scratch, children)
     if (args.runsOnly) return
     await printForgeCalls(args)
+    await printRolloutCost(args)
     await printColdStart(args)
   } finally {
     clearTimeout(watchdog)
@@ -264,6 +269,35 @@ async function printForgeCalls(args: Args): Promise<void> {
   )
   const sample = rows[rows.length - 1]
   console.log(`\nRequests of the last run by endpoint: ${Object.entries(sample.byEndpoint).map(([k, v]) => `\`${k.trim()}\` ${v}`).join(', ')}.`)
+}
+
+async function printRolloutCost(args: Args): Promise<void> {
+  const cases: RolloutCostCase[] = []
+  for (const forge of ['github', 'gitea'] as const) {
+    for (const tenants of args.rolloutSizes) {
+      for (const redeploy of ['webhook', 'per-tenant'] as const) cases.push({ forge, tenants, redeploy, maxParallel: 16, controlPlaneMs: 20 })
+    }
+  }
+  for (const maxParallel of [1, 16]) cases.push({ forge: 'github', tenants: 1000, redeploy: 'per-tenant', maxParallel, controlPlaneMs: 20 })
+  const rows: RolloutCostRow[] = []
+  for (const c of cases) rows.push(await measureRolloutCost(c))
+  console.log('\n## What the safety proof costs the forge (real pipeline, real clock, lock on, control plane answers in 20 ms)\n')
+  printTable(
+    ['forge', 'tenants', 'redeploy', 'max-parallel', 'result', 'run', 'redeploy calls', 'forge reads', 'of them 304', 'forge writes', 'lock tags (Gitea)'],
+    rows.map((r) => [
+      r.forge,
+      count(r.tenants),
+      r.redeploy === 'webhook' ? 'one webhook' : '`{tenant}` calls',
+      String(r.maxParallel),
+      r.result,
+      `${r.seconds.toFixed(1)} s`,
+      count(r.controlPlaneCalls),
+      String(r.reads),
+      String(r.notModified),
+      String(r.writes),
+      r.forge === 'gitea' ? String(r.lockTags) : '–'
+    ])
+  )
 }
 
 async function printColdStart(args: Args): Promise<void> {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-36NESRLZ.js";
+} from "./chunks/chunk-JCREEZRX.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-FKRPKT3X.js";
 import {
   deployFleet
-} from "./chunks/chunk-36NESRLZ.js";
+} from "./chunks/chunk-JCREEZRX.js";
 import {
   FleetError,
   GREEN_RESULTS,

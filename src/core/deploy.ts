@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import type { Dispatcher } from 'undici'
 import type { PromotionSettings, Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
@@ -68,6 +69,8 @@ interface Outcome {
  * and the lock is released on the way out.
  */
 export async function deployFleet(settings: Settings, deps: DeployDeps): Promise<RunRecord> {
+  // Every request in flight (64 probes, max-parallel redeploy calls) listens for the run's cancellation.
+  setMaxListeners(0, deps.signal)
   const facts: RunFacts = {
     startedAt: deps.clock.now(),
     headSha: null,

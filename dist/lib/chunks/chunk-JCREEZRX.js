@@ -29,6 +29,7 @@ import {
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;
@@ -1337,6 +1338,7 @@ function waveLabel(wave, count) {
 
 // src/core/deploy.ts
 async function deployFleet(settings, deps) {
+  setMaxListeners(0, deps.signal);
   const facts = {
     startedAt: deps.clock.now(),
     headSha: null,

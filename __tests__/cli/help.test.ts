@@ -36,7 +36,7 @@ describe('--help', () => {
 
 describe('exit codes', () => {
   it('green results exit 0, each red result has its own non-zero code', () => {
-    const green: Result[] = ['deployed', 'noop', 'superseded']
+    const green: Result[] = ['deployed', 'noop', 'planned', 'superseded']
     const red: Result[] = ['stale', 'blocked', 'failed', 'aborted']
     for (const result of green) expect(exitCodeOf(result)).toBe(0)
     const redCodes = red.map(exitCodeOf)

@@ -182,9 +182,20 @@ describe('deployFleet', () => {
 
   it('plans but writes nothing in a dry run', async () => {
     const { record } = await run({ 'dry-run': 'true' })
-    expect(record).toMatchObject({ result: 'noop', dry_run: true })
+    expect(record).toMatchObject({ result: 'planned', dry_run: true })
     expect(record.message).toBe('dry run: 3 of 3 tenant(s) to roll to staging-7f25373 (7f25373); nothing written')
     expect(controlPlane.calls).toHaveLength(0)
+  })
+
+  it('ends a dry run red when it could not read what its plan needs: the branch head, a tenant', async () => {
+    forge.failReads = 1000
+    fleet.set('bo', { status: 503 })
+    const { record } = await run({ 'dry-run': 'true' })
+    expect(record.result).toBe('failed')
+    expect(record.message).toBe(
+      'dry run could not plan: the branch head could not be read (see the warning above); 1 tenant(s) could not be read (bo: http_5xx); nothing written'
+    )
+    expect(forge.lockWrites).toEqual([])
   })
 
   it('prints a dry run plan wave by wave, from which commit each tenant would roll', async () => {

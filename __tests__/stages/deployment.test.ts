@@ -145,7 +145,7 @@ describe('the run as a GitHub deployment', () => {
   test('a run that stops before the redeploy creates no deployment', async () => {
     fleet.setDefaultSha(NEWER)
     expect((await deploy({ sha: OLDER })).result).toBe('superseded')
-    expect((await deploy({ 'dry-run': 'true' })).result).toBe('noop')
+    expect((await deploy({ 'dry-run': 'true' })).result).toBe('planned')
     expect(github.requestsTo(/\/deployments/)).toEqual([])
   })
 

@@ -59,7 +59,7 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
 
   it('a dry run writes nothing: no status, no lock', async () => {
     const record = await deploy({ 'dry-run': 'true' })
-    expect(record.result).toBe('noop')
+    expect(record.result).toBe('planned')
     expect(forge.statuses.get(NEWER)).toBeUndefined()
     expect(forge.lockWrites).toHaveLength(0)
     expect(controlPlane.calls).toHaveLength(0)

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-JCREEZRX.js";
+} from "./chunks/chunk-2W4GX4PE.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   renderLogTable,
   shortSha,
   systemClock
-} from "./chunks/chunk-7DHLJ2FM.js";
+} from "./chunks/chunk-EQMMKBW7.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -36,6 +36,7 @@ import { join } from "node:path";
 var EXIT_CODES = {
   deployed: 0,
   noop: 0,
+  planned: 0,
   superseded: 0,
   stale: 1,
   blocked: 2,
@@ -48,7 +49,7 @@ function exitCodeOf(result) {
   return EXIT_CODES[result];
 }
 var EXIT_CODE_MEANINGS = [
-  [0, "deployed, noop or superseded (green: nothing needs a person)"],
+  [0, "deployed, noop, planned (a dry run) or superseded (green: nothing needs a person)"],
   [1, "stale: a tenant did not report the expected commit within settle-budget (each one is named)"],
   [2, "blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)"],
   [3, "failed: the forge, registry or redeploy could not be used, or the token was refused"],

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-FKRPKT3X.js";
+} from "./chunks/chunk-VW6YZDT4.js";
 import {
   deployFleet
-} from "./chunks/chunk-JCREEZRX.js";
+} from "./chunks/chunk-2W4GX4PE.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -28,7 +28,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-7DHLJ2FM.js";
+} from "./chunks/chunk-EQMMKBW7.js";
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-FKRPKT3X.js";
+} from "./chunks/chunk-VW6YZDT4.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-7DHLJ2FM.js";
+} from "./chunks/chunk-EQMMKBW7.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

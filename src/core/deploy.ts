@@ -273,7 +273,19 @@ async function plan(run: PipelineRun): Promise<Outcome | null> {
   if (!settings.dryRun) return null
   logWavePlan(run)
   const promotion = await promoteImage(run, true)
-  return { result: 'noop', message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ''}; nothing written` }
+  const promote = promotion ? `; promotion ${promotion.status}: ${promotion.message}` : ''
+  const unread = unreadForPlan(run)
+  if (unread) return { result: 'failed', message: `dry run could not plan: ${unread}${promote}; nothing written`, errorClass: 'forge' }
+  return { result: 'planned', message: `dry run: ${run.plan}${promote}; nothing written` }
+}
+
+/** What a dry run needed and could not read: the branch head, tenants' commits. A plan built on guesses is red. */
+function unreadForPlan(run: PipelineRun): string | null {
+  const missing: string[] = []
+  if (!run.guard.proven) missing.push('the branch head could not be read (see the warning above)')
+  const unknown = run.facts.tenants.filter((t) => t.actual === null || t.state === 'unreachable')
+  if (unknown.length > 0) missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`)
+  return missing.length > 0 ? missing.join('; ') : null
 }
 
 /** A dry run's plan, wave by wave: who would roll, from which commit. */

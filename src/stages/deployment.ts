@@ -92,6 +92,8 @@ function targetOf(settings: DeploymentSettings, sha: string): DeploymentTarget {
 const FINAL: Record<Result, { state: DeploymentState; description: (sha: string) => string }> = {
   deployed: { state: 'success', description: (sha) => `every tenant verified on ${sha}` },
   noop: { state: 'success', description: (sha) => `every tenant verified on ${sha}` },
+  // A dry run writes nothing, so it never has a deployment to finish.
+  planned: { state: 'inactive', description: () => 'dry run: nothing was deployed' },
   superseded: { state: 'inactive', description: () => 'superseded: a newer commit owns the deploy branch' },
   stale: { state: 'failure', description: (sha) => `not every tenant reported ${sha} within the settle budget` },
   blocked: { state: 'failure', description: () => 'blocked before the fleet was verified; see the run' },

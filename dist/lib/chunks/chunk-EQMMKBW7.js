@@ -28137,6 +28137,8 @@ function targetOf(settings, sha2) {
 var FINAL = {
   deployed: { state: "success", description: (sha2) => `every tenant verified on ${sha2}` },
   noop: { state: "success", description: (sha2) => `every tenant verified on ${sha2}` },
+  // A dry run writes nothing, so it never has a deployment to finish.
+  planned: { state: "inactive", description: () => "dry run: nothing was deployed" },
   superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
   stale: { state: "failure", description: (sha2) => `not every tenant reported ${sha2} within the settle budget` },
   blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
@@ -28692,7 +28694,7 @@ var systemClock = {
 };
 
 // src/core/types.ts
-var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "superseded"]);
+var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
 
 // src/report/summary.ts
 var MAX_TABLE_ROWS = 500;
@@ -28811,7 +28813,7 @@ var INPUTS = [
   { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
 ];
 var OUTPUTS = [
-  { name: "result", description: "deployed, noop, superseded (green) or stale, blocked, failed, aborted (red)." },
+  { name: "result", description: "deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red)." },
   { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
   { name: "head-sha", description: "Deploy branch head read at the start of the run." },
   { name: "expected-sha", description: "Commit the tenants had to report." },

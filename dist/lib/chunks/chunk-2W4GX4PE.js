@@ -25,7 +25,7 @@ import {
   shortSha,
   splitIntoWaves,
   startDeployment
-} from "./chunk-7DHLJ2FM.js";
+} from "./chunk-EQMMKBW7.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1509,7 +1509,17 @@ async function plan(run) {
   if (!settings.dryRun) return null;
   logWavePlan(run);
   const promotion = await promoteImage(run, true);
-  return { result: "noop", message: `dry run: ${run.plan}${promotion ? `; promote ${promotion.status}: ${promotion.message}` : ""}; nothing written` };
+  const promote2 = promotion ? `; promotion ${promotion.status}: ${promotion.message}` : "";
+  const unread = unreadForPlan(run);
+  if (unread) return { result: "failed", message: `dry run could not plan: ${unread}${promote2}; nothing written`, errorClass: "forge" };
+  return { result: "planned", message: `dry run: ${run.plan}${promote2}; nothing written` };
+}
+function unreadForPlan(run) {
+  const missing = [];
+  if (!run.guard.proven) missing.push("the branch head could not be read (see the warning above)");
+  const unknown = run.facts.tenants.filter((t) => t.actual === null || t.state === "unreachable");
+  if (unknown.length > 0) missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`);
+  return missing.length > 0 ? missing.join("; ") : null;
 }
 function logWavePlan(run) {
   const { settings, deps } = run;

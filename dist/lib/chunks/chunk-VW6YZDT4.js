@@ -12,7 +12,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-7DHLJ2FM.js";
+} from "./chunk-EQMMKBW7.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

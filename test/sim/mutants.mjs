@@ -4,6 +4,27 @@
 // so a mutation never silently stops applying when the code it targets changes.
 export const MUTANTS = [
   {
+    name: 'fail-open-rolls-unknown',
+    rule: 'a run that could not prove it owns the branch leaves tenants of unknown or unrelated commit alone',
+    file: 'src/core/deploy.ts',
+    find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
+    replace: 'const owns = true'
+  },
+  {
+    name: 'no-verdict-reread',
+    rule: 'before a converged verdict, every tenant counted from an earlier read is read once more',
+    file: 'src/stages/verify.ts',
+    find: 'const regressed = await confirmSettled(readBefore, reports, ctx)',
+    replace: 'const regressed: TenantReport[] = []'
+  },
+  {
+    name: 'refused-token-fails-open',
+    rule: 'a refused token (401/403) on the branch-head read fails the run instead of failing open',
+    file: 'src/stages/ownership.ts',
+    find: 'if (isAccessDenied(error)) throw error',
+    replace: ''
+  },
+  {
     name: 'plan-rolls-ahead',
     rule: 'planning leaves a tenant that is ahead of the expected commit alone',
     file: 'src/stages/plan.ts',

@@ -1,5 +1,6 @@
 import type { Ancestry } from '../../src/core/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
+import { AccessDeniedError } from '../../src/forge/http.js'
 import { FleetError, HttpStatusError } from '../../src/util/errors.js'
 import type { Random, SimClock } from './sim-clock.js'
 
@@ -158,9 +159,10 @@ export class SimForgeView implements Forge {
     return value
   }
 
-  private refuse(status: 401 | 403, endpoint: string): HttpStatusError {
+  /** What the forge adapters throw for a refused token. */
+  private refuse(status: 401 | 403, endpoint: string): AccessDeniedError {
     this.refusals++
-    return new HttpStatusError(status, endpoint, status === 401 ? 'Bad credentials' : 'Resource not accessible by integration')
+    return new AccessDeniedError(status, endpoint, status === 401 ? 'Bad credentials' : 'Resource not accessible by integration', 'contents: write')
   }
 
   private fault(endpoint: string): FleetError {

@@ -10,7 +10,8 @@ const CASES: Record<string, Script> = {
 
 /**
  * `npm run sim -- --seeds 2000` explores seeds 1..2000; `--seed 1234` replays one seed with its trace;
- * `--from 5000` shifts the range; `--first` stops at the first schedule with a violation; `--no-lock` runs
+ * `--from 5000` shifts the range; `--first` stops at the first schedule with a violation (`--kind <regex>`: a
+ * violation matching it); `--no-lock` runs
  * without the lock and `--mutant <name>` with one safety rule switched off (run.mjs applies it), to see what each prevents;
  * `--incident` replays the incident's timeline, `--incident-overlap` the same commits with overlapping runs,
  * `--incident-fail-open` its older run with the head unreadable and a tenant blipping at planning, `--false-green` a
@@ -22,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
     return i >= 0 ? argv[i + 1] : undefined
   }
   const lock = !argv.includes('--no-lock')
+  // With --first: stop only at a violation matching this pattern (a mutant's own finding).
+  const kind = flag('kind') ? new RegExp(flag('kind')!) : null
   // Flags that change what is simulated, repeated in every replay hint.
   const variant = [lock ? '' : ' --no-lock', flag('mutant') ? ` --mutant ${flag('mutant')}` : ''].join('')
   const named = Object.keys(CASES).find((name) => argv.includes(`--${name}`))
@@ -70,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
       violations += result.violations.length
       failingSeeds++
       console.log(`seed ${seed}: ${result.violations.length} violation(s)\n  ${result.violations.join('\n  ')}\n  ${replayHint(seed)}${variant}`)
-      if (argv.includes('--first')) {
+      if (argv.includes('--first') && (!kind || result.violations.some((line) => kind.test(line)))) {
         console.log(`first violation in schedule ${seed - from + 1} (seed ${seed})`)
         return 1
       }

@@ -5,6 +5,10 @@ export interface Mutant {
   readonly file: string
   readonly find: string
   readonly replace: string
+  /** A pattern matching the violation the checker reports when this rule is off. */
+  readonly finding: string
+  /** The checker finds it within this many schedules (seeds 1..foundWithin). */
+  readonly foundWithin: number
 }
 
 export const MUTANTS: readonly Mutant[]

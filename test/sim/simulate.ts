@@ -39,6 +39,7 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  *     VERDICT_WINDOW_MS before the verdict (the verdict's own re-read);
  *  4. a run the forge refused (401 on any call, 403 on a write) ends `failed` with the class `auth` or `permission`;
  *  5. once a run's post step has run, the lock does not name that run (released on every exit path);
+ *     a run that halted never told a tenant of a later wave (`not_attempted`) to roll;
  *  6. when the pushes stop and every run has ended, the fleet and `:latest` are on the newest commit,
  *     or the newest commit's run ended red with a message (or died: its post step records `aborted`).
  */
@@ -145,6 +146,8 @@ interface SimRun {
   lastSeen: Map<string, string>
   /** The planned blip already happened (at this run's first probe of that tenant). */
   blipped: boolean
+  /** Tenants this run told the control plane to roll. */
+  rolled: Set<string>
   /** This run wrote a success status (its verdict was checked then). */
   wroteSuccess: boolean
 }
@@ -154,9 +157,12 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const clock = new SimClock(T0)
   const faults = options.faults ?? true
   const lockOn = options.lock ?? true
-  // Half the random schedules tell the fleet to roll one call per tenant ({tenant} in redeploy-url); a third promote nothing.
+  // Half the random schedules tell the fleet to roll one call per tenant ({tenant} in redeploy-url); three in ten promote nothing.
   const perTenantRedeploy = !options.script && random.chance(0.5)
   const promoting = options.script ? (options.script.promote ?? true) : random.chance(0.7)
+  // A third of the random schedules roll out in waves (a canary first), some with a bake between them.
+  const waves = options.script ? '' : random.pick(['', '', '1, 100%', '1, 2, 100%'])
+  const bake = waves && random.chance(0.5) ? String(random.int(5, 30)) : ''
   const forge = new SimForgeState()
   const violations: string[] = []
   const trace: string[] = []
@@ -262,6 +268,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     for (const name of body.tenants) {
       const tenant = fleet.tenants.get(name)
       if (!tenant) continue
+      run.rolled.add(name)
       const seconds = script.rolloutSeconds?.[name]
       // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
       // or, when this run never read it, what it really runs when the rollout lands.
@@ -365,6 +372,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       const counted = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead').map((t) => t.name)
       checkVerdict(run, `ended ${record.result}`, record.expected_sha, counted)
     }
+    for (const tenant of record.tenants) {
+      if (tenant.state === 'not_attempted' && run.rolled.has(tenant.name)) {
+        violation(`run ${run.index} (${short(run.sha)}) halted before ${tenant.name}'s wave yet told it to roll`)
+      }
+    }
     const auth = run.faults.auth
     if (auth && view.refusals > 0) {
       const wanted = auth === 401 ? 'auth' : 'permission'
@@ -392,6 +404,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       record: null,
       lastRead: new Map(),
       lastSeen: new Map(),
+      rolled: new Set(),
       blipped: false,
       wroteSuccess: false
     }
@@ -427,6 +440,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       image: promoting ? `registry.sim/${IMAGE_REPO}` : '',
       'settle-budget': String(settleBudget),
       'settle-interval': String(script.settleInterval),
+      waves,
+      bake,
       'lock-timeout': '600',
       lock: String(lockOn)
     }

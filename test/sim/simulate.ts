@@ -13,7 +13,8 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
 /**
  * A seeded, deterministic simulation of overlapping deploy runs. Each seed derives a schedule: 1–5
  * commits pushed at random times to one branch, one run per push starting after a random queue delay
- * (so an older run may start after a newer one, as in the incident), random settle budgets, and faults
+ * (so an older run may start after a newer one, as in the incident), sometimes a second run of the same
+ * commit (a re-run: two owners that only the lock keeps apart), random settle budgets, and faults
  * that combine: forge/registry/tenant faults per request (timeouts, 5xx, 429, writes whose answer is
  * lost); per run, a branch head that cannot be read for the whole run (ownership fails open), a token
  * the forge refuses (401 on every call, or 403 on every write), a runner clock skewed by up to five
@@ -41,7 +42,7 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  *  5. once a run's post step has run, the lock does not name that run (released on every exit path);
  *     a run that halted never told a tenant of a later wave (`not_attempted`) to roll;
  *  6. when the pushes stop and every run has ended, the fleet and `:latest` are on the newest commit,
- *     or the newest commit's run ended red with a message (or died: its post step records `aborted`).
+ *     or every run of the newest commit ended red with a message (or died: its post step records `aborted`).
  */
 export interface SimOptions {
   readonly seed: number
@@ -54,8 +55,11 @@ export interface SimOptions {
 }
 
 export interface Script {
-  /** Commit SHAs in push order, each with the time it is pushed and the time its run starts (seconds), and the run's faults. */
-  readonly pushes: readonly { readonly sha: string; readonly pushAt: number; readonly runAt: number; readonly faults?: RunFaults }[]
+  /**
+   * Commit SHAs in push order, each with the time it is pushed and the time its run starts (seconds), the
+   * run's faults, and when a second run of the same commit starts (a re-run or a manual dispatch: both own the branch).
+   */
+  readonly pushes: readonly { readonly sha: string; readonly pushAt: number; readonly runAt: number; readonly faults?: RunFaults; readonly rerunAt?: number }[]
   readonly settleBudget: number
   readonly settleInterval: number
   /** Promote `:latest` (default true). */
@@ -324,8 +328,14 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   if (faults && !options.script) scheduleOutages(fleet, clock, random, T0)
   for (const outage of script.outages ?? []) clock.at(T0 + outage.atS * 1000, () => fleet.takeDown(fleet.tenants.get(outage.tenant)!, outage.forS * 1000))
   for (const r of script.regressions ?? []) fleet.plannedRegressions.set(r.tenant, { afterMs: r.afterS * 1000, forMs: r.forS * 1000 })
+  let reruns = script.pushes.length
   for (const [i, push] of script.pushes.entries()) {
     const pushAt = T0 + push.pushAt * 1000
+    if (push.rerunAt !== undefined) {
+      const index = ++reruns
+      const rerunFaults = faults && !options.script ? randomRunFaults(random) : {}
+      clock.at(T0 + push.rerunAt * 1000, () => startRun(index, push.sha, rerunFaults))
+    }
     clock.at(pushAt, () => {
       forge.push(push.sha)
       publishImage(push.sha)
@@ -472,18 +482,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const stuck = runs.filter((r) => !r.finished && !r.dead)
   for (const run of stuck) violation(`run ${run.index} never finished (deadlock)`)
   const newest = forge.head
-  const newestRun = runs.find((r) => r.sha === newest)
+  const newestRuns = runs.filter((r) => r.sha === newest)
   const fleetOnNewest = [...fleet.tenants.values()].every((t) => t.running === newest)
   const latestOnNewest = !promoting || revisionOf.get(registryTags.get('latest') ?? '') === newest
-  if (newestRun && (!fleetOnNewest || !latestOnNewest)) {
-    const loud = newestRun.dead || (newestRun.record && !GREEN_RESULTS.has(newestRun.record.result) && newestRun.record.message.length > 0)
-    if (!loud) {
-      violation(
-        `pushes stopped at ${short(newest)} but the fleet reports ${[...fleet.tenants.values()].map((t) => `${t.name}=${short(t.running)}`).join(', ')}${promoting ? ` and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}` : ''}, while run ${newestRun.index} ended ${newestRun.record?.result ?? 'nowhere'} without saying why`
-      )
-    }
+  const loud = (run: SimRun): boolean => run.dead || (run.record !== null && !GREEN_RESULTS.has(run.record.result) && run.record.message.length > 0)
+  const green = newestRuns.find((run) => !loud(run))
+  if (green && (!fleetOnNewest || !latestOnNewest)) {
+    violation(
+      `pushes stopped at ${short(newest)} but the fleet reports ${[...fleet.tenants.values()].map((t) => `${t.name}=${short(t.running)}`).join(', ')}${promoting ? ` and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}` : ''}, while run ${green.index} ended ${green.record?.result ?? 'nowhere'} without saying why`
+    )
   }
-  if (newestRun?.record?.result === 'superseded') violation(`run ${newestRun.index} of the newest commit ended superseded`)
+  for (const run of newestRuns) if (run.record?.result === 'superseded') violation(`run ${run.index} of the newest commit ended superseded`)
 
   return {
     seed: options.seed,
@@ -503,7 +512,7 @@ function randomRunFaults(random: Random): RunFaults {
     headUnreadable: random.chance(0.2),
     auth: random.chance(0.04) ? random.pick([401, 403] as const) : null,
     releaseFails: random.chance(0.15),
-    skewMs: random.chance(0.5) ? random.int(-300_000, 300_000) : 0,
+    skewMs: random.chance(0.5) ? random.int(-600_000, 600_000) : 0,
     planningBlip: random.chance(0.25) ? { tenant: random.pick(TENANTS), ms: random.int(1_000, 10_000) } : null,
     kill: killed ? (random.chance(0.5) ? { afterMs: random.int(0, 300_000) } : { atStage: random.pick(stages) }) : null,
     postStepOnKill: killed && random.chance(0.5)
@@ -534,11 +543,12 @@ function describeFaults(f: RunFaults): string {
 
 function randomScript(seed: number, random: Random): Script {
   const count = random.int(1, 5)
-  const pushes: { sha: string; pushAt: number; runAt: number }[] = []
+  const pushes: { sha: string; pushAt: number; runAt: number; rerunAt?: number }[] = []
   let at = 0
   for (let i = 1; i <= count; i++) {
     at += random.int(0, 150)
-    pushes.push({ sha: commitSha(seed, i), pushAt: at, runAt: at + random.int(0, 120) })
+    const runAt = at + random.int(0, 120)
+    pushes.push({ sha: commitSha(seed, i), pushAt: at, runAt, ...(random.chance(0.15) ? { rerunAt: runAt + random.int(0, 300) } : {}) })
   }
   return { pushes, settleBudget: random.int(30, 240), settleInterval: random.int(5, 20) }
 }

@@ -74,7 +74,9 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
     const newer = result.runs.find((r) => r.sha.startsWith('7f25373'))!
     expect(newer.record?.result).toBe('deployed')
     expect(['superseded', 'deployed']).toContain(older.record?.result)
-    expect(result.trace.some((line) => line.includes("[run 2] waiting for lock 'production': held by https://github.com/acme/fleet/actions/runs/101"))).toBe(true)
+    expect(result.trace.some((line) => line.includes("[run 2] waiting for lock 'production': held by https://github.com/acme/fleet/actions/runs/101"))).toBe(
+      true
+    )
   })
 
   it('the incident failing open: the older run with the head unreadable rolls back no tenant that blipped at its planning probe', async () => {
@@ -89,7 +91,12 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
     expect(result.violations).toEqual([])
     const record = result.runs[0]!.record!
     expect(record.result).toBe('stale')
-    expect(record.tenants.filter((t) => t.state !== 'converged').map((t) => t.name).sort()).toEqual(['bo', 'hongming'])
+    expect(
+      record.tenants
+        .filter((t) => t.state !== 'converged')
+        .map((t) => t.name)
+        .sort()
+    ).toEqual(['bo', 'hongming'])
     expect(result.trace.some((line) => line.includes('recorded success'))).toBe(false)
   })
 })

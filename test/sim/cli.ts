@@ -59,7 +59,10 @@ async function main(argv: string[]): Promise<number> {
       const key = run.crashedAt !== null ? 'died' : (run.record?.result ?? 'unfinished')
       results.set(key, (results.get(key) ?? 0) + 1)
       if (run.record && run.crashedAt === null && !['deployed', 'noop', 'superseded'].includes(run.record.result)) {
-        const reason = `${run.record.result}: ${run.record.message.replace(/[0-9a-f]{7,}/g, '<sha>').replace(/\d+/g, 'N').slice(0, 110)}`
+        const reason = `${run.record.result}: ${run.record.message
+          .replace(/[0-9a-f]{7,}/g, '<sha>')
+          .replace(/\d+/g, 'N')
+          .slice(0, 110)}`
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
         if (!firstSeed.has(reason)) firstSeed.set(reason, seed)
       }
@@ -79,14 +82,19 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   }
-  const outcomes = [...results].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ')
+  const outcomes = [...results]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
   console.log(
     `${count} schedules (seeds ${from}..${from + count - 1}${variant ? `,${variant}` : ''}): ${runs} runs (${outcomes}), ${steps} scheduler steps; ` +
       `${violations} violation(s) in ${failingSeeds} schedule(s); ${((Date.now() - started) / 1000).toFixed(1)}s`
   )
-  for (const [kind, { count: n, first }] of [...kinds].sort((a, b) => b[1].count - a[1].count)) console.log(`${String(n).padStart(6)}  ${kind} (first: seed ${first})`)
+  for (const [kind, { count: n, first }] of [...kinds].sort((a, b) => b[1].count - a[1].count))
+    console.log(`${String(n).padStart(6)}  ${kind} (first: seed ${first})`)
   if (argv.includes('--reasons')) {
-    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(6)}  ${reason} (first: seed ${firstSeed.get(reason)})`)
+    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]))
+      console.log(`${String(n).padStart(6)}  ${reason} (first: seed ${firstSeed.get(reason)})`)
   }
   return violations ? 1 : 0
 }

@@ -7,7 +7,8 @@ export function staleMutations(mutants, root) {
   const problems = []
   for (const mutant of mutants) {
     const occurrences = readFileSync(join(root, mutant.file), 'utf8').split(mutant.find).length - 1
-    if (occurrences !== 1) problems.push(`mutant '${mutant.name}': ${mutant.file} contains its text ${occurrences} times, not once: ${JSON.stringify(mutant.find)}`)
+    if (occurrences !== 1)
+      problems.push(`mutant '${mutant.name}': ${mutant.file} contains its text ${occurrences} times, not once: ${JSON.stringify(mutant.find)}`)
   }
   return problems
 }

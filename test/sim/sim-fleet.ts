@@ -46,7 +46,9 @@ export class SimFleet {
     private readonly faults: FleetFaults | null,
     private readonly note: (line: string) => void
   ) {
-    this.tenants = new Map(names.map((name) => [name, { name, deployed: base, running: base, runningSince: clock.now(), ticket: 0, downSince: 0, downUntil: 0 }]))
+    this.tenants = new Map(
+      names.map((name) => [name, { name, deployed: base, running: base, runningSince: clock.now(), ticket: 0, downSince: 0, downUntil: 0 }])
+    )
   }
 
   /** The tenant runs `sha` from now, as if an earlier deploy of it had landed. */

@@ -211,7 +211,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const sideEffect = (run: SimRun, what: string): void => {
     if (lockOn) {
       const holder = forge.locks.get(ENVIRONMENT)?.holder
-      if (holder?.runUrl !== run.runUrl) violation(`run ${run.index} (${short(run.sha)}) sent ${what} while the lock is held by ${holder ? `run ${runByUrl.get(holder.runUrl)?.index}` : 'nobody'}`)
+      if (holder?.runUrl !== run.runUrl)
+        violation(
+          `run ${run.index} (${short(run.sha)}) sent ${what} while the lock is held by ${holder ? `run ${runByUrl.get(holder.runUrl)?.index}` : 'nobody'}`
+        )
     }
     for (const other of runs) {
       if (other === run || !other.inSection || other.dead || other.finished) continue
@@ -239,88 +242,94 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     }
   }
 
-  const tenantServer = (run: SimRun): SimServer => (req): SimAnswer => {
-    const name = req.path.split('/')[1] ?? ''
-    const tenant = fleet.tenants.get(name)
-    if (!tenant) return { status: 404, body: '{}' }
-    const blip = run.faults.planningBlip
-    if (blip?.tenant === name && !run.blipped) {
-      run.blipped = true
-      fleet.takeDown(tenant, blip.ms)
-    }
-    if (faults && !fleet.isDown(tenant)) {
-      const roll = random.next()
-      if (roll < 0.03) return { status: 503, body: '{"error":"draining"}' }
-      if (roll < 0.05) return { error: 'deadline' }
-      if (roll < 0.06) return { error: 'reset' }
-    }
-    const answer = fleet.answer(tenant)
-    if ('status' in answer && answer.status === 200) {
-      run.lastRead.set(name, clock.now())
-      run.lastSeen.set(name, tenant.running)
-    }
-    return answer
-  }
-
-  const controlPlane = (run: SimRun): SimServer => (req): SimAnswer => {
-    if (req.method !== 'POST') return { status: 405 }
-    if (faults && random.chance(0.04)) return { status: 503, headers: { 'retry-after': '2' }, body: 'busy' }
-    if (faults && random.chance(0.02)) return { status: 500, body: 'internal error' }
-    const body = JSON.parse(req.body.toString('utf8')) as { sha: string; tenants: string[] }
-    sideEffect(run, `a redeploy to ${short(body.sha)}`)
-    note(`control plane: run ${run.index} rolls ${body.tenants.join(',')} to ${short(body.sha)}`)
-    for (const name of body.tenants) {
+  const tenantServer =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      const name = req.path.split('/')[1] ?? ''
       const tenant = fleet.tenants.get(name)
-      if (!tenant) continue
-      run.rolled.add(name)
-      const seconds = script.rolloutSeconds?.[name]
-      // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
-      // or, when this run never read it, what it really runs when the rollout lands.
-      const known = run.lastSeen.get(name)
-      fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), (running) => {
-        const from = known ?? running
-        if (from !== body.sha && forge.isAncestor(body.sha, from)) {
-          violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
-        }
-        note(`tenant ${name} now runs ${short(body.sha)}`)
-      })
-    }
-    if (faults && random.chance(0.03)) return { error: 'reset' }
-    // Some control planes take their time; a per-tenant redeploy then spans many of these answers,
-    // and every one of them must still come from the lock holder.
-    return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
-  }
-
-  const registry = (run: SimRun): SimServer => (req): SimAnswer => {
-    const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path)
-    if (!match || match[1] !== IMAGE_REPO) return { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' }
-    const reference = match[2]!
-    if (faults) {
-      const roll = random.next()
-      if (roll < 0.03) return { status: 503, body: '{"errors":[{"code":"UNAVAILABLE"}]}' }
-      if (roll < 0.05) return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' }
-    }
-    if (req.method === 'PUT') {
-      const digest = sha256(req.body)
-      const revision = revisionOf.get(digest) ?? null
-      sideEffect(run, `a registry PUT of :${reference}`)
-      if (reference === 'latest') {
-        const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
-        if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
-          violation(`:latest moved back from ${short(before)} to its ancestor ${short(revision)} (run ${run.index})`)
-        }
-        note(`registry: run ${run.index} moves :latest to ${short(revision)}`)
+      if (!tenant) return { status: 404, body: '{}' }
+      const blip = run.faults.planningBlip
+      if (blip?.tenant === name && !run.blipped) {
+        run.blipped = true
+        fleet.takeDown(tenant, blip.ms)
       }
-      blobs.set(digest, req.body)
-      registryTags.set(reference, digest)
-      if (faults && random.chance(0.03)) return { error: 'reset' }
-      return { status: 201, headers: { 'docker-content-digest': digest } }
+      if (faults && !fleet.isDown(tenant)) {
+        const roll = random.next()
+        if (roll < 0.03) return { status: 503, body: '{"error":"draining"}' }
+        if (roll < 0.05) return { error: 'deadline' }
+        if (roll < 0.06) return { error: 'reset' }
+      }
+      const answer = fleet.answer(tenant)
+      if ('status' in answer && answer.status === 200) {
+        run.lastRead.set(name, clock.now())
+        run.lastSeen.set(name, tenant.running)
+      }
+      return answer
     }
-    const digest = reference.startsWith('sha256:') ? reference : registryTags.get(reference)
-    const bytes = digest ? blobs.get(digest) : undefined
-    if (!digest || !bytes) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}' }
-    return { status: 200, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': digest }, body: bytes }
-  }
+
+  const controlPlane =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      if (req.method !== 'POST') return { status: 405 }
+      if (faults && random.chance(0.04)) return { status: 503, headers: { 'retry-after': '2' }, body: 'busy' }
+      if (faults && random.chance(0.02)) return { status: 500, body: 'internal error' }
+      const body = JSON.parse(req.body.toString('utf8')) as { sha: string; tenants: string[] }
+      sideEffect(run, `a redeploy to ${short(body.sha)}`)
+      note(`control plane: run ${run.index} rolls ${body.tenants.join(',')} to ${short(body.sha)}`)
+      for (const name of body.tenants) {
+        const tenant = fleet.tenants.get(name)
+        if (!tenant) continue
+        run.rolled.add(name)
+        const seconds = script.rolloutSeconds?.[name]
+        // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
+        // or, when this run never read it, what it really runs when the rollout lands.
+        const known = run.lastSeen.get(name)
+        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), (running) => {
+          const from = known ?? running
+          if (from !== body.sha && forge.isAncestor(body.sha, from)) {
+            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
+          }
+          note(`tenant ${name} now runs ${short(body.sha)}`)
+        })
+      }
+      if (faults && random.chance(0.03)) return { error: 'reset' }
+      // Some control planes take their time; a per-tenant redeploy then spans many of these answers,
+      // and every one of them must still come from the lock holder.
+      return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
+    }
+
+  const registry =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path)
+      if (!match || match[1] !== IMAGE_REPO) return { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' }
+      const reference = match[2]!
+      if (faults) {
+        const roll = random.next()
+        if (roll < 0.03) return { status: 503, body: '{"errors":[{"code":"UNAVAILABLE"}]}' }
+        if (roll < 0.05) return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' }
+      }
+      if (req.method === 'PUT') {
+        const digest = sha256(req.body)
+        const revision = revisionOf.get(digest) ?? null
+        sideEffect(run, `a registry PUT of :${reference}`)
+        if (reference === 'latest') {
+          const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
+          if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
+            violation(`:latest moved back from ${short(before)} to its ancestor ${short(revision)} (run ${run.index})`)
+          }
+          note(`registry: run ${run.index} moves :latest to ${short(revision)}`)
+        }
+        blobs.set(digest, req.body)
+        registryTags.set(reference, digest)
+        if (faults && random.chance(0.03)) return { error: 'reset' }
+        return { status: 201, headers: { 'docker-content-digest': digest } }
+      }
+      const digest = reference.startsWith('sha256:') ? reference : registryTags.get(reference)
+      const bytes = digest ? blobs.get(digest) : undefined
+      if (!digest || !bytes) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}' }
+      return { status: 200, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': digest }, body: bytes }
+    }
 
   // ---- the schedule ----
   const script = options.script ?? randomScript(options.seed, random)
@@ -347,20 +356,31 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   }
 
   let nonces = 0
-  /** Invariant 5: after the post step, the lock does not name the run. */
-  const postStep = (run: SimRun): void => {
-    clock.at(clock.now() + 5_000, async () => {
-      const nonce = run.nonce
-      if (nonce) {
-        const postView = new SimForgeView(forge, clock, random, FORGE_FAULTS, () => false, () => false)
-        await releaseByNonce(postView, ENVIRONMENT, nonce, runLogger(run.index, note))
-      }
-      const holder = forge.locks.get(ENVIRONMENT)?.holder
-      if (run.knownNonce && holder?.nonce === run.knownNonce) {
-        violation(`run ${run.index} (${short(run.sha)}) left lock '${ENVIRONMENT}' held after its post step (lease until t=${at(holder.expiresAt)}s on its own clock)`)
-      }
-    })
+  /**
+   * The action's post step, 5 s after the main step ended: it releases the lock the main step still said
+   * it held (the forge's outage that failed the main step's release is over by then). Invariant 5: after
+   * it, the lock does not name the run.
+   */
+  const runPostStep = async (run: SimRun): Promise<void> => {
+    if (run.nonce) {
+      const postView = new SimForgeView(
+        forge,
+        clock,
+        random,
+        FORGE_FAULTS,
+        () => false,
+        () => false
+      )
+      await releaseByNonce(postView, ENVIRONMENT, run.nonce, runLogger(run.index, note))
+    }
+    const holder = forge.locks.get(ENVIRONMENT)?.holder
+    if (run.knownNonce && holder?.nonce === run.knownNonce) {
+      violation(
+        `run ${run.index} (${short(run.sha)}) left lock '${ENVIRONMENT}' held after its post step (lease until t=${at(holder.expiresAt)}s on its own clock)`
+      )
+    }
   }
+  const postStep = (run: SimRun): void => clock.at(clock.now() + 5_000, () => void runPostStep(run))
 
   const kill = (run: SimRun, why: string): void => {
     if (run.finished || run.dead) return
@@ -391,7 +411,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     if (auth && view.refusals > 0) {
       const wanted = auth === 401 ? 'auth' : 'permission'
       if (record.result !== 'failed' || record.error_class !== wanted) {
-        violation(`run ${run.index} (${short(run.sha)}) was refused by the forge (${auth}) but ended ${record.result} [${record.error_class ?? 'no class'}]; expected failed [${wanted}]`)
+        violation(
+          `run ${run.index} (${short(run.sha)}) was refused by the forge (${auth}) but ended ${record.result} [${record.error_class ?? 'no class'}]; expected failed [${wanted}]`
+        )
       }
     }
     postStep(run)
@@ -455,7 +477,11 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       'lock-timeout': '600',
       lock: String(lockOn)
     }
-    const settings = parseSettings((name) => inputs[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' }, () => '')
+    const settings = parseSettings(
+      (name) => inputs[name] ?? '',
+      { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' },
+      () => ''
+    )
     note(`run ${index} starts for ${short(sha)} (branch head ${short(forge.head)})${describeFaults(runFaults)}`)
     const killAt = runFaults.kill
     const log = runLogger(index, note, (message) => {
@@ -599,10 +625,7 @@ export const INCIDENT_OVERLAP: Script = {
  * runs 7f25373; hongming answers 500 to its planning probe and is healthy a moment later. Nothing is promoted.
  */
 export const INCIDENT_FAIL_OPEN: Script = {
-  pushes: [
-    { ...INCIDENT.pushes[0]!, faults: { headUnreadable: true, planningBlip: { tenant: 'hongming', ms: 3_000 } } },
-    INCIDENT.pushes[1]!
-  ],
+  pushes: [{ ...INCIDENT.pushes[0]!, faults: { headUnreadable: true, planningBlip: { tenant: 'hongming', ms: 3_000 } } }, INCIDENT.pushes[1]!],
   settleBudget: 240,
   settleInterval: 20,
   promote: false

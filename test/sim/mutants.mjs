@@ -12,7 +12,7 @@ export const MUTANTS = [
     find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
     replace: 'const owns = true',
     finding: 'moved back',
-    foundWithin: 20
+    foundWithin: 200
   },
   {
     name: 'no-verdict-reread',
@@ -30,7 +30,7 @@ export const MUTANTS = [
     find: 'if (isAccessDenied(error)) throw error',
     replace: '',
     finding: 'refused by the forge \\(401\\)',
-    foundWithin: 20
+    foundWithin: 50
   },
   {
     name: 'plan-rolls-ahead',
@@ -48,7 +48,7 @@ export const MUTANTS = [
     find: 'if (!verdict.forward && !o.allowRollback) {',
     replace: 'if (false) {',
     finding: ':latest moved back',
-    foundWithin: 300
+    foundWithin: 50
   },
   {
     name: 'lock-claim-readback',
@@ -56,7 +56,7 @@ export const MUTANTS = [
     file: 'src/stages/lock.ts',
     find: 'if (state?.holder && ours.has(state.holder.nonce)) {',
     replace: 'if (state?.holder && (ours.has(state.holder.nonce) || lostClaims > 0)) {',
-    finding: 'while the lock is held by|inside its side-effect section',
-    foundWithin: 300
+    finding: 'while the lock is held by',
+    foundWithin: 50
   }
 ]

@@ -108,9 +108,10 @@ describe('the checker finds every rule switched off (test/sim/mutants.mjs)', () 
     expect(staleMutations(rotten, ROOT)).toEqual([expect.stringContaining(`mutant '${MUTANTS[0]!.name}'`)])
   })
 
-  for (const { name, rule, finding, foundWithin } of MUTANTS) {
-    it(`${name} (${rule}): found within ${foundWithin} schedules`, async () => {
-      const { code, out } = await runSim(['--mutant', name, '--seeds', String(foundWithin), '--first', '--kind', finding])
+  for (const { name, rule, finding, foundIn } of MUTANTS) {
+    const [first, last] = foundIn
+    it(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
+      const { code, out } = await runSim(['--mutant', name, '--from', String(first), '--seeds', String(last - first + 1), '--first', '--kind', finding])
       expect(out).toMatch(/first violation in schedule \d+/)
       expect(out).toMatch(new RegExp(finding))
       expect(code).toBe(1)

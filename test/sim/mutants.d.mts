@@ -7,8 +7,8 @@ export interface Mutant {
   readonly replace: string
   /** A pattern matching the violation the checker reports when this rule is off. */
   readonly finding: string
-  /** The checker finds it within this many schedules (seeds 1..foundWithin). */
-  readonly foundWithin: number
+  /** The checker finds it in these seeds (first and last, inclusive). */
+  readonly foundIn: readonly [number, number]
 }
 
 export const MUTANTS: readonly Mutant[]

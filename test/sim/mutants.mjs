@@ -2,8 +2,8 @@
 // each switches one safety rule off, to show the checker finds the break it prevents. `find` must occur
 // exactly once in `file` (relative to the repository root); run.mjs refuses to start when any does not,
 // so a mutation never silently stops applying when the code it targets changes. `finding` matches the
-// violation the checker reports, and the test suite asserts it is found within `foundWithin` schedules
-// (seeds 1..foundWithin; `npm run sim -- --mutant <name> --seeds <foundWithin> --first --kind <finding>`).
+// violation the checker reports, and the test suite asserts it is found in the seeds `foundIn` (first and
+// last: `npm run sim -- --mutant <name> --from <first> --seeds <count> --first --kind <finding>`).
 export const MUTANTS = [
   {
     name: 'fail-open-rolls-unknown',
@@ -12,7 +12,16 @@ export const MUTANTS = [
     find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
     replace: 'const owns = true',
     finding: 'moved back',
-    foundWithin: 200
+    foundIn: [1, 200]
+  },
+  {
+    name: 'fail-open-ignores-newer',
+    rule: 'a run that failed open rolls nothing once any tenant already runs a newer commit',
+    file: 'src/core/deploy.ts',
+    find: 'if (!owns && newer.length > 0) {',
+    replace: 'if (false) {',
+    finding: 'pushes stopped at',
+    foundIn: [3501, 3600]
   },
   {
     name: 'no-verdict-reread',
@@ -21,7 +30,7 @@ export const MUTANTS = [
     find: 'const regressed = await confirmSettled(readBefore, reports, ctx)',
     replace: 'const regressed: TenantReport[] = []',
     finding: 'counting \\w+ as on',
-    foundWithin: 20
+    foundIn: [1, 20]
   },
   {
     name: 'refused-token-fails-open',
@@ -30,16 +39,7 @@ export const MUTANTS = [
     find: 'if (isAccessDenied(error)) throw error',
     replace: '',
     finding: 'refused by the forge \\(401\\)',
-    foundWithin: 50
-  },
-  {
-    name: 'plan-rolls-ahead',
-    rule: 'planning leaves a tenant that is ahead of the expected commit alone',
-    file: 'src/stages/plan.ts',
-    find: "if (tenant.state === 'ahead') continue",
-    replace: "if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }",
-    finding: 'moved back',
-    foundWithin: 20
+    foundIn: [1, 50]
   },
   {
     name: 'promote-backward',
@@ -48,7 +48,7 @@ export const MUTANTS = [
     find: 'if (!verdict.forward && !o.allowRollback) {',
     replace: 'if (false) {',
     finding: ':latest moved back',
-    foundWithin: 50
+    foundIn: [1, 50]
   },
   {
     name: 'lock-claim-readback',
@@ -57,6 +57,6 @@ export const MUTANTS = [
     find: 'if (state?.holder && ours.has(state.holder.nonce)) {',
     replace: 'if (state?.holder && (ours.has(state.holder.nonce) || lostClaims > 0)) {',
     finding: 'while the lock is held by',
-    foundWithin: 50
+    foundIn: [1, 50]
   }
 ]

@@ -1,14 +1,38 @@
-import { INCIDENT, INCIDENT_OVERLAP, replayHint, simulate, type SimResult } from '../../test/sim/simulate.js'
+import { execFile } from 'node:child_process'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FALSE_GREEN, INCIDENT, INCIDENT_FAIL_OPEN, INCIDENT_OVERLAP, replayHint, simulate, type SimOptions, type SimResult } from '../../test/sim/simulate.js'
+import { MUTANTS } from '../../test/sim/mutants.mjs'
+import { staleMutations } from '../../test/sim/mutate.mjs'
 
-/** The seeds the suite explores on every run; `npm run sim -- --seeds 2000` explores more. */
-const SEEDS = Array.from({ length: 150 }, (_, i) => i + 1)
+/** The seeds the suite explores on every run; `npm run sim -- --seeds 10000` explores more. */
+const SEEDS = Array.from({ length: 300 }, (_, i) => i + 1)
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 function explain(result: SimResult): string {
   return `seed ${result.seed}:\n  ${result.violations.join('\n  ')}\n  ${replayHint(result.seed)}`
 }
 
+/** The first seed from 1 whose schedule violates an invariant in a way matching `kind`, within `limit` seeds. */
+async function firstViolation(options: Omit<SimOptions, 'seed'>, kind: RegExp, limit: number): Promise<{ seed: number; line: string } | null> {
+  for (let seed = 1; seed <= limit; seed++) {
+    const line = (await simulate({ ...options, seed })).violations.find((v) => kind.test(v))
+    if (line) return { seed, line }
+  }
+  return null
+}
+
+/** `npm run sim` as a user runs it: bundled by test/sim/run.mjs (which applies a mutant). */
+function runSim(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [join(ROOT, 'test/sim/run.mjs'), ...args], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` })
+    })
+  })
+}
+
 describe('seeded simulation of overlapping runs (test/sim)', () => {
-  it(`holds every invariant over ${SEEDS.length} random schedules with faults and dying runs`, async () => {
+  it(`holds every invariant over ${SEEDS.length} random schedules with combined faults and dying runs`, async () => {
     const failures: string[] = []
     let runs = 0
     for (const seed of SEEDS) {
@@ -28,13 +52,8 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
   })
 
   it('detects what the lock prevents: without it, runs interleave their side effects', async () => {
-    // Found within the first 200 schedules (seeds 1..200 find it in several; which ones shifts as the pipeline changes).
-    const detected: number[] = []
-    for (let seed = 1; seed <= 200; seed++) {
-      const result = await simulate({ seed, lock: false })
-      if (result.violations.some((v) => v.includes('inside its side-effect section'))) detected.push(seed)
-    }
-    expect(detected.length).toBeGreaterThanOrEqual(2)
+    const found = await firstViolation({ lock: false }, /inside its side-effect section/, 5)
+    expect(found?.line).toMatch(/run \d+ \(\w+\) sent .* while run \d+ \(\w+\) is inside its side-effect section/)
   })
 
   it('replays the incident: the newer run verifies, the older run starts after and is superseded with no side effect', async () => {
@@ -45,7 +64,7 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
     expect(older.record?.result).toBe('superseded')
     expect(older.record?.message).toContain("owned by 7f25373 (ahead of this run's 7a72516)")
     expect(result.trace.filter((line) => line.includes('control plane: run 1') || line.includes('registry: run 1'))).toEqual([])
-    expect(result.trace.some((line) => / tenant hongming now reports 7a72516/.test(line))).toBe(false)
+    expect(result.trace.some((line) => / tenant hongming now runs 7a72516/.test(line))).toBe(false)
   })
 
   it('the incident with overlapping runs: the newer run waits for the lock, the older one is superseded between verify rounds', async () => {
@@ -55,6 +74,47 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
     const newer = result.runs.find((r) => r.sha.startsWith('7f25373'))!
     expect(newer.record?.result).toBe('deployed')
     expect(['superseded', 'deployed']).toContain(older.record?.result)
-    expect(result.trace.some((line) => line.includes("[run 2] waiting for lock 'production': held by https://github.com/acme/fleet/actions/runs/101"))).toBe(true)
+    expect(result.trace.some((line) => line.includes("[run 2] waiting for lock 'production': held by https://github.com/acme/fleet/actions/runs/101"))).toBe(
+      true
+    )
   })
+
+  it('the incident failing open: the older run with the head unreadable rolls back no tenant that blipped at its planning probe', async () => {
+    const result = await simulate({ seed: 0, script: INCIDENT_FAIL_OPEN, faults: false })
+    expect(result.violations).toEqual([])
+    expect(result.trace.some((line) => line.includes('tenant hongming answers 500'))).toBe(true)
+    expect(result.trace.some((line) => / tenant hongming now runs 7a72516/.test(line))).toBe(false)
+  })
+
+  it('a false green is not written: a tenant that regressed after converging and one that failed after planning make the run red, naming both', async () => {
+    const result = await simulate({ seed: 0, script: FALSE_GREEN, faults: false })
+    expect(result.violations).toEqual([])
+    const record = result.runs[0]!.record!
+    expect(record.result).toBe('stale')
+    expect(
+      record.tenants
+        .filter((t) => t.state !== 'converged')
+        .map((t) => t.name)
+        .sort()
+    ).toEqual(['bo', 'hongming'])
+    expect(result.trace.some((line) => line.includes('recorded success'))).toBe(false)
+  })
+})
+
+describe('the checker finds every rule switched off (test/sim/mutants.mjs)', () => {
+  it('refuses to run when a mutation no longer finds its text', () => {
+    expect(staleMutations(MUTANTS, ROOT)).toEqual([])
+    const rotten = [{ ...MUTANTS[0]!, find: 'text the source no longer contains' }]
+    expect(staleMutations(rotten, ROOT)).toEqual([expect.stringContaining(`mutant '${MUTANTS[0]!.name}'`)])
+  })
+
+  for (const { name, rule, finding, foundIn } of MUTANTS) {
+    const [first, last] = foundIn
+    it(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
+      const { code, out } = await runSim(['--mutant', name, '--from', String(first), '--seeds', String(last - first + 1), '--first', '--kind', finding])
+      expect(out).toMatch(/first violation in schedule \d+/)
+      expect(out).toMatch(new RegExp(finding))
+      expect(code).toBe(1)
+    })
+  }
 })

@@ -1,9 +1,21 @@
-import { INCIDENT, INCIDENT_OVERLAP, replayHint, simulate, type SimResult } from './simulate.js'
+import { FALSE_GREEN, INCIDENT, INCIDENT_FAIL_OPEN, INCIDENT_OVERLAP, replayHint, simulate, type Script, type SimResult } from './simulate.js'
+
+/** Named cases, `--<name>`. */
+const CASES: Record<string, Script> = {
+  incident: INCIDENT,
+  'incident-overlap': INCIDENT_OVERLAP,
+  'incident-fail-open': INCIDENT_FAIL_OPEN,
+  'false-green': FALSE_GREEN
+}
 
 /**
  * `npm run sim -- --seeds 2000` explores seeds 1..2000; `--seed 1234` replays one seed with its trace;
- * `--from 5000` shifts the range; `--no-lock` runs without the lock (to see what it prevents);
- * `--incident` replays the incident's timeline, `--incident-overlap` the same commits with overlapping runs; `--reasons` counts why red runs ended red. Exit code 1 when any invariant was violated.
+ * `--from 5000` shifts the range; `--first` stops at the first schedule with a violation (`--kind <regex>`: a
+ * violation matching it); `--no-lock` runs
+ * without the lock and `--mutant <name>` with one safety rule switched off (run.mjs applies it), to see what each prevents;
+ * `--incident` replays the incident's timeline, `--incident-overlap` the same commits with overlapping runs,
+ * `--incident-fail-open` its older run with the head unreadable and a tenant blipping at planning, `--false-green` a
+ * tenant that regresses after converging and one that fails after planning found it converged; `--reasons` counts why red runs ended red. Exit code 1 when any invariant was violated.
  */
 async function main(argv: string[]): Promise<number> {
   const flag = (name: string): string | undefined => {
@@ -11,8 +23,13 @@ async function main(argv: string[]): Promise<number> {
     return i >= 0 ? argv[i + 1] : undefined
   }
   const lock = !argv.includes('--no-lock')
-  if (argv.includes('--incident') || argv.includes('--incident-overlap')) {
-    const script = argv.includes('--incident') ? INCIDENT : INCIDENT_OVERLAP
+  // With --first: stop only at a violation matching this pattern (a mutant's own finding).
+  const kind = flag('kind') ? new RegExp(flag('kind')!) : null
+  // Flags that change what is simulated, repeated in every replay hint.
+  const variant = [lock ? '' : ' --no-lock', flag('mutant') ? ` --mutant ${flag('mutant')}` : ''].join('')
+  const named = Object.keys(CASES).find((name) => argv.includes(`--${name}`))
+  if (named) {
+    const script = CASES[named]!
     const result = await simulate({ seed: 0, script, faults: false, lock })
     print(result, true)
     return result.violations.length ? 1 : 0
@@ -32,6 +49,7 @@ async function main(argv: string[]): Promise<number> {
   const results = new Map<string, number>()
   const reasons = new Map<string, number>()
   const firstSeed = new Map<string, number>()
+  const kinds = new Map<string, { count: number; first: number }>()
   const started = Date.now()
   for (let seed = from; seed < from + count; seed++) {
     const result = await simulate({ seed, lock })
@@ -41,26 +59,56 @@ async function main(argv: string[]): Promise<number> {
       const key = run.crashedAt !== null ? 'died' : (run.record?.result ?? 'unfinished')
       results.set(key, (results.get(key) ?? 0) + 1)
       if (run.record && run.crashedAt === null && !['deployed', 'noop', 'superseded'].includes(run.record.result)) {
-        const reason = `${run.record.result}: ${run.record.message.replace(/[0-9a-f]{7,}/g, '<sha>').replace(/\d+/g, 'N').slice(0, 110)}`
+        const reason = `${run.record.result}: ${run.record.message
+          .replace(/[0-9a-f]{7,}/g, '<sha>')
+          .replace(/\d+/g, 'N')
+          .slice(0, 110)}`
         reasons.set(reason, (reasons.get(reason) ?? 0) + 1)
         if (!firstSeed.has(reason)) firstSeed.set(reason, seed)
       }
     }
+    for (const line of result.violations) {
+      const kind = violationKind(line)
+      const seen = kinds.get(kind) ?? { count: 0, first: seed }
+      kinds.set(kind, { count: seen.count + 1, first: seen.first })
+    }
     if (result.violations.length) {
       violations += result.violations.length
       failingSeeds++
-      console.log(`seed ${seed}: ${result.violations.length} violation(s)\n  ${result.violations.join('\n  ')}\n  ${replayHint(seed)}${lock ? '' : ' --no-lock'}`)
+      console.log(`seed ${seed}: ${result.violations.length} violation(s)\n  ${result.violations.join('\n  ')}\n  ${replayHint(seed)}${variant}`)
+      if (argv.includes('--first') && (!kind || result.violations.some((line) => kind.test(line)))) {
+        console.log(`first violation in schedule ${seed - from + 1} (seed ${seed})`)
+        return 1
+      }
     }
   }
-  const outcomes = [...results].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ')
+  const outcomes = [...results]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
   console.log(
-    `${count} schedules (seeds ${from}..${from + count - 1}${lock ? '' : ', lock off'}): ${runs} runs (${outcomes}), ${steps} scheduler steps; ` +
+    `${count} schedules (seeds ${from}..${from + count - 1}${variant ? `,${variant}` : ''}): ${runs} runs (${outcomes}), ${steps} scheduler steps; ` +
       `${violations} violation(s) in ${failingSeeds} schedule(s); ${((Date.now() - started) / 1000).toFixed(1)}s`
   )
+  for (const [kind, { count: n, first }] of [...kinds].sort((a, b) => b[1].count - a[1].count))
+    console.log(`${String(n).padStart(6)}  ${kind} (first: seed ${first})`)
   if (argv.includes('--reasons')) {
-    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) console.log(`${String(n).padStart(6)}  ${reason} (first: seed ${firstSeed.get(reason)})`)
+    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]))
+      console.log(`${String(n).padStart(6)}  ${reason} (first: seed ${firstSeed.get(reason)})`)
   }
   return violations ? 1 : 0
+}
+
+/** A violation line without its times, SHAs, names and numbers: what kind of break it is. */
+function violationKind(line: string): string {
+  return line
+    .replace(/^t=[\d.]+s /, '')
+    .replace(/\([^()]*\)/g, '')
+    .replace(/[0-9a-f]{7,}/g, '<sha>')
+    .replace(/\b(hongming|ana|bo)\b/g, '<tenant>')
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 function print(result: SimResult, withTrace: boolean): void {

@@ -1,6 +1,7 @@
 import type { Ancestry } from '../../src/core/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
-import { FleetError } from '../../src/util/errors.js'
+import { AccessDeniedError } from '../../src/forge/http.js'
+import { FleetError, HttpStatusError } from '../../src/util/errors.js'
 import type { Random, SimClock } from './sim-clock.js'
 
 export interface ForgeFaults {
@@ -10,6 +11,21 @@ export interface ForgeFaults {
   readonly writeFails: number
   /** Probability that a write takes effect and its answer is lost (an ambiguous write). */
   readonly writeLost: number
+}
+
+/** Faults that last a whole run: they are what a run's token, its network path or the forge's mood is for that run. */
+export interface RunForgeFaults {
+  /** Every branch-head read fails (502 after retries): ownership fails open for the whole run. */
+  readonly headUnreadable?: boolean
+  /** 401: the token is refused on every call; 403: it may read but not write. */
+  readonly auth?: 401 | 403 | null
+  /** Every release of the lock by this view fails (503): the lock stays until the post step or the lease frees it. */
+  readonly releaseFails?: boolean
+}
+
+/** What a view tells the simulation at the moment a write takes effect on the forge. */
+export interface ForgeWriteHooks {
+  onStatus?(sha: string, status: CommitStatus): void
 }
 
 /** The forge's state, shared by every run: one linear deploy branch, statuses, and the lock registers. */
@@ -56,6 +72,8 @@ export class SimForgeView implements Forge {
   readonly kind = 'github' as const
   readonly repository = 'acme/fleet'
   readonly calls: ForgeCallCounter = { requests: 0, notModified: 0 }
+  /** Calls refused with 401/403 (the run-level auth fault). */
+  refusals = 0
 
   constructor(
     private readonly state: SimForgeState,
@@ -63,11 +81,16 @@ export class SimForgeView implements Forge {
     private readonly random: Random,
     private readonly faults: ForgeFaults,
     private readonly isDead: () => boolean,
-    private readonly faultsEnabled: () => boolean
+    private readonly faultsEnabled: () => boolean,
+    private readonly runFaults: RunForgeFaults = {},
+    private readonly hooks: ForgeWriteHooks = {}
   ) {}
 
   readBranchHead(_branch: string): Promise<string> {
-    return this.read('GET branch head', () => this.state.head)
+    return this.read('GET branch head', () => {
+      if (this.runFaults.headUnreadable) throw new HttpStatusError(502, 'GET branch head', 'Bad Gateway')
+      return this.state.head
+    })
   }
 
   defaultBranch(): Promise<string> {
@@ -93,6 +116,7 @@ export class SimForgeView implements Forge {
   setStatus(sha: string, status: CommitStatus): Promise<void> {
     return this.write('POST status', () => {
       this.state.statuses.set(sha, [...(this.state.statuses.get(sha) ?? []), status])
+      this.hooks.onStatus?.(sha, status)
     })
   }
 
@@ -101,7 +125,10 @@ export class SimForgeView implements Forge {
   }
 
   swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
-    return this.write('swap lock', () => this.state.swap(name, expected, next))
+    return this.write('swap lock', () => {
+      if (next === null && this.runFaults.releaseFails) throw new HttpStatusError(503, 'swap lock', 'Service Unavailable')
+      return this.state.swap(name, expected, next)
+    })
   }
 
   /** The simulation has one clock, and it is the forge's. */
@@ -112,6 +139,7 @@ export class SimForgeView implements Forge {
   private async read<T>(endpoint: string, answer: () => T): Promise<T> {
     this.calls.requests++
     await this.latency()
+    if (this.runFaults.auth === 401) throw this.refuse(401, endpoint)
     if (this.faultsEnabled() && this.random.chance(this.faults.read)) throw this.fault(endpoint)
     const value = answer()
     await this.latency()
@@ -122,12 +150,19 @@ export class SimForgeView implements Forge {
     this.calls.requests++
     await this.latency()
     const faulty = this.faultsEnabled()
+    if (this.runFaults.auth) throw this.refuse(this.runFaults.auth, endpoint)
     if (faulty && this.random.chance(this.faults.writeFails)) throw this.fault(endpoint)
     const value = apply()
     const lost = faulty && this.random.chance(this.faults.writeLost)
     await this.latency()
     if (lost) throw new FleetError(`${endpoint} failed: deadline (answer lost after the write)`, 'deadline', endpoint)
     return value
+  }
+
+  /** What the forge adapters throw for a refused token. */
+  private refuse(status: 401 | 403, endpoint: string): AccessDeniedError {
+    this.refusals++
+    return new AccessDeniedError(status, endpoint, status === 401 ? 'Bad credentials' : 'Resource not accessible by integration', 'contents: write')
   }
 
   private fault(endpoint: string): FleetError {

@@ -6,24 +6,43 @@ import { releaseByNonce } from '../../src/stages/lock.js'
 import type { RunRecord } from '../../src/stages/record.js'
 import { GREEN_RESULTS } from '../../src/core/types.js'
 import { Random, SimClock } from './sim-clock.js'
-import { SimForgeState, SimForgeView, type ForgeFaults } from './sim-forge.js'
+import { SimFleet } from './sim-fleet.js'
+import { SimForgeState, SimForgeView, type ForgeFaults, type RunForgeFaults } from './sim-forge.js'
 import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net.js'
 
 /**
- * A seeded, deterministic simulation of overlapping deploy runs (issue 5's proof). Each seed derives a
- * schedule: 1–5 commits pushed at random times to one branch, one run per push starting after a random
- * queue delay (so an older run may start after a newer one, as in the incident), random settle budgets,
- * forge/registry/tenant faults (timeouts, 5xx, 429, writes whose answer is lost) and runs that die at a
- * random moment, holding the lock or not (half of them get a post step that releases it).
+ * A seeded, deterministic simulation of overlapping deploy runs. Each seed derives a schedule: 1–5
+ * commits pushed at random times to one branch, one run per push starting after a random queue delay
+ * (so an older run may start after a newer one, as in the incident), sometimes a second run of the same
+ * commit (a re-run: two owners that only the lock keeps apart), random settle budgets, and faults
+ * that combine: forge/registry/tenant faults per request (timeouts, 5xx, 429, writes whose answer is
+ * lost); per run, a branch head that cannot be read for the whole run (ownership fails open), a token
+ * the forge refuses (401 on every call, or 403 on every write), a runner clock skewed by up to five
+ * minutes, a lock release the forge fails, a planning probe that meets a tenant's 500 blip, and a kill
+ * at a random moment or at a stage boundary (half the killed runs get a post step); per tenant, 500
+ * outages at random times and rollouts that regress (the container falls back to its previous image
+ * for a while after it came up on the new one).
  *
  * Every run is the real `deployFleet`; the forge is in memory (SimForgeView, with the lock register),
  * tenants, the redeploy control plane and the OCI registry answer through an undici Dispatcher on the
  * simulation clock (SimDispatcher). Invariants, checked at the moment each event happens:
- *  1. no tenant and no `:latest` ever moves to an ancestor of the commit it held;
- *  2. a side effect (redeploy POST, registry manifest PUT) is sent only by the run holding the lock,
- *     and never while another live run that performed side effects is still inside its section;
- *  3. when the pushes stop and every run has ended, the fleet and `:latest` are on the newest commit,
- *     or the newest commit's run ended red with a message (or died: its post step records `aborted`).
+ *  1. no rollout moves a tenant to an ancestor of what it ran: what it last reported to the run that
+ *     rolls it when that run sent the rollout, or, when that run never read it, what it runs when the
+ *     rollout lands; and no `:latest` write moves the tag to an ancestor of what it names; fail-open
+ *     runs included;
+ *  2. a side effect (redeploy POST, registry manifest PUT, commit status) is sent only by the run
+ *     holding the lock, and never while another live run that performed side effects is still inside
+ *     its section;
+ *  3. a green record is true at its verdict: when a run writes a `success` status, every tenant runs the
+ *     status's commit or a descendant and answers; when a run ends `deployed` or `noop` without one,
+ *     the same holds for every tenant its record counts converged or ahead. The only tolerance is a
+ *     tenant that went bad after this run's last successful read of it, that read being at most
+ *     VERDICT_WINDOW_MS before the verdict (the verdict's own re-read);
+ *  4. a run the forge refused (401 on any call, 403 on a write) ends `failed` with the class `auth` or `permission`;
+ *  5. once a run's post step has run, the lock does not name that run (released on every exit path);
+ *     a run that halted never told a tenant of a later wave (`not_attempted`) to roll;
+ *  6. when the pushes stop and every run has ended, the fleet and `:latest` are on the newest commit,
+ *     or every run of the newest commit ended red with a message (or died: its post step records `aborted`).
  */
 export interface SimOptions {
   readonly seed: number
@@ -36,10 +55,35 @@ export interface SimOptions {
 }
 
 export interface Script {
-  /** Commit SHAs in push order, each with the time it is pushed and the time its run starts (seconds). */
-  readonly pushes: readonly { readonly sha: string; readonly pushAt: number; readonly runAt: number }[]
+  /**
+   * Commit SHAs in push order, each with the time it is pushed and the time its run starts (seconds), the
+   * run's faults, and when a second run of the same commit starts (a re-run or a manual dispatch: both own the branch).
+   */
+  readonly pushes: readonly { readonly sha: string; readonly pushAt: number; readonly runAt: number; readonly faults?: RunFaults; readonly rerunAt?: number }[]
   readonly settleBudget: number
   readonly settleInterval: number
+  /** Promote `:latest` (default true). */
+  readonly promote?: boolean
+  /** Tenants already running the first pushed commit when it is pushed (an earlier deploy of it landed). */
+  readonly alreadyOn?: readonly string[]
+  /** Seconds each tenant's rollout takes (else random, up to 40 s). */
+  readonly rolloutSeconds?: Readonly<Record<string, number>>
+  /** The tenant's next rollout regresses: `afterS` after it came up, for `forS`. */
+  readonly regressions?: readonly { readonly tenant: string; readonly afterS: number; readonly forS: number }[]
+  /** The tenant answers 500 from `atS` for `forS`. */
+  readonly outages?: readonly { readonly tenant: string; readonly atS: number; readonly forS: number }[]
+}
+
+/** Faults that last a whole run. */
+export interface RunFaults extends RunForgeFaults {
+  /** This run's clock minus true time. */
+  readonly skewMs?: number
+  /** The first probe of this tenant by this run meets a 500 blip (the tenant is down from then for `ms`). */
+  readonly planningBlip?: { readonly tenant: string; readonly ms: number } | null
+  /** The run is killed: at a time after its start, or when it logs the stage boundary named. */
+  readonly kill?: { readonly afterMs: number } | { readonly atStage: StageBoundary } | null
+  /** A killed run's post step runs (releases the lock by nonce). */
+  readonly postStepOnKill?: boolean
 }
 
 export interface RunSummary {
@@ -70,18 +114,46 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 
 const FORGE_FAULTS: ForgeFaults = { read: 0.04, writeFails: 0.03, writeLost: 0.03 }
 
+/** Invariant 3's only tolerance: a tenant that went bad after the run's last read of it, if that read was this recent. */
+export const VERDICT_WINDOW_MS = 10_000
+
+/** Where a run can be killed between two stages, recognized by the line the run logs when it gets there. */
+const STAGE_BOUNDARIES = {
+  ownership: /this run owns it|continuing as owner/,
+  lock: /^lock '.*' acquired/,
+  plan: /tenant\(s\) to roll to/,
+  redeploy: /^redeploy requested|^no redeploy configured/,
+  promote: /^promote /,
+  'verify round': /^round \d+:/,
+  record: /^recorded (success|failure)/,
+  release: /^lock '.*' released$/
+} as const
+export type StageBoundary = keyof typeof STAGE_BOUNDARIES
+
 interface SimRun {
   index: number
   sha: string
   runUrl: string
+  faults: RunFaults
   startedAt: number
   dead: boolean
   crashedAt: number | null
   finished: boolean
   /** Performed a side effect and has not left its section yet. */
   inSection: boolean
+  /** The nonce the run told its post step about (null once it said it let go), and the last one it ever told. */
   nonce: string | null
+  knownNonce: string | null
   record: RunRecord | null
+  /** When this run last read each tenant successfully (a 200 answer reached it), and what it reported then. */
+  lastRead: Map<string, number>
+  lastSeen: Map<string, string>
+  /** The planned blip already happened (at this run's first probe of that tenant). */
+  blipped: boolean
+  /** Tenants this run told the control plane to roll. */
+  rolled: Set<string>
+  /** This run wrote a success status (its verdict was checked then). */
+  wroteSuccess: boolean
 }
 
 export async function simulate(options: SimOptions): Promise<SimResult> {
@@ -89,22 +161,28 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const clock = new SimClock(T0)
   const faults = options.faults ?? true
   const lockOn = options.lock ?? true
-  // Half the random schedules tell the fleet to roll one call per tenant ({tenant} in redeploy-url).
+  // Half the random schedules tell the fleet to roll one call per tenant ({tenant} in redeploy-url); three in ten promote nothing.
   const perTenantRedeploy = !options.script && random.chance(0.5)
+  const promoting = options.script ? (options.script.promote ?? true) : random.chance(0.7)
+  // A third of the random schedules roll out in waves (a canary first), some with a bake between them.
+  const waves = options.script ? '' : random.pick(['', '', '1, 100%', '1, 2, 100%'])
+  const bake = waves && random.chance(0.5) ? String(random.int(5, 30)) : ''
   const forge = new SimForgeState()
   const violations: string[] = []
   const trace: string[] = []
-  const note = (line: string): void => void trace.push(`${((clock.now() - T0) / 1000).toFixed(1).padStart(7)}s ${line}`)
+  const at = (ms: number): string => ((ms - T0) / 1000).toFixed(1)
+  const note = (line: string): void => void trace.push(`${at(clock.now()).padStart(7)}s ${line}`)
   const violation = (line: string): void => {
-    violations.push(`t=${((clock.now() - T0) / 1000).toFixed(1)}s ${line}`)
+    violations.push(`t=${at(clock.now())}s ${line}`)
     note(`VIOLATION ${line}`)
   }
   const short = (sha: string | null | undefined): string => (sha ? sha.slice(0, 7) : 'none')
+  const atOrAfter = (expected: string) => (sha: string) => sha === expected || forge.isAncestor(expected, sha)
 
   // ---- the world: branch, fleet, registry ----
   const base = commitSha(options.seed, 0)
   forge.push(base)
-  const tenants = new Map(TENANTS.map((name) => [name, { sha: base, pending: 0 }]))
+  const fleet = new SimFleet(TENANTS, base, clock, random, faults ? { regression: 0.12 } : null, note)
   const blobs = new Map<string, Buffer>()
   const registryTags = new Map<string, string>()
   const revisionOf = new Map<string, string>()
@@ -133,7 +211,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const sideEffect = (run: SimRun, what: string): void => {
     if (lockOn) {
       const holder = forge.locks.get(ENVIRONMENT)?.holder
-      if (holder?.runUrl !== run.runUrl) violation(`run ${run.index} (${short(run.sha)}) sent ${what} while the lock is held by ${holder ? `run ${runByUrl.get(holder.runUrl)?.index}` : 'nobody'}`)
+      if (holder?.runUrl !== run.runUrl)
+        violation(
+          `run ${run.index} (${short(run.sha)}) sent ${what} while the lock is held by ${holder ? `run ${runByUrl.get(holder.runUrl)?.index}` : 'nobody'}`
+        )
     }
     for (const other of runs) {
       if (other === run || !other.inSection || other.dead || other.finished) continue
@@ -146,108 +227,239 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     run.inSection = true
   }
 
-  const tenantServer: SimServer = (req): SimAnswer => {
-    const name = req.path.split('/')[1] ?? ''
-    const tenant = tenants.get(name)
-    if (!tenant) return { status: 404, body: '{}' }
-    if (faults) {
-      const roll = random.next()
-      if (roll < 0.03) return { status: 503, body: '{"error":"draining"}' }
-      if (roll < 0.05) return { error: 'deadline' }
-      if (roll < 0.06) return { error: 'reset' }
-    }
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha: tenant.sha }) }
-  }
-
-  const controlPlane = (run: SimRun): SimServer => (req): SimAnswer => {
-    if (req.method !== 'POST') return { status: 405 }
-    if (faults && random.chance(0.04)) return { status: 503, headers: { 'retry-after': '2' }, body: 'busy' }
-    if (faults && random.chance(0.02)) return { status: 500, body: 'internal error' }
-    const body = JSON.parse(req.body.toString('utf8')) as { sha: string; tenants: string[] }
-    sideEffect(run, `a redeploy to ${short(body.sha)}`)
-    note(`control plane: run ${run.index} rolls ${body.tenants.join(',')} to ${short(body.sha)}`)
-    for (const name of body.tenants) {
-      const tenant = tenants.get(name)
+  /** Invariant 3: the tenants a green claim counts satisfy it now, or went bad only after the claim's own last read of them. */
+  const checkVerdict = (run: SimRun, claim: string, expected: string, counted: readonly string[]): void => {
+    for (const name of counted) {
+      const tenant = fleet.tenants.get(name)
       if (!tenant) continue
-      // Last request wins per tenant, as a deployment controller does; the new container takes a while.
-      const ticket = ++tenant.pending
-      clock.at(clock.now() + random.int(0, 40_000), () => {
-        if (tenant.pending !== ticket) return
-        if (tenant.sha !== body.sha && forge.isAncestor(body.sha, tenant.sha)) {
-          violation(`tenant ${name} moved back from ${short(tenant.sha)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
-        }
-        tenant.sha = body.sha
-        note(`tenant ${name} now reports ${short(body.sha)}`)
-      })
+      const fault = fleet.faultFor(tenant, expected, atOrAfter(expected))
+      if (!fault) continue
+      const read = run.lastRead.get(name)
+      if (read !== undefined && fault.since > read && clock.now() - read <= VERDICT_WINDOW_MS) continue
+      violation(
+        `run ${run.index} (${short(run.sha)}) ${claim} counting ${name} as on ${short(expected)}, but ${name} ${fault.what} since t=${at(fault.since)}s (its last read by this run: ${read === undefined ? 'never' : `t=${at(read)}s`})`
+      )
     }
-    if (faults && random.chance(0.03)) return { error: 'reset' }
-    // Some control planes take their time; a per-tenant redeploy then spans many of these answers,
-    // and every one of them must still come from the lock holder.
-    return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
   }
 
-  const registry = (run: SimRun): SimServer => (req): SimAnswer => {
-    const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path)
-    if (!match || match[1] !== IMAGE_REPO) return { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' }
-    const reference = match[2]!
-    if (faults) {
-      const roll = random.next()
-      if (roll < 0.03) return { status: 503, body: '{"errors":[{"code":"UNAVAILABLE"}]}' }
-      if (roll < 0.05) return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' }
-    }
-    if (req.method === 'PUT') {
-      const digest = sha256(req.body)
-      const revision = revisionOf.get(digest) ?? null
-      sideEffect(run, `a registry PUT of :${reference}`)
-      if (reference === 'latest') {
-        const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
-        if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
-          violation(`:latest moved back from ${short(before)} to its ancestor ${short(revision)} (run ${run.index})`)
-        }
-        note(`registry: run ${run.index} moves :latest to ${short(revision)}`)
+  const tenantServer =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      const name = req.path.split('/')[1] ?? ''
+      const tenant = fleet.tenants.get(name)
+      if (!tenant) return { status: 404, body: '{}' }
+      const blip = run.faults.planningBlip
+      if (blip?.tenant === name && !run.blipped) {
+        run.blipped = true
+        fleet.takeDown(tenant, blip.ms)
       }
-      blobs.set(digest, req.body)
-      registryTags.set(reference, digest)
-      if (faults && random.chance(0.03)) return { error: 'reset' }
-      return { status: 201, headers: { 'docker-content-digest': digest } }
+      if (faults && !fleet.isDown(tenant)) {
+        const roll = random.next()
+        if (roll < 0.03) return { status: 503, body: '{"error":"draining"}' }
+        if (roll < 0.05) return { error: 'deadline' }
+        if (roll < 0.06) return { error: 'reset' }
+      }
+      const answer = fleet.answer(tenant)
+      if ('status' in answer && answer.status === 200) {
+        run.lastRead.set(name, clock.now())
+        run.lastSeen.set(name, tenant.running)
+      }
+      return answer
     }
-    const digest = reference.startsWith('sha256:') ? reference : registryTags.get(reference)
-    const bytes = digest ? blobs.get(digest) : undefined
-    if (!digest || !bytes) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}' }
-    return { status: 200, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': digest }, body: bytes }
-  }
+
+  const controlPlane =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      if (req.method !== 'POST') return { status: 405 }
+      if (faults && random.chance(0.04)) return { status: 503, headers: { 'retry-after': '2' }, body: 'busy' }
+      if (faults && random.chance(0.02)) return { status: 500, body: 'internal error' }
+      const body = JSON.parse(req.body.toString('utf8')) as { sha: string; tenants: string[] }
+      sideEffect(run, `a redeploy to ${short(body.sha)}`)
+      note(`control plane: run ${run.index} rolls ${body.tenants.join(',')} to ${short(body.sha)}`)
+      for (const name of body.tenants) {
+        const tenant = fleet.tenants.get(name)
+        if (!tenant) continue
+        run.rolled.add(name)
+        const seconds = script.rolloutSeconds?.[name]
+        // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
+        // or, when this run never read it, what it really runs when the rollout lands.
+        const known = run.lastSeen.get(name)
+        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), (running) => {
+          const from = known ?? running
+          if (from !== body.sha && forge.isAncestor(body.sha, from)) {
+            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
+          }
+          note(`tenant ${name} now runs ${short(body.sha)}`)
+        })
+      }
+      if (faults && random.chance(0.03)) return { error: 'reset' }
+      // Some control planes take their time; a per-tenant redeploy then spans many of these answers,
+      // and every one of them must still come from the lock holder.
+      return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
+    }
+
+  const registry =
+    (run: SimRun): SimServer =>
+    (req): SimAnswer => {
+      const match = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(req.path)
+      if (!match || match[1] !== IMAGE_REPO) return { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' }
+      const reference = match[2]!
+      if (faults) {
+        const roll = random.next()
+        if (roll < 0.03) return { status: 503, body: '{"errors":[{"code":"UNAVAILABLE"}]}' }
+        if (roll < 0.05) return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS"}]}' }
+      }
+      if (req.method === 'PUT') {
+        const digest = sha256(req.body)
+        const revision = revisionOf.get(digest) ?? null
+        sideEffect(run, `a registry PUT of :${reference}`)
+        if (reference === 'latest') {
+          const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
+          if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
+            violation(`:latest moved back from ${short(before)} to its ancestor ${short(revision)} (run ${run.index})`)
+          }
+          note(`registry: run ${run.index} moves :latest to ${short(revision)}`)
+        }
+        blobs.set(digest, req.body)
+        registryTags.set(reference, digest)
+        if (faults && random.chance(0.03)) return { error: 'reset' }
+        return { status: 201, headers: { 'docker-content-digest': digest } }
+      }
+      const digest = reference.startsWith('sha256:') ? reference : registryTags.get(reference)
+      const bytes = digest ? blobs.get(digest) : undefined
+      if (!digest || !bytes) return { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN"}]}' }
+      return { status: 200, headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': digest }, body: bytes }
+    }
 
   // ---- the schedule ----
   const script = options.script ?? randomScript(options.seed, random)
   const settleBudget = script.settleBudget
-  let lastPushAt = T0
+  if (faults && !options.script) scheduleOutages(fleet, clock, random, T0)
+  for (const outage of script.outages ?? []) clock.at(T0 + outage.atS * 1000, () => fleet.takeDown(fleet.tenants.get(outage.tenant)!, outage.forS * 1000))
+  for (const r of script.regressions ?? []) fleet.plannedRegressions.set(r.tenant, { afterMs: r.afterS * 1000, forMs: r.forS * 1000 })
+  let reruns = script.pushes.length
   for (const [i, push] of script.pushes.entries()) {
     const pushAt = T0 + push.pushAt * 1000
-    lastPushAt = Math.max(lastPushAt, pushAt)
+    if (push.rerunAt !== undefined) {
+      const index = ++reruns
+      const rerunFaults = faults && !options.script ? randomRunFaults(random) : {}
+      clock.at(T0 + push.rerunAt * 1000, () => startRun(index, push.sha, rerunFaults))
+    }
     clock.at(pushAt, () => {
       forge.push(push.sha)
       publishImage(push.sha)
+      if (i === 0) for (const name of script.alreadyOn ?? []) fleet.place(fleet.tenants.get(name)!, push.sha)
       note(`push ${short(push.sha)} (run ${i + 1} starts at ${push.runAt}s)`)
     })
-    clock.at(T0 + push.runAt * 1000, () => startRun(i + 1, push.sha))
+    const runFaults = push.faults ?? (faults && !options.script ? randomRunFaults(random) : {})
+    clock.at(T0 + push.runAt * 1000, () => startRun(i + 1, push.sha, runFaults))
   }
 
   let nonces = 0
-  const startRun = (index: number, sha: string): void => {
+  /**
+   * The action's post step, 5 s after the main step ended: it releases the lock the main step still said
+   * it held (the forge's outage that failed the main step's release is over by then). Invariant 5: after
+   * it, the lock does not name the run.
+   */
+  const runPostStep = async (run: SimRun): Promise<void> => {
+    if (run.nonce) {
+      const postView = new SimForgeView(
+        forge,
+        clock,
+        random,
+        FORGE_FAULTS,
+        () => false,
+        () => false
+      )
+      await releaseByNonce(postView, ENVIRONMENT, run.nonce, runLogger(run.index, note))
+    }
+    const holder = forge.locks.get(ENVIRONMENT)?.holder
+    if (run.knownNonce && holder?.nonce === run.knownNonce) {
+      violation(
+        `run ${run.index} (${short(run.sha)}) left lock '${ENVIRONMENT}' held after its post step (lease until t=${at(holder.expiresAt)}s on its own clock)`
+      )
+    }
+  }
+  const postStep = (run: SimRun): void => clock.at(clock.now() + 5_000, () => void runPostStep(run))
+
+  const kill = (run: SimRun, why: string): void => {
+    if (run.finished || run.dead) return
+    run.dead = true
+    run.crashedAt = clock.now()
+    const withPost = run.faults.postStepOnKill ?? false
+    note(`run ${run.index} dies ${why}${run.nonce ? ' holding the lock' : ''}${withPost ? '; its post step will release' : ''}`)
+    if (withPost) postStep(run)
+  }
+
+  const finish = (run: SimRun, view: SimForgeView, record: RunRecord): void => {
+    // A killed process returns nothing; its post step speaks for it.
+    if (run.dead) return
+    run.record = record
+    run.finished = true
+    run.inSection = false
+    note(`run ${run.index} (${short(run.sha)}) ended ${record.result}${record.error_class ? ` [${record.error_class}]` : ''}: ${record.message}`)
+    if ((record.result === 'deployed' || record.result === 'noop') && !run.wroteSuccess && record.expected_sha) {
+      const counted = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead').map((t) => t.name)
+      checkVerdict(run, `ended ${record.result}`, record.expected_sha, counted)
+    }
+    for (const tenant of record.tenants) {
+      if (tenant.state === 'not_attempted' && run.rolled.has(tenant.name)) {
+        violation(`run ${run.index} (${short(run.sha)}) halted before ${tenant.name}'s wave yet told it to roll`)
+      }
+    }
+    const auth = run.faults.auth
+    if (auth && view.refusals > 0) {
+      const wanted = auth === 401 ? 'auth' : 'permission'
+      if (record.result !== 'failed' || record.error_class !== wanted) {
+        violation(
+          `run ${run.index} (${short(run.sha)}) was refused by the forge (${auth}) but ended ${record.result} [${record.error_class ?? 'no class'}]; expected failed [${wanted}]`
+        )
+      }
+    }
+    postStep(run)
+  }
+
+  const startRun = (index: number, sha: string, runFaults: RunFaults): void => {
     const runUrl = `https://github.com/acme/fleet/actions/runs/${100 + index}`
-    const run: SimRun = { index, sha, runUrl, startedAt: clock.now(), dead: false, crashedAt: null, finished: false, inSection: false, nonce: null, record: null }
+    const run: SimRun = {
+      index,
+      sha,
+      runUrl,
+      faults: runFaults,
+      startedAt: clock.now(),
+      dead: false,
+      crashedAt: null,
+      finished: false,
+      inSection: false,
+      nonce: null,
+      knownNonce: null,
+      record: null,
+      lastRead: new Map(),
+      lastSeen: new Map(),
+      rolled: new Set(),
+      blipped: false,
+      wroteSuccess: false
+    }
     runs.push(run)
     runByUrl.set(runUrl, run)
     const isDead = (): boolean => run.dead
-    const view = new SimForgeView(forge, clock, random, FORGE_FAULTS, isDead, () => faults)
+    const view = new SimForgeView(forge, clock, random, FORGE_FAULTS, isDead, () => faults, runFaults, {
+      onStatus: (statusSha, status) => {
+        sideEffect(run, `a ${status.state} status`)
+        if (status.state !== 'success') return
+        run.wroteSuccess = true
+        checkVerdict(run, `wrote success on ${short(statusSha)}`, statusSha, TENANTS)
+      }
+    })
     const servers = new Map<string, SimServer>([
-      ['http://tenants.sim', tenantServer],
+      ['http://tenants.sim', tenantServer(run)],
       ['http://control.sim', controlPlane(run)],
       ['https://registry.sim', registry(run)]
     ])
     const dispatcher = new SimDispatcher(servers, clock, random, isDead)
+    const skewMs = runFaults.skewMs ?? 0
     const runClock = {
-      now: () => clock.now(),
+      now: () => clock.now() + skewMs,
       sleep: (ms: number, signal?: AbortSignal) => (run.dead ? new Promise<void>(() => {}) : clock.sleep(ms, signal))
     }
     const inputs: Record<string, string> = {
@@ -257,67 +469,56 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       environment: ENVIRONMENT,
       tenants: TENANTS.map((name) => `${name} http://tenants.sim/${name}`).join('\n'),
       'redeploy-url': perTenantRedeploy ? 'http://control.sim/roll/{tenant}' : 'http://control.sim/roll',
-      image: `registry.sim/${IMAGE_REPO}`,
+      image: promoting ? `registry.sim/${IMAGE_REPO}` : '',
       'settle-budget': String(settleBudget),
       'settle-interval': String(script.settleInterval),
+      waves,
+      bake,
       'lock-timeout': '600',
       lock: String(lockOn)
     }
-    const settings = parseSettings((name) => inputs[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' }, () => '')
-    note(`run ${index} starts for ${short(sha)} (branch head ${short(forge.head)})`)
+    const settings = parseSettings(
+      (name) => inputs[name] ?? '',
+      { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' },
+      () => ''
+    )
+    note(`run ${index} starts for ${short(sha)} (branch head ${short(forge.head)})${describeFaults(runFaults)}`)
+    const killAt = runFaults.kill
+    const log = runLogger(index, note, (message) => {
+      if (killAt && 'atStage' in killAt && STAGE_BOUNDARIES[killAt.atStage].test(message)) kill(run, `at the ${killAt.atStage} boundary`)
+    })
     void deployFleet(settings, {
       forge: view,
       clock: runClock,
-      log: runLogger(index, note),
+      log,
       signal: new AbortController().signal,
       dispatcher,
       lockNonce: () => `nonce-${options.seed}-${++nonces}`,
-      onLock: (lock) => (run.nonce = lock?.nonce ?? null)
-    }).then((record) => {
-      run.record = record
-      run.finished = true
-      run.inSection = false
-      note(`run ${index} (${short(sha)}) ended ${record.result}: ${record.message}`)
-    })
-
-    if (faults && !options.script && random.chance(0.15)) {
-      const crashAt = clock.now() + random.int(0, 300_000)
-      const postStep = random.chance(0.5)
-      clock.at(crashAt, () => {
-        if (run.finished) return
-        run.dead = true
-        run.crashedAt = clock.now()
-        note(`run ${index} dies${run.nonce ? ' holding the lock' : ''}${postStep ? '; its post step will release' : ''}`)
-        if (postStep && run.nonce) {
-          const nonce = run.nonce
-          clock.at(clock.now() + 5_000, () => {
-            const postView = new SimForgeView(forge, clock, random, FORGE_FAULTS, () => false, () => faults)
-            void releaseByNonce(postView, ENVIRONMENT, nonce, runLogger(index, note))
-          })
-        }
-      })
-    }
+      onLock: (lock) => {
+        run.nonce = lock?.nonce ?? null
+        run.knownNonce = lock?.nonce ?? run.knownNonce
+      }
+    }).then((record) => finish(run, view, record))
+    if (killAt && 'afterMs' in killAt) clock.at(clock.now() + killAt.afterMs, () => kill(run, 'at a random moment'))
   }
 
   await clock.run()
 
-  // ---- invariant 3: the end state ----
+  // ---- invariant 6: the end state ----
   const stuck = runs.filter((r) => !r.finished && !r.dead)
   for (const run of stuck) violation(`run ${run.index} never finished (deadlock)`)
   const newest = forge.head
-  const newestRun = runs.find((r) => r.sha === newest)
-  const fleetOnNewest = [...tenants.values()].every((t) => t.sha === newest)
-  const latestOnNewest = revisionOf.get(registryTags.get('latest') ?? '') === newest
-  if (newestRun && (!fleetOnNewest || !latestOnNewest)) {
-    const loud = newestRun.dead || (newestRun.record && !GREEN_RESULTS.has(newestRun.record.result) && newestRun.record.message.length > 0)
-    if (!loud) {
-      violation(
-        `pushes stopped at ${short(newest)} but the fleet reports ${[...tenants].map(([n, t]) => `${n}=${short(t.sha)}`).join(', ')} and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}, while run ${newestRun.index} ended ${newestRun.record?.result ?? 'nowhere'} without saying why`
-      )
-    }
+  const newestRuns = runs.filter((r) => r.sha === newest)
+  const fleetOnNewest = [...fleet.tenants.values()].every((t) => t.running === newest)
+  const latestOnNewest = !promoting || revisionOf.get(registryTags.get('latest') ?? '') === newest
+  const loud = (run: SimRun): boolean => run.dead || (run.record !== null && !GREEN_RESULTS.has(run.record.result) && run.record.message.length > 0)
+  const green = newestRuns.find((run) => !loud(run))
+  if (green && (!fleetOnNewest || !latestOnNewest)) {
+    violation(
+      `pushes stopped at ${short(newest)} but the fleet reports ${[...fleet.tenants.values()].map((t) => `${t.name}=${short(t.running)}`).join(', ')}${promoting ? ` and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}` : ''}, while run ${green.index} ended ${green.record?.result ?? 'nowhere'} without saying why`
+    )
   }
-  if (newestRun?.record?.result === 'superseded') violation(`run ${newestRun.index} of the newest commit ended superseded`)
-  void lastPushAt
+  for (const run of newestRuns) if (run.record?.result === 'superseded') violation(`run ${run.index} of the newest commit ended superseded`)
 
   return {
     seed: options.seed,
@@ -329,13 +530,51 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   }
 }
 
+/** Per run: which faults it meets (each independently, so they combine). */
+function randomRunFaults(random: Random): RunFaults {
+  const stages = Object.keys(STAGE_BOUNDARIES) as StageBoundary[]
+  const killed = random.chance(0.15)
+  return {
+    headUnreadable: random.chance(0.2),
+    auth: random.chance(0.04) ? random.pick([401, 403] as const) : null,
+    releaseFails: random.chance(0.15),
+    skewMs: random.chance(0.5) ? random.int(-600_000, 600_000) : 0,
+    planningBlip: random.chance(0.25) ? { tenant: random.pick(TENANTS), ms: random.int(1_000, 10_000) } : null,
+    kill: killed ? (random.chance(0.5) ? { afterMs: random.int(0, 300_000) } : { atStage: random.pick(stages) }) : null,
+    postStepOnKill: killed && random.chance(0.5)
+  }
+}
+
+/** Per tenant: up to two 500 outages of 5–60 s at random times. */
+function scheduleOutages(fleet: SimFleet, clock: SimClock, random: Random, t0: number): void {
+  for (const tenant of fleet.tenants.values()) {
+    for (let n = random.int(0, 2); n > 0; n--) {
+      const ms = random.int(5_000, 60_000)
+      clock.at(t0 + random.int(0, 900_000), () => fleet.takeDown(tenant, ms))
+    }
+  }
+}
+
+function describeFaults(f: RunFaults): string {
+  const parts = [
+    f.headUnreadable && 'branch head unreadable',
+    f.auth && `token refused (${f.auth})`,
+    f.releaseFails && 'lock release fails',
+    f.skewMs && `clock ${f.skewMs > 0 ? '+' : ''}${(f.skewMs / 1000).toFixed(0)}s`,
+    f.planningBlip && `${f.planningBlip.tenant} blips at its first probe`,
+    f.kill && ('afterMs' in f.kill ? `killed after ${(f.kill.afterMs / 1000).toFixed(0)}s` : `killed at the ${f.kill.atStage} boundary`)
+  ].filter(Boolean)
+  return parts.length ? `; faults: ${parts.join(', ')}` : ''
+}
+
 function randomScript(seed: number, random: Random): Script {
   const count = random.int(1, 5)
-  const pushes: { sha: string; pushAt: number; runAt: number }[] = []
+  const pushes: { sha: string; pushAt: number; runAt: number; rerunAt?: number }[] = []
   let at = 0
   for (let i = 1; i <= count; i++) {
     at += random.int(0, 150)
-    pushes.push({ sha: commitSha(seed, i), pushAt: at, runAt: at + random.int(0, 120) })
+    const runAt = at + random.int(0, 120)
+    pushes.push({ sha: commitSha(seed, i), pushAt: at, runAt, ...(random.chance(0.15) ? { rerunAt: runAt + random.int(0, 300) } : {}) })
   }
   return { pushes, settleBudget: random.int(30, 240), settleInterval: random.int(5, 20) }
 }
@@ -345,10 +584,17 @@ function commitSha(seed: number, index: number): string {
   return createHash('sha1').update(`${seed}:${index}`).digest('hex')
 }
 
-function runLogger(index: number, note: (line: string) => void): Logger {
+/** `onLine` sees every info and warning line (stage boundaries are recognized by them). */
+function runLogger(index: number, note: (line: string) => void, onLine: (message: string) => void = () => {}): Logger {
   return {
-    info: (m) => note(`  [run ${index}] ${m}`),
-    warning: (m) => note(`  [run ${index}] warning: ${m}`),
+    info: (m) => {
+      note(`  [run ${index}] ${m}`)
+      onLine(m)
+    },
+    warning: (m) => {
+      note(`  [run ${index}] warning: ${m}`)
+      onLine(m)
+    },
     error: (m) => note(`  [run ${index}] error: ${m}`),
     group: async (_t, body) => body()
   }
@@ -372,6 +618,32 @@ export const INCIDENT_OVERLAP: Script = {
   ],
   settleBudget: 240,
   settleInterval: 20
+}
+
+/**
+ * The incident's older run with the branch head unreadable (ownership fails open), started once the fleet
+ * runs 7f25373; hongming answers 500 to its planning probe and is healthy a moment later. Nothing is promoted.
+ */
+export const INCIDENT_FAIL_OPEN: Script = {
+  pushes: [{ ...INCIDENT.pushes[0]!, faults: { headUnreadable: true, planningBlip: { tenant: 'hongming', ms: 3_000 } } }, INCIDENT.pushes[1]!],
+  settleBudget: 240,
+  settleInterval: 20,
+  promote: false
+}
+
+/**
+ * A false green: bo already runs 7f25373 at planning and answers 500 from 20 s on; hongming comes up on
+ * 7f25373 quickly and falls back to its previous image 12 s later; ana takes 30 s. Both faults outlast the budget.
+ */
+export const FALSE_GREEN: Script = {
+  pushes: [{ sha: INCIDENT.pushes[1]!.sha, pushAt: 0, runAt: 1 }],
+  settleBudget: 120,
+  settleInterval: 5,
+  promote: false,
+  alreadyOn: ['bo'],
+  rolloutSeconds: { hongming: 2, ana: 30 },
+  regressions: [{ tenant: 'hongming', afterS: 12, forS: 600 }],
+  outages: [{ tenant: 'bo', atS: 20, forS: 600 }]
 }
 
 export function replayHint(seed: number): string {

@@ -1,0 +1,89 @@
+// Named source mutations the simulation can bundle instead of the real code (`npm run sim -- --mutant <name>`):
+// each switches one safety rule off, to show the checker finds the break it prevents. `find` must occur
+// exactly once in `file` (relative to the repository root); run.mjs refuses to start when any does not,
+// so a mutation never silently stops applying when the code it targets changes. `finding` matches the
+// violation the checker reports, and the test suite asserts it is found in the seeds `foundIn` (first and
+// last: `npm run sim -- --mutant <name> --from <first> --seeds <count> --first --kind <finding>`).
+export const MUTANTS = [
+  {
+    name: 'fail-open-rolls-unknown',
+    rule: 'a run that could not prove it owns the branch leaves tenants of unknown or unrelated commit alone',
+    file: 'src/core/deploy.ts',
+    find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
+    replace: 'const owns = true',
+    finding: 'moved back|pushes stopped at',
+    foundIn: [1, 200]
+  },
+  {
+    name: 'fail-open-ignores-newer',
+    rule: 'a run that failed open rolls nothing once any tenant already runs a newer commit',
+    file: 'src/core/deploy.ts',
+    find: 'if (!owns && newer.length > 0) {',
+    replace: 'if (false) {',
+    finding: 'pushes stopped at',
+    foundIn: [401, 500]
+  },
+  {
+    name: 'no-verdict-reread',
+    rule: 'before a converged verdict, every tenant counted from an earlier read is read once more',
+    file: 'src/stages/verify.ts',
+    find: 'const regressed = await confirmSettled(readBefore, reports, ctx)',
+    replace: 'const regressed: TenantReport[] = []',
+    finding: 'counting \\w+ as on',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'promote-backward',
+    rule: ':latest moves only to its commit or a descendant',
+    file: 'src/stages/promote.ts',
+    find: 'if (!verdict.forward && !o.allowRollback) {',
+    replace: 'if (false) {',
+    finding: ':latest moved back',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'lock-claim-readback',
+    rule: 'after a claim whose answer was lost or refused, the lock is ours only when it names our nonce',
+    file: 'src/stages/lock.ts',
+    find: 'if (state?.holder?.nonce === nonce) return held(state)',
+    replace: 'if (state?.holder && (state.holder.nonce === nonce || lostClaims > 0)) return held(state)',
+    finding: 'while the lock is held by|inside its side-effect section',
+    foundIn: [1, 150]
+  },
+  {
+    name: 'lease-on-runner-clock',
+    rule: 'a lease is judged on the forge clock (its Date header), not on the waiting runner clock',
+    file: 'src/stages/lock.ts',
+    find: 'if (isFree(state, forge.forgeNow())) {',
+    replace: 'if (isFree(state, clock.now())) {',
+    finding: 'while the lock is held by|inside its side-effect section',
+    foundIn: [1, 300]
+  },
+  {
+    name: 'no-lease-renewal',
+    rule: 'the lease is renewed by compare-and-swap once less than half of it remains',
+    file: 'src/stages/lock.ts',
+    find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
+    replace: 'return true',
+    finding: 'while the lock is held by|inside its side-effect section',
+    foundIn: [1, 300]
+  },
+  {
+    name: 'release-not-left-to-post-step',
+    rule: 'a release the forge refused or did not answer keeps the saved nonce, so the post step retries it',
+    file: 'src/core/deploy.ts',
+    find: 'if (held.lock && (await held.lock.release())) deps.onLock?.(null)',
+    replace: 'if (held.lock) {\n      await held.lock.release()\n      deps.onLock?.(null)\n    }',
+    finding: 'held after its post step',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'lock-claim-retries-403',
+    rule: 'a 403 on the lock claim ends the run at once as permission',
+    file: 'src/stages/lock.ts',
+    find: 'if (isAccessDenied(error)) throw lockAccessError(name, error)\n        lostClaims++',
+    replace: 'lostClaims++',
+    finding: 'refused by the forge \\(403\\)',
+    foundIn: [1, 20]
+  }
+]

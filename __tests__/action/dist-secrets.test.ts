@@ -62,8 +62,9 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
     }
   }
 
-  function leaks(run: DistRun): string[] {
-    return Object.entries(sinks(run)).flatMap(([sink, text]) => forbidden.filter((secret) => text.includes(secret)).map((secret) => `${sink}: ${secret}`))
+  function leaks(run: DistRun, alsoForbidden: readonly string[] = []): string[] {
+    const secrets = [...forbidden, ...alsoForbidden]
+    return Object.entries(sinks(run)).flatMap(([sink, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${sink}: ${secret}`))
   }
 
   it('a control plane that answers 401 echoing the Authorization it refused', async () => {
@@ -90,6 +91,20 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
     expect(run.stdout.split('\n')).toEqual(expect.arrayContaining([`::add-mask::${PASSWORD}`, `::add-mask::${BASIC_PAIR}`]))
     expect(JSON.parse(run.outputs.report).message).toMatch(/refused Basic \*\*\* \(\*\*\*\)/)
     expect(leaks(run)).toEqual([])
+  })
+
+  it('a registry bearer token fetched during the run is masked on the runner and written nowhere', async () => {
+    const fetched = 'reg_DistFetchedBearer77'
+    echo = await startEchoServer((req, host) => {
+      if (req.url?.startsWith('/token')) return { status: 200, body: JSON.stringify({ token: fetched }) }
+      if (req.headers.authorization) return { status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: `token ${fetched} may not pull` }] }) }
+      return { status: 401, headers: { 'www-authenticate': `Bearer realm="http://${host}/token",service="fleet",scope="repository:acme/fleet:pull"` }, body: '' }
+    })
+    const run = await deploy({ image: `${echo.host}/acme/fleet`, 'target-tag': 'release', 'registry-username': USER, 'registry-password': PASSWORD })
+    expect(echo.requests.map((r) => r.authorization)).toContain(`Bearer ${fetched}`)
+    expect(run.stdout.split('\n')).toContain(`::add-mask::${fetched}`)
+    expect(JSON.parse(run.outputs.report).message).toContain('token *** may not pull')
+    expect(leaks(run, [fetched])).toEqual([])
   })
 
   it('an invalid tenant URL that carries credentials and a query token is refused without echoing them', async () => {

@@ -11,17 +11,21 @@ function nodeVersionProblem(version, execPath) {
 function launch(start) {
   const problem = nodeVersionProblem(process.version, process.execPath);
   if (problem) {
-    process.stdout.write(process.env.GITHUB_ACTIONS === "true" ? `::error::${problem}
-` : `error: ${problem}
-`);
+    process.stdout.write(errorLine(problem, process.env));
     process.exitCode = 1;
     return;
   }
   start().catch((error) => {
-    process.stdout.write(`::error::fleet-forward internal error: ${String(error instanceof Error ? error.stack : error).replace(/\r?\n/g, " | ")}
-`);
+    process.stdout.write(errorLine(`fleet-forward internal error: ${String(error instanceof Error ? error.stack : error)}`, process.env));
     process.exitCode = 1;
   });
+}
+function errorLine(message, env) {
+  const oneLine = message.replace(/\r?\n|\r/g, " | ");
+  if (env.GITHUB_ACTIONS !== "true") return `error: ${oneLine}
+`;
+  return `::error::${oneLine.replace(/%/g, "%25")}
+`;
 }
 
 // src/entry/cli.ts

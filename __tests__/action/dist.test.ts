@@ -84,7 +84,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       const history = readFileSync(join(run.dir, 'history/production.jsonl'), 'utf8').trim().split('\n')
       expect(history).toHaveLength(1)
       expect(JSON.parse(history[0])).toEqual(report)
-      expect(run.summary).toContain('| hongming | 🟢 converged | `7f25373` |')
+      expect(run.summary).toContain('| `hongming` | 🟢 converged | `7f25373` |')
       expect(run.summary).toContain('When each tenant converged')
     })
 

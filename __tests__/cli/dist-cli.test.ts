@@ -39,6 +39,13 @@ describe('dist/cli.js', () => {
     expect(help.stdout).toMatch(/^Exit codes:$/m)
   })
 
+  it('on Node 16 outside a runner, says so in a plain line, not a workflow command', async () => {
+    const run = await runBundle(['help'], { NODE_OPTIONS: `--require ${resolve('test/support/pretend-node16.cjs')}` })
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(/^error: fleet-forward needs Node\.js 20 or newer, but this job runs Node\.js v16\.20\.2/)
+    expect(run.stdout).not.toMatch(/^::/m)
+  })
+
   it('exits 64 on an unknown flag, naming it', async () => {
     const run = await runBundle(['deploy', '--tenant', 'x'], {})
     expect(run.code).toBe(64)

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { nodeVersionProblem } from '../../src/entry/guard.js'
+import { errorLine, nodeVersionProblem } from '../../src/entry/guard.js'
 import { FakeGitHub } from '../../test/support/fake-github.js'
 import { runDist } from '../../test/support/run-dist.js'
 
@@ -12,6 +12,18 @@ describe('nodeVersionProblem', () => {
     const problem = nodeVersionProblem(version, '/usr/local/bin/node')
     expect(problem).toContain(`this job runs Node.js ${version} (/usr/local/bin/node)`)
     expect(problem).toContain('use an image with Node 20+')
+  })
+})
+
+describe('errorLine: a workflow command only where a runner reads it', () => {
+  it('is a plain line outside a runner', () => {
+    expect(errorLine('bad\nthing', {})).toBe('error: bad | thing\n')
+  })
+
+  it('on a runner, is one ::error:: command whose data cannot end it or start another', () => {
+    const line = errorLine('node at /opt/100%25/node\n::add-mask::x\r::stop-commands::y', { GITHUB_ACTIONS: 'true' })
+    expect(line).toBe('::error::node at /opt/100%2525/node | ::add-mask::x | ::stop-commands::y\n')
+    expect(line.split('\n').filter(Boolean)).toHaveLength(1)
   })
 })
 

@@ -1,6 +1,7 @@
 import { parseSettings } from '../../src/config/parse.js'
 import { deployFleet } from '../../src/core/deploy.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
+import { startEchoServer } from '../../test/support/echo-server.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
@@ -55,6 +56,23 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
     expect(forge.statuses.get(NEWER)).toEqual([
       { context: 'fleet-forward/staging', state: 'failure', description: '1 of 2 tenant(s) did not report 7f25373 within 30s', targetUrl: RUN_URL }
     ])
+  })
+
+  it('a failed deploy describes itself in our own words: no remote text reaches the status', async () => {
+    const echoing = await startEchoServer((req) => ({
+      status: 401,
+      body: `refused ${req.headers.authorization}; [re-authenticate here](https://evil.example/login)`
+    }))
+    try {
+      const record = await deploy({ 'redeploy-url': `${echoing.url}/roll`, 'redeploy-token': 'cp-token-5678' })
+      expect(record.result).toBe('failed')
+      expect(record.message).toContain('re-authenticate here')
+      expect(forge.statuses.get(NEWER)).toEqual([
+        { context: 'fleet-forward/staging', state: 'failure', description: 'deploy failed (http_4xx); the run log has the details', targetUrl: RUN_URL }
+      ])
+    } finally {
+      await echoing.close()
+    }
   })
 
   it('a dry run writes nothing: no status, no lock', async () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-2W4GX4PE.js";
+} from "./chunks/chunk-MKRLFQXH.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -19,9 +19,10 @@ import {
   neutralize,
   parseSettings,
   renderLogTable,
+  scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-EQMMKBW7.js";
+} from "./chunks/chunk-IRWVQPAA.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -339,9 +340,6 @@ function runtimeEnvOf(invocation, env) {
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env];
   return runtime;
 }
-function secretValues(read) {
-  return [...SECRET_INPUTS2].map((name) => read(name)).filter(Boolean);
-}
 function flagFor(input, invocation, env) {
   const name = input.replace(/ \(from [A-Z_]+\)$/, "");
   if (INPUT_NAMES.has(name)) {
@@ -357,25 +355,23 @@ function flagFor(input, invocation, env) {
 var ERASE_BELOW = "\x1B[J";
 var cursorUp = (lines) => `\x1B[${lines}A\r`;
 var Terminal = class {
-  constructor(stream, secrets = []) {
+  constructor(stream) {
     this.stream = stream;
-    this.secrets = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length);
   }
   stream;
   block = [];
-  secrets;
   get live() {
     return this.stream.isTTY === true;
   }
   line(text) {
-    this.stream.write(`${this.erase()}${this.redact(text)}
+    this.stream.write(`${this.erase()}${scrubSecrets(text)}
 ${this.draw()}`);
   }
   /** Replaces the live block (a no-op off a terminal). */
   setBlock(lines) {
     if (!this.live) return;
     const erase = this.erase();
-    this.block = lines.map((line) => this.fit(this.redact(line)));
+    this.block = lines.map((line) => this.fit(scrubSecrets(line)));
     this.stream.write(`${erase}${this.draw()}`);
   }
   /** Leaves the block on screen as it is (the run's last state) and stops redrawing it. */
@@ -394,17 +390,12 @@ ${this.draw()}`);
     const width = Math.max(20, (this.stream.columns || 80) - 1);
     return line.length > width ? `${line.slice(0, width - 1)}\u2026` : line;
   }
-  redact(text) {
-    let safe = text;
-    for (const secret of this.secrets) safe = safe.split(secret).join("***");
-    return safe;
-  }
 };
 
 // src/cli/deploy.ts
 async function runDeploy(invocation, io) {
   const read = inputReader(invocation, io.env);
-  const term = new Terminal(invocation.json ? io.stderr : io.stdout, secretValues(read));
+  const term = new Terminal(invocation.json ? io.stderr : io.stdout);
   for (const name of invocation.secretsOnCommandLine) {
     term.line(`warning: --${name} on the command line is visible to every user of this machine (ps, shell history); set ${secretEnvNames(name)[0]} instead`);
   }
@@ -445,7 +436,7 @@ async function runDeploy(invocation, io) {
   return { code: exitCodeOf(record.result), record };
 }
 function reportInputError(error, invocation, io) {
-  const problem = error.message.replace(`input '${error.input}': `, "").replace(/ \(CLI: --[a-z-]+\)$/, "");
+  const problem = neutralize(error.message, Infinity).replace(`input '${error.input}': `, "").replace(/ \(CLI: --[a-z-]+\)$/, "");
   const hint = error.input === "token" ? ` (set ${secretEnvNames("token").join(", ")})` : "";
   io.stderr.write(`fleet-forward: ${flagFor(error.input, invocation, io.env)}: ${problem}${hint}
 Nothing was contacted. See fleet-forward --help.

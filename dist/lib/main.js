@@ -14,21 +14,54 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-VW6YZDT4.js";
+} from "./chunks/chunk-DATZXABV.js";
 import {
   deployFleet
-} from "./chunks/chunk-2W4GX4PE.js";
+} from "./chunks/chunk-MKRLFQXH.js";
 import {
   FleetError,
   GREEN_RESULTS,
   appendHistory,
+  byAttention,
   describeError,
   neutralize,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-EQMMKBW7.js";
+} from "./chunks/chunk-IRWVQPAA.js";
+
+// src/action/report-output.ts
+var MAX_REPORT_BYTES = 1e6;
+function reportOutput(record, historyFile, maxBytes = MAX_REPORT_BYTES) {
+  const whole = JSON.stringify(record);
+  if (Buffer.byteLength(whole) < maxBytes) return whole;
+  const needy = record.tenants.filter((t) => t.state !== "converged" && t.state !== "ahead").sort(byAttention);
+  const head = {
+    ...record,
+    tenants: [],
+    shortened: {
+      reason: `the whole record is ${Buffer.byteLength(whole)} bytes and a step output holds at most ${maxBytes}`,
+      tenant_counts: countByState(record.tenants),
+      tenants_total: record.tenants.length,
+      tenants_listed: 0,
+      full_record: historyFile && !record.dry_run ? `history-file ${historyFile}` : "not kept: set history-file to keep every run whole"
+    }
+  };
+  let room = maxBytes - 1 - Buffer.byteLength(JSON.stringify({ ...head, shortened: { ...head.shortened, tenants_listed: needy.length } }));
+  for (const tenant of needy) {
+    room -= Buffer.byteLength(JSON.stringify(tenant)) + 1;
+    if (room < 0) break;
+    head.tenants.push(tenant);
+  }
+  head.shortened.tenants_listed = head.tenants.length;
+  return JSON.stringify(head);
+}
+function countByState(tenants) {
+  const counts = {};
+  for (const t of tenants) counts[t.state] = (counts[t.state] ?? 0) + 1;
+  return counts;
+}
 
 // src/action/publish.ts
 async function publishRecord(record, historyFile, log, published) {
@@ -41,7 +74,7 @@ async function publishRecord(record, historyFile, log, published) {
   }
   published();
   try {
-    writeOutputs(record);
+    writeOutputs(record, historyFile);
   } catch (error) {
     log.warning(`could not write the step outputs: ${describeError(error)}`);
   }
@@ -55,17 +88,17 @@ async function publishRecord(record, historyFile, log, published) {
   } catch (error) {
     log.warning(`could not write the job summary: ${describeError(error)}`);
   }
-  const line = `fleet-forward ${record.environment}: ${record.result} \u2014 ${record.message}`;
+  const line = neutralize(`fleet-forward ${record.environment}: ${record.result} \u2014 ${record.message}`, Number.POSITIVE_INFINITY);
   if (GREEN_RESULTS.has(record.result)) info(line);
   else setFailed(line);
 }
-function writeOutputs(record) {
+function writeOutputs(record, historyFile) {
   setOutput("result", record.result);
   setOutput("superseded", String(record.result === "superseded"));
   setOutput("head-sha", record.head_sha ?? "");
   setOutput("expected-sha", record.expected_sha ?? "");
   setOutput("stale-tenants", JSON.stringify(staleTenantNames(record)));
-  setOutput("report", JSON.stringify(record));
+  setOutput("report", reportOutput(record, historyFile));
 }
 
 // src/action/main.ts

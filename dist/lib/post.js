@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-VW6YZDT4.js";
+} from "./chunks/chunk-DATZXABV.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-EQMMKBW7.js";
+} from "./chunks/chunk-IRWVQPAA.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -41,13 +41,13 @@ async function runPost() {
     started,
     saved
   );
-  warning(`fleet-forward ${record.environment}: ${record.message}`);
+  actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`);
   try {
     await summary.addRaw(renderSummary(record)).write();
     const historyFile = saved ? saved.historyFile : getInput("history-file");
     if (historyFile) appendHistory(historyFile, record);
   } catch (error) {
-    warning(`could not write the record: ${describeError(error)}`);
+    actionsLogger.warning(`could not write the record: ${describeError(error)}`);
   }
 }
 async function stopLeftoverCommand() {
@@ -72,7 +72,7 @@ async function releaseLeftoverLock(saved) {
   try {
     await releaseByNonce(forgeForSavedRun(saved), lock.environment, lock.nonce, actionsLogger, systemClock);
   } catch (error) {
-    warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`);
+    actionsLogger.warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`);
   }
 }
 export {

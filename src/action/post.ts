@@ -39,13 +39,13 @@ export async function runPost(): Promise<void> {
     started,
     saved
   )
-  core.warning(`fleet-forward ${record.environment}: ${record.message}`)
+  actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`)
   try {
     await core.summary.addRaw(renderSummary(record)).write()
     const historyFile = saved ? saved.historyFile : core.getInput('history-file')
     if (historyFile) appendHistory(historyFile, record)
   } catch (error) {
-    core.warning(`could not write the record: ${describeError(error)}`)
+    actionsLogger.warning(`could not write the record: ${describeError(error)}`)
   }
 }
 
@@ -74,6 +74,6 @@ async function releaseLeftoverLock(saved: SavedRun): Promise<void> {
   try {
     await releaseByNonce(forgeForSavedRun(saved), lock.environment, lock.nonce, actionsLogger, systemClock)
   } catch (error) {
-    core.warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`)
+    actionsLogger.warning(`post step could not release lock '${lock.environment}': ${describeError(error)}; it frees itself when its lease ends`)
   }
 }

@@ -5,6 +5,8 @@ import { renderLogTable, renderSummary } from '../report/summary.js'
 import { GREEN_RESULTS } from '../core/types.js'
 import type { Logger } from '../core/types.js'
 import { describeError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { reportOutput } from './report-output.js'
 
 /**
  * Publishes the run's one record: history line, outputs, job summary; then fails the step when the
@@ -22,7 +24,7 @@ export async function publishRecord(record: RunRecord, historyFile: string | nul
   }
   published()
   try {
-    writeOutputs(record)
+    writeOutputs(record, historyFile)
   } catch (error) {
     log.warning(`could not write the step outputs: ${describeError(error)}`)
   }
@@ -36,16 +38,16 @@ export async function publishRecord(record: RunRecord, historyFile: string | nul
   } catch (error) {
     log.warning(`could not write the job summary: ${describeError(error)}`)
   }
-  const line = `fleet-forward ${record.environment}: ${record.result} — ${record.message}`
+  const line = neutralize(`fleet-forward ${record.environment}: ${record.result} — ${record.message}`, Number.POSITIVE_INFINITY)
   if (GREEN_RESULTS.has(record.result)) core.info(line)
   else core.setFailed(line)
 }
 
-function writeOutputs(record: RunRecord): void {
+function writeOutputs(record: RunRecord, historyFile: string | null): void {
   core.setOutput('result', record.result)
   core.setOutput('superseded', String(record.result === 'superseded'))
   core.setOutput('head-sha', record.head_sha ?? '')
   core.setOutput('expected-sha', record.expected_sha ?? '')
   core.setOutput('stale-tenants', JSON.stringify(staleTenantNames(record)))
-  core.setOutput('report', JSON.stringify(record))
+  core.setOutput('report', reportOutput(record, historyFile))
 }

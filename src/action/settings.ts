@@ -6,14 +6,19 @@ import type { Settings } from '../config/settings.js'
 import { createForge, forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
 import { systemClock } from '../util/clock.js'
+import { onSecretRegistered, registerSecret } from '../util/scrub.js'
 import type { SavedRun } from './state.js'
 
 const SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name))
 
+/** Every form of every secret the scrubber learns (inputs, their encodings, a registry token fetched later) is masked on the runner too. */
+const maskOnRunner = (form: string): void => core.setSecret(form)
+
 /** Reads an input and masks it at once when it is a secret, before anything could log it. */
 function readInput(name: string): string {
+  onSecretRegistered(maskOnRunner)
   const value = core.getInput(name)
-  if (value && SECRET_INPUTS.has(name)) core.setSecret(value)
+  if (SECRET_INPUTS.has(name)) registerSecret(value)
   return value
 }
 

@@ -16,7 +16,7 @@ import { secretEnvNames } from './help.js'
 import { terminalLogger } from './logger.js'
 import { renderOutcome } from './outcome.js'
 import { RoundProgress } from './progress.js'
-import { flagFor, inputReader, runtimeEnvOf, secretValues, type Environment } from './run-inputs.js'
+import { flagFor, inputReader, runtimeEnvOf, type Environment } from './run-inputs.js'
 import { Terminal, type OutputStream } from './terminal.js'
 
 /** Everything the CLI touches of its process, injected so tests and the demo run it in-process. */
@@ -40,7 +40,7 @@ export interface DeployOutcome {
 /** `fleet-forward deploy`: flags → settings → the shared pipeline → the one record, printed. */
 export async function runDeploy(invocation: Invocation, io: CliIO): Promise<DeployOutcome> {
   const read = inputReader(invocation, io.env)
-  const term = new Terminal(invocation.json ? io.stderr : io.stdout, secretValues(read))
+  const term = new Terminal(invocation.json ? io.stderr : io.stdout)
   for (const name of invocation.secretsOnCommandLine) {
     term.line(`warning: --${name} on the command line is visible to every user of this machine (ps, shell history); set ${secretEnvNames(name)[0]} instead`)
   }
@@ -86,7 +86,7 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
 
 /** `input 'settle-budget': must be …` becomes `--settle-budget: must be …`, the name typed on a command line. */
 function reportInputError(error: InputError, invocation: Invocation, io: CliIO): void {
-  const problem = error.message.replace(`input '${error.input}': `, '').replace(/ \(CLI: --[a-z-]+\)$/, '')
+  const problem = neutralize(error.message, Infinity).replace(`input '${error.input}': `, '').replace(/ \(CLI: --[a-z-]+\)$/, '')
   const hint = error.input === 'token' ? ` (set ${secretEnvNames('token').join(', ')})` : ''
   io.stderr.write(`fleet-forward: ${flagFor(error.input, invocation, io.env)}: ${problem}${hint}\nNothing was contacted. See fleet-forward --help.\n`)
 }

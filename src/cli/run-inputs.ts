@@ -34,11 +34,6 @@ export function runtimeEnvOf(invocation: Invocation, env: Environment): RuntimeE
   return runtime
 }
 
-/** Secret values in play, so the terminal can replace them should one ever reach a line. */
-export function secretValues(read: InputReader): string[] {
-  return [...SECRET_INPUTS].map((name) => read(name)).filter(Boolean)
-}
-
 /**
  * The name a person types to fix an input error: the flag, and where the bad value came from when it
  * was not the flag. `sha (from GITHUB_SHA)` is how the settings parser names a SHA read from there.

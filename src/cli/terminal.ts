@@ -1,3 +1,5 @@
+import { scrubSecrets } from '../util/scrub.js'
+
 /** Where the CLI writes: process.stdout/stderr, or a capture in tests and in the demo. */
 export interface OutputStream {
   write(text: string): unknown
@@ -11,33 +13,26 @@ const cursorUp = (lines: number): string => `\u001b[${lines}A\r`
 /**
  * Lines of output with, on a terminal, one live block kept below them: a line printed while the block
  * is shown goes above it, and the block is redrawn in place. Off a terminal there is no block, only
- * lines, so logs stay plain and greppable. Every secret is replaced before anything is written.
+ * lines, so logs stay plain and greppable. Every line passes the one secret scrubber before it is written.
  */
 export class Terminal {
   private block: readonly string[] = []
-  private readonly secrets: string[]
 
-  constructor(
-    private readonly stream: OutputStream,
-    secrets: readonly string[] = []
-  ) {
-    // Longest first, so a secret that contains another is replaced whole.
-    this.secrets = secrets.filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)
-  }
+  constructor(private readonly stream: OutputStream) {}
 
   get live(): boolean {
     return this.stream.isTTY === true
   }
 
   line(text: string): void {
-    this.stream.write(`${this.erase()}${this.redact(text)}\n${this.draw()}`)
+    this.stream.write(`${this.erase()}${scrubSecrets(text)}\n${this.draw()}`)
   }
 
   /** Replaces the live block (a no-op off a terminal). */
   setBlock(lines: readonly string[]): void {
     if (!this.live) return
     const erase = this.erase()
-    this.block = lines.map((line) => this.fit(this.redact(line)))
+    this.block = lines.map((line) => this.fit(scrubSecrets(line)))
     this.stream.write(`${erase}${this.draw()}`)
   }
 
@@ -58,11 +53,5 @@ export class Terminal {
   private fit(line: string): string {
     const width = Math.max(20, (this.stream.columns || 80) - 1)
     return line.length > width ? `${line.slice(0, width - 1)}…` : line
-  }
-
-  private redact(text: string): string {
-    let safe = text
-    for (const secret of this.secrets) safe = safe.split(secret).join('***')
-    return safe
   }
 }

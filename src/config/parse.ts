@@ -1,5 +1,7 @@
 import { parseImageRef } from '../registry/image-ref.js'
 import { InputError } from '../util/errors.js'
+import { registerCredentials, registerSecret } from '../util/scrub.js'
+import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
@@ -39,6 +41,7 @@ const MAX_BUDGET_SECONDS = 6 * 3600
  */
 export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFile: (path: string) => string): Settings {
   const read = (name: string): string => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
+  registerSecrets(read)
 
   const token = read('token')
   if (!token) throw new InputError('token', 'is empty: pass a forge token (the action defaults to github.token)')
@@ -87,9 +90,17 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     lockTimeoutSeconds: parseSeconds(read('lock-timeout'), 'lock-timeout', 0, 24 * 3600),
     dryRun: parseBoolean(read('dry-run'), 'dry-run'),
     historyFile: read('history-file') || null,
-    run: parseRunContext(env)
+    run: parseRunContext(env, forge)
   }
   return deepFreeze(settings)
+}
+
+/** Every secret input is known to the scrubber before anything (an input error included) could echo it. */
+function registerSecrets(read: (name: string) => string): void {
+  for (const spec of INPUTS) if (spec.secret) registerSecret(read(spec.name))
+  const username = read('registry-username')
+  const password = read('registry-password')
+  if (username && password) registerCredentials(username, password)
 }
 
 function parseExpectedSha(
@@ -167,13 +178,17 @@ function parsePromotion(read: (name: string) => string): PromotionSettings | nul
   }
 }
 
-function parseRunContext(env: RuntimeEnv): RunContext {
+function parseRunContext(env: RuntimeEnv, forge: Settings['forge']): RunContext {
   const repository = env.GITHUB_REPOSITORY ?? ''
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new InputError('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
   }
   const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL').toString().replace(/\/$/, '')
-  const apiUrl = parseHttpUrl(env.GITHUB_API_URL || 'https://api.github.com', 'GITHUB_API_URL').toString().replace(/\/$/, '')
+  const giteaActions = env.GITEA_ACTIONS === 'true'
+  const apiUrl = env.GITHUB_API_URL
+    ? parseHttpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL').toString().replace(/\/$/, '')
+    : apiUrlOfServer(detectForgeKind(forge, { apiUrl: '', giteaActions }), serverUrl)
+  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL) checkApiUrlOnServer(apiUrl, serverUrl)
   const runId = env.GITHUB_RUN_ID ?? ''
   const runAttempt = env.GITHUB_RUN_ATTEMPT || '1'
   return {
@@ -183,7 +198,7 @@ function parseRunContext(env: RuntimeEnv): RunContext {
     runId,
     runAttempt,
     runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
-    giteaActions: env.GITEA_ACTIONS === 'true'
+    giteaActions
   }
 }
 

@@ -8,13 +8,22 @@ export function parseHttpUrl(value: string, input: string, what = 'value'): URL 
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(input, `${what} is not a URL: '${value.slice(0, 200)}'`)
+    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`)
   }
   if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`)
   return url
+}
+
+/**
+ * An invalid URL echoed in an error loses whatever could be a credential: everything up to its last
+ * '@' (the userinfo, however malformed) and its query and fragment.
+ */
+function withoutCredentials(value: string): string {
+  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}…`)
+  return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme?: string) => scheme ?? '')
 }
 
 export function parseSha(value: string, input: string): string {

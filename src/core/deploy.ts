@@ -11,7 +11,7 @@ import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages
 import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
 import { listNames, memoizeCompare, planRollout, type RolloutPlan } from '../stages/plan.js'
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
-import { isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
+import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
 import { isSettled } from '../fleet/report.js'
@@ -91,7 +91,7 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   try {
     // A deploy that failed after it began is recorded as a failure on the commit, like a stale one.
     if (outcome.result === 'failed' && held.attempted && !outcome.lockLost && facts.expectedSha) {
-      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log)
+      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: failureSummary(outcome.errorClass) }, settings.run.runUrl, deps.log)
     }
     // Still inside the lock: a late `success` would mark a newer run's deployment inactive.
     await finishDeployment(held.deployment, outcome.result)

@@ -20,13 +20,23 @@ export function nodeVersionProblem(version: string, execPath: string): string | 
 export function launch(start: () => Promise<unknown>): void {
   const problem = nodeVersionProblem(process.version, process.execPath)
   if (problem) {
-    // A workflow command when a runner reads us, a plain line on a terminal.
-    process.stdout.write(process.env.GITHUB_ACTIONS === 'true' ? `::error::${problem}\n` : `error: ${problem}\n`)
+    process.stdout.write(errorLine(problem, process.env))
     process.exitCode = 1
     return
   }
   start().catch((error: unknown) => {
-    process.stdout.write(`::error::fleet-forward internal error: ${String(error instanceof Error ? error.stack : error).replace(/\r?\n/g, ' | ')}\n`)
+    process.stdout.write(errorLine(`fleet-forward internal error: ${String(error instanceof Error ? error.stack : error)}`, process.env))
     process.exitCode = 1
   })
+}
+
+/**
+ * An error as one line of stdout: a workflow command only where a runner reads them (GITHUB_ACTIONS,
+ * which act_runner sets too), on one line and with `%` escaped as @actions/core escapes command data,
+ * so the text cannot start another command; a plain line everywhere else (the CLI on a laptop).
+ */
+export function errorLine(message: string, env: { readonly GITHUB_ACTIONS?: string }): string {
+  const oneLine = message.replace(/\r?\n|\r/g, ' | ')
+  if (env.GITHUB_ACTIONS !== 'true') return `error: ${oneLine}\n`
+  return `::error::${oneLine.replace(/%/g, '%25')}\n`
 }

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici'
+import { apiUrlOfServer, detectForgeKind } from '../config/api-url.js'
 import type { Settings } from '../config/settings.js'
 import type { Clock } from '../util/clock.js'
 import { InputError } from '../util/errors.js'
@@ -22,14 +23,7 @@ export interface ForgeContext {
   readonly tuning?: Partial<ForgeHttpTuning>
 }
 
-const GITHUB_API = 'https://api.github.com'
-
-/** `auto` picks Gitea when act_runner says so (GITEA_ACTIONS) or the API URL is Gitea's `/api/v1`. */
-export function detectForgeKind(kind: 'auto' | ForgeKind, context: Pick<ForgeContext, 'apiUrl' | 'giteaActions'>): ForgeKind {
-  if (kind !== 'auto') return kind
-  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return 'gitea'
-  return 'github'
-}
+export { detectForgeKind }
 
 export function createForge(kind: 'auto' | ForgeKind, context: ForgeContext, clock: Clock, dispatcher?: Dispatcher): Forge {
   if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
@@ -41,15 +35,14 @@ export function createForge(kind: 'auto' | ForgeKind, context: ForgeContext, clo
   return resolved === 'gitea' ? new GiteaForge(options) : new GitHubForge(options)
 }
 
+/** The settings always carry an API URL; a caller with only a server URL gets the one derivation. */
 function apiRoot(kind: ForgeKind, context: ForgeContext): string {
   if (context.apiUrl) return context.apiUrl.replace(/\/+$/, '')
-  if (kind === 'gitea') {
-    if (!context.serverUrl) throw new InputError('forge', 'Gitea needs GITHUB_API_URL or GITHUB_SERVER_URL to find its API')
-    return `${context.serverUrl.replace(/\/+$/, '')}/api/v1`
+  if (!context.serverUrl) {
+    if (kind === 'gitea') throw new InputError('forge', 'Gitea needs GITHUB_API_URL or GITHUB_SERVER_URL to find its API')
+    return apiUrlOfServer('github', 'https://github.com')
   }
-  return context.serverUrl && !/^https:\/\/github\.com\/?$/.test(context.serverUrl)
-    ? `${context.serverUrl.replace(/\/+$/, '')}/api/v3`
-    : GITHUB_API
+  return apiUrlOfServer(kind, context.serverUrl)
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { registerSecret } from '../util/scrub.js'
 import type { ForgeClock } from './forge-clock.js'
 import { payloadError } from './payload.js'
 import type { ForgeCallCounter } from './types.js'
@@ -119,11 +120,10 @@ export class ForgeHttp {
   readonly calls: ForgeCallCounter = { requests: 0, notModified: 0 }
   private readonly tuning: ForgeHttpTuning
   private readonly etagCache = new Map<string, CachedBody>()
-  private readonly secret: string
 
   constructor(private readonly options: ForgeHttpOptions) {
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning }
-    this.secret = options.authorization.replace(/^\S+\s+/, '')
+    registerSecret(options.authorization.replace(/^\S+\s+/, ''))
   }
 
   /** Sends the request (with retries) and parses a JSON answer. */
@@ -208,7 +208,7 @@ export class ForgeHttp {
     } catch (error) {
       if (error instanceof FleetError) throw error
       const errorClass: ErrorClass = deadline.aborted ? 'deadline' : classifyError(error)
-      throw new FleetError(`${endpoint} failed: ${errorClass} (${this.safe(describeError(error))})`, errorClass, endpoint)
+      throw new FleetError(`${endpoint} failed: ${errorClass} (${neutralize(describeError(error), 300)})`, errorClass, endpoint)
     }
 
     if (status === 304 && cached) {
@@ -224,18 +224,12 @@ export class ForgeHttp {
   }
 
   private statusError(req: ForgeRequest, endpoint: string, status: number, headers: Record<string, string>, text: string): HttpStatusError {
-    const detail = this.safe(remoteMessage(text))
+    const detail = neutralize(remoteMessage(text), 300)
     const waitSeconds = rateLimitWaitSeconds(headers, this.options.clock.now())
     const limited = status === 429 || (status === 403 && waitSeconds !== undefined)
     if (limited) return new RateLimitedError(status, endpoint, detail, waitSeconds)
     if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint, detail, this.options.permissionFor?.(req))
     return new HttpStatusError(status, endpoint, detail, status >= 500 ? parseRetryAfter(headers['retry-after'], this.options.clock.now()) : undefined)
-  }
-
-  /** Remote text is neutralized, and a server echoing our credentials does not get them into a log. */
-  private safe(text: string): string {
-    const redacted = this.secret ? text.split(this.secret).join('***') : text
-    return neutralize(redacted, 300)
   }
 
   private urlOf(req: ForgeRequest): string {

@@ -8,6 +8,7 @@ import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { registerSecret } from '../util/scrub.js'
 import { AccessDeniedError, DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
 import type { ForgeClock } from './forge-clock.js'
 import type { ForgeCallCounter } from './types.js'
@@ -118,6 +119,7 @@ export class GitHubClient {
   private readonly etags = new Map<string, CachedRead>()
 
   constructor(private readonly options: GitHubClientOptions) {
+    registerSecret(options.token)
     const tuning = (this.tuning = { ...DEFAULT_TUNING, ...options.tuning })
     const waitOut = (seconds: number, retryCount: number): Promise<boolean> => this.waitOutRateLimit(seconds, retryCount)
     const quiet = (): void => undefined
@@ -273,9 +275,9 @@ export class GitHubClient {
     return new FleetError(`${endpoint} failed: ${errorClass} (${this.safe(describeError(cause))})`, errorClass, endpoint)
   }
 
-  /** Remote text is neutralized, and a server echoing the token does not get it into a log. */
+  /** Remote text passes the boundary: neutralized, and a server echoing the token (registered above) does not get it into a log. */
   private safe(text: string): string {
-    return neutralize(text.split(this.options.token).join('***'), 300)
+    return neutralize(text, 300)
   }
 }
 

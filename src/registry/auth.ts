@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici'
 import { parseChallenges, type Challenge } from './challenge.js'
-import { RegistryError, registryErrorFor, remoteText, type RegistryTarget } from './errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { registerCredentials, registerSecret } from '../util/scrub.js'
+import { RegistryError, registryErrorFor, type RegistryTarget } from './errors.js'
 import { exchange } from './http.js'
 import { isLoopbackHost } from './image-ref.js'
 
@@ -20,13 +22,14 @@ const TOKEN_CHARS = /^[\x21-\x7e]+$/
  */
 export class RegistryAuth {
   private authorization: string | null = null
-  private token: string | null = null
 
   constructor(
     private readonly credentials: Credentials | undefined,
     private readonly dispatcher: Dispatcher | undefined,
     private readonly timeoutMs: number
-  ) {}
+  ) {
+    if (credentials) registerCredentials(credentials.username, credentials.password)
+  }
 
   get hasCredentials(): boolean {
     return this.credentials !== undefined
@@ -36,18 +39,15 @@ export class RegistryAuth {
     return this.authorization
   }
 
-  /** What must never reach a message: scrubbed from remote text as a second line of defence. */
-  secrets(): string[] {
-    return [this.credentials?.password, this.token].filter((s): s is string => Boolean(s))
-  }
-
   /** Answers a 401; true when there is a new Authorization worth one retry. */
   async answer(challengeHeader: string | undefined, target: RegistryTarget): Promise<boolean> {
     const challenges = challengeHeader ? parseChallenges(challengeHeader) : []
     const bearer = challenges.find((c) => c.scheme === 'bearer')
     if (bearer) {
-      this.token = await this.fetchToken(bearer, target)
-      this.authorization = `Bearer ${this.token}`
+      const token = await this.fetchToken(bearer, target)
+      // A token learned mid-run is a secret like the inputs: scrubbed (and masked) from here on.
+      registerSecret(token)
+      this.authorization = `Bearer ${token}`
       return true
     }
     const basic = challenges.find((c) => c.scheme === 'basic')
@@ -75,7 +75,7 @@ export class RegistryAuth {
       dispatcher: this.dispatcher,
       subject: `${target.target} (token service ${url.host})`
     })
-    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials, secrets: this.secrets() }
+    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials }
     if (res.status === 401 || res.status === 403) {
       // A token service refusing the credentials is an authentication failure, whatever status it picks.
       throw registryErrorFor(401, res.body, asked)
@@ -99,7 +99,7 @@ export class RegistryAuth {
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('sent a Bearer realm that is not http(s)')
     if (this.credentials && url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-      throw fail(`asked for credentials over plain HTTP at token service ${remoteText(url.host, [])}; refusing to send them`)
+      throw fail(`asked for credentials over plain HTTP at token service ${neutralize(url.host, 200)}; refusing to send them`)
     }
     url.username = ''
     url.password = ''

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { FleetError } from '../util/errors.js'
-import { RegistryError, remoteText } from './errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { RegistryError } from './errors.js'
 import { headerValue, type ExchangeResult } from './http.js'
 import type { ImageRef } from './image-ref.js'
 import { MANIFEST_ACCEPT, MANIFEST_MEDIA_TYPES } from './media-types.js'
@@ -91,7 +92,7 @@ export class RegistryClient {
     const stored = headerValue(res.headers, 'docker-content-digest')
     if (stored && stored !== manifest.digest) {
       throw new FleetError(
-        `${target}: registry ${this.ref.registry} stored digest ${remoteText(stored, [])} for a manifest whose digest is ${manifest.digest}`,
+        `${target}: registry ${this.ref.registry} stored digest ${neutralize(stored, 200)} for a manifest whose digest is ${manifest.digest}`,
         'bad_payload',
         target
       )
@@ -142,7 +143,7 @@ export class RegistryClient {
     const mediaType = MANIFEST_MEDIA_TYPES.includes(contentType) ? contentType : document.mediaType
     if (!mediaType || !MANIFEST_MEDIA_TYPES.includes(mediaType)) {
       throw new RegistryError(
-        `${target}: unsupported manifest type '${remoteText(contentType || String(document.mediaType), [])}'; expected an OCI or Docker schema 2 manifest or index`,
+        `${target}: unsupported manifest type '${neutralize(contentType || String(document.mediaType), 200)}'; expected an OCI or Docker schema 2 manifest or index`,
         'registry',
         target,
         null,
@@ -153,7 +154,7 @@ export class RegistryClient {
     const digest = digestOf(res.body, 'sha256:')
     const announced = headerValue(res.headers, 'docker-content-digest')
     if (announced?.startsWith('sha256:') && announced !== digest) {
-      throw bad(`registry announced digest ${remoteText(announced, [])} but the bytes hash to ${digest}`)
+      throw bad(`registry announced digest ${neutralize(announced, 200)} but the bytes hash to ${digest}`)
     }
     if (DIGEST.test(reference) && digestOf(res.body, reference) !== reference) {
       throw bad('manifest content does not match the digest it was asked by')

@@ -15,8 +15,6 @@ export interface RegistryTarget {
   readonly target: string
   readonly action: 'pull' | 'push'
   readonly hasCredentials: boolean
-  /** Values scrubbed from any remote text before it reaches a message (the password, a token). */
-  readonly secrets: readonly string[]
 }
 
 /** A refusal or failure of the registry, with the OCI error code when it gave one. */
@@ -66,16 +64,9 @@ export function registryErrorFor(status: number, body: Buffer, t: RegistryTarget
     .map((e) => e.message)
     .filter((m) => m !== '')
     .join('; ')
-  const detail = remote ? `: ${remoteText(remote, t.secrets)}` : ''
+  const detail = remote ? `: ${neutralize(remote, REMOTE_TEXT_MAX)}` : ''
   const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ''}`
   return new RegistryError(message, registryErrorClass(status), t.target, code, status)
-}
-
-/** Remote text is neutralized and stripped of anything secret before it is put in a message. */
-export function remoteText(text: string, secrets: readonly string[]): string {
-  let scrubbed = text
-  for (const secret of secrets) if (secret) scrubbed = scrubbed.split(secret).join('***')
-  return neutralize(scrubbed, REMOTE_TEXT_MAX)
 }
 
 function explain(code: string | null, status: number, t: RegistryTarget): string {

@@ -103,14 +103,12 @@ export class RegistryTransport {
     }
   }
 
-  /** Built per use: a token fetched mid-request is one more secret to scrub from messages. */
   private targetOf(req: RegistryRequest): RegistryTarget {
     return {
       registry: this.ref.registry,
       target: req.target,
       action: req.action,
-      hasCredentials: this.auth.hasCredentials,
-      secrets: this.auth.secrets()
+      hasCredentials: this.auth.hasCredentials
     }
   }
 

@@ -7,24 +7,25 @@ const TIMELINE_WIDTH = 40
 
 /**
  * The job summary: the verdict, a per-tenant table, and a picture of when each tenant converged.
- * Tenant states come from our own classification and SHAs are hex, so nothing remote is rendered
- * except through those fields.
+ * GitHub renders it as Markdown, so every piece of text that is not our own (the message, which can
+ * quote a server, tenant names, the image) is shown literally in a code span: a link, an image or HTML
+ * in it stays text. States come from our own classification and SHAs are hex.
  */
 export function renderSummary(record: RunRecord): string {
   const icon = GREEN_RESULTS.has(record.result) ? '✅' : '❌'
   const lines = [
     `## ${icon} fleet-forward · ${record.environment} · ${record.result}`,
     '',
-    escapeCell(record.message),
+    literal(record.message),
     '',
     `| commit | expected | branch head | tag | elapsed | rounds |`,
     `|---|---|---|---|---|---|`,
-    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | \`${record.target_tag}\` | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
     ''
   ]
   if (record.promotion) {
     const p = record.promotion
-    lines.push(`**Promotion** \`${p.image}:${p.tag}\` (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`, '')
+    lines.push(`**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`, '')
   }
   lines.push(...tenantTable(record), '', ...convergenceTimeline(record))
   return `${lines.join('\n')}\n`
@@ -33,7 +34,7 @@ export function renderSummary(record: RunRecord): string {
 function tenantTable(record: RunRecord): string[] {
   const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
     (t) =>
-      `| ${escapeCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} | ${t.error_class ?? ''} |`
+      `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} | ${t.error_class ?? ''} |`
   )
   const more = record.tenants.length - rows.length
   return [
@@ -71,8 +72,22 @@ function stateIcon(state: string): string {
   return state === 'converged' || state === 'ahead' ? '🟢' : state === 'pending' ? '⚪' : '🔴'
 }
 
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/[<>]/g, (c) => (c === '<' ? '&lt;' : '&gt;'))
+/**
+ * Text as a Markdown code span: nothing inside is a link, an image, HTML, a mention or an emoji. The
+ * fence is one backtick longer than any run inside, and padded when the text starts or ends with one.
+ */
+function literal(text: string): string {
+  const flat = text.replace(/[\r\n]+/g, ' ')
+  if (flat.trim() === '') return '–'
+  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length))
+  const fence = '`'.repeat(longestRun + 1)
+  const pad = /^[`\s]|[`\s]$/.test(flat) ? ' ' : ''
+  return `${fence}${pad}${flat}${pad}${fence}`
+}
+
+/** A code span in a table cell: GitHub splits cells on `|` even inside a code span unless it is escaped. */
+function literalCell(text: string): string {
+  return literal(text).replace(/\|/g, '\\|')
 }
 
 const MAX_LOG_ROWS = 200
@@ -82,7 +97,7 @@ const MAX_LOG_ROWS = 200
  * engineer scrolls at 3 a.m. Tenants that need attention come first.
  */
 export function renderLogTable(record: RunRecord): string[] {
-  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state))
+  const ordered = [...record.tenants].sort(byAttention)
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)))
   const rows = ordered.slice(0, MAX_LOG_ROWS).map((t) =>
     [
@@ -97,6 +112,11 @@ export function renderLogTable(record: RunRecord): string[] {
   const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')
   const more = record.tenants.length - rows.length
   return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]
+}
+
+/** Tenants that need attention first: stale and unreachable, then those never reached. */
+export function byAttention(a: { state: string }, b: { state: string }): number {
+  return attention(b.state) - attention(a.state)
 }
 
 function attention(state: string): number {

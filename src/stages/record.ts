@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Result, TenantReport } from '../core/types.js'
 import type { ForgeCallCounter } from '../forge/types.js'
+import { neutralize } from '../util/sanitize.js'
 import type { WaveRecord } from './waves.js'
 
 export interface TagState {
@@ -17,7 +18,11 @@ export interface PromotionRecord {
   readonly after: TagState | null
 }
 
-/** The one record of a run (docs/contract.md, Record). Field names are the history-file schema. */
+/**
+ * The one record of a run (docs/contract.md, Record). Field names are the history-file schema.
+ * Its free text (the message, the run URL) passes the boundary when the record is cut, so the history
+ * file, the `report` output, the job summary and the CLI's --json never carry a secret.
+ */
 export interface RunRecord {
   readonly ts: string
   readonly environment: string
@@ -76,14 +81,14 @@ export function buildRecord(
     environment: identity.environment,
     repository: identity.repository,
     forge: identity.forge,
-    run_url: identity.runUrl,
+    run_url: neutralize(identity.runUrl, Infinity),
     sha: identity.sha,
     head_sha: facts.headSha,
     target_tag: identity.targetTag,
     expected_sha: facts.expectedSha,
     result: outcome.result,
     elapsed_seconds: Math.round((now - facts.startedAt) / 100) / 10,
-    message: outcome.message,
+    message: neutralize(outcome.message, Infinity),
     error_class: outcome.errorClass ?? null,
     dry_run: identity.dryRun,
     rounds: facts.rounds,

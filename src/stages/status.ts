@@ -8,6 +8,10 @@ import { shortSha } from '../util/sha.js'
  * The durable record of docs/contract.md, Record: a commit status `fleet-forward/<environment>` on the
  * expected commit. It is what the gate of a downstream environment reads, and what makes a rerun of a
  * recorded commit a noop. GitHub caps a status description at 140 characters.
+ *
+ * A status outlives the run and is shown by the forge to anyone who can read the repository, where
+ * no log masking reaches: its description is built only from fleet-forward's own sentences and facts
+ * (counts, short SHAs, results, error classes), never from remote text. The details are in the run.
  */
 const MAX_DESCRIPTION = 140
 
@@ -17,8 +21,13 @@ export function statusContext(environment: string): string {
 
 export interface VerifiedResult {
   readonly verified: boolean
-  /** e.g. "3/3 tenants report 7f25373". */
+  /** Our own words from facts, e.g. "3/3 tenants report 7f25373"; never remote text. */
   readonly summary: string
+}
+
+/** The description of a run that failed after it began: its error class, never the error's text (which may quote a server). */
+export function failureSummary(errorClass: string | null | undefined): string {
+  return `deploy failed (${errorClass ?? 'internal'}); the run log has the details`
 }
 
 /** Writes success (verified) or failure on the commit. Never throws: a record that cannot be written is a warning. */

@@ -1706,8 +1706,8 @@ var require_util = __commonJS({
       } : null;
     }
     function addListener(obj, name, listener) {
-      const listeners = obj[kListeners] ??= [];
-      listeners.push([name, listener]);
+      const listeners2 = obj[kListeners] ??= [];
+      listeners2.push([name, listener]);
       obj.on(name, listener);
       return obj;
     }
@@ -28176,11 +28176,54 @@ function describe(text) {
   return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
 }
 
+// src/util/scrub.ts
+var MIN_SECRET_LENGTH = 4;
+var REPLACEMENT = "***";
+var forms = /* @__PURE__ */ new Set();
+var ordered = [];
+var listeners = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+}
+function registerCredentials(username, password) {
+  registerSecret(password);
+  if (password.length < MIN_SECRET_LENGTH) return;
+  const pair = Buffer.from(`${username}:${password}`).toString("base64");
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")]);
+}
+function onSecretRegistered(listener) {
+  if (listeners.has(listener)) return;
+  listeners.add(listener);
+  for (const form of forms) listener(form);
+}
+function addForms(candidates) {
+  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
+  if (added.length === 0) return;
+  for (const form of added) forms.add(form);
+  ordered = [...forms].sort((a, b) => b.length - a.length);
+  for (const form of added) for (const listener of listeners) listener(form);
+}
+var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
+var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
+var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
+function scrubSecrets(text) {
+  let safe = text;
+  for (const form of ordered) if (safe.includes(form)) safe = safe.split(form).join(REPLACEMENT);
+  return safe.replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
+    URL_PARTS,
+    (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
+  );
+}
+
 // src/util/sanitize.ts
 var MAX_REMOTE_TEXT = 512;
 function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+  const oneLine = defuseCommands(scrubSecrets(text));
   return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+function defuseCommands(text) {
+  return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
 }
 
 // src/stages/lock.ts
@@ -28438,14 +28481,14 @@ function buildRecord(identity, facts, calls, outcome, now) {
     environment: identity.environment,
     repository: identity.repository,
     forge: identity.forge,
-    run_url: identity.runUrl,
+    run_url: neutralize(identity.runUrl, Infinity),
     sha: identity.sha,
     head_sha: facts.headSha,
     target_tag: identity.targetTag,
     expected_sha: facts.expectedSha,
     result: outcome.result,
     elapsed_seconds: Math.round((now - facts.startedAt) / 100) / 10,
-    message: outcome.message,
+    message: neutralize(outcome.message, Infinity),
     error_class: outcome.errorClass ?? null,
     dry_run: identity.dryRun,
     rounds: facts.rounds,
@@ -28704,16 +28747,16 @@ function renderSummary(record) {
   const lines = [
     `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
     "",
-    escapeCell(record.message),
+    literal(record.message),
     "",
     `| commit | expected | branch head | tag | elapsed | rounds |`,
     `|---|---|---|---|---|---|`,
-    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | \`${record.target_tag}\` | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
     ""
   ];
   if (record.promotion) {
     const p = record.promotion;
-    lines.push(`**Promotion** \`${p.image}:${p.tag}\` (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`, "");
+    lines.push(`**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`, "");
   }
   lines.push(...tenantTable(record), "", ...convergenceTimeline(record));
   return `${lines.join("\n")}
@@ -28721,7 +28764,7 @@ function renderSummary(record) {
 }
 function tenantTable(record) {
   const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
-    (t) => `| ${escapeCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} | ${t.error_class ?? ""} |`
+    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} | ${t.error_class ?? ""} |`
   );
   const more = record.tenants.length - rows.length;
   return [
@@ -28753,14 +28796,22 @@ function sha(value) {
 function stateIcon(state) {
   return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" ? "\u26AA" : "\u{1F534}";
 }
-function escapeCell(text) {
-  return text.replace(/\|/g, "\\|").replace(/[<>]/g, (c) => c === "<" ? "&lt;" : "&gt;");
+function literal(text) {
+  const flat = text.replace(/[\r\n]+/g, " ");
+  if (flat.trim() === "") return "\u2013";
+  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const pad = /^[`\s]|[`\s]$/.test(flat) ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+function literalCell(text) {
+  return literal(text).replace(/\|/g, "\\|");
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
-  const ordered = [...record.tenants].sort((a, b) => attention(b.state) - attention(a.state));
+  const ordered2 = [...record.tenants].sort(byAttention);
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
-  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
+  const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
     (t) => [
       t.name.slice(0, width).padEnd(width),
       t.state.padEnd(11),
@@ -28773,6 +28824,9 @@ function renderLogTable(record) {
   const header = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
   const more = record.tenants.length - rows.length;
   return [header, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
+}
+function byAttention(a, b) {
+  return attention(b.state) - attention(a.state);
 }
 function attention(state) {
   return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
@@ -28863,19 +28917,53 @@ function registryBaseUrl(ref) {
   return `${ref.scheme}://${ref.registry}`;
 }
 
+// src/config/api-url.ts
+function detectForgeKind(kind, context) {
+  if (kind !== "auto") return kind;
+  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
+  return "github";
+}
+var GITHUB_HOST = "github.com";
+function apiUrlOfServer(kind, serverUrl) {
+  const server = new URL(serverUrl);
+  const root = serverUrl.replace(/\/+$/, "");
+  if (kind === "gitea") {
+    if (server.host === GITHUB_HOST) {
+      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
+    }
+    return `${root}/api/v1`;
+  }
+  if (server.host === GITHUB_HOST) return "https://api.github.com";
+  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
+  return `${root}/api/v3`;
+}
+function checkApiUrlOnServer(apiUrl, serverUrl) {
+  const api = new URL(apiUrl);
+  const server = new URL(serverUrl);
+  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
+  throw new InputError(
+    "GITHUB_API_URL",
+    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
+  );
+}
+
 // src/config/validate.ts
 function parseHttpUrl(value, input, what = "value") {
   let url;
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(input, `${what} is not a URL: '${value.slice(0, 200)}'`);
+    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
   }
   if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`);
   return url;
+}
+function withoutCredentials(value) {
+  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
+  return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme) => scheme ?? "");
 }
 function parseSha(value, input) {
   if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
@@ -29014,6 +29102,7 @@ var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
 function parseSettings(readRaw, env, readTextFile) {
   const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
+  registerSecrets(read);
   const token = read("token");
   if (!token) throw new InputError("token", "is empty: pass a forge token (the action defaults to github.token)");
   const forge = read("forge");
@@ -29057,9 +29146,15 @@ function parseSettings(readRaw, env, readTextFile) {
     lockTimeoutSeconds: parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600),
     dryRun: parseBoolean(read("dry-run"), "dry-run"),
     historyFile: read("history-file") || null,
-    run: parseRunContext(env)
+    run: parseRunContext(env, forge)
   };
   return deepFreeze(settings);
+}
+function registerSecrets(read) {
+  for (const spec of INPUTS) if (spec.secret) registerSecret(read(spec.name));
+  const username = read("registry-username");
+  const password = read("registry-password");
+  if (username && password) registerCredentials(username, password);
 }
 function parseExpectedSha(raw, tagIsDerived, sha2, targetTag, promotion) {
   if (raw) return parseSha(raw, "expected-sha");
@@ -29125,13 +29220,15 @@ function parsePromotion(read) {
     password: password || null
   };
 }
-function parseRunContext(env) {
+function parseRunContext(env, forge) {
   const repository = env.GITHUB_REPOSITORY ?? "";
   if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
     throw new InputError("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
   }
   const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
-  const apiUrl = parseHttpUrl(env.GITHUB_API_URL || "https://api.github.com", "GITHUB_API_URL").toString().replace(/\/$/, "");
+  const giteaActions = env.GITEA_ACTIONS === "true";
+  const apiUrl = env.GITHUB_API_URL ? parseHttpUrl(env.GITHUB_API_URL, "GITHUB_API_URL").toString().replace(/\/$/, "") : apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
+  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL) checkApiUrlOnServer(apiUrl, serverUrl);
   const runId = env.GITHUB_RUN_ID ?? "";
   const runAttempt = env.GITHUB_RUN_ATTEMPT || "1";
   return {
@@ -29141,7 +29238,7 @@ function parseRunContext(env) {
     runId,
     runAttempt,
     runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
-    giteaActions: env.GITEA_ACTIONS === "true"
+    giteaActions
   };
 }
 var DEFAULT_SERVER_URL = "https://github.com";
@@ -29418,13 +29515,12 @@ var ForgeHttp = class {
   constructor(options) {
     this.options = options;
     this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    this.secret = options.authorization.replace(/^\S+\s+/, "");
+    registerSecret(options.authorization.replace(/^\S+\s+/, ""));
   }
   options;
   calls = { requests: 0, notModified: 0 };
   tuning;
   etagCache = /* @__PURE__ */ new Map();
-  secret;
   /** Sends the request (with retries) and parses a JSON answer. */
   async json(req) {
     const res = await this.send(req);
@@ -29503,7 +29599,7 @@ var ForgeHttp = class {
     } catch (error) {
       if (error instanceof FleetError) throw error;
       const errorClass = deadline.aborted ? "deadline" : classifyError(error);
-      throw new FleetError(`${endpoint2} failed: ${errorClass} (${this.safe(describeError(error))})`, errorClass, endpoint2);
+      throw new FleetError(`${endpoint2} failed: ${errorClass} (${neutralize(describeError(error), 300)})`, errorClass, endpoint2);
     }
     if (status === 304 && cached) {
       this.calls.notModified++;
@@ -29517,17 +29613,12 @@ var ForgeHttp = class {
     throw this.statusError(req, endpoint2, status, resHeaders, text);
   }
   statusError(req, endpoint2, status, headers, text) {
-    const detail = this.safe(remoteMessage(text));
+    const detail = neutralize(remoteMessage(text), 300);
     const waitSeconds = rateLimitWaitSeconds(headers, this.options.clock.now());
     const limited = status === 429 || status === 403 && waitSeconds !== void 0;
     if (limited) return new RateLimitedError(status, endpoint2, detail, waitSeconds);
     if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint2, detail, this.options.permissionFor?.(req));
     return new HttpStatusError(status, endpoint2, detail, status >= 500 ? parseRetryAfter(headers["retry-after"], this.options.clock.now()) : void 0);
-  }
-  /** Remote text is neutralized, and a server echoing our credentials does not get them into a log. */
-  safe(text) {
-    const redacted = this.secret ? text.split(this.secret).join("***") : text;
-    return neutralize(redacted, 300);
   }
   urlOf(req) {
     const base = this.options.baseUrl.replace(/\/+$/, "");
@@ -30551,7 +30642,7 @@ function expand(template, context) {
   var operators = ["+", "#", ".", "/", ";", "?", "&"];
   template = template.replace(
     /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
+    function(_, expression, literal2) {
       if (expression) {
         let operator = "";
         const values = [];
@@ -30575,7 +30666,7 @@ function expand(template, context) {
           return values.join(",");
         }
       } else {
-        return encodeReserved(literal);
+        return encodeReserved(literal2);
       }
     }
   );
@@ -34261,6 +34352,7 @@ var FleetOctokit = Octokit2.plugin(attemptHook, throttling, retry);
 var GitHubClient = class {
   constructor(options) {
     this.options = options;
+    registerSecret(options.token);
     const tuning = this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
     const waitOut = (seconds, retryCount) => this.waitOutRateLimit(seconds, retryCount);
     const quiet = () => void 0;
@@ -34407,9 +34499,9 @@ var GitHubClient = class {
     const errorClass = classifyError(cause);
     return new FleetError(`${endpoint2} failed: ${errorClass} (${this.safe(describeError(cause))})`, errorClass, endpoint2);
   }
-  /** Remote text is neutralized, and a server echoing the token does not get it into a log. */
+  /** Remote text passes the boundary: neutralized, and a server echoing the token (registered above) does not get it into a log. */
   safe(text) {
-    return neutralize(text.split(this.options.token).join("***"), 300);
+    return neutralize(text, 300);
   }
 };
 var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
@@ -34566,12 +34658,6 @@ function githubPermission(req) {
 }
 
 // src/forge/detect.ts
-var GITHUB_API = "https://api.github.com";
-function detectForgeKind(kind, context) {
-  if (kind !== "auto") return kind;
-  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
-  return "github";
-}
 function createForge(kind, context, clock, dispatcher) {
   if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
     throw new InputError("repository", `must be owner/name, got '${context.repository.slice(0, 100)}'`);
@@ -34583,11 +34669,11 @@ function createForge(kind, context, clock, dispatcher) {
 }
 function apiRoot(kind, context) {
   if (context.apiUrl) return context.apiUrl.replace(/\/+$/, "");
-  if (kind === "gitea") {
-    if (!context.serverUrl) throw new InputError("forge", "Gitea needs GITHUB_API_URL or GITHUB_SERVER_URL to find its API");
-    return `${context.serverUrl.replace(/\/+$/, "")}/api/v1`;
+  if (!context.serverUrl) {
+    if (kind === "gitea") throw new InputError("forge", "Gitea needs GITHUB_API_URL or GITHUB_SERVER_URL to find its API");
+    return apiUrlOfServer("github", "https://github.com");
   }
-  return context.serverUrl && !/^https:\/\/github\.com\/?$/.test(context.serverUrl) ? `${context.serverUrl.replace(/\/+$/, "")}/api/v3` : GITHUB_API;
+  return apiUrlOfServer(kind, context.serverUrl);
 }
 function forgeFromSettings(settings, clock, dispatcher) {
   const { run } = settings;
@@ -34615,6 +34701,10 @@ export {
   startDeployment,
   finishDeployment,
   abandonDeployment,
+  registerSecret,
+  registerCredentials,
+  onSecretRegistered,
+  scrubSecrets,
   neutralize,
   releaseByNonce,
   acquireRunLock,
@@ -34642,6 +34732,7 @@ export {
   renderSummary,
   convergenceTimeline,
   renderLogTable,
+  byAttention,
   createForge,
   forgeFromSettings
 };

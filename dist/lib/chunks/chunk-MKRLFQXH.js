@@ -18,6 +18,8 @@ import {
   parseImageRef,
   proxyAwareDispatcher,
   redeployFleet,
+  registerCredentials,
+  registerSecret,
   registryBaseUrl,
   require_undici,
   sameCommit,
@@ -25,7 +27,7 @@ import {
   shortSha,
   splitIntoWaves,
   startDeployment
-} from "./chunk-EQMMKBW7.js";
+} from "./chunk-IRWVQPAA.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -35,6 +37,9 @@ import { setMaxListeners } from "node:events";
 var MAX_DESCRIPTION = 140;
 function statusContext(environment) {
   return `fleet-forward/${environment}`;
+}
+function failureSummary(errorClass) {
+  return `deploy failed (${errorClass ?? "internal"}); the run log has the details`;
 }
 async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
@@ -205,14 +210,9 @@ function registryErrorFor(status, body, t, note) {
   const errors = parseOciErrors(body);
   const code = errors[0]?.code ?? STATUS_CODES[status] ?? null;
   const remote = errors.map((e) => e.message).filter((m) => m !== "").join("; ");
-  const detail = remote ? `: ${remoteText(remote, t.secrets)}` : "";
+  const detail = remote ? `: ${neutralize(remote, REMOTE_TEXT_MAX)}` : "";
   const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ""}`;
   return new RegistryError(message, registryErrorClass(status), t.target, code, status);
-}
-function remoteText(text, secrets) {
-  let scrubbed = text;
-  for (const secret of secrets) if (secret) scrubbed = scrubbed.split(secret).join("***");
-  return neutralize(scrubbed, REMOTE_TEXT_MAX);
 }
 function explain(code, status, t) {
   const r = t.registry;
@@ -349,29 +349,26 @@ var RegistryAuth = class {
     this.credentials = credentials;
     this.dispatcher = dispatcher;
     this.timeoutMs = timeoutMs;
+    if (credentials) registerCredentials(credentials.username, credentials.password);
   }
   credentials;
   dispatcher;
   timeoutMs;
   authorization = null;
-  token = null;
   get hasCredentials() {
     return this.credentials !== void 0;
   }
   header() {
     return this.authorization;
   }
-  /** What must never reach a message: scrubbed from remote text as a second line of defence. */
-  secrets() {
-    return [this.credentials?.password, this.token].filter((s) => Boolean(s));
-  }
   /** Answers a 401; true when there is a new Authorization worth one retry. */
   async answer(challengeHeader, target) {
     const challenges = challengeHeader ? parseChallenges(challengeHeader) : [];
     const bearer = challenges.find((c) => c.scheme === "bearer");
     if (bearer) {
-      this.token = await this.fetchToken(bearer, target);
-      this.authorization = `Bearer ${this.token}`;
+      const token = await this.fetchToken(bearer, target);
+      registerSecret(token);
+      this.authorization = `Bearer ${token}`;
       return true;
     }
     const basic = challenges.find((c) => c.scheme === "basic");
@@ -397,7 +394,7 @@ var RegistryAuth = class {
       dispatcher: this.dispatcher,
       subject: `${target.target} (token service ${url.host})`
     });
-    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials, secrets: this.secrets() };
+    const asked = { ...target, registry: service, hasCredentials: this.hasCredentials };
     if (res.status === 401 || res.status === 403) {
       throw registryErrorFor(401, res.body, asked);
     }
@@ -418,7 +415,7 @@ var RegistryAuth = class {
     }
     if (url.protocol !== "https:" && url.protocol !== "http:") throw fail("sent a Bearer realm that is not http(s)");
     if (this.credentials && url.protocol === "http:" && !isLoopbackHost(url.host)) {
-      throw fail(`asked for credentials over plain HTTP at token service ${remoteText(url.host, [])}; refusing to send them`);
+      throw fail(`asked for credentials over plain HTTP at token service ${neutralize(url.host, 200)}; refusing to send them`);
     }
     url.username = "";
     url.password = "";
@@ -502,14 +499,12 @@ var RegistryTransport = class {
       throw registryErrorFor(res.status, res.body, this.targetOf(req));
     }
   }
-  /** Built per use: a token fetched mid-request is one more secret to scrub from messages. */
   targetOf(req) {
     return {
       registry: this.ref.registry,
       target: req.target,
       action: req.action,
-      hasCredentials: this.auth.hasCredentials,
-      secrets: this.auth.secrets()
+      hasCredentials: this.auth.hasCredentials
     };
   }
   exchange(url, req, authorized) {
@@ -612,7 +607,7 @@ var RegistryClient = class {
     const stored = headerValue(res.headers, "docker-content-digest");
     if (stored && stored !== manifest.digest) {
       throw new FleetError(
-        `${target}: registry ${this.ref.registry} stored digest ${remoteText(stored, [])} for a manifest whose digest is ${manifest.digest}`,
+        `${target}: registry ${this.ref.registry} stored digest ${neutralize(stored, 200)} for a manifest whose digest is ${manifest.digest}`,
         "bad_payload",
         target
       );
@@ -659,7 +654,7 @@ var RegistryClient = class {
     const mediaType = MANIFEST_MEDIA_TYPES.includes(contentType) ? contentType : document.mediaType;
     if (!mediaType || !MANIFEST_MEDIA_TYPES.includes(mediaType)) {
       throw new RegistryError(
-        `${target}: unsupported manifest type '${remoteText(contentType || String(document.mediaType), [])}'; expected an OCI or Docker schema 2 manifest or index`,
+        `${target}: unsupported manifest type '${neutralize(contentType || String(document.mediaType), 200)}'; expected an OCI or Docker schema 2 manifest or index`,
         "registry",
         target,
         null,
@@ -669,7 +664,7 @@ var RegistryClient = class {
     const digest = digestOf(res.body, "sha256:");
     const announced = headerValue(res.headers, "docker-content-digest");
     if (announced?.startsWith("sha256:") && announced !== digest) {
-      throw bad(`registry announced digest ${remoteText(announced, [])} but the bytes hash to ${digest}`);
+      throw bad(`registry announced digest ${neutralize(announced, 200)} but the bytes hash to ${digest}`);
     }
     if (DIGEST.test(reference) && digestOf(res.body, reference) !== reference) {
       throw bad("manifest content does not match the digest it was asked by");
@@ -1358,7 +1353,7 @@ async function deployFleet(settings, deps) {
   }
   try {
     if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
-      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: outcome.message }, settings.run.runUrl, deps.log);
+      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: failureSummary(outcome.errorClass) }, settings.run.runUrl, deps.log);
     }
     await finishDeployment(held.deployment, outcome.result);
   } finally {

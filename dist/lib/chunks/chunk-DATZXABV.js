@@ -8,11 +8,14 @@ import {
   buildRecord,
   createForge,
   forgeFromSettings,
+  neutralize,
+  onSecretRegistered,
   parseSettings,
+  registerSecret,
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-EQMMKBW7.js";
+} from "./chunk-IRWVQPAA.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -829,19 +832,22 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
 }
 
 // src/action/logger.ts
+var line = (message) => neutralize(message, Number.POSITIVE_INFINITY);
 var actionsLogger = {
-  info: (message) => info(message),
-  warning: (message) => warning(message),
-  error: (message) => error(message),
-  group: (title, body) => group(title, body)
+  info: (message) => info(line(message)),
+  warning: (message) => warning(line(message)),
+  error: (message) => error(line(message)),
+  group: (title, body) => group(line(title), body)
 };
 
 // src/action/settings.ts
 import { readFileSync } from "node:fs";
 var SECRET_INPUTS = new Set(INPUTS.filter((spec) => spec.secret).map((spec) => spec.name));
+var maskOnRunner = (form) => setSecret(form);
 function readInput(name) {
+  onSecretRegistered(maskOnRunner);
   const value = getInput(name);
-  if (value && SECRET_INPUTS.has(name)) setSecret(value);
+  if (SECRET_INPUTS.has(name)) registerSecret(value);
   return value;
 }
 function readActionSettings() {

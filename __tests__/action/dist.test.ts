@@ -120,6 +120,28 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
     })
 
+    it('verified at the verdict: a tenant that fell back after converging is stale, and no success is recorded', async () => {
+      const now = Date.now()
+      // hongming runs the new image, then its container comes back on the old one; ana converges late.
+      stage.fleet.set('hongming', { schedule: [{ from: now + 3_000, sha: OLDER }] })
+      stage.fleet.set('ana', { sha: OLDER, schedule: [{ from: now + 5_000, sha: NEWER }] })
+      const run = await deploy({ sha: NEWER, 'settle-budget': '8' })
+      expect(run.outputs.result).toBe('stale')
+      expect(run.stdout).toContain('no longer report 7f25373 when read again before the verdict: hongming actual=7a72516')
+      expect(run.stdout).toContain('::error::hongming is stale: actual=7a72516, expected=7f25373')
+      expect(stage.forge.statuses(NEWER).map((s) => s.state)).toEqual(['failure'])
+    })
+
+    it('verified at the verdict: a tenant converged at planning that then fails its read is unreachable, not verified', async () => {
+      stage.fleet.setDefaultSha(NEWER)
+      stage.fleet.set('hongming', { downAfter: { count: 1, status: 500 } })
+      stage.fleet.set('ana', { sha: OLDER, schedule: [{ from: Date.now() + 2_000, sha: NEWER }] })
+      const run = await deploy({ sha: NEWER, 'settle-budget': '5' })
+      expect(run.outputs.result).toBe('stale')
+      expect(run.stdout).toContain('::error::hongming is unreachable: http_5xx, expected=7f25373')
+      expect(stage.forge.statuses(NEWER).map((s) => s.state)).toEqual(['failure'])
+    })
+
     it('fails at once, as auth, when the forge refuses the token', async () => {
       const run = await deploy({ sha: NEWER, token: 'revoked-token' })
       expect(run.code).toBe(1)

@@ -37,6 +37,8 @@ export interface TenantBehaviour {
   field?: string
   /** The tenant's first `count` requests answer `status` (a blip), the rest behave as described. */
   blip?: { count: number; status: number }
+  /** After its first `count` requests, the tenant answers `status` (it went down after it was read). */
+  downAfter?: { count: number; status: number }
 }
 
 export interface FleetStats {
@@ -125,7 +127,13 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
     stats.requests++
     perTenant.set(name, (perTenant.get(name) ?? 0) + 1)
     const found = behaviours.get(name) ?? {}
-    const b = found.blip && perTenant.get(name)! <= found.blip.count ? { status: found.blip.status } : found
+    const seen = perTenant.get(name)!
+    const b =
+      found.blip && seen <= found.blip.count
+        ? { status: found.blip.status }
+        : found.downAfter && seen > found.downAfter.count
+          ? { status: found.downAfter.status }
+          : found
     if (b.delayMs) setTimeout(() => answer(b, res), b.delayMs)
     else answer(b, res)
   }

@@ -63,8 +63,9 @@ interface Outcome {
 
 /**
  * The pipeline of docs/contract.md, read top to bottom:
- * ownership → gate → lock → plan → redeploy → promote → settle/verify → status, with ownership
- * re-checked while waiting for the lock, before every side effect and between verify rounds. It never
+ * ownership → gate → lock → plan → per wave: redeploy → verify (→ bake) → promote → record, with the
+ * proof that the run may act (ownership, the lock) re-made while waiting for the lock, before every side
+ * effect and between verify rounds. It never
  * throws: every exit path, cancellation and internal errors included, returns the run's one record,
  * and the lock is released on the way out.
  */
@@ -305,7 +306,7 @@ function commitOf(report: TenantReport): string {
 }
 
 /**
- * The rollout, wave by wave (README, "Waves"): each wave is told to roll, then verified together with
+ * The rollout, wave by wave (docs/contract.md, Waves): each wave is told to roll, then verified together with
  * every earlier wave (whose tenants are read again at this wave's verdict), then baked and confirmed.
  * More than `max-failures` tenants stale or unreachable halts the run: later waves are never touched.
  */

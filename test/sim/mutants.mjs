@@ -85,5 +85,14 @@ export const MUTANTS = [
     replace: 'lostClaims++',
     finding: 'refused by the forge \\(403\\)',
     foundIn: [1, 20]
+  },
+  {
+    name: 'promote-before-verify',
+    rule: ':latest is promoted only after the last wave verified',
+    file: 'src/core/deploy.ts',
+    find: '(await rollOut(run)) ??\n    (await promote(run)) ??',
+    replace: '(await promote(run)) ??\n    (await rollOut(run)) ??',
+    finding: 'moved :latest to \\w+ before it had read every tenant on it',
+    foundIn: [1, 20]
   }
 ]

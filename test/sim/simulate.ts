@@ -298,6 +298,9 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       return { status: 202, body: '{"accepted":true}', delayMs: faults && random.chance(0.1) ? random.int(0, 29_000) : 0 }
     }
 
+  /** `seen` is `commit` or one of its descendants. */
+  const onOrAfter = (seen: string | undefined, commit: string): boolean => seen !== undefined && (seen === commit || forge.isAncestor(commit, seen))
+
   const registry =
     (run: SimRun): SimServer =>
     (req): SimAnswer => {
@@ -317,6 +320,14 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
           if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
             violation(`:latest moved back from ${short(before)} to its ancestor ${short(revision)} (run ${run.index})`)
+          }
+          // :latest only ever names an image the whole fleet was verified on: this run's last read of
+          // every tenant must have found that commit (or a newer one) before it moves the tag.
+          const unverified = revision ? [...fleet.tenants.keys()].filter((name) => !onOrAfter(run.lastSeen.get(name), revision)) : []
+          if (unverified.length > 0) {
+            violation(
+              `run ${run.index} (${short(run.sha)}) moved :latest to ${short(revision)} before it had read every tenant on it (${unverified.slice(0, 3).map((name) => `${name} last seen ${short(run.lastSeen.get(name) ?? 'never')}`).join(', ')})`
+            )
           }
           note(`registry: run ${run.index} moves :latest to ${short(revision)}`)
         }

@@ -35,8 +35,8 @@ describe('ForgeHttp: requests that are not idempotent', () => {
     expect(fake.requestsTo(REFS)).toHaveLength(1)
   })
 
-  test('a POST refused by a rate limit is sent again after the asked wait, and acts once', async () => {
-    fake.failNext(REFS, { status: 429, headers: { 'retry-after': '2' } })
+  test.each([429, 503])('a POST refused with %i and a Retry-After is sent again after the asked wait, and acts once', async (status) => {
+    fake.failNext(REFS, { status, headers: { 'retry-after': '2' } })
     const http = client()
     await http.send(createRef)
     expect(clock.sleeps).toEqual([2000])

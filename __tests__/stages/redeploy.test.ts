@@ -118,6 +118,20 @@ describe('redeployFleet via webhook', () => {
     }
   })
 
+  it('reads a Retry-After given as an HTTP date on the injected clock', async () => {
+    let calls = 0
+    const d = deps()
+    const at = new Date(d.clock.now() + 9000).toUTCString()
+    const cp = await controlPlane(() => (++calls === 1 ? { status: 503, headers: { 'retry-after': at } } : { status: 202 }))
+    try {
+      await redeployFleet({ kind: 'webhook', url: `${cp.url}/roll`, token: null, perTenant: false }, REQUEST, d)
+      expect(cp.received).toHaveLength(2)
+      expect(d.clock.sleeps).toEqual([9000])
+    } finally {
+      await cp.close()
+    }
+  })
+
   it('retries a connection that was refused (never sent), then fails naming the endpoint', async () => {
     const cp = await controlPlane(() => ({ status: 200 }))
     await cp.close()

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-MKRLFQXH.js";
+} from "./chunks/chunk-HZ7RY4ZX.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -22,7 +22,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-IRWVQPAA.js";
+} from "./chunks/chunk-6J4RDGZA.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

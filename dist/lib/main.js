@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-DATZXABV.js";
+} from "./chunks/chunk-5PQNW6EN.js";
 import {
   deployFleet
-} from "./chunks/chunk-MKRLFQXH.js";
+} from "./chunks/chunk-HZ7RY4ZX.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -29,7 +29,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-IRWVQPAA.js";
+} from "./chunks/chunk-6J4RDGZA.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

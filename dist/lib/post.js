@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-DATZXABV.js";
+} from "./chunks/chunk-5PQNW6EN.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-IRWVQPAA.js";
+} from "./chunks/chunk-6J4RDGZA.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,9 +1,9 @@
-import pRetry from 'p-retry'
 import { request, type Dispatcher } from 'undici'
 import type { ErrorClass } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
+import { rateLimitWaitSeconds, retryAfterSeconds, withRetries } from '../util/retry-policy.js'
 import { neutralize } from '../util/sanitize.js'
 import { registerSecret } from '../util/scrub.js'
 import type { ForgeClock } from './forge-clock.js'
@@ -12,10 +12,10 @@ import type { ForgeCallCounter } from './types.js'
 
 /**
  * One JSON client for a forge REST API (GitHub or Gitea): auth header, a deadline per request,
- * bounded retries of idempotent requests with backoff on the injected clock, rate-limit waits
- * (Retry-After, x-ratelimit-remaining/x-ratelimit-reset, as GitHub's "best practices for using the
- * REST API" asks), ETag conditional GETs, a body size limit, and errors that name the endpoint
- * (method + path) and never the token.
+ * retries and rate-limit waits under the shared retry policy (util/retry-policy: Retry-After,
+ * x-ratelimit-remaining/x-ratelimit-reset, as GitHub's "best practices for using the REST API" asks),
+ * ETag conditional GETs, a body size limit, and errors that name the endpoint (method + path) and
+ * never the token.
  */
 export interface ForgeHttpOptions {
   /** API root, e.g. https://api.github.com or https://gitea.example/api/v1 */
@@ -59,9 +59,6 @@ export const DEFAULT_TUNING: ForgeHttpTuning = {
   maxRateLimitWaitMs: 60_000,
   maxBodyBytes: 4 * 1024 * 1024
 }
-
-/** GitHub asks to wait until x-ratelimit-reset; a second more avoids landing just before the window turns. */
-const RESET_MARGIN_MS = 1_000
 
 export interface ForgeRequest {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
@@ -116,6 +113,9 @@ interface CachedBody {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** Octokit's client judges GitHub's rate-limit headers with the same parser. */
+export { rateLimitWaitSeconds }
+
 export class ForgeHttp {
   readonly calls: ForgeCallCounter = { requests: 0, notModified: 0 }
   private readonly tuning: ForgeHttpTuning
@@ -138,38 +138,13 @@ export class ForgeHttp {
 
   /** Sends the request with retries; any answer outside 2xx (304 on a cached URL aside) throws. */
   async send(req: ForgeRequest): Promise<ForgeResponse> {
-    const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE')
-    const { signal } = this.options
-    return pRetry(() => this.attempt(req), {
-      retries: this.tuning.attempts - 1,
-      // Waits happen in shouldRetry on the injected clock, so p-retry itself never sets a timer.
-      minTimeout: 0,
-      maxTimeout: 0,
-      randomize: false,
-      signal,
-      shouldRetry: async ({ error, attemptNumber }) => {
-        if (signal?.aborted) return false
-        const wait = this.retryDelay(error, idempotent, attemptNumber)
-        if (wait === null) return false
-        await this.options.clock.sleep(wait, signal)
-        return true
-      }
+    const { attempts, backoffMs, maxBackoffMs, maxRateLimitWaitMs } = this.tuning
+    return withRetries(() => this.attempt(req), {
+      policy: { attempts, backoffMs, maxBackoffMs, maxWaitMs: maxRateLimitWaitMs },
+      clock: this.options.clock,
+      idempotent: req.idempotent ?? (req.method === 'GET' || req.method === 'PUT' || req.method === 'DELETE'),
+      signal: this.options.signal
     })
-  }
-
-  /** Milliseconds to wait before the next attempt, or null when this failure is final. */
-  private retryDelay(error: unknown, idempotent: boolean, attemptNumber: number): number | null {
-    const backoff = Math.min(this.tuning.backoffMs * 2 ** (attemptNumber - 1), this.tuning.maxBackoffMs)
-    if (error instanceof HttpStatusError) {
-      const asked = error.retryAfterSeconds === undefined ? null : error.retryAfterSeconds * 1000
-      if (asked !== null && asked > this.tuning.maxRateLimitWaitMs) return null
-      if (error.errorClass === 'rate_limited') return asked ?? backoff
-      if (error.status >= 500 && idempotent) return asked ?? backoff
-      return null
-    }
-    const errorClass = classifyError(error)
-    if (idempotent ? RETRYABLE_NETWORK.has(errorClass) : NEVER_SENT.has(errorClass)) return backoff
-    return null
   }
 
   private async attempt(req: ForgeRequest): Promise<ForgeResponse> {
@@ -229,7 +204,7 @@ export class ForgeHttp {
     const limited = status === 429 || (status === 403 && waitSeconds !== undefined)
     if (limited) return new RateLimitedError(status, endpoint, detail, waitSeconds)
     if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint, detail, this.options.permissionFor?.(req))
-    return new HttpStatusError(status, endpoint, detail, status >= 500 ? parseRetryAfter(headers['retry-after'], this.options.clock.now()) : undefined)
+    return new HttpStatusError(status, endpoint, detail, status >= 500 ? retryAfterSeconds(headers, this.options.clock.now()) : undefined)
   }
 
   private urlOf(req: ForgeRequest): string {
@@ -241,33 +216,8 @@ export class ForgeHttp {
   }
 }
 
-const RETRYABLE_NETWORK: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout', 'reset', 'deadline'])
-/** Failures before the request reached the server: safe to repeat even for a POST. */
-const NEVER_SENT: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout'])
-
 function endpointOf(req: ForgeRequest): string {
   return `${req.method} ${req.path}`
-}
-
-/**
- * Seconds the server asks us to wait: Retry-After (seconds or HTTP date) first, then, when the
- * primary limit is spent (x-ratelimit-remaining: 0), until x-ratelimit-reset (UTC epoch seconds).
- */
-export function rateLimitWaitSeconds(headers: Readonly<Record<string, string>>, nowMs: number): number | undefined {
-  const retryAfter = parseRetryAfter(headers['retry-after'], nowMs)
-  if (retryAfter !== undefined) return retryAfter
-  if (headers['x-ratelimit-remaining'] === '0') {
-    const reset = Number(headers['x-ratelimit-reset'])
-    if (Number.isFinite(reset)) return Math.max(0, Math.ceil((reset * 1000 - nowMs + RESET_MARGIN_MS) / 1000))
-  }
-  return undefined
-}
-
-function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
-  if (!value) return undefined
-  if (/^\d+$/.test(value.trim())) return Number(value.trim())
-  const date = Date.parse(value)
-  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - nowMs) / 1000))
 }
 
 /** GitHub (`{message, documentation_url}`) and Gitea (`{message, url}`) both put the reason in `message`. */

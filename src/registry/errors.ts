@@ -24,10 +24,17 @@ export class RegistryError extends FleetError {
     errorClass: ErrorClass | 'registry',
     subject: string,
     readonly code: string | null,
-    readonly status: number | null
+    readonly status: number | null,
+    /** Seconds the registry asked us to wait (Retry-After), when it said. */
+    readonly retryAfterSeconds?: number
   ) {
     super(message, errorClass, subject)
     this.name = 'RegistryError'
+  }
+
+  /** The same error, its message extended by what the client already tried (e.g. waits). */
+  withNote(note: string): RegistryError {
+    return new RegistryError(`${this.message}; ${note}`, this.errorClass as ErrorClass | 'registry', this.subject ?? '', this.code, this.status, this.retryAfterSeconds)
   }
 }
 
@@ -56,8 +63,8 @@ export function registryErrorClass(status: number): ErrorClass | 'registry' {
   return 'registry'
 }
 
-/** Builds the error for a non-2xx answer; `note` adds what the client already tried (e.g. waits). */
-export function registryErrorFor(status: number, body: Buffer, t: RegistryTarget, note?: string): RegistryError {
+/** Builds the error for a non-2xx answer, keeping the wait the registry asked for. */
+export function registryErrorFor(status: number, body: Buffer, t: RegistryTarget, retryAfterSeconds?: number): RegistryError {
   const errors = parseOciErrors(body)
   const code = errors[0]?.code ?? STATUS_CODES[status] ?? null
   const remote = errors
@@ -65,8 +72,8 @@ export function registryErrorFor(status: number, body: Buffer, t: RegistryTarget
     .filter((m) => m !== '')
     .join('; ')
   const detail = remote ? `: ${neutralize(remote, REMOTE_TEXT_MAX)}` : ''
-  const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ''}`
-  return new RegistryError(message, registryErrorClass(status), t.target, code, status)
+  const message = `${t.target}: ${explain(code, status, t)}${detail}`
+  return new RegistryError(message, registryErrorClass(status), t.target, code, status, retryAfterSeconds)
 }
 
 function explain(code: string | null, status: number, t: RegistryTarget): string {

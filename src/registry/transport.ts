@@ -1,10 +1,10 @@
 import type { Dispatcher } from 'undici'
 import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
-import { FleetError } from '../util/errors.js'
+import { retryAfterSeconds, withRetries, type RetryPolicy } from '../util/retry-policy.js'
 import { RegistryAuth, type Credentials } from './auth.js'
 import { RegistryError, registryErrorFor, type RegistryTarget } from './errors.js'
-import { exchange, headerValue, type ExchangeResult, type HttpHeaders } from './http.js'
+import { exchange, headerValue, type ExchangeResult } from './http.js'
 import { registryBaseUrl, type ImageRef } from './image-ref.js'
 
 export interface TransportOptions {
@@ -14,7 +14,7 @@ export interface TransportOptions {
   readonly dispatcher?: Dispatcher
   /** Deadline for the headers and for each pause in the body of one request. */
   readonly timeoutMs?: number
-  /** Longest total time spent waiting on TOOMANYREQUESTS (Retry-After) before giving up. */
+  /** Longest total time one request spends waiting between attempts (Retry-After, backoff) before giving up. */
   readonly rateLimitBudgetMs?: number
 }
 
@@ -35,23 +35,26 @@ export interface RegistryRequest {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
-const DEFAULT_RATE_LIMIT_BUDGET_MS = 60_000
-/** Wait when a 429 names no Retry-After. */
-const DEFAULT_RATE_LIMIT_WAIT_MS = 5_000
-const MAX_TRANSIENT_RETRIES = 2
 const MAX_REDIRECTS = 3
-const TRANSIENT_CLASSES = new Set(['reset', 'connect_timeout', 'deadline'])
+const RETRY_POLICY: RetryPolicy = {
+  attempts: 3,
+  backoffMs: 1_000,
+  maxBackoffMs: 8_000,
+  maxWaitMs: 60_000,
+  // Registries (Docker Hub among them) often answer TOOMANYREQUESTS without Retry-After.
+  rateLimitWaitMs: 5_000
+}
 
 /**
- * Requests to one registry: answers auth challenges (one re-auth per request), waits out rate limits
- * within a budget, retries reads (never writes) on 5xx and dropped connections, and turns every other
- * answer into a classified RegistryError.
+ * Requests to one registry: answers auth challenges (one re-auth per request), retries and waits out
+ * rate limits under the shared retry policy (reads on 5xx and dropped connections; writes only when
+ * refused or never sent), and turns every other answer into a classified RegistryError.
  */
 export class RegistryTransport {
   private readonly auth: RegistryAuth
   private readonly base: string
   private readonly timeoutMs: number
-  private readonly rateLimitBudgetMs: number
+  private readonly policy: RetryPolicy
   private readonly dispatcher: Dispatcher
 
   constructor(
@@ -59,7 +62,7 @@ export class RegistryTransport {
     private readonly options: TransportOptions
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS
+    this.policy = { ...RETRY_POLICY, maxWaitMs: options.rateLimitBudgetMs ?? RETRY_POLICY.maxWaitMs }
     this.dispatcher = options.dispatcher ?? sharedDispatcher()
     this.auth = new RegistryAuth(options.credentials, this.dispatcher, this.timeoutMs)
     this.base = registryBaseUrl(ref)
@@ -67,40 +70,28 @@ export class RegistryTransport {
 
   async send(req: RegistryRequest): Promise<ExchangeResult> {
     const url = `${this.base}${req.path}`
-    const reads = req.method !== 'PUT'
     let reauthenticated = false
-    let transientFailures = 0
-    let rateLimitWaitedMs = 0
-    for (;;) {
-      let res: ExchangeResult
-      try {
-        res = await this.exchange(url, req, true)
-      } catch (error) {
-        if (!reads || transientFailures >= MAX_TRANSIENT_RETRIES || !isTransient(error)) throw error
-        await this.options.clock.sleep(backoffMs(++transientFailures))
-        continue
-      }
-      if (res.status === 401 && !reauthenticated) {
-        reauthenticated = true
-        if (await this.auth.answer(headerValue(res.headers, 'www-authenticate'), this.targetOf(req))) continue
-      }
-      if (res.status === 429) {
-        const waitMs = retryAfterMs(res.headers, this.options.clock.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS
-        if (rateLimitWaitedMs + waitMs > this.rateLimitBudgetMs) {
-          throw registryErrorFor(429, res.body, this.targetOf(req), rateLimitNote(waitMs, rateLimitWaitedMs, this.rateLimitBudgetMs))
+    const res = await withRetries(
+      async () => {
+        let res = await this.exchange(url, req, true)
+        if (res.status === 401 && !reauthenticated) {
+          reauthenticated = true
+          if (await this.auth.answer(headerValue(res.headers, 'www-authenticate'), this.targetOf(req))) res = await this.exchange(url, req, true)
         }
-        rateLimitWaitedMs += waitMs
-        await this.options.clock.sleep(waitMs)
-        continue
+        const answered = (res.status >= 200 && res.status < 300) || (res.status === 404 && req.notFoundIsAnswer) || (isRedirect(res.status) && req.followRedirects)
+        if (answered) return res
+        throw registryErrorFor(res.status, res.body, this.targetOf(req), retryAfterSeconds(res.headers, this.options.clock.now()))
+      },
+      {
+        policy: this.policy,
+        clock: this.options.clock,
+        // A PUT of a blob or manifest may have landed before the failure: only a refusal is repeated.
+        idempotent: req.method !== 'PUT',
+        tooLong: (error, waitMs, waitedMs) =>
+          error instanceof RegistryError ? error.withNote(rateLimitNote(waitMs, waitedMs, this.policy.maxWaitMs)) : (error as Error)
       }
-      if (res.status >= 500 && reads && transientFailures < MAX_TRANSIENT_RETRIES) {
-        await this.options.clock.sleep(backoffMs(++transientFailures))
-        continue
-      }
-      if (isRedirect(res.status) && req.followRedirects) return this.followRedirects(url, res, req)
-      if ((res.status >= 200 && res.status < 300) || (res.status === 404 && req.notFoundIsAnswer)) return res
-      throw registryErrorFor(res.status, res.body, this.targetOf(req))
-    }
+    )
+    return isRedirect(res.status) ? this.followRedirects(url, res, req) : res
   }
 
   private targetOf(req: RegistryRequest): RegistryTarget {
@@ -149,23 +140,6 @@ export class RegistryTransport {
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof FleetError && TRANSIENT_CLASSES.has(error.errorClass)
-}
-
-function backoffMs(failures: number): number {
-  return 1000 * 2 ** (failures - 1)
-}
-
-/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
-export function retryAfterMs(headers: HttpHeaders, nowMs: number): number | null {
-  const value = headerValue(headers, 'retry-after')?.trim()
-  if (!value) return null
-  if (/^\d+$/.test(value)) return Number(value) * 1000
-  const at = Date.parse(value)
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs)
 }
 
 function rateLimitNote(waitMs: number, waitedMs: number, budgetMs: number): string {

@@ -11,6 +11,7 @@ import type { Logger } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
+import { retryAfterSeconds, neverReachedServer, withRetries, type RetryPolicy } from '../util/retry-policy.js'
 import { neutralize } from '../util/sanitize.js'
 import { forEachBounded } from '../fleet/bounded.js'
 
@@ -54,10 +55,9 @@ export class RedeployStopped extends FleetError {
   }
 }
 
-const CONNECT_ATTEMPTS = 3
+const WEBHOOK_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 2_000, maxBackoffMs: 8_000, maxWaitMs: 60_000 }
 const DEFAULT_HEARTBEAT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 30_000
-const MAX_RETRY_AFTER_SECONDS = 60
 const DEFAULT_KILL_GRACE_MS = 5_000
 const GROUP_POLL_MS = 100
 
@@ -109,9 +109,9 @@ export function idempotencyKey(req: RedeployRequest, tenant: string | null): str
 }
 
 /**
- * A POST is retried only when it provably never reached the server (connection refused, DNS, connect
- * timeout) or when the server answered 429/503 with Retry-After; the Idempotency-Key lets a control
- * plane drop a duplicate in the remaining ambiguous cases.
+ * A POST is retried (by the shared retry policy) only when it provably never reached the server
+ * (connection refused, DNS, connect timeout) or when the server answered 429/503 with Retry-After; the
+ * Idempotency-Key lets a control plane drop a duplicate in the remaining ambiguous cases.
  */
 async function postRedeploy(
   url: string,
@@ -129,10 +129,10 @@ async function postRedeploy(
     'user-agent': 'fleet-forward'
   }
   if (token) headers.authorization = `Bearer ${token}`
-  for (let attempt = 1; ; attempt++) {
-    let waitSeconds: number
+  const send = async (attemptNumber: number): Promise<string> => {
+    let res: Dispatcher.ResponseData
     try {
-      const res = await request(url, {
+      res = await request(url, {
         method: 'POST',
         headers,
         body,
@@ -141,29 +141,28 @@ async function postRedeploy(
         headersTimeout: REQUEST_TIMEOUT_MS,
         bodyTimeout: REQUEST_TIMEOUT_MS
       })
-      const text = (await res.body.text()).slice(0, 2000)
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ''}`)
-        return `redeploy requested for ${tenants.length} tenant(s)`
-      }
-      const retryAfter = Number(res.headers['retry-after'])
-      const retryable = (res.statusCode === 429 || res.statusCode === 503) && Number.isFinite(retryAfter)
-      if (!retryable || attempt >= CONNECT_ATTEMPTS || retryAfter > MAX_RETRY_AFTER_SECONDS) {
-        throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200))
-      }
-      waitSeconds = retryAfter
     } catch (error) {
-      if (error instanceof FleetError || deps.signal?.aborted) throw error
+      if (deps.signal?.aborted) throw error
       const errorClass = classifyError(error)
-      const neverSent = errorClass === 'refused' || errorClass === 'dns' || errorClass === 'connect_timeout'
-      if (!neverSent || attempt >= CONNECT_ATTEMPTS) {
-        throw new FleetError(`${endpoint} failed (${errorClass})${neverSent ? ` after ${attempt} attempts` : '; not retried because the request may have been received'}`, errorClass, endpoint)
-      }
-      waitSeconds = 2 ** attempt
+      const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : 'not retried because the request may have been received'
+      throw new FleetError(`${endpoint} failed (${errorClass}); ${why}`, errorClass, endpoint)
     }
-    deps.log.warning(`${endpoint}: retrying in ${waitSeconds}s (attempt ${attempt + 1} of ${CONNECT_ATTEMPTS})`)
-    await deps.clock.sleep(waitSeconds * 1000, deps.signal)
+    const text = (await res.body.text()).slice(0, 2000)
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ''}`)
+      return `redeploy requested for ${tenants.length} tenant(s)`
+    }
+    throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200), retryAfterSeconds(res.headers, deps.clock.now()))
   }
+  return withRetries(send, {
+    policy: WEBHOOK_RETRY_POLICY,
+    clock: deps.clock,
+    // Sent once means acted on, perhaps: only a refusal or a connection never made is repeated.
+    idempotent: false,
+    signal: deps.signal,
+    onRetry: (_error, waitMs, attemptNumber) =>
+      deps.log.warning(`${endpoint}: retrying in ${Math.ceil(waitMs / 1000)}s (attempt ${attemptNumber + 1} of ${WEBHOOK_RETRY_POLICY.attempts})`)
+  })
 }
 
 /** The URL without query string: a token in a query must not reach the log. */

@@ -15,7 +15,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-IRWVQPAA.js";
+} from "./chunk-6J4RDGZA.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

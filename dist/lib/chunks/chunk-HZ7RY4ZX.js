@@ -22,12 +22,14 @@ import {
   registerSecret,
   registryBaseUrl,
   require_undici,
+  retryAfterSeconds,
   sameCommit,
   sharedDispatcher,
   shortSha,
   splitIntoWaves,
-  startDeployment
-} from "./chunk-IRWVQPAA.js";
+  startDeployment,
+  withRetries
+} from "./chunk-6J4RDGZA.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -177,15 +179,21 @@ var OwnershipGuard = class {
 import { createHash } from "node:crypto";
 
 // src/registry/errors.ts
-var RegistryError = class extends FleetError {
-  constructor(message, errorClass, subject, code, status) {
+var RegistryError = class _RegistryError extends FleetError {
+  constructor(message, errorClass, subject, code, status, retryAfterSeconds2) {
     super(message, errorClass, subject);
     this.code = code;
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds2;
     this.name = "RegistryError";
   }
   code;
   status;
+  retryAfterSeconds;
+  /** The same error, its message extended by what the client already tried (e.g. waits). */
+  withNote(note) {
+    return new _RegistryError(`${this.message}; ${note}`, this.errorClass, this.subject ?? "", this.code, this.status, this.retryAfterSeconds);
+  }
 };
 var CODE = /^[A-Z][A-Z_]{0,63}$/;
 var REMOTE_TEXT_MAX = 200;
@@ -206,13 +214,13 @@ function registryErrorClass(status) {
   if (status >= 500) return "http_5xx";
   return "registry";
 }
-function registryErrorFor(status, body, t, note) {
+function registryErrorFor(status, body, t, retryAfterSeconds2) {
   const errors = parseOciErrors(body);
   const code = errors[0]?.code ?? STATUS_CODES[status] ?? null;
   const remote = errors.map((e) => e.message).filter((m) => m !== "").join("; ");
   const detail = remote ? `: ${neutralize(remote, REMOTE_TEXT_MAX)}` : "";
-  const message = `${t.target}: ${explain(code, status, t)}${detail}${note ? `; ${note}` : ""}`;
-  return new RegistryError(message, registryErrorClass(status), t.target, code, status);
+  const message = `${t.target}: ${explain(code, status, t)}${detail}`;
+  return new RegistryError(message, registryErrorClass(status), t.target, code, status, retryAfterSeconds2);
 }
 function explain(code, status, t) {
   const r = t.registry;
@@ -440,17 +448,21 @@ function readToken(body) {
 
 // src/registry/transport.ts
 var DEFAULT_TIMEOUT_MS = 3e4;
-var DEFAULT_RATE_LIMIT_BUDGET_MS = 6e4;
-var DEFAULT_RATE_LIMIT_WAIT_MS = 5e3;
-var MAX_TRANSIENT_RETRIES = 2;
 var MAX_REDIRECTS = 3;
-var TRANSIENT_CLASSES = /* @__PURE__ */ new Set(["reset", "connect_timeout", "deadline"]);
+var RETRY_POLICY = {
+  attempts: 3,
+  backoffMs: 1e3,
+  maxBackoffMs: 8e3,
+  maxWaitMs: 6e4,
+  // Registries (Docker Hub among them) often answer TOOMANYREQUESTS without Retry-After.
+  rateLimitWaitMs: 5e3
+};
 var RegistryTransport = class {
   constructor(ref, options) {
     this.ref = ref;
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.rateLimitBudgetMs = options.rateLimitBudgetMs ?? DEFAULT_RATE_LIMIT_BUDGET_MS;
+    this.policy = { ...RETRY_POLICY, maxWaitMs: options.rateLimitBudgetMs ?? RETRY_POLICY.maxWaitMs };
     this.dispatcher = options.dispatcher ?? sharedDispatcher();
     this.auth = new RegistryAuth(options.credentials, this.dispatcher, this.timeoutMs);
     this.base = registryBaseUrl(ref);
@@ -460,44 +472,31 @@ var RegistryTransport = class {
   auth;
   base;
   timeoutMs;
-  rateLimitBudgetMs;
+  policy;
   dispatcher;
   async send(req) {
     const url = `${this.base}${req.path}`;
-    const reads = req.method !== "PUT";
     let reauthenticated = false;
-    let transientFailures = 0;
-    let rateLimitWaitedMs = 0;
-    for (; ; ) {
-      let res;
-      try {
-        res = await this.exchange(url, req, true);
-      } catch (error) {
-        if (!reads || transientFailures >= MAX_TRANSIENT_RETRIES || !isTransient(error)) throw error;
-        await this.options.clock.sleep(backoffMs(++transientFailures));
-        continue;
-      }
-      if (res.status === 401 && !reauthenticated) {
-        reauthenticated = true;
-        if (await this.auth.answer(headerValue(res.headers, "www-authenticate"), this.targetOf(req))) continue;
-      }
-      if (res.status === 429) {
-        const waitMs = retryAfterMs(res.headers, this.options.clock.now()) ?? DEFAULT_RATE_LIMIT_WAIT_MS;
-        if (rateLimitWaitedMs + waitMs > this.rateLimitBudgetMs) {
-          throw registryErrorFor(429, res.body, this.targetOf(req), rateLimitNote(waitMs, rateLimitWaitedMs, this.rateLimitBudgetMs));
+    const res = await withRetries(
+      async () => {
+        let res2 = await this.exchange(url, req, true);
+        if (res2.status === 401 && !reauthenticated) {
+          reauthenticated = true;
+          if (await this.auth.answer(headerValue(res2.headers, "www-authenticate"), this.targetOf(req))) res2 = await this.exchange(url, req, true);
         }
-        rateLimitWaitedMs += waitMs;
-        await this.options.clock.sleep(waitMs);
-        continue;
+        const answered = res2.status >= 200 && res2.status < 300 || res2.status === 404 && req.notFoundIsAnswer || isRedirect(res2.status) && req.followRedirects;
+        if (answered) return res2;
+        throw registryErrorFor(res2.status, res2.body, this.targetOf(req), retryAfterSeconds(res2.headers, this.options.clock.now()));
+      },
+      {
+        policy: this.policy,
+        clock: this.options.clock,
+        // A PUT of a blob or manifest may have landed before the failure: only a refusal is repeated.
+        idempotent: req.method !== "PUT",
+        tooLong: (error, waitMs, waitedMs) => error instanceof RegistryError ? error.withNote(rateLimitNote(waitMs, waitedMs, this.policy.maxWaitMs)) : error
       }
-      if (res.status >= 500 && reads && transientFailures < MAX_TRANSIENT_RETRIES) {
-        await this.options.clock.sleep(backoffMs(++transientFailures));
-        continue;
-      }
-      if (isRedirect(res.status) && req.followRedirects) return this.followRedirects(url, res, req);
-      if (res.status >= 200 && res.status < 300 || res.status === 404 && req.notFoundIsAnswer) return res;
-      throw registryErrorFor(res.status, res.body, this.targetOf(req));
-    }
+    );
+    return isRedirect(res.status) ? this.followRedirects(url, res, req) : res;
   }
   targetOf(req) {
     return {
@@ -541,19 +540,6 @@ var RegistryTransport = class {
 };
 function isRedirect(status) {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
-}
-function isTransient(error) {
-  return error instanceof FleetError && TRANSIENT_CLASSES.has(error.errorClass);
-}
-function backoffMs(failures) {
-  return 1e3 * 2 ** (failures - 1);
-}
-function retryAfterMs(headers, nowMs) {
-  const value = headerValue(headers, "retry-after")?.trim();
-  if (!value) return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1e3;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
 }
 function rateLimitNote(waitMs, waitedMs, budgetMs) {
   return `asked to wait ${Math.ceil(waitMs / 1e3)}s more after ${Math.round(waitedMs / 1e3)}s, beyond the ${Math.round(budgetMs / 1e3)}s allowed`;

@@ -172,10 +172,29 @@ describe('fleet-forward deploy: output', () => {
     const record = JSON.parse(run.stdout) as RunRecord
     expect(record).toMatchObject({ result: 'deployed', sha: NEWER, head_sha: NEWER, expected_sha: NEWER, repository: 'acme/fleet', environment: 'production' })
     expect(record.tenants.map((t) => [t.name, t.state])).toEqual(TENANTS.map((name) => [name, 'converged']))
-    expect(record.run_url).toBe(`${forge.url}/acme/fleet/actions/runs/42`)
+    // Outside Actions a run id alone makes no link: the forge has no page for another CI's run.
+    expect(record.run_url).toBe('')
+    expect(forge.statuses(NEWER).every((status) => status.targetUrl === '')).toBe(true)
     // The same record went to the history file, once.
     expect(readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line))).toEqual([record])
     expect(run.stderr).toMatch(/deployed \(green\)/)
+  })
+
+  it('--run-url (or FLEET_FORWARD_RUN_URL) is the link in the record and the statuses', async () => {
+    const runUrl = 'https://jenkins.example/job/fleet/42/'
+    for (const run of [
+      await cli([...baseFlags(), '--json', '--run-url', runUrl]),
+      await cli([...baseFlags(), '--json'], { env: { FLEET_FORWARD_TOKEN: TOKEN, FLEET_FORWARD_RUN_URL: runUrl } })
+    ]) {
+      expect(run.code).toBe(0)
+      expect((JSON.parse(run.stdout) as RunRecord).run_url).toBe(runUrl)
+    }
+    expect(forge.statuses(NEWER).map((status) => status.targetUrl)).toContain(runUrl)
+  })
+
+  it('inside Actions without --run-url, the record links to the forge run page', async () => {
+    const run = await cli([...baseFlags(), '--json'], { env: { FLEET_FORWARD_TOKEN: TOKEN, GITHUB_ACTIONS: 'true' } })
+    expect((JSON.parse(run.stdout) as RunRecord).run_url).toBe(`${forge.url}/acme/fleet/actions/runs/42`)
   })
 
   it('on a terminal, redraws one live block per round instead of printing round lines', async () => {
@@ -206,6 +225,7 @@ describe('fleet-forward deploy: bad usage → 64, nothing contacted', () => {
     [['--sha', 'xyz'], /^fleet-forward: --sha: must be a commit SHA/m],
     [['--tenants-file', '/nonexistent/tenants.txt', '--tenants', ''], /^fleet-forward: --tenants-file: cannot read '\/nonexistent\/tenants.txt': ENOENT$/m],
     [['--repository', 'not-a-repo'], /^fleet-forward: --repository: must be owner\/name, got 'not-a-repo'$/m],
+    [['--run-url', 'ftp://ci.example/run/42'], /^fleet-forward: --run-url: value must be an http or https URL, got 'ftp:'$/m],
     [['--settle-budegt', '3'], /^fleet-forward: unknown flag '--settle-budegt'/m]
   ])('%j', async (extra, message) => {
     const run = await cli([...baseFlags(), ...extra])

@@ -2,7 +2,7 @@ import { parseSettings, type RuntimeEnv } from '../../src/config/parse.js'
 import { InputError } from '../../src/util/errors.js'
 
 const SHA = '7f25373' + 'a'.repeat(33)
-const ENV: RuntimeEnv = { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_SHA: SHA, GITHUB_RUN_ID: '42' }
+const ENV: RuntimeEnv = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_SHA: SHA, GITHUB_RUN_ID: '42' }
 
 function parse(inputs: Record<string, string>, env: RuntimeEnv = ENV, files: Record<string, string> = {}) {
   const all = { token: 't0ken', tenants: 'hongming http://127.0.0.1:9/', ...inputs }
@@ -48,6 +48,26 @@ describe('parseSettings', () => {
       dryRun: false
     })
     expect(s.run.runUrl).toBe('https://github.com/acme/fleet/actions/runs/42')
+  })
+
+  it('links the run to the given run URL, else to the forge run page only inside Actions, else to nothing', () => {
+    const given = 'https://jenkins.example/job/fleet/42/'
+    expect(parse({}, { ...ENV, FLEET_FORWARD_RUN_URL: given }).run.runUrl).toBe(given)
+    expect(parse({}, { ...ENV, GITHUB_SERVER_URL: 'https://gitea.example' }).run.runUrl).toBe('https://gitea.example/acme/fleet/actions/runs/42')
+    // Another CI's run id under the forge's URL would be a page that does not exist; no run id, no run page.
+    expect(parse({}, { ...ENV, GITHUB_ACTIONS: undefined, GITHUB_SERVER_URL: 'https://jenkins.example' }).run.runUrl).toBe('')
+    expect(parse({}, { ...ENV, GITHUB_RUN_ID: undefined }).run.runUrl).toBe('')
+    expect(parse({}, { ...ENV, GITHUB_ACTIONS: undefined, FLEET_FORWARD_RUN_URL: given }).run.runUrl).toBe(given)
+  })
+
+  it.each([
+    ['ftp://ci.example/run/1', 'must be an http or https URL'],
+    ['not a url', 'is not a URL'],
+    ['https://user:pw@ci.example/run/1', 'must not carry credentials']
+  ])('rejects the run URL %s, naming it', (url, problem) => {
+    const error = inputErrorOf(() => parse({}, { ...ENV, FLEET_FORWARD_RUN_URL: url }))
+    expect(error.input).toBe('FLEET_FORWARD_RUN_URL')
+    expect(error.message).toContain(problem)
   })
 
   it('takes an http or https environment-url for the deployment', () => {

@@ -56,7 +56,7 @@ function deploy(inputs: Record<string, string> = {}, forge: Forge = gitHubForge(
   }
   const settings = parseSettings(
     (name) => all[name] ?? '',
-    { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', GITHUB_SERVER_URL: 'https://github.com' },
+    { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', GITHUB_SERVER_URL: 'https://github.com' },
     () => ''
   )
   return deployFleet(settings, { forge, clock, log, signal: new AbortController().signal, onDeployment })

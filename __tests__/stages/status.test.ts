@@ -36,7 +36,7 @@ function deploy(inputs: Record<string, string> = {}) {
     'settle-interval': '10',
     ...inputs
   }
-  const settings = parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_SERVER_URL: 'https://github.com' }, () => '')
+  const settings = parseSettings((name) => all[name] ?? '', { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_SERVER_URL: 'https://github.com' }, () => '')
   return deployFleet(settings, { forge, clock, log: new RecordingLogger(), signal: new AbortController().signal })
 }
 

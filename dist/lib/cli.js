@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-HZ7RY4ZX.js";
+} from "./chunks/chunk-KUFAOOBT.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -22,7 +22,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-6J4RDGZA.js";
+} from "./chunks/chunk-G6C6ZOFN.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -67,7 +67,8 @@ var CONTEXT_FLAGS = [
   { flag: "repository", env: "GITHUB_REPOSITORY", description: "Repository on the forge, owner/name." },
   { flag: "api-url", env: "GITHUB_API_URL", description: "Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea)." },
   { flag: "server-url", env: "GITHUB_SERVER_URL", description: "Forge web root, for links in the record; also locates the API when --api-url is not given." },
-  { flag: "run-id", env: "GITHUB_RUN_ID", description: "Identifier of this run in your CI, for the record and the redeploy Idempotency-Key." }
+  { flag: "run-id", env: "GITHUB_RUN_ID", description: "Identifier of this run in your CI, for the record and the redeploy Idempotency-Key." },
+  { flag: "run-url", env: "FLEET_FORWARD_RUN_URL", description: "Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page." }
 ];
 var TOOL_FLAGS = [
   { flag: "json", description: "Print the run record as JSON on stdout; the human-readable output goes to stderr." },
@@ -191,6 +192,7 @@ function renderHelp() {
     ...CONTEXT_FLAGS.map((spec) => row(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)),
     row("GITHUB_SHA", "Default for --sha."),
     row("GITEA_ACTIONS=true", "Selects Gitea under --forge auto."),
+    row("GITHUB_ACTIONS=true", "Inside Actions: without --run-url, the run links to <server>/<repository>/actions/runs/<run-id>."),
     "",
     "Output:",
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),
@@ -335,7 +337,8 @@ function runtimeEnvOf(invocation, env) {
   const runtime = {
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
-    GITEA_ACTIONS: env.GITEA_ACTIONS
+    GITEA_ACTIONS: env.GITEA_ACTIONS,
+    GITHUB_ACTIONS: env.GITHUB_ACTIONS
   };
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env];
   return runtime;

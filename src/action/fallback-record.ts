@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { DEFAULT_SERVER_URL, runUrlOf } from '../config/parse.js'
+import { DEFAULT_SERVER_URL, runUrlFrom } from '../config/parse.js'
 import type { Result } from '../core/types.js'
 import { buildRecord, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
@@ -19,7 +19,7 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
           environment: core.getInput('environment') || 'production',
           repository: env.GITHUB_REPOSITORY ?? '',
           forge: core.getInput('forge') || 'auto',
-          runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : '',
+          runUrl: env.GITHUB_REPOSITORY ? fallbackRunUrl(env.GITHUB_REPOSITORY) : '',
           sha: core.getInput('sha') || env.GITHUB_SHA || '',
           targetTag: core.getInput('target-tag'),
           dryRun: false
@@ -29,4 +29,13 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
     { result, message, errorClass },
     systemClock.now()
   )
+}
+
+/** The run's link by the same rule as a valid run's; none when the given one is itself invalid. */
+function fallbackRunUrl(repository: string): string {
+  try {
+    return runUrlFrom(process.env, process.env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository)
+  } catch {
+    return ''
+  }
 }

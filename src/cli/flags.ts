@@ -14,7 +14,8 @@ export const CONTEXT_FLAGS: readonly { readonly flag: string; readonly env: keyo
   { flag: 'repository', env: 'GITHUB_REPOSITORY', description: 'Repository on the forge, owner/name.' },
   { flag: 'api-url', env: 'GITHUB_API_URL', description: 'Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea).' },
   { flag: 'server-url', env: 'GITHUB_SERVER_URL', description: 'Forge web root, for links in the record; also locates the API when --api-url is not given.' },
-  { flag: 'run-id', env: 'GITHUB_RUN_ID', description: 'Identifier of this run in your CI, for the record and the redeploy Idempotency-Key.' }
+  { flag: 'run-id', env: 'GITHUB_RUN_ID', description: 'Identifier of this run in your CI, for the record and the redeploy Idempotency-Key.' },
+  { flag: 'run-url', env: 'FLEET_FORWARD_RUN_URL', description: "Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page." }
 ]
 
 /** Flags of the tool itself. */

@@ -30,6 +30,10 @@ export interface RuntimeEnv {
   readonly GITHUB_RUN_ID?: string
   readonly GITHUB_RUN_ATTEMPT?: string
   readonly GITEA_ACTIONS?: string
+  /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page at /actions/runs/<id>. */
+  readonly GITHUB_ACTIONS?: string
+  /** The run's page in whatever CI runs the CLI (--run-url). */
+  readonly FLEET_FORWARD_RUN_URL?: string
 }
 
 const DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]))
@@ -197,12 +201,21 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge']): RunContext 
     apiUrl,
     runId,
     runAttempt,
-    runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
+    runUrl: runUrlFrom(env, serverUrl, repository),
     giteaActions
   }
 }
 
 export const DEFAULT_SERVER_URL = 'https://github.com'
+
+/**
+ * The run's page: the one given, else the forge's run page inside Actions (GitHub and act_runner set
+ * GITHUB_ACTIONS), else none. Never a guess: another CI's run id under the forge's URL leads nowhere.
+ */
+export function runUrlFrom(env: RuntimeEnv, serverUrl: string, repository: string): string {
+  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, 'FLEET_FORWARD_RUN_URL').href
+  return env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : ''
+}
 
 /** Link to a run on the forge (GitHub and Gitea use the same path). */
 export function runUrlOf(serverUrl: string, repository: string, runId: string): string {

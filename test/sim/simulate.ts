@@ -490,7 +490,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     }
     const settings = parseSettings(
       (name) => inputs[name] ?? '',
-      { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' },
+      { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' },
       () => ''
     )
     note(`run ${index} starts for ${short(sha)} (branch head ${short(forge.head)})${describeFaults(runFaults)}`)

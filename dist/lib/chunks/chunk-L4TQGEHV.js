@@ -13,9 +13,9 @@ import {
   parseSettings,
   registerSecret,
   require_undici,
-  runUrlOf,
+  runUrlFrom,
   systemClock
-} from "./chunk-6J4RDGZA.js";
+} from "./chunk-G6C6ZOFN.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -819,7 +819,7 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
       environment: getInput("environment") || "production",
       repository: env.GITHUB_REPOSITORY ?? "",
       forge: getInput("forge") || "auto",
-      runUrl: env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? runUrlOf(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, env.GITHUB_REPOSITORY, env.GITHUB_RUN_ID) : "",
+      runUrl: env.GITHUB_REPOSITORY ? fallbackRunUrl(env.GITHUB_REPOSITORY) : "",
       sha: getInput("sha") || env.GITHUB_SHA || "",
       targetTag: getInput("target-tag"),
       dryRun: false
@@ -829,6 +829,13 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
     { result, message, errorClass },
     systemClock.now()
   );
+}
+function fallbackRunUrl(repository) {
+  try {
+    return runUrlFrom(process.env, process.env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository);
+  } catch {
+    return "";
+  }
 }
 
 // src/action/logger.ts

@@ -29511,11 +29511,15 @@ function parseRunContext(env, forge) {
     apiUrl,
     runId,
     runAttempt,
-    runUrl: runId ? runUrlOf(serverUrl, repository, runId) : `${serverUrl}/${repository}`,
+    runUrl: runUrlFrom(env, serverUrl, repository),
     giteaActions
   };
 }
 var DEFAULT_SERVER_URL = "https://github.com";
+function runUrlFrom(env, serverUrl, repository) {
+  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
+  return env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : "";
+}
 function runUrlOf(serverUrl, repository, runId) {
   return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
 }
@@ -34760,7 +34764,7 @@ export {
   OUTPUTS,
   parseSettings,
   DEFAULT_SERVER_URL,
-  runUrlOf,
+  runUrlFrom,
   GREEN_RESULTS,
   renderSummary,
   convergenceTimeline,

@@ -186,6 +186,17 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(stage.controlPlane.calls).toHaveLength(0)
     })
 
+    it('reports every bad input of the step at once, one error line each', async () => {
+      const run = await deploy({ sha: NEWER, 'settle-budget': 'soon', bake: 'later', environment: 'prod env' })
+      expect(run.code).toBe(1)
+      expect(run.stdout).toMatch(/^::error::input 'settle-budget': must be a number of seconds/m)
+      expect(run.stdout).toMatch(/^::error::input 'environment': /m)
+      expect(run.stdout).toMatch(/^::error::input 'bake': must be a number of seconds/m)
+      expect(record(run).message).toMatch(/^3 inputs are invalid: input 'settle-budget': .*; input 'environment': .*; input 'bake': /)
+      expect(stage.forge.requests).toHaveLength(0)
+      expect(stage.controlPlane.calls).toHaveLength(0)
+    })
+
     it('masks secrets at once and never writes them anywhere else', async () => {
       const run = await deploy({ sha: NEWER, 'redeploy-token': 'cp-secret-123', 'history-file': 'h.jsonl' })
       expect(run.code).toBe(0)

@@ -235,6 +235,24 @@ describe('fleet-forward deploy: bad usage → 64, nothing contacted', () => {
     expect(controlPlane.calls).toHaveLength(0)
   })
 
+  it('reports every invalid or missing flag of one run together, each on its line', async () => {
+    const flags = baseFlags().filter((_, i, all) => !['--repository', '--tenants'].includes(all[i]) && !['--repository', '--tenants'].includes(all[i - 1]))
+    const run = await cli([...flags, '--settle-budget', 'soon', '--forge', 'gitlab'], { env: {} })
+    expect(run.code).toBe(64)
+    expect(run.stderr.split('\n')).toEqual([
+      'fleet-forward: 5 inputs are invalid:',
+      expect.stringMatching(/^fleet-forward: --token: is empty.*FLEET_FORWARD_TOKEN, GITHUB_TOKEN, GITEA_TOKEN\)$/),
+      "fleet-forward: --forge: must be auto, github or gitea, got 'gitlab'",
+      expect.stringMatching(/^fleet-forward: --settle-budget: must be a number of seconds/),
+      'fleet-forward: --tenants: is empty: pass tenants or tenants-file',
+      "fleet-forward: --repository (or GITHUB_REPOSITORY): must be owner/name, got ''",
+      'Nothing was contacted. See fleet-forward --help.',
+      ''
+    ])
+    expect(forge.requests).toHaveLength(0)
+    expect(controlPlane.calls).toHaveLength(0)
+  })
+
   it('names the variable a bad value came from', async () => {
     const run = await cli(baseFlags(), { env: { FLEET_FORWARD_TOKEN: TOKEN, FLEET_FORWARD_SETTLE_INTERVAL: '0' } })
     // The flag is given, so it wins over the variable.

@@ -1,5 +1,5 @@
 import { parseSettings, type RuntimeEnv } from '../../src/config/parse.js'
-import { InputError } from '../../src/util/errors.js'
+import { InputError, InputErrors } from '../../src/util/errors.js'
 
 const SHA = '7f25373' + 'a'.repeat(33)
 const ENV: RuntimeEnv = { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_SHA: SHA, GITHUB_RUN_ID: '42' }
@@ -68,6 +68,25 @@ describe('parseSettings', () => {
     const error = inputErrorOf(() => parse({}, { ...ENV, FLEET_FORWARD_RUN_URL: url }))
     expect(error.input).toBe('FLEET_FORWARD_RUN_URL')
     expect(error.message).toContain(problem)
+  })
+
+  it('reports every independent invalid input at once, each named, in input order', () => {
+    const error = inputErrorOf(() =>
+      parse({ token: '', forge: 'gitlab', 'settle-budget': '-1', environment: 'prod env' }, { ...ENV, FLEET_FORWARD_RUN_URL: 'ftp://ci/1' })
+    )
+    expect(error).toBeInstanceOf(InputErrors)
+    expect((error as InputErrors).errors.map((each) => each.input)).toEqual(['token', 'forge', 'settle-budget', 'environment', 'FLEET_FORWARD_RUN_URL'])
+    expect(error.message).toMatch(/^5 inputs are invalid: input 'token': is empty[^;]*; input 'forge': must be auto, github or gitea, got 'gitlab'; input 'settle-budget': /)
+    expect(error.errorClass).toBe('input')
+  })
+
+  it('does not repeat an error through the inputs derived from it', () => {
+    // The tag and the expected commit derive from sha: a bad sha is the one error, not three.
+    const error = inputErrorOf(() => parse({ sha: 'xyz' }))
+    expect(error).not.toBeInstanceOf(InputErrors)
+    expect(error.input).toBe('sha')
+    // A bad buildinfo-path leaves the tenants (and their waves and max-failures) unchecked.
+    expect(inputErrorOf(() => parse({ 'buildinfo-path': 'v', tenants: 'not a tenant line', 'max-failures': '9' })).input).toBe('buildinfo-path')
   })
 
   it('takes an http or https environment-url for the deployment', () => {

@@ -6,11 +6,12 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-KUFAOOBT.js";
+} from "./chunks/chunk-NFLGVWFY.js";
 import {
   GREEN_RESULTS,
   INPUTS,
   InputError,
+  InputErrors,
   OUTPUTS,
   appendHistory,
   convergenceTimeline,
@@ -22,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-G6C6ZOFN.js";
+} from "./chunks/chunk-QG2PR4B2.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -55,7 +56,7 @@ var EXIT_CODE_MEANINGS = [
   [2, "blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)"],
   [3, "failed: the forge, registry or redeploy could not be used, or the token was refused"],
   [4, "aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back"],
-  [EXIT_USAGE, "bad usage or input: an unknown flag or an invalid value, named; nothing was contacted"]
+  [EXIT_USAGE, "bad usage or input: an unknown flag, or every invalid value, each named; nothing was contacted"]
 ];
 function exitCodeTable() {
   return [...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`), `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`];
@@ -439,10 +440,16 @@ async function runDeploy(invocation, io) {
   return { code: exitCodeOf(record.result), record };
 }
 function reportInputError(error, invocation, io) {
-  const problem = neutralize(error.message, Infinity).replace(`input '${error.input}': `, "").replace(/ \(CLI: --[a-z-]+\)$/, "");
-  const hint = error.input === "token" ? ` (set ${secretEnvNames("token").join(", ")})` : "";
-  io.stderr.write(`fleet-forward: ${flagFor(error.input, invocation, io.env)}: ${problem}${hint}
-Nothing was contacted. See fleet-forward --help.
+  const errors2 = error instanceof InputErrors ? error.errors : [error];
+  const lines = errors2.map((each) => {
+    const problem = neutralize(each.message, Infinity).replace(`input '${each.input}': `, "").replace(/ \(CLI: --[a-z-]+\)$/, "");
+    const hint = each.input === "token" ? ` (set ${secretEnvNames("token").join(", ")})` : "";
+    return `fleet-forward: ${flagFor(each.input, invocation, io.env)}: ${problem}${hint}
+`;
+  });
+  const head = errors2.length > 1 ? `fleet-forward: ${errors2.length} inputs are invalid:
+` : "";
+  io.stderr.write(`${head}${lines.join("")}Nothing was contacted. See fleet-forward --help.
 `);
 }
 

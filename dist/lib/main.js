@@ -14,13 +14,14 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-L4TQGEHV.js";
+} from "./chunks/chunk-MT4LXBM7.js";
 import {
   deployFleet
-} from "./chunks/chunk-KUFAOOBT.js";
+} from "./chunks/chunk-NFLGVWFY.js";
 import {
   FleetError,
   GREEN_RESULTS,
+  InputErrors,
   appendHistory,
   byAttention,
   describeError,
@@ -29,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-G6C6ZOFN.js";
+} from "./chunks/chunk-QG2PR4B2.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;
@@ -125,6 +126,7 @@ async function run() {
       onCommand: saveCommandGroup
     });
   } catch (error) {
+    if (error instanceof InputErrors) for (const each of error.errors) actionsLogger.error(neutralize(each.message, 1e3));
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }
   await publishRecord(record, settings?.historyFile ?? null, actionsLogger, markPublished);

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-L4TQGEHV.js";
+} from "./chunks/chunk-MT4LXBM7.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-G6C6ZOFN.js";
+} from "./chunks/chunk-QG2PR4B2.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -2,7 +2,7 @@ import type { Settings } from '../config/settings.js'
 import { deployFleet } from '../core/deploy.js'
 import type { RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
-import { describeError, FleetError } from '../util/errors.js'
+import { describeError, FleetError, InputErrors } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger as log } from './logger.js'
@@ -36,6 +36,8 @@ export async function run(): Promise<void> {
     })
   } catch (error) {
     // Only input errors reach here (the pipeline itself never throws): nothing was contacted.
+    // Several invalid inputs get a line each in the log; the record's message lists them all.
+    if (error instanceof InputErrors) for (const each of error.errors) log.error(neutralize(each.message, 1000))
     record = fallbackRecord('failed', neutralize(describeError(error), 1000), error instanceof FleetError ? error.errorClass : 'internal', startedAt)
   }
   await publishRecord(record, settings?.historyFile ?? null, log, markPublished)

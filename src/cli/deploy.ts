@@ -8,7 +8,7 @@ import type { Forge } from '../forge/types.js'
 import { renderLogTable } from '../report/summary.js'
 import { appendHistory, type RunRecord } from '../stages/record.js'
 import type { Clock } from '../util/clock.js'
-import { describeError, InputError } from '../util/errors.js'
+import { describeError, InputError, InputErrors } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { EXIT_USAGE, exitCodeOf } from './exit-codes.js'
 import type { Invocation } from './flags.js'
@@ -84,9 +84,17 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
   return { code: exitCodeOf(record.result), record }
 }
 
-/** `input 'settle-budget': must be …` becomes `--settle-budget: must be …`, the name typed on a command line. */
+/**
+ * `input 'settle-budget': must be …` becomes `--settle-budget: must be …`, the name typed on a command
+ * line; several invalid inputs are one line each.
+ */
 function reportInputError(error: InputError, invocation: Invocation, io: CliIO): void {
-  const problem = neutralize(error.message, Infinity).replace(`input '${error.input}': `, '').replace(/ \(CLI: --[a-z-]+\)$/, '')
-  const hint = error.input === 'token' ? ` (set ${secretEnvNames('token').join(', ')})` : ''
-  io.stderr.write(`fleet-forward: ${flagFor(error.input, invocation, io.env)}: ${problem}${hint}\nNothing was contacted. See fleet-forward --help.\n`)
+  const errors = error instanceof InputErrors ? error.errors : [error]
+  const lines = errors.map((each) => {
+    const problem = neutralize(each.message, Infinity).replace(`input '${each.input}': `, '').replace(/ \(CLI: --[a-z-]+\)$/, '')
+    const hint = each.input === 'token' ? ` (set ${secretEnvNames('token').join(', ')})` : ''
+    return `fleet-forward: ${flagFor(each.input, invocation, io.env)}: ${problem}${hint}\n`
+  })
+  const head = errors.length > 1 ? `fleet-forward: ${errors.length} inputs are invalid:\n` : ''
+  io.stderr.write(`${head}${lines.join('')}Nothing was contacted. See fleet-forward --help.\n`)
 }

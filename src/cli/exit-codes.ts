@@ -32,7 +32,7 @@ export const EXIT_CODE_MEANINGS: readonly (readonly [code: number, meaning: stri
   [2, 'blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)'],
   [3, 'failed: the forge, registry or redeploy could not be used, or the token was refused'],
   [4, 'aborted: cancelled by SIGINT/SIGTERM; nothing was rolled back'],
-  [EXIT_USAGE, 'bad usage or input: an unknown flag or an invalid value, named; nothing was contacted']
+  [EXIT_USAGE, 'bad usage or input: an unknown flag, or every invalid value, each named; nothing was contacted']
 ]
 
 /** The table --help prints. */

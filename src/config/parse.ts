@@ -1,5 +1,5 @@
 import { parseImageRef } from '../registry/image-ref.js'
-import { InputError } from '../util/errors.js'
+import { InputError, InputErrors } from '../util/errors.js'
 import { registerCredentials, registerSecret } from '../util/scrub.js'
 import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
@@ -41,62 +41,91 @@ const MAX_BUDGET_SECONDS = 6 * 3600
 
 /**
  * Parses and validates every input before anything touches the network, so a bad input costs
- * nothing: the error names the input and no forge, registry or tenant has been contacted.
+ * nothing: the error names the input and no forge, registry or tenant has been contacted. Every
+ * independent invalid input is reported at once (InputErrors); one that depends on an invalid one
+ * (a tag derived from a bad sha) is not checked, since its error would only repeat the first.
  */
 export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFile: (path: string) => string): Settings {
   const read = (name: string): string => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
   registerSecrets(read)
-
-  const token = read('token')
-  if (!token) throw new InputError('token', 'is empty: pass a forge token (the action defaults to github.token)')
-  const forge = read('forge')
-  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') {
-    throw new InputError('forge', `must be auto, github or gitea, got '${forge.slice(0, 40)}'`)
+  const problems: InputError[] = []
+  const take: Take = (parse) => {
+    try {
+      return parse()
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      problems.push(error)
+      return undefined
+    }
   }
 
-  const sha = parseSha(read('sha') || env.GITHUB_SHA || '', read('sha') ? 'sha' : 'sha (from GITHUB_SHA)')
-  const derivedTag = `staging-${shortSha(sha)}`
-  const targetTag = parseTag(read('target-tag') || derivedTag, 'target-tag')
-  const promotion = parsePromotion(read)
-  const expectedSha = parseExpectedSha(read('expected-sha'), targetTag === derivedTag, sha, targetTag, promotion)
+  const token = take(() => read('token') || fail('token', 'is empty: pass a forge token (the action defaults to github.token)'))
+  const forge = take(() => parseForge(read('forge')))
 
-  const buildinfoPath = read('buildinfo-path')
-  if (!buildinfoPath.startsWith('/')) throw new InputError('buildinfo-path', `must start with '/', got '${buildinfoPath.slice(0, 80)}'`)
+  const sha = take(() => parseSha(read('sha') || env.GITHUB_SHA || '', read('sha') ? 'sha' : 'sha (from GITHUB_SHA)'))
+  const derivedTag = sha === undefined ? undefined : `staging-${shortSha(sha)}`
+  const rawTag = read('target-tag') || derivedTag
+  const targetTag = rawTag === undefined ? undefined : take(() => parseTag(rawTag, 'target-tag'))
+  const promotion = take(() => parsePromotion(read))
+  const expectedSha = read('expected-sha')
+    ? take(() => parseSha(read('expected-sha'), 'expected-sha'))
+    : targetTag === undefined || promotion === undefined
+      ? undefined
+      : take(() => derivedExpectedSha(targetTag === derivedTag ? sha : undefined, targetTag, promotion))
 
-  const budget = parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS)
-  const interval = parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS)
+  const buildinfoPath = take(() => {
+    const path = read('buildinfo-path')
+    return path.startsWith('/') ? path : fail('buildinfo-path', `must start with '/', got '${path.slice(0, 80)}'`)
+  })
+  const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
+  const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
+  const tenants = buildinfoPath === undefined ? undefined : take(() => readTenants(read, buildinfoPath, readTextFile))
 
-  const tenants = readTenants(read, buildinfoPath, readTextFile)
-  const settings: Settings = {
+  const settings = {
     token,
     forge,
-    environment: parseName(read('environment'), 'environment'),
-    environmentUrl: read('environment-url') ? parseHttpUrl(read('environment-url'), 'environment-url').href : null,
-    branch: read('branch') ? parseBranch(read('branch'), 'branch') : null,
+    environment: take(() => parseName(read('environment'), 'environment')),
+    environmentUrl: take(() => (read('environment-url') ? parseHttpUrl(read('environment-url'), 'environment-url').href : null)),
+    branch: take(() => (read('branch') ? parseBranch(read('branch'), 'branch') : null)),
     sha,
     targetTag,
     expectedSha,
     tenants,
-    shaFields: parseShaFields(read('sha-field')),
+    shaFields: take(() => parseShaFields(read('sha-field'))),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
-    redeploy: parseRedeploy(read),
+    redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: parseWaveSpec(read('waves'), tenants.some((t) => t.wave !== undefined)),
-      maxFailures: parseCount(read('max-failures'), 'max-failures', 0, tenants.length),
-      bakeSeconds: parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS),
-      maxParallel: parseCount(read('max-parallel'), 'max-parallel', 1, 256)
+      waves: tenants && take(() => parseWaveSpec(read('waves'), tenants.some((t) => t.wave !== undefined))),
+      maxFailures: tenants && take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)),
+      bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
+      maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
     promotion,
-    allowRollback: parseBoolean(read('allow-rollback'), 'allow-rollback'),
-    requireVerifiedIn: read('require-verified-in') ? parseName(read('require-verified-in'), 'require-verified-in') : null,
-    lock: parseBoolean(read('lock'), 'lock'),
-    lockTimeoutSeconds: parseSeconds(read('lock-timeout'), 'lock-timeout', 0, 24 * 3600),
-    dryRun: parseBoolean(read('dry-run'), 'dry-run'),
+    allowRollback: take(() => parseBoolean(read('allow-rollback'), 'allow-rollback')),
+    requireVerifiedIn: take(() => (read('require-verified-in') ? parseName(read('require-verified-in'), 'require-verified-in') : null)),
+    lock: take(() => parseBoolean(read('lock'), 'lock')),
+    lockTimeoutSeconds: take(() => parseSeconds(read('lock-timeout'), 'lock-timeout', 0, 24 * 3600)),
+    dryRun: take(() => parseBoolean(read('dry-run'), 'dry-run')),
     historyFile: read('history-file') || null,
-    run: parseRunContext(env, forge)
+    run: parseRunContext(env, forge ?? 'auto', take)
   }
-  return deepFreeze(settings)
+  if (problems.length > 1) throw new InputErrors(problems)
+  if (problems.length === 1) throw problems[0]
+  // No input was invalid, so every value above is set.
+  return deepFreeze(settings as Settings)
+}
+
+/** The parsed value, or undefined when the input is invalid (its error kept for the report). */
+type Take = <T>(parse: () => T) => T | undefined
+
+function fail(input: string, problem: string): never {
+  throw new InputError(input, problem)
+}
+
+function parseForge(forge: string): Settings['forge'] {
+  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') fail('forge', `must be auto, github or gitea, got '${forge.slice(0, 40)}'`)
+  return forge
 }
 
 /** Every secret input is known to the scrubber before anything (an input error included) could echo it. */
@@ -107,17 +136,11 @@ function registerSecrets(read: (name: string) => string): void {
   if (username && password) registerCredentials(username, password)
 }
 
-function parseExpectedSha(
-  raw: string,
-  tagIsDerived: boolean,
-  sha: string,
-  targetTag: string,
-  promotion: PromotionSettings | null
-): string | null {
-  if (raw) return parseSha(raw, 'expected-sha')
-  if (tagIsDerived) return sha
+/** The expected commit when none is given: the sha a derived tag was built from, else the image's label. */
+function derivedExpectedSha(tagSha: string | undefined, targetTag: string, promotion: PromotionSettings | null): string | null {
+  if (tagSha !== undefined) return tagSha
   if (promotion) return null // read from the image's revision label before any side effect
-  throw new InputError(
+  return fail(
     'expected-sha',
     `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
   )
@@ -182,26 +205,29 @@ function parsePromotion(read: (name: string) => string): PromotionSettings | nul
   }
 }
 
-function parseRunContext(env: RuntimeEnv, forge: Settings['forge']): RunContext {
+function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take): Partial<RunContext> {
   const repository = env.GITHUB_REPOSITORY ?? ''
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-    throw new InputError('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
-  }
-  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL').toString().replace(/\/$/, '')
+  take(() => {
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+      fail('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
+    }
+  })
+  const serverUrl = take(() => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL').toString().replace(/\/$/, ''))
   const giteaActions = env.GITEA_ACTIONS === 'true'
-  const apiUrl = env.GITHUB_API_URL
-    ? parseHttpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL').toString().replace(/\/$/, '')
-    : apiUrlOfServer(detectForgeKind(forge, { apiUrl: '', giteaActions }), serverUrl)
-  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL) checkApiUrlOnServer(apiUrl, serverUrl)
-  const runId = env.GITHUB_RUN_ID ?? ''
-  const runAttempt = env.GITHUB_RUN_ATTEMPT || '1'
+  const apiUrl = take(() => {
+    if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: '', giteaActions }), serverUrl)
+    const given = parseHttpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL').toString().replace(/\/$/, '')
+    if (env.GITHUB_SERVER_URL && serverUrl) checkApiUrlOnServer(given, serverUrl)
+    return given
+  })
   return {
     repository,
     serverUrl,
     apiUrl,
-    runId,
-    runAttempt,
-    runUrl: runUrlFrom(env, serverUrl, repository),
+    runId: env.GITHUB_RUN_ID ?? '',
+    runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
+    // Validated even when the repository or server is not, so a bad run URL is reported with them.
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository)),
     giteaActions
   }
 }

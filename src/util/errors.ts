@@ -26,6 +26,18 @@ export class InputError extends FleetError {
   }
 }
 
+/**
+ * Every invalid input of one invocation, so a run reports them all at once rather than one per run.
+ * It is an InputError about the first one, so whatever handles an input error handles it.
+ */
+export class InputErrors extends InputError {
+  constructor(readonly errors: readonly InputError[]) {
+    super(errors[0].input, '')
+    this.message = `${errors.length} inputs are invalid: ${errors.map((error) => error.message).join('; ')}`
+    this.name = 'InputErrors'
+  }
+}
+
 /** An HTTP answer outside 2xx, classified the way records need it. */
 export class HttpStatusError extends FleetError {
   constructor(

@@ -28006,6 +28006,15 @@ var InputError = class extends FleetError {
   }
   input;
 };
+var InputErrors = class extends InputError {
+  constructor(errors) {
+    super(errors[0].input, "");
+    this.errors = errors;
+    this.message = `${errors.length} inputs are invalid: ${errors.map((error) => error.message).join("; ")}`;
+    this.name = "InputErrors";
+  }
+  errors;
+};
 var HttpStatusError = class extends FleetError {
   constructor(status, endpoint2, detail, retryAfterSeconds2) {
     super(`${endpoint2} answered HTTP ${status}${detail ? `: ${detail}` : ""}`, httpErrorClass(status), endpoint2);
@@ -29377,52 +29386,70 @@ var MAX_BUDGET_SECONDS = 6 * 3600;
 function parseSettings(readRaw, env, readTextFile) {
   const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
   registerSecrets(read);
-  const token = read("token");
-  if (!token) throw new InputError("token", "is empty: pass a forge token (the action defaults to github.token)");
-  const forge = read("forge");
-  if (forge !== "auto" && forge !== "github" && forge !== "gitea") {
-    throw new InputError("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
-  }
-  const sha2 = parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)");
-  const derivedTag = `staging-${shortSha(sha2)}`;
-  const targetTag = parseTag(read("target-tag") || derivedTag, "target-tag");
-  const promotion = parsePromotion(read);
-  const expectedSha = parseExpectedSha(read("expected-sha"), targetTag === derivedTag, sha2, targetTag, promotion);
-  const buildinfoPath = read("buildinfo-path");
-  if (!buildinfoPath.startsWith("/")) throw new InputError("buildinfo-path", `must start with '/', got '${buildinfoPath.slice(0, 80)}'`);
-  const budget = parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS);
-  const interval = parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS);
-  const tenants = readTenants(read, buildinfoPath, readTextFile);
+  const problems = [];
+  const take = (parse3) => {
+    try {
+      return parse3();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+      return void 0;
+    }
+  };
+  const token = take(() => read("token") || fail("token", "is empty: pass a forge token (the action defaults to github.token)"));
+  const forge = take(() => parseForge(read("forge")));
+  const sha2 = take(() => parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)"));
+  const derivedTag = sha2 === void 0 ? void 0 : `staging-${shortSha(sha2)}`;
+  const rawTag = read("target-tag") || derivedTag;
+  const targetTag = rawTag === void 0 ? void 0 : take(() => parseTag(rawTag, "target-tag"));
+  const promotion = take(() => parsePromotion(read));
+  const expectedSha = read("expected-sha") ? take(() => parseSha(read("expected-sha"), "expected-sha")) : targetTag === void 0 || promotion === void 0 ? void 0 : take(() => derivedExpectedSha(targetTag === derivedTag ? sha2 : void 0, targetTag, promotion));
+  const buildinfoPath = take(() => {
+    const path = read("buildinfo-path");
+    return path.startsWith("/") ? path : fail("buildinfo-path", `must start with '/', got '${path.slice(0, 80)}'`);
+  });
+  const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
+  const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
+  const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
   const settings = {
     token,
     forge,
-    environment: parseName(read("environment"), "environment"),
-    environmentUrl: read("environment-url") ? parseHttpUrl(read("environment-url"), "environment-url").href : null,
-    branch: read("branch") ? parseBranch(read("branch"), "branch") : null,
+    environment: take(() => parseName(read("environment"), "environment")),
+    environmentUrl: take(() => read("environment-url") ? parseHttpUrl(read("environment-url"), "environment-url").href : null),
+    branch: take(() => read("branch") ? parseBranch(read("branch"), "branch") : null),
     sha: sha2,
     targetTag,
     expectedSha,
     tenants,
-    shaFields: parseShaFields(read("sha-field")),
+    shaFields: take(() => parseShaFields(read("sha-field"))),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
-    redeploy: parseRedeploy(read),
+    redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: parseWaveSpec(read("waves"), tenants.some((t) => t.wave !== void 0)),
-      maxFailures: parseCount(read("max-failures"), "max-failures", 0, tenants.length),
-      bakeSeconds: parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS),
-      maxParallel: parseCount(read("max-parallel"), "max-parallel", 1, 256)
+      waves: tenants && take(() => parseWaveSpec(read("waves"), tenants.some((t) => t.wave !== void 0))),
+      maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
+      bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
+      maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },
     promotion,
-    allowRollback: parseBoolean(read("allow-rollback"), "allow-rollback"),
-    requireVerifiedIn: read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null,
-    lock: parseBoolean(read("lock"), "lock"),
-    lockTimeoutSeconds: parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600),
-    dryRun: parseBoolean(read("dry-run"), "dry-run"),
+    allowRollback: take(() => parseBoolean(read("allow-rollback"), "allow-rollback")),
+    requireVerifiedIn: take(() => read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null),
+    lock: take(() => parseBoolean(read("lock"), "lock")),
+    lockTimeoutSeconds: take(() => parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600)),
+    dryRun: take(() => parseBoolean(read("dry-run"), "dry-run")),
     historyFile: read("history-file") || null,
-    run: parseRunContext(env, forge)
+    run: parseRunContext(env, forge ?? "auto", take)
   };
+  if (problems.length > 1) throw new InputErrors(problems);
+  if (problems.length === 1) throw problems[0];
   return deepFreeze(settings);
+}
+function fail(input, problem) {
+  throw new InputError(input, problem);
+}
+function parseForge(forge) {
+  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
+  return forge;
 }
 function registerSecrets(read) {
   for (const spec of INPUTS) if (spec.secret) registerSecret(read(spec.name));
@@ -29430,11 +29457,10 @@ function registerSecrets(read) {
   const password = read("registry-password");
   if (username && password) registerCredentials(username, password);
 }
-function parseExpectedSha(raw, tagIsDerived, sha2, targetTag, promotion) {
-  if (raw) return parseSha(raw, "expected-sha");
-  if (tagIsDerived) return sha2;
+function derivedExpectedSha(tagSha, targetTag, promotion) {
+  if (tagSha !== void 0) return tagSha;
   if (promotion) return null;
-  throw new InputError(
+  return fail(
     "expected-sha",
     `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
   );
@@ -29494,24 +29520,29 @@ function parsePromotion(read) {
     password: password || null
   };
 }
-function parseRunContext(env, forge) {
+function parseRunContext(env, forge, take) {
   const repository = env.GITHUB_REPOSITORY ?? "";
-  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-    throw new InputError("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
-  }
-  const serverUrl = parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "");
+  take(() => {
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+      fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
+    }
+  });
+  const serverUrl = take(() => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, ""));
   const giteaActions = env.GITEA_ACTIONS === "true";
-  const apiUrl = env.GITHUB_API_URL ? parseHttpUrl(env.GITHUB_API_URL, "GITHUB_API_URL").toString().replace(/\/$/, "") : apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
-  if (env.GITHUB_API_URL && env.GITHUB_SERVER_URL) checkApiUrlOnServer(apiUrl, serverUrl);
-  const runId = env.GITHUB_RUN_ID ?? "";
-  const runAttempt = env.GITHUB_RUN_ATTEMPT || "1";
+  const apiUrl = take(() => {
+    if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
+    const given = parseHttpUrl(env.GITHUB_API_URL, "GITHUB_API_URL").toString().replace(/\/$/, "");
+    if (env.GITHUB_SERVER_URL && serverUrl) checkApiUrlOnServer(given, serverUrl);
+    return given;
+  });
   return {
     repository,
     serverUrl,
     apiUrl,
-    runId,
-    runAttempt,
-    runUrl: runUrlFrom(env, serverUrl, repository),
+    runId: env.GITHUB_RUN_ID ?? "",
+    runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
+    // Validated even when the repository or server is not, so a bad run URL is reported with them.
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
     giteaActions
   };
 }
@@ -34726,6 +34757,7 @@ export {
   __toESM,
   FleetError,
   InputError,
+  InputErrors,
   httpErrorClass,
   classifyError,
   isAccessDenied,

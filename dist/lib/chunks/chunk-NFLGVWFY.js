@@ -29,7 +29,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-G6C6ZOFN.js";
+} from "./chunk-QG2PR4B2.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -15,7 +15,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-G6C6ZOFN.js";
+} from "./chunk-QG2PR4B2.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

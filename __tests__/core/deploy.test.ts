@@ -6,6 +6,7 @@ import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
 import { BASE, MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
+import { assertDocumentedRecord } from '../../test/support/record-schema.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 
 const NAMES = ['hongming', 'ana', 'bo']
@@ -37,12 +38,12 @@ function settings(inputs: Record<string, string> = {}) {
     'settle-interval': '10',
     ...inputs
   }
-  return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1' }, () => '')
+  return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_ACTOR: 'octocat' }, () => '')
 }
 
 function run(inputs: Record<string, string> = {}, signal = new AbortController().signal, extra: Partial<DeployDeps> = {}) {
   const log = new RecordingLogger()
-  return deployFleet(settings(inputs), { forge, clock, log, signal, ...extra }).then((record) => ({ record, log }))
+  return deployFleet(settings(inputs), { forge, clock, log, signal, ...extra }).then((record) => ({ record: assertDocumentedRecord(record), log }))
 }
 
 const NEWEST = '9e1e7e5' + '0'.repeat(33)
@@ -57,6 +58,29 @@ describe('deployFleet', () => {
     const { record } = await run()
     expect(record).toMatchObject({ result: 'deployed', head_sha: NEWER, expected_sha: NEWER, rounds: 1 })
     expect(controlPlane.calls).toHaveLength(1)
+  })
+
+  it('records who ran it, when it started, and per tenant the commit before and when it was told to roll', async () => {
+    const startedAt = clock.now()
+    fleet.set('ana', { sha: NEWER })
+    const { record } = await run()
+    expect(record).toMatchObject({ schema_version: 1, started_at: new Date(startedAt).toISOString(), actor: 'octocat', result: 'deployed' })
+    const byName = new Map(record.tenants.map((t) => [t.name, t]))
+    // ana already ran the commit: not redeployed, and its before is the commit itself.
+    expect(byName.get('ana')).toMatchObject({ before: NEWER, actual: NEWER, redeployed: false, redeployed_at: null })
+    const rolled = record.tenants.filter((t) => t.name !== 'ana')
+    expect(rolled.length).toBeGreaterThan(0)
+    for (const t of rolled) {
+      expect(t).toMatchObject({ before: OLDER, actual: NEWER, redeployed: true })
+      expect(Date.parse(t.redeployed_at!)).toBeGreaterThanOrEqual(startedAt)
+      expect(Date.parse(t.redeployed_at!)).toBeLessThanOrEqual(Date.parse(record.ts))
+    }
+  })
+
+  it('a dry run plans with each tenant\'s before and redeploys none', async () => {
+    const { record } = await run({ 'dry-run': 'true' })
+    expect(record.result).toBe('planned')
+    expect(record.tenants.every((t) => t.before === OLDER && !t.redeployed && t.redeployed_at === null)).toBe(true)
   })
 
   it('is a noop when the fleet already reports the commit: nothing is redeployed', async () => {

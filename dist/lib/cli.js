@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-NFLGVWFY.js";
+} from "./chunks/chunk-KWM7Q2JX.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-QG2PR4B2.js";
+} from "./chunks/chunk-ZJEXM4GP.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -339,7 +339,8 @@ function runtimeEnvOf(invocation, env) {
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
     GITEA_ACTIONS: env.GITEA_ACTIONS,
-    GITHUB_ACTIONS: env.GITHUB_ACTIONS
+    GITHUB_ACTIONS: env.GITHUB_ACTIONS,
+    GITHUB_ACTOR: env.GITHUB_ACTOR
   };
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env];
   return runtime;
@@ -1183,6 +1184,7 @@ var package_default = {
     "@eslint/js": "10.0.1",
     "@types/jest": "29.5.14",
     "@types/node": "20.19.43",
+    ajv: "8.20.0",
     esbuild: "0.28.2",
     eslint: "10.15.0",
     "eslint-config-prettier": "10.1.8",

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-MT4LXBM7.js";
+} from "./chunks/chunk-K6DEZ5DO.js";
 import {
   deployFleet
-} from "./chunks/chunk-NFLGVWFY.js";
+} from "./chunks/chunk-KWM7Q2JX.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QG2PR4B2.js";
+} from "./chunks/chunk-ZJEXM4GP.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-MT4LXBM7.js";
+} from "./chunks/chunk-K6DEZ5DO.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-QG2PR4B2.js";
+} from "./chunks/chunk-ZJEXM4GP.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

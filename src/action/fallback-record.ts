@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { DEFAULT_SERVER_URL, runUrlFrom } from '../config/parse.js'
 import type { Result } from '../core/types.js'
-import { buildRecord, type RunRecord } from '../stages/record.js'
+import { buildRecord, initialFacts, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
 import type { SavedRun } from './state.js'
 
@@ -12,9 +12,11 @@ import type { SavedRun } from './state.js'
  */
 export function fallbackRecord(result: Result, message: string, errorClass: string, startedAt: number, saved: SavedRun | null = null): RunRecord {
   const env = process.env
+  // The post step runs in the main step's job, with the same actor.
+  const actor = env.GITHUB_ACTOR || null
   return buildRecord(
     saved
-      ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false }
+      ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false, actor }
       : {
           environment: core.getInput('environment') || 'production',
           repository: env.GITHUB_REPOSITORY ?? '',
@@ -22,9 +24,10 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
           runUrl: env.GITHUB_REPOSITORY ? fallbackRunUrl(env.GITHUB_REPOSITORY) : '',
           sha: core.getInput('sha') || env.GITHUB_SHA || '',
           targetTag: core.getInput('target-tag'),
-          dryRun: false
+          dryRun: false,
+          actor
         },
-    { startedAt, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null, waves: [], tenantWave: new Map() },
+    initialFacts(startedAt, [], null),
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

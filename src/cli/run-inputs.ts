@@ -29,7 +29,8 @@ export function runtimeEnvOf(invocation: Invocation, env: Environment): RuntimeE
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
     GITEA_ACTIONS: env.GITEA_ACTIONS,
-    GITHUB_ACTIONS: env.GITHUB_ACTIONS
+    GITHUB_ACTIONS: env.GITHUB_ACTIONS,
+    GITHUB_ACTOR: env.GITHUB_ACTOR
   }
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env]
   return runtime

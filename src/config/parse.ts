@@ -32,6 +32,8 @@ export interface RuntimeEnv {
   readonly GITEA_ACTIONS?: string
   /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page at /actions/runs/<id>. */
   readonly GITHUB_ACTIONS?: string
+  /** Who started the run, for the record. */
+  readonly GITHUB_ACTOR?: string
   /** The run's page in whatever CI runs the CLI (--run-url). */
   readonly FLEET_FORWARD_RUN_URL?: string
 }
@@ -228,7 +230,8 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
     runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository)),
-    giteaActions
+    giteaActions,
+    actor: env.GITHUB_ACTOR || null
   }
 }
 

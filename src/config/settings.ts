@@ -62,4 +62,6 @@ export interface RunContext {
   readonly runUrl: string
   /** act_runner sets GITEA_ACTIONS=true. */
   readonly giteaActions: boolean
+  /** Who started the run (GITHUB_ACTOR), when the runner says. */
+  readonly actor: string | null
 }

@@ -8,7 +8,7 @@ import { checkGate } from '../stages/gate.js'
 import { acquireRunLock, type HeldLock } from '../stages/lock.js'
 import { OwnershipGuard } from '../stages/ownership.js'
 import { promoteTag, resolveImageRevision, type PromoteOutcome } from '../stages/promote.js'
-import { buildRecord, type RunFacts, type RunRecord } from '../stages/record.js'
+import { buildRecord, initialFacts, type RunFacts, type RunRecord } from '../stages/record.js'
 import { listNames, memoizeCompare, planRollout, type RolloutPlan } from '../stages/plan.js'
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
@@ -72,16 +72,7 @@ interface Outcome {
 export async function deployFleet(settings: Settings, deps: DeployDeps): Promise<RunRecord> {
   // Every request in flight (64 probes, max-parallel redeploy calls) listens for the run's cancellation.
   setMaxListeners(0, deps.signal)
-  const facts: RunFacts = {
-    startedAt: deps.clock.now(),
-    headSha: null,
-    expectedSha: settings.expectedSha,
-    tenants: settings.tenants.map(pendingReport),
-    rounds: 0,
-    promotion: null,
-    waves: [],
-    tenantWave: new Map()
-  }
+  const facts = initialFacts(deps.clock.now(), settings.tenants.map(pendingReport), settings.expectedSha)
   let outcome: Outcome
   const held: RunState = { lock: null, attempted: false, deployment: null }
   try {
@@ -108,7 +99,8 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
       runUrl: settings.run.runUrl,
       sha: settings.sha,
       targetTag: settings.targetTag,
-      dryRun: settings.dryRun
+      dryRun: settings.dryRun,
+      actor: settings.run.actor
     },
     facts,
     deps.forge.calls,
@@ -259,6 +251,7 @@ async function plan(run: PipelineRun): Promise<Outcome | null> {
     probe: { dispatcher: deps.dispatcher }
   })
   facts.tenants = initial
+  facts.before = new Map(initial.map((report) => [report.name, report.actual]))
   for (const report of initial) run.reports.set(report.name, report)
   run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log)
   const { proven, ifOwner } = run.rollout
@@ -368,6 +361,7 @@ async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | nul
   const refused = await run.mayAct()
   if (refused) return refused
   let stoppedBy: Outcome | null = null
+  const toldAt = deps.clock.now()
   const redeployed = await redeployFleet(
     settings.redeploy,
     {
@@ -394,6 +388,7 @@ async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | nul
   })
   if (redeployed === null) return stoppedBy ?? run.superseded()
   deps.log.info(redeployed)
+  for (const name of wave.toRoll) run.facts.redeployedAt.set(name, toldAt)
   // A newer commit may have landed while the fleet was told to roll: a superseded run records nothing.
   return run.mayAct()
 }

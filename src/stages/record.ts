@@ -24,7 +24,11 @@ export interface PromotionRecord {
  * file, the `report` output, the job summary and the CLI's --json never carry a secret.
  */
 export interface RunRecord {
+  /** docs/record.schema.json describes this version of the record. */
+  readonly schema_version: typeof SCHEMA_VERSION
   readonly ts: string
+  readonly started_at: string
+  readonly actor: string | null
   readonly environment: string
   readonly repository: string
   readonly forge: string
@@ -43,7 +47,17 @@ export interface RunRecord {
   readonly forge_calls: { readonly requests: number; readonly not_modified: number }
   /** The rollout's waves in order (one for a single-wave run); empty when the run ended before them. */
   readonly waves: readonly WaveRecord[]
-  readonly tenants: readonly (TenantReport & { readonly wave: number | null })[]
+  readonly tenants: readonly TenantRecord[]
+}
+
+export const SCHEMA_VERSION = 1
+
+export type TenantRecord = TenantReport & {
+  readonly wave: number | null
+  /** The commit the tenant reported when the run planned; null when it reported none or the run did not get there. */
+  readonly before: string | null
+  readonly redeployed: boolean
+  readonly redeployed_at: string | null
 }
 
 /** What the pipeline learns as it goes; the record is cut from it exactly once, on the way out. */
@@ -57,6 +71,15 @@ export interface RunFacts {
   waves: WaveRecord[]
   /** Each tenant's wave, once the waves are planned. */
   tenantWave: ReadonlyMap<string, number>
+  /** Each tenant's commit as probed at planning. */
+  before: ReadonlyMap<string, string | null>
+  /** When each redeployed tenant's wave was told to roll (epoch ms). */
+  redeployedAt: Map<string, number>
+}
+
+/** What a run knows before it has learned anything. */
+export function initialFacts(startedAt: number, tenants: TenantReport[], expectedSha: string | null): RunFacts {
+  return { startedAt, headSha: null, expectedSha, tenants, rounds: 0, promotion: null, waves: [], tenantWave: new Map(), before: new Map(), redeployedAt: new Map() }
 }
 
 export interface RecordIdentity {
@@ -67,6 +90,7 @@ export interface RecordIdentity {
   readonly sha: string
   readonly targetTag: string
   readonly dryRun: boolean
+  readonly actor: string | null
 }
 
 export function buildRecord(
@@ -77,7 +101,10 @@ export function buildRecord(
   now: number
 ): RunRecord {
   return {
+    schema_version: SCHEMA_VERSION,
     ts: new Date(now).toISOString(),
+    started_at: new Date(facts.startedAt).toISOString(),
+    actor: identity.actor === null ? null : neutralize(identity.actor, 100),
     environment: identity.environment,
     repository: identity.repository,
     forge: identity.forge,
@@ -95,7 +122,16 @@ export function buildRecord(
     promotion: facts.promotion,
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
     waves: facts.waves.map((w) => ({ ...w })),
-    tenants: facts.tenants.map((t) => ({ ...t, wave: facts.tenantWave.get(t.name) ?? null }))
+    tenants: facts.tenants.map((t) => {
+      const redeployedAt = facts.redeployedAt.get(t.name)
+      return {
+        ...t,
+        wave: facts.tenantWave.get(t.name) ?? null,
+        before: facts.before.get(t.name) ?? null,
+        redeployed: redeployedAt !== undefined,
+        redeployed_at: redeployedAt === undefined ? null : new Date(redeployedAt).toISOString()
+      }
+    })
   }
 }
 

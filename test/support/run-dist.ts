@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { assertDocumentedRecord } from './record-schema.js'
 
 /**
  * Runs the committed bundle the way a runner does: `node dist/<entry>.js` with inputs in INPUT_*
@@ -56,12 +57,15 @@ export async function runDist(options: DistOptions): Promise<DistRun> {
   child.stderr.on('data', (chunk) => (stderr += chunk))
   options.onSpawn?.(child, () => stdout)
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) => child.on('close', (c, s) => done([c, s])))
+  const outputs = parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'))
+  // Every record a runner-style test produces is checked against the documented format.
+  if (outputs.report) assertDocumentedRecord(JSON.parse(outputs.report))
   return {
     code,
     signal,
     stdout,
     stderr,
-    outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    outputs,
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     state: parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8')),
     dir

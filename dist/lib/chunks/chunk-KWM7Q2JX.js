@@ -11,6 +11,7 @@ import {
   finishDeployment,
   forEachBounded,
   httpErrorClass,
+  initialFacts,
   isAccessDenied,
   isCommitSha,
   isLoopbackHost,
@@ -29,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-QG2PR4B2.js";
+} from "./chunk-ZJEXM4GP.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1320,16 +1321,7 @@ function waveLabel(wave, count) {
 // src/core/deploy.ts
 async function deployFleet(settings, deps) {
   setMaxListeners(0, deps.signal);
-  const facts = {
-    startedAt: deps.clock.now(),
-    headSha: null,
-    expectedSha: settings.expectedSha,
-    tenants: settings.tenants.map(pendingReport2),
-    rounds: 0,
-    promotion: null,
-    waves: [],
-    tenantWave: /* @__PURE__ */ new Map()
-  };
+  const facts = initialFacts(deps.clock.now(), settings.tenants.map(pendingReport2), settings.expectedSha);
   let outcome;
   const held = { lock: null, attempted: false, deployment: null };
   try {
@@ -1353,7 +1345,8 @@ async function deployFleet(settings, deps) {
       runUrl: settings.run.runUrl,
       sha: settings.sha,
       targetTag: settings.targetTag,
-      dryRun: settings.dryRun
+      dryRun: settings.dryRun,
+      actor: settings.run.actor
     },
     facts,
     deps.forge.calls,
@@ -1477,6 +1470,7 @@ async function plan(run) {
     probe: { dispatcher: deps.dispatcher }
   });
   facts.tenants = initial;
+  facts.before = new Map(initial.map((report) => [report.name, report.actual]));
   for (const report of initial) run.reports.set(report.name, report);
   run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
   const { proven, ifOwner } = run.rollout;
@@ -1569,6 +1563,7 @@ async function redeployWave(run, wave) {
   const refused = await run.mayAct();
   if (refused) return refused;
   let stoppedBy = null;
+  const toldAt = deps.clock.now();
   const redeployed = await redeployFleet(
     settings.redeploy,
     {
@@ -1595,6 +1590,7 @@ async function redeployWave(run, wave) {
   });
   if (redeployed === null) return stoppedBy ?? run.superseded();
   deps.log.info(redeployed);
+  for (const name of wave.toRoll) run.facts.redeployedAt.set(name, toldAt);
   return run.mayAct();
 }
 function rollable(run) {

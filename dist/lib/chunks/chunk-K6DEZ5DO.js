@@ -8,6 +8,7 @@ import {
   buildRecord,
   createForge,
   forgeFromSettings,
+  initialFacts,
   neutralize,
   onSecretRegistered,
   parseSettings,
@@ -15,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-QG2PR4B2.js";
+} from "./chunk-ZJEXM4GP.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -814,17 +815,19 @@ function getState(name) {
 // src/action/fallback-record.ts
 function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
   const env = process.env;
+  const actor = env.GITHUB_ACTOR || null;
   return buildRecord(
-    saved ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false } : {
+    saved ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false, actor } : {
       environment: getInput("environment") || "production",
       repository: env.GITHUB_REPOSITORY ?? "",
       forge: getInput("forge") || "auto",
       runUrl: env.GITHUB_REPOSITORY ? fallbackRunUrl(env.GITHUB_REPOSITORY) : "",
       sha: getInput("sha") || env.GITHUB_SHA || "",
       targetTag: getInput("target-tag"),
-      dryRun: false
+      dryRun: false,
+      actor
     },
-    { startedAt: startedAt2, headSha: null, expectedSha: null, tenants: [], rounds: 0, promotion: null, waves: [], tenantWave: /* @__PURE__ */ new Map() },
+    initialFacts(startedAt2, [], null),
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

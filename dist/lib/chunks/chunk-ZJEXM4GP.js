@@ -28484,9 +28484,16 @@ async function acquireRunLock(settings, deps) {
 // src/stages/record.ts
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+var SCHEMA_VERSION = 1;
+function initialFacts(startedAt, tenants, expectedSha) {
+  return { startedAt, headSha: null, expectedSha, tenants, rounds: 0, promotion: null, waves: [], tenantWave: /* @__PURE__ */ new Map(), before: /* @__PURE__ */ new Map(), redeployedAt: /* @__PURE__ */ new Map() };
+}
 function buildRecord(identity, facts, calls, outcome, now) {
   return {
+    schema_version: SCHEMA_VERSION,
     ts: new Date(now).toISOString(),
+    started_at: new Date(facts.startedAt).toISOString(),
+    actor: identity.actor === null ? null : neutralize(identity.actor, 100),
     environment: identity.environment,
     repository: identity.repository,
     forge: identity.forge,
@@ -28504,7 +28511,16 @@ function buildRecord(identity, facts, calls, outcome, now) {
     promotion: facts.promotion,
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
     waves: facts.waves.map((w) => ({ ...w })),
-    tenants: facts.tenants.map((t) => ({ ...t, wave: facts.tenantWave.get(t.name) ?? null }))
+    tenants: facts.tenants.map((t) => {
+      const redeployedAt = facts.redeployedAt.get(t.name);
+      return {
+        ...t,
+        wave: facts.tenantWave.get(t.name) ?? null,
+        before: facts.before.get(t.name) ?? null,
+        redeployed: redeployedAt !== void 0,
+        redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
+      };
+    })
   };
 }
 function staleTenantNames(record) {
@@ -29543,7 +29559,8 @@ function parseRunContext(env, forge, take) {
     runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
     runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
-    giteaActions
+    giteaActions,
+    actor: env.GITHUB_ACTOR || null
   };
 }
 var DEFAULT_SERVER_URL = "https://github.com";
@@ -34783,6 +34800,7 @@ export {
   parseImageRef,
   isLoopbackHost,
   registryBaseUrl,
+  initialFacts,
   buildRecord,
   staleTenantNames,
   appendHistory,

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-HZ7RY4ZX.js";
+} from "./chunks/chunk-WD4HXPTS.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -22,7 +22,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-6J4RDGZA.js";
+} from "./chunks/chunk-PMS2VXSA.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

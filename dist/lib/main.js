@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-5PQNW6EN.js";
+} from "./chunks/chunk-D2JTL3HK.js";
 import {
   deployFleet
-} from "./chunks/chunk-HZ7RY4ZX.js";
+} from "./chunks/chunk-WD4HXPTS.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -29,7 +29,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-6J4RDGZA.js";
+} from "./chunks/chunk-PMS2VXSA.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-5PQNW6EN.js";
+} from "./chunks/chunk-D2JTL3HK.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-6J4RDGZA.js";
+} from "./chunks/chunk-PMS2VXSA.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -29,7 +29,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-6J4RDGZA.js";
+} from "./chunk-PMS2VXSA.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

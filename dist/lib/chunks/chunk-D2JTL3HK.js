@@ -15,7 +15,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-6J4RDGZA.js";
+} from "./chunk-PMS2VXSA.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -76,7 +76,7 @@ describe('job summary: nothing remote renders', () => {
 
   it.each([
     ['a run URL that is not a run page', { run_url: 'https://github.com/acme/fleet' }],
-    ['a run URL with Markdown in it', { run_url: 'https://github.com/acme/fleet/actions/runs/7)[x](https://evil.example' }],
+    ['a run URL with Markdown in it', { run_url: 'https://evil.example/x)[y](https://github.com/acme/fleet/actions/runs/7' }],
     ['a run URL of another repository', { repository: 'other/repo' }]
   ])('builds no commit link from %s', (_, change) => {
     const summary = renderSummary({ ...recordOf('stale', [tenant('ana', 'stale')]), ...change })

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-WD4HXPTS.js";
+} from "./chunks/chunk-MQWTTSZ2.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -22,7 +22,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-PMS2VXSA.js";
+} from "./chunks/chunk-ZTU5I6ZN.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-D2JTL3HK.js";
+} from "./chunks/chunk-E2XVHACM.js";
 import {
   deployFleet
-} from "./chunks/chunk-WD4HXPTS.js";
+} from "./chunks/chunk-MQWTTSZ2.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -29,7 +29,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-PMS2VXSA.js";
+} from "./chunks/chunk-ZTU5I6ZN.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-D2JTL3HK.js";
+} from "./chunks/chunk-E2XVHACM.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-PMS2VXSA.js";
+} from "./chunks/chunk-ZTU5I6ZN.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

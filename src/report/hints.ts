@@ -24,6 +24,8 @@ export function hintFor(state: TenantState, errorClass: string | null): string {
       return (errorClass && UNREACHABLE_HINTS[errorClass]) || 'could not be read: see the run log for the error'
     case 'not_attempted':
       return 'not touched: an earlier wave halted'
+    case 'pending':
+      return 'not verified: the run ended before reading it'
     default:
       return ''
   }

@@ -37,7 +37,7 @@ export function renderSummary(record: RunRecord, maxBytes = MAX_SUMMARY_BYTES): 
   const attention = bytes(tables) <= room ? tables : attentionCompact(needy, room)
   room -= bytes(attention)
   const folded: string[] = []
-  for (const part of [notAttempted, greenTable, convergenceTimeline]) {
+  for (const part of [notAttempted, greenTable, foldedTimeline]) {
     const lines = part(record, room)
     room -= bytes(lines)
     folded.push(...lines)
@@ -138,8 +138,7 @@ function groups(needy: readonly TenantRow[]): { title: string; tenants: TenantRo
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
   return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}`).values()].map((tenants) => {
     const { state, error_class: errorClass } = tenants[0]
-    const hint = hintFor(state, errorClass) || 'not verified: the run ended before reading it'
-    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''} (${tenants.length})** — ${hint}`, tenants }
+    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''} (${tenants.length})** — ${hintFor(state, errorClass)}`, tenants }
   })
 }
 
@@ -250,7 +249,13 @@ export function convergenceTimeline(record: RunRecord, room = Number.POSITIVE_IN
     })
   const { rows } = fitting(bars, room, 300)
   const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : 'each tenant'
-  return details(`When ${which} converged (0 → ${span}s)`, ['```text', ...rows, '```'])
+  return [`When ${which} converged (0 → ${span}s):`, '', '```text', ...rows, '```']
+}
+
+/** The timeline folded in the summary: its title line becomes the fold's label. */
+function foldedTimeline(record: RunRecord, room: number): string[] {
+  const [title, , ...block] = convergenceTimeline(record, room)
+  return title ? details(title.replace(/:$/, ''), block) : []
 }
 
 function tagState(state: { digest: string; revision: string | null } | null): string {

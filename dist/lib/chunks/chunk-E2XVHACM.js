@@ -15,7 +15,7 @@ import {
   require_undici,
   runUrlOf,
   systemClock
-} from "./chunk-PMS2VXSA.js";
+} from "./chunk-ZTU5I6ZN.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -29,7 +29,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-PMS2VXSA.js";
+} from "./chunk-ZTU5I6ZN.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

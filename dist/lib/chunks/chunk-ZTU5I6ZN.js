@@ -29036,6 +29036,8 @@ function hintFor(state, errorClass) {
       return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
     case "not_attempted":
       return "not touched: an earlier wave halted";
+    case "pending":
+      return "not verified: the run ended before reading it";
     default:
       return "";
   }
@@ -29113,7 +29115,7 @@ function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
   const attention2 = bytes(tables) <= room ? tables : attentionCompact(needy, room);
   room -= bytes(attention2);
   const folded = [];
-  for (const part of [notAttempted, greenTable, convergenceTimeline]) {
+  for (const part of [notAttempted, greenTable, foldedTimeline]) {
     const lines = part(record, room);
     room -= bytes(lines);
     folded.push(...lines);
@@ -29194,8 +29196,7 @@ function groups(needy) {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
   return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}`).values()].map((tenants) => {
     const { state, error_class: errorClass } = tenants[0];
-    const hint = hintFor(state, errorClass) || "not verified: the run ended before reading it";
-    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""} (${tenants.length})** \u2014 ${hint}`, tenants };
+    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""} (${tenants.length})** \u2014 ${hintFor(state, errorClass)}`, tenants };
   });
 }
 function groupBy(items, key) {
@@ -29285,7 +29286,11 @@ function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
   });
   const { rows } = fitting(bars, room, 300);
   const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
-  return details(`When ${which} converged (0 \u2192 ${span}s)`, ["```text", ...rows, "```"]);
+  return [`When ${which} converged (0 \u2192 ${span}s):`, "", "```text", ...rows, "```"];
+}
+function foldedTimeline(record, room) {
+  const [title, , ...block] = convergenceTimeline(record, room);
+  return title ? details(title.replace(/:$/, ""), block) : [];
 }
 function tagState(state) {
   return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";

@@ -1,5 +1,9 @@
-import { renderSummary } from '../../src/report/summary.js'
-import { recordOf, tenant } from '../../test/support/records.js'
+import { MAX_SUMMARY_BYTES, renderSummary } from '../../src/report/summary.js'
+import type { RunRecord } from '../../src/stages/record.js'
+import { haltedFleet, recordOf, tenant } from '../../test/support/records.js'
+
+/** GitHub's limit for one step's summary. */
+const GITHUB_SUMMARY_LIMIT = 1024 * 1024
 
 /** The Markdown constructs GitHub would render live from text outside a code span. */
 const LIVE_MARKDOWN = /(^|[^`])(\[[^\]]*\]\([^)]*\)|<[a-z!/])/i
@@ -7,6 +11,39 @@ const LIVE_MARKDOWN = /(^|[^`])(\[[^\]]*\]\([^)]*\)|<[a-z!/])/i
 /** The code spans of one line, with the text outside them. */
 function outsideCodeSpans(line: string): string {
   return line.replace(/(`+)[\s\S]*?\1/g, '')
+}
+
+/** The line without what the summary itself adds: folds, and links into the record's own repository. */
+function withoutOwnMarkup(line: string): string {
+  return line.replace(/<\/?(details|summary)>/g, '').replace(/\[[^\]]*\]\(https:\/\/github\.com\/acme\/fleet\/(actions\/runs\/7|commit\/[0-9a-f]{40})\)/g, '')
+}
+
+/** Every link target in the summary. */
+function linkTargets(summary: string): string[] {
+  return [...outsideCodeSpans(summary).matchAll(/\]\(([^)]*)\)/g)].map((m) => m[1])
+}
+
+interface Rendered {
+  readonly lines: string[]
+  /** Line index of the first fold: everything before it is what a reader sees first. */
+  readonly firstFold: number
+  /** Attention rows (tenant name → row), all before the first fold. */
+  readonly attentionRows: Map<string, string>
+}
+
+/** Reads the summary the way GitHub lays it out: what is open, what is folded, which rows are where. */
+function read(summary: string): Rendered {
+  const lines = summary.split('\n')
+  const firstFold = lines.indexOf('<details>') === -1 ? lines.length : lines.indexOf('<details>')
+  const start = lines.findIndex((l) => l.startsWith('### Needs attention'))
+  const attentionRows = new Map<string, string>()
+  if (start !== -1) {
+    for (const line of lines.slice(start, firstFold)) {
+      const names = [...line.matchAll(/`(tenant-[^`]+)`/g)].map((m) => m[1])
+      for (const name of names) attentionRows.set(name, line)
+    }
+  }
+  return { lines, firstFold, attentionRows }
 }
 
 describe('job summary: nothing remote renders', () => {
@@ -24,14 +61,27 @@ describe('job summary: nothing remote renders', () => {
     expect(outsideCodeSpans(line).trim()).toBe('')
   })
 
-  it('leaves no link, image or HTML outside a code span anywhere in the summary', () => {
-    const summary = renderSummary(recordOf(hostile, [tenant('ana', 'stale'), tenant('bo', 'converged')]))
-    for (const line of summary.split('\n')) expect(outsideCodeSpans(line)).not.toMatch(LIVE_MARKDOWN)
+  it('leaves no link, image or HTML outside a code span but its own folds and links to the repository', () => {
+    const record = { ...recordOf(hostile, [tenant('ana', 'stale'), tenant('bo', 'converged')]), waves: haltedFleet(9).waves }
+    const summary = renderSummary(record)
+    expect(summary).toContain('<details>')
+    expect(linkTargets(summary)).toContain('https://github.com/acme/fleet/actions/runs/7')
+    for (const line of summary.split('\n')) expect(withoutOwnMarkup(outsideCodeSpans(line))).not.toMatch(LIVE_MARKDOWN)
   })
 
-  it('shows tenant names as code spans in the table', () => {
+  it('shows tenant names as code spans in the attention table', () => {
     const summary = renderSummary(recordOf('stale', [tenant('ana.prod-1', 'stale')]))
-    expect(summary).toContain('| `ana.prod-1` | 🔴 stale |')
+    expect(summary).toContain('| `ana.prod-1` | – | – | – | 3 |')
+  })
+
+  it.each([
+    ['a run URL that is not a run page', { run_url: 'https://github.com/acme/fleet' }],
+    ['a run URL with Markdown in it', { run_url: 'https://evil.example/x)[y](https://github.com/acme/fleet/actions/runs/7' }],
+    ['a run URL of another repository', { repository: 'other/repo' }]
+  ])('builds no commit link from %s', (_, change) => {
+    const summary = renderSummary({ ...recordOf('stale', [tenant('ana', 'stale')]), ...change })
+    expect(linkTargets(summary).filter((url) => url.includes('/commit/'))).toEqual([])
+    expect(summary).not.toContain('evil.example')
   })
 })
 
@@ -39,5 +89,118 @@ describe('job summary: a message that starts or ends with a backtick', () => {
   it('is padded inside its fence, so the fence stays whole', () => {
     const summary = renderSummary(recordOf('`tick` at both ends `', []))
     expect(summary).toContain('`` `tick` at both ends ` ``')
+  })
+})
+
+describe('job summary: verdict first at any size', () => {
+  it.each([8, 600, 10_000])('%i tenants: verdict, counts, then every failing tenant before anything folded', (size) => {
+    const record = haltedFleet(size)
+    const summary = renderSummary(record)
+    const { lines, firstFold, attentionRows } = read(summary)
+    const failing = record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable')
+
+    expect(Buffer.byteLength(summary)).toBeLessThan(GITHUB_SUMMARY_LIMIT)
+    expect(lines[0]).toBe('## ❌ fleet-forward · production · stale')
+    expect(lines[4]).toMatch(new RegExp(`^\\*\\*${size} tenants:\\*\\* 🔴 \\d+ stale · 🔴 \\d+ unreachable · ⚪ \\d+ not attempted · 🟢 \\d+ converged`))
+    expect(lines.findIndex((l) => l.startsWith('### Needs attention'))).toBe(6)
+    // Nothing failing omitted, each with its actual commit and error class, none of it folded.
+    expect([...attentionRows.keys()].sort()).toEqual(failing.map((t) => t.name).sort())
+    for (const t of failing) {
+      const row = attentionRows.get(t.name)!
+      expect(row).toContain(t.actual ? `\`${t.actual.slice(0, 7)}\`` : '| – |')
+      expect(row).toContain(`| ${t.error_class ?? '–'} |`)
+    }
+    // Green and untouched tenants are folded, after the waves picture.
+    const waves = lines.findIndex((l) => l.startsWith('**Waves**'))
+    expect(waves).toBeGreaterThan(lines.findIndex((l) => l.startsWith('### Needs attention')))
+    expect(waves).toBeLessThan(firstFold)
+    const open = lines.slice(0, firstFold).join('\n')
+    for (const t of record.tenants.filter((t) => t.state === 'converged')) expect(open).not.toContain(`\`${t.name}\``)
+    expect(summary).toContain(`<summary>🟢 ${record.tenants.filter((t) => t.state === 'converged').length} converged or ahead</summary>`)
+  })
+
+  it('gives every group of failing tenants its hint once, stale first', () => {
+    const summary = renderSummary(haltedFleet(600))
+    const titles = summary.split('\n').filter((l) => /^\*\*🔴 (stale|unreachable)/.test(l))
+    expect(titles[0]).toMatch(/^\*\*🔴 stale \(50\)\*\* — did not pick up the new image: check its rollout \/ restart it$/)
+    for (const cls of ['dns', 'refused', 'connect_timeout', 'tls', 'http_5xx', 'deadline']) {
+      expect(titles.filter((t) => t.startsWith(`**🔴 unreachable · ${cls} (`))).toHaveLength(1)
+    }
+    expect(new Set(titles.map((t) => t.split(' — ')[1])).size).toBe(titles.length)
+  })
+
+  it('lists a fleet too large for a table per tenant compactly, still whole, under the limit', () => {
+    const long = (i: number) => `tenant-${String(i).padStart(5, '0')}-${'x'.repeat(57)}`
+    const tenants = Array.from({ length: 10_000 }, (_, i) => ({ ...tenant(long(i), 'unreachable'), wave: 1 }))
+    const summary = renderSummary({ ...recordOf('10000 tenant(s) not converged', tenants), tenants })
+    expect(Buffer.byteLength(summary)).toBeLessThan(GITHUB_SUMMARY_LIMIT)
+    expect(summary).not.toContain('| tenant | actual |')
+    expect(summary).toContain(`- at –: \`${long(0)}\` \`${long(1)}\``)
+    expect(read(summary).attentionRows.size).toBe(10_000)
+  })
+
+  it('says how many it leaves out only when even the compact list cannot fit', () => {
+    const tenants = Array.from({ length: 10 }, (_, i) => ({ ...tenant(`tenant-${i}`, 'stale'), wave: 1 }))
+    const summary = renderSummary({ ...recordOf('stale', tenants), tenants }, 600)
+    expect(summary).toContain('… 10 more tenants need attention: see the `report` output and the history file.')
+    expect(renderSummary({ ...recordOf('stale', tenants), tenants }, MAX_SUMMARY_BYTES)).not.toContain('more tenants need attention')
+  })
+})
+
+describe('job summary: runs that ended early', () => {
+  const pending = ['ana', 'bo', 'cy'].map((n) => ({ ...tenant(n, 'pending'), wave: null }))
+  const ended = (result: RunRecord['result'], message: string): string =>
+    renderSummary({ ...recordOf(message, pending, result), head_sha: 'b0a1c2d'.padEnd(40, '3'), tenants: pending })
+
+  it('superseded: one line naming the newer commit that owns the environment, no pending list', () => {
+    const summary = ended('superseded', 'b0a1c2d is newer and owns production')
+    expect(summary).toContain(
+      '**Not done:** 3 of 3 tenants were not verified: a newer commit [`b0a1c2d`](https://github.com/acme/fleet/commit/b0a1c2d333333333333333333333333333333333) owns production; its run deploys the fleet.'
+    )
+    expect(summary).not.toContain('`ana`')
+    expect(summary).not.toContain('Needs attention')
+  })
+
+  it.each([
+    ['blocked', 'the run was refused (by the gate, the lock or the promotion; the message says which)'],
+    ['aborted', 'the run was cancelled or stopped before it finished']
+  ] as const)('%s: one line saying what was not done and why', (result, why) => {
+    const summary = ended(result, 'whatever')
+    expect(summary).toContain(`**Not done:** 3 of 3 tenants were not verified: ${why}.`)
+    expect(summary).not.toContain('`ana`')
+  })
+})
+
+describe('job summary: :latest', () => {
+  const promotion = {
+    image: 'ghcr.io/acme/app',
+    tag: 'latest',
+    status: 'blocked',
+    before: { digest: 'sha256:aaaa', revision: 'c'.repeat(40) },
+    after: { digest: 'sha256:aaaa', revision: 'c'.repeat(40) }
+  }
+
+  it('a red run says what happened to the promote tag', () => {
+    const summary = renderSummary({ ...recordOf('promote blocked', [tenant('ana', 'converged')], 'blocked'), promotion })
+    expect(summary).toContain('`:latest` was not moved: it would have gone backward.')
+    expect(summary).toContain('**Promotion** `ghcr.io/acme/app:latest` (blocked)')
+  })
+
+  it('a red run without a promotion says nothing about it: the record does not say an image was set', () => {
+    expect(renderSummary(recordOf('stale', [tenant('ana', 'stale')]))).not.toContain('latest')
+  })
+})
+
+describe('job summary: waves', () => {
+  it('draws the waves in order: which converged, which halted, which were not attempted', () => {
+    const summary = renderSummary(haltedFleet(9))
+    expect(summary).toContain('**Waves** 🟢 wave 1 → 🔴 wave 2 → ⚪ wave 3')
+    expect(summary).toContain('| 3 | 3 | 0 | ⚪ not attempted | – |')
+    expect(summary).toContain('<summary>⚪ 3 not attempted — not touched: an earlier wave halted</summary>')
+  })
+
+  it('a single wave needs no picture', () => {
+    const record = haltedFleet(9)
+    expect(renderSummary({ ...record, waves: record.waves.slice(0, 1) })).not.toContain('**Waves**')
   })
 })

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-KWM7Q2JX.js";
+} from "./chunks/chunk-BDRDEDHU.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-ZJEXM4GP.js";
+} from "./chunks/chunk-3C6LCRY2.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

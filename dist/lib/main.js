@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-K6DEZ5DO.js";
+} from "./chunks/chunk-VOOT4Y7X.js";
 import {
   deployFleet
-} from "./chunks/chunk-KWM7Q2JX.js";
+} from "./chunks/chunk-BDRDEDHU.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-ZJEXM4GP.js";
+} from "./chunks/chunk-3C6LCRY2.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-K6DEZ5DO.js";
+} from "./chunks/chunk-VOOT4Y7X.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-ZJEXM4GP.js";
+} from "./chunks/chunk-3C6LCRY2.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,93 +1,273 @@
-import type { RunRecord } from '../stages/record.js'
-import { GREEN_RESULTS } from '../core/types.js'
+import type { PromotionRecord, RunRecord } from '../stages/record.js'
+import { GREEN_RESULTS, type TenantState } from '../core/types.js'
 import { shortSha } from '../util/sha.js'
+import { hintFor } from './hints.js'
+import { details, link, linksOf, literal, literalCell, sha, type Links } from './markdown.js'
+import { wavesPicture } from './waves-picture.js'
 
-const MAX_TABLE_ROWS = 500
+type TenantRow = RunRecord['tenants'][number]
+
+/** GitHub refuses a step summary over 1 MiB; the rest is headroom for what else the job writes. */
+export const MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024
+const MAX_TIMELINE_ROWS = 500
 const TIMELINE_WIDTH = 40
 
+/** Results whose tenants left pending are explained in one line instead of being listed. */
+const ENDED_EARLY = new Set<RunRecord['result']>(['superseded', 'blocked', 'aborted', 'failed'])
+
 /**
- * The job summary: the verdict, a per-tenant table, and a picture of when each tenant converged.
+ * The job summary, verdict first at any fleet size: the verdict and the counts by state, what was not
+ * done and why, what happened to the promote tag, links, then every tenant that needs attention with
+ * a hint; the waves; green tenants and when each converged are folded. Attention rows are never cut:
+ * when the fleet is too large for a table per tenant they are listed compactly instead, and only the
+ * folded parts are shortened to stay under GitHub's 1 MiB limit.
+ *
  * GitHub renders it as Markdown, so every piece of text that is not our own (the message, which can
  * quote a server, tenant names, the image) is shown literally in a code span: a link, an image or HTML
- * in it stays text. States come from our own classification and SHAs are hex.
+ * in it stays text. States and error classes come from our own classification, SHAs are hex, and
+ * links are built only from the record's run URL, repository and SHAs.
  */
-export function renderSummary(record: RunRecord): string {
+export function renderSummary(record: RunRecord, maxBytes = MAX_SUMMARY_BYTES): string {
+  const links = linksOf(record)
+  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)]
+  const needy = record.tenants.filter((t) => needsAttention(record, t))
+  const tables = attentionTables(needy)
+  const tail = [...facts(record, links), ...wavesPicture(record.waves)]
+  let room = maxBytes - bytes(head) - bytes(tail)
+  const attention = bytes(tables) <= room ? tables : attentionCompact(needy, room)
+  room -= bytes(attention)
+  const folded: string[] = []
+  for (const part of [notAttempted, greenTable, foldedTimeline]) {
+    const lines = part(record, room)
+    room -= bytes(lines)
+    folded.push(...lines)
+  }
+  return `${[...head, ...attention, ...tail, ...folded].join('\n').trimEnd()}\n`
+}
+
+function bytes(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0)
+}
+
+function verdict(record: RunRecord, links: Links): string[] {
   const icon = GREEN_RESULTS.has(record.result) ? '✅' : '❌'
-  const lines = [
+  const counts = countByState(record.tenants)
+  const countLine =
+    record.tenants.length === 0
+      ? '**No tenant was read.**'
+      : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => `${stateIcon(state)} ${n} ${label(state)}`).join(' · ')}`
+  return [
     `## ${icon} fleet-forward · ${record.environment} · ${record.result}`,
     '',
     literal(record.message),
     '',
-    `| commit | expected | branch head | tag | elapsed | rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    `${countLine}${links.run ? ` · ${link('run log', links.run)}` : ''}`,
     ''
   ]
-  if (record.promotion) {
-    const p = record.promotion
-    lines.push(`**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`, '')
-  }
-  lines.push(...tenantTable(record), '', ...convergenceTimeline(record))
-  return `${lines.join('\n')}\n`
 }
 
-function tenantTable(record: RunRecord): string[] {
-  const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
-    (t) =>
-      `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} | ${t.error_class ?? ''} |`
-  )
-  const more = record.tenants.length - rows.length
+/** Attention order, then the rest; only states that occur. */
+function countByState(tenants: readonly TenantRow[]): Map<TenantState, number> {
+  const order: TenantState[] = ['stale', 'unreachable', 'pending', 'not_attempted', 'converged', 'ahead']
+  const counts = new Map<TenantState, number>()
+  for (const state of order) {
+    const n = tenants.filter((t) => t.state === state).length
+    if (n > 0) counts.set(state, n)
+  }
+  return counts
+}
+
+/** A run that ended before verifying everyone says what it left undone and why, not a list of pending tenants. */
+function notDone(record: RunRecord, links: Links): string[] {
+  if (!ENDED_EARLY.has(record.result)) return []
+  const pending = record.tenants.filter((t) => t.state === 'pending').length
+  if (record.result === 'failed' && pending === 0) return []
+  const what =
+    pending > 0
+      ? `${pending} of ${record.tenants.length} tenants were not verified`
+      : record.tenants.length > 0
+        ? 'the run did not finish its verdict'
+        : 'no tenant was read'
+  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : ''
+  const why: Record<string, string> = {
+    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    blocked: 'the run was refused (by the gate, the lock or the promotion; the message says which)',
+    aborted: 'the run was cancelled or stopped before it finished',
+    failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ''} before it could read them`
+  }
+  return [`**Not done:** ${what}: ${why[record.result]}.`, '']
+}
+
+const PROMOTION_OUTCOME: Readonly<Record<string, string>> = {
+  promoted: 'was moved to this run’s image',
+  unchanged: 'already named this run’s image',
+  blocked: 'was not moved: it would have gone backward',
+  superseded: 'was not moved: a newer commit owns it',
+  conflict: 'was moved by someone else meanwhile and was not overwritten',
+  planned: 'would be moved (dry run)'
+}
+
+function promotionLines(record: RunRecord): string[] {
+  const p: PromotionRecord | null = record.promotion
+  if (!p) return []
+  const outcome = PROMOTION_OUTCOME[p.status] ?? p.status
   return [
-    `| tenant | state | actual | attempts | converged after (s) | error |`,
-    `|---|---|---|---|---|---|`,
-    ...rows,
-    ...(more > 0 ? [`| … ${more} more tenants in the report output | | | | | |`] : [])
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`,
+    '',
+    ...(GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, '']) 
   ]
 }
 
-/** A text bar per tenant: how far into the run it converged, so a lagging tenant stands out. */
-export function convergenceTimeline(record: RunRecord): string[] {
+function facts(record: RunRecord, links: Links): string[] {
+  const commit = (value: string | null): string => link(sha(value), links.commit(value))
+  return [
+    `| commit | deployed (expected) | branch head | tag | elapsed | rounds |`,
+    `|---|---|---|---|---|---|`,
+    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    ''
+  ]
+}
+
+/** Stale and unreachable always; pending only when the run does not explain them in one line. */
+function needsAttention(record: RunRecord, t: TenantRow): boolean {
+  return t.state === 'stale' || t.state === 'unreachable' || (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+}
+
+/** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
+function groups(needy: readonly TenantRow[]): { title: string; tenants: TenantRow[] }[] {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}`).values()].map((tenants) => {
+    const { state, error_class: errorClass } = tenants[0]
+    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''} (${tenants.length})** — ${hintFor(state, errorClass)}`, tenants }
+  })
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>()
+  for (const item of items) {
+    const group = map.get(key(item))
+    if (group) group.push(item)
+    else map.set(key(item), [item])
+  }
+  return map
+}
+
+function rank(state: TenantState): number {
+  return state === 'stale' ? 0 : state === 'unreachable' ? 1 : 2
+}
+
+function attentionHeading(count: number): string[] {
+  return count === 0 ? [] : [`### Needs attention (${count})`, '']
+}
+
+function attentionTables(needy: readonly TenantRow[]): string[] {
+  return [
+    ...attentionHeading(needy.length),
+    ...groups(needy).flatMap((g) => [
+      g.title,
+      '',
+      '| tenant | actual | error | wave | attempts |',
+      '|---|---|---|---|---|',
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? '–'} | ${t.wave ?? '–'} | ${t.attempts} |`),
+      ''
+    ])
+  ]
+}
+
+/**
+ * Too many for a table: each group lists its tenants by the commit they report, names only. If even
+ * that does not fit (thousands of long names), the list says how many it leaves to the report output.
+ */
+function attentionCompact(needy: readonly TenantRow[], room: number): string[] {
+  const lines = [...attentionHeading(needy.length)]
+  let left = room - bytes(lines)
+  let listed = 0
+  for (const g of groups(needy)) {
+    const byActual = groupBy(g.tenants, (t) => t.actual ?? '')
+    const block = [g.title, '', ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(' ')}`), '']
+    left -= bytes(block)
+    if (left < 0) break
+    lines.push(...block)
+    listed += g.tenants.length
+  }
+  if (listed < needy.length) lines.push(`… ${needy.length - listed} more tenants need attention: see the \`report\` output and the history file.`, '')
+  return lines
+}
+
+/** Rows of a folded part while they fit in `room`, then how many more there are. */
+function fitting(rows: readonly string[], room: number, overhead: number): { rows: string[]; more: number } {
+  const kept: string[] = []
+  let left = room - overhead - 80
+  for (const row of rows) {
+    left -= Buffer.byteLength(row) + 1
+    if (left < 0) break
+    kept.push(row)
+  }
+  return { rows: kept, more: rows.length - kept.length }
+}
+
+function notAttempted(record: RunRecord, room: number): string[] {
+  const untouched = record.tenants.filter((t) => t.state === 'not_attempted')
+  if (untouched.length === 0) return []
+  const { rows, more } = fitting(untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? '–'})`), room, 200)
+  return details(`⚪ ${untouched.length} not attempted — ${hintFor('not_attempted', null)}`, [
+    ...rows,
+    ...(more > 0 ? [`- … ${more} more in the \`report\` output`] : [])
+  ])
+}
+
+function greenTable(record: RunRecord, room: number): string[] {
+  const green = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead')
+  if (green.length === 0) return []
+  const header = ['| tenant | state | actual | wave | attempts | converged after (s) |', '|---|---|---|---|---|---|']
+  const all = green.map(
+    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? '–'} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} |`
+  )
+  const { rows, more } = fitting(all, room, 200 + bytes(header))
+  return details(`🟢 ${green.length} converged or ahead`, [
+    ...header,
+    ...rows,
+    ...(more > 0 ? [`| … ${more} more in the \`report\` output | | | | | |`] : [])
+  ])
+}
+
+/**
+ * A text bar per converged tenant, slowest first: how far into the run it converged, so a lagging
+ * tenant stands out. A large fleet shows its slowest tenants.
+ */
+export function convergenceTimeline(record: RunRecord, room = Number.POSITIVE_INFINITY): string[] {
   const converged = record.tenants.filter((t) => t.seconds_to_converge !== null)
   if (converged.length === 0) return []
   const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0))
-  const nameWidth = Math.min(24, Math.max(...record.tenants.map((t) => t.name.length)))
-  const bars = record.tenants.slice(0, MAX_TABLE_ROWS).map((t) => {
-    const name = t.name.slice(0, nameWidth).padEnd(nameWidth)
-    if (t.seconds_to_converge === null) return `${name} ${'·'.repeat(TIMELINE_WIDTH)} ${t.state}`
-    const filled = Math.max(1, Math.round((t.seconds_to_converge / span) * TIMELINE_WIDTH))
-    return `${name} ${'█'.repeat(filled)}${'·'.repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`
-  })
-  return ['When each tenant converged (0 → ' + span + 's):', '', '```text', ...bars, '```']
+  const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)))
+  const bars = [...converged]
+    .sort((a, b) => b.seconds_to_converge! - a.seconds_to_converge!)
+    .slice(0, MAX_TIMELINE_ROWS)
+    .map((t) => {
+      const filled = Math.max(1, Math.round((t.seconds_to_converge! / span) * TIMELINE_WIDTH))
+      return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${'█'.repeat(filled)}${'·'.repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`
+    })
+  const { rows } = fitting(bars, room, 300)
+  const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : 'each tenant'
+  return [`When ${which} converged (0 → ${span}s):`, '', '```text', ...rows, '```']
+}
+
+/** The timeline folded in the summary: its title line becomes the fold's label. */
+function foldedTimeline(record: RunRecord, room: number): string[] {
+  const [title, , ...block] = convergenceTimeline(record, room)
+  return title ? details(title.replace(/:$/, ''), block) : []
 }
 
 function tagState(state: { digest: string; revision: string | null } | null): string {
   return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : 'no revision'})` : 'absent'
 }
 
-function sha(value: string | null): string {
-  return value ? `\`${shortSha(value)}\`` : '–'
+function label(state: TenantState): string {
+  return state.replace('_', ' ')
 }
 
 function stateIcon(state: string): string {
-  return state === 'converged' || state === 'ahead' ? '🟢' : state === 'pending' ? '⚪' : '🔴'
-}
-
-/**
- * Text as a Markdown code span: nothing inside is a link, an image, HTML, a mention or an emoji. The
- * fence is one backtick longer than any run inside, and padded when the text starts or ends with one.
- */
-function literal(text: string): string {
-  const flat = text.replace(/[\r\n]+/g, ' ')
-  if (flat.trim() === '') return '–'
-  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length))
-  const fence = '`'.repeat(longestRun + 1)
-  const pad = /^[`\s]|[`\s]$/.test(flat) ? ' ' : ''
-  return `${fence}${pad}${flat}${pad}${fence}`
-}
-
-/** A code span in a table cell: GitHub splits cells on `|` even inside a code span unless it is escaped. */
-function literalCell(text: string): string {
-  return literal(text).replace(/\|/g, '\\|')
+  return state === 'converged' || state === 'ahead' ? '🟢' : state === 'pending' || state === 'not_attempted' ? '⚪' : '🔴'
 }
 
 const MAX_LOG_ROWS = 200

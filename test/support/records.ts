@@ -16,3 +16,31 @@ export function tenant(name: string, state: TenantState): TenantReport {
   const settled = state === 'converged' || state === 'ahead'
   return { name, state, actual: settled ? '7f25373'.padEnd(40, '0') : null, attempts: 3, seconds_to_converge: settled ? 12 : null, error_class: state === 'unreachable' ? 'refused' : null }
 }
+
+/**
+ * A fleet of `size` tenants in three waves that halted in wave 2: wave 1 converged, wave 2 has stale
+ * and unreachable tenants (every error class in turn), wave 3 was not attempted.
+ */
+export function haltedFleet(size: number): RunRecord {
+  const classes = ['dns', 'refused', 'connect_timeout', 'tls', 'http_5xx', 'deadline'] as const
+  const third = Math.ceil(size / 3)
+  const tenants = Array.from({ length: size }, (_, i) => {
+    const name = `tenant-${String(i + 1).padStart(5, '0')}`
+    const wave = i < third ? 1 : i < 2 * third ? 2 : 3
+    if (wave === 1) return { ...tenant(name, 'converged'), wave }
+    if (wave === 3) return { ...tenant(name, 'not_attempted'), wave }
+    if (i % 4 === 0) return { ...tenant(name, 'stale'), actual: '6e14d2c'.padEnd(40, '0'), wave }
+    if (i % 4 === 1) return { ...tenant(name, 'unreachable'), error_class: classes[Math.floor(i / 4) % classes.length], wave }
+    return { ...tenant(name, 'converged'), wave }
+  })
+  const base = recordOf(`wave 2 of 3 halted: ${tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').length} tenant(s) not converged`, tenants)
+  return {
+    ...base,
+    tenants,
+    waves: [
+      { wave: 1, tenants: third, redeployed: third, result: 'converged', seconds: 41 },
+      { wave: 2, tenants: third, redeployed: third, result: 'halted', seconds: 300 },
+      { wave: 3, tenants: size - 2 * third, redeployed: 0, result: 'not_attempted', seconds: null }
+    ]
+  }
+}

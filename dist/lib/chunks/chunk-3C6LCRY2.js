@@ -4039,8 +4039,8 @@ var require_infra = __commonJS({
       assert(!invalidIsomorphicEncodeValueRegex.test(input));
       return input;
     }
-    function parseJSONFromBytes(bytes) {
-      return JSON.parse(utf8DecodeBytes(bytes));
+    function parseJSONFromBytes(bytes2) {
+      return JSON.parse(utf8DecodeBytes(bytes2));
     }
     function removeASCIIWhitespace(str, leading = true, trailing = true) {
       return removeChars(str, leading, trailing, isASCIIWhitespace);
@@ -4140,8 +4140,8 @@ var require_data_url = __commonJS({
       return serialized;
     }
     function stringPercentDecode(input) {
-      const bytes = encoder.encode(input);
-      return percentDecode(bytes);
+      const bytes2 = encoder.encode(input);
+      return percentDecode(bytes2);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4827,10 +4827,10 @@ var require_webidl = __commonJS({
       if (jsArrayBuffer.detached) {
         return new Uint8Array(0);
       }
-      const bytes = new Uint8Array(length);
+      const bytes2 = new Uint8Array(length);
       const view = new Uint8Array(jsArrayBuffer, offset, length);
-      bytes.set(view);
-      return bytes;
+      bytes2.set(view);
+      return bytes2;
     };
     webidl.converters.DOMString = function(V, prefix, argument, flags) {
       if (V === null && webidl.util.HasFlag(flags, webidl.attributes.LegacyNullToEmptyString)) {
@@ -5546,19 +5546,19 @@ var require_util2 = __commonJS({
     }
     async function readAllBytes(reader, successSteps, failureSteps) {
       try {
-        const bytes = [];
+        const bytes2 = [];
         let byteLength = 0;
         do {
           const { done, value: chunk } = await reader.read();
           if (done) {
-            successSteps(Buffer.concat(bytes, byteLength));
+            successSteps(Buffer.concat(bytes2, byteLength));
             return;
           }
           if (!isUint8Array(chunk)) {
             failureSteps(new TypeError("Received non-Uint8Array chunk"));
             return;
           }
-          bytes.push(chunk);
+          bytes2.push(chunk);
           byteLength += chunk.length;
         } while (true);
       } catch (e) {
@@ -6517,19 +6517,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance, getInternalState) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes) => {
+          return consumeBody(this, (bytes2) => {
             let mimeType = bodyMimeType(getInternalState(this));
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob([bytes], { type: mimeType });
+            return new Blob([bytes2], { type: mimeType });
           }, instance, getInternalState);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes).buffer;
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2).buffer;
           }, instance, getInternalState);
         },
         text() {
@@ -6565,8 +6565,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance, getInternalState);
         },
         bytes() {
-          return consumeBody(this, (bytes) => {
-            return new Uint8Array(bytes);
+          return consumeBody(this, (bytes2) => {
+            return new Uint8Array(bytes2);
           }, instance, getInternalState);
         }
       };
@@ -19935,10 +19935,10 @@ var require_response = __commonJS({
         if (init !== null) {
           init = webidl.converters.ResponseInit(init);
         }
-        const bytes = textEncoder.encode(
+        const bytes2 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes);
+        const body = extractBody(bytes2);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
@@ -21102,7 +21102,7 @@ var require_subresource_integrity = __commonJS({
       )
     );
     var isValidSRIHashAlgorithm = (algorithm) => validSRIHashAlgorithmTokenSet.has(asciiLowercase(algorithm));
-    var bytesMatch = runtimeFeatures.has("crypto") === false || validSRIHashAlgorithmTokenSet.size === 0 ? () => true : (bytes, metadataList) => {
+    var bytesMatch = runtimeFeatures.has("crypto") === false || validSRIHashAlgorithmTokenSet.size === 0 ? () => true : (bytes2, metadataList) => {
       const parsedMetadata = parseMetadata(metadataList);
       if (parsedMetadata.length === 0) {
         return true;
@@ -21111,7 +21111,7 @@ var require_subresource_integrity = __commonJS({
       for (const item of metadata) {
         const algorithm = item.alg;
         const expectedValue = item.val;
-        const actualValue = applyAlgorithmToBytes(algorithm, bytes);
+        const actualValue = applyAlgorithmToBytes(algorithm, bytes2);
         if (caseSensitiveMatch(actualValue, expectedValue)) {
           return true;
         }
@@ -21170,8 +21170,8 @@ var require_subresource_integrity = __commonJS({
       }
       return result;
     }
-    var applyAlgorithmToBytes = (algorithm, bytes) => {
-      return crypto.hash(algorithm, bytes, "base64");
+    var applyAlgorithmToBytes = (algorithm, bytes2) => {
+      return crypto.hash(algorithm, bytes2, "base64");
     };
     function caseSensitiveMatch(actualValue, expectedValue) {
       let actualValueLength = actualValue.length;
@@ -21582,12 +21582,12 @@ var require_fetch = __commonJS({
             processBodyError(response.error);
             return;
           }
-          const processBody = (bytes) => {
-            if (!bytesMatch(bytes, request4.integrity)) {
+          const processBody = (bytes2) => {
+            if (!bytesMatch(bytes2, request4.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
-            response.body = safelyExtractBody(bytes)[0];
+            response.body = safelyExtractBody(bytes2)[0];
             fetchFinale(fetchParams, response);
           };
           fullyReadBody(response.body, processBody, processBodyError);
@@ -22030,12 +22030,12 @@ var require_fetch = __commonJS({
       if (request4.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request4.body != null) {
-        const processBodyChunk = async function* (bytes) {
+        const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes;
-          fetchParams.processRequestBodyChunkLength?.(bytes.byteLength);
+          yield bytes2;
+          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -22057,8 +22057,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes of request4.body.stream) {
-              yield* processBodyChunk(bytes);
+            for await (const bytes2 of request4.body.stream) {
+              yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
           } catch (err) {
@@ -22106,33 +22106,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes;
+          let bytes2;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes = done ? void 0 : value;
+            bytes2 = done ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes = void 0;
+              bytes2 = void 0;
             } else {
-              bytes = err;
+              bytes2 = err;
               isFailure = true;
             }
           }
-          if (bytes === void 0) {
+          if (bytes2 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes);
+            fetchParams.controller.terminate(bytes2);
             return;
           }
-          const buffer = new Uint8Array(bytes);
+          const buffer = new Uint8Array(bytes2);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -22272,9 +22272,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes = chunk;
-              timingInfo.encodedBodySize += bytes.byteLength;
-              return this.body.push(bytes);
+              const bytes2 = chunk;
+              timingInfo.encodedBodySize += bytes2.byteLength;
+              return this.body.push(bytes2);
             },
             onComplete() {
               if (this.abort) {
@@ -22605,9 +22605,9 @@ var require_cache3 = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes = await bodyReadPromise.promise;
+        const bytes2 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes;
+          clonedResponse.body.source = bytes2;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -28488,35 +28488,35 @@ var SCHEMA_VERSION = 1;
 function initialFacts(startedAt, tenants, expectedSha) {
   return { startedAt, headSha: null, expectedSha, tenants, rounds: 0, promotion: null, waves: [], tenantWave: /* @__PURE__ */ new Map(), before: /* @__PURE__ */ new Map(), redeployedAt: /* @__PURE__ */ new Map() };
 }
-function buildRecord(identity, facts, calls, outcome, now) {
+function buildRecord(identity, facts2, calls, outcome, now) {
   return {
     schema_version: SCHEMA_VERSION,
     ts: new Date(now).toISOString(),
-    started_at: new Date(facts.startedAt).toISOString(),
+    started_at: new Date(facts2.startedAt).toISOString(),
     actor: identity.actor === null ? null : neutralize(identity.actor, 100),
     environment: identity.environment,
     repository: identity.repository,
     forge: identity.forge,
     run_url: neutralize(identity.runUrl, Infinity),
     sha: identity.sha,
-    head_sha: facts.headSha,
+    head_sha: facts2.headSha,
     target_tag: identity.targetTag,
-    expected_sha: facts.expectedSha,
+    expected_sha: facts2.expectedSha,
     result: outcome.result,
-    elapsed_seconds: Math.round((now - facts.startedAt) / 100) / 10,
+    elapsed_seconds: Math.round((now - facts2.startedAt) / 100) / 10,
     message: neutralize(outcome.message, Infinity),
     error_class: outcome.errorClass ?? null,
     dry_run: identity.dryRun,
-    rounds: facts.rounds,
-    promotion: facts.promotion,
+    rounds: facts2.rounds,
+    promotion: facts2.promotion,
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
-    waves: facts.waves.map((w) => ({ ...w })),
-    tenants: facts.tenants.map((t) => {
-      const redeployedAt = facts.redeployedAt.get(t.name);
+    waves: facts2.waves.map((w) => ({ ...w })),
+    tenants: facts2.tenants.map((t) => {
+      const redeployedAt = facts2.redeployedAt.get(t.name);
       return {
         ...t,
-        wave: facts.tenantWave.get(t.name) ?? null,
-        before: facts.before.get(t.name) ?? null,
+        wave: facts2.tenantWave.get(t.name) ?? null,
+        before: facts2.before.get(t.name) ?? null,
         redeployed: redeployedAt !== void 0,
         redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
       };
@@ -29038,63 +29038,37 @@ var systemClock = {
 // src/core/types.ts
 var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
 
-// src/report/summary.ts
-var MAX_TABLE_ROWS = 500;
-var TIMELINE_WIDTH = 40;
-function renderSummary(record) {
-  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
-  const lines = [
-    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
-    "",
-    literal(record.message),
-    "",
-    `| commit | expected | branch head | tag | elapsed | rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| \`${shortSha(record.sha)}\` | ${sha(record.expected_sha)} | ${sha(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ""
-  ];
-  if (record.promotion) {
-    const p = record.promotion;
-    lines.push(`**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`, "");
+// src/report/hints.ts
+var UNREACHABLE_HINTS = {
+  dns: "its host name does not resolve: check the tenant URL and its DNS record",
+  refused: "connection refused: check the service is running and listening on that port",
+  connect_timeout: "no answer to connect: check the host is up and a firewall lets the runner in",
+  reset: "connection reset: check the service and any proxy or load balancer in front of it",
+  deadline: "answered too slowly: check the service is not overloaded or hanging",
+  too_large: "the buildinfo body is too large: check the URL points at the buildinfo endpoint",
+  tls: "TLS handshake failed: check its certificate (expiry, host name, chain)",
+  redirect: "the buildinfo URL redirects: point the tenant at the final address",
+  http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
+  http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
+  rate_limited: "rate limited (429): let the runner through or poll less often",
+  bad_payload: "buildinfo carried no commit: check what the endpoint returns"
+};
+function hintFor(state, errorClass) {
+  switch (state) {
+    case "stale":
+      return "did not pick up the new image: check its rollout / restart it";
+    case "unreachable":
+      return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
+    case "not_attempted":
+      return "not touched: an earlier wave halted";
+    case "pending":
+      return "not verified: the run ended before reading it";
+    default:
+      return "";
   }
-  lines.push(...tenantTable(record), "", ...convergenceTimeline(record));
-  return `${lines.join("\n")}
-`;
 }
-function tenantTable(record) {
-  const rows = record.tenants.slice(0, MAX_TABLE_ROWS).map(
-    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} | ${t.error_class ?? ""} |`
-  );
-  const more = record.tenants.length - rows.length;
-  return [
-    `| tenant | state | actual | attempts | converged after (s) | error |`,
-    `|---|---|---|---|---|---|`,
-    ...rows,
-    ...more > 0 ? [`| \u2026 ${more} more tenants in the report output | | | | | |`] : []
-  ];
-}
-function convergenceTimeline(record) {
-  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
-  if (converged.length === 0) return [];
-  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
-  const nameWidth = Math.min(24, Math.max(...record.tenants.map((t) => t.name.length)));
-  const bars = record.tenants.slice(0, MAX_TABLE_ROWS).map((t) => {
-    const name = t.name.slice(0, nameWidth).padEnd(nameWidth);
-    if (t.seconds_to_converge === null) return `${name} ${"\xB7".repeat(TIMELINE_WIDTH)} ${t.state}`;
-    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
-    return `${name} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
-  });
-  return ["When each tenant converged (0 \u2192 " + span + "s):", "", "```text", ...bars, "```"];
-}
-function tagState(state) {
-  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
-}
-function sha(value) {
-  return value ? `\`${shortSha(value)}\`` : "\u2013";
-}
-function stateIcon(state) {
-  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" ? "\u26AA" : "\u{1F534}";
-}
+
+// src/report/markdown.ts
 function literal(text) {
   const flat = text.replace(/[\r\n]+/g, " ");
   if (flat.trim() === "") return "\u2013";
@@ -29105,6 +29079,252 @@ function literal(text) {
 }
 function literalCell(text) {
   return literal(text).replace(/\|/g, "\\|");
+}
+function sha(value) {
+  return value ? `\`${shortSha(value)}\`` : "\u2013";
+}
+var SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~%/+-]*)?$/;
+var REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+var RUN_PATH = /\/actions\/runs\/\d+$/;
+function linksOf(record) {
+  const runUrl = SAFE_URL.test(record.run_url) && RUN_PATH.test(record.run_url) ? record.run_url : null;
+  const repoUrl = runUrl?.replace(RUN_PATH, "") ?? null;
+  const known = repoUrl !== null && REPOSITORY.test(record.repository) && repoUrl.endsWith(`/${record.repository}`) ? repoUrl : null;
+  return {
+    run: runUrl,
+    commit: (value) => known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null
+  };
+}
+function link(label2, url) {
+  return url ? `[${label2}](${url})` : label2;
+}
+function details(summary, body) {
+  return ["<details>", `<summary>${summary}</summary>`, "", ...body, "", "</details>", ""];
+}
+
+// src/report/waves-picture.ts
+var WAVE_ICON = {
+  converged: "\u{1F7E2}",
+  stale: "\u{1F534}",
+  halted: "\u{1F534}",
+  failed: "\u{1F534}",
+  superseded: "\u23ED\uFE0F",
+  aborted: "\u23F9\uFE0F",
+  not_attempted: "\u26AA"
+};
+function wavesPicture(waves) {
+  if (waves.length <= 1) return [];
+  const strip = waves.map((w) => `${WAVE_ICON[w.result]} wave ${w.wave}`).join(" \u2192 ");
+  return [
+    `**Waves** ${strip}`,
+    "",
+    "| wave | tenants | redeployed | result | seconds |",
+    "|---|---|---|---|---|",
+    ...waves.map((w) => `| ${w.wave} | ${w.tenants} | ${w.redeployed} | ${WAVE_ICON[w.result]} ${w.result.replace("_", " ")} | ${w.seconds ?? "\u2013"} |`),
+    ""
+  ];
+}
+
+// src/report/summary.ts
+var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
+var MAX_TIMELINE_ROWS = 500;
+var TIMELINE_WIDTH = 40;
+var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
+function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
+  const links = linksOf(record);
+  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)];
+  const needy = record.tenants.filter((t) => needsAttention(record, t));
+  const tables = attentionTables(needy);
+  const tail = [...facts(record, links), ...wavesPicture(record.waves)];
+  let room = maxBytes - bytes(head) - bytes(tail);
+  const attention2 = bytes(tables) <= room ? tables : attentionCompact(needy, room);
+  room -= bytes(attention2);
+  const folded = [];
+  for (const part of [notAttempted, greenTable, foldedTimeline]) {
+    const lines = part(record, room);
+    room -= bytes(lines);
+    folded.push(...lines);
+  }
+  return `${[...head, ...attention2, ...tail, ...folded].join("\n").trimEnd()}
+`;
+}
+function bytes(lines) {
+  return lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+}
+function verdict(record, links) {
+  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
+  const counts = countByState(record.tenants);
+  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => `${stateIcon(state)} ${n} ${label(state)}`).join(" \xB7 ")}`;
+  return [
+    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
+    "",
+    literal(record.message),
+    "",
+    `${countLine}${links.run ? ` \xB7 ${link("run log", links.run)}` : ""}`,
+    ""
+  ];
+}
+function countByState(tenants) {
+  const order = ["stale", "unreachable", "pending", "not_attempted", "converged", "ahead"];
+  const counts = /* @__PURE__ */ new Map();
+  for (const state of order) {
+    const n = tenants.filter((t) => t.state === state).length;
+    if (n > 0) counts.set(state, n);
+  }
+  return counts;
+}
+function notDone(record, links) {
+  if (!ENDED_EARLY.has(record.result)) return [];
+  const pending = record.tenants.filter((t) => t.state === "pending").length;
+  if (record.result === "failed" && pending === 0) return [];
+  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not verified` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
+  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : "";
+  const why = {
+    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
+    aborted: "the run was cancelled or stopped before it finished",
+    failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
+  };
+  return [`**Not done:** ${what}: ${why[record.result]}.`, ""];
+}
+var PROMOTION_OUTCOME = {
+  promoted: "was moved to this run\u2019s image",
+  unchanged: "already named this run\u2019s image",
+  blocked: "was not moved: it would have gone backward",
+  superseded: "was not moved: a newer commit owns it",
+  conflict: "was moved by someone else meanwhile and was not overwritten",
+  planned: "would be moved (dry run)"
+};
+function promotionLines(record) {
+  const p = record.promotion;
+  if (!p) return [];
+  const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
+  return [
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`,
+    "",
+    ...GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
+  ];
+}
+function facts(record, links) {
+  const commit = (value) => link(sha(value), links.commit(value));
+  return [
+    `| commit | deployed (expected) | branch head | tag | elapsed | rounds |`,
+    `|---|---|---|---|---|---|`,
+    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    ""
+  ];
+}
+function needsAttention(record, t) {
+  return t.state === "stale" || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
+}
+function groups(needy) {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}`).values()].map((tenants) => {
+    const { state, error_class: errorClass } = tenants[0];
+    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""} (${tenants.length})** \u2014 ${hintFor(state, errorClass)}`, tenants };
+  });
+}
+function groupBy(items, key) {
+  const map = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const group = map.get(key(item));
+    if (group) group.push(item);
+    else map.set(key(item), [item]);
+  }
+  return map;
+}
+function rank(state) {
+  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
+}
+function attentionHeading(count) {
+  return count === 0 ? [] : [`### Needs attention (${count})`, ""];
+}
+function attentionTables(needy) {
+  return [
+    ...attentionHeading(needy.length),
+    ...groups(needy).flatMap((g) => [
+      g.title,
+      "",
+      "| tenant | actual | error | wave | attempts |",
+      "|---|---|---|---|---|",
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? "\u2013"} | ${t.wave ?? "\u2013"} | ${t.attempts} |`),
+      ""
+    ])
+  ];
+}
+function attentionCompact(needy, room) {
+  const lines = [...attentionHeading(needy.length)];
+  let left = room - bytes(lines);
+  let listed = 0;
+  for (const g of groups(needy)) {
+    const byActual = groupBy(g.tenants, (t) => t.actual ?? "");
+    const block = [g.title, "", ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(" ")}`), ""];
+    left -= bytes(block);
+    if (left < 0) break;
+    lines.push(...block);
+    listed += g.tenants.length;
+  }
+  if (listed < needy.length) lines.push(`\u2026 ${needy.length - listed} more tenants need attention: see the \`report\` output and the history file.`, "");
+  return lines;
+}
+function fitting(rows, room, overhead) {
+  const kept = [];
+  let left = room - overhead - 80;
+  for (const row of rows) {
+    left -= Buffer.byteLength(row) + 1;
+    if (left < 0) break;
+    kept.push(row);
+  }
+  return { rows: kept, more: rows.length - kept.length };
+}
+function notAttempted(record, room) {
+  const untouched = record.tenants.filter((t) => t.state === "not_attempted");
+  if (untouched.length === 0) return [];
+  const { rows, more } = fitting(untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? "\u2013"})`), room, 200);
+  return details(`\u26AA ${untouched.length} not attempted \u2014 ${hintFor("not_attempted", null)}`, [
+    ...rows,
+    ...more > 0 ? [`- \u2026 ${more} more in the \`report\` output`] : []
+  ]);
+}
+function greenTable(record, room) {
+  const green = record.tenants.filter((t) => t.state === "converged" || t.state === "ahead");
+  if (green.length === 0) return [];
+  const header2 = ["| tenant | state | actual | wave | attempts | converged after (s) |", "|---|---|---|---|---|---|"];
+  const all = green.map(
+    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? "\u2013"} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} |`
+  );
+  const { rows, more } = fitting(all, room, 200 + bytes(header2));
+  return details(`\u{1F7E2} ${green.length} converged or ahead`, [
+    ...header2,
+    ...rows,
+    ...more > 0 ? [`| \u2026 ${more} more in the \`report\` output | | | | | |`] : []
+  ]);
+}
+function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
+  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
+  if (converged.length === 0) return [];
+  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
+  const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)));
+  const bars = [...converged].sort((a, b) => b.seconds_to_converge - a.seconds_to_converge).slice(0, MAX_TIMELINE_ROWS).map((t) => {
+    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
+    return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
+  });
+  const { rows } = fitting(bars, room, 300);
+  const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
+  return [`When ${which} converged (0 \u2192 ${span}s):`, "", "```text", ...rows, "```"];
+}
+function foldedTimeline(record, room) {
+  const [title, , ...block] = convergenceTimeline(record, room);
+  return title ? details(title.replace(/:$/, ""), block) : [];
+}
+function tagState(state) {
+  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+}
+function label(state) {
+  return state.replace("_", " ");
+}
+function stateIcon(state) {
+  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" || state === "not_attempted" ? "\u26AA" : "\u{1F534}";
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
@@ -30254,31 +30474,31 @@ function routeMatcher(paths) {
 }
 var regex = routeMatcher(triggers_notification_paths_default);
 var triggersNotification = regex.test.bind(regex);
-var groups = {};
+var groups2 = {};
 var createGroups = function(Bottleneck3, common) {
-  groups.global = new Bottleneck3.Group({
+  groups2.global = new Bottleneck3.Group({
     id: "octokit-global",
     maxConcurrent: 10,
     ...common
   });
-  groups.auth = new Bottleneck3.Group({
+  groups2.auth = new Bottleneck3.Group({
     id: "octokit-auth",
     maxConcurrent: 1,
     ...common
   });
-  groups.search = new Bottleneck3.Group({
+  groups2.search = new Bottleneck3.Group({
     id: "octokit-search",
     maxConcurrent: 1,
     minTime: 2e3,
     ...common
   });
-  groups.write = new Bottleneck3.Group({
+  groups2.write = new Bottleneck3.Group({
     id: "octokit-write",
     maxConcurrent: 1,
     minTime: 1e3,
     ...common
   });
-  groups.notifications = new Bottleneck3.Group({
+  groups2.notifications = new Bottleneck3.Group({
     id: "octokit-notifications",
     maxConcurrent: 1,
     minTime: 3e3,
@@ -30330,14 +30550,14 @@ function throttling(octokit, octokitOptions) {
       return;
     }
     initialized = true;
-    if (groups.global == null) {
+    if (groups2.global == null) {
       createGroups(Bottleneck3, common);
     }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
+    state.global = state.global ?? groups2.global;
+    state.auth = state.auth ?? groups2.auth;
+    state.search = state.search ?? groups2.search;
+    state.write = state.write ?? groups2.write;
+    state.notifications = state.notifications ?? groups2.notifications;
     state.retryLimiter = state.retryLimiter ?? new Bottleneck3();
     const events = {};
     const emitter = new Bottleneck3.Events(events);

@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-ZJEXM4GP.js";
+} from "./chunk-3C6LCRY2.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -1,5 +1,5 @@
 import type { TenantReport, TenantState } from '../../src/core/types.js'
-import { buildRecord, initialFacts, type RunRecord } from '../../src/stages/record.js'
+import { buildRecord, initialFacts, type RunRecord, type TenantRecord } from '../../src/stages/record.js'
 
 /** A run record as the pipeline cuts it, for tests of what is rendered from one. */
 export function recordOf(message: string, tenants: readonly TenantReport[], result: RunRecord['result'] = 'stale'): RunRecord {
@@ -12,9 +12,21 @@ export function recordOf(message: string, tenants: readonly TenantReport[], resu
   )
 }
 
-export function tenant(name: string, state: TenantState): TenantReport {
+/** A tenant as the record carries it (planned on an older commit, not redeployed, no wave). */
+export function tenant(name: string, state: TenantState): TenantRecord {
   const settled = state === 'converged' || state === 'ahead'
-  return { name, state, actual: settled ? '7f25373'.padEnd(40, '0') : null, attempts: 3, seconds_to_converge: settled ? 12 : null, error_class: state === 'unreachable' ? 'refused' : null }
+  return {
+    name,
+    state,
+    actual: settled ? '7f25373'.padEnd(40, '0') : null,
+    attempts: 3,
+    seconds_to_converge: settled ? 12 : null,
+    error_class: state === 'unreachable' ? 'refused' : null,
+    wave: null,
+    before: null,
+    redeployed: false,
+    redeployed_at: null
+  }
 }
 
 /**

@@ -46,7 +46,11 @@ async function startForge(): Promise<{ server: Server; url: string; nextRequest:
   return { server, url, nextRequest: () => new Promise((done) => (waiter = done)) }
 }
 
-async function timeFirstRequest(args: string[], env: NodeJS.ProcessEnv, nextRequest: () => Promise<{ at: number; path: string }>): Promise<{ ms: number; path: string }> {
+async function timeFirstRequest(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nextRequest: () => Promise<{ at: number; path: string }>
+): Promise<{ ms: number; path: string }> {
   const arrival = nextRequest()
   const started = performance.now()
   const child = spawn(process.execPath, args, { env, stdio: 'ignore' })

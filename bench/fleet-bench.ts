@@ -155,8 +155,20 @@ async function wholeRun(fleet: FleetHandle, dist: string, scratch: string, caFil
     })
     const ms = performance.now() - started
     rmSync(run.dir, { recursive: true, force: true })
-    if (run.code !== 0) console.log(`warning: run exited ${run.code}: ${run.stdout.split('\n').filter((l) => l.startsWith('::error')).slice(0, 3).join(' ')}`)
-    return { ms, result: run.outputs.result ?? `exit ${run.code}`, peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, fleet: (await fleet.call({ op: 'stats' }))! }
+    if (run.code !== 0)
+      console.log(
+        `warning: run exited ${run.code}: ${run.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('::error'))
+          .slice(0, 3)
+          .join(' ')}`
+      )
+    return {
+      ms,
+      result: run.outputs.result ?? `exit ${run.code}`,
+      peakRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024,
+      fleet: (await fleet.call({ op: 'stats' }))!
+    }
   } finally {
     await Promise.all([forge.close(), controlPlane.close()])
   }
@@ -171,12 +183,18 @@ function parseArgs(argv: readonly string[]): Args {
   }
   return {
     // `--sizes none`: no whole runs (forge calls and cold start only).
-    sizes: value('--sizes', '1000,10000').split(',').map(Number).filter((n) => n > 0),
+    sizes: value('--sizes', '1000,10000')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0),
     schemes: value('--schemes', 'http,https').split(',') as Scheme[],
     repeat: Number(value('--repeat', '3')),
     forgeSizes: value('--forge-sizes', '10,100,1000,10000').split(',').map(Number),
     forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
-    rolloutSizes: value('--rollout-sizes', '10,1000,10000').split(',').map(Number).filter((n) => n > 0),
+    rolloutSizes: value('--rollout-sizes', '10,1000,10000')
+      .split(',')
+      .map(Number)
+      .filter((n) => n > 0),
     coldRuns: Number(value('--cold-runs', '15')),
     dist: resolve(value('--dist', 'dist')),
     compare: argv.includes('--compare') ? resolve(value('--compare', '')) : null,
@@ -190,7 +208,10 @@ const count = (n: number): string => n.toLocaleString('en-US')
 
 async function orchestrate(args: Args): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'fleet-forward-bench-'))
-  writeFileSync(join(scratch, 'peak-rss.cjs'), "process.on('exit', () => require('node:fs').writeFileSync(process.env.FF_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)))\n")
+  writeFileSync(
+    join(scratch, 'peak-rss.cjs'),
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.FF_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)))\n"
+  )
   const children: ChildProcess[] = []
   const watchdog = setTimeout(() => {
     console.error(`benchmark exceeded ${WATCHDOG_MS / 1000} s; stopping`)
@@ -199,7 +220,9 @@ async function orchestrate(args: Args): Promise<void> {
   }, WATCHDOG_MS)
   try {
     console.log(`# fleet-forward benchmark\n`)
-    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; load average at start ${loadavg()[0].toFixed(2)}.`)
+    console.log(
+      `Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, ${process.platform}/${process.arch}; load average at start ${loadavg()[0].toFixed(2)}.`
+    )
     console.log(`Bundle: ${args.dist}${args.compare ? `, alternating with ${args.compare}` : ''}.\n`)
     if (args.sizes.length > 0) await printWholeRuns(args, scratch, children)
     if (args.runsOnly) return
@@ -242,7 +265,20 @@ async function printWholeRuns(args: Args, scratch: string, children: ChildProces
     }
   }
   console.log(`## Whole action runs, every tenant its own origin (median of ${args.repeat}, min–max)\n`)
-  printTable([...(args.compare ? ['bundle'] : []), 'scheme', 'tenants', 'process start → exit', 'result', 'buildinfo GETs', 'connections opened', 'max open at once', 'peak RSS'], rows)
+  printTable(
+    [
+      ...(args.compare ? ['bundle'] : []),
+      'scheme',
+      'tenants',
+      'process start → exit',
+      'result',
+      'buildinfo GETs',
+      'connections opened',
+      'max open at once',
+      'peak RSS'
+    ],
+    rows
+  )
   console.log(
     '\nEach run: `node dist/index.js` as a runner starts it (INPUT_* variables, a tenants file), against a fake GitHub API and a' +
       ' control plane on 127.0.0.1; the plan reads every tenant, one webhook rolls the fleet, one verify round finds it converged.' +
@@ -268,7 +304,11 @@ async function printForgeCalls(args: Args): Promise<void> {
     ])
   )
   const sample = rows[rows.length - 1]
-  console.log(`\nRequests of the last run by endpoint: ${Object.entries(sample.byEndpoint).map(([k, v]) => `\`${k.trim()}\` ${v}`).join(', ')}.`)
+  console.log(
+    `\nRequests of the last run by endpoint: ${Object.entries(sample.byEndpoint)
+      .map(([k, v]) => `\`${k.trim()}\` ${v}`)
+      .join(', ')}.`
+  )
 }
 
 async function printRolloutCost(args: Args): Promise<void> {

@@ -56,12 +56,19 @@ export async function countForgeCalls(tenants: number, round: number): Promise<F
       'settle-interval': String(INTERVAL_S)
     }
     const env = { GITHUB_REPOSITORY: `${github.owner}/${github.repo}`, GITHUB_RUN_ID: '1', GITHUB_API_URL: apiUrl }
-    const settings = parseSettings((name) => inputs[name] ?? '', env, () => '')
+    const settings = parseSettings(
+      (name) => inputs[name] ?? '',
+      env,
+      () => ''
+    )
     const forge = createForge('github', { apiUrl, serverUrl: '', repository: env.GITHUB_REPOSITORY, token: github.token, giteaActions: false }, clock)
     const record = await deployFleet(settings, { forge, clock, log: silent, signal: new AbortController().signal })
     const byEndpoint: Record<string, number> = {}
     for (const r of github.requests) {
-      const shape = `${r.method} ${r.path.replace(/\?.*$/, '').replace(/[0-9a-f]{40}/g, '{sha}').replace(/^\/repos\/[^/]+\/[^/]+/, '')}`
+      const shape = `${r.method} ${r.path
+        .replace(/\?.*$/, '')
+        .replace(/[0-9a-f]{40}/g, '{sha}')
+        .replace(/^\/repos\/[^/]+\/[^/]+/, '')}`
       byEndpoint[shape] = (byEndpoint[shape] ?? 0) + 1
     }
     return {

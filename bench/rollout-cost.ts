@@ -67,8 +67,16 @@ export async function measureRolloutCost(c: RolloutCostCase): Promise<RolloutCos
       'settle-interval': '2'
     }
     const env = { GITHUB_REPOSITORY: `${fake.owner}/${fake.repo}`, GITHUB_RUN_ID: '1', GITHUB_API_URL: apiUrl }
-    const settings = parseSettings((name) => inputs[name] ?? '', env, () => '')
-    const forge = createForge(c.forge, { apiUrl, serverUrl: '', repository: env.GITHUB_REPOSITORY, token: fake.token, giteaActions: c.forge === 'gitea' }, systemClock)
+    const settings = parseSettings(
+      (name) => inputs[name] ?? '',
+      env,
+      () => ''
+    )
+    const forge = createForge(
+      c.forge,
+      { apiUrl, serverUrl: '', repository: env.GITHUB_REPOSITORY, token: fake.token, giteaActions: c.forge === 'gitea' },
+      systemClock
+    )
     const started = performance.now()
     const record = await deployFleet(settings, { forge, clock: systemClock, log: silent, signal: new AbortController().signal })
     const seconds = (performance.now() - started) / 1000

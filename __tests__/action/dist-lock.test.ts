@@ -41,7 +41,12 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
     await Promise.all([forge.close(), fleet.close()])
   })
 
-  function deploy(runId: string, inputs: Record<string, string> = {}, onSpawn?: (child: ChildProcess, output: () => string) => void, clockSkewMs = 0): Promise<DistRun> {
+  function deploy(
+    runId: string,
+    inputs: Record<string, string> = {},
+    onSpawn?: (child: ChildProcess, output: () => string) => void,
+    clockSkewMs = 0
+  ): Promise<DistRun> {
     return runDist({
       inputs: {
         token: spec.token,
@@ -71,7 +76,10 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
   }
 
   function signalAfter(pattern: RegExp, signal: NodeJS.Signals) {
-    return once((output) => pattern.test(output), (child) => child.kill(signal))
+    return once(
+      (output) => pattern.test(output),
+      (child) => child.kill(signal)
+    )
   }
 
   /** The post step as the runner starts it, with the main step's state; its tenants file is gone by now. */

@@ -53,7 +53,10 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
   function sinks(run: DistRun): Record<string, string> {
     const history = join(run.dir, 'history.jsonl')
     return {
-      'log lines': run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
+      'log lines': run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
       stderr: run.stderr,
       outputs: JSON.stringify(run.outputs),
       'job summary': run.summary,
@@ -68,14 +71,22 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
   }
 
   it('a control plane that answers 401 echoing the Authorization it refused', async () => {
-    echo = await startEchoServer((req) => ({ status: 401, body: `{"error":"refused ${req.headers.authorization}; [re-authenticate here](https://evil.example/login)"}` }))
+    echo = await startEchoServer((req) => ({
+      status: 401,
+      body: `{"error":"refused ${req.headers.authorization}; [re-authenticate here](https://evil.example/login)"}`
+    }))
     const run = await deploy({ 'redeploy-url': `${echo.url}/roll`, 'redeploy-token': REDEPLOY_TOKEN })
     expect(echo.requests[0].authorization).toBe(`Bearer ${REDEPLOY_TOKEN}`)
     expect(run.outputs.result).toBe('failed')
     expect(JSON.parse(run.outputs.report).message).toContain('refused Bearer ***')
     expect(forge.statuses(NEWER).map((s) => s.description)).toEqual(['deploy failed (http_4xx); the run log has the details'])
     // In the summary the echoed link is inside a code span, so GitHub shows it as text.
-    expect(run.summary.split('\n').map((line) => line.replace(/(`+)[\s\S]*?\1/g, '')).join('\n')).not.toContain('re-authenticate')
+    expect(
+      run.summary
+        .split('\n')
+        .map((line) => line.replace(/(`+)[\s\S]*?\1/g, ''))
+        .join('\n')
+    ).not.toContain('re-authenticate')
     expect(leaks(run)).toEqual([])
   })
 
@@ -98,7 +109,11 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
     echo = await startEchoServer((req, host) => {
       if (req.url?.startsWith('/token')) return { status: 200, body: JSON.stringify({ token: fetched }) }
       if (req.headers.authorization) return { status: 403, body: JSON.stringify({ errors: [{ code: 'DENIED', message: `token ${fetched} may not pull` }] }) }
-      return { status: 401, headers: { 'www-authenticate': `Bearer realm="http://${host}/token",service="fleet",scope="repository:acme/fleet:pull"` }, body: '' }
+      return {
+        status: 401,
+        headers: { 'www-authenticate': `Bearer realm="http://${host}/token",service="fleet",scope="repository:acme/fleet:pull"` },
+        body: ''
+      }
     })
     const run = await deploy({ image: `${echo.host}/acme/fleet`, 'target-tag': 'release', 'registry-username': USER, 'registry-password': PASSWORD })
     expect(echo.requests.map((r) => r.authorization)).toContain(`Bearer ${fetched}`)
@@ -129,7 +144,10 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
       echo = await startEchoServer(() => ({ status: 401, body: '{"message":"Bad credentials"}' }))
       const run = await deploy({}, { ...withoutApiUrl(), GITHUB_SERVER_URL: echo.url })
       expect(run.outputs.result).toBe('failed')
-      expect(echo.requests[0]).toMatchObject({ path: expect.stringMatching(/^\/api\/v3\/repos\/acme\/fleet\//), authorization: expect.stringMatching(new RegExp(` ${spec.token}$`)) })
+      expect(echo.requests[0]).toMatchObject({
+        path: expect.stringMatching(/^\/api\/v3\/repos\/acme\/fleet\//),
+        authorization: expect.stringMatching(new RegExp(` ${spec.token}$`))
+      })
     })
   } else {
     it('with a Gitea server URL and no API URL, the token goes to <server>/api/v1 only', async () => {

@@ -77,11 +77,15 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
     expect(run.outputs.result).toBe('stale')
     expect(controlPlane.calls.map((c) => c.path)).toEqual(['/roll/stuck'])
     expect(run.stdout).toContain('::error::stuck is stale: actual=7a72516, expected=7f25373')
-    expect(report(run).message).toMatch(/^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within 3s, more than max-failures 0; 2 later wave\(s\) not attempted/)
+    expect(report(run).message).toMatch(
+      /^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within 3s, more than max-failures 0; 2 later wave\(s\) not attempted/
+    )
     expect(report(run).waves.map((w: { result: string }) => w.result)).toEqual(['halted', 'not_attempted', 'not_attempted'])
     // The job summary draws the waves and puts the stale canary first, with its commit and what to do.
     expect(run.summary).toContain('**Waves** 🔴 wave 1 → ⚪ wave 2 → ⚪ wave 3')
-    expect(run.summary).toMatch(/### Needs attention \(1\)\n\n\*\*🔴 stale \(1\)\*\* — did not pick up the new image[^\n]*\n\n[^\n]*\n[^\n]*\n\| `stuck` \| `7a72516` \|/)
+    expect(run.summary).toMatch(
+      /### Needs attention \(1\)\n\n\*\*🔴 stale \(1\)\*\* — did not pick up the new image[^\n]*\n\n[^\n]*\n[^\n]*\n\| `stuck` \| `7a72516` \|/
+    )
     // Read once by the plan, never again, never told to roll.
     expect(TENANTS.map((name) => fleet.requests(name))).toEqual(TENANTS.map(() => 1))
     expect(await latestDigest()).toBe(olderDigest)

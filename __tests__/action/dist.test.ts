@@ -64,7 +64,9 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
 
   /** States of the run's deployment on GitHub, oldest first; Gitea has none (and must not be asked). */
   function deploymentStates(): string[] {
-    return stage.forge instanceof FakeGitHub ? stage.forge.deployments.flatMap((d) => d.statuses.map((s) => s.state)) : stage.forge.requestsTo(/deployments/).map((r) => r.path)
+    return stage.forge instanceof FakeGitHub
+      ? stage.forge.deployments.flatMap((d) => d.statuses.map((s) => s.state))
+      : stage.forge.requestsTo(/deployments/).map((r) => r.path)
   }
 
   function record(run: DistRun) {
@@ -115,7 +117,9 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       stage.forge.failNext(spec.headPath, { status: 502, body: { message: 'Server Error' } }, 1000)
       const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
       expect(stage.controlPlane.calls).toHaveLength(0)
-      expect(run.stdout).toContain('::warning::not redeploying any tenant: this run could not prove it owns the branch, and 7 tenant(s) already run a newer commit')
+      expect(run.stdout).toContain(
+        '::warning::not redeploying any tenant: this run could not prove it owns the branch, and 7 tenant(s) already run a newer commit'
+      )
       expect(run.outputs.result).toBe('noop')
       expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'ahead', actual: NEWER })
     })
@@ -202,7 +206,10 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.code).toBe(0)
       const firstLines = run.stdout.split('\n').slice(0, 2)
       expect(firstLines).toEqual(expect.arrayContaining([`::add-mask::${TOKEN}`, '::add-mask::cp-secret-123']))
-      const rest = run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
+      const rest = run.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n')
       const written = [rest, run.stderr, run.summary, JSON.stringify(run.outputs), readFileSync(join(run.dir, 'h.jsonl'), 'utf8')]
       for (const text of written) {
         expect(text).not.toContain(TOKEN)
@@ -313,14 +320,16 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       stage.fleet.set('hongming', { sha: OLDER })
       const main = await deploy(
         { sha: NEWER, 'settle-budget': '600', 'history-file': 'h.jsonl' },
-        { onSpawn: (child, output) => {
+        {
+          onSpawn: (child, output) => {
             const timer = setInterval(() => {
               if (/round 1:/.test(output())) {
                 clearInterval(timer)
                 child.kill('SIGKILL')
               }
             }, 20)
-          } }
+          }
+        }
       )
       expect(main.signal).toBe('SIGKILL')
       expect(main.outputs.result).toBeUndefined()

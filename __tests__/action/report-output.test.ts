@@ -51,7 +51,11 @@ describe('the report output stays under 1 MB', () => {
     const record = recordOf('all stale', fleet(200, 200, 0))
     const limit = 20_000
     const report = JSON.parse(reportOutput(record, null, limit))
-    const oneMore = { ...report, tenants: record.tenants.slice(0, report.tenants.length + 1), shortened: { ...report.shortened, tenants_listed: report.tenants.length + 1 } }
+    const oneMore = {
+      ...report,
+      tenants: record.tenants.slice(0, report.tenants.length + 1),
+      shortened: { ...report.shortened, tenants_listed: report.tenants.length + 1 }
+    }
     expect(Buffer.byteLength(JSON.stringify(report))).toBeLessThan(limit)
     expect(Buffer.byteLength(JSON.stringify(oneMore))).toBeGreaterThanOrEqual(limit)
   })

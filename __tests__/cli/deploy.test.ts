@@ -60,16 +60,26 @@ interface CliRun {
 
 function baseFlags(sha = NEWER): string[] {
   return [
-    '--repository', 'acme/fleet',
-    '--api-url', forge.apiUrl,
-    '--server-url', forge.url,
-    '--run-id', '42',
-    '--sha', sha,
-    '--branch', 'main',
-    '--tenants', TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n'),
-    '--redeploy-url', `${controlPlane.url}/roll`,
-    '--settle-budget', '30',
-    '--settle-interval', '5'
+    '--repository',
+    'acme/fleet',
+    '--api-url',
+    forge.apiUrl,
+    '--server-url',
+    forge.url,
+    '--run-id',
+    '42',
+    '--sha',
+    sha,
+    '--branch',
+    'main',
+    '--tenants',
+    TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n'),
+    '--redeploy-url',
+    `${controlPlane.url}/roll`,
+    '--settle-budget',
+    '30',
+    '--settle-interval',
+    '5'
   ]
 }
 
@@ -176,7 +186,12 @@ describe('fleet-forward deploy: output', () => {
     expect(record.run_url).toBe('')
     expect(forge.statuses(NEWER).every((status) => status.targetUrl === '')).toBe(true)
     // The same record went to the history file, once.
-    expect(readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line))).toEqual([record])
+    expect(
+      readFileSync(history, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line))
+    ).toEqual([record])
     expect(run.stderr).toMatch(/deployed \(green\)/)
   })
 

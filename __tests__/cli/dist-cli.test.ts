@@ -71,10 +71,22 @@ describe('dist/cli.js', () => {
 
     it('SIGINT during verify aborts the run: exit 4 and a record that says aborted', async () => {
       const argv = [
-        'deploy', '--json',
-        '--repository', 'acme/fleet', '--api-url', forge.apiUrl, '--sha', NEWER, '--branch', 'main',
-        '--tenants', `hongming ${fleet.url('hongming')}`,
-        '--settle-budget', '600', '--settle-interval', '1'
+        'deploy',
+        '--json',
+        '--repository',
+        'acme/fleet',
+        '--api-url',
+        forge.apiUrl,
+        '--sha',
+        NEWER,
+        '--branch',
+        'main',
+        '--tenants',
+        `hongming ${fleet.url('hongming')}`,
+        '--settle-budget',
+        '600',
+        '--settle-interval',
+        '1'
       ]
       let sent = false
       const run = await runBundle(argv, { FLEET_FORWARD_TOKEN: TOKEN }, (all, kill) => {

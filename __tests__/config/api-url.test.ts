@@ -35,7 +35,11 @@ describe('apiUrlOfServer', () => {
 describe('settings: the API URL', () => {
   const parse = (env: RuntimeEnv, forge = 'auto') => {
     const inputs: Record<string, string> = { token: 't0ken', forge, sha: NEWER, tenants: 'a http://127.0.0.1:9/' }
-    return parseSettings((name) => inputs[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', ...env }, () => '')
+    return parseSettings(
+      (name) => inputs[name] ?? '',
+      { GITHUB_REPOSITORY: 'acme/fleet', ...env },
+      () => ''
+    )
   }
 
   it.each([
@@ -74,7 +78,20 @@ describe('the CLI sends the token to the forge of --server-url', () => {
       clock: new VirtualClock(Date.UTC(2026, 0, 1)),
       signal: new AbortController().signal
     }
-    const argv = ['deploy', '--repository', 'acme/fleet', '--sha', NEWER, '--branch', 'main', '--tenants', 'a http://127.0.0.1:9/', '--settle-budget', '0', ...flags]
+    const argv = [
+      'deploy',
+      '--repository',
+      'acme/fleet',
+      '--sha',
+      NEWER,
+      '--branch',
+      'main',
+      '--tenants',
+      'a http://127.0.0.1:9/',
+      '--settle-budget',
+      '0',
+      ...flags
+    ]
     return runCli(argv, io).then((code) => ({ code, stderr }))
   }
 
@@ -91,7 +108,10 @@ describe('the CLI sends the token to the forge of --server-url', () => {
     server = ghe
     await cli(['--server-url', ghe.url])
     expect(ghe.requests.length).toBeGreaterThan(0)
-    expect(ghe.requests[0]).toMatchObject({ path: expect.stringMatching(/^\/api\/v3\/repos\/acme\/fleet\//), authorization: expect.stringMatching(/ cli-token-1234$/) })
+    expect(ghe.requests[0]).toMatchObject({
+      path: expect.stringMatching(/^\/api\/v3\/repos\/acme\/fleet\//),
+      authorization: expect.stringMatching(/ cli-token-1234$/)
+    })
   })
 
   it('an --api-url on another host than --server-url is refused before any request', async () => {

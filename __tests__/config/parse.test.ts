@@ -76,7 +76,9 @@ describe('parseSettings', () => {
     )
     expect(error).toBeInstanceOf(InputErrors)
     expect((error as InputErrors).errors.map((each) => each.input)).toEqual(['token', 'forge', 'settle-budget', 'environment', 'FLEET_FORWARD_RUN_URL'])
-    expect(error.message).toMatch(/^5 inputs are invalid: input 'token': is empty[^;]*; input 'forge': must be auto, github or gitea, got 'gitlab'; input 'settle-budget': /)
+    expect(error.message).toMatch(
+      /^5 inputs are invalid: input 'token': is empty[^;]*; input 'forge': must be auto, github or gitea, got 'gitlab'; input 'settle-budget': /
+    )
     expect(error.errorClass).toBe('input')
   })
 

@@ -23,7 +23,7 @@ describe('parseWaveSpec', () => {
   })
 
   it('refuses a spec and per-tenant waves together', () => {
-    expect(() => parseWaveSpec('1, 100%', true)).toThrow("input 'waves': cannot be combined with a \"wave\" field")
+    expect(() => parseWaveSpec('1, 100%', true)).toThrow('input \'waves\': cannot be combined with a "wave" field')
   })
 })
 

@@ -38,7 +38,11 @@ function settings(inputs: Record<string, string> = {}) {
     'settle-interval': '10',
     ...inputs
   }
-  return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_ACTOR: 'octocat' }, () => '')
+  return parseSettings(
+    (name) => all[name] ?? '',
+    { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_ACTOR: 'octocat' },
+    () => ''
+  )
 }
 
 function run(inputs: Record<string, string> = {}, signal = new AbortController().signal, extra: Partial<DeployDeps> = {}) {
@@ -77,7 +81,7 @@ describe('deployFleet', () => {
     }
   })
 
-  it('a dry run plans with each tenant\'s before and redeploys none', async () => {
+  it("a dry run plans with each tenant's before and redeploys none", async () => {
     const { record } = await run({ 'dry-run': 'true' })
     expect(record.result).toBe('planned')
     expect(record.tenants.every((t) => t.before === OLDER && !t.redeployed && t.redeployed_at === null)).toBe(true)
@@ -363,8 +367,20 @@ describe('deployFleet while the fleet is being told to roll', () => {
 
   it('gives every invocation outside Actions its own Idempotency-Key', async () => {
     const noRunId = (inputs: Record<string, string>) => {
-      const all: Record<string, string> = { token: 't', branch: 'main', sha: NEWER, tenants: `a ${fleet.url('a')}`, 'redeploy-url': `${controlPlane.url}/roll`, 'settle-budget': '10', ...inputs }
-      return parseSettings((name) => all[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet' }, () => '')
+      const all: Record<string, string> = {
+        token: 't',
+        branch: 'main',
+        sha: NEWER,
+        tenants: `a ${fleet.url('a')}`,
+        'redeploy-url': `${controlPlane.url}/roll`,
+        'settle-budget': '10',
+        ...inputs
+      }
+      return parseSettings(
+        (name) => all[name] ?? '',
+        { GITHUB_REPOSITORY: 'acme/fleet' },
+        () => ''
+      )
     }
     for (let i = 0; i < 2; i++) {
       fleet.setDefaultSha(OLDER)
@@ -429,7 +445,10 @@ describe('deployFleet in waves', () => {
   it('tolerates up to max-failures tenants, goes on, and still ends red naming them', async () => {
     fleet.set('ana', { sha: OLDER })
     const { record, log } = await run({ tenants: wide(FIVE), waves: '2, 100%', 'max-failures': '1', 'settle-budget': '10' })
-    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming', 'ana'], ['bo', 'cy', 'di']])
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([
+      ['hongming', 'ana'],
+      ['bo', 'cy', 'di']
+    ])
     expect(record.result).toBe('stale')
     expect(record.message).toBe('1 of 5 tenant(s) did not report 7f25373 (tolerated by max-failures 1); :latest was not promoted')
     expect(log.warnings).toContain('wave 1 of 2: 1 tenant(s) not verified (ana); within max-failures 1, going on')

@@ -50,7 +50,9 @@ describe('node dist/cli.js demo', () => {
   })
 
   it('the older, superseded run skips every side effect', () => {
-    expect(demo.stdout).toContain("│ fleet-forward production: superseded (green): branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
+    expect(demo.stdout).toContain(
+      "│ fleet-forward production: superseded (green): branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect"
+    )
     expect(demo.stdout).toContain('✔ it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses')
   })
 

@@ -1,8 +1,7 @@
 import fc from 'fast-check'
 import { planConnections } from '../../src/fleet/connection-plan.js'
 
-const tenantsOn = (origins: readonly number[]) =>
-  origins.map((o, i) => ({ name: `t${i}`, url: `http://10.0.${o >> 8}.${o & 255}:8080/buildinfo` }))
+const tenantsOn = (origins: readonly number[]) => origins.map((o, i) => ({ name: `t${i}`, url: `http://10.0.${o >> 8}.${o & 255}:8080/buildinfo` }))
 
 describe('planConnections', () => {
   it('never plans more connections than the concurrency, and at most one per tenant of an origin', () => {

@@ -18,19 +18,13 @@ describe('failureLines', () => {
       ],
       EXPECTED
     )
-    expect(lines).toEqual([
-      'hongming is stale: actual=7a72516, expected=7f25373',
-      'bo is unreachable: refused, expected=7f25373'
-    ])
+    expect(lines).toEqual(['hongming is stale: actual=7a72516, expected=7f25373', 'bo is unreachable: refused, expected=7f25373'])
   })
 })
 
 describe('summarizeRound', () => {
   it('says in one line how far the fleet is', () => {
-    const reports = [
-      ...Array.from({ length: 7 }, (_, i) => report(`t${i}`, {})),
-      report('hongming', { state: 'stale', actual: '7a72516' })
-    ]
+    const reports = [...Array.from({ length: 7 }, (_, i) => report(`t${i}`, {})), report('hongming', { state: 'stale', actual: '7a72516' })]
     expect(summarizeRound(3, reports)).toBe('round 3: 7/8 converged, 1 not yet (hongming actual=7a72516)')
   })
 

@@ -129,7 +129,9 @@ describe('GiteaForge.compare (commit counts with `not`, no compare endpoint)', (
     old.addCommit(C, [B])
     await old.start()
     try {
-      const error = await failure(new GiteaForge({ repository: 'acme/fleet', token: TOKEN, http: { baseUrl: old.apiUrl, clock: new VirtualClock() } }).compare(B, C))
+      const error = await failure(
+        new GiteaForge({ repository: 'acme/fleet', token: TOKEN, http: { baseUrl: old.apiUrl, clock: new VirtualClock() } }).compare(B, C)
+      )
       expect(error.errorClass).toBe('forge')
       expect(error.message).toContain('needs Gitea 1.20 or newer')
     } finally {

@@ -53,7 +53,13 @@ describe('ForgeHttp: requests that are not idempotent', () => {
   test('a POST to a closed port (never sent) is retried', async () => {
     const port = Number(new URL(fake.apiUrl).port)
     await fake.close()
-    const http = new ForgeHttp({ baseUrl: `http://127.0.0.1:${port}`, authorization: `Bearer ${TOKEN}`, accept: 'application/json', clock, tuning: { attempts: 2 } })
+    const http = new ForgeHttp({
+      baseUrl: `http://127.0.0.1:${port}`,
+      authorization: `Bearer ${TOKEN}`,
+      accept: 'application/json',
+      clock,
+      tuning: { attempts: 2 }
+    })
     const error = await http.send(createRef).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(FleetError)
     expect((error as FleetError).errorClass).toBe('refused')

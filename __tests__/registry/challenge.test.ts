@@ -2,9 +2,7 @@ import { parseChallenges } from '../../src/registry/challenge.js'
 
 describe('parseChallenges', () => {
   it('reads a Bearer challenge whose quoted scope holds a comma', () => {
-    expect(
-      parseChallenges('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/app:pull,push"')
-    ).toEqual([
+    expect(parseChallenges('Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:acme/app:pull,push"')).toEqual([
       { scheme: 'bearer', params: { realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:acme/app:pull,push' } }
     ])
   })

@@ -5,13 +5,7 @@ import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST } from '
 import { readRevision } from '../../src/registry/revision.js'
 import { FleetError } from '../../src/util/errors.js'
 import { pushImage, readTag } from '../../test/support/registry-push.js'
-import {
-  recordingDispatcher,
-  startRegistry,
-  steppingClock,
-  type RecordingDispatcher,
-  type RunningRegistry
-} from '../../test/support/registry.js'
+import { recordingDispatcher, startRegistry, steppingClock, type RecordingDispatcher, type RunningRegistry } from '../../test/support/registry.js'
 
 const SHA_A = '7a72516c3f0e6d2b9a8f4e1d0c9b8a7f6e5d4c3b'
 const USER = { username: 'deployer', password: 'correct-horse-battery' }
@@ -26,7 +20,11 @@ function clientFor(registry: RunningRegistry, repository: string, recorder: Reco
 
 function sortActions(scope: string): string {
   const cut = scope.lastIndexOf(':')
-  return `${scope.slice(0, cut)}:${scope.slice(cut + 1).split(',').sort().join(',')}`
+  return `${scope.slice(0, cut)}:${scope
+    .slice(cut + 1)
+    .split(',')
+    .sort()
+    .join(',')}`
 }
 
 async function caught(promise: Promise<unknown>): Promise<RegistryError> {

@@ -37,9 +37,7 @@ const manifestDigest = `sha256:${createHash('sha256').update(manifestBytes).dige
 const manifest: Manifest = { digest: manifestDigest, mediaType: OCI_MANIFEST, bytes: manifestBytes, document: {} }
 
 const okManifest = (req: IncomingMessage, res: ServerResponse): void => {
-  res
-    .writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': manifestDigest })
-    .end(req.method === 'HEAD' ? undefined : manifestBytes)
+  res.writeHead(200, { 'content-type': OCI_MANIFEST, 'docker-content-digest': manifestDigest }).end(req.method === 'HEAD' ? undefined : manifestBytes)
 }
 const ociError =
   (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
@@ -192,9 +190,7 @@ describe('RegistryClient faults (scripted registry)', () => {
   })
 
   it('refuses to send credentials to a token realm over plain HTTP off loopback', async () => {
-    fake.replies.push((_req, res) =>
-      res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://auth.example.invalid/token",service="s"' }).end()
-    )
+    fake.replies.push((_req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://auth.example.invalid/token",service="s"' }).end())
     const error = await caught(client({ username: 'u', password: 'p' }).getManifest('latest'))
     expect(error.message).toContain('plain HTTP')
     expect(fake.seen).toHaveLength(1)

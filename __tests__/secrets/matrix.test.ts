@@ -110,7 +110,11 @@ const SOURCES: readonly Source[] = [
       stage.echo = await startEchoServer((req, host) => {
         if (req.url?.startsWith('/token')) return { status: 200, body: JSON.stringify({ token: FETCHED }) }
         if (req.headers.authorization) return { status: 403, body: ociError('DENIED', echoBody(form, `(token ${FETCHED})`)) }
-        return { status: 401, headers: { 'www-authenticate': `Bearer realm="http://${host}/token",service="fleet",scope="repository:acme/fleet:pull"` }, body: '' }
+        return {
+          status: 401,
+          headers: { 'www-authenticate': `Bearer realm="http://${host}/token",service="fleet",scope="repository:acme/fleet:pull"` },
+          body: ''
+        }
       })
       return { flags: ['--image', `${stage.echo.host}/acme/fleet`, '--target-tag', 'release'], arrived: /echo: / }
     }
@@ -180,19 +184,32 @@ async function deployAndCollectSinks(flags: string[]): Promise<Record<string, st
   const argv = [
     'deploy',
     '--json',
-    '--repository', 'acme/fleet',
-    '--api-url', stage.forge.apiUrl,
-    '--server-url', stage.forge.url,
-    '--run-id', '42',
-    '--sha', NEWER,
-    '--branch', 'main',
-    '--tenants', TENANTS.map((name) => `${name} ${stage.fleet.url(name)}`).join('\n'),
-    '--redeploy-url', `${stage.controlPlane.url}/roll`,
-    '--image', stage.registry.image,
-    '--registry-username', USER,
-    '--settle-budget', '30',
-    '--settle-interval', '5',
-    '--history-file', historyFile,
+    '--repository',
+    'acme/fleet',
+    '--api-url',
+    stage.forge.apiUrl,
+    '--server-url',
+    stage.forge.url,
+    '--run-id',
+    '42',
+    '--sha',
+    NEWER,
+    '--branch',
+    'main',
+    '--tenants',
+    TENANTS.map((name) => `${name} ${stage.fleet.url(name)}`).join('\n'),
+    '--redeploy-url',
+    `${stage.controlPlane.url}/roll`,
+    '--image',
+    stage.registry.image,
+    '--registry-username',
+    USER,
+    '--settle-budget',
+    '30',
+    '--settle-interval',
+    '5',
+    '--history-file',
+    historyFile,
     ...flags
   ]
   await runCli(argv, io)

@@ -40,7 +40,11 @@ async function deployToProduction() {
     'settle-budget': '30',
     'settle-interval': '10'
   }
-  const settings = parseSettings((name) => inputs[name] ?? '', { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1' }, () => '')
+  const settings = parseSettings(
+    (name) => inputs[name] ?? '',
+    { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1' },
+    () => ''
+  )
   return deployFleet(settings, { forge, clock, log: new RecordingLogger(), signal: new AbortController().signal })
 }
 
@@ -78,7 +82,9 @@ describe('gate (require-verified-in), fail-closed', () => {
     }
     const record = await deployToProduction()
     expect(record.result).toBe('blocked')
-    expect(record.message).toMatch(/^gate: could not read fleet-forward\/staging on 7f25373 \(reset: GET statuses answered HTTP 502\); the gate fails closed, nothing changed$/)
+    expect(record.message).toMatch(
+      /^gate: could not read fleet-forward\/staging on 7f25373 \(reset: GET statuses answered HTTP 502\); the gate fails closed, nothing changed$/
+    )
     expect(controlPlane.calls).toHaveLength(0)
   })
 

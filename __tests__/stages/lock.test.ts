@@ -33,7 +33,15 @@ interface Subject {
 }
 
 function request(overrides: Partial<LockRequest> = {}): LockRequest {
-  return { environment: 'production', runUrl: 'https://forge.example/acme/fleet/actions/runs/1', sha: SHA_A, leaseSeconds: 600, timeoutSeconds: 120, pollSeconds: 10, ...overrides }
+  return {
+    environment: 'production',
+    runUrl: 'https://forge.example/acme/fleet/actions/runs/1',
+    sha: SHA_A,
+    leaseSeconds: 600,
+    timeoutSeconds: 120,
+    pollSeconds: 10,
+    ...overrides
+  }
 }
 
 let clock: VirtualClock
@@ -93,7 +101,12 @@ const github = async (): Promise<Subject & { fake: FakeGitHub }> => {
     forge: connect(clock),
     loseNextWriteAnswer: () => fake.failNext(writes, { afterWrite: { status: 502 } }),
     failNextWrite: () => fake.failNext(writes, { status: 502 }),
-    refuse: (status) => fake.failNext(status === 401 ? /\/git\/|\/graphql$/ : /\/git\/refs$|\/graphql$|\/git\/commits$/, status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE, ALWAYS),
+    refuse: (status) =>
+      fake.failNext(
+        status === 401 ? /\/git\/|\/graphql$/ : /\/git\/refs$|\/graphql$|\/git\/commits$/,
+        status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE,
+        ALWAYS
+      ),
     writePermission: 'contents: write',
     connect,
     close: () => fake.close()
@@ -109,7 +122,8 @@ const gitea = async (): Promise<Subject & { fake: FakeGitea }> => {
     forge: connect(clock),
     loseNextWriteAnswer: () => fake.failNext(writes, { afterWrite: { status: 502 } }),
     failNextWrite: () => fake.failNext(writes, { status: 502 }),
-    refuse: (status) => fake.failNext(status === 401 ? /fleet-forward-lock|\/tags$|\/git\/tags\// : writes, status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE, ALWAYS),
+    refuse: (status) =>
+      fake.failNext(status === 401 ? /fleet-forward-lock|\/tags$|\/git\/tags\// : writes, status === 401 ? BAD_CREDENTIALS : NOT_ACCESSIBLE, ALWAYS),
     writePermission: 'write:repository',
     connect,
     close: () => fake.close()

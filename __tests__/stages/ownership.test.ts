@@ -20,18 +20,12 @@ describe('checkOwnership', () => {
     expect(verdict.superseded).toBe(true)
     expect(verdict.head).toBe(NEWER)
     expect(verdict.relation).toBe('ahead')
-    expect(verdict.message).toBe(
-      "superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect"
-    )
+    expect(verdict.message).toBe("superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
   })
 
   it('reports a head behind the run commit and a diverged head', async () => {
-    expect((await checkOwnership(incidentForge(OLDER), 'main', NEWER, new RecordingLogger())).message).toContain(
-      "(behind this run's 7f25373)"
-    )
-    expect((await checkOwnership(incidentForge(SIDE), 'main', NEWER, new RecordingLogger())).message).toContain(
-      "(diverged from this run's 7f25373)"
-    )
+    expect((await checkOwnership(incidentForge(OLDER), 'main', NEWER, new RecordingLogger())).message).toContain("(behind this run's 7f25373)")
+    expect((await checkOwnership(incidentForge(SIDE), 'main', NEWER, new RecordingLogger())).message).toContain("(diverged from this run's 7f25373)")
   })
 
   it('fails open with a classified warning when the head cannot be read', async () => {

@@ -45,7 +45,10 @@ describe('planRollout', () => {
 
   it('treats a tenant that never answered with a commit as unknown, whatever its state', async () => {
     const blip = [tenant('blip', 'unreachable', null), tenant('pending', 'pending', null), tenant('bad-payload', 'stale', null)]
-    expect(await planRollout(blip, EXPECTED, false, compareFrom([]), new RecordingLogger())).toEqual({ proven: [], ifOwner: ['blip', 'pending', 'bad-payload'] })
+    expect(await planRollout(blip, EXPECTED, false, compareFrom([]), new RecordingLogger())).toEqual({
+      proven: [],
+      ifOwner: ['blip', 'pending', 'bad-payload']
+    })
   })
 
   it('rolls everything but the healthy tenants when rolling back on purpose', async () => {

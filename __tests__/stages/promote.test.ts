@@ -302,9 +302,7 @@ describe('promoteTag against docker-registry', () => {
         expect(await latest()).toBe(newer.digest)
 
         // A run for the older commit that still believes it owns the branch (e.g. ownership failed open).
-        const late = await promoteTag(
-          options({ sourceTag: 'staging-7a72516', expectedSha: OLD, dispatcher: olderRun.dispatcher })
-        )
+        const late = await promoteTag(options({ sourceTag: 'staging-7a72516', expectedSha: OLD, dispatcher: olderRun.dispatcher }))
         expect(late.status).toBe('blocked')
         expect(late.before).toEqual({ digest: newer.digest, revision: NEW })
         expect(late.message).toContain('which is newer than the expected 7a72516')

@@ -16,7 +16,11 @@ describe('docs/record.schema.json', () => {
     ['a field it does not document', { ...record, extra: 1 }, /must NOT have additional properties/],
     ['a missing field', { ...record, schema_version: undefined }, /must have required property 'schema_version'/],
     ['a run URL that is not a link', { ...record, run_url: 'ftp://ci/1' }, /run_url/],
-    ['a tenant without its redeploy facts', { ...record, tenants: [{ ...record.tenants[0], redeployed: undefined }] }, /must have required property 'redeployed'/],
+    [
+      'a tenant without its redeploy facts',
+      { ...record, tenants: [{ ...record.tenants[0], redeployed: undefined }] },
+      /must have required property 'redeployed'/
+    ],
     ['a state it does not name', { ...record, tenants: [{ ...record.tenants[0], state: 'green' }] }, /state must be equal to one of the allowed values/]
   ])('rejects %s', (_, bad, message) => {
     expect(() => assertDocumentedRecord(JSON.parse(JSON.stringify(bad)))).toThrow(message)

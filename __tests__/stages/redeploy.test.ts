@@ -209,4 +209,3 @@ function refusedOnceStarted(log: RecordingLogger) {
   })
   return { clock: yielding, heartbeatMs: 1, mayProceed: async () => !log.infos.includes('redeploy-command: started') }
 }
-

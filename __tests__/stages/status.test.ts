@@ -36,7 +36,11 @@ function deploy(inputs: Record<string, string> = {}) {
     'settle-interval': '10',
     ...inputs
   }
-  const settings = parseSettings((name) => all[name] ?? '', { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_SERVER_URL: 'https://github.com' }, () => '')
+  const settings = parseSettings(
+    (name) => all[name] ?? '',
+    { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '1', GITHUB_SERVER_URL: 'https://github.com' },
+    () => ''
+  )
   return deployFleet(settings, { forge, clock, log: new RecordingLogger(), signal: new AbortController().signal })
 }
 
@@ -109,7 +113,10 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
     await deploy({ sha: NEWER, 'settle-budget': '10' })
     // Each run: acquire, renewals by compare-and-swap (same nonce), release; the second run is a new holder.
     const writes = forge.lockWrites.map((w) => (w.holder ? w.holder.nonce : 'released'))
-    const [first, second, rest] = writes.join(' ').split(' released').map((part) => part.trim().split(' '))
+    const [first, second, rest] = writes
+      .join(' ')
+      .split(' released')
+      .map((part) => part.trim().split(' '))
     expect(rest).toEqual([''])
     expect(new Set(first).size).toBe(1)
     expect(new Set(second).size).toBe(1)

@@ -118,7 +118,13 @@ describe('settleFleet', () => {
 
   it('counts a tenant that regressed and came back only once it reports the commit again at the verdict', async () => {
     fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 40_000, sha: EXPECTED }] })
-    fleet.set('ana', { sha: EXPECTED, schedule: [{ from: START + 30_000, sha: OLDER }, { from: START + 70_000, sha: EXPECTED }] })
+    fleet.set('ana', {
+      sha: EXPECTED,
+      schedule: [
+        { from: START + 30_000, sha: OLDER },
+        { from: START + 70_000, sha: EXPECTED }
+      ]
+    })
     const result = await settle({ budgetSeconds: 240 })
     expect(result.outcome).toBe('converged')
     expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'converged', actual: EXPECTED, seconds_to_converge: 80 })
@@ -126,7 +132,14 @@ describe('settleFleet', () => {
 
   it('re-reads tenants settled at planning: one that fails the read is unreachable, and the run is not verified', async () => {
     fleet.set('ana', { status: 500 })
-    const planned: TenantReport[] = FLEET.map((name) => ({ name, state: 'converged', actual: EXPECTED, attempts: 1, seconds_to_converge: 0, error_class: null }))
+    const planned: TenantReport[] = FLEET.map((name) => ({
+      name,
+      state: 'converged',
+      actual: EXPECTED,
+      attempts: 1,
+      seconds_to_converge: 0,
+      error_class: null
+    }))
     const result = await settle({ budgetSeconds: 40, settled: planned })
     expect(result.outcome).toBe('stale')
     expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'unreachable', error_class: 'http_5xx', actual: EXPECTED })

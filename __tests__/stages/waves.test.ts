@@ -1,7 +1,8 @@
 import type { Tenant } from '../../src/core/types.js'
 import { planWaves } from '../../src/stages/waves.js'
 
-const fleet = (names: string[], waves?: number[]): Tenant[] => names.map((name, i) => ({ name, url: `http://127.0.0.1/${name}`, ...(waves ? { wave: waves[i] } : {}) }))
+const fleet = (names: string[], waves?: number[]): Tenant[] =>
+  names.map((name, i) => ({ name, url: `http://127.0.0.1/${name}`, ...(waves ? { wave: waves[i] } : {}) }))
 const names = (tenants: readonly Tenant[]) => tenants.map((t) => t.name)
 
 describe('planWaves', () => {
@@ -14,7 +15,10 @@ describe('planWaves', () => {
     const waves = planWaves(fleet(['a', 'b', 'c', 'd', 'e']), ['b', 'c', 'e'], { kind: 'steps', steps: [{ count: 1 }, { percent: 100 }] })
     expect(waves.map((w) => [names(w.tenants), w.toRoll])).toEqual([
       [['b'], ['b']],
-      [['c', 'e', 'a', 'd'], ['c', 'e']]
+      [
+        ['c', 'e', 'a', 'd'],
+        ['c', 'e']
+      ]
     ])
   })
 

@@ -1,6 +1,15 @@
 import { jest } from '@jest/globals'
 import { FleetError, HttpStatusError } from '../../src/util/errors.js'
-import { failureOf, parseRetryAfter, rateLimitWaitSeconds, retryDecision, withRetries, type Decision, type Failure, type RetryPolicy } from '../../src/util/retry-policy.js'
+import {
+  failureOf,
+  parseRetryAfter,
+  rateLimitWaitSeconds,
+  retryDecision,
+  withRetries,
+  type Decision,
+  type Failure,
+  type RetryPolicy
+} from '../../src/util/retry-policy.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 
 const POLICY: RetryPolicy = { attempts: 4, backoffMs: 1_000, maxBackoffMs: 4_000, maxWaitMs: 60_000 }

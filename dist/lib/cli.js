@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-BDRDEDHU.js";
+} from "./chunks/chunk-PWRHUA5X.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-3C6LCRY2.js";
+} from "./chunks/chunk-63Z4N6ZW.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -59,17 +59,28 @@ var EXIT_CODE_MEANINGS = [
   [EXIT_USAGE, "bad usage or input: an unknown flag, or every invalid value, each named; nothing was contacted"]
 ];
 function exitCodeTable() {
-  return [...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`), `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`];
+  return [
+    ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`),
+    `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`
+  ];
 }
 
 // src/cli/flags.ts
 import { parseArgs } from "node:util";
 var CONTEXT_FLAGS = [
   { flag: "repository", env: "GITHUB_REPOSITORY", description: "Repository on the forge, owner/name." },
-  { flag: "api-url", env: "GITHUB_API_URL", description: "Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea)." },
+  {
+    flag: "api-url",
+    env: "GITHUB_API_URL",
+    description: "Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea)."
+  },
   { flag: "server-url", env: "GITHUB_SERVER_URL", description: "Forge web root, for links in the record; also locates the API when --api-url is not given." },
   { flag: "run-id", env: "GITHUB_RUN_ID", description: "Identifier of this run in your CI, for the record and the redeploy Idempotency-Key." },
-  { flag: "run-url", env: "FLEET_FORWARD_RUN_URL", description: "Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page." }
+  {
+    flag: "run-url",
+    env: "FLEET_FORWARD_RUN_URL",
+    description: "Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page."
+  }
 ];
 var TOOL_FLAGS = [
   { flag: "json", description: "Print the run record as JSON on stdout; the human-readable output goes to stderr." },
@@ -588,10 +599,13 @@ var SimulatedFleet = class {
     sendJson(res, 404, { error: "not found" });
   }
   restartLater(name, revision) {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.running.set(name, revision);
-    }, this.slow.get(name) ?? this.options.restartMs);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.running.set(name, revision);
+      },
+      this.slow.get(name) ?? this.options.restartMs
+    );
     this.timers.add(timer);
   }
 };
@@ -927,7 +941,11 @@ async function runDemo(io) {
     const newer = await deploy(NEWER, 1, [["waves", "1,100%"]]);
     if (io.signal.aborted) return cancelled(term);
     const newerRecord = newer.record;
-    expect.check(newer.code === 0 && newerRecord?.result === "deployed", `the newer run deployed: exit 0, result deployed`, `the newer run ended ${newerRecord?.result ?? "without a record"} (exit ${newer.code})`);
+    expect.check(
+      newer.code === 0 && newerRecord?.result === "deployed",
+      `the newer run deployed: exit 0, result deployed`,
+      `the newer run ended ${newerRecord?.result ?? "without a record"} (exit ${newer.code})`
+    );
     const waves = newerRecord?.waves ?? [];
     expect.check(
       waves.length === 2 && waves[0].tenants === 1 && waves.every((w) => w.result === "converged") && stage.fleet.redeploys[0] === TENANTS[0],
@@ -956,7 +974,12 @@ async function runDemo(io) {
     term.line("");
     term.line(`2. The older job (${shortSha(OLDER)}) starts now. In the incident this is the job that redeployed the fleet to`);
     term.line(`   ${tagOf(OLDER)} and re-pointed :latest backward, because its guard only protected the verify step.`);
-    const before = { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites, latest: stage.registry.tagState("latest") };
+    const before = {
+      redeploys: stage.fleet.redeploys.length,
+      registryWrites: stage.registry.writes,
+      statuses: stage.forge.statusWrites,
+      latest: stage.registry.tagState("latest")
+    };
     const older = await deploy(OLDER, 2);
     if (io.signal.aborted) return cancelled(term);
     expect.check(

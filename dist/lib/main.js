@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-VOOT4Y7X.js";
+} from "./chunks/chunk-BOMI4TZB.js";
 import {
   deployFleet
-} from "./chunks/chunk-BDRDEDHU.js";
+} from "./chunks/chunk-PWRHUA5X.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-3C6LCRY2.js";
+} from "./chunks/chunk-63Z4N6ZW.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

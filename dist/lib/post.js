@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-VOOT4Y7X.js";
+} from "./chunks/chunk-BOMI4TZB.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-3C6LCRY2.js";
+} from "./chunks/chunk-63Z4N6ZW.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -34,13 +34,7 @@ async function runPost() {
   }
   const started = startedAt();
   if (started === null || wasPublished()) return;
-  const record = fallbackRecord(
-    "aborted",
-    "the main step ended before it could record its result (killed or crashed); see its log",
-    "internal",
-    started,
-    saved
-  );
+  const record = fallbackRecord("aborted", "the main step ended before it could record its result (killed or crashed); see its log", "internal", started, saved);
   actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`);
   try {
     await summary.addRaw(renderSummary(record)).write();

@@ -16,7 +16,16 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
   const actor = env.GITHUB_ACTOR || null
   return buildRecord(
     saved
-      ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false, actor }
+      ? {
+          environment: saved.environment,
+          repository: saved.repository,
+          forge: saved.forge,
+          runUrl: saved.runUrl,
+          sha: saved.sha,
+          targetTag: saved.targetTag,
+          dryRun: false,
+          actor
+        }
       : {
           environment: core.getInput('environment') || 'production',
           repository: env.GITHUB_REPOSITORY ?? '',

@@ -32,13 +32,7 @@ export async function runPost(): Promise<void> {
   }
   const started = startedAt()
   if (started === null || wasPublished()) return
-  const record = fallbackRecord(
-    'aborted',
-    'the main step ended before it could record its result (killed or crashed); see its log',
-    'internal',
-    started,
-    saved
-  )
+  const record = fallbackRecord('aborted', 'the main step ended before it could record its result (killed or crashed); see its log', 'internal', started, saved)
   actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`)
   try {
     await core.summary.addRaw(renderSummary(record)).write()

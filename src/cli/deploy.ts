@@ -91,7 +91,9 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
 function reportInputError(error: InputError, invocation: Invocation, io: CliIO): void {
   const errors = error instanceof InputErrors ? error.errors : [error]
   const lines = errors.map((each) => {
-    const problem = neutralize(each.message, Infinity).replace(`input '${each.input}': `, '').replace(/ \(CLI: --[a-z-]+\)$/, '')
+    const problem = neutralize(each.message, Infinity)
+      .replace(`input '${each.input}': `, '')
+      .replace(/ \(CLI: --[a-z-]+\)$/, '')
     const hint = each.input === 'token' ? ` (set ${secretEnvNames('token').join(', ')})` : ''
     return `fleet-forward: ${flagFor(each.input, invocation, io.env)}: ${problem}${hint}\n`
   })

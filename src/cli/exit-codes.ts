@@ -37,5 +37,8 @@ export const EXIT_CODE_MEANINGS: readonly (readonly [code: number, meaning: stri
 
 /** The table --help prints. */
 export function exitCodeTable(): string[] {
-  return [...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`), `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`]
+  return [
+    ...EXIT_CODE_MEANINGS.map(([code, meaning]) => `${String(code).padEnd(3)} ${meaning}`),
+    `    (demo: 0 when every expectation held, ${EXIT_DEMO_FAILED} otherwise)`
+  ]
 }

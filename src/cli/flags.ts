@@ -12,10 +12,19 @@ export type Command = 'deploy' | 'demo' | 'help' | 'version'
 /** Flags that stand in for the runner variables the action reads from its environment. */
 export const CONTEXT_FLAGS: readonly { readonly flag: string; readonly env: keyof RuntimeEnv; readonly description: string }[] = [
   { flag: 'repository', env: 'GITHUB_REPOSITORY', description: 'Repository on the forge, owner/name.' },
-  { flag: 'api-url', env: 'GITHUB_API_URL', description: 'Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea).' },
+  {
+    flag: 'api-url',
+    env: 'GITHUB_API_URL',
+    description: 'Forge API root, e.g. https://api.github.com or https://gitea.example/api/v1 (an /api/v1 URL selects Gitea).'
+  },
   { flag: 'server-url', env: 'GITHUB_SERVER_URL', description: 'Forge web root, for links in the record; also locates the API when --api-url is not given.' },
   { flag: 'run-id', env: 'GITHUB_RUN_ID', description: 'Identifier of this run in your CI, for the record and the redeploy Idempotency-Key.' },
-  { flag: 'run-url', env: 'FLEET_FORWARD_RUN_URL', description: "Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page." }
+  {
+    flag: 'run-url',
+    env: 'FLEET_FORWARD_RUN_URL',
+    description:
+      'Link to this run in your CI (http or https), for the record, the lock and the statuses. Without it a run outside Actions links nowhere rather than to a guessed page.'
+  }
 ]
 
 /** Flags of the tool itself. */
@@ -122,7 +131,9 @@ function usageErrorOf(error: unknown): UsageError {
       return new UsageError(`unknown flag '${flag ?? '?'}'${suggestionFor(flag)}: see fleet-forward --help for the flags (named like the action inputs)`, flag)
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return new UsageError(
-        flag === '--json' || flag === '--help' || flag === '--version' ? `${flag} takes no value` : `${flag ?? 'a flag'} needs a value, e.g. ${flag ?? '--flag'} <value>`,
+        flag === '--json' || flag === '--help' || flag === '--version'
+          ? `${flag} takes no value`
+          : `${flag ?? 'a flag'} needs a value, e.g. ${flag ?? '--flag'} <value>`,
         flag
       )
     default:

@@ -11,27 +11,62 @@ export interface InputSpec {
 }
 
 export const INPUTS: readonly InputSpec[] = [
-  { name: 'token', default: '', secret: true, description: 'Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN).' },
+  {
+    name: 'token',
+    default: '',
+    secret: true,
+    description: 'Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN).'
+  },
   { name: 'forge', default: 'auto', description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
   { name: 'environment', default: 'production', description: 'Environment name; keys the lock, the record, the deployment and the gate.' },
   { name: 'environment-url', default: '', description: "The environment's address (http or https), shown on the GitHub deployment." },
   { name: 'branch', default: '', description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
   { name: 'sha', default: '', description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
   { name: 'target-tag', default: '', description: 'Image tag to roll out; defaults to staging-<first 7 of sha>.' },
-  { name: 'expected-sha', default: '', description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label." },
+  {
+    name: 'expected-sha',
+    default: '',
+    description:
+      "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label."
+  },
   { name: 'tenants', default: '', description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
-  { name: 'tenants-file', default: '', description: 'Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB).' },
+  {
+    name: 'tenants-file',
+    default: '',
+    description: 'Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB).'
+  },
   { name: 'buildinfo-path', default: '/buildinfo', description: 'Appended to a tenant url that is a base URL (no path).' },
-  { name: 'sha-field', default: 'sha,git_sha,commit,revision', description: 'JSON field(s) of the buildinfo body holding the running commit, first present wins.' },
+  {
+    name: 'sha-field',
+    default: 'sha,git_sha,commit,revision',
+    description: 'JSON field(s) of the buildinfo body holding the running commit, first present wins.'
+  },
   { name: 'settle-budget', default: '240', description: 'Seconds the fleet has to report the expected commit.' },
   { name: 'settle-interval', default: '20', description: 'Seconds between verify rounds.' },
-  { name: 'waves', default: '', description: "Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a \"wave\" field per tenant in a JSON tenants list. Default: one wave." },
-  { name: 'max-failures', default: '0', description: 'How many tenants of the waves rolled so far may be stale or unreachable at a wave\'s verdict before the run halts (later waves untouched).' },
-  { name: 'bake', default: '0', description: 'Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts.' },
+  {
+    name: 'waves',
+    default: '',
+    description:
+      'Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. \'1, 10%, 100%\' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.'
+  },
+  {
+    name: 'max-failures',
+    default: '0',
+    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+  },
+  {
+    name: 'bake',
+    default: '0',
+    description: 'Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts.'
+  },
   { name: 'max-parallel', default: '16', description: 'Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once.' },
   { name: 'redeploy-url', default: '', description: 'POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant.' },
   { name: 'redeploy-token', default: '', secret: true, description: 'Bearer token for redeploy-url.' },
-  { name: 'redeploy-command', default: '', description: 'Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text.' },
+  {
+    name: 'redeploy-command',
+    default: '',
+    description: 'Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text.'
+  },
   { name: 'image', default: '', description: 'Image to promote, host[:port]/path (Docker Hub when there is no host).' },
   { name: 'promote-tag', default: 'latest', description: 'Tag that is moved to the manifest of target-tag.' },
   { name: 'registry-username', default: '', description: 'Registry user for basic or token auth.' },

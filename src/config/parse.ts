@@ -7,16 +7,7 @@ import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec } from './waves.js'
-import {
-  parseBoolean,
-  parseBranch,
-  parseCount,
-  parseHttpUrl,
-  parseName,
-  parseSeconds,
-  parseSha,
-  parseTag
-} from './validate.js'
+import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
 
 /** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
 export type InputReader = (name: string) => string
@@ -98,7 +89,14 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     settleIntervalSeconds: interval,
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: tenants && take(() => parseWaveSpec(read('waves'), tenants.some((t) => t.wave !== undefined))),
+      waves:
+        tenants &&
+        take(() =>
+          parseWaveSpec(
+            read('waves'),
+            tenants.some((t) => t.wave !== undefined)
+          )
+        ),
       maxFailures: tenants && take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)),
       bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
@@ -214,7 +212,11 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
       fail('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
     }
   })
-  const serverUrl = take(() => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL').toString().replace(/\/$/, ''))
+  const serverUrl = take(() =>
+    parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, 'GITHUB_SERVER_URL')
+      .toString()
+      .replace(/\/$/, '')
+  )
   const giteaActions = env.GITEA_ACTIONS === 'true'
   const apiUrl = take(() => {
     if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: '', giteaActions }), serverUrl)

@@ -14,7 +14,8 @@ export function parseTenants(text: string, input: string, buildinfoPath: string)
   if (raw.length === 0) throw new InputError(input, 'lists no tenant')
   const seen = new Set<string>()
   const withWave = raw.filter((t) => t.wave !== undefined).length
-  if (withWave > 0 && withWave < raw.length) throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`)
+  if (withWave > 0 && withWave < raw.length)
+    throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`)
   return raw.map(({ name, url, wave }, index) => {
     const where = `tenant #${index + 1}`
     if (!TENANT_NAME.test(name)) {

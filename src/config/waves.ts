@@ -27,8 +27,14 @@ export function parseWaveSpec(raw: string, tenantsNameWaves: boolean): WaveSpec 
     if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) }
     throw new InputError('waves', `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`)
   })
-  assertIncreasing(steps.filter((s): s is { percent: number } => 'percent' in s).map((s) => s.percent), '%')
-  assertIncreasing(steps.filter((s): s is { count: number } => 'count' in s).map((s) => s.count), '')
+  assertIncreasing(
+    steps.filter((s): s is { percent: number } => 'percent' in s).map((s) => s.percent),
+    '%'
+  )
+  assertIncreasing(
+    steps.filter((s): s is { count: number } => 'count' in s).map((s) => s.count),
+    ''
+  )
   const last = steps[steps.length - 1]
   if (!('percent' in last && last.percent === 100)) {
     throw new InputError('waves', `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`)

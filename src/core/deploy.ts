@@ -83,7 +83,14 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   try {
     // A deploy that failed after it began is recorded as a failure on the commit, like a stale one.
     if (outcome.result === 'failed' && held.attempted && !outcome.lockLost && facts.expectedSha) {
-      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: failureSummary(outcome.errorClass) }, settings.run.runUrl, deps.log)
+      await writeDeployStatus(
+        deps.forge,
+        facts.expectedSha,
+        settings.environment,
+        { verified: false, summary: failureSummary(outcome.errorClass) },
+        settings.run.runUrl,
+        deps.log
+      )
     }
     // Still inside the lock: a late `success` would mark a newer run's deployment inactive.
     await finishDeployment(held.deployment, outcome.result)
@@ -278,7 +285,8 @@ function unreadForPlan(run: PipelineRun): string | null {
   const missing: string[] = []
   if (!run.guard.proven) missing.push('the branch head could not be read (see the warning above)')
   const unknown = run.facts.tenants.filter((t) => t.actual === null || t.state === 'unreachable')
-  if (unknown.length > 0) missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`)
+  if (unknown.length > 0)
+    missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`)
   return missing.length > 0 ? missing.join('; ') : null
 }
 
@@ -286,11 +294,17 @@ function unreadForPlan(run: PipelineRun): string | null {
 function logWavePlan(run: PipelineRun): void {
   const { settings, deps } = run
   const planned = new Set([...run.rollout.proven, ...run.rollout.ifOwner])
-  const waves = planWaves(settings.tenants, settings.tenants.map((t) => t.name).filter((name) => planned.has(name)), settings.rollout.waves)
+  const waves = planWaves(
+    settings.tenants,
+    settings.tenants.map((t) => t.name).filter((name) => planned.has(name)),
+    settings.rollout.waves
+  )
   const to = shortSha(run.expectedSha)
   for (const wave of waves) {
     const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name)!)} → ${to}`)
-    deps.log.info(`dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ''}, then verify ${wave.tenants.length} tenant(s)`)
+    deps.log.info(
+      `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ''}, then verify ${wave.tenants.length} tenant(s)`
+    )
   }
 }
 
@@ -315,9 +329,16 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves)
   run.rolloutStartedAt = deps.clock.now()
-  facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: wave.toRoll.length, result: 'not_attempted', seconds: null }))
+  facts.waves = waves.map((wave) => ({
+    wave: wave.index,
+    tenants: wave.tenants.length,
+    redeployed: wave.toRoll.length,
+    result: 'not_attempted',
+    seconds: null
+  }))
   facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
-  if (waves.length > 1) deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(', ')} (tenants to roll/verified per wave)`)
+  if (waves.length > 1)
+    deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(', ')} (tenants to roll/verified per wave)`)
   for (const wave of waves) {
     const record = facts.waves[wave.index - 1]
     const startedAt = deps.clock.now()
@@ -331,7 +352,10 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
   }
   const failing = facts.tenants.filter((t) => !isSettled(t))
   if (failing.length === 0) return null
-  return staleOutcome(run, `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`)
+  return staleOutcome(
+    run,
+    `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`
+  )
 }
 
 async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[]): Promise<{ outcome: Outcome; wave: WaveResult } | null> {
@@ -341,16 +365,23 @@ async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[]): P
   if (stopped) return { outcome: stopped, wave: stopped.result === 'superseded' ? 'superseded' : 'failed' }
   // Earlier waves are verified again with this one: a tenant that regressed since counts now.
   const verified = waves.slice(0, wave.index).flatMap((w) => w.tenants)
-  const settled = (await verifyTenants(run, verified)) ?? (settings.rollout.bakeSeconds > 0 ? (await bake(run, label)) ?? (await verifyTenants(run, verified)) : null)
+  const settled =
+    (await verifyTenants(run, verified)) ?? (settings.rollout.bakeSeconds > 0 ? ((await bake(run, label)) ?? (await verifyTenants(run, verified))) : null)
   if (settled) return { outcome: settled, wave: settled.result === 'aborted' ? 'aborted' : 'superseded' }
   const failing = verified.map((t) => run.reports.get(t.name)!).filter((t) => !isSettled(t))
   if (failing.length > settings.rollout.maxFailures) {
     const later = waves.length - wave.index
     const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
-    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
+    const message =
+      waves.length > 1
+        ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted`
+        : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
     return { outcome: await staleOutcome(run, message), wave: 'halted' }
   }
-  if (failing.length > 0) deps.log.warning(`${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`)
+  if (failing.length > 0)
+    deps.log.warning(
+      `${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`
+    )
   else if (waves.length > 1) deps.log.info(`${label} verified: ${verified.length} tenant(s)`)
   return null
 }
@@ -481,7 +512,14 @@ function markNotAttempted(facts: RunFacts, waves: readonly Wave[]): void {
 
 /** A red verdict: recorded as a failure on the commit (unless the run lost its lock), :latest left where it was. */
 async function staleOutcome(run: PipelineRun, message: string): Promise<Outcome> {
-  await writeDeployStatus(run.deps.forge, run.expectedSha, run.settings.environment, { verified: false, summary: message }, run.settings.run.runUrl, run.deps.log)
+  await writeDeployStatus(
+    run.deps.forge,
+    run.expectedSha,
+    run.settings.environment,
+    { verified: false, summary: message },
+    run.settings.run.runUrl,
+    run.deps.log
+  )
   return { result: 'stale', message }
 }
 
@@ -502,7 +540,10 @@ async function promote(run: PipelineRun): Promise<Outcome | null> {
 async function failingAfterPromote(run: PipelineRun): Promise<Outcome | null> {
   const failing = run.facts.tenants.filter((t) => !isSettled(t))
   if (failing.length === 0) return null
-  return staleOutcome(run, `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion!.promoteTag} was promoted`)
+  return staleOutcome(
+    run,
+    `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion!.promoteTag} was promoted`
+  )
 }
 
 async function promoteImage(run: PipelineRun, dryRun: boolean): Promise<PromoteOutcome | null> {

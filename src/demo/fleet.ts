@@ -98,10 +98,13 @@ export class SimulatedFleet {
   }
 
   private restartLater(name: string, revision: string): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer)
-      this.running.set(name, revision)
-    }, this.slow.get(name) ?? this.options.restartMs)
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer)
+        this.running.set(name, revision)
+      },
+      this.slow.get(name) ?? this.options.restartMs
+    )
     this.timers.add(timer)
   }
 }

@@ -101,7 +101,9 @@ export class SimulatedGitHub {
     if (method === 'POST' && path === '/git/commits') {
       const commit: GitCommit = { tree: String(json.tree ?? ''), message: String(json.message ?? ''), parents: (json.parents as string[] | undefined) ?? [] }
       // Unique per write, as a real commit is through its committer date.
-      const sha = createHash('sha1').update(`${JSON.stringify(commit)}\0${this.commits.size}`).digest('hex')
+      const sha = createHash('sha1')
+        .update(`${JSON.stringify(commit)}\0${this.commits.size}`)
+        .digest('hex')
       this.commits.set(sha, commit)
       return sendJson(res, 201, { sha, tree: { sha: commit.tree }, message: commit.message })
     }

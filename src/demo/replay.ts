@@ -87,7 +87,11 @@ export async function runDemo(io: DemoIO): Promise<number> {
     const newer = await deploy(NEWER, 1, [['waves', '1,100%']])
     if (io.signal.aborted) return cancelled(term)
     const newerRecord = newer.record
-    expect.check(newer.code === 0 && newerRecord?.result === 'deployed', `the newer run deployed: exit 0, result deployed`, `the newer run ended ${newerRecord?.result ?? 'without a record'} (exit ${newer.code})`)
+    expect.check(
+      newer.code === 0 && newerRecord?.result === 'deployed',
+      `the newer run deployed: exit 0, result deployed`,
+      `the newer run ended ${newerRecord?.result ?? 'without a record'} (exit ${newer.code})`
+    )
     const waves = newerRecord?.waves ?? []
     expect.check(
       waves.length === 2 && waves[0].tenants === 1 && waves.every((w) => w.result === 'converged') && stage.fleet.redeploys[0] === TENANTS[0],
@@ -117,7 +121,12 @@ export async function runDemo(io: DemoIO): Promise<number> {
     term.line('')
     term.line(`2. The older job (${shortSha(OLDER)}) starts now. In the incident this is the job that redeployed the fleet to`)
     term.line(`   ${tagOf(OLDER)} and re-pointed :latest backward, because its guard only protected the verify step.`)
-    const before = { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites, latest: stage.registry.tagState('latest') }
+    const before = {
+      redeploys: stage.fleet.redeploys.length,
+      registryWrites: stage.registry.writes,
+      statuses: stage.forge.statusWrites,
+      latest: stage.registry.tagState('latest')
+    }
     const older = await deploy(OLDER, 2)
     if (io.signal.aborted) return cancelled(term)
     expect.check(
@@ -223,7 +232,7 @@ async function startStage(): Promise<Stage> {
 }
 
 function introduce(term: Terminal, stage: Stage): void {
-  term.line("fleet-forward demo: the incident of the README (What it prevents), replayed on 127.0.0.1 with the real engine")
+  term.line('fleet-forward demo: the incident of the README (What it prevents), replayed on 127.0.0.1 with the real engine')
   term.line(`  forge     ${stage.forgeUrl}  simulated GitHub API, ${REPOSITORY}: ${shortSha(BASE)} ← ${shortSha(OLDER)} ← ${shortSha(NEWER)} (main)`)
   term.line(`  registry  ${stage.registry.image}  OCI registry: ${[BASE, OLDER, NEWER].map(tagOf).join(', ')}; ${stage.registry.describeTag('latest')}`)
   term.line(`  fleet     ${TENANTS.length} tenants on ${shortSha(BASE)}, ${stage.fleet.buildinfoUrl('<name>').replace('%3Cname%3E', '<name>')}`)

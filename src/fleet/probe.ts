@@ -7,8 +7,7 @@ import { MAX_PROBE_REDIRECTS } from './connection-plan.js'
 
 /** What one GET of a tenant's buildinfo found. `detail` is safe to log (neutralized, no URL). */
 export type ProbeResult =
-  | { readonly sha: string; readonly errorClass: null; readonly detail: null }
-  | { readonly sha: null; readonly errorClass: ErrorClass; readonly detail: string }
+  { readonly sha: string; readonly errorClass: null; readonly detail: null } | { readonly sha: null; readonly errorClass: ErrorClass; readonly detail: string }
 
 export interface ProbeRequest {
   readonly dispatcher: Pick<Dispatcher, 'dispatch'>
@@ -84,8 +83,7 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       if ('cancelled' in outcome) reject(outcome.cancelled)
       else resolve(outcome)
     }
-    const stop = (errorClass: ErrorClass, detail: string): void =>
-      settle(failure(errorClass, detail), new FleetError(detail, errorClass))
+    const stop = (errorClass: ErrorClass, detail: string): void => settle(failure(errorClass, detail), new FleetError(detail, errorClass))
 
     const deadline = setTimeout(() => stop('deadline', `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs)
     cancel = (reason) => settle({ cancelled: reason }, new Error('probe cancelled'))
@@ -99,7 +97,8 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       onResponseStart(_c, statusCode, headers) {
         status = statusCode
         // The redirect interceptor hands on a redirect it did not follow: too many hops, or no Location.
-        if (status >= 300 && status < 400) return stop('redirect', `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`)
+        if (status >= 300 && status < 400)
+          return stop('redirect', `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`)
         const declared = Number(headers['content-length'])
         if (ok() && declared > req.maxBodyBytes) stop('too_large', `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`)
       },

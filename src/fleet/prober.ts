@@ -82,9 +82,7 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
         }
       }
       try {
-        await Promise.all(
-          lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
-        )
+        await Promise.all(lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal)))
       } finally {
         signal?.removeEventListener('abort', cancelAll)
       }
@@ -96,11 +94,7 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
 }
 
 /** Splits a round's tenants into groups that each run with their own bounded set of workers. */
-function lanes(
-  plan: ConnectionPlan,
-  tenants: readonly Tenant[],
-  targetOf: (tenant: Tenant) => ProbeTarget
-): { tenants: Tenant[]; workers: number }[] {
+function lanes(plan: ConnectionPlan, tenants: readonly Tenant[], targetOf: (tenant: Tenant) => ProbeTarget): { tenants: Tenant[]; workers: number }[] {
   if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }]
   const byOrigin = new Map<string, Tenant[]>()
   for (const tenant of tenants) {

@@ -31,9 +31,9 @@ export function summarizeRound(round: number, reports: readonly TenantReport[]):
 }
 
 function listNames(group: readonly TenantReport[]): string {
-  const shown = group.slice(0, LISTED_NAMES).map((r) =>
-    r.state === 'unreachable' ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : 'none'}`
-  )
+  const shown = group
+    .slice(0, LISTED_NAMES)
+    .map((r) => (r.state === 'unreachable' ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : 'none'}`))
   const more = group.length - shown.length
   return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ')
 }

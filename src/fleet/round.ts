@@ -22,11 +22,7 @@ export interface RoundContext {
  * with an error keeps the commit it reported last. Returns each failed probe's detail, by tenant name,
  * for the operator's log. Cancelled probes leave their tenant untouched.
  */
-export async function probeRound(
-  due: readonly Tenant[],
-  reports: ReadonlyMap<string, TenantReport>,
-  ctx: RoundContext
-): Promise<Map<string, string>> {
+export async function probeRound(due: readonly Tenant[], reports: ReadonlyMap<string, TenantReport>, ctx: RoundContext): Promise<Map<string, string>> {
   const answers: { tenant: Tenant; result: ProbeResult; at: number }[] = []
   await ctx.prober.probe(due, (tenant, result) => answers.push({ tenant, result, at: ctx.clock.now() }), ctx.signal)
 

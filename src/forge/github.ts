@@ -63,7 +63,16 @@ export class GitHubForge implements Forge, ForgeDeployments {
     this.maxStatusPages = options.maxStatusPages ?? 10
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http
     this.forgeClock = new ForgeClock(clock)
-    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission, forgeClock: this.forgeClock })
+    this.api = new GitHubClient({
+      baseUrl,
+      token: options.token,
+      clock,
+      dispatcher,
+      signal,
+      tuning,
+      permissionFor: githubPermission,
+      forgeClock: this.forgeClock
+    })
     this.locks = new GitHubLocks(this.api, this.repoPath)
   }
 

@@ -209,9 +209,7 @@ export class ForgeHttp {
 
   private urlOf(req: ForgeRequest): string {
     const base = this.options.baseUrl.replace(/\/+$/, '')
-    const query = req.query
-      ? '?' + new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)])).toString()
-      : ''
+    const query = req.query ? '?' + new URLSearchParams(Object.entries(req.query).map(([k, v]): [string, string] => [k, String(v)])).toString() : ''
     return `${base}${req.path}${query}`
   }
 }

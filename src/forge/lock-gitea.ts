@@ -55,7 +55,10 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     }
     const generations = await this.generations(name)
     if (generations[0]?.n !== generation) return null
-    await this.prune(name, generations.filter((g) => g.n < observed))
+    await this.prune(
+      name,
+      generations.filter((g) => g.n < observed)
+    )
     return { version: String(generation), holder: next }
   }
 

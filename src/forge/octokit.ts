@@ -186,7 +186,8 @@ export class GitHubClient {
       if (Array.isArray(errors) && errors.length) {
         const detail = this.safe(String(errors[0]?.message ?? 'error'))
         // A token without the permission gets a 200 whose errors say FORBIDDEN: no retry fixes it.
-        if (errors.some((e) => e.type === 'FORBIDDEN')) throw new AccessDeniedError(403, endpoint, detail, this.options.permissionFor?.({ method: 'POST', path: '/graphql' }))
+        if (errors.some((e) => e.type === 'FORBIDDEN'))
+          throw new AccessDeniedError(403, endpoint, detail, this.options.permissionFor?.({ method: 'POST', path: '/graphql' }))
         throw new FleetError(`${endpoint} answered: ${detail}`, 'forge', endpoint)
       }
       throw this.toFleetError(error, endpoint, { method: 'POST', path: '/graphql' })

@@ -34,7 +34,14 @@ export class RegistryError extends FleetError {
 
   /** The same error, its message extended by what the client already tried (e.g. waits). */
   withNote(note: string): RegistryError {
-    return new RegistryError(`${this.message}; ${note}`, this.errorClass as ErrorClass | 'registry', this.subject ?? '', this.code, this.status, this.retryAfterSeconds)
+    return new RegistryError(
+      `${this.message}; ${note}`,
+      this.errorClass as ErrorClass | 'registry',
+      this.subject ?? '',
+      this.code,
+      this.status,
+      this.retryAfterSeconds
+    )
   }
 }
 

@@ -47,8 +47,7 @@ export function headerValue(headers: HttpHeaders, name: string): string | undefi
 }
 
 async function readLimited(res: Dispatcher.ResponseData, maxBytes: number, subject: string): Promise<Buffer> {
-  const tooLarge = (): FleetError =>
-    new FleetError(`${subject}: response body larger than ${maxBytes} bytes`, 'too_large', subject)
+  const tooLarge = (): FleetError => new FleetError(`${subject}: response body larger than ${maxBytes} bytes`, 'too_large', subject)
   const declared = Number(headerValue(res.headers, 'content-length'))
   if (Number.isFinite(declared) && declared > maxBytes) {
     res.body.destroy()

@@ -28,9 +28,7 @@ export async function readRevision(client: RegistryClient, manifest: Manifest): 
 
 /** Skips the attestation manifests buildx adds to an index (platform `unknown/unknown`). */
 function firstPlatformManifest(manifests: Descriptor[]): Descriptor | undefined {
-  return manifests.find(
-    (d) => d.platform?.os !== 'unknown' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest'
-  )
+  return manifests.find((d) => d.platform?.os !== 'unknown' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest')
 }
 
 async function configRevision(client: RegistryClient, config: Descriptor | undefined): Promise<string | null> {

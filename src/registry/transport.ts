@@ -78,7 +78,8 @@ export class RegistryTransport {
           reauthenticated = true
           if (await this.auth.answer(headerValue(res.headers, 'www-authenticate'), this.targetOf(req))) res = await this.exchange(url, req, true)
         }
-        const answered = (res.status >= 200 && res.status < 300) || (res.status === 404 && req.notFoundIsAnswer) || (isRedirect(res.status) && req.followRedirects)
+        const answered =
+          (res.status >= 200 && res.status < 300) || (res.status === 404 && req.notFoundIsAnswer) || (isRedirect(res.status) && req.followRedirects)
         if (answered) return res
         throw registryErrorFor(res.status, res.body, this.targetOf(req), retryAfterSeconds(res.headers, this.options.clock.now()))
       },
@@ -132,7 +133,13 @@ export class RegistryTransport {
     }
     if (res.status >= 200 && res.status < 300) return res
     if (isRedirect(res.status)) {
-      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, 'redirect', req.target, null, res.status)
+      throw new RegistryError(
+        `${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`,
+        'redirect',
+        req.target,
+        null,
+        res.status
+      )
     }
     throw registryErrorFor(res.status, res.body, this.targetOf(req))
   }

@@ -114,7 +114,7 @@ function promotionLines(record: RunRecord): string[] {
   return [
     `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`,
     '',
-    ...(GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, '']) 
+    ...(GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ''])
   ]
 }
 
@@ -209,7 +209,11 @@ function fitting(rows: readonly string[], room: number, overhead: number): { row
 function notAttempted(record: RunRecord, room: number): string[] {
   const untouched = record.tenants.filter((t) => t.state === 'not_attempted')
   if (untouched.length === 0) return []
-  const { rows, more } = fitting(untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? '–'})`), room, 200)
+  const { rows, more } = fitting(
+    untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? '–'})`),
+    room,
+    200
+  )
   return details(`⚪ ${untouched.length} not attempted — ${hintFor('not_attempted', null)}`, [
     ...rows,
     ...(more > 0 ? [`- … ${more} more in the \`report\` output`] : [])
@@ -221,14 +225,11 @@ function greenTable(record: RunRecord, room: number): string[] {
   if (green.length === 0) return []
   const header = ['| tenant | state | actual | wave | attempts | converged after (s) |', '|---|---|---|---|---|---|']
   const all = green.map(
-    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? '–'} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} |`
+    (t) =>
+      `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? '–'} | ${t.attempts} | ${t.seconds_to_converge ?? '–'} |`
   )
   const { rows, more } = fitting(all, room, 200 + bytes(header))
-  return details(`🟢 ${green.length} converged or ahead`, [
-    ...header,
-    ...rows,
-    ...(more > 0 ? [`| … ${more} more in the \`report\` output | | | | | |`] : [])
-  ])
+  return details(`🟢 ${green.length} converged or ahead`, [...header, ...rows, ...(more > 0 ? [`| … ${more} more in the \`report\` output | | | | | |`] : [])])
 }
 
 /**
@@ -279,16 +280,18 @@ const MAX_LOG_ROWS = 200
 export function renderLogTable(record: RunRecord): string[] {
   const ordered = [...record.tenants].sort(byAttention)
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)))
-  const rows = ordered.slice(0, MAX_LOG_ROWS).map((t) =>
-    [
-      t.name.slice(0, width).padEnd(width),
-      t.state.padEnd(11),
-      (t.actual ? shortSha(t.actual) : '-').padEnd(7),
-      String(t.attempts).padStart(8),
-      String(t.seconds_to_converge ?? '-').padStart(9),
-      t.error_class ?? ''
-    ].join('  ')
-  )
+  const rows = ordered
+    .slice(0, MAX_LOG_ROWS)
+    .map((t) =>
+      [
+        t.name.slice(0, width).padEnd(width),
+        t.state.padEnd(11),
+        (t.actual ? shortSha(t.actual) : '-').padEnd(7),
+        String(t.attempts).padStart(8),
+        String(t.seconds_to_converge ?? '-').padStart(9),
+        t.error_class ?? ''
+      ].join('  ')
+    )
   const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')
   const more = record.tenants.length - rows.length
   return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]

@@ -29,7 +29,10 @@ export async function checkGate(forge: Forge, sha: string, upstream: string, log
   }
   if (!status) return { passed: false, message: `gate: ${commit} has no ${context} record: it was never verified in ${upstream}; nothing changed` }
   if (status.state !== 'success') {
-    const detail = [status.description, status.targetUrl].filter(Boolean).map((s) => neutralize(s!, 200)).join(', ')
+    const detail = [status.description, status.targetUrl]
+      .filter(Boolean)
+      .map((s) => neutralize(s!, 200))
+      .join(', ')
     return { passed: false, message: `gate: ${context} on ${commit} is ${status.state}${detail ? ` (${detail})` : ''}, not success; nothing changed` }
   }
   const message = `gate: ${commit} was verified in ${upstream}${status.targetUrl ? ` (${neutralize(status.targetUrl, 200)})` : ''}`

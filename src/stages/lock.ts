@@ -60,9 +60,7 @@ export interface LockDeps {
 }
 
 export type LockOutcome =
-  | { readonly status: 'held'; readonly lock: HeldLock }
-  | { readonly status: 'superseded' }
-  | { readonly status: 'blocked'; readonly message: string }
+  { readonly status: 'held'; readonly lock: HeldLock } | { readonly status: 'superseded' } | { readonly status: 'blocked'; readonly message: string }
 
 /**
  * Two runners' views of the forge's clock differ by up to a round trip and the `Date` header's second:
@@ -127,7 +125,8 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
     if (isFree(state, forge.forgeNow())) {
       if (lostClaims > 0) {
         // The last claim failed and the lock is still free: back off before claiming again.
-        if (clock.now() >= deadline) return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`))
+        if (clock.now() >= deadline)
+          return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`))
         await clock.sleep(Math.min(pollMs, 1000 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal)
       }
       if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
@@ -299,7 +298,9 @@ export async function releaseByNonce(forge: ForgeLocks, environment: string, non
       }
     } catch (error) {
       if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
-        log.warning(`post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`)
+        log.warning(
+          `post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`
+        )
         return false
       }
     }

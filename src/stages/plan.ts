@@ -41,7 +41,11 @@ export async function planRollout(
       continue
     }
     const actual = tenant.actual.toLowerCase()
-    if (!relationOf.has(actual)) relationOf.set(actual, compare(expectedSha, actual).catch(() => null))
+    if (!relationOf.has(actual))
+      relationOf.set(
+        actual,
+        compare(expectedSha, actual).catch(() => null)
+      )
     const relation = await relationOf.get(actual)
     if (relation === 'behind') proven.push(tenant.name)
     else if (relation === 'diverged') ifOwner.push(tenant.name)
@@ -74,4 +78,3 @@ export function memoizeCompare(compare: (base: string, head: string) => Promise<
     return answer
   }
 }
-

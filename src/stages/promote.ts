@@ -130,11 +130,7 @@ function checkSource(sourceName: string, revision: string | null, expectedSha: s
  * no commit cannot be proven forward, so it counts as not forward: refusing is the safe default and
  * allow-rollback is the explicit override.
  */
-async function judgeMove(
-  before: TagState | null,
-  expectedSha: string,
-  compare: PromoteOptions['compare']
-): Promise<{ forward: boolean; reason: string }> {
+async function judgeMove(before: TagState | null, expectedSha: string, compare: PromoteOptions['compare']): Promise<{ forward: boolean; reason: string }> {
   if (!before) return { forward: true, reason: 'the tag does not exist yet' }
   if (!before.revision) {
     return {

@@ -79,7 +79,18 @@ export interface RunFacts {
 
 /** What a run knows before it has learned anything. */
 export function initialFacts(startedAt: number, tenants: TenantReport[], expectedSha: string | null): RunFacts {
-  return { startedAt, headSha: null, expectedSha, tenants, rounds: 0, promotion: null, waves: [], tenantWave: new Map(), before: new Map(), redeployedAt: new Map() }
+  return {
+    startedAt,
+    headSha: null,
+    expectedSha,
+    tenants,
+    rounds: 0,
+    promotion: null,
+    waves: [],
+    tenantWave: new Map(),
+    before: new Map(),
+    redeployedAt: new Map()
+  }
 }
 
 export interface RecordIdentity {

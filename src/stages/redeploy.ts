@@ -105,7 +105,10 @@ async function redeployPerTenant(url: string, token: string | null, req: Redeplo
 }
 
 export function idempotencyKey(req: RedeployRequest, tenant: string | null): string {
-  return createHash('sha256').update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? '*'}`).digest('hex').slice(0, 32)
+  return createHash('sha256')
+    .update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? '*'}`)
+    .digest('hex')
+    .slice(0, 32)
 }
 
 /**
@@ -253,7 +256,8 @@ async function runRedeployCommand(command: string, req: RedeployRequest, deps: R
       })
     })
     if (lostRight) throw new RedeployStopped('redeploy-command killed')
-    if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === 'number' ? `code ${code}` : `signal ${code}`}`, 'internal', 'redeploy-command')
+    if (code !== 0)
+      throw new FleetError(`redeploy-command exited with ${typeof code === 'number' ? `code ${code}` : `signal ${code}`}`, 'internal', 'redeploy-command')
     return `redeploy-command rolled ${req.tenants.length} tenant(s)`
   } catch (error) {
     if (lostRight) throw new RedeployStopped('redeploy-command killed')

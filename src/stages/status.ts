@@ -31,14 +31,7 @@ export function failureSummary(errorClass: string | null | undefined): string {
 }
 
 /** Writes success (verified) or failure on the commit. Never throws: a record that cannot be written is a warning. */
-export async function writeDeployStatus(
-  forge: Forge,
-  sha: string,
-  environment: string,
-  result: VerifiedResult,
-  runUrl: string,
-  log: Logger
-): Promise<void> {
+export async function writeDeployStatus(forge: Forge, sha: string, environment: string, result: VerifiedResult, runUrl: string, log: Logger): Promise<void> {
   const status: CommitStatus = {
     context: statusContext(environment),
     state: result.verified ? 'success' : 'failure',

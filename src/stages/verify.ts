@@ -146,9 +146,7 @@ function ownershipCheck(stillOwner: () => Promise<boolean>, log: Logger): () => 
       if (isAccessDenied(error)) throw error
       if (warned) return true
       warned = true
-      log.warning(
-        `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
-      )
+      log.warning(`could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`)
       return true
     }
   }
@@ -194,11 +192,7 @@ export interface ProbeFleetOptions {
  * One round over the fleet, classified: the redeploy stage uses it to leave alone every tenant that
  * already reports the expected commit. Tenants whose probe was cancelled stay `pending`.
  */
-export async function probeFleet(
-  tenants: readonly Tenant[],
-  expectedSha: string,
-  options: ProbeFleetOptions
-): Promise<TenantReport[]> {
+export async function probeFleet(tenants: readonly Tenant[], expectedSha: string, options: ProbeFleetOptions): Promise<TenantReport[]> {
   const reports = new Map(tenants.map((t) => [t.name, pendingReport(t.name)]))
   const prober = createFleetProber(tenants, options.shaFields, options.probe)
   try {

@@ -92,7 +92,7 @@ export function classifyError(error: unknown): ErrorClass {
     if (e.name === 'HTTPParserError') return 'bad_payload'
     // undici's redirect interceptor refuses a Location it has already visited.
     if (e.code === 'UND_ERR_INVALID_ARG' && /redirect loop/i.test(String(e.message))) return 'redirect'
-    if (e.code && (/^ERR_TLS|^ERR_SSL|CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code))) return 'tls'
+    if (e.code && /^ERR_TLS|^ERR_SSL|CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code)) return 'tls'
     current = (current as { cause?: unknown }).cause
   }
   return 'reset'

@@ -31,7 +31,8 @@ export type Failure =
       readonly retryAfterMs?: number
     }
 
-export type Decision = { readonly action: 'retry'; readonly waitMs: number } | { readonly action: 'fail' } | { readonly action: 'too_long'; readonly waitMs: number }
+export type Decision =
+  { readonly action: 'retry'; readonly waitMs: number } | { readonly action: 'fail' } | { readonly action: 'too_long'; readonly waitMs: number }
 
 /** Network failures worth repeating for a request that may be sent twice. */
 const RETRYABLE_NETWORK: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout', 'reset', 'deadline'])

@@ -66,7 +66,8 @@ export function scrubSecrets(text: string): string {
   return safe
     .replace(HEADER_CREDENTIAL, (_, scheme: string) => `${scheme} ${REPLACEMENT}`)
     .replace(AUTHORIZATION_VALUE, (_, name: string) => `${name}${REPLACEMENT}`)
-    .replace(URL_PARTS, (_, scheme: string, host: string, path: string, query?: string, fragment?: string) =>
-      `${scheme}${host}${path}${query ? '?…' : ''}${fragment ? '#…' : ''}`
+    .replace(
+      URL_PARTS,
+      (_, scheme: string, host: string, path: string, query?: string, fragment?: string) => `${scheme}${host}${path}${query ? '?…' : ''}${fragment ? '#…' : ''}`
     )
 }

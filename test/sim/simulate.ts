@@ -326,7 +326,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
           const unverified = revision ? [...fleet.tenants.keys()].filter((name) => !onOrAfter(run.lastSeen.get(name), revision)) : []
           if (unverified.length > 0) {
             violation(
-              `run ${run.index} (${short(run.sha)}) moved :latest to ${short(revision)} before it had read every tenant on it (${unverified.slice(0, 3).map((name) => `${name} last seen ${short(run.lastSeen.get(name) ?? 'never')}`).join(', ')})`
+              `run ${run.index} (${short(run.sha)}) moved :latest to ${short(revision)} before it had read every tenant on it (${unverified
+                .slice(0, 3)
+                .map((name) => `${name} last seen ${short(run.lastSeen.get(name) ?? 'never')}`)
+                .join(', ')})`
             )
           }
           note(`registry: run ${run.index} moves :latest to ${short(revision)}`)

@@ -101,7 +101,10 @@ export abstract class FakeForgeServer {
   addCommit(sha: string, parents: readonly string[] = []): void {
     const full = sha.toLowerCase()
     for (const parent of parents) if (!this.parents.has(parent)) throw new Error(`unknown parent ${parent}`)
-    this.parents.set(full, parents.map((p) => p.toLowerCase()))
+    this.parents.set(
+      full,
+      parents.map((p) => p.toLowerCase())
+    )
     this.order.set(full, this.order.size)
   }
 
@@ -272,7 +275,11 @@ export abstract class FakeForgeServer {
       return
     }
     if (fault) {
-      this.reply(res, { status: fault.status, headers: fault.headers, body: fault.body ?? this.errorBody(fault.status, http.STATUS_CODES[fault.status] ?? 'error') })
+      this.reply(res, {
+        status: fault.status,
+        headers: fault.headers,
+        body: fault.body ?? this.errorBody(fault.status, http.STATUS_CODES[fault.status] ?? 'error')
+      })
       return
     }
 
@@ -297,7 +304,8 @@ export abstract class FakeForgeServer {
       const answer = this.finish(routeReq, route.handler(routeReq))
       if (lostAnswer && 'hang' in lostAnswer) return
       if (lostAnswer && 'reset' in lostAnswer) req.socket.destroy()
-      else if (lostAnswer) this.reply(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
+      else if (lostAnswer)
+        this.reply(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
       else this.reply(res, answer)
       return
     }

@@ -115,7 +115,10 @@ export class FakeGitHub extends FakeForgeServer {
     if (req.method === 'GET' && answer.status === 200) {
       const text = answer.text ?? JSON.stringify(answer.body)
       const etag = this.etagOf(text)
-      result = req.headers['if-none-match'] === etag ? { status: 304, headers: { ...answer.headers, etag } } : { ...answer, text, headers: { ...answer.headers, etag } }
+      result =
+        req.headers['if-none-match'] === etag
+          ? { status: 304, headers: { ...answer.headers, etag } }
+          : { ...answer, text, headers: { ...answer.headers, etag } }
     }
     // 304s are free; so is the refusal of an exhausted limit.
     if (result.status !== 304 && this.rateLimit.remaining > 0 && result.status !== 401) {
@@ -212,7 +215,9 @@ export class FakeGitHub extends FakeForgeServer {
       if (!knownTree) return this.error(422, 'Tree SHA does not exist')
       const list = Array.isArray(parents) ? parents.map(String) : []
       if (list.some((p) => !this.parents.has(p.toLowerCase()))) return this.error(422, 'Parent SHA does not exist or is not a commit object')
-      const sha = createHash('sha1').update(`${message}\0${tree}\0${list.join(',')}\0${this.now()}\0${++this.createdCount}`).digest('hex')
+      const sha = createHash('sha1')
+        .update(`${message}\0${tree}\0${list.join(',')}\0${this.now()}\0${++this.createdCount}`)
+        .digest('hex')
       this.addCommit(sha, list)
       this.createdCommits.set(sha, { message, tree })
       return { status: 201, body: { sha, node_id: `C_${sha}`, message, tree: { sha: tree }, parents: list.map((p) => ({ sha: p })) } }
@@ -334,7 +339,15 @@ export class FakeGitHub extends FakeForgeServer {
       const latest = new Map<string, string>()
       for (const status of this.statuses(sha)) latest.set(status.context, status.state)
       const failing = [...latest].filter(([, state]) => state !== 'success').map(([context]) => context)
-      if (failing.length) return this.error(409, `Conflict: Commit status checks failed for ${ref}.`, { errors: failing.map((context) => ({ contexts: [{ context, state: latest.get(context) }], resource: 'Deployment', field: 'required_contexts', code: 'invalid' })) })
+      if (failing.length)
+        return this.error(409, `Conflict: Commit status checks failed for ${ref}.`, {
+          errors: failing.map((context) => ({
+            contexts: [{ context, state: latest.get(context) }],
+            resource: 'Deployment',
+            field: 'required_contexts',
+            code: 'invalid'
+          }))
+        })
     }
     const environment = typeof fields.environment === 'string' ? fields.environment : 'production'
     const deployment: FakeDeployment = {
@@ -372,7 +385,13 @@ export class FakeGitHub extends FakeForgeServer {
     if (state === 'success' && auto_inactive !== false) {
       for (const earlier of this.deployments) {
         const last = earlier.statuses.at(-1)
-        if (earlier.id < id && earlier.environment === deployment.environment && !earlier.transientEnvironment && !earlier.productionEnvironment && last?.state === 'success') {
+        if (
+          earlier.id < id &&
+          earlier.environment === deployment.environment &&
+          !earlier.transientEnvironment &&
+          !earlier.productionEnvironment &&
+          last?.state === 'success'
+        ) {
           earlier.statuses.push({ ...last, state: 'inactive' })
         }
       }
@@ -441,7 +460,13 @@ export class FakeGitHub extends FakeForgeServer {
     const input = variables?.input ?? {}
     const zero = '0'.repeat(40)
     if (input.repositoryId !== this.nodeId) {
-      return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'NOT_FOUND', path: ['updateRefs'], message: `Could not resolve to a node with the global id of '${String(input.repositoryId)}'` }] } }
+      return {
+        status: 200,
+        body: {
+          data: { updateRefs: null },
+          errors: [{ type: 'NOT_FOUND', path: ['updateRefs'], message: `Could not resolve to a node with the global id of '${String(input.repositoryId)}'` }]
+        }
+      }
     }
     const updates = (Array.isArray(input.refUpdates) ? input.refUpdates : []) as { name?: string; beforeOid?: string; afterOid?: string; force?: boolean }[]
     const refs = this.refs()
@@ -450,15 +475,29 @@ export class FakeGitHub extends FakeForgeServer {
       if (update.beforeOid !== undefined && update.beforeOid !== null && update.beforeOid.toLowerCase() !== current) {
         return {
           status: 200,
-          body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} expected ${update.beforeOid} but is at ${current}` }] }
+          body: {
+            data: { updateRefs: null },
+            errors: [
+              { type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} expected ${update.beforeOid} but is at ${current}` }
+            ]
+          }
         }
       }
       const after = String(update.afterOid ?? '').toLowerCase()
       if (after !== zero && !this.parents.has(after)) {
-        return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `Object ${after} does not exist` }] } }
+        return {
+          status: 200,
+          body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `Object ${after} does not exist` }] }
+        }
       }
       if (update.force !== true && current !== zero && after !== zero && !this.reachable(after).has(current)) {
-        return { status: 200, body: { data: { updateRefs: null }, errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} is not a fast forward` }] } }
+        return {
+          status: 200,
+          body: {
+            data: { updateRefs: null },
+            errors: [{ type: 'UNPROCESSABLE', path: ['updateRefs'], message: `A ref update failed: ${update.name} is not a fast forward` }]
+          }
+        }
       }
     }
     for (const update of updates) {
@@ -491,10 +530,19 @@ export class FakeGitHub extends FakeForgeServer {
       node_id: `C_${sha}`,
       url: `${api}/commits/${sha}`,
       html_url: `${this.url}/${this.owner}/${this.repo}/commit/${sha}`,
-      commit: { message: `commit ${sha.slice(0, 7)}`, author: person, committer: person, tree: { sha: sha.split('').reverse().join(''), url: `${api}/git/trees/x` } },
+      commit: {
+        message: `commit ${sha.slice(0, 7)}`,
+        author: person,
+        committer: person,
+        tree: { sha: sha.split('').reverse().join(''), url: `${api}/git/trees/x` }
+      },
       author: null,
       committer: null,
-      parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p, url: `${api}/commits/${p}`, html_url: `${this.url}/${this.owner}/${this.repo}/commit/${p}` }))
+      parents: (this.parents.get(sha) ?? []).map((p) => ({
+        sha: p,
+        url: `${api}/commits/${p}`,
+        html_url: `${this.url}/${this.owner}/${this.repo}/commit/${p}`
+      }))
     }
   }
 }

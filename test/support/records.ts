@@ -4,7 +4,16 @@ import { buildRecord, initialFacts, type RunRecord, type TenantRecord } from '..
 /** A run record as the pipeline cuts it, for tests of what is rendered from one. */
 export function recordOf(message: string, tenants: readonly TenantReport[], result: RunRecord['result'] = 'stale'): RunRecord {
   return buildRecord(
-    { environment: 'production', repository: 'acme/fleet', forge: 'github', runUrl: 'https://github.com/acme/fleet/actions/runs/7', sha: '7f25373'.padEnd(40, '0'), targetTag: 'staging-7f25373', dryRun: false, actor: 'octocat' },
+    {
+      environment: 'production',
+      repository: 'acme/fleet',
+      forge: 'github',
+      runUrl: 'https://github.com/acme/fleet/actions/runs/7',
+      sha: '7f25373'.padEnd(40, '0'),
+      targetTag: 'staging-7f25373',
+      dryRun: false,
+      actor: 'octocat'
+    },
     { ...initialFacts(0, [...tenants], '7f25373'.padEnd(40, '0')), headSha: '7f25373'.padEnd(40, '0'), rounds: 3 },
     { requests: 12, notModified: 4 },
     { result, message, errorClass: null },
@@ -45,7 +54,10 @@ export function haltedFleet(size: number): RunRecord {
     if (i % 4 === 1) return { ...tenant(name, 'unreachable'), error_class: classes[Math.floor(i / 4) % classes.length], wave }
     return { ...tenant(name, 'converged'), wave }
   })
-  const base = recordOf(`wave 2 of 3 halted: ${tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').length} tenant(s) not converged`, tenants)
+  const base = recordOf(
+    `wave 2 of 3 halted: ${tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').length} tenant(s) not converged`,
+    tenants
+  )
   return {
     ...base,
     tenants,

@@ -4,15 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { request } from 'undici'
-import {
-  DOCKER_CONFIG,
-  DOCKER_MANIFEST,
-  DOCKER_MANIFEST_LIST,
-  MANIFEST_ACCEPT,
-  OCI_CONFIG,
-  OCI_INDEX,
-  OCI_MANIFEST
-} from '../../src/registry/media-types.js'
+import { DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, MANIFEST_ACCEPT, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST } from '../../src/registry/media-types.js'
 import type { RunningRegistry } from './registry.js'
 
 export const REVISION_KEY = 'org.opencontainers.image.revision'
@@ -46,7 +38,7 @@ export async function pushImage(registry: RunningRegistry, options: PushImageOpt
   const revisionIn = options.revisionIn ?? 'config'
   if (format === 'docker' && revisionIn === 'annotation') throw new Error('Docker schema 2 manifests have no annotations')
   const annotations = options.revision && revisionIn === 'annotation' ? { [REVISION_KEY]: options.revision } : undefined
-  const labelled = revisionIn === 'config' ? options.revision ?? null : null
+  const labelled = revisionIn === 'config' ? (options.revision ?? null) : null
 
   if (!options.index) {
     const image = await pushPlatformImage(registry, options.repository, format, labelled, PLATFORMS[0], annotations)
@@ -84,12 +76,7 @@ export async function readTag(registry: RunningRegistry, repository: string, tag
 }
 
 /** Points `tag` at a manifest (what another writer does). */
-export async function putManifest(
-  registry: RunningRegistry,
-  repository: string,
-  tag: string,
-  manifest: StoredManifest
-): Promise<void> {
+export async function putManifest(registry: RunningRegistry, repository: string, tag: string, manifest: StoredManifest): Promise<void> {
   const res = await api(registry, repository, 'PUT', `/v2/${repository}/manifests/${tag}`, { 'content-type': manifest.mediaType }, manifest.bytes)
   if (res.status !== 201) throw new Error(`PUT ${repository}:${tag} answered ${res.status}: ${res.bytes.toString()}`)
   if (res.headers['docker-content-digest'] !== manifest.digest) throw new Error(`PUT ${repository}:${tag} stored another digest`)

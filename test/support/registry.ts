@@ -78,10 +78,8 @@ export async function startRegistry(options: StartRegistryOptions = {}): Promise
       cleanups.push(tokens.close)
       tokenRequests = tokens.requests
       authYaml =
-        `auth:\n  token:\n    realm: ${tokens.realm}\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n` +
-        `    rootcertbundle: ${join(dir, 'token-cert.pem')}\n`
-      pushAuthorization = (repository) =>
-        `Bearer ${tokens.mint(users[0].username, [`repository:${repository}:pull,push`])}`
+        `auth:\n  token:\n    realm: ${tokens.realm}\n    service: ${SERVICE}\n    issuer: ${ISSUER}\n` + `    rootcertbundle: ${join(dir, 'token-cert.pem')}\n`
+      pushAuthorization = (repository) => `Bearer ${tokens.mint(users[0].username, [`repository:${repository}:pull,push`])}`
     }
     const config =
       `version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n` +
@@ -147,8 +145,7 @@ async function htpasswdFile(users: TestUser[]): Promise<string> {
       lines.push(stdout.trim())
     } catch (error) {
       throw new Error(
-        `htpasswd failed (${(error as Error).message}); the basic-auth registry needs bcrypt entries. ` +
-          'Install it with `apt-get install -y apache2-utils`.',
+        `htpasswd failed (${(error as Error).message}); the basic-auth registry needs bcrypt entries. ` + 'Install it with `apt-get install -y apache2-utils`.',
         { cause: error }
       )
     }
@@ -209,8 +206,21 @@ async function startTokenService(dir: string, users: TestUser[]): Promise<TokenS
   const certPath = join(dir, 'token-cert.pem')
   try {
     await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', '/CN=fleet-forward-test-token-issuer'
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=fleet-forward-test-token-issuer'
     ])
   } catch (error) {
     throw new Error(`openssl failed (${(error as Error).message}); the token-auth registry needs it: apt-get install -y openssl`, { cause: error })

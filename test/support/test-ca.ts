@@ -64,7 +64,10 @@ function certificatePem({ serial, subject, publicKey, caKey, ip }: CertificateFi
     der(0xa3, sequence(...extensions))
   )
   const certificate = sequence(tbs, ECDSA_WITH_SHA256, der(0x03, Buffer.from([0]), sign('sha256', tbs, caKey)))
-  return `-----BEGIN CERTIFICATE-----\n${certificate.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`
+  return `-----BEGIN CERTIFICATE-----\n${certificate
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`
 }
 
 export interface TestCa {

@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-3C6LCRY2.js";
+} from "./chunk-63Z4N6ZW.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -193,7 +193,14 @@ var RegistryError = class _RegistryError extends FleetError {
   retryAfterSeconds;
   /** The same error, its message extended by what the client already tried (e.g. waits). */
   withNote(note) {
-    return new _RegistryError(`${this.message}; ${note}`, this.errorClass, this.subject ?? "", this.code, this.status, this.retryAfterSeconds);
+    return new _RegistryError(
+      `${this.message}; ${note}`,
+      this.errorClass,
+      this.subject ?? "",
+      this.code,
+      this.status,
+      this.retryAfterSeconds
+    );
   }
 };
 var CODE = /^[A-Z][A-Z_]{0,63}$/;
@@ -534,7 +541,13 @@ var RegistryTransport = class {
     }
     if (res.status >= 200 && res.status < 300) return res;
     if (isRedirect(res.status)) {
-      throw new RegistryError(`${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`, "redirect", req.target, null, res.status);
+      throw new RegistryError(
+        `${req.target}: registry ${this.ref.registry} redirected more than ${MAX_REDIRECTS} times`,
+        "redirect",
+        req.target,
+        null,
+        res.status
+      );
     }
     throw registryErrorFor(res.status, res.body, this.targetOf(req));
   }
@@ -683,9 +696,7 @@ async function readRevision(client, manifest) {
   return configRevision(client, manifest.document.config);
 }
 function firstPlatformManifest(manifests) {
-  return manifests.find(
-    (d) => d.platform?.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest"
-  );
+  return manifests.find((d) => d.platform?.os !== "unknown" && d.annotations?.["vnd.docker.reference.type"] !== "attestation-manifest");
 }
 async function configRevision(client, config) {
   if (!config?.digest || !config.mediaType || !isImageConfigMediaType(config.mediaType)) return null;
@@ -810,7 +821,11 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log) {
       continue;
     }
     const actual = tenant.actual.toLowerCase();
-    if (!relationOf2.has(actual)) relationOf2.set(actual, compare(expectedSha, actual).catch(() => null));
+    if (!relationOf2.has(actual))
+      relationOf2.set(
+        actual,
+        compare(expectedSha, actual).catch(() => null)
+      );
     const relation = await relationOf2.get(actual);
     if (relation === "behind") proven.push(tenant.name);
     else if (relation === "diverged") ifOwner.push(tenant.name);
@@ -972,7 +987,8 @@ function startProbe(target, req) {
       },
       onResponseStart(_c, statusCode, headers) {
         status = statusCode;
-        if (status >= 300 && status < 400) return stop("redirect", `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`);
+        if (status >= 300 && status < 400)
+          return stop("redirect", `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`);
         const declared = Number(headers["content-length"]);
         if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
       },
@@ -1057,9 +1073,7 @@ function createFleetProber(fleet, shaFields, options = {}) {
         }
       };
       try {
-        await Promise.all(
-          lanes(plan2, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
-        );
+        await Promise.all(lanes(plan2, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal)));
       } finally {
         signal?.removeEventListener("abort", cancelAll);
       }
@@ -1104,9 +1118,7 @@ function summarizeRound(round, reports) {
   return parts.join(", ");
 }
 function listNames2(group) {
-  const shown = group.slice(0, LISTED_NAMES).map(
-    (r) => r.state === "unreachable" ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : "none"}`
-  );
+  const shown = group.slice(0, LISTED_NAMES).map((r) => r.state === "unreachable" ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : "none"}`);
   const more = group.length - shown.length;
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
 }
@@ -1237,9 +1249,7 @@ function ownershipCheck(stillOwner, log) {
       if (isAccessDenied(error)) throw error;
       if (warned) return true;
       warned = true;
-      log.warning(
-        `could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`
-      );
+      log.warning(`could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`);
       return true;
     }
   };
@@ -1331,7 +1341,14 @@ async function deployFleet(settings, deps) {
   }
   try {
     if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
-      await writeDeployStatus(deps.forge, facts.expectedSha, settings.environment, { verified: false, summary: failureSummary(outcome.errorClass) }, settings.run.runUrl, deps.log);
+      await writeDeployStatus(
+        deps.forge,
+        facts.expectedSha,
+        settings.environment,
+        { verified: false, summary: failureSummary(outcome.errorClass) },
+        settings.run.runUrl,
+        deps.log
+      );
     }
     await finishDeployment(held.deployment, outcome.result);
   } finally {
@@ -1493,17 +1510,24 @@ function unreadForPlan(run) {
   const missing = [];
   if (!run.guard.proven) missing.push("the branch head could not be read (see the warning above)");
   const unknown = run.facts.tenants.filter((t) => t.actual === null || t.state === "unreachable");
-  if (unknown.length > 0) missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`);
+  if (unknown.length > 0)
+    missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`);
   return missing.length > 0 ? missing.join("; ") : null;
 }
 function logWavePlan(run) {
   const { settings, deps } = run;
   const planned = /* @__PURE__ */ new Set([...run.rollout.proven, ...run.rollout.ifOwner]);
-  const waves = planWaves(settings.tenants, settings.tenants.map((t) => t.name).filter((name) => planned.has(name)), settings.rollout.waves);
+  const waves = planWaves(
+    settings.tenants,
+    settings.tenants.map((t) => t.name).filter((name) => planned.has(name)),
+    settings.rollout.waves
+  );
   const to = shortSha(run.expectedSha);
   for (const wave of waves) {
     const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name))} \u2192 ${to}`);
-    deps.log.info(`dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ""}, then verify ${wave.tenants.length} tenant(s)`);
+    deps.log.info(
+      `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ""}, then verify ${wave.tenants.length} tenant(s)`
+    );
   }
 }
 function commitOf(report) {
@@ -1521,9 +1545,16 @@ async function rollOut(run) {
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
   run.rolloutStartedAt = deps.clock.now();
-  facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: wave.toRoll.length, result: "not_attempted", seconds: null }));
+  facts.waves = waves.map((wave) => ({
+    wave: wave.index,
+    tenants: wave.tenants.length,
+    redeployed: wave.toRoll.length,
+    result: "not_attempted",
+    seconds: null
+  }));
   facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
-  if (waves.length > 1) deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
+  if (waves.length > 1)
+    deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
   for (const wave of waves) {
     const record = facts.waves[wave.index - 1];
     const startedAt = deps.clock.now();
@@ -1537,7 +1568,10 @@ async function rollOut(run) {
   }
   const failing = facts.tenants.filter((t) => !isSettled(t));
   if (failing.length === 0) return null;
-  return staleOutcome(run, `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`);
+  return staleOutcome(
+    run,
+    `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`
+  );
 }
 async function rollWave(run, wave, waves) {
   const { settings, deps, facts } = run;
@@ -1554,7 +1588,10 @@ async function rollWave(run, wave, waves) {
     const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
     return { outcome: await staleOutcome(run, message), wave: "halted" };
   }
-  if (failing.length > 0) deps.log.warning(`${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`);
+  if (failing.length > 0)
+    deps.log.warning(
+      `${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`
+    );
   else if (waves.length > 1) deps.log.info(`${label} verified: ${verified.length} tenant(s)`);
   return null;
 }
@@ -1662,7 +1699,14 @@ function markNotAttempted(facts, waves) {
   facts.tenants = facts.tenants.map((t) => untouched.has(t.name) ? { ...t, state: "not_attempted" } : t);
 }
 async function staleOutcome(run, message) {
-  await writeDeployStatus(run.deps.forge, run.expectedSha, run.settings.environment, { verified: false, summary: message }, run.settings.run.runUrl, run.deps.log);
+  await writeDeployStatus(
+    run.deps.forge,
+    run.expectedSha,
+    run.settings.environment,
+    { verified: false, summary: message },
+    run.settings.run.runUrl,
+    run.deps.log
+  );
   return { result: "stale", message };
 }
 async function promote(run) {
@@ -1680,7 +1724,10 @@ async function promote(run) {
 async function failingAfterPromote(run) {
   const failing = run.facts.tenants.filter((t) => !isSettled(t));
   if (failing.length === 0) return null;
-  return staleOutcome(run, `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`);
+  return staleOutcome(
+    run,
+    `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`
+  );
 }
 async function promoteImage(run, dryRun) {
   const { settings, deps, facts } = run;

@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-3C6LCRY2.js";
+} from "./chunk-63Z4N6ZW.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -817,7 +817,16 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
   const env = process.env;
   const actor = env.GITHUB_ACTOR || null;
   return buildRecord(
-    saved ? { environment: saved.environment, repository: saved.repository, forge: saved.forge, runUrl: saved.runUrl, sha: saved.sha, targetTag: saved.targetTag, dryRun: false, actor } : {
+    saved ? {
+      environment: saved.environment,
+      repository: saved.repository,
+      forge: saved.forge,
+      runUrl: saved.runUrl,
+      sha: saved.sha,
+      targetTag: saved.targetTag,
+      dryRun: false,
+      actor
+    } : {
       environment: getInput("environment") || "production",
       repository: env.GITHUB_REPOSITORY ?? "",
       forge: getInput("forge") || "auto",

@@ -28284,7 +28284,8 @@ async function acquireLock(req, deps) {
     claimPending = false;
     if (isFree(state, forge.forgeNow())) {
       if (lostClaims > 0) {
-        if (clock.now() >= deadline) return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`));
+        if (clock.now() >= deadline)
+          return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`));
         await clock.sleep(Math.min(pollMs, 1e3 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal);
       }
       if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`);
@@ -28438,7 +28439,9 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
       }
     } catch (error) {
       if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
-        log.warning(`post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`);
+        log.warning(
+          `post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`
+        );
         return false;
       }
     }
@@ -28486,7 +28489,18 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 var SCHEMA_VERSION = 1;
 function initialFacts(startedAt, tenants, expectedSha) {
-  return { startedAt, headSha: null, expectedSha, tenants, rounds: 0, promotion: null, waves: [], tenantWave: /* @__PURE__ */ new Map(), before: /* @__PURE__ */ new Map(), redeployedAt: /* @__PURE__ */ new Map() };
+  return {
+    startedAt,
+    headSha: null,
+    expectedSha,
+    tenants,
+    rounds: 0,
+    promotion: null,
+    waves: [],
+    tenantWave: /* @__PURE__ */ new Map(),
+    before: /* @__PURE__ */ new Map(),
+    redeployedAt: /* @__PURE__ */ new Map()
+  };
 }
 function buildRecord(identity, facts2, calls, outcome, now) {
   return {
@@ -29006,7 +29020,8 @@ async function runRedeployCommand(command, req, deps) {
       });
     });
     if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    if (code !== 0) throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
+    if (code !== 0)
+      throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
     return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
   } catch (error) {
     if (lostRight) throw new RedeployStopped("redeploy-command killed");
@@ -29280,7 +29295,11 @@ function fitting(rows, room, overhead) {
 function notAttempted(record, room) {
   const untouched = record.tenants.filter((t) => t.state === "not_attempted");
   if (untouched.length === 0) return [];
-  const { rows, more } = fitting(untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? "\u2013"})`), room, 200);
+  const { rows, more } = fitting(
+    untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? "\u2013"})`),
+    room,
+    200
+  );
   return details(`\u26AA ${untouched.length} not attempted \u2014 ${hintFor("not_attempted", null)}`, [
     ...rows,
     ...more > 0 ? [`- \u2026 ${more} more in the \`report\` output`] : []
@@ -29294,11 +29313,7 @@ function greenTable(record, room) {
     (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? "\u2013"} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} |`
   );
   const { rows, more } = fitting(all, room, 200 + bytes(header2));
-  return details(`\u{1F7E2} ${green.length} converged or ahead`, [
-    ...header2,
-    ...rows,
-    ...more > 0 ? [`| \u2026 ${more} more in the \`report\` output | | | | | |`] : []
-  ]);
+  return details(`\u{1F7E2} ${green.length} converged or ahead`, [...header2, ...rows, ...more > 0 ? [`| \u2026 ${more} more in the \`report\` output | | | | | |`] : []]);
 }
 function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
   const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
@@ -29353,27 +29368,60 @@ function attention(state) {
 
 // src/config/inputs.ts
 var INPUTS = [
-  { name: "token", default: "", secret: true, description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)." },
+  {
+    name: "token",
+    default: "",
+    secret: true,
+    description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)."
+  },
   { name: "forge", default: "auto", description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
   { name: "environment", default: "production", description: "Environment name; keys the lock, the record, the deployment and the gate." },
   { name: "environment-url", default: "", description: "The environment's address (http or https), shown on the GitHub deployment." },
   { name: "branch", default: "", description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
   { name: "sha", default: "", description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
   { name: "target-tag", default: "", description: "Image tag to roll out; defaults to staging-<first 7 of sha>." },
-  { name: "expected-sha", default: "", description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label." },
+  {
+    name: "expected-sha",
+    default: "",
+    description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label."
+  },
   { name: "tenants", default: "", description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
-  { name: "tenants-file", default: "", description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)." },
+  {
+    name: "tenants-file",
+    default: "",
+    description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)."
+  },
   { name: "buildinfo-path", default: "/buildinfo", description: "Appended to a tenant url that is a base URL (no path)." },
-  { name: "sha-field", default: "sha,git_sha,commit,revision", description: "JSON field(s) of the buildinfo body holding the running commit, first present wins." },
+  {
+    name: "sha-field",
+    default: "sha,git_sha,commit,revision",
+    description: "JSON field(s) of the buildinfo body holding the running commit, first present wins."
+  },
   { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
   { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
-  { name: "waves", default: "", description: `Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.` },
-  { name: "max-failures", default: "0", description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)." },
-  { name: "bake", default: "0", description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts." },
+  {
+    name: "waves",
+    default: "",
+    description: `Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.`
+  },
+  {
+    name: "max-failures",
+    default: "0",
+    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+  },
+  {
+    name: "bake",
+    default: "0",
+    description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts."
+  },
   { name: "max-parallel", default: "16", description: "Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once." },
   { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
   { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
-  { name: "redeploy-command", default: "", description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text." },
+  {
+    name: "redeploy-command",
+    default: "",
+    description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text."
+  },
   { name: "image", default: "", description: "Image to promote, host[:port]/path (Docker Hub when there is no host)." },
   { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
   { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
@@ -29531,7 +29579,8 @@ function parseTenants(text, input, buildinfoPath) {
   if (raw.length === 0) throw new InputError(input, "lists no tenant");
   const seen = /* @__PURE__ */ new Set();
   const withWave = raw.filter((t) => t.wave !== void 0).length;
-  if (withWave > 0 && withWave < raw.length) throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
+  if (withWave > 0 && withWave < raw.length)
+    throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
   return raw.map(({ name, url, wave }, index) => {
     const where = `tenant #${index + 1}`;
     if (!TENANT_NAME.test(name)) {
@@ -29590,8 +29639,14 @@ function parseWaveSpec(raw, tenantsNameWaves) {
     if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
     throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
   });
-  assertIncreasing(steps.filter((s) => "percent" in s).map((s) => s.percent), "%");
-  assertIncreasing(steps.filter((s) => "count" in s).map((s) => s.count), "");
+  assertIncreasing(
+    steps.filter((s) => "percent" in s).map((s) => s.percent),
+    "%"
+  );
+  assertIncreasing(
+    steps.filter((s) => "count" in s).map((s) => s.count),
+    ""
+  );
   const last = steps[steps.length - 1];
   if (!("percent" in last && last.percent === 100)) {
     throw new InputError("waves", `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`);
@@ -29662,7 +29717,12 @@ function parseSettings(readRaw, env, readTextFile) {
     settleIntervalSeconds: interval,
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: tenants && take(() => parseWaveSpec(read("waves"), tenants.some((t) => t.wave !== void 0))),
+      waves: tenants && take(
+        () => parseWaveSpec(
+          read("waves"),
+          tenants.some((t) => t.wave !== void 0)
+        )
+      ),
       maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
       bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
@@ -29763,7 +29823,9 @@ function parseRunContext(env, forge, take) {
       fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
     }
   });
-  const serverUrl = take(() => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, ""));
+  const serverUrl = take(
+    () => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "")
+  );
   const giteaActions = env.GITEA_ACTIONS === "true";
   const apiUrl = take(() => {
     if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
@@ -30039,7 +30101,10 @@ var GiteaLocks = class {
     }
     const generations = await this.generations(name);
     if (generations[0]?.n !== generation) return null;
-    await this.prune(name, generations.filter((g) => g.n < observed));
+    await this.prune(
+      name,
+      generations.filter((g) => g.n < observed)
+    );
     return { version: String(generation), holder: next };
   }
   /** Every generation of the lock, newest first. */
@@ -34724,7 +34789,8 @@ var GitHubClient = class {
       const errors = error.errors;
       if (Array.isArray(errors) && errors.length) {
         const detail = this.safe(String(errors[0]?.message ?? "error"));
-        if (errors.some((e) => e.type === "FORBIDDEN")) throw new AccessDeniedError(403, endpoint2, detail, this.options.permissionFor?.({ method: "POST", path: "/graphql" }));
+        if (errors.some((e) => e.type === "FORBIDDEN"))
+          throw new AccessDeniedError(403, endpoint2, detail, this.options.permissionFor?.({ method: "POST", path: "/graphql" }));
         throw new FleetError(`${endpoint2} answered: ${detail}`, "forge", endpoint2);
       }
       throw this.toFleetError(error, endpoint2, { method: "POST", path: "/graphql" });
@@ -34850,7 +34916,16 @@ var GitHubForge = class {
     this.maxStatusPages = options.maxStatusPages ?? 10;
     const { baseUrl, clock, dispatcher, signal, tuning } = options.http;
     this.forgeClock = new ForgeClock(clock);
-    this.api = new GitHubClient({ baseUrl, token: options.token, clock, dispatcher, signal, tuning, permissionFor: githubPermission, forgeClock: this.forgeClock });
+    this.api = new GitHubClient({
+      baseUrl,
+      token: options.token,
+      clock,
+      dispatcher,
+      signal,
+      tuning,
+      permissionFor: githubPermission,
+      forgeClock: this.forgeClock
+    });
     this.locks = new GitHubLocks(this.api, this.repoPath);
   }
   get calls() {

@@ -94,5 +94,14 @@ export const MUTANTS = [
     replace: '(await promote(run)) ??\n    (await rollOut(run)) ??',
     finding: 'moved :latest to \\w+ before it had read every tenant on it',
     foundIn: [1, 20]
+  },
+  {
+    name: 'renew-every-proof',
+    rule: 'a proof above half a lease writes nothing: the lease is renewed only below half',
+    file: 'src/stages/lock.ts',
+    find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
+    replace: 'if (remaining > Infinity) return true',
+    finding: 'forge writes; a run',
+    foundIn: [1, 20]
   }
 ]

@@ -74,6 +74,8 @@ export class SimForgeView implements Forge {
   readonly calls: ForgeCallCounter = { requests: 0, notModified: 0 }
   /** Calls refused with 401/403 (the run-level auth fault). */
   refusals = 0
+  /** Writes this run sent (lock, statuses), answered or not. */
+  writes = 0
 
   constructor(
     private readonly state: SimForgeState,
@@ -148,6 +150,7 @@ export class SimForgeView implements Forge {
 
   private async write<T>(endpoint: string, apply: () => T): Promise<T> {
     this.calls.requests++
+    this.writes++
     await this.latency()
     const faulty = this.faultsEnabled()
     if (this.runFaults.auth) throw this.refuse(this.runFaults.auth, endpoint)

@@ -183,7 +183,14 @@ describe('job summary: :latest', () => {
   it('a red run says what happened to the promote tag', () => {
     const summary = renderSummary({ ...recordOf('promote blocked', [tenant('ana', 'converged')], 'blocked'), promotion })
     expect(summary).toContain('`:latest` was not moved: it would have gone backward.')
-    expect(summary).toContain('**Promotion** `ghcr.io/acme/app:latest` (blocked)')
+    expect(summary).toContain('**Promotion** `ghcr.io/acme/app:latest` (blocked): at ')
+    // A tag that stayed where it was is named there, not drawn as a move from itself to itself.
+    expect(summary).not.toMatch(/\(blocked\):.*→/)
+  })
+
+  it('draws an arrow for a tag that moved', () => {
+    const moved = { ...promotion, status: 'promoted', after: { digest: 'sha256:bbbb', revision: 'd'.repeat(40) } }
+    expect(renderSummary({ ...recordOf('deployed', [tenant('ana', 'converged')], 'deployed'), promotion: moved })).toMatch(/\(promoted\): .* → /)
   })
 
   it('a red run without a promotion says nothing about it: the record does not say an image was set', () => {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-PWRHUA5X.js";
+} from "./chunks/chunk-R6666SS2.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-63Z4N6ZW.js";
+} from "./chunks/chunk-DMTLFBTR.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -281,7 +281,10 @@ function renderOutcome(record) {
     `  ${facts.join(" \xB7 ")}`
   ];
   const p = record.promotion;
-  if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${describeTag(p.before)} \u2192 ${describeTag(p.after)}`);
+  if (p)
+    lines.push(
+      `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} \u2192 ${describeTag(p.after)}`}`
+    );
   return lines;
 }
 function describeTag(state) {

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-BOMI4TZB.js";
+} from "./chunks/chunk-QDLRYPZJ.js";
 import {
   deployFleet
-} from "./chunks/chunk-PWRHUA5X.js";
+} from "./chunks/chunk-R6666SS2.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-63Z4N6ZW.js";
+} from "./chunks/chunk-DMTLFBTR.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

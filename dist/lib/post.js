@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-BOMI4TZB.js";
+} from "./chunks/chunk-QDLRYPZJ.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-63Z4N6ZW.js";
+} from "./chunks/chunk-DMTLFBTR.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

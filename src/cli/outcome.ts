@@ -20,7 +20,11 @@ export function renderOutcome(record: RunRecord): string[] {
     `  ${facts.join(' · ')}`
   ]
   const p = record.promotion
-  if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${describeTag(p.before)} → ${describeTag(p.after)}`)
+  // An arrow only for a tag that moved: an unchanged or refused tag is named where it stayed.
+  if (p)
+    lines.push(
+      `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} → ${describeTag(p.after)}`}`
+    )
   return lines
 }
 

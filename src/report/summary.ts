@@ -112,7 +112,7 @@ function promotionLines(record: RunRecord): string[] {
   if (!p) return []
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status
   return [
-    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} → ${tagState(p.after)}`,
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} → ${tagState(p.after)}`}`,
     '',
     ...(GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ''])
   ]

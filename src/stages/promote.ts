@@ -64,7 +64,7 @@ export async function promoteTag(o: PromoteOptions): Promise<PromoteOutcome> {
   const currentDigest = await client.headDigest(o.promoteTag)
   const before = currentDigest === source.digest ? wanted : await readTagState(client, o.promoteTag)
   const outcome = (status: PromoteStatus, after: TagState | null, message: string): PromoteOutcome => {
-    o.log.info(`promote ${status}: ${message}`)
+    o.log.info(`promotion: ${message}`)
     return { status, before, after, message }
   }
 

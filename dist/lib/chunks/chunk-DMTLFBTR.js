@@ -29215,7 +29215,7 @@ function promotionLines(record) {
   if (!p) return [];
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
   return [
-    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagState(p.before)} \u2192 ${tagState(p.after)}`,
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} \u2192 ${tagState(p.after)}`}`,
     "",
     ...GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
   ];

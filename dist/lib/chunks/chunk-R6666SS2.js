@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-63Z4N6ZW.js";
+} from "./chunk-DMTLFBTR.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -726,7 +726,7 @@ async function promoteTag(o) {
   const currentDigest = await client.headDigest(o.promoteTag);
   const before = currentDigest === source.digest ? wanted : await readTagState(client, o.promoteTag);
   const outcome = (status, after, message) => {
-    o.log.info(`promote ${status}: ${message}`);
+    o.log.info(`promotion: ${message}`);
     return { status, before, after, message };
   };
   const sourceProblem = checkSource(sourceName, wanted.revision, o.expectedSha);

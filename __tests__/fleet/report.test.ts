@@ -1,5 +1,5 @@
 import type { TenantReport } from '../../src/core/types.js'
-import { failureLines, summarizeRound } from '../../src/fleet/report.js'
+import { failureLines, listNames, summarizeRound } from '../../src/fleet/report.js'
 
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 
@@ -38,5 +38,12 @@ describe('summarizeRound', () => {
         '9990 not yet (s0 actual=7a72516, s1 actual=7a72516, s2 actual=7a72516, s3 actual=7a72516, s4 actual=7a72516 and 9985 more), ' +
         '10 unreachable (u0: deadline, u1: deadline, u2: deadline, u3: deadline, u4: deadline and 5 more)'
     )
+  })
+})
+
+describe('listNames', () => {
+  it('names at most ten, then counts', () => {
+    expect(listNames(['a', 'b'])).toBe('a, b')
+    expect(listNames(Array.from({ length: 12 }, (_, i) => `t${i}`))).toBe('t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 2 more')
   })
 })

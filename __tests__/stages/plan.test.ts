@@ -1,5 +1,5 @@
 import type { Ancestry, TenantReport } from '../../src/core/types.js'
-import { listNames, memoizeCompare, planRollout } from '../../src/stages/plan.js'
+import { memoizeCompare, planRollout } from '../../src/stages/plan.js'
 import { FleetError } from '../../src/util/errors.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 
@@ -56,13 +56,6 @@ describe('planRollout', () => {
       proven: ['older', 'older-too', 'newer', 'hotfix', 'down', 'unknown'],
       ifOwner: []
     })
-  })
-})
-
-describe('listNames', () => {
-  it('names at most ten, then counts', () => {
-    expect(listNames(['a', 'b'])).toBe('a, b')
-    expect(listNames(Array.from({ length: 12 }, (_, i) => `t${i}`))).toBe('t0, t1, t2, t3, t4, t5, t6, t7, t8, t9 and 2 more')
   })
 })
 

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-R6666SS2.js";
+} from "./chunks/chunk-26Z5TDAN.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-QDLRYPZJ.js";
 import {
   deployFleet
-} from "./chunks/chunk-R6666SS2.js";
+} from "./chunks/chunk-26Z5TDAN.js";
 import {
   FleetError,
   GREEN_RESULTS,

@@ -24,18 +24,21 @@ export function summarizeRound(round: number, reports: readonly TenantReport[]):
   for (const state of ['ahead', 'stale', 'unreachable', 'pending'] as const) {
     const group = byState.get(state)
     if (!group) continue
-    const named = state === 'pending' ? '' : ` (${listNames(group)})`
+    const named = state === 'pending' ? '' : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`
     parts.push(`${group.length} ${state === 'stale' ? 'not yet' : state}${named}`)
   }
   return parts.join(', ')
 }
 
-function listNames(group: readonly TenantReport[]): string {
-  const shown = group
-    .slice(0, LISTED_NAMES)
-    .map((r) => (r.state === 'unreachable' ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : 'none'}`))
-  const more = group.length - shown.length
-  return more > 0 ? `${shown.join(', ')} and ${more} more` : shown.join(', ')
+/** A tenant in a log line: its error class when unreachable, else the commit it reported. */
+export function describeTenant(report: TenantReport): string {
+  return report.state === 'unreachable' ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
+}
+
+/** At most `max` names, then a count: readable at any fleet size. */
+export function listNames(names: readonly string[], max = 10): string {
+  const more = names.length - max
+  return more > 0 ? `${names.slice(0, max).join(', ')} and ${more} more` : names.join(', ')
 }
 
 /**

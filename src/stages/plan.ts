@@ -1,4 +1,5 @@
 import type { Ancestry, Logger, TenantReport } from '../core/types.js'
+import { listNames } from '../fleet/report.js'
 import { shortSha } from '../util/sha.js'
 
 /**
@@ -57,11 +58,6 @@ export async function planRollout(
     )
   }
   return { proven, ifOwner }
-}
-
-/** At most ten names, then a count: readable at any fleet size. */
-export function listNames(names: readonly string[]): string {
-  return names.slice(0, 10).join(', ') + (names.length > 10 ? ` and ${names.length - 10} more` : '')
 }
 
 /** Ancestry answers are facts about immutable commits: each pair is asked once per run (failures are not kept). */

@@ -1,13 +1,12 @@
 import type { Ancestry, Logger, Tenant, TenantReport } from '../core/types.js'
 import { createClassifier, type CompareCommits } from '../fleet/classify.js'
 import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
-import { isSettled, summarizeRound } from '../fleet/report.js'
+import { describeTenant, isSettled, listNames, summarizeRound } from '../fleet/report.js'
 import { pendingReport, probeRound, type RoundContext } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
-import { listNames } from './plan.js'
 
 export { failureLines } from '../fleet/report.js'
 
@@ -160,10 +159,6 @@ async function confirmSettled(tenants: readonly Tenant[], reports: ReadonlyMap<s
   if (tenants.length === 0) return []
   await probeRound(tenants, reports, ctx)
   return tenants.map((t) => reports.get(t.name)!).filter((report) => !isSettled(report))
-}
-
-function describeTenant(report: TenantReport): string {
-  return report.state === 'unreachable' ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
 }
 
 function logDetails(details: ReadonlyMap<string, string>, log: Logger): void {

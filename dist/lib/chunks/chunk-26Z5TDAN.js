@@ -803,6 +803,49 @@ function shortDigest(digest) {
   return digest.slice(0, digest.indexOf(":") + 13);
 }
 
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = /* @__PURE__ */ new Map();
+  for (const report of reports) {
+    const group = byState.get(report.state);
+    if (group) group.push(report);
+    else byState.set(report.state, [report]);
+  }
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
+    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
+  }
+  return parts.join(", ");
+}
+function describeTenant(report) {
+  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
+}
+function listNames(names, max = 10) {
+  const more = names.length - max;
+  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
+}
+function failureLines(reports, expectedSha) {
+  const expected = shortSha(expectedSha);
+  return reports.filter((report) => !isSettled(report)).map((report) => {
+    switch (report.state) {
+      case "unreachable":
+        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+      case "pending":
+        return `${report.name} is pending: not probed, expected=${expected}`;
+      default:
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}`;
+    }
+  });
+}
+
 // src/stages/plan.ts
 async function planRollout(reports, expectedSha, allowRollback, compare, log) {
   const relationOf2 = /* @__PURE__ */ new Map();
@@ -837,9 +880,6 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log) {
     );
   }
   return { proven, ifOwner };
-}
-function listNames(names) {
-  return names.slice(0, 10).join(", ") + (names.length > 10 ? ` and ${names.length - 10} more` : "");
 }
 function memoizeCompare(compare) {
   const answers = /* @__PURE__ */ new Map();
@@ -1095,47 +1135,6 @@ function lanes(plan2, tenants, targetOf) {
   return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan2.perOrigin.get(origin) ?? 1 }));
 }
 
-// src/fleet/report.ts
-function isSettled(report) {
-  return report.state === "converged" || report.state === "ahead";
-}
-var LISTED_NAMES = 5;
-function summarizeRound(round, reports) {
-  const byState = /* @__PURE__ */ new Map();
-  for (const report of reports) {
-    const group = byState.get(report.state);
-    if (group) group.push(report);
-    else byState.set(report.state, [report]);
-  }
-  const converged = byState.get("converged")?.length ?? 0;
-  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
-  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
-    const group = byState.get(state);
-    if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames2(group)})`;
-    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
-  }
-  return parts.join(", ");
-}
-function listNames2(group) {
-  const shown = group.slice(0, LISTED_NAMES).map((r) => r.state === "unreachable" ? `${r.name}: ${r.error_class}` : `${r.name} actual=${r.actual ? shortSha(r.actual) : "none"}`);
-  const more = group.length - shown.length;
-  return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
-}
-function failureLines(reports, expectedSha) {
-  const expected = shortSha(expectedSha);
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}`;
-    }
-  });
-}
-
 // src/fleet/round.ts
 function pendingReport(name) {
   return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
@@ -1258,9 +1257,6 @@ async function confirmSettled(tenants, reports, ctx) {
   if (tenants.length === 0) return [];
   await probeRound(tenants, reports, ctx);
   return tenants.map((t) => reports.get(t.name)).filter((report) => !isSettled(report));
-}
-function describeTenant(report) {
-  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
 }
 function logDetails(details, log) {
   let listed = 0;

@@ -11,6 +11,11 @@ describe('planWaves', () => {
     expect(waves.map((w) => ({ index: w.index, tenants: names(w.tenants), toRoll: w.toRoll }))).toEqual([{ index: 1, tenants: ['a', 'b', 'c'], toRoll: ['b'] }])
   })
 
+  it('lists the tenants to roll in fleet order, whatever order they were planned in', () => {
+    const waves = planWaves(fleet(['a', 'b', 'c', 'd']), ['d', 'b', 'a'], { kind: 'steps', steps: [{ count: 1 }, { percent: 100 }] })
+    expect(waves.map((w) => w.toRoll)).toEqual([['a'], ['b', 'd']])
+  })
+
   it('splits the tenants to roll by the steps; tenants needing no redeploy are verified with the last wave', () => {
     const waves = planWaves(fleet(['a', 'b', 'c', 'd', 'e']), ['b', 'c', 'e'], { kind: 'steps', steps: [{ count: 1 }, { percent: 100 }] })
     expect(waves.map((w) => [names(w.tenants), w.toRoll])).toEqual([

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-26Z5TDAN.js";
+} from "./chunks/chunk-3QBXWNAM.js";
 import {
   GREEN_RESULTS,
   INPUTS,

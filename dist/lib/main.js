@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-QDLRYPZJ.js";
 import {
   deployFleet
-} from "./chunks/chunk-26Z5TDAN.js";
+} from "./chunks/chunk-3QBXWNAM.js";
 import {
   FleetError,
   GREEN_RESULTS,

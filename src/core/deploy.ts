@@ -293,12 +293,7 @@ function unreadForPlan(run: PipelineRun): string | null {
 /** A dry run's plan, wave by wave: who would roll, from which commit. */
 function logWavePlan(run: PipelineRun): void {
   const { settings, deps } = run
-  const planned = new Set([...run.rollout.proven, ...run.rollout.ifOwner])
-  const waves = planWaves(
-    settings.tenants,
-    settings.tenants.map((t) => t.name).filter((name) => planned.has(name)),
-    settings.rollout.waves
-  )
+  const waves = planWaves(settings.tenants, [...run.rollout.proven, ...run.rollout.ifOwner], settings.rollout.waves)
   const to = shortSha(run.expectedSha)
   for (const wave of waves) {
     const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name)!)} → ${to}`)
@@ -442,13 +437,13 @@ function rollable(run: PipelineRun): readonly string[] {
     )
     return []
   }
-  const chosen = new Set(owns ? [...proven, ...ifOwner] : proven)
   if (!owns && ifOwner.length > 0) {
     run.deps.log.warning(
       `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
     )
   }
-  return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name))
+  // In any order: the waves are cut in fleet order (planWaves).
+  return owns ? [...proven, ...ifOwner] : proven
 }
 
 /**

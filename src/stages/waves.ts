@@ -25,7 +25,8 @@ export interface WaveRecord {
  * Splits the fleet into waves. With `waves` steps, the tenants to roll are split in fleet order (so
  * the canary is always a tenant that really rolls) and every tenant that needs no redeploy is verified
  * with the last wave; with a `wave` field per tenant, each tenant is in its own wave, rolled or not;
- * by default there is one wave. Waves without any tenant are dropped.
+ * by default there is one wave. Waves without any tenant are dropped. `toRoll` may come in any order:
+ * every wave lists its tenants, and those it rolls, in fleet order.
  */
 export function planWaves(tenants: readonly Tenant[], toRoll: readonly string[], spec: WaveSpec): Wave[] {
   const rolling = new Set(toRoll)

@@ -1512,12 +1512,7 @@ function unreadForPlan(run) {
 }
 function logWavePlan(run) {
   const { settings, deps } = run;
-  const planned = /* @__PURE__ */ new Set([...run.rollout.proven, ...run.rollout.ifOwner]);
-  const waves = planWaves(
-    settings.tenants,
-    settings.tenants.map((t) => t.name).filter((name) => planned.has(name)),
-    settings.rollout.waves
-  );
+  const waves = planWaves(settings.tenants, [...run.rollout.proven, ...run.rollout.ifOwner], settings.rollout.waves);
   const to = shortSha(run.expectedSha);
   for (const wave of waves) {
     const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name))} \u2192 ${to}`);
@@ -1636,13 +1631,12 @@ function rollable(run) {
     );
     return [];
   }
-  const chosen = new Set(owns ? [...proven, ...ifOwner] : proven);
   if (!owns && ifOwner.length > 0) {
     run.deps.log.warning(
       `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
     );
   }
-  return run.settings.tenants.map((t) => t.name).filter((name) => chosen.has(name));
+  return owns ? [...proven, ...ifOwner] : proven;
 }
 async function verifyTenants(run, tenants) {
   const { settings, deps, facts } = run;

@@ -274,6 +274,13 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(stage.forge instanceof FakeGitHub ? stage.forge.deployments : []).toEqual(onGitHub ? [deployment] : [])
       // create, in_progress, success on GitHub; Gitea has no deployments API and is not asked.
       expect(stage.forge.requestsTo(/deployments/)).toHaveLength(onGitHub ? 3 : 0)
+      // The record keeps the deployment, and the summary links to it and to the environment.
+      const created = stage.forge instanceof FakeGitHub ? stage.forge.deployments[0] : null
+      expect(record(run).deployment).toEqual(created ? { id: created.id, environment_url: 'https://fleet.example.com/' } : null)
+      const linkLine = run.summary.split('\n').find((line) => line.includes('[run log]'))
+      const ownLinks = onGitHub ? ` · [deployment](${stage.forge.url}/acme/fleet/deployments) · [environment](https://fleet.example.com/)` : ''
+      const ending = `[run log](${logUrl})${ownLinks}`
+      expect(linkLine?.slice(-ending.length)).toBe(ending)
     })
 
     it('a token without deployments: write gets one warning naming the permission, and the deploy stays green (GitHub)', async () => {

@@ -85,6 +85,34 @@ describe('job summary: nothing remote renders', () => {
   })
 })
 
+describe('job summary: links to the run, its deployment and the environment', () => {
+  const deployed = (environmentUrl: string | null): RunRecord => ({
+    ...recordOf('deployed', [tenant('ana', 'converged')], 'deployed'),
+    deployment: { id: 41, environment_url: environmentUrl }
+  })
+
+  it('links the deployments page and the environment-url beside the run log when the run created a deployment', () => {
+    const summary = renderSummary(deployed('https://app.example.com/'))
+    expect(linkTargets(summary)).toEqual(
+      expect.arrayContaining(['https://github.com/acme/fleet/actions/runs/7', 'https://github.com/acme/fleet/deployments', 'https://app.example.com/'])
+    )
+    expect(summary).toContain(
+      ' · [run log](https://github.com/acme/fleet/actions/runs/7) · [deployment](https://github.com/acme/fleet/deployments) · [environment](https://app.example.com/)'
+    )
+  })
+
+  it('links no deployment when the run created none (Gitea, nothing rolled)', () => {
+    const summary = renderSummary(recordOf('deployed', [tenant('ana', 'converged')], 'deployed'))
+    expect(linkTargets(summary).filter((url) => /deployments|app\.example/.test(url))).toEqual([])
+  })
+
+  it('links no environment whose address could end the link or start HTML', () => {
+    const summary = renderSummary(deployed('https://app.example.com/x)[y](https://evil.example/)'))
+    expect(summary).not.toContain('evil.example')
+    expect(linkTargets(summary)).toContain('https://github.com/acme/fleet/deployments')
+  })
+})
+
 describe('job summary: a message that starts or ends with a backtick', () => {
   it('is padded inside its fence, so the fence stays whole', () => {
     const summary = renderSummary(recordOf('`tick` at both ends `', []))

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-3QBXWNAM.js";
+} from "./chunks/chunk-A26BY5TV.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,7 +23,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-DMTLFBTR.js";
+} from "./chunks/chunk-AHUKVJRU.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-QDLRYPZJ.js";
+} from "./chunks/chunk-FWRXGPAM.js";
 import {
   deployFleet
-} from "./chunks/chunk-3QBXWNAM.js";
+} from "./chunks/chunk-A26BY5TV.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-DMTLFBTR.js";
+} from "./chunks/chunk-AHUKVJRU.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-QDLRYPZJ.js";
+} from "./chunks/chunk-FWRXGPAM.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-DMTLFBTR.js";
+} from "./chunks/chunk-AHUKVJRU.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

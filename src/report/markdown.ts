@@ -38,21 +38,39 @@ export interface Links {
   readonly run: string | null
   /** A commit's page, when the repository's address is known. */
   commit(value: string | null): string | null
+  /** The repository's deployments page on GitHub (every environment's latest and history), when the run created a deployment. */
+  readonly deployments: string | null
+  /** Input `environment-url`, the address the deployment points people to. */
+  readonly environment: string | null
 }
 
 /**
  * The record carries the run URL (`<server>/<repository>/actions/runs/<id>` on GitHub and Gitea) but
  * not the server URL; the repository's address is the part before `/actions/runs/<id>`, and only when
- * it ends with the record's repository, so no link is ever guessed.
+ * it ends with the record's repository, so no link is ever guessed. A deployment links to the
+ * repository's deployments page, and to the `environment-url` it carries.
  */
-export function linksOf(record: { readonly run_url: string; readonly repository: string }): Links {
+export function linksOf(record: LinkedRecord): Links {
   const runUrl = SAFE_URL.test(record.run_url) && RUN_PATH.test(record.run_url) ? record.run_url : null
   const repoUrl = runUrl?.replace(RUN_PATH, '') ?? null
   const known = repoUrl !== null && REPOSITORY.test(record.repository) && repoUrl.endsWith(`/${record.repository}`) ? repoUrl : null
+  const environmentUrl = record.deployment?.environment_url ?? null
   return {
     run: runUrl,
-    commit: (value) => (known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null)
+    commit: (value) => (known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null),
+    deployments: known && record.deployment ? `${known}/deployments` : null,
+    environment: environmentUrl === null ? null : safeUrl(environmentUrl)
   }
+}
+
+interface LinkedRecord {
+  readonly run_url: string
+  readonly repository: string
+  readonly deployment: { readonly environment_url: string | null } | null
+}
+
+function safeUrl(url: string): string | null {
+  return SAFE_URL.test(url) ? url : null
 }
 
 /** `[label](url)`, or the label alone when there is no URL; the label is ours (words, short SHAs). */

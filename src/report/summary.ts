@@ -61,9 +61,19 @@ function verdict(record: RunRecord, links: Links): string[] {
     '',
     literal(record.message),
     '',
-    `${countLine}${links.run ? ` · ${link('run log', links.run)}` : ''}`,
+    [countLine, ...ownLinks(links)].join(' · '),
     ''
   ]
+}
+
+/** The run, its deployment and the environment, where the record knows them. */
+function ownLinks(links: Links): string[] {
+  const named: [string, string | null][] = [
+    ['run log', links.run],
+    ['deployment', links.deployments],
+    ['environment', links.environment]
+  ]
+  return named.filter(([, url]) => url !== null).map(([label, url]) => link(label, url))
 }
 
 /** Attention order, then the rest; only states that occur. */

@@ -44,6 +44,8 @@ export interface RunRecord {
   readonly dry_run: boolean
   readonly rounds: number
   readonly promotion: PromotionRecord | null
+  /** The run's GitHub deployment, once created (README, "Deployments"); null on Gitea and for a run that rolled nothing. */
+  readonly deployment: DeploymentRecord | null
   readonly forge_calls: { readonly requests: number; readonly not_modified: number }
   /** The rollout's waves in order (one for a single-wave run); empty when the run ended before them. */
   readonly waves: readonly WaveRecord[]
@@ -51,6 +53,12 @@ export interface RunRecord {
 }
 
 export const SCHEMA_VERSION = 1
+
+export interface DeploymentRecord {
+  readonly id: number
+  /** Input `environment-url`, as the deployment carries it. */
+  readonly environment_url: string | null
+}
 
 export type TenantRecord = TenantReport & {
   readonly wave: number | null
@@ -68,6 +76,7 @@ export interface RunFacts {
   tenants: TenantReport[]
   rounds: number
   promotion: PromotionRecord | null
+  deployment: DeploymentRecord | null
   waves: WaveRecord[]
   /** Each tenant's wave, once the waves are planned. */
   tenantWave: ReadonlyMap<string, number>
@@ -86,6 +95,7 @@ export function initialFacts(startedAt: number, tenants: TenantReport[], expecte
     tenants,
     rounds: 0,
     promotion: null,
+    deployment: null,
     waves: [],
     tenantWave: new Map(),
     before: new Map(),
@@ -131,6 +141,10 @@ export function buildRecord(
     dry_run: identity.dryRun,
     rounds: facts.rounds,
     promotion: facts.promotion,
+    deployment: facts.deployment && {
+      id: facts.deployment.id,
+      environment_url: facts.deployment.environment_url === null ? null : neutralize(facts.deployment.environment_url, Infinity)
+    },
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
     waves: facts.waves.map((w) => ({ ...w })),
     tenants: facts.tenants.map((t) => {

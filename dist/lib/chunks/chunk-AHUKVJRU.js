@@ -12886,7 +12886,7 @@ var require_mock_utils = __commonJS({
       }
       return normalizedQp;
     }
-    function safeUrl(path) {
+    function safeUrl2(path) {
       if (typeof path !== "string") {
         return path;
       }
@@ -12922,10 +12922,10 @@ var require_mock_utils = __commonJS({
     }
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? serializePathWithQuery(key.path, key.query) : key.path;
-      const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
+      const resolvedPath = typeof basePath === "string" ? safeUrl2(basePath) : basePath;
       const resolvedPathWithoutTrailingSlash = removeTrailingSlash(resolvedPath);
       let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path, ignoreTrailingSlash }) => {
-        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl(path)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl(path), resolvedPath);
+        return ignoreTrailingSlash ? matchValue(removeTrailingSlash(safeUrl2(path)), resolvedPathWithoutTrailingSlash) : matchValue(safeUrl2(path), resolvedPath);
       });
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
@@ -28496,6 +28496,7 @@ function initialFacts(startedAt, tenants, expectedSha) {
     tenants,
     rounds: 0,
     promotion: null,
+    deployment: null,
     waves: [],
     tenantWave: /* @__PURE__ */ new Map(),
     before: /* @__PURE__ */ new Map(),
@@ -28523,6 +28524,10 @@ function buildRecord(identity, facts2, calls, outcome, now) {
     dry_run: identity.dryRun,
     rounds: facts2.rounds,
     promotion: facts2.promotion,
+    deployment: facts2.deployment && {
+      id: facts2.deployment.id,
+      environment_url: facts2.deployment.environment_url === null ? null : neutralize(facts2.deployment.environment_url, Infinity)
+    },
     forge_calls: { requests: calls.requests, not_modified: calls.notModified },
     waves: facts2.waves.map((w) => ({ ...w })),
     tenants: facts2.tenants.map((t) => {
@@ -29105,10 +29110,16 @@ function linksOf(record) {
   const runUrl = SAFE_URL.test(record.run_url) && RUN_PATH.test(record.run_url) ? record.run_url : null;
   const repoUrl = runUrl?.replace(RUN_PATH, "") ?? null;
   const known = repoUrl !== null && REPOSITORY.test(record.repository) && repoUrl.endsWith(`/${record.repository}`) ? repoUrl : null;
+  const environmentUrl = record.deployment?.environment_url ?? null;
   return {
     run: runUrl,
-    commit: (value) => known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null
+    commit: (value) => known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null,
+    deployments: known && record.deployment ? `${known}/deployments` : null,
+    environment: environmentUrl === null ? null : safeUrl(environmentUrl)
   };
+}
+function safeUrl(url) {
+  return SAFE_URL.test(url) ? url : null;
 }
 function link(label2, url) {
   return url ? `[${label2}](${url})` : label2;
@@ -29175,9 +29186,17 @@ function verdict(record, links) {
     "",
     literal(record.message),
     "",
-    `${countLine}${links.run ? ` \xB7 ${link("run log", links.run)}` : ""}`,
+    [countLine, ...ownLinks(links)].join(" \xB7 "),
     ""
   ];
+}
+function ownLinks(links) {
+  const named = [
+    ["run log", links.run],
+    ["deployment", links.deployments],
+    ["environment", links.environment]
+  ];
+  return named.filter(([, url]) => url !== null).map(([label2, url]) => link(label2, url));
 }
 function countByState(tenants) {
   const order = ["stale", "unreachable", "pending", "not_attempted", "converged", "ahead"];

@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-DMTLFBTR.js";
+} from "./chunk-AHUKVJRU.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1532,7 +1532,10 @@ async function rollOut(run) {
     const refused = await run.mayAct();
     if (refused) return refused;
     run.toRoll = rollable(run);
-    if (run.toRoll.length > 0) run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
+    if (run.toRoll.length > 0) {
+      run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
+      if (run.held.deployment) facts.deployment = { id: run.held.deployment.id, environment_url: settings.environmentUrl };
+    }
   }
   const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
   run.rolloutStartedAt = deps.clock.now();

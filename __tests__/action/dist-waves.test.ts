@@ -89,7 +89,8 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
     // Read once by the plan, never again, never told to roll.
     expect(TENANTS.map((name) => fleet.requests(name))).toEqual(TENANTS.map(() => 1))
     expect(await latestDigest()).toBe(olderDigest)
-    expect(report(run).promotion).toBeNull()
+    expect(report(run).promotion).toMatchObject({ tag: 'latest', status: 'not_attempted', before: null, after: null })
+    expect(run.summary).toContain('(not attempted): not touched: the run ended before the promotion')
   })
 
   it('three waves converge in order, then :latest moves to the verified image', async () => {

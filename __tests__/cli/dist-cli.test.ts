@@ -101,5 +101,22 @@ describe('dist/cli.js', () => {
       expect(record.message).toMatch(/received SIGINT/)
       expect(run.stderr).toMatch(/aborted \(red\)/)
     })
+
+    it('prints each warning once, prefixed, and never again as a plain line (branch head unreadable: the run fails open)', async () => {
+      forge.failNext(/\/git\/ref\/heads\/main$/, { status: 502, body: { message: 'Server Error' } }, 1000)
+      fleet.setDefaultSha(NEWER)
+      const argv = ['deploy', '--repository', 'acme/fleet', '--api-url', forge.apiUrl, '--sha', OLDER, '--branch', 'main']
+      const run = await runBundle([...argv, '--tenants', `hongming ${fleet.url('hongming')}`, '--settle-budget', '5', '--settle-interval', '1'], {
+        FLEET_FORWARD_TOKEN: TOKEN
+      })
+      expect(run.code).toBe(0)
+      const lines = run.stdout.split('\n').filter((line) => line !== '')
+      const warnings = lines.filter((line) => line.startsWith('warning: '))
+      expect(warnings).toEqual([expect.stringMatching(/^warning: could not read the head of branch 'main' \(http_5xx/)])
+      for (const warning of warnings) {
+        const text = warning.slice('warning: '.length)
+        expect(lines.filter((line) => line.includes(text))).toEqual([warning])
+      }
+    })
   })
 })

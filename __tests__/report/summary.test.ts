@@ -1,5 +1,5 @@
 import { MAX_SUMMARY_BYTES, renderSummary } from '../../src/report/summary.js'
-import type { RunRecord } from '../../src/stages/record.js'
+import type { PromotionRecord, RunRecord } from '../../src/stages/record.js'
 import { haltedFleet, recordOf, tenant } from '../../test/support/records.js'
 
 /** GitHub's limit for one step's summary. */
@@ -27,8 +27,8 @@ interface Rendered {
   readonly lines: string[]
   /** Line index of the first fold: everything before it is what a reader sees first. */
   readonly firstFold: number
-  /** Attention rows (tenant name → row), all before the first fold. */
-  readonly attentionRows: Map<string, string>
+  /** Attention rows (tenant name → its row, a table row or a list of names, and the title of its group), all before the first fold. */
+  readonly attentionRows: Map<string, { row: string; group: string }>
 }
 
 /** Reads the summary the way GitHub lays it out: what is open, what is folded, which rows are where. */
@@ -36,11 +36,13 @@ function read(summary: string): Rendered {
   const lines = summary.split('\n')
   const firstFold = lines.indexOf('<details>') === -1 ? lines.length : lines.indexOf('<details>')
   const start = lines.findIndex((l) => l.startsWith('### Needs attention'))
-  const attentionRows = new Map<string, string>()
+  const attentionRows = new Map<string, { row: string; group: string }>()
+  let group = ''
   if (start !== -1) {
     for (const line of lines.slice(start, firstFold)) {
+      if (line.startsWith('**🔴')) group = line
       const names = [...line.matchAll(/`(tenant-[^`]+)`/g)].map((m) => m[1])
-      for (const name of names) attentionRows.set(name, line)
+      for (const name of names) attentionRows.set(name, { row: line, group })
     }
   }
   return { lines, firstFold, attentionRows }
@@ -120,6 +122,13 @@ describe('job summary: a message that starts or ends with a backtick', () => {
   })
 })
 
+/** The overview's line for each unreachable class, in the order the summary groups them. */
+function unreachableCounts(failing: readonly { state: string; error_class: string | null }[]): string[] {
+  const counts = new Map<string, number>()
+  for (const t of failing) if (t.state === 'unreachable') counts.set(t.error_class!, (counts.get(t.error_class!) ?? 0) + 1)
+  return [...counts].map(([cls, n]) => `- 🔴 unreachable · ${cls}: ${n}`)
+}
+
 describe('job summary: verdict first at any size', () => {
   it.each([8, 600, 10_000])('%i tenants: verdict, counts, then every failing tenant before anything folded', (size) => {
     const record = haltedFleet(size)
@@ -134,10 +143,15 @@ describe('job summary: verdict first at any size', () => {
     // Nothing failing omitted, each with its actual commit and error class, none of it folded.
     expect([...attentionRows.keys()].sort()).toEqual(failing.map((t) => t.name).sort())
     for (const t of failing) {
-      const row = attentionRows.get(t.name)!
-      expect(row).toContain(t.actual ? `\`${t.actual.slice(0, 7)}\`` : '| – |')
-      expect(row).toContain(`| ${t.error_class ?? '–'} |`)
+      const { row, group } = attentionRows.get(t.name)!
+      expect(row).toMatch(t.actual ? `\`${t.actual.slice(0, 7)}\`` : /\| – \||at –/)
+      expect(group).toMatch(t.error_class ? `🔴 unreachable · ${t.error_class} (` : '🔴 stale (')
     }
+    // Up to 50 needing attention, a table per group; more than a screenful lists every group and its count first, then names by commit.
+    const firstBlock = lines.slice(8, lines.indexOf('', 8))
+    const overview = ['- 🔴 stale: ' + failing.filter((t) => t.state === 'stale').length, ...unreachableCounts(failing)]
+    const staleTableTitle = [expect.stringMatching(/^\*\*🔴 stale \(\d+\)\*\* — /)]
+    expect(firstBlock).toEqual(failing.length > 50 ? overview : staleTableTitle)
     // Green and untouched tenants are folded, after the waves picture.
     const waves = lines.findIndex((l) => l.startsWith('**Waves**'))
     expect(waves).toBeGreaterThan(lines.findIndex((l) => l.startsWith('### Needs attention')))
@@ -165,6 +179,7 @@ describe('job summary: verdict first at any size', () => {
     expect(summary).not.toContain('| tenant | actual |')
     expect(summary).toContain(`- at –: \`${long(0)}\` \`${long(1)}\``)
     expect(read(summary).attentionRows.size).toBe(10_000)
+    expect(summary).toContain('### Needs attention (10000)\n\n- 🔴 unreachable · refused: 10000\n\n**🔴 unreachable · refused (10000)** — ')
   })
 
   it('says how many it leaves out only when even the compact list cannot fit', () => {
@@ -200,7 +215,7 @@ describe('job summary: runs that ended early', () => {
 })
 
 describe('job summary: :latest', () => {
-  const promotion = {
+  const promotion: PromotionRecord = {
     image: 'ghcr.io/acme/app',
     tag: 'latest',
     status: 'blocked',
@@ -217,11 +232,20 @@ describe('job summary: :latest', () => {
   })
 
   it('draws an arrow for a tag that moved', () => {
-    const moved = { ...promotion, status: 'promoted', after: { digest: 'sha256:bbbb', revision: 'd'.repeat(40) } }
+    const moved: PromotionRecord = { ...promotion, status: 'promoted', after: { digest: 'sha256:bbbb', revision: 'd'.repeat(40) } }
     expect(renderSummary({ ...recordOf('deployed', [tenant('ana', 'converged')], 'deployed'), promotion: moved })).toMatch(/\(promoted\): .* → /)
   })
 
-  it('a red run without a promotion says nothing about it: the record does not say an image was set', () => {
+  it('a red run that ended before the promotion says the tag was not touched, and draws no move', () => {
+    const untouched: PromotionRecord = { ...promotion, status: 'not_attempted', before: null, after: null }
+    const summary = renderSummary({ ...recordOf('stale', [tenant('ana', 'stale')]), promotion: untouched })
+    expect(summary).toContain(
+      '**Promotion** `ghcr.io/acme/app:latest` (not attempted): not touched: the run ended before the promotion, which comes only after every wave verified.'
+    )
+    expect(summary).not.toMatch(/absent|→ /)
+  })
+
+  it('a run without a promotion configured says nothing about one', () => {
     expect(renderSummary(recordOf('stale', [tenant('ana', 'stale')]))).not.toContain('latest')
   })
 })

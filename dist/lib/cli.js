@@ -6,12 +6,13 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-A26BY5TV.js";
+} from "./chunks/chunk-5EOYT7FV.js";
 import {
   GREEN_RESULTS,
   INPUTS,
   InputError,
   InputErrors,
+  NOT_PROMOTED,
   OUTPUTS,
   appendHistory,
   convergenceTimeline,
@@ -23,7 +24,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-AHUKVJRU.js";
+} from "./chunks/chunk-BSNYT5ON.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -281,7 +282,8 @@ function renderOutcome(record) {
     `  ${facts.join(" \xB7 ")}`
   ];
   const p = record.promotion;
-  if (p)
+  if (p?.status === "not_attempted") lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`);
+  else if (p)
     lines.push(
       `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} \u2192 ${describeTag(p.after)}`}`
     );
@@ -1195,7 +1197,8 @@ var package_default = {
     "check-dist": "node scripts/check-dist.mjs",
     demo: "node dist/cli.js demo",
     bench: "node bench/run.mjs",
-    sim: "node test/sim/run.mjs"
+    sim: "node test/sim/run.mjs",
+    "preview-summary": "node scripts/preview-summary.mjs"
   },
   dependencies: {
     "@actions/core": "3.0.1",
@@ -1218,6 +1221,7 @@ var package_default = {
     "fast-check": "4.10.2",
     globals: "17.14.0",
     jest: "29.7.0",
+    marked: "18.2.1",
     prettier: "3.10.1",
     "ts-jest": "29.4.15",
     typescript: "5.9.3",

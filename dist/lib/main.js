@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-FWRXGPAM.js";
+} from "./chunks/chunk-O6CS6VMA.js";
 import {
   deployFleet
-} from "./chunks/chunk-A26BY5TV.js";
+} from "./chunks/chunk-5EOYT7FV.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-AHUKVJRU.js";
+} from "./chunks/chunk-BSNYT5ON.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-FWRXGPAM.js";
+} from "./chunks/chunk-O6CS6VMA.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-AHUKVJRU.js";
+} from "./chunks/chunk-BSNYT5ON.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,4 +1,5 @@
 import { GREEN_RESULTS } from '../core/types.js'
+import { NOT_PROMOTED } from '../report/summary.js'
 import type { RunRecord, TagState } from '../stages/record.js'
 import { shortSha } from '../util/sha.js'
 
@@ -21,7 +22,8 @@ export function renderOutcome(record: RunRecord): string[] {
   ]
   const p = record.promotion
   // An arrow only for a tag that moved: an unchanged or refused tag is named where it stayed.
-  if (p)
+  if (p?.status === 'not_attempted') lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`)
+  else if (p)
     lines.push(
       `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} → ${describeTag(p.after)}`}`
     )

@@ -98,6 +98,10 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
     // A release the forge refused or did not answer keeps the saved nonce: the post step retries it.
     if (held.lock && (await held.lock.release())) deps.onLock?.(null)
   }
+  // A configured promotion the run never reached is recorded as such: a red run says what became of the tag.
+  if (settings.promotion && !facts.promotion) {
+    facts.promotion = { image: settings.promotion.image, tag: settings.promotion.promoteTag, status: 'not_attempted', before: null, after: null }
+  }
   const record = buildRecord(
     {
       environment: settings.environment,
@@ -211,7 +215,8 @@ async function checkOwner(run: PipelineRun): Promise<Outcome | null> {
   const owner = await run.guard.check()
   facts.headSha = owner.head
   if (owner.superseded) return { result: 'superseded', message: owner.message }
-  deps.log.info(owner.message)
+  // A head that could not be read was already warned about, with the same words.
+  if (owner.head !== null) deps.log.info(owner.message)
   run.expectedSha = settings.expectedSha ?? (await expectedShaFromImage(settings, deps))
   facts.expectedSha = run.expectedSha
   return null

@@ -9,6 +9,8 @@ type TenantRow = RunRecord['tenants'][number]
 
 /** GitHub refuses a step summary over 1 MiB; the rest is headroom for what else the job writes. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024
+/** More tenants needing attention than this are listed by commit, names only: a table of thousands hides every group but the first. */
+const MAX_ATTENTION_ROWS = 50
 const MAX_TIMELINE_ROWS = 500
 const TIMELINE_WIDTH = 40
 
@@ -31,10 +33,10 @@ export function renderSummary(record: RunRecord, maxBytes = MAX_SUMMARY_BYTES): 
   const links = linksOf(record)
   const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)]
   const needy = record.tenants.filter((t) => needsAttention(record, t))
-  const tables = attentionTables(needy)
   const tail = [...facts(record, links), ...wavesPicture(record.waves)]
   let room = maxBytes - bytes(head) - bytes(tail)
-  const attention = bytes(tables) <= room ? tables : attentionCompact(needy, room)
+  const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null
+  const attention = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room)
   room -= bytes(attention)
   const folded: string[] = []
   for (const part of [notAttempted, greenTable, foldedTimeline]) {
@@ -117,9 +119,13 @@ const PROMOTION_OUTCOME: Readonly<Record<string, string>> = {
   planned: 'would be moved (dry run)'
 }
 
+/** Shared with the CLI's last lines. */
+export const NOT_PROMOTED = 'not touched: the run ended before the promotion, which comes only after every wave verified'
+
 function promotionLines(record: RunRecord): string[] {
   const p: PromotionRecord | null = record.promotion
   if (!p) return []
+  if (p.status === 'not_attempted') return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, '']
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status
   return [
     `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} → ${tagState(p.after)}`}`,
@@ -144,11 +150,12 @@ function needsAttention(record: RunRecord, t: TenantRow): boolean {
 }
 
 /** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
-function groups(needy: readonly TenantRow[]): { title: string; tenants: TenantRow[] }[] {
+function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
   return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}`).values()].map((tenants) => {
     const { state, error_class: errorClass } = tenants[0]
-    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''} (${tenants.length})** — ${hintFor(state, errorClass)}`, tenants }
+    const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}`
+    return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass)}`, tenants }
   })
 }
 
@@ -185,14 +192,16 @@ function attentionTables(needy: readonly TenantRow[]): string[] {
 }
 
 /**
- * Too many for a table: each group lists its tenants by the commit they report, names only. If even
- * that does not fit (thousands of long names), the list says how many it leaves to the report output.
+ * Too many for a table: first every group with its count, so all of them show on the first screen,
+ * then each group lists its tenants by the commit they report, names only. If even that does not fit
+ * (thousands of long names), the list says how many it leaves to the report output.
  */
 function attentionCompact(needy: readonly TenantRow[], room: number): string[] {
-  const lines = [...attentionHeading(needy.length)]
+  const all = groups(needy)
+  const lines = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), '']
   let left = room - bytes(lines)
   let listed = 0
-  for (const g of groups(needy)) {
+  for (const g of all) {
     const byActual = groupBy(g.tenants, (t) => t.actual ?? '')
     const block = [g.title, '', ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(' ')}`), '']
     left -= bytes(block)

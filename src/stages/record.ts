@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Result, TenantReport } from '../core/types.js'
 import type { ForgeCallCounter } from '../forge/types.js'
+import type { PromoteStatus } from './promote.js'
 import { neutralize } from '../util/sanitize.js'
 import type { WaveRecord } from './waves.js'
 
@@ -13,7 +14,8 @@ export interface TagState {
 export interface PromotionRecord {
   readonly image: string
   readonly tag: string
-  readonly status: string
+  /** What the promotion did (PromoteStatus), or `not_attempted` when the run ended before it; the tag was then not read or touched. */
+  readonly status: PromoteStatus | 'not_attempted'
   readonly before: TagState | null
   readonly after: TagState | null
 }

@@ -68,3 +68,17 @@ export function haltedFleet(size: number): RunRecord {
     ]
   }
 }
+
+/** A deployed-then-verified fleet of `size` tenants in one wave where only tenant number `staleAt` (1-based) still reports the older commit. */
+export function oneStaleFleet(size: number, staleAt: number): RunRecord {
+  const tenants = Array.from({ length: size }, (_, i) => {
+    const name = `tenant-${String(i + 1).padStart(5, '0')}`
+    const row = { ...tenant(name, 'converged'), wave: 1, before: '6e14d2c'.padEnd(40, '0'), redeployed: true }
+    return i + 1 === staleAt ? { ...row, state: 'stale' as const, actual: '6e14d2c'.padEnd(40, '0'), seconds_to_converge: null } : row
+  })
+  return {
+    ...recordOf(`1 of ${size} tenant(s) did not report 7f25373 within the settle budget: ${tenants[staleAt - 1].name}`, tenants),
+    tenants,
+    waves: [{ wave: 1, tenants: size, redeployed: size, result: 'halted', seconds: 300 }]
+  }
+}

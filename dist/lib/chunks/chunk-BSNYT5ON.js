@@ -29153,6 +29153,7 @@ function wavesPicture(waves) {
 
 // src/report/summary.ts
 var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
+var MAX_ATTENTION_ROWS = 50;
 var MAX_TIMELINE_ROWS = 500;
 var TIMELINE_WIDTH = 40;
 var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
@@ -29160,10 +29161,10 @@ function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
   const links = linksOf(record);
   const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)];
   const needy = record.tenants.filter((t) => needsAttention(record, t));
-  const tables = attentionTables(needy);
   const tail = [...facts(record, links), ...wavesPicture(record.waves)];
   let room = maxBytes - bytes(head) - bytes(tail);
-  const attention2 = bytes(tables) <= room ? tables : attentionCompact(needy, room);
+  const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null;
+  const attention2 = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room);
   room -= bytes(attention2);
   const folded = [];
   for (const part of [notAttempted, greenTable, foldedTimeline]) {
@@ -29229,9 +29230,11 @@ var PROMOTION_OUTCOME = {
   conflict: "was moved by someone else meanwhile and was not overwritten",
   planned: "would be moved (dry run)"
 };
+var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
 function promotionLines(record) {
   const p = record.promotion;
   if (!p) return [];
+  if (p.status === "not_attempted") return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, ""];
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
   return [
     `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} \u2192 ${tagState(p.after)}`}`,
@@ -29255,7 +29258,8 @@ function groups(needy) {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
   return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}`).values()].map((tenants) => {
     const { state, error_class: errorClass } = tenants[0];
-    return { title: `**${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""} (${tenants.length})** \u2014 ${hintFor(state, errorClass)}`, tenants };
+    const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}`;
+    return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass)}`, tenants };
   });
 }
 function groupBy(items, key) {
@@ -29287,10 +29291,11 @@ function attentionTables(needy) {
   ];
 }
 function attentionCompact(needy, room) {
-  const lines = [...attentionHeading(needy.length)];
+  const all = groups(needy);
+  const lines = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), ""];
   let left = room - bytes(lines);
   let listed = 0;
-  for (const g of groups(needy)) {
+  for (const g of all) {
     const byActual = groupBy(g.tenants, (t) => t.actual ?? "");
     const block = [g.title, "", ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(" ")}`), ""];
     left -= bytes(block);
@@ -35131,6 +35136,7 @@ export {
   runUrlFrom,
   GREEN_RESULTS,
   renderSummary,
+  NOT_PROMOTED,
   convergenceTimeline,
   renderLogTable,
   byAttention,

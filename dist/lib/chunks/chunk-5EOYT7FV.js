@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-AHUKVJRU.js";
+} from "./chunk-BSNYT5ON.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1350,6 +1350,9 @@ async function deployFleet(settings, deps) {
   } finally {
     if (held.lock && await held.lock.release()) deps.onLock?.(null);
   }
+  if (settings.promotion && !facts.promotion) {
+    facts.promotion = { image: settings.promotion.image, tag: settings.promotion.promoteTag, status: "not_attempted", before: null, after: null };
+  }
   const record = buildRecord(
     {
       environment: settings.environment,
@@ -1442,7 +1445,7 @@ async function checkOwner(run) {
   const owner = await run.guard.check();
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
-  deps.log.info(owner.message);
+  if (owner.head !== null) deps.log.info(owner.message);
   run.expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
   facts.expectedSha = run.expectedSha;
   return null;

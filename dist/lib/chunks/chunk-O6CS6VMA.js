@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-AHUKVJRU.js";
+} from "./chunk-BSNYT5ON.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -90,6 +90,25 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.summary).toContain('When each tenant converged')
     })
 
+    it('600 tenants, one stale: the job summary names it first, with its commit and a hint, and folds the 599 green ones', async () => {
+      const names = Array.from({ length: 600 }, (_, i) => `tenant-${String(i + 1).padStart(5, '0')}`)
+      stage.fleet.set('tenant-00551', { sha: OLDER })
+      const run = await deploy({ sha: NEWER, tenants: names.map((name) => `${name} ${stage.fleet.url(name)}`).join('\n'), 'settle-budget': '3' })
+      expect(run.outputs.result).toBe('stale')
+      expect(run.outputs['stale-tenants']).toBe('["tenant-00551"]')
+      const summary = run.summary.split('\n')
+      const open = summary.slice(0, summary.indexOf('<details>'))
+      const runLog = `[run log](${stage.forge.url}/acme/fleet/actions/runs/7)`
+      const counts = `**600 tenants:** 🔴 1 stale · 🟢 599 converged · ${runLog}`
+      expect(open[4].slice(0, counts.length)).toBe(counts)
+      expect(open).toContain('### Needs attention (1)')
+      expect(open).toContain('**🔴 stale (1)** — did not pick up the new image: check its rollout / restart it')
+      // tenant, the commit it still reports, no error class (it answered), its wave, how often it was read.
+      expect(open).toContainEqual(expect.stringMatching(/^\| `tenant-00551` \| `7a72516` \| – \| 1 \| \d+ \|$/))
+      expect(open.filter((line) => /`tenant-\d+`/.test(line))).toHaveLength(1)
+      expect(run.summary).toContain('<summary>🟢 599 converged or ahead</summary>')
+    })
+
     it('the incident: the older run, started after the newer one verified, skips every side effect and stays green', async () => {
       stage.fleet.setDefaultSha(NEWER)
       const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })
@@ -106,6 +125,8 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       const run = await deploy({ sha: OLDER })
       expect(run.code).toBe(0)
       expect(run.stdout).toMatch(/::warning::could not read the head of branch 'main' \(http_5xx/)
+      // Warned once, and not repeated as a plain log line.
+      expect(run.stdout.split('\n').filter((line) => line.includes("could not read the head of branch 'main'"))).toHaveLength(1)
       expect(run.outputs.result).toBe('noop')
       expect(record(run).tenants.map((t: { state: string }) => t.state)).toEqual(TENANTS.map(() => 'ahead'))
       expect(stage.controlPlane.calls).toHaveLength(0)

@@ -153,8 +153,15 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       const run = await deploy({ sha: NEWER, 'settle-budget': '8' })
       expect(run.outputs.result).toBe('stale')
       expect(run.stdout).toContain('no longer report 7f25373 when read again before the verdict: hongming actual=7a72516')
-      expect(run.stdout).toContain('::error::hongming is stale: actual=7a72516, expected=7f25373')
+      expect(run.stdout).toContain(
+        '::error::hongming is stale: actual=7a72516, expected=7f25373 (regressed: it reported this commit or a newer one earlier in this run)'
+      )
       expect(stage.forge.statuses(NEWER).map((s) => s.state)).toEqual(['failure'])
+      // The record and the summary tell a tenant that went backward from one that never moved.
+      expect(record(run).tenants.find((t: { name: string }) => t.name === 'hongming')).toMatchObject({ state: 'stale', regressed: true })
+      expect(run.summary).toContain(
+        '**🔴 stale · regressed (1)** — reported the new commit, then went back to an older one: check for a crash loop or something rolling it back'
+      )
     })
 
     it('verified at the verdict: a tenant converged at planning that then fails its read is unreachable, not verified', async () => {
@@ -374,6 +381,10 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(history).toHaveLength(1)
       expect(JSON.parse(history[0])).toMatchObject({ result: 'aborted', environment: 'production', sha: NEWER })
       expect(post.summary).toContain('aborted')
+      // Its record still names the deployment, and the summary links to it.
+      const created = stage.forge instanceof FakeGitHub ? stage.forge.deployments[0] : null
+      expect(JSON.parse(history[0]).deployment).toEqual(created ? { id: created.id, environment_url: null } : null)
+      expect(post.summary.includes(`[deployment](${stage.forge.url}/acme/fleet/deployments)`)).toBe(created !== null)
       // The deployment the killed main step left in_progress ends error, not in_progress for ever.
       expect(deploymentStates()).toEqual(stage.forge instanceof FakeGitHub ? ['in_progress', 'error'] : [])
       expect(post.stdout).not.toContain('::warning::post step could not')

@@ -21,7 +21,8 @@ const report = (name: string, state: TenantReport['state'], actual: string | nul
   actual,
   attempts: 1,
   seconds_to_converge: state === 'converged' ? 1 : null,
-  error_class: state === 'unreachable' ? 'refused' : null
+  error_class: state === 'unreachable' ? 'refused' : null,
+  regressed: false
 })
 
 describe('Terminal', () => {

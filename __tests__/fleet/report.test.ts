@@ -4,7 +4,7 @@ import { failureLines, listNames, summarizeRound } from '../../src/fleet/report.
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 
 function report(name: string, fields: Partial<TenantReport>): TenantReport {
-  return { name, state: 'converged', actual: EXPECTED, attempts: 1, seconds_to_converge: 0, error_class: null, ...fields }
+  return { name, state: 'converged', actual: EXPECTED, attempts: 1, seconds_to_converge: 0, error_class: null, regressed: false, ...fields }
 }
 
 describe('failureLines', () => {

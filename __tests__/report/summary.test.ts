@@ -171,6 +171,17 @@ describe('job summary: verdict first at any size', () => {
     expect(new Set(titles.map((t) => t.split(' — ')[1])).size).toBe(titles.length)
   })
 
+  it('groups tenants that went backward apart from those that never moved, each with its own hint', () => {
+    const tenants = [tenant('ana', 'stale'), { ...tenant('bo', 'stale'), regressed: true }, tenant('cy', 'converged')]
+    const titles = renderSummary({ ...recordOf('stale', tenants), tenants })
+      .split('\n')
+      .filter((l) => l.startsWith('**🔴'))
+    expect(titles).toEqual([
+      '**🔴 stale (1)** — did not pick up the new image: check its rollout / restart it',
+      '**🔴 stale · regressed (1)** — reported the new commit, then went back to an older one: check for a crash loop or something rolling it back'
+    ])
+  })
+
   it('lists a fleet too large for a table per tenant compactly, still whole, under the limit', () => {
     const long = (i: number) => `tenant-${String(i).padStart(5, '0')}-${'x'.repeat(57)}`
     const tenants = Array.from({ length: 10_000 }, (_, i) => ({ ...tenant(long(i), 'unreachable'), wave: 1 }))

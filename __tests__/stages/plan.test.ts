@@ -10,7 +10,7 @@ const SIDE = 'c0ffee0' + '0'.repeat(33)
 const UNKNOWN = 'deadbee' + '0'.repeat(33)
 
 function tenant(name: string, state: TenantReport['state'], actual: string | null): TenantReport {
-  return { name, state, actual, attempts: 1, seconds_to_converge: null, error_class: state === 'unreachable' ? 'refused' : null }
+  return { name, state, actual, attempts: 1, seconds_to_converge: null, error_class: state === 'unreachable' ? 'refused' : null, regressed: false }
 }
 
 const RELATIONS: Record<string, Ancestry> = { [OLDER]: 'behind', [NEWER]: 'ahead', [SIDE]: 'diverged', [EXPECTED]: 'identical' }

@@ -85,7 +85,8 @@ describe('settleFleet', () => {
       actual: EXPECTED,
       attempts: 4,
       seconds_to_converge: 60,
-      error_class: null
+      error_class: null,
+      regressed: false
     })
     expect(clock.sleeps).toEqual([20_000, 20_000, 20_000])
     expect(fleet.requests('hongming')).toBe(4)
@@ -111,8 +112,10 @@ describe('settleFleet', () => {
     fleet.set('ana', { sha: EXPECTED, schedule: [{ from: START + 30_000, sha: OLDER }] })
     const result = await settle({ budgetSeconds: 100 })
     expect(result.outcome).toBe('stale')
-    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'stale', actual: OLDER, seconds_to_converge: null })
-    expect(failureLines(result.tenants, EXPECTED)).toEqual(['ana is stale: actual=7a72516, expected=7f25373'])
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'stale', actual: OLDER, seconds_to_converge: null, regressed: true })
+    expect(failureLines(result.tenants, EXPECTED)).toEqual([
+      'ana is stale: actual=7a72516, expected=7f25373 (regressed: it reported this commit or a newer one earlier in this run)'
+    ])
     expect(recorder.text()).toContain('1 tenant(s) no longer report 7f25373 when read again before the verdict: ana actual=7a72516; verifying on')
   })
 
@@ -127,7 +130,7 @@ describe('settleFleet', () => {
     })
     const result = await settle({ budgetSeconds: 240 })
     expect(result.outcome).toBe('converged')
-    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'converged', actual: EXPECTED, seconds_to_converge: 80 })
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'converged', actual: EXPECTED, seconds_to_converge: 80, regressed: false })
   })
 
   it('re-reads tenants settled at planning: one that fails the read is unreachable, and the run is not verified', async () => {
@@ -138,7 +141,8 @@ describe('settleFleet', () => {
       actual: EXPECTED,
       attempts: 1,
       seconds_to_converge: 0,
-      error_class: null
+      error_class: null,
+      regressed: false
     }))
     const result = await settle({ budgetSeconds: 40, settled: planned })
     expect(result.outcome).toBe('stale')
@@ -158,7 +162,8 @@ describe('settleFleet', () => {
     fleet.set('bo', { status: 503 })
     const result = await settle({ budgetSeconds: 50 })
     expect(result).toMatchObject({ outcome: 'stale', rounds: 4, seconds: 50 })
-    expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'stale', actual: OLDER, attempts: 4, seconds_to_converge: null })
+    // Never reported the expected commit: stale, not regressed.
+    expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'stale', actual: OLDER, attempts: 4, seconds_to_converge: null, regressed: false })
     expect(failureLines(result.tenants, EXPECTED)).toEqual([
       'hongming is stale: actual=7a72516, expected=7f25373',
       'bo is unreachable: http_5xx, expected=7f25373'

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-5EOYT7FV.js";
+} from "./chunks/chunk-QISYHMTI.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-BSNYT5ON.js";
+} from "./chunks/chunk-BUEVWJSO.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

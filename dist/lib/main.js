@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-O6CS6VMA.js";
+} from "./chunks/chunk-L46Y3V4A.js";
 import {
   deployFleet
-} from "./chunks/chunk-5EOYT7FV.js";
+} from "./chunks/chunk-QISYHMTI.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-BSNYT5ON.js";
+} from "./chunks/chunk-BUEVWJSO.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

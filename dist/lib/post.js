@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-O6CS6VMA.js";
+} from "./chunks/chunk-L46Y3V4A.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-BSNYT5ON.js";
+} from "./chunks/chunk-BUEVWJSO.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -34,7 +34,10 @@ async function runPost() {
   }
   const started = startedAt();
   if (started === null || wasPublished()) return;
-  const record = fallbackRecord("aborted", "the main step ended before it could record its result (killed or crashed); see its log", "internal", started, saved);
+  const deploymentId = openDeployment();
+  const deployment = saved && deploymentId !== null ? { id: deploymentId, environment_url: saved.environmentUrl } : null;
+  const message = "the main step ended before it could record its result (killed or crashed); see its log";
+  const record = fallbackRecord("aborted", message, "internal", started, saved, deployment);
   actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`);
   try {
     await summary.addRaw(renderSummary(record)).write();

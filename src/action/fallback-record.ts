@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import { DEFAULT_SERVER_URL, runUrlFrom } from '../config/parse.js'
 import type { Result } from '../core/types.js'
-import { buildRecord, initialFacts, type RunRecord } from '../stages/record.js'
+import { buildRecord, initialFacts, type DeploymentRecord, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
 import type { SavedRun } from './state.js'
 
@@ -10,7 +10,14 @@ import type { SavedRun } from './state.js'
  * main step was killed): built from what the main step saved when it got that far, else from the raw
  * inputs and runner variables, which is all there is.
  */
-export function fallbackRecord(result: Result, message: string, errorClass: string, startedAt: number, saved: SavedRun | null = null): RunRecord {
+export function fallbackRecord(
+  result: Result,
+  message: string,
+  errorClass: string,
+  startedAt: number,
+  saved: SavedRun | null = null,
+  deployment: DeploymentRecord | null = null
+): RunRecord {
   const env = process.env
   // The post step runs in the main step's job, with the same actor.
   const actor = env.GITHUB_ACTOR || null
@@ -36,7 +43,7 @@ export function fallbackRecord(result: Result, message: string, errorClass: stri
           dryRun: false,
           actor
         },
-    initialFacts(startedAt, [], null),
+    { ...initialFacts(startedAt, [], null), deployment },
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

@@ -32,7 +32,10 @@ export async function runPost(): Promise<void> {
   }
   const started = startedAt()
   if (started === null || wasPublished()) return
-  const record = fallbackRecord('aborted', 'the main step ended before it could record its result (killed or crashed); see its log', 'internal', started, saved)
+  const deploymentId = openDeployment()
+  const deployment = saved && deploymentId !== null ? { id: deploymentId, environment_url: saved.environmentUrl } : null
+  const message = 'the main step ended before it could record its result (killed or crashed); see its log'
+  const record = fallbackRecord('aborted', message, 'internal', started, saved, deployment)
   actionsLogger.warning(`fleet-forward ${record.environment}: ${record.message}`)
   try {
     await core.summary.addRaw(renderSummary(record)).write()

@@ -15,6 +15,7 @@ import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } 
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
 import { isSettled, listNames } from '../fleet/report.js'
+import { pendingReport } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -72,7 +73,11 @@ interface Outcome {
 export async function deployFleet(settings: Settings, deps: DeployDeps): Promise<RunRecord> {
   // Every request in flight (64 probes, max-parallel redeploy calls) listens for the run's cancellation.
   setMaxListeners(0, deps.signal)
-  const facts = initialFacts(deps.clock.now(), settings.tenants.map(pendingReport), settings.expectedSha)
+  const facts = initialFacts(
+    deps.clock.now(),
+    settings.tenants.map((t) => pendingReport(t.name)),
+    settings.expectedSha
+  )
   let outcome: Outcome
   const held: RunState = { lock: null, attempted: false, deployment: null }
   try {
@@ -609,10 +614,6 @@ function registryCredentials({ username, password }: PromotionSettings): { usern
 /** Renew the lease well before it can run out while a long redeploy command is still going. */
 function heartbeatMs(lock: HeldLock | null): number | undefined {
   return lock ? Math.min(60_000, (lock.leaseSeconds * 1000) / 3) : undefined
-}
-
-function pendingReport(tenant: { name: string }): TenantReport {
-  return { name: tenant.name, state: 'pending', actual: null, attempts: 0, seconds_to_converge: null, error_class: null }
 }
 
 function abortedOutcome(signal: AbortSignal): Outcome {

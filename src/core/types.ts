@@ -44,6 +44,8 @@ export interface TenantReport {
   /** Seconds from the start of verify until the tenant first reported the expected commit. */
   seconds_to_converge: number | null
   error_class: ErrorClass | null
+  /** It reported the expected commit (or a newer one) at an earlier read of this run, and an older one since: it went backward. */
+  regressed: boolean
 }
 
 /** Where `head` stands relative to `base` (GitHub's compare `status`). */

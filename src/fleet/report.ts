@@ -41,6 +41,8 @@ export function listNames(names: readonly string[], max = 10): string {
   return more > 0 ? `${names.slice(0, max).join(', ')} and ${more} more` : names.join(', ')
 }
 
+const REGRESSED = ' (regressed: it reported this commit or a newer one earlier in this run)'
+
 /**
  * One line per tenant that did not settle, in the form the incident made familiar:
  * `hongming is stale: actual=7a72516, expected=7f25373`, or `hongming is unreachable: refused, expected=7f25373`.
@@ -56,7 +58,7 @@ export function failureLines(reports: readonly TenantReport[], expectedSha: stri
         case 'pending':
           return `${report.name} is pending: not probed, expected=${expected}`
         default:
-          return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : 'none'}, expected=${expected}`
+          return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : 'none'}, expected=${expected}${report.regressed ? REGRESSED : ''}`
       }
     })
 }

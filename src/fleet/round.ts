@@ -5,7 +5,7 @@ import type { FleetProber } from './prober.js'
 import type { ProbeResult } from './probe.js'
 
 export function pendingReport(name: string): TenantReport {
-  return { name, state: 'pending', actual: null, attempts: 0, seconds_to_converge: null, error_class: null }
+  return { name, state: 'pending', actual: null, attempts: 0, seconds_to_converge: null, error_class: null, regressed: false }
 }
 
 export interface RoundContext {
@@ -40,9 +40,12 @@ export async function probeRound(due: readonly Tenant[], reports: ReadonlyMap<st
         details.set(tenant.name, result.detail)
         return
       }
+      const wasSettled = report.state === 'converged' || report.state === 'ahead'
       report.actual = result.sha
       report.error_class = null
       report.state = await ctx.classifier.stateOf(result.sha)
+      // Stays marked until it settles again: an unreadable read in between does not clear it.
+      report.regressed = report.state === 'stale' && (wasSettled || report.regressed)
       if (report.state !== 'converged') report.seconds_to_converge = null
       else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10
     })

@@ -16,10 +16,12 @@ const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {
   bad_payload: 'buildinfo carried no commit: check what the endpoint returns'
 }
 
-export function hintFor(state: TenantState, errorClass: string | null): string {
+export function hintFor(state: TenantState, errorClass: string | null, regressed = false): string {
   switch (state) {
     case 'stale':
-      return 'did not pick up the new image: check its rollout / restart it'
+      return regressed
+        ? 'reported the new commit, then went back to an older one: check for a crash loop or something rolling it back'
+        : 'did not pick up the new image: check its rollout / restart it'
     case 'unreachable':
       return (errorClass && UNREACHABLE_HINTS[errorClass]) || 'could not be read: see the run log for the error'
     case 'not_attempted':

@@ -152,10 +152,10 @@ function needsAttention(record: RunRecord, t: TenantRow): boolean {
 /** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
 function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}`).values()].map((tenants) => {
-    const { state, error_class: errorClass } = tenants[0]
-    const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}`
-    return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass)}`, tenants }
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}/${t.regressed}`).values()].map((tenants) => {
+    const { state, error_class: errorClass, regressed } = tenants[0]
+    const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
+    return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
 }
 
@@ -308,7 +308,7 @@ export function renderLogTable(record: RunRecord): string[] {
         (t.actual ? shortSha(t.actual) : '-').padEnd(7),
         String(t.attempts).padStart(8),
         String(t.seconds_to_converge ?? '-').padStart(9),
-        t.error_class ?? ''
+        t.error_class ?? (t.regressed ? 'regressed' : '')
       ].join('  ')
     )
   const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')

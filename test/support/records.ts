@@ -31,6 +31,7 @@ export function tenant(name: string, state: TenantState): TenantRecord {
     attempts: 3,
     seconds_to_converge: settled ? 12 : null,
     error_class: state === 'unreachable' ? 'refused' : null,
+    regressed: false,
     wave: null,
     before: null,
     redeployed: false,

@@ -29073,10 +29073,10 @@ var UNREACHABLE_HINTS = {
   rate_limited: "rate limited (429): let the runner through or poll less often",
   bad_payload: "buildinfo carried no commit: check what the endpoint returns"
 };
-function hintFor(state, errorClass) {
+function hintFor(state, errorClass, regressed = false) {
   switch (state) {
     case "stale":
-      return "did not pick up the new image: check its rollout / restart it";
+      return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
     case "unreachable":
       return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
     case "not_attempted":
@@ -29256,10 +29256,10 @@ function needsAttention(record, t) {
 }
 function groups(needy) {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}`).values()].map((tenants) => {
-    const { state, error_class: errorClass } = tenants[0];
-    const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}`;
-    return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass)}`, tenants };
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => {
+    const { state, error_class: errorClass, regressed } = tenants[0];
+    const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
+    return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
   });
 }
 function groupBy(items, key) {
@@ -29376,7 +29376,7 @@ function renderLogTable(record) {
       (t.actual ? shortSha(t.actual) : "-").padEnd(7),
       String(t.attempts).padStart(8),
       String(t.seconds_to_converge ?? "-").padStart(9),
-      t.error_class ?? ""
+      t.error_class ?? (t.regressed ? "regressed" : "")
     ].join("  ")
   );
   const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");

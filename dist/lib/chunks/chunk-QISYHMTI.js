@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-BSNYT5ON.js";
+} from "./chunk-BUEVWJSO.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -832,6 +832,7 @@ function listNames(names, max = 10) {
   const more = names.length - max;
   return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
 }
+var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
 function failureLines(reports, expectedSha) {
   const expected = shortSha(expectedSha);
   return reports.filter((report) => !isSettled(report)).map((report) => {
@@ -841,7 +842,7 @@ function failureLines(reports, expectedSha) {
       case "pending":
         return `${report.name} is pending: not probed, expected=${expected}`;
       default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}`;
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
     }
   });
 }
@@ -1137,7 +1138,7 @@ function lanes(plan2, tenants, targetOf) {
 
 // src/fleet/round.ts
 function pendingReport(name) {
-  return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
+  return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null, regressed: false };
 }
 async function probeRound(due, reports, ctx) {
   const answers = [];
@@ -1155,9 +1156,11 @@ async function probeRound(due, reports, ctx) {
         details.set(tenant.name, result.detail);
         return;
       }
+      const wasSettled = report.state === "converged" || report.state === "ahead";
       report.actual = result.sha;
       report.error_class = null;
       report.state = await ctx.classifier.stateOf(result.sha);
+      report.regressed = report.state === "stale" && (wasSettled || report.regressed);
       if (report.state !== "converged") report.seconds_to_converge = null;
       else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
     })
@@ -1327,7 +1330,11 @@ function waveLabel(wave, count) {
 // src/core/deploy.ts
 async function deployFleet(settings, deps) {
   setMaxListeners(0, deps.signal);
-  const facts = initialFacts(deps.clock.now(), settings.tenants.map(pendingReport2), settings.expectedSha);
+  const facts = initialFacts(
+    deps.clock.now(),
+    settings.tenants.map((t) => pendingReport(t.name)),
+    settings.expectedSha
+  );
   let outcome;
   const held = { lock: null, attempted: false, deployment: null };
   try {
@@ -1775,9 +1782,6 @@ function registryCredentials({ username, password }) {
 }
 function heartbeatMs(lock) {
   return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
-}
-function pendingReport2(tenant) {
-  return { name: tenant.name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null };
 }
 function abortedOutcome(signal) {
   const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "cancelled");

@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-BSNYT5ON.js";
+} from "./chunk-BUEVWJSO.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -813,7 +813,7 @@ function getState(name) {
 }
 
 // src/action/fallback-record.ts
-function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
+function fallbackRecord(result, message, errorClass, startedAt2, saved = null, deployment = null) {
   const env = process.env;
   const actor = env.GITHUB_ACTOR || null;
   return buildRecord(
@@ -836,7 +836,7 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null) {
       dryRun: false,
       actor
     },
-    initialFacts(startedAt2, [], null),
+    { ...initialFacts(startedAt2, [], null), deployment },
     { requests: 0, notModified: 0 },
     { result, message, errorClass },
     systemClock.now()

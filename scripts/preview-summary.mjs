@@ -1,4 +1,4 @@
-// Renders the job summary of sample runs (8, 600 and 10,000 tenants; superseded; green with a deployment)
+// Renders the job summary of sample runs (8, 600 and 10,000 tenants; superseded; a dry run; green with a deployment)
 // to HTML pages styled like a GitHub step summary, and to PNG screenshots when Chromium is installed, so a
 // person can look at what the on-call engineer will see. The tests assert the structure
 // (__tests__/report/summary-rendered.test.ts); this is for the eye.
@@ -42,6 +42,15 @@ const samples = {
   'superseded-8': {
     ...recordOf('b0a1c2d is newer and owns production; nothing was touched after that was seen', pending, 'superseded'),
     head_sha: 'b0a1c2d'.padEnd(40, '3')
+  },
+  'dry-run-600': {
+    ...recordOf('dry run: 400 of 600 tenant(s) to roll to staging-7f25373 (7f25373); nothing written', [], 'planned'),
+    dry_run: true,
+    tenants: Array.from({ length: 600 }, (_, i) => {
+      const name = `tenant-${String(i + 1).padStart(5, '0')}`
+      const wave = i < 1 ? 1 : i < 60 ? 2 : 3
+      return i % 3 === 2 ? { ...tenant(name, 'converged'), wave } : { ...tenant(name, 'stale'), actual: '6e14d2c'.padEnd(40, '0'), wave }
+    })
   },
   'deployed-4': {
     ...recordOf('4/4 tenants verified on 7f25373', converged, 'deployed'),

@@ -109,6 +109,25 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.summary).toContain('<summary>🟢 599 converged or ahead</summary>')
     })
 
+    it('a dry run is a plan: it names each tenant that would roll, writes nothing, and ends planned (green)', async () => {
+      stage.fleet.set('gi', { sha: NEWER })
+      const run = await deploy({ sha: NEWER, 'dry-run': 'true' })
+      expect(run.code).toBe(0)
+      expect(run.outputs.result).toBe('planned')
+      const rolls = TENANTS.filter((name) => name !== 'gi').map((name) => `${name} 7a72516 → 7f25373`)
+      expect(run.stdout).toContain(`dry run, the fleet: would roll 7 (${rolls.join(', ')}), then verify 8 tenant(s)`)
+      expect(run.summary).toContain('### Plan: 7 of 8 tenants would roll to `7f25373`')
+      expect(run.summary).toContain(
+        `- from \`7a72516\`: ${TENANTS.filter((name) => name !== 'gi')
+          .map((name) => `\`${name}\``)
+          .join(' ')}`
+      )
+      expect(run.summary).not.toContain('Needs attention')
+      // Nothing written: no redeploy, no status, no lock, no deployment.
+      expect(stage.controlPlane.calls).toHaveLength(0)
+      expect(stage.forge.requests.filter((r) => r.method !== 'GET')).toEqual([])
+    })
+
     it('the incident: the older run, started after the newer one verified, skips every side effect and stays green', async () => {
       stage.fleet.setDefaultSha(NEWER)
       const run = await deploy({ sha: OLDER, 'target-tag': 'staging-7a72516' })

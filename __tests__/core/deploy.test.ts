@@ -229,7 +229,13 @@ describe('deployFleet', () => {
   it('prints a dry run plan wave by wave, from which commit each tenant would roll', async () => {
     fleet.set('ana', { sha: NEWER })
     fleet.set('bo', { status: 503 })
-    const { log } = await run({ 'dry-run': 'true', waves: '1, 100%' })
+    const { log, record } = await run({ 'dry-run': 'true', waves: '1, 100%' })
+    // The record keeps the plan: each tenant's wave and the commit it would roll from.
+    expect(record.tenants.map((t) => [t.name, t.wave, t.before && t.before.slice(0, 7), t.redeployed])).toEqual([
+      ['hongming', 1, '7a72516', false],
+      ['ana', 2, '7f25373', false],
+      ['bo', 2, null, false]
+    ])
     expect(log.infos).toEqual(
       expect.arrayContaining([
         'dry run, wave 1 of 2: would roll 1 (hongming 7a72516 → 7f25373), then verify 1 tenant(s)',

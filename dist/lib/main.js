@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-L46Y3V4A.js";
+} from "./chunks/chunk-LB6QAZYL.js";
 import {
   deployFleet
-} from "./chunks/chunk-QISYHMTI.js";
+} from "./chunks/chunk-RRKLW5FU.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-BUEVWJSO.js";
+} from "./chunks/chunk-2HGRHQFP.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-L46Y3V4A.js";
+} from "./chunks/chunk-LB6QAZYL.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-BUEVWJSO.js";
+} from "./chunks/chunk-2HGRHQFP.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

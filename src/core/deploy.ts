@@ -15,6 +15,7 @@ import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } 
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
 import { isSettled, listNames } from '../fleet/report.js'
+import { dryRunPlanLines } from '../report/dry-run.js'
 import { pendingReport } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
@@ -300,17 +301,16 @@ function unreadForPlan(run: PipelineRun): string | null {
   return missing.length > 0 ? missing.join('; ') : null
 }
 
-/** A dry run's plan, wave by wave: who would roll, from which commit. */
+/** A dry run's plan, wave by wave: who would roll, from which commit; the record keeps each tenant's wave. */
 function logWavePlan(run: PipelineRun): void {
-  const { settings, deps } = run
+  const { settings, deps, facts } = run
   const waves = planWaves(settings.tenants, [...run.rollout.proven, ...run.rollout.ifOwner], settings.rollout.waves)
-  const to = shortSha(run.expectedSha)
-  for (const wave of waves) {
-    const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name)!)} → ${to}`)
-    deps.log.info(
-      `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ''}, then verify ${wave.tenants.length} tenant(s)`
-    )
-  }
+  facts.tenantWave = waveOfTenants(waves)
+  for (const line of dryRunPlanLines(waves, (name) => commitOf(run.reports.get(name)!), shortSha(run.expectedSha))) deps.log.info(line)
+}
+
+function waveOfTenants(waves: readonly Wave[]): Map<string, number> {
+  return new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
 }
 
 function commitOf(report: TenantReport): string {
@@ -344,7 +344,7 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
     result: 'not_attempted',
     seconds: null
   }))
-  facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
+  facts.tenantWave = waveOfTenants(waves)
   if (waves.length > 1)
     deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(', ')} (tenants to roll/verified per wave)`)
   for (const wave of waves) {

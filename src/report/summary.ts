@@ -38,13 +38,15 @@ export function renderSummary(record: RunRecord, maxBytes = MAX_SUMMARY_BYTES): 
   const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null
   const attention = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room)
   room -= bytes(attention)
+  const plan = record.dry_run ? dryRunPlan(record, room) : []
+  room -= bytes(plan)
   const folded: string[] = []
   for (const part of [notAttempted, greenTable, foldedTimeline]) {
     const lines = part(record, room)
     room -= bytes(lines)
     folded.push(...lines)
   }
-  return `${[...head, ...attention, ...tail, ...folded].join('\n').trimEnd()}\n`
+  return `${[...head, ...attention, ...plan, ...tail, ...folded].join('\n').trimEnd()}\n`
 }
 
 function bytes(lines: readonly string[]): number {
@@ -57,7 +59,7 @@ function verdict(record: RunRecord, links: Links): string[] {
   const countLine =
     record.tenants.length === 0
       ? '**No tenant was read.**'
-      : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => `${stateIcon(state)} ${n} ${label(state)}`).join(' · ')}`
+      : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(' · ')}`
   return [
     `## ${icon} fleet-forward · ${record.environment} · ${record.result}`,
     '',
@@ -116,7 +118,7 @@ const PROMOTION_OUTCOME: Readonly<Record<string, string>> = {
   blocked: 'was not moved: it would have gone backward',
   superseded: 'was not moved: a newer commit owns it',
   conflict: 'was moved by someone else meanwhile and was not overwritten',
-  planned: 'would be moved (dry run)'
+  planned: 'would be moved to this run’s image (dry run: nothing was written)'
 }
 
 /** Shared with the CLI's last lines. */
@@ -130,7 +132,7 @@ function promotionLines(record: RunRecord): string[] {
   return [
     `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} → ${tagState(p.after)}`}`,
     '',
-    ...(GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ''])
+    ...(GREEN_RESULTS.has(record.result) && p.status !== 'planned' ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ''])
   ]
 }
 
@@ -144,9 +146,40 @@ function facts(record: RunRecord, links: Links): string[] {
   ]
 }
 
-/** Stale and unreachable always; pending only when the run does not explain them in one line. */
+/** Stale (but in a dry run, where stale means "would roll") and unreachable always; pending only when the run does not explain them in one line. */
 function needsAttention(record: RunRecord, t: TenantRow): boolean {
-  return t.state === 'stale' || t.state === 'unreachable' || (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+  return (t.state === 'stale' && !record.dry_run) || t.state === 'unreachable' || (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+}
+
+/** Tenants a dry run would roll: every one not already on the commit or a newer one. */
+function wouldRoll(t: TenantRow): boolean {
+  return t.state === 'stale' || t.state === 'unreachable'
+}
+
+/**
+ * A dry run's plan: how many would roll, then wave by wave every one of them by the commit it would
+ * roll from, names only, as far as the room allows (the rest is in the `report` output).
+ */
+function dryRunPlan(record: RunRecord, room: number): string[] {
+  const rolling = record.tenants.filter(wouldRoll)
+  const to = sha(record.expected_sha)
+  const lines = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${to}`, '']
+  let left = room - bytes(lines) - 200
+  let listed = 0
+  for (const [wave, tenants] of groupBy(rolling, (t) => String(t.wave ?? ''))) {
+    const byFrom = groupBy(tenants, (t) => t.actual ?? '')
+    const block = [
+      ...(wave ? [`**Wave ${wave}** — ${tenants.length} would roll`, ''] : []),
+      ...[...byFrom].map(([from, ts]) => `- from ${from ? sha(from) : 'an unknown commit'}: ${ts.map((t) => literal(t.name)).join(' ')}`),
+      ''
+    ]
+    left -= bytes(block)
+    if (left < 0) break
+    lines.push(...block)
+    listed += tenants.length
+  }
+  if (listed < rolling.length) lines.push(`… ${rolling.length - listed} more would roll: see the \`report\` output.`, '')
+  return lines
 }
 
 /** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
@@ -280,6 +313,11 @@ function foldedTimeline(record: RunRecord, room: number): string[] {
 
 function tagState(state: { digest: string; revision: string | null } | null): string {
   return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : 'no revision'})` : 'absent'
+}
+
+/** In a dry run a stale tenant is one the plan would roll, not a failure. */
+function countLabel(state: TenantState, n: number, dryRun: boolean): string {
+  return dryRun && state === 'stale' ? `⚪ ${n} to roll` : `${stateIcon(state)} ${n} ${label(state)}`
 }
 
 function label(state: TenantState): string {

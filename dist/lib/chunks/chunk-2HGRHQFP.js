@@ -29166,13 +29166,15 @@ function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
   const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null;
   const attention2 = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room);
   room -= bytes(attention2);
+  const plan = record.dry_run ? dryRunPlan(record, room) : [];
+  room -= bytes(plan);
   const folded = [];
   for (const part of [notAttempted, greenTable, foldedTimeline]) {
     const lines = part(record, room);
     room -= bytes(lines);
     folded.push(...lines);
   }
-  return `${[...head, ...attention2, ...tail, ...folded].join("\n").trimEnd()}
+  return `${[...head, ...attention2, ...plan, ...tail, ...folded].join("\n").trimEnd()}
 `;
 }
 function bytes(lines) {
@@ -29181,7 +29183,7 @@ function bytes(lines) {
 function verdict(record, links) {
   const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
   const counts = countByState(record.tenants);
-  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => `${stateIcon(state)} ${n} ${label(state)}`).join(" \xB7 ")}`;
+  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
   return [
     `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
     "",
@@ -29228,7 +29230,7 @@ var PROMOTION_OUTCOME = {
   blocked: "was not moved: it would have gone backward",
   superseded: "was not moved: a newer commit owns it",
   conflict: "was moved by someone else meanwhile and was not overwritten",
-  planned: "would be moved (dry run)"
+  planned: "would be moved to this run\u2019s image (dry run: nothing was written)"
 };
 var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
 function promotionLines(record) {
@@ -29239,7 +29241,7 @@ function promotionLines(record) {
   return [
     `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} \u2192 ${tagState(p.after)}`}`,
     "",
-    ...GREEN_RESULTS.has(record.result) ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
+    ...GREEN_RESULTS.has(record.result) && p.status !== "planned" ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
   ];
 }
 function facts(record, links) {
@@ -29252,7 +29254,31 @@ function facts(record, links) {
   ];
 }
 function needsAttention(record, t) {
-  return t.state === "stale" || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
+  return t.state === "stale" && !record.dry_run || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
+}
+function wouldRoll(t) {
+  return t.state === "stale" || t.state === "unreachable";
+}
+function dryRunPlan(record, room) {
+  const rolling = record.tenants.filter(wouldRoll);
+  const to = sha(record.expected_sha);
+  const lines = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${to}`, ""];
+  let left = room - bytes(lines) - 200;
+  let listed = 0;
+  for (const [wave, tenants] of groupBy(rolling, (t) => String(t.wave ?? ""))) {
+    const byFrom = groupBy(tenants, (t) => t.actual ?? "");
+    const block = [
+      ...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [],
+      ...[...byFrom].map(([from, ts]) => `- from ${from ? sha(from) : "an unknown commit"}: ${ts.map((t) => literal(t.name)).join(" ")}`),
+      ""
+    ];
+    left -= bytes(block);
+    if (left < 0) break;
+    lines.push(...block);
+    listed += tenants.length;
+  }
+  if (listed < rolling.length) lines.push(`\u2026 ${rolling.length - listed} more would roll: see the \`report\` output.`, "");
+  return lines;
 }
 function groups(needy) {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
@@ -29358,6 +29384,9 @@ function foldedTimeline(record, room) {
 }
 function tagState(state) {
   return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+}
+function countLabel(state, n, dryRun) {
+  return dryRun && state === "stale" ? `\u26AA ${n} to roll` : `${stateIcon(state)} ${n} ${label(state)}`;
 }
 function label(state) {
   return state.replace("_", " ");

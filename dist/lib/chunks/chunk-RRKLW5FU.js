@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-BUEVWJSO.js";
+} from "./chunk-2HGRHQFP.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -278,19 +278,19 @@ async function readLimited(res, maxBytes, subject) {
     res.body.destroy();
     throw tooLarge();
   }
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   try {
     for await (const chunk of res.body) {
       size += chunk.length;
       if (size > maxBytes) throw tooLarge();
-      chunks.push(chunk);
+      chunks2.push(chunk);
     }
   } catch (error) {
     if (error instanceof FleetError) throw error;
     throw transportError(error, subject);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks2);
 }
 function transportError(error, subject) {
   const errorClass = classifyError(error);
@@ -1005,7 +1005,7 @@ function startProbe(target, req) {
     let settled = false;
     let status = 0;
     let size = 0;
-    const chunks = [];
+    const chunks2 = [];
     const settle = (outcome, abortReason) => {
       if (settled) return;
       settled = true;
@@ -1040,12 +1040,12 @@ function startProbe(target, req) {
           if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
           else stop(httpErrorClass(status), `HTTP ${status}`);
         } else if (ok()) {
-          chunks.push(chunk);
+          chunks2.push(chunk);
         }
       },
       onResponseEnd() {
         if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`));
-        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size);
+        const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
         const reading = readCommit(body.toString("utf8"), req.shaFields);
         settle(reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
       },
@@ -1327,6 +1327,29 @@ function waveLabel(wave, count) {
   return count > 1 ? `wave ${wave.index} of ${count}` : "the fleet";
 }
 
+// src/report/dry-run.ts
+var NAMES_PER_LINE = 20;
+var ONE_LINE = 10;
+function dryRunPlanLines(waves, fromOf, to) {
+  return waves.flatMap((wave) => {
+    const label = `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}`;
+    const verify = `then verify ${wave.tenants.length} tenant(s)`;
+    if (wave.toRoll.length <= ONE_LINE) {
+      const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} \u2192 ${to}`);
+      return [`${label}${rolls.length ? ` (${rolls.join(", ")})` : ""}, ${verify}`];
+    }
+    const byFrom = /* @__PURE__ */ new Map();
+    for (const name of wave.toRoll) byFrom.set(fromOf(name), [...byFrom.get(fromOf(name)) ?? [], name]);
+    return [
+      `${label} to ${to}, ${verify}:`,
+      ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))
+    ];
+  });
+}
+function chunks(items, size) {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
 // src/core/deploy.ts
 async function deployFleet(settings, deps) {
   setMaxListeners(0, deps.signal);
@@ -1521,15 +1544,13 @@ function unreadForPlan(run) {
   return missing.length > 0 ? missing.join("; ") : null;
 }
 function logWavePlan(run) {
-  const { settings, deps } = run;
+  const { settings, deps, facts } = run;
   const waves = planWaves(settings.tenants, [...run.rollout.proven, ...run.rollout.ifOwner], settings.rollout.waves);
-  const to = shortSha(run.expectedSha);
-  for (const wave of waves) {
-    const rolls = wave.toRoll.map((name) => `${name} ${commitOf(run.reports.get(name))} \u2192 ${to}`);
-    deps.log.info(
-      `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}${rolls.length ? ` (${listNames(rolls)})` : ""}, then verify ${wave.tenants.length} tenant(s)`
-    );
-  }
+  facts.tenantWave = waveOfTenants(waves);
+  for (const line of dryRunPlanLines(waves, (name) => commitOf(run.reports.get(name)), shortSha(run.expectedSha))) deps.log.info(line);
+}
+function waveOfTenants(waves) {
+  return new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
 }
 function commitOf(report) {
   return report.actual ? shortSha(report.actual) : `unknown (${report.state}${report.error_class ? `: ${report.error_class}` : ""})`;
@@ -1556,7 +1577,7 @@ async function rollOut(run) {
     result: "not_attempted",
     seconds: null
   }));
-  facts.tenantWave = new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
+  facts.tenantWave = waveOfTenants(waves);
   if (waves.length > 1)
     deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
   for (const wave of waves) {

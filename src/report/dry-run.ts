@@ -1,0 +1,33 @@
+import type { Wave } from '../stages/waves.js'
+import { waveLabel } from '../stages/waves.js'
+
+/** Names per log line when a wave's plan is listed in full. */
+const NAMES_PER_LINE = 20
+/** Up to this many tenants to roll, a wave's plan fits on its own line. */
+const ONE_LINE = 10
+
+/**
+ * A dry run's plan for the log, wave by wave, naming every tenant that would roll and the commit it
+ * would roll from. A short wave is one line; a longer one is a line, then the names grouped by the
+ * commit they run now, a few to a line, so a plan of thousands stays complete and readable.
+ */
+export function dryRunPlanLines(waves: readonly Wave[], fromOf: (name: string) => string, to: string): string[] {
+  return waves.flatMap((wave) => {
+    const label = `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}`
+    const verify = `then verify ${wave.tenants.length} tenant(s)`
+    if (wave.toRoll.length <= ONE_LINE) {
+      const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} → ${to}`)
+      return [`${label}${rolls.length ? ` (${rolls.join(', ')})` : ''}, ${verify}`]
+    }
+    const byFrom = new Map<string, string[]>()
+    for (const name of wave.toRoll) byFrom.set(fromOf(name), [...(byFrom.get(fromOf(name)) ?? []), name])
+    return [
+      `${label} to ${to}, ${verify}:`,
+      ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(', ')}`))
+    ]
+  })
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+}

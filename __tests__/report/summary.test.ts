@@ -144,7 +144,7 @@ describe('job summary: verdict first at any size', () => {
     expect([...attentionRows.keys()].sort()).toEqual(failing.map((t) => t.name).sort())
     for (const t of failing) {
       const { row, group } = attentionRows.get(t.name)!
-      expect(row).toMatch(t.actual ? `\`${t.actual.slice(0, 7)}\`` : /\| – \||at –/)
+      expect(row).toMatch(t.actual ? `\`${t.actual.slice(0, 7)}\`` : /\| – \||at an unknown commit/)
       expect(group).toMatch(t.error_class ? `🔴 unreachable · ${t.error_class} (` : '🔴 stale (')
     }
     // Up to 50 needing attention, a table per group; more than a screenful lists every group and its count first, then names by commit.
@@ -188,7 +188,7 @@ describe('job summary: verdict first at any size', () => {
     const summary = renderSummary({ ...recordOf('10000 tenant(s) not converged', tenants), tenants })
     expect(Buffer.byteLength(summary)).toBeLessThan(GITHUB_SUMMARY_LIMIT)
     expect(summary).not.toContain('| tenant | actual |')
-    expect(summary).toContain(`- at –: \`${long(0)}\` \`${long(1)}\``)
+    expect(summary).toContain(`- at an unknown commit: \`${long(0)}\` \`${long(1)}\``)
     expect(read(summary).attentionRows.size).toBe(10_000)
     expect(summary).toContain('### Needs attention (10000)\n\n- 🔴 unreachable · refused: 10000\n\n**🔴 unreachable · refused (10000)** — ')
   })

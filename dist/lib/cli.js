@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-RRKLW5FU.js";
+} from "./chunks/chunk-J32PVBWE.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-2HGRHQFP.js";
+} from "./chunks/chunk-FLMDATZH.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

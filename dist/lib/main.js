@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-LB6QAZYL.js";
+} from "./chunks/chunk-PV5OBEPL.js";
 import {
   deployFleet
-} from "./chunks/chunk-RRKLW5FU.js";
+} from "./chunks/chunk-J32PVBWE.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-2HGRHQFP.js";
+} from "./chunks/chunk-FLMDATZH.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-LB6QAZYL.js";
+} from "./chunks/chunk-PV5OBEPL.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-2HGRHQFP.js";
+} from "./chunks/chunk-FLMDATZH.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -162,24 +162,34 @@ function wouldRoll(t: TenantRow): boolean {
  */
 function dryRunPlan(record: RunRecord, room: number): string[] {
   const rolling = record.tenants.filter(wouldRoll)
-  const to = sha(record.expected_sha)
-  const lines = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${to}`, '']
-  let left = room - bytes(lines) - 200
+  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, '']
+  const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ''))].map(([wave, tenants]) => ({
+    lines: [...(wave ? [`**Wave ${wave}** — ${tenants.length} would roll`, ''] : []), ...namesByCommit(tenants, 'from'), ''],
+    tenants: tenants.length
+  }))
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head) - 200)
+  return [...head, ...lines, ...(listed < rolling.length ? [`… ${rolling.length - listed} more would roll: see the \`report\` output.`, ''] : [])]
+}
+
+/** One line per commit the tenants report: `- <word> <sha>: <names>`, names only. */
+function namesByCommit(tenants: readonly TenantRow[], word: string): string[] {
+  return [...groupBy(tenants, (t) => t.actual ?? '')].map(
+    ([actual, ts]) => `- ${word} ${actual ? sha(actual) : 'an unknown commit'}: ${ts.map((t) => literal(t.name)).join(' ')}`
+  )
+}
+
+/** Blocks in order while they fit in `room`, and how many tenants the kept blocks name. */
+function fitBlocks(blocks: readonly { lines: string[]; tenants: number }[], room: number): { lines: string[]; listed: number } {
+  const lines: string[] = []
+  let left = room
   let listed = 0
-  for (const [wave, tenants] of groupBy(rolling, (t) => String(t.wave ?? ''))) {
-    const byFrom = groupBy(tenants, (t) => t.actual ?? '')
-    const block = [
-      ...(wave ? [`**Wave ${wave}** — ${tenants.length} would roll`, ''] : []),
-      ...[...byFrom].map(([from, ts]) => `- from ${from ? sha(from) : 'an unknown commit'}: ${ts.map((t) => literal(t.name)).join(' ')}`),
-      ''
-    ]
-    left -= bytes(block)
+  for (const block of blocks) {
+    left -= bytes(block.lines)
     if (left < 0) break
-    lines.push(...block)
-    listed += tenants.length
+    lines.push(...block.lines)
+    listed += block.tenants
   }
-  if (listed < rolling.length) lines.push(`… ${rolling.length - listed} more would roll: see the \`report\` output.`, '')
-  return lines
+  return { lines, listed }
 }
 
 /** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
@@ -231,19 +241,11 @@ function attentionTables(needy: readonly TenantRow[]): string[] {
  */
 function attentionCompact(needy: readonly TenantRow[], room: number): string[] {
   const all = groups(needy)
-  const lines = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), '']
-  let left = room - bytes(lines)
-  let listed = 0
-  for (const g of all) {
-    const byActual = groupBy(g.tenants, (t) => t.actual ?? '')
-    const block = [g.title, '', ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(' ')}`), '']
-    left -= bytes(block)
-    if (left < 0) break
-    lines.push(...block)
-    listed += g.tenants.length
-  }
-  if (listed < needy.length) lines.push(`… ${needy.length - listed} more tenants need attention: see the \`report\` output and the history file.`, '')
-  return lines
+  const head = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), '']
+  const blocks = all.map((g) => ({ lines: [g.title, '', ...namesByCommit(g.tenants, 'at'), ''], tenants: g.tenants.length }))
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head))
+  const more = needy.length - listed
+  return [...head, ...lines, ...(more > 0 ? [`… ${more} more tenants need attention: see the \`report\` output and the history file.`, ''] : [])]
 }
 
 /** Rows of a folded part while they fit in `room`, then how many more there are. */

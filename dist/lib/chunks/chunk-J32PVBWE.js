@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-2HGRHQFP.js";
+} from "./chunk-FLMDATZH.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -29261,24 +29261,30 @@ function wouldRoll(t) {
 }
 function dryRunPlan(record, room) {
   const rolling = record.tenants.filter(wouldRoll);
-  const to = sha(record.expected_sha);
-  const lines = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${to}`, ""];
-  let left = room - bytes(lines) - 200;
+  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
+  const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ""))].map(([wave, tenants]) => ({
+    lines: [...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [], ...namesByCommit(tenants, "from"), ""],
+    tenants: tenants.length
+  }));
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head) - 200);
+  return [...head, ...lines, ...listed < rolling.length ? [`\u2026 ${rolling.length - listed} more would roll: see the \`report\` output.`, ""] : []];
+}
+function namesByCommit(tenants, word) {
+  return [...groupBy(tenants, (t) => t.actual ?? "")].map(
+    ([actual, ts]) => `- ${word} ${actual ? sha(actual) : "an unknown commit"}: ${ts.map((t) => literal(t.name)).join(" ")}`
+  );
+}
+function fitBlocks(blocks, room) {
+  const lines = [];
+  let left = room;
   let listed = 0;
-  for (const [wave, tenants] of groupBy(rolling, (t) => String(t.wave ?? ""))) {
-    const byFrom = groupBy(tenants, (t) => t.actual ?? "");
-    const block = [
-      ...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [],
-      ...[...byFrom].map(([from, ts]) => `- from ${from ? sha(from) : "an unknown commit"}: ${ts.map((t) => literal(t.name)).join(" ")}`),
-      ""
-    ];
-    left -= bytes(block);
+  for (const block of blocks) {
+    left -= bytes(block.lines);
     if (left < 0) break;
-    lines.push(...block);
-    listed += tenants.length;
+    lines.push(...block.lines);
+    listed += block.tenants;
   }
-  if (listed < rolling.length) lines.push(`\u2026 ${rolling.length - listed} more would roll: see the \`report\` output.`, "");
-  return lines;
+  return { lines, listed };
 }
 function groups(needy) {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
@@ -29318,19 +29324,11 @@ function attentionTables(needy) {
 }
 function attentionCompact(needy, room) {
   const all = groups(needy);
-  const lines = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), ""];
-  let left = room - bytes(lines);
-  let listed = 0;
-  for (const g of all) {
-    const byActual = groupBy(g.tenants, (t) => t.actual ?? "");
-    const block = [g.title, "", ...[...byActual].map(([actual, ts]) => `- at ${sha(actual || null)}: ${ts.map((t) => literal(t.name)).join(" ")}`), ""];
-    left -= bytes(block);
-    if (left < 0) break;
-    lines.push(...block);
-    listed += g.tenants.length;
-  }
-  if (listed < needy.length) lines.push(`\u2026 ${needy.length - listed} more tenants need attention: see the \`report\` output and the history file.`, "");
-  return lines;
+  const head = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), ""];
+  const blocks = all.map((g) => ({ lines: [g.title, "", ...namesByCommit(g.tenants, "at"), ""], tenants: g.tenants.length }));
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head));
+  const more = needy.length - listed;
+  return [...head, ...lines, ...more > 0 ? [`\u2026 ${more} more tenants need attention: see the \`report\` output and the history file.`, ""] : []];
 }
 function fitting(rows, room, overhead) {
   const kept = [];

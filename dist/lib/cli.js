@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-J32PVBWE.js";
+} from "./chunks/chunk-OOX3VF6Y.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-FLMDATZH.js";
+} from "./chunks/chunk-SCNMSNVM.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

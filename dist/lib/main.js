@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-PV5OBEPL.js";
+} from "./chunks/chunk-X675QK3I.js";
 import {
   deployFleet
-} from "./chunks/chunk-J32PVBWE.js";
+} from "./chunks/chunk-OOX3VF6Y.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-FLMDATZH.js";
+} from "./chunks/chunk-SCNMSNVM.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

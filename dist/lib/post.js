@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-PV5OBEPL.js";
+} from "./chunks/chunk-X675QK3I.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-FLMDATZH.js";
+} from "./chunks/chunk-SCNMSNVM.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

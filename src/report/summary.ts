@@ -139,7 +139,7 @@ function promotionLines(record: RunRecord): string[] {
 function facts(record: RunRecord, links: Links): string[] {
   const commit = (value: string | null): string => link(sha(value), links.commit(value))
   return [
-    `| commit | deployed (expected) | branch head | tag | elapsed | rounds |`,
+    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
     `|---|---|---|---|---|---|`,
     `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
     ''

@@ -30,7 +30,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-FLMDATZH.js";
+} from "./chunk-SCNMSNVM.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

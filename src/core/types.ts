@@ -44,7 +44,7 @@ export interface TenantReport {
   /** Seconds from the start of verify until the tenant first reported the expected commit. */
   seconds_to_converge: number | null
   error_class: ErrorClass | null
-  /** It reported the expected commit (or a newer one) at an earlier read of this run, and an older one since: it went backward. */
+  /** It reported the expected commit (or a newer one) at an earlier read of this run, then an older one, and has not settled since: it went backward. */
   regressed: boolean
 }
 

@@ -2,7 +2,7 @@
 // to HTML pages styled like a GitHub step summary, and to PNG screenshots when Chromium is installed, so a
 // person can look at what the on-call engineer will see. The tests assert the structure
 // (__tests__/report/summary-rendered.test.ts); this is for the eye.
-//   npm run preview-summary [-- out-dir]      (default: preview/, ignored by git)
+//   npm run preview-summary [-- out-dir] [--no-screenshots]      (default: preview/, ignored by git)
 import { build } from 'esbuild'
 import { marked } from 'marked'
 import { execFileSync } from 'node:child_process'
@@ -12,7 +12,8 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
 const root = resolve(import.meta.dirname, '..')
-const outDir = resolve(process.argv[2] ?? join(root, 'preview'))
+const args = process.argv.slice(2)
+const outDir = resolve(args.find((arg) => !arg.startsWith('--')) ?? join(root, 'preview'))
 const CHROMIUM = '/usr/bin/chromium'
 
 // The summary and the sample records are TypeScript; bundle them once, in memory.
@@ -76,7 +77,7 @@ p { margin: 0 0 16px; } details { margin: 8px 0; } summary { cursor: pointer; } 
 `
 
 mkdirSync(outDir, { recursive: true })
-const chromium = existsSync(CHROMIUM)
+const chromium = !args.includes('--no-screenshots') && existsSync(CHROMIUM)
 for (const [name, record] of Object.entries(samples)) {
   const markdown = renderSummary(record)
   const body = marked.parse(markdown, { async: false, gfm: true })
@@ -86,7 +87,7 @@ for (const [name, record] of Object.entries(samples)) {
   const shot = chromium ? screenshot(page, join(outDir, `${name}.png`)) : null
   console.log(`${name}: ${Buffer.byteLength(markdown)} bytes of Markdown, ${markdown.split('\n').length} lines → ${shot ?? page}`)
 }
-if (!chromium) console.log(`no ${CHROMIUM}: HTML only (apt-get install chromium for screenshots)`)
+if (!chromium && !args.includes('--no-screenshots')) console.log(`no ${CHROMIUM}: HTML only (apt-get install chromium for screenshots)`)
 
 /** The top of the page as a reader first sees it; the flags keep headless Chromium off the network. */
 function screenshot(page, png) {

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-OOX3VF6Y.js";
+} from "./chunks/chunk-7CA4H5N7.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   scrubSecrets,
   shortSha,
   systemClock
-} from "./chunks/chunk-SCNMSNVM.js";
+} from "./chunks/chunk-QTRABFEK.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

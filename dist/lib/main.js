@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-X675QK3I.js";
+} from "./chunks/chunk-LVQLY7TA.js";
 import {
   deployFleet
-} from "./chunks/chunk-OOX3VF6Y.js";
+} from "./chunks/chunk-7CA4H5N7.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-SCNMSNVM.js";
+} from "./chunks/chunk-QTRABFEK.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-X675QK3I.js";
+} from "./chunks/chunk-LVQLY7TA.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-SCNMSNVM.js";
+} from "./chunks/chunk-QTRABFEK.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

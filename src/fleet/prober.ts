@@ -3,6 +3,7 @@ import type { Tenant } from '../core/types.js'
 import { forEachBounded } from './bounded.js'
 import { createFleetTransport, planConnections, type ConnectionPlan } from './connection-plan.js'
 import { probeTarget, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningProbe } from './probe.js'
+import { groupBy } from '../util/group-by.js'
 
 export interface ProbeOptions {
   /** Requests (and sockets) in flight at most. */
@@ -96,12 +97,6 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
 /** Splits a round's tenants into groups that each run with their own bounded set of workers. */
 function lanes(plan: ConnectionPlan, tenants: readonly Tenant[], targetOf: (tenant: Tenant) => ProbeTarget): { tenants: Tenant[]; workers: number }[] {
   if (!plan.keepAlive) return [{ tenants: [...tenants], workers: plan.concurrency }]
-  const byOrigin = new Map<string, Tenant[]>()
-  for (const tenant of tenants) {
-    const { origin } = targetOf(tenant)
-    const lane = byOrigin.get(origin)
-    if (lane) lane.push(tenant)
-    else byOrigin.set(origin, [tenant])
-  }
+  const byOrigin = groupBy(tenants, (tenant) => targetOf(tenant).origin)
   return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan.perOrigin.get(origin) ?? 1 }))
 }

@@ -1,4 +1,5 @@
 import type { TenantReport } from '../core/types.js'
+import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 
 /** A tenant that needs nothing more: it runs the expected commit or (when not rolling back) a newer one. */
@@ -13,12 +14,7 @@ const LISTED_NAMES = 5
  * still on another commit is "not yet" here: it is stale only when the budget ends (the verdict's lines).
  */
 export function summarizeRound(round: number, reports: readonly TenantReport[]): string {
-  const byState = new Map<string, TenantReport[]>()
-  for (const report of reports) {
-    const group = byState.get(report.state)
-    if (group) group.push(report)
-    else byState.set(report.state, [report])
-  }
+  const byState = groupBy(reports, (report) => report.state)
   const converged = byState.get('converged')?.length ?? 0
   const parts = [`round ${round}: ${converged}/${reports.length} converged`]
   for (const state of ['ahead', 'stale', 'unreachable', 'pending'] as const) {

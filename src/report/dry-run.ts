@@ -1,5 +1,6 @@
 import type { Wave } from '../stages/waves.js'
 import { waveLabel } from '../stages/waves.js'
+import { groupBy } from '../util/group-by.js'
 
 /** Names per log line when a wave's plan is listed in full. */
 const NAMES_PER_LINE = 20
@@ -19,8 +20,7 @@ export function dryRunPlanLines(waves: readonly Wave[], fromOf: (name: string) =
       const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} → ${to}`)
       return [`${label}${rolls.length ? ` (${rolls.join(', ')})` : ''}, ${verify}`]
     }
-    const byFrom = new Map<string, string[]>()
-    for (const name of wave.toRoll) byFrom.set(fromOf(name), [...(byFrom.get(fromOf(name)) ?? []), name])
+    const byFrom = groupBy(wave.toRoll, fromOf)
     return [
       `${label} to ${to}, ${verify}:`,
       ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(', ')}`))

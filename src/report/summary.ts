@@ -1,5 +1,6 @@
 import type { PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
+import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 import { hintFor } from './hints.js'
 import { details, link, linksOf, literal, literalCell, sha, type Links } from './markdown.js'
@@ -200,16 +201,6 @@ function groups(needy: readonly TenantRow[]): { label: string; title: string; te
     const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
     return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>()
-  for (const item of items) {
-    const group = map.get(key(item))
-    if (group) group.push(item)
-    else map.set(key(item), [item])
-  }
-  return map
 }
 
 function rank(state: TenantState): number {

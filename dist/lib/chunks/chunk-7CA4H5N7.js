@@ -10,6 +10,7 @@ import {
   describeError,
   finishDeployment,
   forEachBounded,
+  groupBy,
   httpErrorClass,
   initialFacts,
   isAccessDenied,
@@ -30,7 +31,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-SCNMSNVM.js";
+} from "./chunk-QTRABFEK.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -809,12 +810,7 @@ function isSettled(report) {
 }
 var LISTED_NAMES = 5;
 function summarizeRound(round, reports) {
-  const byState = /* @__PURE__ */ new Map();
-  for (const report of reports) {
-    const group = byState.get(report.state);
-    if (group) group.push(report);
-    else byState.set(report.state, [report]);
-  }
+  const byState = groupBy(reports, (report) => report.state);
   const converged = byState.get("converged")?.length ?? 0;
   const parts = [`round ${round}: ${converged}/${reports.length} converged`];
   for (const state of ["ahead", "stale", "unreachable", "pending"]) {
@@ -1126,13 +1122,7 @@ function createFleetProber(fleet, shaFields, options = {}) {
 }
 function lanes(plan2, tenants, targetOf) {
   if (!plan2.keepAlive) return [{ tenants: [...tenants], workers: plan2.concurrency }];
-  const byOrigin = /* @__PURE__ */ new Map();
-  for (const tenant of tenants) {
-    const { origin } = targetOf(tenant);
-    const lane = byOrigin.get(origin);
-    if (lane) lane.push(tenant);
-    else byOrigin.set(origin, [tenant]);
-  }
+  const byOrigin = groupBy(tenants, (tenant) => targetOf(tenant).origin);
   return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan2.perOrigin.get(origin) ?? 1 }));
 }
 
@@ -1338,8 +1328,7 @@ function dryRunPlanLines(waves, fromOf, to) {
       const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} \u2192 ${to}`);
       return [`${label}${rolls.length ? ` (${rolls.join(", ")})` : ""}, ${verify}`];
     }
-    const byFrom = /* @__PURE__ */ new Map();
-    for (const name of wave.toRoll) byFrom.set(fromOf(name), [...byFrom.get(fromOf(name)) ?? [], name]);
+    const byFrom = groupBy(wave.toRoll, fromOf);
     return [
       `${label} to ${to}, ${verify}:`,
       ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))

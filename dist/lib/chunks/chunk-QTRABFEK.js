@@ -29058,6 +29058,18 @@ var systemClock = {
 // src/core/types.ts
 var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
 
+// src/util/group-by.ts
+function groupBy(items, key) {
+  const groups3 = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups3.get(k);
+    if (group) group.push(item);
+    else groups3.set(k, [item]);
+  }
+  return groups3;
+}
+
 // src/report/hints.ts
 var UNREACHABLE_HINTS = {
   dns: "its host name does not resolve: check the tenant URL and its DNS record",
@@ -29293,15 +29305,6 @@ function groups(needy) {
     const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
     return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
   });
-}
-function groupBy(items, key) {
-  const map = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const group = map.get(key(item));
-    if (group) group.push(item);
-    else map.set(key(item), [item]);
-  }
-  return map;
 }
 function rank(state) {
   return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
@@ -35150,6 +35153,7 @@ export {
   buildRecord,
   staleTenantNames,
   appendHistory,
+  groupBy,
   forEachBounded,
   RedeployStopped,
   redeployFleet,

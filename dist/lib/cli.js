@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-7CA4H5N7.js";
+} from "./chunks/chunk-Y6FMKE5P.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -23,8 +23,9 @@ import {
   renderLogTable,
   scrubSecrets,
   shortSha,
-  systemClock
-} from "./chunks/chunk-QTRABFEK.js";
+  systemClock,
+  tagMove
+} from "./chunks/chunk-GJLMBJCB.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -283,15 +284,8 @@ function renderOutcome(record) {
   ];
   const p = record.promotion;
   if (p?.status === "not_attempted") lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`);
-  else if (p)
-    lines.push(
-      `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} \u2192 ${describeTag(p.after)}`}`
-    );
+  else if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${tagMove(p)}`);
   return lines;
-}
-function describeTag(state) {
-  if (!state) return "absent";
-  return `${state.digest.slice(0, 19)} (${state.revision ? shortSha(state.revision) : "no revision"})`;
 }
 
 // src/cli/progress.ts

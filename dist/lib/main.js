@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-LVQLY7TA.js";
+} from "./chunks/chunk-67WYRFT4.js";
 import {
   deployFleet
-} from "./chunks/chunk-7CA4H5N7.js";
+} from "./chunks/chunk-Y6FMKE5P.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QTRABFEK.js";
+} from "./chunks/chunk-GJLMBJCB.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

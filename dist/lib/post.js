@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-LVQLY7TA.js";
+} from "./chunks/chunk-67WYRFT4.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-QTRABFEK.js";
+} from "./chunks/chunk-GJLMBJCB.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

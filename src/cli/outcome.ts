@@ -1,6 +1,6 @@
 import { GREEN_RESULTS } from '../core/types.js'
-import { NOT_PROMOTED } from '../report/summary.js'
-import type { RunRecord, TagState } from '../stages/record.js'
+import { NOT_PROMOTED, tagMove } from '../report/promotion.js'
+import type { RunRecord } from '../stages/record.js'
 import { shortSha } from '../util/sha.js'
 
 /** The verdict a person reads last: result and message, then where the run stood. */
@@ -21,16 +21,7 @@ export function renderOutcome(record: RunRecord): string[] {
     `  ${facts.join(' · ')}`
   ]
   const p = record.promotion
-  // An arrow only for a tag that moved: an unchanged or refused tag is named where it stayed.
   if (p?.status === 'not_attempted') lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`)
-  else if (p)
-    lines.push(
-      `  ${p.image}:${p.tag} ${p.status}: ${p.before?.digest === p.after?.digest ? `at ${describeTag(p.after)}` : `${describeTag(p.before)} → ${describeTag(p.after)}`}`
-    )
+  else if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${tagMove(p)}`)
   return lines
-}
-
-export function describeTag(state: TagState | null): string {
-  if (!state) return 'absent'
-  return `${state.digest.slice(0, 19)} (${state.revision ? shortSha(state.revision) : 'no revision'})`
 }

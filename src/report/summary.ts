@@ -3,6 +3,7 @@ import { GREEN_RESULTS, type TenantState } from '../core/types.js'
 import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 import { hintFor } from './hints.js'
+import { NOT_PROMOTED, tagMove } from './promotion.js'
 import { details, link, linksOf, literal, literalCell, sha, type Links } from './markdown.js'
 import { wavesPicture } from './waves-picture.js'
 
@@ -122,16 +123,13 @@ const PROMOTION_OUTCOME: Readonly<Record<string, string>> = {
   planned: 'would be moved to this run’s image (dry run: nothing was written)'
 }
 
-/** Shared with the CLI's last lines. */
-export const NOT_PROMOTED = 'not touched: the run ended before the promotion, which comes only after every wave verified'
-
 function promotionLines(record: RunRecord): string[] {
   const p: PromotionRecord | null = record.promotion
   if (!p) return []
   if (p.status === 'not_attempted') return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, '']
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status
   return [
-    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} → ${tagState(p.after)}`}`,
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagMove(p, (digest) => `\`${digest}\``)}`,
     '',
     ...(GREEN_RESULTS.has(record.result) && p.status !== 'planned' ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ''])
   ]
@@ -302,10 +300,6 @@ export function convergenceTimeline(record: RunRecord, room = Number.POSITIVE_IN
 function foldedTimeline(record: RunRecord, room: number): string[] {
   const [title, , ...block] = convergenceTimeline(record, room)
   return title ? details(title.replace(/:$/, ''), block) : []
-}
-
-function tagState(state: { digest: string; revision: string | null } | null): string {
-  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : 'no revision'})` : 'absent'
 }
 
 /** In a dry run a stale tenant is one the plan would roll, not a failure. */

@@ -29100,6 +29100,13 @@ function hintFor(state, errorClass, regressed = false) {
   }
 }
 
+// src/report/promotion.ts
+var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
+function tagMove(p, digest = (text) => text) {
+  const describe2 = (state) => state ? `${digest(state.digest.slice(0, 19))} (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+  return p.before?.digest === p.after?.digest ? `at ${describe2(p.after)}` : `${describe2(p.before)} \u2192 ${describe2(p.after)}`;
+}
+
 // src/report/markdown.ts
 function literal(text) {
   const flat = text.replace(/[\r\n]+/g, " ");
@@ -29244,14 +29251,13 @@ var PROMOTION_OUTCOME = {
   conflict: "was moved by someone else meanwhile and was not overwritten",
   planned: "would be moved to this run\u2019s image (dry run: nothing was written)"
 };
-var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
 function promotionLines(record) {
   const p = record.promotion;
   if (!p) return [];
   if (p.status === "not_attempted") return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, ""];
   const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
   return [
-    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${p.before?.digest === p.after?.digest ? `at ${tagState(p.after)}` : `${tagState(p.before)} \u2192 ${tagState(p.after)}`}`,
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagMove(p, (digest) => `\`${digest}\``)}`,
     "",
     ...GREEN_RESULTS.has(record.result) && p.status !== "planned" ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
   ];
@@ -29382,9 +29388,6 @@ function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
 function foldedTimeline(record, room) {
   const [title, , ...block] = convergenceTimeline(record, room);
   return title ? details(title.replace(/:$/, ""), block) : [];
-}
-function tagState(state) {
-  return state ? `\`${state.digest.slice(0, 19)}\` (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
 }
 function countLabel(state, n, dryRun) {
   return dryRun && state === "stale" ? `\u26AA ${n} to roll` : `${stateIcon(state)} ${n} ${label(state)}`;
@@ -35166,8 +35169,9 @@ export {
   DEFAULT_SERVER_URL,
   runUrlFrom,
   GREEN_RESULTS,
-  renderSummary,
   NOT_PROMOTED,
+  tagMove,
+  renderSummary,
   convergenceTimeline,
   renderLogTable,
   byAttention,

@@ -31,7 +31,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-QTRABFEK.js";
+} from "./chunk-GJLMBJCB.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -29,7 +29,7 @@ const bundled = await build({
   write: false,
   logLevel: 'warning'
 })
-const { renderSummary, haltedFleet, oneStaleFleet, recordOf, tenant } = await import(
+const { renderSummary, haltedFleet, oneStaleFleet, plannedFleet, recordOf, tenant } = await import(
   `data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`
 )
 
@@ -44,15 +44,7 @@ const samples = {
     ...recordOf('b0a1c2d is newer and owns production; nothing was touched after that was seen', pending, 'superseded'),
     head_sha: 'b0a1c2d'.padEnd(40, '3')
   },
-  'dry-run-600': {
-    ...recordOf('dry run: 400 of 600 tenant(s) to roll to staging-7f25373 (7f25373); nothing written', [], 'planned'),
-    dry_run: true,
-    tenants: Array.from({ length: 600 }, (_, i) => {
-      const name = `tenant-${String(i + 1).padStart(5, '0')}`
-      const wave = i < 1 ? 1 : i < 60 ? 2 : 3
-      return i % 3 === 2 ? { ...tenant(name, 'converged'), wave } : { ...tenant(name, 'stale'), actual: '6e14d2c'.padEnd(40, '0'), wave }
-    })
-  },
+  'dry-run-600': plannedFleet(600, (i) => (i < 1 ? 1 : i < 60 ? 2 : 3)),
   'deployed-4': {
     ...recordOf('4/4 tenants verified on 7f25373', converged, 'deployed'),
     deployment: { id: 41, environment_url: 'https://app.example.com/' },

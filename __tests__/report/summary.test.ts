@@ -1,6 +1,6 @@
 import { MAX_SUMMARY_BYTES, renderSummary } from '../../src/report/summary.js'
 import type { PromotionRecord, RunRecord } from '../../src/stages/record.js'
-import { haltedFleet, recordOf, tenant } from '../../test/support/records.js'
+import { haltedFleet, plannedFleet, recordOf, tenant } from '../../test/support/records.js'
 
 /** GitHub's limit for one step's summary. */
 const GITHUB_SUMMARY_LIMIT = 1024 * 1024
@@ -262,18 +262,8 @@ describe('job summary: :latest', () => {
 })
 
 describe('job summary: a dry run is a plan', () => {
-  const OLD = '6e14d2c'.padEnd(40, '0')
-  const planned = (size: number): RunRecord => {
-    const tenants = Array.from({ length: size }, (_, i) => {
-      const name = `tenant-${String(i + 1).padStart(5, '0')}`
-      const wave = i === 0 ? 1 : 2
-      return i % 3 === 2 ? { ...tenant(name, 'converged'), wave } : { ...tenant(name, 'stale'), actual: OLD, before: OLD, wave }
-    })
-    return { ...recordOf('dry run: … to roll', tenants, 'planned'), tenants, dry_run: true }
-  }
-
   it('names every tenant that would roll, wave by wave, by the commit it rolls from, and flags none of them as needing attention', () => {
-    const summary = renderSummary(planned(6))
+    const summary = renderSummary(plannedFleet(6))
     expect(summary).not.toContain('Needs attention')
     expect(summary).toContain('**6 tenants:** ⚪ 4 to roll · 🟢 2 converged')
     expect(summary).toContain(
@@ -293,11 +283,11 @@ describe('job summary: a dry run is a plan', () => {
 
   it('says what the promotion would do', () => {
     const promotion: PromotionRecord = { image: 'ghcr.io/acme/app', tag: 'latest', status: 'planned', before: null, after: null }
-    expect(renderSummary({ ...planned(3), promotion })).toContain('`:latest` would be moved to this run’s image (dry run: nothing was written).')
+    expect(renderSummary({ ...plannedFleet(3), promotion })).toContain('`:latest` would be moved to this run’s image (dry run: nothing was written).')
   })
 
   it('names all 6,667 tenants of a 10,000-tenant plan under the limit', () => {
-    const record = planned(10_000)
+    const record = plannedFleet(10_000)
     const summary = renderSummary(record)
     expect(Buffer.byteLength(summary)).toBeLessThan(GITHUB_SUMMARY_LIMIT)
     const open = summary.slice(0, summary.indexOf('<details>'))

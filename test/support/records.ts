@@ -83,3 +83,22 @@ export function oneStaleFleet(size: number, staleAt: number): RunRecord {
     waves: [{ wave: 1, tenants: size, redeployed: size, result: 'halted', seconds: 300 }]
   }
 }
+
+/**
+ * A dry run's record over `size` tenants: every third already reports the commit, the others report an
+ * older one and would roll; `waveOf` places tenant `i` (0-based) in its wave (a canary, then the rest).
+ */
+export function plannedFleet(size: number, waveOf: (i: number) => number = (i) => (i === 0 ? 1 : 2)): RunRecord {
+  const older = '6e14d2c'.padEnd(40, '0')
+  const tenants = Array.from({ length: size }, (_, i) => {
+    const name = `tenant-${String(i + 1).padStart(5, '0')}`
+    const wave = waveOf(i)
+    return i % 3 === 2 ? { ...tenant(name, 'converged'), wave } : { ...tenant(name, 'stale'), actual: older, before: older, wave }
+  })
+  const rolling = tenants.filter((t) => t.state === 'stale').length
+  return {
+    ...recordOf(`dry run: ${rolling} of ${size} tenant(s) to roll to staging-7f25373 (7f25373); nothing written`, tenants, 'planned'),
+    tenants,
+    dry_run: true
+  }
+}

@@ -1,43 +1,19 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
 import { createFleetTransport, planConnections } from '../../src/fleet/connection-plan.js'
 import { probeTenant } from '../../src/fleet/probe.js'
+import { createTestCa } from '../../test/support/test-ca.js'
 
-/** A tenant behind HTTPS with a certificate nobody trusts: the probe must refuse it, not read it. */
+/** A tenant behind HTTPS with a certificate the runner does not trust: the probe must refuse it, not read it. */
 describe('probeTenant over HTTPS', () => {
-  let dir: string
   let server: Server
   let requests = 0
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'ff-tls-'))
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '2',
-        '-subj',
-        '/CN=127.0.0.1'
-      ],
-      { stdio: 'ignore' }
-    )
-    server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => {
+    // Signed by a CA of the test's own that the probe was never told to trust.
+    const ca = createTestCa()
+    server = createServer({ key: ca.keyPem, cert: ca.leafFor('127.0.0.1') }, (_req, res) => {
       requests++
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ sha: '7f25373' + '0'.repeat(33) }))
     })
@@ -46,10 +22,9 @@ describe('probeTenant over HTTPS', () => {
 
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve))
-    rmSync(dir, { recursive: true, force: true })
   })
 
-  it('verifies the certificate: a self-signed tenant is unreachable with class tls, and nothing is read from it', async () => {
+  it('verifies the certificate: a tenant whose certificate chains to no trusted CA is unreachable with class tls, and nothing is read from it', async () => {
     const transport = createFleetTransport(planConnections([], 4), { connectTimeoutMs: 2_000, keepAliveMs: 5_000 })
     try {
       const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/buildinfo`

@@ -6,7 +6,7 @@ import {
   deployFleet,
   isSettled,
   summarizeRound
-} from "./chunks/chunk-Y6FMKE5P.js";
+} from "./chunks/chunk-YW2CDDZN.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   shortSha,
   systemClock,
   tagMove
-} from "./chunks/chunk-GJLMBJCB.js";
+} from "./chunks/chunk-MSORG6K5.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

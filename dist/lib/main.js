@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-67WYRFT4.js";
+} from "./chunks/chunk-LPLIINIS.js";
 import {
   deployFleet
-} from "./chunks/chunk-Y6FMKE5P.js";
+} from "./chunks/chunk-YW2CDDZN.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-GJLMBJCB.js";
+} from "./chunks/chunk-MSORG6K5.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -3,11 +3,11 @@ import { throttling } from '@octokit/plugin-throttling'
 import { Octokit } from '@octokit/rest'
 import Bottleneck from 'bottleneck/light.js'
 import { fetch as undiciFetch, type Dispatcher } from 'undici'
-import type { ErrorClass } from '../core/types.js'
 import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, describeError, FleetError, HttpStatusError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { networkRetryable } from '../util/retry-policy.js'
 import { registerSecret } from '../util/scrub.js'
 import { AccessDeniedError, DEFAULT_TUNING, RateLimitedError, rateLimitWaitSeconds, type ForgeHttpTuning } from './http.js'
 import type { ForgeClock } from './forge-clock.js'
@@ -70,9 +70,6 @@ export interface GitHubAnswer<T> {
 const API_VERSION = '2022-11-28'
 /** A secondary rate limit that names no wait: GitHub asks to wait at least one minute. */
 const SECONDARY_FALLBACK_SECONDS = 60
-const RETRYABLE_NETWORK: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout', 'reset', 'deadline'])
-/** Failures before the request reached the server: safe to repeat even for a POST. */
-const NEVER_SENT: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout'])
 /** Rate limits belong to the throttling plugin; the rest are answers a retry does not change. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451]
 
@@ -214,7 +211,7 @@ export class GitHubClient {
       const status = (error as { status?: unknown }).status
       const retryable = response
         ? typeof status === 'number' && status >= 500 && state.idempotent
-        : (state.idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(classifyError((error as { cause?: unknown }).cause ?? error))
+        : networkRetryable(classifyError((error as { cause?: unknown }).cause ?? error), state.idempotent)
       if (retryable) {
         const asked = response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : undefined
         const wait = asked === undefined ? this.backoff(state.retries) : asked * 1000

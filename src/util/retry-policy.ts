@@ -43,6 +43,11 @@ export function neverReachedServer(errorClass: ErrorClass): boolean {
   return NEVER_SENT.has(errorClass)
 }
 
+/** Whether a request that failed on the network this way may be sent again: any such failure if it is idempotent, else only one that never reached the server. */
+export function networkRetryable(errorClass: ErrorClass, idempotent: boolean): boolean {
+  return (idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(errorClass)
+}
+
 /**
  * Whether attempt `attemptNumber` may be followed by another, and after how long. A request that is not
  * idempotent is repeated only when the server provably did not act on it: the connection was never made,
@@ -55,7 +60,7 @@ export function retryDecision(failure: Failure, idempotent: boolean, attemptNumb
     const asked = failure.retryAfterMs
     if (failure.rateLimited) waitMs = asked ?? (idempotent ? (policy.rateLimitWaitMs ?? backoff) : undefined)
     else if (failure.status >= 500 && idempotent) waitMs = asked ?? backoff
-  } else if ((idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(failure.errorClass)) {
+  } else if (networkRetryable(failure.errorClass, idempotent)) {
     waitMs = backoff
   }
   if (waitMs === undefined) return { action: 'fail' }

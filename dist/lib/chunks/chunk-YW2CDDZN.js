@@ -31,7 +31,7 @@ import {
   splitIntoWaves,
   startDeployment,
   withRetries
-} from "./chunk-GJLMBJCB.js";
+} from "./chunk-MSORG6K5.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

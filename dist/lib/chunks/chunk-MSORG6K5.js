@@ -28779,6 +28779,9 @@ var NEVER_SENT = /* @__PURE__ */ new Set(["dns", "refused", "connect_timeout"]);
 function neverReachedServer(errorClass) {
   return NEVER_SENT.has(errorClass);
 }
+function networkRetryable(errorClass, idempotent) {
+  return (idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(errorClass);
+}
 function retryDecision(failure, idempotent, attemptNumber, waitedMs, policy) {
   const backoff = Math.min(policy.backoffMs * 2 ** (attemptNumber - 1), policy.maxBackoffMs);
   let waitMs;
@@ -28786,7 +28789,7 @@ function retryDecision(failure, idempotent, attemptNumber, waitedMs, policy) {
     const asked = failure.retryAfterMs;
     if (failure.rateLimited) waitMs = asked ?? (idempotent ? policy.rateLimitWaitMs ?? backoff : void 0);
     else if (failure.status >= 500 && idempotent) waitMs = asked ?? backoff;
-  } else if ((idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(failure.errorClass)) {
+  } else if (networkRetryable(failure.errorClass, idempotent)) {
     waitMs = backoff;
   }
   if (waitMs === void 0) return { action: "fail" };
@@ -34765,8 +34768,6 @@ var import_light3 = __toESM(require_light(), 1);
 var import_undici4 = __toESM(require_undici(), 1);
 var API_VERSION = "2022-11-28";
 var SECONDARY_FALLBACK_SECONDS = 60;
-var RETRYABLE_NETWORK2 = /* @__PURE__ */ new Set(["dns", "refused", "connect_timeout", "reset", "deadline"]);
-var NEVER_SENT2 = /* @__PURE__ */ new Set(["dns", "refused", "connect_timeout"]);
 var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
 function attemptHook(octokit, options) {
   const hook2 = options.attemptHook;
@@ -34870,7 +34871,7 @@ var GitHubClient = class {
       const response = error.response;
       state.lastHeaders = response?.headers ?? {};
       const status = error.status;
-      const retryable = response ? typeof status === "number" && status >= 500 && state.idempotent : (state.idempotent ? RETRYABLE_NETWORK2 : NEVER_SENT2).has(classifyError(error.cause ?? error));
+      const retryable = response ? typeof status === "number" && status >= 500 && state.idempotent : networkRetryable(classifyError(error.cause ?? error), state.idempotent);
       if (retryable) {
         const asked = response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : void 0;
         const wait = asked === void 0 ? this.backoff(state.retries) : asked * 1e3;

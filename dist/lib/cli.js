@@ -3,10 +3,8 @@ import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY,
-  deployFleet,
-  isSettled,
-  summarizeRound
-} from "./chunks/chunk-YW2CDDZN.js";
+  deployFleet
+} from "./chunks/chunk-REBFU6BE.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -18,14 +16,16 @@ import {
   convergenceTimeline,
   describeError,
   forgeFromSettings,
+  isSettled,
   neutralize,
   parseSettings,
   renderLogTable,
   scrubSecrets,
   shortSha,
+  summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-MSORG6K5.js";
+} from "./chunks/chunk-WLV25GQ4.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -267,7 +267,7 @@ function terminalLogger(term, progress) {
 
 // src/cli/outcome.ts
 function renderOutcome(record) {
-  const settled = record.tenants.filter((t) => t.state === "converged" || t.state === "ahead").length;
+  const settled = record.tenants.filter(isSettled).length;
   const probed = record.tenants.some((t) => t.state !== "pending");
   const facts = [
     `commit ${shortSha(record.sha)}`,
@@ -851,7 +851,7 @@ var SimulatedRegistry = class {
     const state = this.tagState(tag);
     if (!state) return `${tag} \u2192 nothing (absent)`;
     const twin = [...this.tags].find(([name, digest]) => name !== tag && digest === state.digest)?.[0];
-    const commit = state.revision ? `commit ${state.revision.slice(0, 7)}` : "no recorded commit";
+    const commit = state.revision ? `commit ${shortSha(state.revision)}` : "no recorded commit";
     return `${tag} \u2192 ${twin ?? "an untagged manifest"} (${state.digest.slice(0, 19)}\u2026, ${commit})`;
   }
   async start() {

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-LPLIINIS.js";
+} from "./chunks/chunk-AIDVAO3U.js";
 import {
   deployFleet
-} from "./chunks/chunk-YW2CDDZN.js";
+} from "./chunks/chunk-REBFU6BE.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -30,7 +30,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-MSORG6K5.js";
+} from "./chunks/chunk-WLV25GQ4.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

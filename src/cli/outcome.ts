@@ -1,11 +1,12 @@
 import { GREEN_RESULTS } from '../core/types.js'
+import { isSettled } from '../fleet/report.js'
 import { NOT_PROMOTED, tagMove } from '../report/promotion.js'
 import type { RunRecord } from '../stages/record.js'
 import { shortSha } from '../util/sha.js'
 
 /** The verdict a person reads last: result and message, then where the run stood. */
 export function renderOutcome(record: RunRecord): string[] {
-  const settled = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead').length
+  const settled = record.tenants.filter(isSettled).length
   const probed = record.tenants.some((t) => t.state !== 'pending')
   const facts = [
     `commit ${shortSha(record.sha)}`,

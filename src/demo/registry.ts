@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { REVISION_KEY } from '../registry/revision.js'
 import { OCI_CONFIG, OCI_MANIFEST } from '../registry/media-types.js'
 import { sendJson, startLocalServer, type LocalServer } from './http.js'
+import { shortSha } from '../util/sha.js'
 
 /**
  * A minimal OCI registry for the demo, anonymous, one repository: the Distribution API calls a
@@ -79,7 +80,7 @@ export class SimulatedRegistry {
     const state = this.tagState(tag)
     if (!state) return `${tag} → nothing (absent)`
     const twin = [...this.tags].find(([name, digest]) => name !== tag && digest === state.digest)?.[0]
-    const commit = state.revision ? `commit ${state.revision.slice(0, 7)}` : 'no recorded commit'
+    const commit = state.revision ? `commit ${shortSha(state.revision)}` : 'no recorded commit'
     return `${tag} → ${twin ?? 'an untagged manifest'} (${state.digest.slice(0, 19)}…, ${commit})`
   }
 

@@ -3,6 +3,7 @@ import type { Clock } from '../util/clock.js'
 import type { CommitClassifier } from './classify.js'
 import type { FleetProber } from './prober.js'
 import type { ProbeResult } from './probe.js'
+import { isSettled } from './report.js'
 
 export function pendingReport(name: string): TenantReport {
   return { name, state: 'pending', actual: null, attempts: 0, seconds_to_converge: null, error_class: null, regressed: false }
@@ -40,7 +41,7 @@ export async function probeRound(due: readonly Tenant[], reports: ReadonlyMap<st
         details.set(tenant.name, result.detail)
         return
       }
-      const wasSettled = report.state === 'converged' || report.state === 'ahead'
+      const wasSettled = isSettled(report)
       report.actual = result.sha
       report.error_class = null
       report.state = await ctx.classifier.stateOf(result.sha)

@@ -1,5 +1,6 @@
 import type { PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
+import { isSettled } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 import { hintFor } from './hints.js'
@@ -264,7 +265,7 @@ function notAttempted(record: RunRecord, room: number): string[] {
 }
 
 function greenTable(record: RunRecord, room: number): string[] {
-  const green = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead')
+  const green = record.tenants.filter(isSettled)
   if (green.length === 0) return []
   const header = ['| tenant | state | actual | wave | attempts | converged after (s) |', '|---|---|---|---|---|---|']
   const all = green.map(

@@ -8,6 +8,8 @@ import {
   buildRecord,
   classifyError,
   describeError,
+  describeTenant,
+  failureLines,
   finishDeployment,
   forEachBounded,
   groupBy,
@@ -16,6 +18,8 @@ import {
   isAccessDenied,
   isCommitSha,
   isLoopbackHost,
+  isSettled,
+  listNames,
   neutralize,
   parseImageRef,
   proxyAwareDispatcher,
@@ -30,8 +34,9 @@ import {
   shortSha,
   splitIntoWaves,
   startDeployment,
+  summarizeRound,
   withRetries
-} from "./chunk-MSORG6K5.js";
+} from "./chunk-WLV25GQ4.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -804,45 +809,6 @@ function shortDigest(digest) {
   return digest.slice(0, digest.indexOf(":") + 13);
 }
 
-// src/fleet/report.ts
-function isSettled(report) {
-  return report.state === "converged" || report.state === "ahead";
-}
-var LISTED_NAMES = 5;
-function summarizeRound(round, reports) {
-  const byState = groupBy(reports, (report) => report.state);
-  const converged = byState.get("converged")?.length ?? 0;
-  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
-  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
-    const group = byState.get(state);
-    if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
-    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
-  }
-  return parts.join(", ");
-}
-function describeTenant(report) {
-  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
-}
-function listNames(names, max = 10) {
-  const more = names.length - max;
-  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
-}
-var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-function failureLines(reports, expectedSha) {
-  const expected = shortSha(expectedSha);
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-    }
-  });
-}
-
 // src/stages/plan.ts
 async function planRollout(reports, expectedSha, allowRollback, compare, log) {
   const relationOf2 = /* @__PURE__ */ new Map();
@@ -1146,7 +1112,7 @@ async function probeRound(due, reports, ctx) {
         details.set(tenant.name, result.detail);
         return;
       }
-      const wasSettled = report.state === "converged" || report.state === "ahead";
+      const wasSettled = isSettled(report);
       report.actual = result.sha;
       report.error_class = null;
       report.state = await ctx.classifier.stateOf(result.sha);
@@ -1806,7 +1772,5 @@ export {
   OCI_MANIFEST,
   OCI_CONFIG,
   REVISION_KEY,
-  isSettled,
-  summarizeRound,
   deployFleet
 };

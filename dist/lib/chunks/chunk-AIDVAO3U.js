@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-MSORG6K5.js";
+} from "./chunk-WLV25GQ4.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

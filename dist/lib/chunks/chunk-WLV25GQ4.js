@@ -29073,6 +29073,45 @@ function groupBy(items, key) {
   return groups3;
 }
 
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = groupBy(reports, (report) => report.state);
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
+    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
+  }
+  return parts.join(", ");
+}
+function describeTenant(report) {
+  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
+}
+function listNames(names, max = 10) {
+  const more = names.length - max;
+  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
+}
+var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
+function failureLines(reports, expectedSha) {
+  const expected = shortSha(expectedSha);
+  return reports.filter((report) => !isSettled(report)).map((report) => {
+    switch (report.state) {
+      case "unreachable":
+        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+      case "pending":
+        return `${report.name} is pending: not probed, expected=${expected}`;
+      default:
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+    }
+  });
+}
+
 // src/report/hints.ts
 var UNREACHABLE_HINTS = {
   dns: "its host name does not resolve: check the tenant URL and its DNS record",
@@ -29366,7 +29405,7 @@ function notAttempted(record, room) {
   ]);
 }
 function greenTable(record, room) {
-  const green = record.tenants.filter((t) => t.state === "converged" || t.state === "ahead");
+  const green = record.tenants.filter(isSettled);
   if (green.length === 0) return [];
   const header2 = ["| tenant | state | actual | wave | attempts | converged after (s) |", "|---|---|---|---|---|---|"];
   const all = green.map(
@@ -35158,6 +35197,11 @@ export {
   staleTenantNames,
   appendHistory,
   groupBy,
+  isSettled,
+  summarizeRound,
+  describeTenant,
+  listNames,
+  failureLines,
   forEachBounded,
   RedeployStopped,
   redeployFleet,

@@ -1157,7 +1157,7 @@ function printRecord(term, record, run) {
   const [verdict, ...facts] = renderOutcome(record);
   term.line(`   run ${run} \xB7 ${verdict}`);
   for (const line of facts) term.line(`   ${line}`);
-  const unsettled = record.tenants.filter((t) => t.state !== "converged" && t.state !== "ahead" && t.state !== "pending");
+  const unsettled = record.tenants.filter((t) => !isSettled(t) && t.state !== "pending");
   for (const t of unsettled) term.line(`     ${t.name}: ${t.state}, actual=${t.actual ? shortSha(t.actual) : "none"}, ${t.attempts} probe(s)`);
   if (record.result === "deployed") {
     for (const line of convergenceTimeline(record).filter((l) => l && !l.startsWith("```"))) term.line(`     ${line}`);

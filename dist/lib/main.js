@@ -25,6 +25,7 @@ import {
   appendHistory,
   byAttention,
   describeError,
+  isSettled,
   neutralize,
   renderLogTable,
   renderSummary,
@@ -37,7 +38,7 @@ var MAX_REPORT_BYTES = 1e6;
 function reportOutput(record, historyFile, maxBytes = MAX_REPORT_BYTES) {
   const whole = JSON.stringify(record);
   if (Buffer.byteLength(whole) < maxBytes) return whole;
-  const needy = record.tenants.filter((t) => t.state !== "converged" && t.state !== "ahead").sort(byAttention);
+  const needy = record.tenants.filter((t) => !isSettled(t)).sort(byAttention);
   const head = {
     ...record,
     tenants: [],

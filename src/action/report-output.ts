@@ -1,4 +1,5 @@
 import type { TenantReport } from '../core/types.js'
+import { isSettled } from '../fleet/report.js'
 import { byAttention } from '../report/summary.js'
 import type { RunRecord } from '../stages/record.js'
 
@@ -14,7 +15,7 @@ export const MAX_REPORT_BYTES = 1_000_000
 export function reportOutput(record: RunRecord, historyFile: string | null, maxBytes = MAX_REPORT_BYTES): string {
   const whole = JSON.stringify(record)
   if (Buffer.byteLength(whole) < maxBytes) return whole
-  const needy = record.tenants.filter((t) => t.state !== 'converged' && t.state !== 'ahead').sort(byAttention)
+  const needy = record.tenants.filter((t) => !isSettled(t)).sort(byAttention)
   const head = {
     ...record,
     tenants: [] as TenantReport[],

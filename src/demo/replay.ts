@@ -7,6 +7,7 @@ import { EXIT_CODES, EXIT_DEMO_FAILED } from '../cli/exit-codes.js'
 import { parseInvocation } from '../cli/flags.js'
 import { renderOutcome } from '../cli/outcome.js'
 import { Terminal, type OutputStream } from '../cli/terminal.js'
+import { isSettled } from '../fleet/report.js'
 import { convergenceTimeline } from '../report/summary.js'
 import type { RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
@@ -318,7 +319,7 @@ function printRecord(term: Terminal, record: RunRecord, run: number): void {
   const [verdict, ...facts] = renderOutcome(record)
   term.line(`   run ${run} · ${verdict}`)
   for (const line of facts) term.line(`   ${line}`)
-  const unsettled = record.tenants.filter((t) => t.state !== 'converged' && t.state !== 'ahead' && t.state !== 'pending')
+  const unsettled = record.tenants.filter((t) => !isSettled(t) && t.state !== 'pending')
   for (const t of unsettled) term.line(`     ${t.name}: ${t.state}, actual=${t.actual ? shortSha(t.actual) : 'none'}, ${t.attempts} probe(s)`)
   if (record.result === 'deployed') {
     for (const line of convergenceTimeline(record).filter((l) => l && !l.startsWith('```'))) term.line(`     ${line}`)

@@ -74,17 +74,14 @@ const RENEW_SPARE_MS = 120_000
 /** What the lease adds to the settle budget: redeploy and promote with their retries. */
 export const LEASE_ALLOWANCE_SECONDS = 300
 
-export function lockName(environment: string): string {
-  return environment
-}
-
 export function leaseSecondsFor(settleBudgetSeconds: number): number {
   return settleBudgetSeconds + LEASE_ALLOWANCE_SECONDS
 }
 
 export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<LockOutcome> {
   const { forge, clock, log } = deps
-  const name = lockName(req.environment)
+  // One lock per environment, named after it (each forge adapter maps it to a ref or a tag).
+  const name = req.environment
   // One nonce for every claim of this attempt: the lock is ours exactly when it names it.
   const nonce = (deps.nonce ?? randomUUID)()
   const deadline = clock.now() + req.timeoutSeconds * 1000
@@ -292,7 +289,7 @@ const POST_RELEASE_BACKOFF_MS = 2_000
  * (after a pause on `clock`, when given). Returns whether it released anything. Never throws.
  */
 export async function releaseByNonce(forge: ForgeLocks, environment: string, nonce: string, log: Logger, clock?: Pick<Clock, 'sleep'>): Promise<boolean> {
-  const name = lockName(environment)
+  const name = environment
   for (let attempt = 1; ; attempt++) {
     try {
       const current = await forge.readLock(name)

@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-SEV2ZFLB.js";
+} from "./chunk-LMYIJEQ7.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-YUEISIA2.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -12,6 +12,7 @@ import {
   InputErrors,
   NOT_PROMOTED,
   OUTPUTS,
+  PROXY_VARIABLES,
   appendHistory,
   convergenceTimeline,
   describeError,
@@ -25,7 +26,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-DBRRE7C6.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -353,6 +354,7 @@ function runtimeEnvOf(invocation, env) {
     GITHUB_ACTOR: env.GITHUB_ACTOR
   };
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env];
+  for (const name of PROXY_VARIABLES) runtime[name] = env[name];
   return runtime;
 }
 function flagFor(input, invocation, env) {

@@ -59,7 +59,7 @@ describe('proxyAwareDispatcher', () => {
     const error = await failureOf({ [variable]: `http://127.0.0.1:${port}` }, url)
     expect(classifyError(error)).toBe('proxy')
     expect(describeError(error)).toMatch(
-      new RegExp(`^proxy 127\\.0\\.0\\.1:${port} answered 407.*: put them in the proxy variable \\(http://user:password@host:port`)
+      new RegExp(`^proxy 127\\.0\\.0\\.1:${port} answered 407.*: put its user and password in the proxy variable's URL, before the host \\(user:password@\\)`)
     )
   })
 

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-IJ563GQM.js";
+} from "./chunks/chunk-5H57YJMK.js";
 import {
   deployFleet
-} from "./chunks/chunk-YUEISIA2.js";
+} from "./chunks/chunk-QNAUGT3V.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-DBRRE7C6.js";
+} from "./chunks/chunk-74BNZP27.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-IJ563GQM.js";
+} from "./chunks/chunk-5H57YJMK.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-DBRRE7C6.js";
+} from "./chunks/chunk-74BNZP27.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

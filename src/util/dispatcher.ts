@@ -82,7 +82,8 @@ function blameSilentFailures(proxy: string, socket: Socket): void {
   })
 }
 
-const CREDENTIALS = 'the proxy asks for credentials: put them in the proxy variable (http://user:password@host:port; register the password as a secret)'
+// No example URL with credentials: the scrubber drops a URL's userinfo from every message, so it would read wrong.
+const CREDENTIALS = "the proxy asks for credentials: put its user and password in the proxy variable's URL, before the host (user:password@), from a secret"
 
 /**
  * undici reports the proxy's own refusals without naming it: a 407 to a plain-HTTP request, and a

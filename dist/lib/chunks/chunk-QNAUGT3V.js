@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-DBRRE7C6.js";
+} from "./chunk-74BNZP27.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-DBRRE7C6.js";
+} from "./chunk-74BNZP27.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -28618,7 +28618,7 @@ function blameSilentFailures(proxy, socket) {
     if (socket.bytesRead === 0) silentProxyFailures.set(error, proxy);
   });
 }
-var CREDENTIALS = "the proxy asks for credentials: put them in the proxy variable (http://user:password@host:port; register the password as a secret)";
+var CREDENTIALS = "the proxy asks for credentials: put its user and password in the proxy variable's URL, before the host (user:password@), from a secret";
 function namingRefusals(routes) {
   return (dispatch) => (opts, handler2) => {
     const proxy = new URL(String(opts.origin)).protocol === "https:" ? routes.https : routes.http;

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-GEBFD2W6.js";
-import "./chunks/chunk-LAZHRSHT.js";
+} from "./chunks/chunk-CQ6ZW4ET.js";
+import "./chunks/chunk-A72MU4P5.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-U4IW54TJ.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-2YRWZMMG.js");
+      const { runDemo } = await import("./chunks/replay-PKNQGISZ.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

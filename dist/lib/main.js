@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-2OUDQYEI.js";
+} from "./chunks/chunk-M7LTIGU7.js";
 import {
   deployFleet
-} from "./chunks/chunk-LAZHRSHT.js";
+} from "./chunks/chunk-A72MU4P5.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-U4IW54TJ.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-2OUDQYEI.js";
+} from "./chunks/chunk-M7LTIGU7.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-U4IW54TJ.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

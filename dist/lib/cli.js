@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-PORNB2TI.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-2JB25JCC.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -120,9 +120,9 @@ function parseInvocation(argv) {
   const values = parsed.values;
   const [first, ...rest] = parsed.positionals;
   if (first !== void 0 && !COMMANDS.has(first)) {
-    throw new UsageError(`unknown command '${first.slice(0, 40)}': expected deploy, demo or help`);
+    throw new UsageError(`unknown command '${neutralize(first, 40)}': expected deploy, demo or help`);
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0].slice(0, 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${neutralize(rest[0], 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`);
   const command = values.help ? "help" : values.version ? "version" : first ?? "deploy";
   const inputs = /* @__PURE__ */ new Map();
   for (const spec of INPUTS) {

@@ -11,6 +11,7 @@ import {
   describeTenant,
   failureLines,
   finishDeployment,
+  fitColumn,
   forEachBounded,
   groupBy,
   httpErrorClass,
@@ -36,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-WLV25GQ4.js";
+} from "./chunk-2JB25JCC.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -54,7 +55,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: result.summary.slice(0, MAX_DESCRIPTION),
+    description: fitColumn(result.summary, MAX_DESCRIPTION),
     targetUrl: runUrl || null
   };
   try {

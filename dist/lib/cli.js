@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-PORNB2TI.js";
+} from "./chunks/chunk-LM4PT5B2.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-2JB25JCC.js";
+} from "./chunks/chunk-VE6QMPFE.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

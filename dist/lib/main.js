@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-7BFM7MJJ.js";
+} from "./chunks/chunk-GT7O2LHC.js";
 import {
   deployFleet
-} from "./chunks/chunk-PORNB2TI.js";
+} from "./chunks/chunk-LM4PT5B2.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-2JB25JCC.js";
+} from "./chunks/chunk-VE6QMPFE.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

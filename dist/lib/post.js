@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-7BFM7MJJ.js";
+} from "./chunks/chunk-GT7O2LHC.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-2JB25JCC.js";
+} from "./chunks/chunk-VE6QMPFE.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

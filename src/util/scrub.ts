@@ -117,7 +117,7 @@ export function scrubSecretsOfPrefix(text: string): string {
   const safe = scrubSecrets(text)
   const folded = fold(safe)
   const keep = folded.text.length - longestNeedle - PARTIAL_ESCAPE_MARGIN
-  return keep > 0 ? safe.slice(0, folded.from[keep]) : ''
+  return keep > 0 ? safe.slice(0, folded.from(keep)) : ''
 }
 
 /** Every stretch of `text` that folds to a registered form becomes one replacement. */
@@ -130,7 +130,7 @@ function removeSecrets(text: string): string {
   const spans: [number, number][] = []
   for (const needle of needles) {
     for (let at = folded.text.indexOf(needle); at !== -1; at = folded.text.indexOf(needle, at + 1)) {
-      spans.push([folded.from[at], folded.to[at + needle.length - 1]])
+      spans.push([folded.from(at), folded.to(at + needle.length - 1)])
     }
   }
   spans.sort((a, b) => a[0] - b[0])
@@ -157,15 +157,17 @@ function foldedText(text: string): string {
 /** Folded text, and for each of its characters the stretch of the original text it came from. */
 interface Folded {
   readonly text: string
-  readonly from: ArrayLike<number>
-  readonly to: ArrayLike<number>
+  from(index: number): number
+  to(index: number): number
 }
 
-/** The folded text (as `foldedText` folds it) with its map back to `text`. */
+/** The folded text (as `foldedText` folds it) with its map back to `text`; text without escapes maps onto itself. */
 function fold(text: string): Folded {
-  return unwrap<Folded>({ text: lowerAscii(text), from: identity(text.length, 0), to: identity(text.length, 1) }, (outer) => {
+  return unwrap<Folded>({ text: lowerAscii(text), from: (i) => i, to: (i) => i + 1 }, (outer) => {
     const inner = decodeOnce(outer.text)
-    return { text: inner.text, from: Array.from(inner.from, (i) => outer.from[i]), to: Array.from(inner.to, (i) => outer.to[i - 1]) }
+    const from = Int32Array.from(inner.from, (i) => outer.from(i))
+    const to = Int32Array.from(inner.to, (i) => outer.to(i - 1))
+    return { text: inner.text, from: (i) => from[i], to: (i) => to[i] }
   })
 }
 
@@ -181,7 +183,7 @@ function unwrap<T extends { readonly text: string }>(first: T, decodeLayer: (lay
 }
 
 /** One layer of escapes decoded, lower-cased, mapped back to the characters it came from. */
-function decodeOnce(text: string): Folded {
+function decodeOnce(text: string): { text: string; from: number[]; to: number[] } {
   let out = ''
   const from: number[] = []
   const to: number[] = []
@@ -217,10 +219,4 @@ const BEYOND_ASCII = /[^\t-~]/
 /** ASCII letters only, so every character keeps its place. */
 function lowerAscii(text: string): string {
   return BEYOND_ASCII.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text.toLowerCase()
-}
-
-function identity(length: number, offset: number): Int32Array {
-  const map = new Int32Array(length)
-  for (let i = 0; i < length; i++) map[i] = i + offset
-  return map
 }

@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-2JB25JCC.js";
+} from "./chunk-VE6QMPFE.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

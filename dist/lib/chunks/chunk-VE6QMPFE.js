@@ -28148,7 +28148,7 @@ function scrubSecretsOfPrefix(text) {
   const safe = scrubSecrets(text);
   const folded = fold(safe);
   const keep = folded.text.length - longestNeedle - PARTIAL_ESCAPE_MARGIN;
-  return keep > 0 ? safe.slice(0, folded.from[keep]) : "";
+  return keep > 0 ? safe.slice(0, folded.from(keep)) : "";
 }
 function removeSecrets(text) {
   if (needles.length === 0) return text;
@@ -28158,7 +28158,7 @@ function removeSecrets(text) {
   const spans = [];
   for (const needle of needles) {
     for (let at = folded.text.indexOf(needle); at !== -1; at = folded.text.indexOf(needle, at + 1)) {
-      spans.push([folded.from[at], folded.to[at + needle.length - 1]]);
+      spans.push([folded.from(at), folded.to(at + needle.length - 1)]);
     }
   }
   spans.sort((a, b) => a[0] - b[0]);
@@ -28178,9 +28178,11 @@ function foldedText(text) {
   return unwrap({ text: lowerAscii(text) }, ({ text: outer }) => ({ text: outer.replace(ESCAPE, (...match) => lowerAscii(decoded(match))) })).text;
 }
 function fold(text) {
-  return unwrap({ text: lowerAscii(text), from: identity(text.length, 0), to: identity(text.length, 1) }, (outer) => {
+  return unwrap({ text: lowerAscii(text), from: (i) => i, to: (i) => i + 1 }, (outer) => {
     const inner = decodeOnce(outer.text);
-    return { text: inner.text, from: Array.from(inner.from, (i) => outer.from[i]), to: Array.from(inner.to, (i) => outer.to[i - 1]) };
+    const from = Int32Array.from(inner.from, (i) => outer.from(i));
+    const to = Int32Array.from(inner.to, (i) => outer.to(i - 1));
+    return { text: inner.text, from: (i) => from[i], to: (i) => to[i] };
   });
 }
 function unwrap(first, decodeLayer) {
@@ -28223,11 +28225,6 @@ function decoded([, percent, unicode, escaped, decimal, hex, named]) {
 var BEYOND_ASCII = /[^\t-~]/;
 function lowerAscii(text) {
   return BEYOND_ASCII.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text.toLowerCase();
-}
-function identity(length, offset) {
-  const map = new Int32Array(length);
-  for (let i = 0; i < length; i++) map[i] = i + offset;
-  return map;
 }
 
 // src/util/sanitize.ts
@@ -28622,25 +28619,25 @@ function initialFacts(startedAt, tenants, expectedSha) {
     redeployedAt: /* @__PURE__ */ new Map()
   };
 }
-function buildRecord(identity2, facts2, calls, outcome, now) {
+function buildRecord(identity, facts2, calls, outcome, now) {
   return {
     schema_version: SCHEMA_VERSION,
     ts: new Date(now).toISOString(),
     started_at: new Date(facts2.startedAt).toISOString(),
-    actor: identity2.actor === null ? null : neutralize(identity2.actor, 100),
-    environment: identity2.environment,
-    repository: identity2.repository,
-    forge: identity2.forge,
-    run_url: neutralize(identity2.runUrl, Infinity),
-    sha: identity2.sha,
+    actor: identity.actor === null ? null : neutralize(identity.actor, 100),
+    environment: identity.environment,
+    repository: identity.repository,
+    forge: identity.forge,
+    run_url: neutralize(identity.runUrl, Infinity),
+    sha: identity.sha,
     head_sha: facts2.headSha,
-    target_tag: identity2.targetTag,
+    target_tag: identity.targetTag,
     expected_sha: facts2.expectedSha,
     result: outcome.result,
     elapsed_seconds: Math.round((now - facts2.startedAt) / 100) / 10,
     message: neutralize(outcome.message, Infinity),
     error_class: outcome.errorClass ?? null,
-    dry_run: identity2.dryRun,
+    dry_run: identity.dryRun,
     rounds: facts2.rounds,
     promotion: facts2.promotion,
     deployment: facts2.deployment && {

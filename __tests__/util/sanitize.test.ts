@@ -1,3 +1,6 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Agent, request } from 'undici'
 import { neutralize, readRemoteText } from '../../src/util/sanitize.js'
 import { forgetSecrets, registerSecret } from '../../src/util/scrub.js'
 
@@ -87,4 +90,32 @@ describe('a body read in part', () => {
     const quoted = neutralize(await readRemoteText(chunks(body)), 200)
     expect(quoted).toBe('{"error":"rejected https://cp.example/roll?… echo: ***"}')
   })
+})
+
+test('a body far over the bound is read no further: the request ends and the connection is let go', async () => {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(400, { 'content-type': 'text/plain' })
+    // 64 MiB, written as the client reads: more than the bound by far.
+    let left = 1024
+    const more = (): void => {
+      while (left > 0) {
+        left--
+        if (!res.write('x'.repeat(64 * 1024))) return void res.once('drain', more)
+      }
+      res.end()
+    }
+    more()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const agent = new Agent()
+  try {
+    const res = await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { dispatcher: agent })
+    const read = await readRemoteText(res.body, 1000)
+    expect(read).toEqual({ text: 'x'.repeat(1000), complete: false })
+    expect(neutralize(read, 10)).toBe(`${'x'.repeat(10)}…`)
+  } finally {
+    await agent.close()
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
 })

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-CQ6ZW4ET.js";
-import "./chunks/chunk-A72MU4P5.js";
+} from "./chunks/chunk-R7XHFNP7.js";
+import "./chunks/chunk-DXIWGXNC.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-U4IW54TJ.js";
+} from "./chunks/chunk-VN6R6GIQ.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-PKNQGISZ.js");
+      const { runDemo } = await import("./chunks/replay-KW3CNVUU.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

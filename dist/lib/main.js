@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-M7LTIGU7.js";
+} from "./chunks/chunk-4C4C4RXB.js";
 import {
   deployFleet
-} from "./chunks/chunk-A72MU4P5.js";
+} from "./chunks/chunk-DXIWGXNC.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-U4IW54TJ.js";
+} from "./chunks/chunk-VN6R6GIQ.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

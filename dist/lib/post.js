@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-M7LTIGU7.js";
+} from "./chunks/chunk-4C4C4RXB.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-U4IW54TJ.js";
+} from "./chunks/chunk-VN6R6GIQ.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-CQ6ZW4ET.js";
+} from "./chunk-R7XHFNP7.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-A72MU4P5.js";
+} from "./chunk-DXIWGXNC.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-U4IW54TJ.js";
+} from "./chunk-VN6R6GIQ.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-LM4PT5B2.js";
+} from "./chunks/chunk-6PJAL4E6.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-VE6QMPFE.js";
+} from "./chunks/chunk-PVS5EQRO.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-GT7O2LHC.js";
+} from "./chunks/chunk-67PBJV4W.js";
 import {
   deployFleet
-} from "./chunks/chunk-LM4PT5B2.js";
+} from "./chunks/chunk-6PJAL4E6.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-VE6QMPFE.js";
+} from "./chunks/chunk-PVS5EQRO.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

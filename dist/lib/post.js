@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-GT7O2LHC.js";
+} from "./chunks/chunk-67PBJV4W.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-VE6QMPFE.js";
+} from "./chunks/chunk-PVS5EQRO.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

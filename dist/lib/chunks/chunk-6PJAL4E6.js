@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-VE6QMPFE.js";
+} from "./chunk-PVS5EQRO.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

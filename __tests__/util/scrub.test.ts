@@ -132,24 +132,8 @@ describe('registration', () => {
     registerCredentials('u', 'second/secret')
     registerSecret('first-secret')
     const pair = Buffer.from('u:second/secret').toString('base64')
-    const base64 = (text: string) => Buffer.from(text).toString('base64')
-    const expected = [
-      'first-secret',
-      base64('first-secret'),
-      // Base64 of the bytes the secret alone encodes when it starts one, then two bytes into a longer text.
-      'cnN0LXNlY3Jl',
-      'aXJzdC1zZWNy',
-      'second/secret',
-      'second%2Fsecret',
-      base64('second/secret'),
-      base64('second/secret').replace(/=+$/, ''),
-      'c2Vjb25kL3NlY3Jl',
-      'Y29uZC9zZWNy',
-      'ZWNvbmQvc2VjcmV0',
-      pair,
-      'OnNlY29uZC9zZWNy'
-    ]
-    expect(seen).toEqual(expected)
+    const expected = ['first-secret', 'second/secret', 'second%2Fsecret', pair, encodeURIComponent(pair), pair.replace(/=+$/, '')]
+    expect(seen).toEqual([...new Set(expected)])
   })
 })
 

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-R7XHFNP7.js";
-import "./chunks/chunk-DXIWGXNC.js";
+} from "./chunks/chunk-ZVSMRKXX.js";
+import "./chunks/chunk-QSZKOW3K.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-VN6R6GIQ.js";
+} from "./chunks/chunk-CP77U6RM.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-KW3CNVUU.js");
+      const { runDemo } = await import("./chunks/replay-T4BLVBWM.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-4C4C4RXB.js";
+} from "./chunks/chunk-4G3FJHYD.js";
 import {
   deployFleet
-} from "./chunks/chunk-DXIWGXNC.js";
+} from "./chunks/chunk-QSZKOW3K.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-VN6R6GIQ.js";
+} from "./chunks/chunk-CP77U6RM.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

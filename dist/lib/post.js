@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-4C4C4RXB.js";
+} from "./chunks/chunk-4G3FJHYD.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-VN6R6GIQ.js";
+} from "./chunks/chunk-CP77U6RM.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -24,7 +24,7 @@ const MAX_DECODING_DEPTH = 3
 /** Folded characters a cut-off escape at the end of a prefix can add (`&#x10ffff;` less its last character). */
 const PARTIAL_ESCAPE_MARGIN = 16
 
-/** Every literal form registered: the listeners (the runner's masker) are told each one. */
+/** The forms the listeners (the runner's masker) are told: the value, URL-encoded and JSON-escaped, and the Basic pair. */
 const forms = new Set<string>()
 /** The folded forms searched for. */
 let needles: string[] = []
@@ -33,10 +33,10 @@ let sentinels: string[] = []
 let longestNeedle = 0
 const listeners = new Set<(form: string) => void>()
 
-/** Registers a secret and its encodings; each new form is passed to the listeners (the action masks it on the runner). */
+/** Registers a secret and its encodings; each new masked form is passed to the listeners (the action masks it on the runner). */
 export function registerSecret(value: string | null | undefined): void {
   if (!value || value.length < MIN_SECRET_LENGTH) return
-  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), ...base64Forms(value)])
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)], base64Forms(value))
 }
 
 /** A username and password: the password, and the base64 pair a Basic header carries. */
@@ -44,10 +44,10 @@ export function registerCredentials(username: string, password: string): void {
   registerSecret(password)
   if (password.length < MIN_SECRET_LENGTH) return
   const pair = Buffer.from(`${username}:${password}`).toString('base64')
-  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, ''), ...base64Forms(`${username}:${password}`)])
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, '')], base64Forms(`${username}:${password}`))
 }
 
-/** Calls `listener` for every form registered so far and every one registered later. */
+/** Calls `listener` for every masked form registered so far and every one registered later. */
 export function onSecretRegistered(listener: (form: string) => void): void {
   if (listeners.has(listener)) return
   listeners.add(listener)
@@ -79,11 +79,15 @@ function base64Forms(value: string): string[] {
   return [...standard, ...standard.map((form) => form.replace(/\+/g, '-').replace(/\//g, '_'))]
 }
 
-function addForms(candidates: readonly string[]): void {
-  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form))
-  if (added.length === 0) return
+/**
+ * `masked` forms are scrubbed and told to the listeners. `scrubbedOnly` forms (the base64 ones) are
+ * scrubbed from everything fleet-forward writes but not announced: each would be one more `::add-mask::`
+ * line at the head of the log, for text that never reaches the runner unscrubbed.
+ */
+function addForms(masked: readonly string[], scrubbedOnly: readonly string[]): void {
+  const added = [...new Set(masked)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form))
   for (const form of added) forms.add(form)
-  const folded = new Set([...needles, ...added.map((form) => fold(form).text)])
+  const folded = new Set([...needles, ...[...masked, ...scrubbedOnly].map((form) => fold(form).text)])
   needles = [...folded].filter((needle) => needle.length >= MIN_SECRET_LENGTH)
   sentinels = needles.filter((needle) => !needles.some((other) => other !== needle && needle.includes(other)))
   longestNeedle = Math.max(0, ...needles.map((needle) => needle.length))

@@ -39,7 +39,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-VN6R6GIQ.js";
+} from "./chunk-CP77U6RM.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

@@ -28459,13 +28459,13 @@ var longestNeedle = 0;
 var listeners = /* @__PURE__ */ new Set();
 function registerSecret(value) {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
-  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), ...base64Forms(value)]);
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)], base64Forms(value));
 }
 function registerCredentials(username, password) {
   registerSecret(password);
   if (password.length < MIN_SECRET_LENGTH) return;
   const pair = Buffer.from(`${username}:${password}`).toString("base64");
-  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, ""), ...base64Forms(`${username}:${password}`)]);
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")], base64Forms(`${username}:${password}`));
 }
 function onSecretRegistered(listener) {
   if (listeners.has(listener)) return;
@@ -28482,11 +28482,10 @@ function base64Forms(value) {
   const standard = [whole, whole.replace(/=+$/, ""), ...cores.filter((core) => core.length >= MIN_BASE64_LENGTH)];
   return [...standard, ...standard.map((form) => form.replace(/\+/g, "-").replace(/\//g, "_"))];
 }
-function addForms(candidates) {
-  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
-  if (added.length === 0) return;
+function addForms(masked, scrubbedOnly) {
+  const added = [...new Set(masked)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
   for (const form of added) forms.add(form);
-  const folded = /* @__PURE__ */ new Set([...needles, ...added.map((form) => fold(form).text)]);
+  const folded = /* @__PURE__ */ new Set([...needles, ...[...masked, ...scrubbedOnly].map((form) => fold(form).text)]);
   needles = [...folded].filter((needle) => needle.length >= MIN_SECRET_LENGTH);
   sentinels = needles.filter((needle) => !needles.some((other) => other !== needle && needle.includes(other)));
   longestNeedle = Math.max(0, ...needles.map((needle) => needle.length));

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-R7XHFNP7.js";
+} from "./chunk-ZVSMRKXX.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-DXIWGXNC.js";
+} from "./chunk-QSZKOW3K.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-VN6R6GIQ.js";
+} from "./chunk-CP77U6RM.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

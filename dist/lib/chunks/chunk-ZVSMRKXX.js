@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-DXIWGXNC.js";
+} from "./chunk-QSZKOW3K.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-VN6R6GIQ.js";
+} from "./chunk-CP77U6RM.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

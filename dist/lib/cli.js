@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-QNAUGT3V.js";
+} from "./chunks/chunk-5RDNMCNU.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -26,7 +26,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-74BNZP27.js";
+} from "./chunks/chunk-2EHBKGYK.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-5H57YJMK.js";
+} from "./chunks/chunk-4HJGXN7Y.js";
 import {
   deployFleet
-} from "./chunks/chunk-QNAUGT3V.js";
+} from "./chunks/chunk-5RDNMCNU.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-74BNZP27.js";
+} from "./chunks/chunk-2EHBKGYK.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

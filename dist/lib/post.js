@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-5H57YJMK.js";
+} from "./chunks/chunk-4HJGXN7Y.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-74BNZP27.js";
+} from "./chunks/chunk-2EHBKGYK.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-74BNZP27.js";
+} from "./chunk-2EHBKGYK.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-5RDNMCNU.js";
+} from "./chunks/chunk-LSWHJA22.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -26,7 +26,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-2EHBKGYK.js";
+} from "./chunks/chunk-TMTNUXFD.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-4HJGXN7Y.js";
+} from "./chunks/chunk-HFPCXXJM.js";
 import {
   deployFleet
-} from "./chunks/chunk-5RDNMCNU.js";
+} from "./chunks/chunk-LSWHJA22.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-2EHBKGYK.js";
+} from "./chunks/chunk-TMTNUXFD.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

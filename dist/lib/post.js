@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-4HJGXN7Y.js";
+} from "./chunks/chunk-HFPCXXJM.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-2EHBKGYK.js";
+} from "./chunks/chunk-TMTNUXFD.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -3,12 +3,11 @@ import { InputError } from '../util/errors.js'
 import { registerCredentials } from '../util/scrub.js'
 import { withoutCredentials } from './validate.js'
 
-/**
+/*
  * The proxy variables of the runner (src/util/dispatcher.ts routes every request by them), checked with
  * the inputs before the first network call, so a proxy URL undici cannot use is an input error naming
  * the variable instead of a failure of whatever the run contacts first.
  */
-export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const
 
 const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks:', 'socks5:'])
 

@@ -46,7 +46,8 @@ export function proxyAwareDispatcher(options: EnvHttpProxyAgent.Options = {}, en
 }
 
 /** The variables a runner's tools route by (src/config/proxy.ts checks them with the inputs). */
-export type ProxyVariables = Readonly<Partial<Record<'https_proxy' | 'HTTPS_PROXY' | 'http_proxy' | 'HTTP_PROXY' | 'no_proxy' | 'NO_PROXY', string>>>
+export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const
+export type ProxyVariables = Readonly<Partial<Record<(typeof PROXY_VARIABLES)[number], string>>>
 
 interface ProxyRoute {
   readonly origin: string
@@ -60,9 +61,11 @@ function proxyRoute(value: string): ProxyRoute | undefined {
   return { origin: url.origin, name: proxyName(url) }
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443, 'socks:': 1080, 'socks5:': 1080 }
+
 /** host:port of a proxy URL, the port spelled out even when it is the scheme's default. */
 function proxyName(url: URL): string {
-  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`
+  return `${url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || 80}`
 }
 
 const CHECK_PROXY = 'check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly'

@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-2EHBKGYK.js";
+} from "./chunk-TMTNUXFD.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

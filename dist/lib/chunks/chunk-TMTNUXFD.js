@@ -10927,7 +10927,7 @@ var require_env_http_proxy_agent = __commonJS({
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent = require_proxy_agent();
     var Agent = require_agent();
-    var DEFAULT_PORTS = {
+    var DEFAULT_PORTS2 = {
       "http:": 80,
       "https:": 443
     };
@@ -10976,7 +10976,7 @@ var require_env_http_proxy_agent = __commonJS({
       #getProxyAgentForUrl(url) {
         let { protocol, host: hostname, port } = url;
         hostname = hostname.replace(/:\d*$/, "").toLowerCase();
-        port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
+        port = Number.parseInt(port, 10) || DEFAULT_PORTS2[protocol] || 0;
         if (!this.#shouldProxy(hostname, port)) {
           return this[kNoProxyAgent];
         }
@@ -28600,13 +28600,15 @@ function proxyAwareDispatcher(options = {}, env = process.env) {
   });
   return agent.compose(namingRefusals(routes));
 }
+var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
 function proxyRoute(value) {
   if (!value) return void 0;
   const url = new URL(value);
   return { origin: url.origin, name: proxyName(url) };
 }
+var DEFAULT_PORTS = { "http:": 80, "https:": 443, "socks:": 1080, "socks5:": 1080 };
 function proxyName(url) {
-  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+  return `${url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || 80}`;
 }
 var CHECK_PROXY = "check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly";
 function blamingConnector(proxy, connect) {
@@ -29773,7 +29775,6 @@ function parseBoolean(value, input) {
 }
 
 // src/config/proxy.ts
-var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
 var PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "https:", "socks:", "socks5:"]);
 function checkProxyVariables(env, take) {
   for (const [lower, upper] of [
@@ -35329,6 +35330,7 @@ export {
   acquireRunLock,
   require_undici,
   proxyAwareDispatcher,
+  PROXY_VARIABLES,
   sharedDispatcher,
   withRetries,
   retryAfterSeconds,
@@ -35353,7 +35355,6 @@ export {
   systemClock,
   INPUTS,
   OUTPUTS,
-  PROXY_VARIABLES,
   parseSettings,
   DEFAULT_SERVER_URL,
   runUrlFrom,

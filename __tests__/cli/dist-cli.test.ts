@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { resolve } from 'node:path'
 import type { RunRecord } from '../../src/stages/record.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
@@ -100,6 +101,45 @@ describe('dist/cli.js', () => {
       expect(record.result).toBe('aborted')
       expect(record.message).toMatch(/received SIGINT/)
       expect(run.stderr).toMatch(/aborted \(red\)/)
+    })
+
+    const deployTo = (repository: string): string[] => [
+      'deploy',
+      '--json',
+      '--repository',
+      repository,
+      '--api-url',
+      forge.apiUrl,
+      '--sha',
+      NEWER,
+      '--tenants',
+      `hongming ${fleet.url('hongming')}`
+    ]
+
+    it('a repository the token cannot see exits 3 at once with a not_found record (no --branch: the default branch is asked for)', async () => {
+      const run = await runBundle([...deployTo('acme/secret'), '--settle-budget', '600', '--lock-timeout', '600'], { FLEET_FORWARD_TOKEN: TOKEN })
+      expect(run.code).toBe(3)
+      const record = JSON.parse(run.stdout) as RunRecord
+      expect(record).toMatchObject({ result: 'failed', error_class: 'not_found' })
+      expect(record.message).toMatch(/^repository 'acme\/secret' cannot be seen with this token \(GET \/repos\/acme\/secret answered 404\)/)
+      expect(forge.requests.every((req) => req.method === 'GET')).toBe(true)
+      expect(fleet.stats().requests).toBe(0)
+    })
+
+    it('a proxy with nothing listening exits 3 at once with a proxy record naming it', async () => {
+      const closed = createServer()
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+      const proxy = `127.0.0.1:${(closed.address() as AddressInfo).port}`
+      await new Promise((resolve) => closed.close(resolve))
+      const run = await runBundle([...deployTo('acme/fleet'), '--settle-budget', '600', '--lock-timeout', '600'], {
+        FLEET_FORWARD_TOKEN: TOKEN,
+        HTTP_PROXY: `http://${proxy}`
+      })
+      expect(run.code).toBe(3)
+      const record = JSON.parse(run.stdout) as RunRecord
+      expect(record).toMatchObject({ result: 'failed', error_class: 'proxy' })
+      expect(record.message).toContain(`proxy ${proxy} could not be connected to`)
+      expect(forge.requests).toEqual([])
     })
 
     it('prints each warning once, prefixed, and never again as a plain line (branch head unreadable: the run fails open)', async () => {

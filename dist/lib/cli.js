@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-ZVSMRKXX.js";
-import "./chunks/chunk-QSZKOW3K.js";
+} from "./chunks/chunk-U6SZ7NYV.js";
+import "./chunks/chunk-Y6FW6NWL.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-CP77U6RM.js";
+} from "./chunks/chunk-A3ESGEFV.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-T4BLVBWM.js");
+      const { runDemo } = await import("./chunks/replay-Z7SKHJUZ.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-4G3FJHYD.js";
+} from "./chunks/chunk-C2JXMMLY.js";
 import {
   deployFleet
-} from "./chunks/chunk-QSZKOW3K.js";
+} from "./chunks/chunk-Y6FW6NWL.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-CP77U6RM.js";
+} from "./chunks/chunk-A3ESGEFV.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

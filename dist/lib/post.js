@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-4G3FJHYD.js";
+} from "./chunks/chunk-C2JXMMLY.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-CP77U6RM.js";
+} from "./chunks/chunk-A3ESGEFV.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

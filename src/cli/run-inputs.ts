@@ -1,6 +1,6 @@
 import { INPUTS } from '../config/inputs.js'
 import type { InputReader, RuntimeEnv } from '../config/parse.js'
-import { PROXY_VARIABLES } from '../config/proxy.js'
+import { PROXY_VARIABLES } from '../util/dispatcher.js'
 import { CONTEXT_FLAGS, envNameOf, type Invocation } from './flags.js'
 import { secretEnvNames } from './help.js'
 

@@ -6,7 +6,8 @@ import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
-import { checkProxyVariables, type ProxyEnv } from './proxy.js'
+import type { ProxyVariables } from '../util/dispatcher.js'
+import { checkProxyVariables } from './proxy.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
@@ -15,7 +16,7 @@ import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSe
 export type InputReader = (name: string) => string
 
 /** The runner variables a run depends on; the action passes process.env, the CLI its flags. */
-export interface RuntimeEnv extends ProxyEnv {
+export interface RuntimeEnv extends ProxyVariables {
   readonly GITHUB_REPOSITORY?: string
   readonly GITHUB_SHA?: string
   readonly GITHUB_SERVER_URL?: string

@@ -1,22 +1,13 @@
+import type { ProxyVariables } from '../util/dispatcher.js'
 import { InputError } from '../util/errors.js'
 import { registerCredentials } from '../util/scrub.js'
 import { withoutCredentials } from './validate.js'
 
-/**
+/*
  * The proxy variables of the runner (src/util/dispatcher.ts routes every request by them), checked with
  * the inputs before the first network call, so a proxy URL undici cannot use is an input error naming
  * the variable instead of a failure of whatever the run contacts first.
  */
-export interface ProxyEnv {
-  readonly https_proxy?: string
-  readonly HTTPS_PROXY?: string
-  readonly http_proxy?: string
-  readonly HTTP_PROXY?: string
-  readonly no_proxy?: string
-  readonly NO_PROXY?: string
-}
-
-export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const
 
 const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks:', 'socks5:'])
 
@@ -25,7 +16,7 @@ const PROXY_SCHEMES = new Set(['http:', 'https:', 'socks:', 'socks5:'])
  * through `take` so every bad one is reported with the other inputs. A proxy password is registered as
  * a secret before anything could log it.
  */
-export function checkProxyVariables(env: ProxyEnv, take: (check: () => void) => void): void {
+export function checkProxyVariables(env: ProxyVariables, take: (check: () => void) => void): void {
   for (const [lower, upper] of [
     ['https_proxy', 'HTTPS_PROXY'],
     ['http_proxy', 'HTTP_PROXY']

@@ -1,12 +1,12 @@
 import type { Socket } from 'node:net'
-import { EnvHttpProxyAgent, Pool, type buildConnector, type Dispatcher } from 'undici'
+import { Client, EnvHttpProxyAgent, Pool, type buildConnector, type Dispatcher } from 'undici'
 import { ProxyError } from './errors.js'
 
 /**
  * Every HTTP client of a run goes out the way the runner's own tools do: through `HTTPS_PROXY` /
  * `HTTP_PROXY` (either case), except for the hosts in `NO_PROXY`, and directly when none is set.
- * undici's EnvHttpProxyAgent reads those variables when it is built (src/config/proxy.ts validated them
- * with the inputs). Like curl, a plain-HTTP target is asked for in absolute form rather than through a
+ * undici's EnvHttpProxyAgent routes by those variables (src/config/proxy.ts checked them with the
+ * inputs). Like curl, a plain-HTTP target is asked for in absolute form rather than through a
  * CONNECT tunnel, which proxies commonly allow only to port 443.
  *
  * What goes wrong on the way to a proxy is the proxy's, not the target's: a connection to it that fails
@@ -14,10 +14,17 @@ import { ProxyError } from './errors.js'
  * naming the proxy (class `proxy`), so a dead or demanding proxy is not taken for the forge, the
  * registry or a tenant blinking.
  */
-export function proxyAwareDispatcher(options: EnvHttpProxyAgent.Options = {}, env: NodeJS.ProcessEnv = process.env): Dispatcher {
-  const routes = proxyRoutes(options, env)
+export function proxyAwareDispatcher(options: EnvHttpProxyAgent.Options = {}, env: ProxyVariables = process.env): Dispatcher {
+  // Resolved once, here, and handed to undici, so both read the same values.
+  const httpProxy = options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY ?? ''
+  const httpsProxy = options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY ?? ''
+  const noProxy = options.noProxy ?? env.no_proxy ?? env.NO_PROXY ?? ''
+  // A plain-HTTP target goes through the HTTP proxy; an HTTPS one through the HTTPS proxy, else the HTTP one.
+  const routes = { http: proxyRoute(httpProxy), https: proxyRoute(httpsProxy) ?? proxyRoute(httpProxy) }
   const byOrigin = new Map([routes.http, routes.https].filter((proxy) => proxy !== undefined).map((proxy) => [proxy.origin, proxy.name]))
-  const connectTo = options.factory ?? ((origin: string | URL, opts: object): Dispatcher => new Pool(origin, opts))
+  // undici's own default: one connection is a Client, more a Pool.
+  const connectTo =
+    options.factory ?? ((origin: string | URL, opts: Pool.Options): Dispatcher => (opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts)))
   // undici opens a connection to the proxy with `factory` (plain-HTTP targets) or `clientFactory` (tunnels).
   const factory = (origin: string | URL, opts: { connect?: unknown }): Dispatcher => {
     const proxy = byOrigin.get(new URL(origin).origin)
@@ -26,9 +33,21 @@ export function proxyAwareDispatcher(options: EnvHttpProxyAgent.Options = {}, en
       proxy && typeof opts.connect === 'function' ? { ...opts, connect: blamingConnector(proxy, opts.connect as buildConnector.connector) } : opts
     )
   }
-  const agent = new EnvHttpProxyAgent({ proxyTunnel: false, ...options, factory, clientFactory: factory } as EnvHttpProxyAgent.Options)
+  const agent = new EnvHttpProxyAgent({
+    proxyTunnel: false,
+    ...options,
+    httpProxy,
+    httpsProxy,
+    noProxy,
+    factory,
+    clientFactory: factory
+  } as EnvHttpProxyAgent.Options)
   return agent.compose(namingRefusals(routes))
 }
+
+/** The variables a runner's tools route by (src/config/proxy.ts checks them with the inputs). */
+export const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY'] as const
+export type ProxyVariables = Readonly<Partial<Record<(typeof PROXY_VARIABLES)[number], string>>>
 
 interface ProxyRoute {
   readonly origin: string
@@ -36,20 +55,17 @@ interface ProxyRoute {
   readonly name: string
 }
 
-/** The proxy of each scheme, chosen as EnvHttpProxyAgent chooses it (lower case first; HTTPS falls back to HTTP). */
-function proxyRoutes(options: EnvHttpProxyAgent.Options, env: NodeJS.ProcessEnv): { readonly http?: ProxyRoute; readonly https?: ProxyRoute } {
-  const route = (value: string | undefined): ProxyRoute | undefined => {
-    if (!value) return undefined
-    const url = new URL(value)
-    return { origin: url.origin, name: proxyName(url) }
-  }
-  const http = route(options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY)
-  return { http, https: route(options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY) ?? http }
+function proxyRoute(value: string): ProxyRoute | undefined {
+  if (!value) return undefined
+  const url = new URL(value)
+  return { origin: url.origin, name: proxyName(url) }
 }
 
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 443, 'socks:': 1080, 'socks5:': 1080 }
+
 /** host:port of a proxy URL, the port spelled out even when it is the scheme's default. */
-export function proxyName(url: URL): string {
-  return `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`
+function proxyName(url: URL): string {
+  return `${url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || 80}`
 }
 
 const CHECK_PROXY = 'check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly'
@@ -90,7 +106,7 @@ const CREDENTIALS = "the proxy asks for credentials: put its user and password i
  * tunnel answered with anything but 200. A plain-HTTP target goes through the HTTP proxy, a tunnel
  * through the HTTPS one, so the target's scheme says which proxy refused.
  */
-function namingRefusals(routes: ReturnType<typeof proxyRoutes>): Dispatcher.DispatcherComposeInterceptor {
+function namingRefusals(routes: { readonly http?: ProxyRoute; readonly https?: ProxyRoute }): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (opts, handler) => {
     const proxy = new URL(String(opts.origin)).protocol === 'https:' ? routes.https : routes.http
     return dispatch(opts, proxy ? new RefusalNamer(proxy.name, handler) : handler)

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-ZVSMRKXX.js";
+} from "./chunk-U6SZ7NYV.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-QSZKOW3K.js";
+} from "./chunk-Y6FW6NWL.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-CP77U6RM.js";
+} from "./chunk-A3ESGEFV.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

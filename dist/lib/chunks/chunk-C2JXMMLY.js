@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-CP77U6RM.js";
+} from "./chunk-A3ESGEFV.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -8753,7 +8753,7 @@ var require_client = __commonJS({
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
     }
-    var Client = class extends DispatcherBase {
+    var Client2 = class extends DispatcherBase {
       /**
        *
        * @param {string|URL} url
@@ -9209,7 +9209,7 @@ var require_client = __commonJS({
         }
       }
     }
-    module.exports = Client;
+    module.exports = Client2;
   }
 });
 
@@ -9472,7 +9472,7 @@ var require_pool = __commonJS({
       kGetDispatcher,
       kRemoveClient
     } = require_pool_base();
-    var Client = require_client();
+    var Client2 = require_client();
     var {
       InvalidArgumentError
     } = require_errors();
@@ -9483,7 +9483,7 @@ var require_pool = __commonJS({
     var kConnections = /* @__PURE__ */ Symbol("connections");
     var kFactory = /* @__PURE__ */ Symbol("factory");
     function defaultFactory(origin, opts) {
-      return new Client(origin, opts);
+      return new Client2(origin, opts);
     }
     var Pool2 = class extends PoolBase {
       constructor(origin, {
@@ -9724,7 +9724,7 @@ var require_round_robin_pool = __commonJS({
       kGetDispatcher,
       kRemoveClient
     } = require_pool_base();
-    var Client = require_client();
+    var Client2 = require_client();
     var {
       InvalidArgumentError
     } = require_errors();
@@ -9736,7 +9736,7 @@ var require_round_robin_pool = __commonJS({
     var kFactory = /* @__PURE__ */ Symbol("factory");
     var kIndex = /* @__PURE__ */ Symbol("index");
     function defaultFactory(origin, opts) {
-      return new Client(origin, opts);
+      return new Client2(origin, opts);
     }
     var RoundRobinPool = class extends PoolBase {
       constructor(origin, {
@@ -9837,7 +9837,7 @@ var require_agent = __commonJS({
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
     var Pool2 = require_pool();
-    var Client = require_client();
+    var Client2 = require_client();
     var util = require_util();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
     var kOnDisconnect = /* @__PURE__ */ Symbol("onDisconnect");
@@ -9847,7 +9847,7 @@ var require_agent = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool2(origin, opts);
+      return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool2(origin, opts);
     }
     var Agent = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
@@ -10672,7 +10672,7 @@ var require_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
     var buildConnector = require_connect();
-    var Client = require_client();
+    var Client2 = require_client();
     var { channels } = require_diagnostics();
     var Socks5ProxyAgent = require_socks5_proxy_agent();
     var kAgent = /* @__PURE__ */ Symbol("proxy agent");
@@ -10692,7 +10692,7 @@ var require_proxy_agent = __commonJS({
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
-        return new Client(origin, opts);
+        return new Client2(origin, opts);
       }
       return new Pool2(origin, opts);
     }
@@ -10707,7 +10707,7 @@ var require_proxy_agent = __commonJS({
         if (factory) {
           this.#client = factory(proxyUrl, { connect });
         } else {
-          this.#client = new Client(proxyUrl, { connect });
+          this.#client = new Client2(proxyUrl, { connect });
         }
       }
       [kDispatch](opts, handler2) {
@@ -10927,7 +10927,7 @@ var require_env_http_proxy_agent = __commonJS({
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent = require_proxy_agent();
     var Agent = require_agent();
-    var DEFAULT_PORTS = {
+    var DEFAULT_PORTS2 = {
       "http:": 80,
       "https:": 443
     };
@@ -10976,7 +10976,7 @@ var require_env_http_proxy_agent = __commonJS({
       #getProxyAgentForUrl(url) {
         let { protocol, host: hostname, port } = url;
         hostname = hostname.replace(/:\d*$/, "").toLowerCase();
-        port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
+        port = Number.parseInt(port, 10) || DEFAULT_PORTS2[protocol] || 0;
         if (!this.#shouldProxy(hostname, port)) {
           return this[kNoProxyAgent];
         }
@@ -11487,8 +11487,8 @@ var require_h2c_client = __commonJS({
   "node_modules/undici/lib/dispatcher/h2c-client.js"(exports, module) {
     "use strict";
     var { InvalidArgumentError } = require_errors();
-    var Client = require_client();
-    var H2CClient = class extends Client {
+    var Client2 = require_client();
+    var H2CClient = class extends Client2 {
       constructor(origin, clientOpts) {
         if (typeof origin === "string") {
           origin = new URL(origin);
@@ -13325,7 +13325,7 @@ var require_mock_client = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports, module) {
     "use strict";
     var { promisify } = __require("node:util");
-    var Client = require_client();
+    var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
       kDispatches,
@@ -13340,7 +13340,7 @@ var require_mock_client = __commonJS({
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
-    var MockClient = class extends Client {
+    var MockClient = class extends Client2 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -26477,7 +26477,7 @@ var require_eventsource = __commonJS({
 var require_undici = __commonJS({
   "node_modules/undici/index.js"(exports, module) {
     "use strict";
-    var Client = require_client();
+    var Client2 = require_client();
     var Dispatcher = require_dispatcher();
     var Pool2 = require_pool();
     var BalancedPool = require_balanced_pool();
@@ -26505,7 +26505,7 @@ var require_undici = __commonJS({
     var RedirectHandler = require_redirect_handler();
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
-    module.exports.Client = Client;
+    module.exports.Client = Client2;
     module.exports.Pool = Pool2;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
@@ -29020,9 +29020,12 @@ import { setTimeout as delay } from "node:timers/promises";
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
 function proxyAwareDispatcher(options = {}, env = process.env) {
-  const routes = proxyRoutes(options, env);
+  const httpProxy = options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY ?? "";
+  const httpsProxy = options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY ?? "";
+  const noProxy = options.noProxy ?? env.no_proxy ?? env.NO_PROXY ?? "";
+  const routes = { http: proxyRoute(httpProxy), https: proxyRoute(httpsProxy) ?? proxyRoute(httpProxy) };
   const byOrigin = new Map([routes.http, routes.https].filter((proxy) => proxy !== void 0).map((proxy) => [proxy.origin, proxy.name]));
-  const connectTo = options.factory ?? ((origin, opts) => new import_undici.Pool(origin, opts));
+  const connectTo = options.factory ?? ((origin, opts) => opts.connections === 1 ? new import_undici.Client(origin, opts) : new import_undici.Pool(origin, opts));
   const factory = (origin, opts) => {
     const proxy = byOrigin.get(new URL(origin).origin);
     return connectTo(
@@ -29030,20 +29033,26 @@ function proxyAwareDispatcher(options = {}, env = process.env) {
       proxy && typeof opts.connect === "function" ? { ...opts, connect: blamingConnector(proxy, opts.connect) } : opts
     );
   };
-  const agent = new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options, factory, clientFactory: factory });
+  const agent = new import_undici.EnvHttpProxyAgent({
+    proxyTunnel: false,
+    ...options,
+    httpProxy,
+    httpsProxy,
+    noProxy,
+    factory,
+    clientFactory: factory
+  });
   return agent.compose(namingRefusals(routes));
 }
-function proxyRoutes(options, env) {
-  const route = (value) => {
-    if (!value) return void 0;
-    const url = new URL(value);
-    return { origin: url.origin, name: proxyName(url) };
-  };
-  const http = route(options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY);
-  return { http, https: route(options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY) ?? http };
+var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
+function proxyRoute(value) {
+  if (!value) return void 0;
+  const url = new URL(value);
+  return { origin: url.origin, name: proxyName(url) };
 }
+var DEFAULT_PORTS = { "http:": 80, "https:": 443, "socks:": 1080, "socks5:": 1080 };
 function proxyName(url) {
-  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+  return `${url.hostname}:${url.port || DEFAULT_PORTS[url.protocol] || 80}`;
 }
 var CHECK_PROXY = "check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly";
 function blamingConnector(proxy, connect) {
@@ -30159,7 +30168,6 @@ function parseBoolean(value, input) {
 }
 
 // src/config/proxy.ts
-var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
 var PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "https:", "socks:", "socks5:"]);
 function checkProxyVariables(env, take) {
   for (const [lower, upper] of [
@@ -35726,6 +35734,7 @@ export {
   appendHistory,
   require_undici,
   proxyAwareDispatcher,
+  PROXY_VARIABLES,
   sharedDispatcher,
   withRetries,
   retryAfterSeconds,
@@ -35743,7 +35752,6 @@ export {
   systemClock,
   INPUTS,
   OUTPUTS,
-  PROXY_VARIABLES,
   parseSettings,
   DEFAULT_SERVER_URL,
   runUrlFrom,

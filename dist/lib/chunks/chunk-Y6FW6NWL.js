@@ -39,7 +39,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-CP77U6RM.js";
+} from "./chunk-A3ESGEFV.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

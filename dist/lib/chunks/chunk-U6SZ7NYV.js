@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-QSZKOW3K.js";
+} from "./chunk-Y6FW6NWL.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-CP77U6RM.js";
+} from "./chunk-A3ESGEFV.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

@@ -268,6 +268,23 @@ describe('fleet-forward deploy: bad usage → 64, nothing contacted', () => {
     expect(controlPlane.calls).toHaveLength(0)
   })
 
+  it('lists a bad --waves and --max-failures with the other bad flags in the same pass, even when the tenants are missing', async () => {
+    const flags = baseFlags().filter((_, i, all) => all[i] !== '--tenants' && all[i - 1] !== '--tenants')
+    const run = await cli([...flags, '--settle-budget', 'soon', '--waves', '1, ten, 100%', '--max-failures', 'few', '--bake=-1'])
+    expect(run.code).toBe(64)
+    expect(run.stderr.split('\n')).toEqual([
+      'fleet-forward: 5 inputs are invalid:',
+      expect.stringMatching(/^fleet-forward: --settle-budget: must be a number of seconds/),
+      'fleet-forward: --tenants: is empty: pass tenants or tenants-file',
+      "fleet-forward: --waves: step 2 'ten' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0",
+      expect.stringMatching(/^fleet-forward: --max-failures: must be a whole number from 0 to \d+, got 'few'$/),
+      expect.stringMatching(/^fleet-forward: --bake: must be a number of seconds from 0 to 21600, got '-1'$/),
+      'Nothing was contacted. See fleet-forward --help.',
+      ''
+    ])
+    expect(forge.requests).toHaveLength(0)
+  })
+
   it('names the variable a bad value came from', async () => {
     const run = await cli(baseFlags(), { env: { FLEET_FORWARD_TOKEN: TOKEN, FLEET_FORWARD_SETTLE_INTERVAL: '0' } })
     // The flag is given, so it wins over the variable.

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-3P6MUL3H.js";
 import {
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-KK75TOBM.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-NLJJLWAC.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -6,7 +6,7 @@ import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
 import { parseTenants } from './tenants.js'
-import { parseWaveSpec } from './waves.js'
+import { parseWaveSpec, withTenantWaves } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
 
 /** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
@@ -31,6 +31,8 @@ export interface RuntimeEnv {
 
 const DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]))
 const MAX_BUDGET_SECONDS = 6 * 3600
+/** The largest whole number a count input is read as before the fleet's size bounds it. */
+const MAX_COUNT = 999_999_999
 
 /**
  * Parses and validates every input before anything touches the network, so a bad input costs
@@ -73,6 +75,9 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
   const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
   const tenants = buildinfoPath === undefined ? undefined : take(() => readTenants(read, buildinfoPath, readTextFile))
+  // Checked on their own first, so a bad value is reported even when the tenants are invalid too.
+  const waveSpec = take(() => parseWaveSpec(read('waves')))
+  const maxFailures = take(() => parseCount(read('max-failures'), 'max-failures', 0, MAX_COUNT))
 
   const settings = {
     token,
@@ -91,13 +96,14 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     rollout: {
       waves:
         tenants &&
+        waveSpec &&
         take(() =>
-          parseWaveSpec(
-            read('waves'),
+          withTenantWaves(
+            waveSpec,
             tenants.some((t) => t.wave !== undefined)
           )
         ),
-      maxFailures: tenants && take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)),
+      maxFailures: tenants && maxFailures !== undefined ? take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)) : undefined,
       bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },

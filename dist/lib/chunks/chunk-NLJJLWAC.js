@@ -29727,9 +29727,8 @@ function parseLineTenants(text, input) {
 
 // src/config/waves.ts
 var MAX_WAVES = 20;
-function parseWaveSpec(raw, tenantsNameWaves) {
-  if (!raw) return tenantsNameWaves ? { kind: "per-tenant" } : { kind: "single" };
-  if (tenantsNameWaves) throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+function parseWaveSpec(raw) {
+  if (!raw) return { kind: "single" };
   const entries = raw.split(",").map((entry) => entry.trim());
   if (entries.length > MAX_WAVES) throw new InputError("waves", `has ${entries.length} steps; at most ${MAX_WAVES}`);
   const steps = entries.map((entry, index) => {
@@ -29752,6 +29751,11 @@ function parseWaveSpec(raw, tenantsNameWaves) {
   }
   return { kind: "steps", steps };
 }
+function withTenantWaves(spec, tenantsNameWaves) {
+  if (!tenantsNameWaves) return spec;
+  if (spec.kind === "steps") throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+  return { kind: "per-tenant" };
+}
 function assertIncreasing(values, unit) {
   for (let i = 1; i < values.length; i++) {
     if (values[i] <= values[i - 1]) throw new InputError("waves", `steps are cumulative: ${values[i]}${unit} follows ${values[i - 1]}${unit}`);
@@ -29773,6 +29777,7 @@ function splitIntoWaves(items, steps) {
 // src/config/parse.ts
 var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
+var MAX_COUNT = 999999999;
 function parseSettings(readRaw, env, readTextFile) {
   const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
   registerSecrets(read);
@@ -29801,6 +29806,8 @@ function parseSettings(readRaw, env, readTextFile) {
   const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
   const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
   const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
+  const waveSpec = take(() => parseWaveSpec(read("waves")));
+  const maxFailures = take(() => parseCount(read("max-failures"), "max-failures", 0, MAX_COUNT));
   const settings = {
     token,
     forge,
@@ -29816,13 +29823,13 @@ function parseSettings(readRaw, env, readTextFile) {
     settleIntervalSeconds: interval,
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: tenants && take(
-        () => parseWaveSpec(
-          read("waves"),
+      waves: tenants && waveSpec && take(
+        () => withTenantWaves(
+          waveSpec,
           tenants.some((t) => t.wave !== void 0)
         )
       ),
-      maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
+      maxFailures: tenants && maxFailures !== void 0 ? take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)) : void 0,
       bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },

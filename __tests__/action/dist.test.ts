@@ -36,7 +36,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       forge,
       fleet,
       controlPlane,
-      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '7', GITHUB_SHA: NEWER, ...spec.env(forge) },
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '7', GITHUB_RUN_NUMBER: '7', GITHUB_SHA: NEWER, ...spec.env(forge) },
       tenantsInput: TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n')
     }
   })

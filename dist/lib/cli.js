@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-KK75TOBM.js";
+} from "./chunks/chunk-G5JRRKKO.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-NLJJLWAC.js";
+} from "./chunks/chunk-NOFLU5UU.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -206,7 +206,10 @@ function renderHelp() {
     ...CONTEXT_FLAGS.map((spec) => row(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)),
     row("GITHUB_SHA", "Default for --sha."),
     row("GITEA_ACTIONS=true", "Selects Gitea under --forge auto."),
-    row("GITHUB_ACTIONS=true", "Inside Actions: without --run-url, the run links to <server>/<repository>/actions/runs/<run-id>."),
+    row(
+      "GITHUB_ACTIONS=true",
+      "Inside Actions: without --run-url, the run links to its page, <server>/<repository>/actions/runs/<run-id> on GitHub, \u2026/runs/<GITHUB_RUN_NUMBER> on Gitea."
+    ),
     "",
     "Output:",
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),
@@ -348,6 +351,7 @@ function runtimeEnvOf(invocation, env) {
   const runtime = {
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
+    GITHUB_RUN_NUMBER: env.GITHUB_RUN_NUMBER,
     GITEA_ACTIONS: env.GITEA_ACTIONS,
     GITHUB_ACTIONS: env.GITHUB_ACTIONS,
     GITHUB_ACTOR: env.GITHUB_ACTOR

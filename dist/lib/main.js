@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-3P6MUL3H.js";
+} from "./chunks/chunk-6CP7HKXB.js";
 import {
   deployFleet
-} from "./chunks/chunk-KK75TOBM.js";
+} from "./chunks/chunk-G5JRRKKO.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-NLJJLWAC.js";
+} from "./chunks/chunk-NOFLU5UU.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-3P6MUL3H.js";
+} from "./chunks/chunk-6CP7HKXB.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-NLJJLWAC.js";
+} from "./chunks/chunk-NOFLU5UU.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -36,7 +36,10 @@ export function renderHelp(): string {
     ...CONTEXT_FLAGS.map((spec) => row(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)),
     row('GITHUB_SHA', 'Default for --sha.'),
     row('GITEA_ACTIONS=true', 'Selects Gitea under --forge auto.'),
-    row('GITHUB_ACTIONS=true', 'Inside Actions: without --run-url, the run links to <server>/<repository>/actions/runs/<run-id>.'),
+    row(
+      'GITHUB_ACTIONS=true',
+      'Inside Actions: without --run-url, the run links to its page, <server>/<repository>/actions/runs/<run-id> on GitHub, …/runs/<GITHUB_RUN_NUMBER> on Gitea.'
+    ),
     '',
     'Output:',
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),

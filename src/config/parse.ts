@@ -5,6 +5,7 @@ import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
+import { runUrlFrom } from './run-url.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec, withTenantWaves } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
@@ -19,9 +20,11 @@ export interface RuntimeEnv {
   readonly GITHUB_SERVER_URL?: string
   readonly GITHUB_API_URL?: string
   readonly GITHUB_RUN_ID?: string
+  /** The run's number in its repository: what a Gitea run page is addressed by (runUrlFrom). */
+  readonly GITHUB_RUN_NUMBER?: string
   readonly GITHUB_RUN_ATTEMPT?: string
   readonly GITEA_ACTIONS?: string
-  /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page at /actions/runs/<id>. */
+  /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page under /actions/runs/. */
   readonly GITHUB_ACTIONS?: string
   /** Who started the run, for the record. */
   readonly GITHUB_ACTOR?: string
@@ -237,27 +240,13 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
     runId: env.GITHUB_RUN_ID ?? '',
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
-    runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository)),
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository, detectForgeKind(forge, { apiUrl: apiUrl ?? '', giteaActions }))),
     giteaActions,
     actor: env.GITHUB_ACTOR || null
   }
 }
 
 export const DEFAULT_SERVER_URL = 'https://github.com'
-
-/**
- * The run's page: the one given, else the forge's run page inside Actions (GitHub and act_runner set
- * GITHUB_ACTIONS), else none. Never a guess: another CI's run id under the forge's URL leads nowhere.
- */
-export function runUrlFrom(env: RuntimeEnv, serverUrl: string, repository: string): string {
-  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, 'FLEET_FORWARD_RUN_URL').href
-  return env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : ''
-}
-
-/** Link to a run on the forge (GitHub and Gitea use the same path). */
-export function runUrlOf(serverUrl: string, repository: string, runId: string): string {
-  return `${serverUrl.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`
-}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {

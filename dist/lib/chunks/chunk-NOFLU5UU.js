@@ -29465,6 +29465,36 @@ function attention(state) {
   return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
 }
 
+// src/config/api-url.ts
+function detectForgeKind(kind, context) {
+  if (kind !== "auto") return kind;
+  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
+  return "github";
+}
+var GITHUB_HOST = "github.com";
+function apiUrlOfServer(kind, serverUrl) {
+  const server = new URL(serverUrl);
+  const root = serverUrl.replace(/\/+$/, "");
+  if (kind === "gitea") {
+    if (server.host === GITHUB_HOST) {
+      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
+    }
+    return `${root}/api/v1`;
+  }
+  if (server.host === GITHUB_HOST) return "https://api.github.com";
+  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
+  return `${root}/api/v3`;
+}
+function checkApiUrlOnServer(apiUrl, serverUrl) {
+  const api = new URL(apiUrl);
+  const server = new URL(serverUrl);
+  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
+  throw new InputError(
+    "GITHUB_API_URL",
+    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
+  );
+}
+
 // src/config/inputs.ts
 var INPUTS = [
   {
@@ -29541,78 +29571,6 @@ var OUTPUTS = [
   { name: "report", description: "The run record as JSON." }
 ];
 
-// src/registry/image-ref.ts
-var DOCKER_HUB = "registry-1.docker.io";
-var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
-var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
-var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
-var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-var MAX_REPOSITORY_LENGTH = 255;
-function parseImageRef(image) {
-  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
-  const slash = image.indexOf("/");
-  const first = slash > 0 ? image.slice(0, slash) : "";
-  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
-  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
-  let path = hasHost ? image.slice(slash + 1) : image;
-  const hostMatch = HOST.exec(host);
-  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
-  const port = hostMatch[1];
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
-    throw new InputError("image", `registry port ${port} is out of range`);
-  }
-  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
-  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
-  const components = path.split("/");
-  const last = components[components.length - 1];
-  if (last.includes(":")) {
-    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
-  }
-  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
-    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
-  }
-  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
-}
-function isLoopbackHost(hostWithPort) {
-  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
-  if (host === "localhost" || host === "[::1]") return true;
-  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
-}
-function registryBaseUrl(ref) {
-  return `${ref.scheme}://${ref.registry}`;
-}
-
-// src/config/api-url.ts
-function detectForgeKind(kind, context) {
-  if (kind !== "auto") return kind;
-  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
-  return "github";
-}
-var GITHUB_HOST = "github.com";
-function apiUrlOfServer(kind, serverUrl) {
-  const server = new URL(serverUrl);
-  const root = serverUrl.replace(/\/+$/, "");
-  if (kind === "gitea") {
-    if (server.host === GITHUB_HOST) {
-      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
-    }
-    return `${root}/api/v1`;
-  }
-  if (server.host === GITHUB_HOST) return "https://api.github.com";
-  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
-  return `${root}/api/v3`;
-}
-function checkApiUrlOnServer(apiUrl, serverUrl) {
-  const api = new URL(apiUrl);
-  const server = new URL(serverUrl);
-  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
-  throw new InputError(
-    "GITHUB_API_URL",
-    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
-  );
-}
-
 // src/config/validate.ts
 function parseHttpUrl(value, input, what = "value") {
   let url;
@@ -29668,6 +29626,57 @@ function parseBoolean(value, input) {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
   throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
+}
+
+// src/config/run-url.ts
+function runUrlFrom(env, serverUrl, repository, forge) {
+  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
+  if (env.GITHUB_ACTIONS !== "true") return "";
+  const runs = `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs`;
+  if (forge === "github") return env.GITHUB_RUN_ID ? `${runs}/${env.GITHUB_RUN_ID}` : "";
+  return env.GITHUB_RUN_NUMBER ? `${runs}/${env.GITHUB_RUN_NUMBER}` : "";
+}
+
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
 }
 
 // src/config/tenants.ts
@@ -29946,19 +29955,12 @@ function parseRunContext(env, forge, take) {
     runId: env.GITHUB_RUN_ID ?? "",
     runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
-    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository, detectForgeKind(forge, { apiUrl: apiUrl ?? "", giteaActions }))),
     giteaActions,
     actor: env.GITHUB_ACTOR || null
   };
 }
 var DEFAULT_SERVER_URL = "https://github.com";
-function runUrlFrom(env, serverUrl, repository) {
-  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
-  return env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : "";
-}
-function runUrlOf(serverUrl, repository, runId) {
-  return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
-}
 function deepFreeze(value) {
   if (value && typeof value === "object") {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -35215,11 +35217,12 @@ export {
   stopProcessGroup,
   splitIntoWaves,
   systemClock,
+  detectForgeKind,
   INPUTS,
   OUTPUTS,
+  runUrlFrom,
   parseSettings,
   DEFAULT_SERVER_URL,
-  runUrlFrom,
   GREEN_RESULTS,
   NOT_PROMOTED,
   tagMove,

@@ -36,7 +36,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-NLJJLWAC.js";
+} from "./chunk-NOFLU5UU.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -128,9 +128,19 @@ describe('fleet-forward deploy: exit codes mean the result', () => {
     const run = await cli([...baseFlags(), '--settle-budget', '0'])
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^error: hongming is stale: actual=7a72516, expected=7f25373$/m)
-    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within 0s/)
+    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 0s settle budget \(the wave took 0s: redeploy and verify\)/)
     // The per-tenant table, the stale tenant first.
     expect(run.stdout).toMatch(/^tenant +state +actual +attempts +converged +error\nhongming +stale +7a72516 +1 +- *\nana +converged +7f25373 /m)
+  })
+
+  it('a verdict that names the settle budget says how long the wave really took: a baked wave is verified twice', async () => {
+    fleet.set('hongming', { sha: OLDER })
+    const run = await cli([...baseFlags(), '--settle-budget', '20', '--bake', '10'])
+    expect(run.code).toBe(1)
+    // 20 s of verify, 10 s of bake, 20 s of verify again: the wave took 50 s, each verify 20 s.
+    expect(run.stdout).toMatch(
+      /stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 20s settle budget \(the wave took 50s: redeploy, verify, bake and verify again\)$/m
+    )
   })
 
   it('blocked → 2 when the promotion would move :latest backward', async () => {

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-G5JRRKKO.js";
+} from "./chunks/chunk-NJNCDGZJ.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-NOFLU5UU.js";
+} from "./chunks/chunk-7GHSPY3P.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-6CP7HKXB.js";
+} from "./chunks/chunk-7B7XEMCU.js";
 import {
   deployFleet
-} from "./chunks/chunk-G5JRRKKO.js";
+} from "./chunks/chunk-NJNCDGZJ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-NOFLU5UU.js";
+} from "./chunks/chunk-7GHSPY3P.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-6CP7HKXB.js";
+} from "./chunks/chunk-7B7XEMCU.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-NOFLU5UU.js";
+} from "./chunks/chunk-7GHSPY3P.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

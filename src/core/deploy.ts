@@ -14,7 +14,7 @@ import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
 import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
 import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
-import { isSettled, listNames } from '../fleet/report.js'
+import { isSettled, listNames, withinSettleBudget } from '../fleet/report.js'
 import { dryRunPlanLines } from '../report/dry-run.js'
 import { pendingReport } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
@@ -369,6 +369,7 @@ async function rollOut(run: PipelineRun): Promise<Outcome | null> {
 async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[]): Promise<{ outcome: Outcome; wave: WaveResult } | null> {
   const { settings, deps, facts } = run
   const label = waveLabel(wave, waves.length)
+  const startedAt = deps.clock.now()
   const stopped = wave.toRoll.length > 0 ? await redeployWave(run, wave) : null
   if (stopped) return { outcome: stopped, wave: stopped.result === 'superseded' ? 'superseded' : 'failed' }
   // Earlier waves are verified again with this one: a tenant that regressed since counts now.
@@ -379,11 +380,12 @@ async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[]): P
   const failing = verified.map((t) => run.reports.get(t.name)!).filter((t) => !isSettled(t))
   if (failing.length > settings.rollout.maxFailures) {
     const later = waves.length - wave.index
-    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
+    const within = withinSettleBudget(settings.settleBudgetSeconds, deps.clock.now() - startedAt, settings.rollout.bakeSeconds)
+    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${within}`
     const message =
       waves.length > 1
         ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted`
-        : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`
+        : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${within}`
     return { outcome: await staleOutcome(run, message), wave: 'halted' }
   }
   if (failing.length > 0)

@@ -37,6 +37,15 @@ export function listNames(names: readonly string[], max = 10): string {
   return more > 0 ? `${names.slice(0, max).join(', ')} and ${more} more` : names.join(', ')
 }
 
+/**
+ * A verdict's words for the time a wave had: the settle budget is per verify (a baked wave is verified
+ * twice), so the wave itself can run well past it; both numbers are said, so neither reads as the other.
+ */
+export function withinSettleBudget(budgetSeconds: number, waveMs: number, bakeSeconds: number): string {
+  const steps = bakeSeconds > 0 ? 'redeploy, verify, bake and verify again' : 'redeploy and verify'
+  return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: ${steps})`
+}
+
 const REGRESSED = ' (regressed: it reported this commit or a newer one earlier in this run)'
 
 /**

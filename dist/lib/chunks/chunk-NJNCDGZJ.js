@@ -35,8 +35,9 @@ import {
   splitIntoWaves,
   startDeployment,
   summarizeRound,
-  withRetries
-} from "./chunk-NOFLU5UU.js";
+  withRetries,
+  withinSettleBudget
+} from "./chunk-7GHSPY3P.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1556,6 +1557,7 @@ async function rollOut(run) {
 async function rollWave(run, wave, waves) {
   const { settings, deps, facts } = run;
   const label = waveLabel(wave, waves.length);
+  const startedAt = deps.clock.now();
   const stopped = wave.toRoll.length > 0 ? await redeployWave(run, wave) : null;
   if (stopped) return { outcome: stopped, wave: stopped.result === "superseded" ? "superseded" : "failed" };
   const verified = waves.slice(0, wave.index).flatMap((w) => w.tenants);
@@ -1564,8 +1566,9 @@ async function rollWave(run, wave, waves) {
   const failing = verified.map((t) => run.reports.get(t.name)).filter((t) => !isSettled(t));
   if (failing.length > settings.rollout.maxFailures) {
     const later = waves.length - wave.index;
-    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
-    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
+    const within = withinSettleBudget(settings.settleBudgetSeconds, deps.clock.now() - startedAt, settings.rollout.bakeSeconds);
+    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${within}`;
+    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${within}`;
     return { outcome: await staleOutcome(run, message), wave: "halted" };
   }
   if (failing.length > 0)

@@ -29097,6 +29097,10 @@ function listNames(names, max = 10) {
   const more = names.length - max;
   return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
 }
+function withinSettleBudget(budgetSeconds, waveMs, bakeSeconds) {
+  const steps = bakeSeconds > 0 ? "redeploy, verify, bake and verify again" : "redeploy and verify";
+  return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: ${steps})`;
+}
 var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
 function failureLines(reports, expectedSha) {
   const expected = shortSha(expectedSha);
@@ -35210,6 +35214,7 @@ export {
   summarizeRound,
   describeTenant,
   listNames,
+  withinSettleBudget,
   failureLines,
   forEachBounded,
   RedeployStopped,

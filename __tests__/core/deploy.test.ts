@@ -414,7 +414,9 @@ describe('deployFleet in waves', () => {
       const { record, log } = await run({ tenants: wide(FIVE), waves: '1, 100%', 'redeploy-url': `${plane.url}/roll/{tenant}`, 'settle-budget': '20' })
       expect(plane.calls.map((c) => c.path)).toEqual(['/roll/hongming'])
       expect(record.result).toBe('stale')
-      expect(record.message).toBe('wave 1 of 2 halted: 1 tenant(s) did not report 7f25373 within the 20s settle budget (the wave took 20s: redeploy and verify), more than max-failures 0; 1 later wave(s) not attempted')
+      expect(record.message).toBe(
+        'wave 1 of 2 halted: 1 tenant(s) did not report 7f25373 within the 20s settle budget (the wave took 20s: redeploy and verify), more than max-failures 0; 1 later wave(s) not attempted'
+      )
       expect(record.waves).toEqual([
         { wave: 1, tenants: 1, redeployed: 1, result: 'halted', seconds: 20 },
         { wave: 2, tenants: 4, redeployed: 4, result: 'not_attempted', seconds: null }

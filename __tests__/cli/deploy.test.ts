@@ -143,6 +143,21 @@ describe('fleet-forward deploy: exit codes mean the result', () => {
     )
   })
 
+  it('a tenant whose buildinfo redirects to a dead place is named with the Location it was sent to', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/buildinfo`
+    const moved = createServer((_request, res) => void res.writeHead(302, { location: dead }).end())
+    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve))
+    try {
+      const movedUrl = `http://127.0.0.1:${(moved.address() as AddressInfo).port}/buildinfo`
+      const flags = baseFlags().map((flag) => flag.replace(fleet.url('hongming'), movedUrl))
+      const run = await cli([...flags, '--settle-budget', '0'])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(`hongming: redirected to ${dead}: Error: connect ECONNREFUSED`)
+    } finally {
+      await new Promise((resolve) => moved.close(resolve))
+    }
+  })
+
   it('blocked → 2 when the promotion would move :latest backward', async () => {
     const registry = new SimulatedRegistry('acme/fleet')
     registry.addImage('staging-7a72516', OLDER)

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-NJNCDGZJ.js";
+} from "./chunks/chunk-MC3QPZX4.js";
 import {
   GREEN_RESULTS,
   INPUTS,

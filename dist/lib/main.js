@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-7B7XEMCU.js";
 import {
   deployFleet
-} from "./chunks/chunk-NJNCDGZJ.js";
+} from "./chunks/chunk-MC3QPZX4.js";
 import {
   FleetError,
   GREEN_RESULTS,

@@ -930,7 +930,7 @@ function createFleetTransport(plan2, timings) {
     connect: (0, import_undici2.buildConnector)({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
-  }).compose(import_undici2.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));
+  });
 }
 
 // src/fleet/buildinfo.ts
@@ -966,9 +966,7 @@ function startProbe(target, req) {
     let controller = null;
     let abortWhenStarted = null;
     let settled = false;
-    let status = 0;
-    let size = 0;
-    const chunks2 = [];
+    const visited = [urlOf(target)];
     const settle = (outcome, abortReason) => {
       if (settled) return;
       settled = true;
@@ -980,49 +978,86 @@ function startProbe(target, req) {
       if ("cancelled" in outcome) reject(outcome.cancelled);
       else resolve(outcome);
     };
-    const stop = (errorClass, detail) => settle(failure(errorClass, detail), new FleetError(detail, errorClass));
+    const failed = (errorClass, detail) => failure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail);
+    const stop = (errorClass, detail) => settle(failed(errorClass, detail), new FleetError(detail, errorClass));
     const deadline = setTimeout(() => stop("deadline", `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs);
     cancel = (reason) => settle({ cancelled: reason }, new Error("probe cancelled"));
-    const ok = () => status >= 200 && status < 300;
-    const handler = {
-      onRequestStart(c) {
-        controller = c;
-        if (abortWhenStarted) c.abort(abortWhenStarted);
-      },
-      onResponseStart(_c, statusCode, headers) {
-        status = statusCode;
-        if (status >= 300 && status < 400)
-          return stop("redirect", `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`);
-        const declared = Number(headers["content-length"]);
-        if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
-      },
-      onResponseData(_c, chunk) {
-        if (settled) return;
-        size += chunk.length;
-        if (size > req.maxBodyBytes) {
-          if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
-          else stop(httpErrorClass(status), `HTTP ${status}`);
-        } else if (ok()) {
-          chunks2.push(chunk);
+    const send = (hop) => {
+      let status = 0;
+      let size = 0;
+      let next = null;
+      const chunks2 = [];
+      const ok = () => status >= 200 && status < 300;
+      const handler = {
+        onRequestStart(c) {
+          controller = c;
+          if (abortWhenStarted) c.abort(abortWhenStarted);
+        },
+        onResponseStart(_c, statusCode, headers) {
+          status = statusCode;
+          if (status >= 300 && status < 400) {
+            const followed = redirectTarget(hop, headers.location, visited);
+            if (typeof followed === "string") return stop("redirect", `HTTP ${status}: ${followed}`);
+            next = followed;
+            return;
+          }
+          const declared = Number(headers["content-length"]);
+          if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
+        },
+        onResponseData(_c, chunk) {
+          if (settled || next) return;
+          size += chunk.length;
+          if (size > req.maxBodyBytes) {
+            if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
+            else stop(httpErrorClass(status), `HTTP ${status}`);
+          } else if (ok()) {
+            chunks2.push(chunk);
+          }
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (next) {
+            visited.push(urlOf(next));
+            controller = null;
+            return send(next);
+          }
+          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`));
+          const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
+          const reading = readCommit(body.toString("utf8"), req.shaFields);
+          settle(reading.sha === null ? failed("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
+        },
+        onResponseError(_c, error) {
+          settle(failed(classifyError(error), neutralize(describeError(error), 200)));
         }
-      },
-      onResponseEnd() {
-        if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`));
-        const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
-        const reading = readCommit(body.toString("utf8"), req.shaFields);
-        settle(reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
-      },
-      onResponseError(_c, error) {
-        settle(failure(classifyError(error), neutralize(describeError(error), 200)));
+      };
+      try {
+        req.dispatcher.dispatch({ origin: hop.origin, path: hop.path, method: "GET", headers: HEADERS, reset: req.closeAfter ?? false }, handler);
+      } catch (error) {
+        settle(failed(classifyError(error), neutralize(describeError(error), 200)));
       }
     };
-    try {
-      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS, reset: req.closeAfter ?? false }, handler);
-    } catch (error) {
-      settle(failure(classifyError(error), neutralize(describeError(error), 200)));
-    }
+    send(target);
   });
   return { result, cancel: (reason) => cancel(reason) };
+}
+function urlOf(target) {
+  return `${target.origin}${target.path}`;
+}
+function redirectTarget(from, location, visited) {
+  const given = Array.isArray(location) ? location[0] : location;
+  if (!given) return "redirect without a Location";
+  let url;
+  try {
+    url = new URL(given, urlOf(from));
+  } catch {
+    return `redirect to an unusable Location '${neutralize(given, 200)}'`;
+  }
+  const shown = neutralize(url.href, 200);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `redirect to ${shown}, not an http or https URL`;
+  const next = probeTarget(url.href);
+  if (visited.includes(urlOf(next))) return `redirect loop at ${shown}`;
+  if (visited.length > MAX_PROBE_REDIRECTS) return `more than ${MAX_PROBE_REDIRECTS} redirects; the next would go to ${shown}`;
+  return next;
 }
 function failure(errorClass, detail) {
   return { sha: null, errorClass, detail };

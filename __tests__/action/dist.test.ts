@@ -123,6 +123,9 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
           .join(' ')}`
       )
       expect(run.summary).not.toContain('Needs attention')
+      // The log's table calls them what the plan does: to roll, from their commit to the expected one.
+      expect(run.stdout).toMatch(/^hongming +to roll +7a72516 → 7f25373 +1 /m)
+      expect(run.stdout).not.toMatch(/^\w+ +stale /m)
       // Nothing written: no redeploy, no status, no lock, no deployment.
       expect(stage.controlPlane.calls).toHaveLength(0)
       expect(stage.forge.requests.filter((r) => r.method !== 'GET')).toEqual([])
@@ -136,6 +139,27 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.stdout).toContain("superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
       expect(stage.controlPlane.calls).toHaveLength(0)
       expect(stage.fleet.stats().requests).toBe(0)
+      // What the reader sees: the fleet was not touched, and the commit that owns the branch, ahead of this one.
+      const owner = `[\`7f25373\`](${stage.forge.url}/acme/fleet/commit/${NEWER})`
+      expect(run.summary).toContain('**8 tenants:** not touched · [run log]')
+      expect(run.summary).toContain(
+        `**Not touched:** the branch head ${owner} (ahead of this run's \`7a72516\`) owns production; its run deploys the fleet, and this run told no tenant to roll.`
+      )
+      expect(run.summary).not.toMatch(/pending|the fleet must report/)
+      expect(run.stdout).toContain('8 tenants, not touched: this run was superseded before it read or rolled any')
+      expect(run.stdout).not.toMatch(/^\w+ +pending /m)
+    })
+
+    it('a dry run whose token the forge refuses made no plan: red in the summary and in the log', async () => {
+      const run = await deploy({ sha: NEWER, 'dry-run': 'true', token: 'revoked-token' })
+      expect(run.code).toBe(1)
+      expect(run.outputs.result).toBe('failed')
+      expect(run.summary).toMatch(/^## ❌ fleet-forward · production · failed$/m)
+      expect(run.summary).toContain('### No plan was made: the dry run ended `failed` before it read the fleet')
+      expect(run.summary).not.toMatch(/would roll|Plan: /)
+      expect(run.stdout).toMatch(/^::error::fleet-forward production: failed — /m)
+      expect(run.stdout).toContain('8 tenants, none read: the run ended failed before its first probe')
+      expect(run.stdout).not.toMatch(/would roll/)
     })
 
     it('the mirror: head unreadable, fleet already ahead → not superseded, not stale, nothing rolled back', async () => {

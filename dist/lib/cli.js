@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-MC3QPZX4.js";
+} from "./chunks/chunk-L7QUQ5QT.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-7GHSPY3P.js";
+} from "./chunks/chunk-T44RK6LR.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-7B7XEMCU.js";
+} from "./chunks/chunk-HBSUYI4E.js";
 import {
   deployFleet
-} from "./chunks/chunk-MC3QPZX4.js";
+} from "./chunks/chunk-L7QUQ5QT.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-7GHSPY3P.js";
+} from "./chunks/chunk-T44RK6LR.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

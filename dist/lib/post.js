@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-7B7XEMCU.js";
+} from "./chunks/chunk-HBSUYI4E.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-7GHSPY3P.js";
+} from "./chunks/chunk-T44RK6LR.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -37,7 +37,7 @@ import {
   summarizeRound,
   withRetries,
   withinSettleBudget
-} from "./chunk-7GHSPY3P.js";
+} from "./chunk-T44RK6LR.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

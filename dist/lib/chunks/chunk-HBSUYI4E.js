@@ -17,7 +17,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-7GHSPY3P.js";
+} from "./chunk-T44RK6LR.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -29248,7 +29248,7 @@ function bytes(lines) {
 function verdict(record, links) {
   const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
   const counts = countByState(record.tenants);
-  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
+  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : noneRead(record) ? `**${record.tenants.length} tenants:** ${untouchedBySuperseded(record) ? "not touched" : "none read"}` : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
   return [
     `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
     "",
@@ -29275,14 +29275,27 @@ function countByState(tenants) {
   }
   return counts;
 }
+function noneRead(record) {
+  return record.tenants.length > 0 && record.tenants.every((t) => t.state === "pending");
+}
+function untouchedBySuperseded(record) {
+  return record.result === "superseded" && !record.tenants.some((t) => t.redeployed);
+}
+function ownerRelation(record) {
+  const relation = /\((ahead of|behind|diverged from|identical to) this run's [0-9a-f]{7,64}\)/.exec(record.message)?.[1];
+  return relation ? ` (${relation} this run's ${sha(record.sha)})` : "";
+}
 function notDone(record, links) {
   if (!ENDED_EARLY.has(record.result)) return [];
+  const owner = record.head_sha ? `the branch head ${link(sha(record.head_sha), links.commit(record.head_sha))}${ownerRelation(record)}` : "another commit";
+  if (untouchedBySuperseded(record)) {
+    return [`**Not touched:** ${owner} owns ${record.environment}; its run deploys the fleet, and this run told no tenant to roll.`, ""];
+  }
   const pending = record.tenants.filter((t) => t.state === "pending").length;
   if (record.result === "failed" && pending === 0) return [];
-  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not verified` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
-  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : "";
+  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not ${record.dry_run ? "read" : "verified"}` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
   const why = {
-    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    superseded: `${owner} owns ${record.environment}; its run deploys the fleet`,
     blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
     aborted: "the run was cancelled or stopped before it finished",
     failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
@@ -29310,12 +29323,16 @@ function promotionLines(record) {
 }
 function facts(record, links) {
   const commit = (value) => link(sha(value), links.commit(value));
-  return [
-    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ""
+  const superseded = record.result === "superseded";
+  const columns = [
+    ["this run's commit", commit(record.sha)],
+    ...superseded ? [] : [["the fleet must report", commit(record.expected_sha)]],
+    [superseded ? "owns the branch" : "branch head", commit(record.head_sha)],
+    ["image tag", literalCell(record.target_tag)],
+    ["elapsed", `${record.elapsed_seconds}s`],
+    ["verify rounds", String(record.rounds)]
   ];
+  return [`| ${columns.map(([label2]) => label2).join(" | ")} |`, `|${"---|".repeat(columns.length)}`, `| ${columns.map(([, value]) => value).join(" | ")} |`, ""];
 }
 function needsAttention(record, t) {
   return t.state === "stale" && !record.dry_run || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
@@ -29324,8 +29341,10 @@ function wouldRoll(t) {
   return t.state === "stale" || t.state === "unreachable";
 }
 function dryRunPlan(record, room) {
+  if (record.result !== "planned" && noneRead(record)) return [`### No plan was made: the dry run ended \`${record.result}\` before it read the fleet`, ""];
   const rolling = record.tenants.filter(wouldRoll);
-  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
+  const title = record.result === "planned" ? "Plan" : `Incomplete plan (the dry run ended \`${record.result}\`)`;
+  const head = [`### ${title}: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
   const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ""))].map(([wave, tenants]) => ({
     lines: [...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [], ...namesByCommit(tenants, "from"), ""],
     tenants: tenants.length
@@ -29446,19 +29465,24 @@ function stateIcon(state) {
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
+  if (noneRead(record)) {
+    return untouchedBySuperseded(record) ? [`${record.tenants.length} tenants, not touched: this run was superseded before it read or rolled any`] : [`${record.tenants.length} tenants, none read: the run ended ${record.result} before its first probe`];
+  }
   const ordered2 = [...record.tenants].sort(byAttention);
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
+  const toRoll = (t) => record.dry_run && t.state === "stale";
+  const actualWidth = record.tenants.some(toRoll) ? 17 : 7;
   const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
     (t) => [
       t.name.slice(0, width).padEnd(width),
-      t.state.padEnd(11),
-      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
+      (toRoll(t) ? "to roll" : t.state).padEnd(11),
+      (t.actual ? `${shortSha(t.actual)}${toRoll(t) ? ` \u2192 ${shortSha(record.expected_sha ?? "")}` : ""}` : "-").padEnd(actualWidth),
       String(t.attempts).padStart(8),
       String(t.seconds_to_converge ?? "-").padStart(9),
       t.error_class ?? (t.regressed ? "regressed" : "")
     ].join("  ")
   );
-  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
+  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual".padEnd(actualWidth), "attempts", "converged", "error"].join("  ");
   const more = record.tenants.length - rows.length;
   return [header2, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
 }

@@ -242,8 +242,11 @@ describe('fleet-forward deploy: output', () => {
     fleet.set('ana', { status: 503 })
     const run = await cli([...baseFlags(), '--settle-budget', '10'], { tty: true })
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain('verify round 1 · 2/4 converged · 1 stale · 1 unreachable · budget 10s, every 5s\n')
-    expect(run.stdout).toContain('  ○ hongming: reports 7a72516\n  ○ ana: unreachable (http_5xx)\n')
+    expect(run.stdout).toContain('verify round 1 · 2/4 converged · 1 rolling · 1 unreachable · 10s left of the 10s budget, every 5s\n')
+    expect(run.stdout).toContain('  ○ hongming: rolling: reports 7a72516\n  ○ ana: unreachable (http_5xx)\n')
+    // The time left counts down round by round; no tenant is called stale before the verdict.
+    expect(run.stdout).toContain('verify round 2 · 2/4 converged · 1 rolling · 1 unreachable · 5s left of the 10s budget, every 5s\n')
+    expect(run.stdout).not.toMatch(/verify round .*stale/)
     // The block of round 1 (3 lines) is erased before round 2 is drawn.
     expect(run.stdout).toContain('\u001b[3A\r\u001b[Jverify round 2 ·')
     expect(run.stdout).not.toMatch(/^round \d+:/m)

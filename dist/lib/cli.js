@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-L7QUQ5QT.js";
+} from "./chunks/chunk-O4JZQ3W6.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -213,7 +213,8 @@ function renderHelp() {
     "",
     "Output:",
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),
-    "On a terminal a live block shows each verify round (counts, and the tenants not converged yet);",
+    "On a terminal a live block shows each verify round (counts, the time left in the settle budget, and",
+    "the tenants still rolling or waiting for their first read; none is stale before the budget ends);",
     "otherwise each round is one plain line. Errors name the tenant: hongming is stale: actual=\u2026, expected=\u2026.",
     "",
     "Secrets: pass tokens and passwords in the environment, not as flags (flags show in `ps`):",
@@ -303,10 +304,10 @@ var RoundProgress = class {
   budgetSeconds;
   intervalSeconds;
   lastSummary = null;
-  onRound = (round, reports) => {
+  onRound = (round, reports, budgetLeftMs) => {
     if (!this.term.live) return;
     this.lastSummary = summarizeRound(round, reports);
-    this.term.setBlock(renderRoundBlock(round, reports, this.budgetSeconds, this.intervalSeconds));
+    this.term.setBlock(renderRoundBlock(round, reports, { budgetSeconds: this.budgetSeconds, intervalSeconds: this.intervalSeconds, leftMs: budgetLeftMs }));
   };
   /** True for the core's log line of the round the block already shows. */
   isShownInBlock(message) {
@@ -316,21 +317,23 @@ var RoundProgress = class {
     this.term.freezeBlock();
   }
 };
-function renderRoundBlock(round, reports, budgetSeconds, intervalSeconds) {
+var LIVE_WORD = { stale: "rolling", pending: "waiting" };
+function renderRoundBlock(round, reports, budget) {
   const counts = /* @__PURE__ */ new Map();
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1);
   const converged = counts.get("converged") ?? 0;
-  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
+  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`);
   const waiting = reports.filter((report) => !isSettled(report));
-  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, `budget ${budgetSeconds}s, every ${intervalSeconds}s`];
+  const left = `${Math.ceil(budget.leftMs / 1e3)}s left of the ${budget.budgetSeconds}s budget, every ${budget.intervalSeconds}s`;
+  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, left];
   const listed = waiting.slice(0, LISTED_TENANTS).map((report) => `  \u25CB ${report.name}: ${describeWaiting(report)}`);
   const more = waiting.length - listed.length;
   return [header.join(" \xB7 "), ...listed, ...more > 0 ? [`  \u2026 and ${more} more not converged`] : []];
 }
 function describeWaiting(report) {
   if (report.state === "unreachable") return `unreachable (${report.error_class})`;
-  if (report.state === "pending") return "not probed yet";
-  return `reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
+  if (report.state === "pending") return "waiting: not read yet";
+  return `rolling: reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
 }
 
 // src/cli/run-inputs.ts

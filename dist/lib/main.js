@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-HBSUYI4E.js";
 import {
   deployFleet
-} from "./chunks/chunk-L7QUQ5QT.js";
+} from "./chunks/chunk-O4JZQ3W6.js";
 import {
   FleetError,
   GREEN_RESULTS,

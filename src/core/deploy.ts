@@ -12,7 +12,7 @@ import { buildRecord, initialFacts, type RunFacts, type RunRecord } from '../sta
 import { memoizeCompare, planRollout, type RolloutPlan } from '../stages/plan.js'
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { failureSummary, isRecordedVerified, statusContext, writeDeployStatus } from '../stages/status.js'
-import { probeFleet, settleFleet, failureLines } from '../stages/verify.js'
+import { probeFleet, settleFleet, failureLines, type RoundListener } from '../stages/verify.js'
 import { planWaves, waveLabel, type Wave, type WaveResult } from '../stages/waves.js'
 import { isSettled, listNames, withinSettleBudget } from '../fleet/report.js'
 import { dryRunPlanLines } from '../report/dry-run.js'
@@ -32,7 +32,7 @@ export interface DeployDeps {
   /** HTTP dispatcher for tenants and the redeploy webhook (tests and simulations inject one). */
   readonly dispatcher?: Dispatcher
   /** Live progress, for the CLI's display. */
-  readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
+  readonly onRound?: RoundListener
   /**
    * Told the lock's nonce before the claim is sent (and null once the lock no longer names this run), so
    * the action's post step can release it if the run is killed or its own release fails.
@@ -480,7 +480,7 @@ async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]): Prom
     compare: run.compare,
     stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
     log: deps.log,
-    onRound: deps.onRound && ((round, reports) => deps.onRound!(facts.rounds + round, reports)),
+    onRound: deps.onRound && ((round, reports, budgetLeftMs) => deps.onRound!(facts.rounds + round, reports, budgetLeftMs)),
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,

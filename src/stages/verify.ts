@@ -25,8 +25,8 @@ export interface SettleOptions {
    */
   stillOwner: () => Promise<boolean>
   log: Logger
-  /** Called after every round with a snapshot of every tenant (live progress). */
-  onRound?: (round: number, reports: readonly TenantReport[]) => void
+  /** Called after every round with a snapshot of every tenant and the milliseconds left in the budget (live progress). */
+  onRound?: RoundListener
   probe?: ProbeOptions
   /** Cancellation: stops promptly and returns what is known as 'aborted'. */
   signal?: AbortSignal
@@ -38,6 +38,9 @@ export interface SettleOptions {
    */
   settled?: readonly TenantReport[]
 }
+
+/** Live progress: each verify round's snapshot, and how much of the settle budget is left. */
+export type RoundListener = (round: number, reports: readonly TenantReport[], budgetLeftMs: number) => void
 
 export interface SettleOutcome {
   outcome: 'converged' | 'stale' | 'superseded' | 'aborted'
@@ -101,7 +104,7 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
       if (signal?.aborted) return finish('aborted')
       rounds++
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
-      options.onRound?.(rounds, snapshot)
+      options.onRound?.(rounds, snapshot, Math.max(0, deadline - clock.now()))
       log.info(summarizeRound(rounds, snapshot))
       if (snapshot.every(isSettled)) {
         if (!(await stillOwner())) return finish('superseded')

@@ -1203,7 +1203,7 @@ async function settleFleet(options) {
       if (signal?.aborted) return finish("aborted");
       rounds++;
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
-      options.onRound?.(rounds, snapshot);
+      options.onRound?.(rounds, snapshot, Math.max(0, deadline - clock.now()));
       log.info(summarizeRound(rounds, snapshot));
       if (snapshot.every(isSettled)) {
         if (!await stillOwner()) return finish("superseded");
@@ -1679,7 +1679,7 @@ async function verifyTenants(run, tenants) {
     compare: run.compare,
     stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
     log: deps.log,
-    onRound: deps.onRound && ((round, reports) => deps.onRound(facts.rounds + round, reports)),
+    onRound: deps.onRound && ((round, reports, budgetLeftMs) => deps.onRound(facts.rounds + round, reports, budgetLeftMs)),
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,

@@ -109,6 +109,34 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.summary).toContain('<summary>🟢 599 converged or ahead</summary>')
     })
 
+    it('120 tenants failing: the log counts them by class first and names them by class and commit, and the verdict is the first of a few error annotations', async () => {
+      const names = Array.from({ length: 120 }, (_, i) => `tenant-${String(i + 1).padStart(3, '0')}`)
+      for (const name of names.slice(0, 90)) stage.fleet.set(name, { sha: OLDER })
+      for (const name of names.slice(90, 110)) stage.fleet.set(name, { status: 503 })
+      const run = await deploy({ sha: NEWER, tenants: names.map((name) => `${name} ${stage.fleet.url(name)}`).join('\n'), 'settle-budget': '1' })
+      expect(run.outputs.result).toBe('stale')
+      const log = run.stdout.split('\n')
+      const counts = log.findIndex((line) => line.startsWith('110 of 120 tenant(s) did not report 7f25373: '))
+      expect(log[counts]).toBe(
+        '110 of 120 tenant(s) did not report 7f25373: 90 stale, 20 unreachable: http_5xx (by class and commit below; a line per tenant up to 50)'
+      )
+      // Names by class and commit, 20 to a line, every line saying its class; a few probe details as examples.
+      expect(log.slice(counts + 1, counts + 12)).toEqual([
+        ...[0, 20, 40, 60, 80].map((from) => `stale, at 7a72516 (90): ${names.slice(from, Math.min(from + 20, 90)).join(', ')}`),
+        `unreachable: http_5xx, at no commit (20): ${names.slice(90, 110).join(', ')}`,
+        ...names.slice(90, 93).map((name) => `unreachable: http_5xx, e.g. ${name}: HTTP 503`),
+        'recorded failure as fleet-forward/production on 7f25373',
+        expect.any(String)
+      ])
+      expect(log.filter((line) => / is (stale|unreachable): /.test(line))).toEqual([])
+      // GitHub shows 10 error annotations a step: the verdict first, then one per class.
+      expect(log.filter((line) => line.startsWith('::error::'))).toEqual([
+        expect.stringMatching(/^::error::fleet-forward production: stale — 110 of 120 tenant\(s\) did not report 7f25373 /),
+        '::error::90 tenants stale, expected=7f25373, at 7a72516 (90): tenant-001, tenant-002, tenant-003, tenant-004, tenant-005 and 85 more',
+        '::error::20 tenants unreachable: http_5xx, expected=7f25373, at no commit (20): tenant-091, tenant-092, tenant-093, tenant-094, tenant-095 and 15 more'
+      ])
+    })
+
     it('a dry run is a plan: it names each tenant that would roll, writes nothing, and ends planned (green)', async () => {
       stage.fleet.set('gi', { sha: NEWER })
       const run = await deploy({ sha: NEWER, 'dry-run': 'true' })

@@ -152,7 +152,7 @@ describe('fleet-forward deploy: exit codes mean the result', () => {
       const flags = baseFlags().map((flag) => flag.replace(fleet.url('hongming'), movedUrl))
       const run = await cli([...flags, '--settle-budget', '0'])
       expect(run.code).toBe(1)
-      expect(run.stdout).toContain(`hongming: redirected to ${dead}: Error: connect ECONNREFUSED`)
+      expect(run.stdout).toContain(`hongming is unreachable: refused, expected=7f25373 (redirected to ${dead}: Error: connect ECONNREFUSED`)
     } finally {
       await new Promise((resolve) => moved.close(resolve))
     }
@@ -251,7 +251,7 @@ describe('fleet-forward deploy: output', () => {
     expect(run.stdout).toContain('\u001b[3A\r\u001b[Jverify round 2 ·')
     expect(run.stdout).not.toMatch(/^round \d+:/m)
     // A line printed while the block is shown goes above it; the block is redrawn below.
-    expect(run.stdout).toContain('\u001b[3A\r\u001b[Jerror: hongming is stale: actual=7a72516, expected=7f25373\nverify round 3 ·')
+    expect(run.stdout).toContain('\u001b[3A\r\u001b[Jhongming is stale: actual=7a72516, expected=7f25373\nverify round 3 ·')
   })
 
   it('warns about a secret given as a flag and never prints its value', async () => {

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-O4JZQ3W6.js";
+} from "./chunks/chunk-PNPEZE3L.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -15,6 +15,7 @@ import {
   appendHistory,
   convergenceTimeline,
   describeError,
+  failureAnnotations,
   forgeFromSettings,
   isSettled,
   neutralize,
@@ -25,7 +26,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-T44RK6LR.js";
+} from "./chunks/chunk-OE3GHQFA.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -452,6 +453,7 @@ async function runDeploy(invocation, io) {
   if (!GREEN_RESULTS.has(record.result) && record.tenants.some((t) => t.state !== "pending")) {
     for (const line of renderLogTable(record)) term.line(line);
   }
+  for (const line of failureAnnotations(record)) term.line(`error: ${line}`);
   for (const line of renderOutcome(record)) term.line(line);
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}
 `);

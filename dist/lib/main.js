@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-HBSUYI4E.js";
+} from "./chunks/chunk-C6UZP7NS.js";
 import {
   deployFleet
-} from "./chunks/chunk-O4JZQ3W6.js";
+} from "./chunks/chunk-PNPEZE3L.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,13 +25,14 @@ import {
   appendHistory,
   byAttention,
   describeError,
+  failureAnnotations,
   isSettled,
   neutralize,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-T44RK6LR.js";
+} from "./chunks/chunk-OE3GHQFA.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;
@@ -92,7 +93,10 @@ async function publishRecord(record, historyFile, log, published) {
   }
   const line = neutralize(`fleet-forward ${record.environment}: ${record.result} \u2014 ${record.message}`, Number.POSITIVE_INFINITY);
   if (GREEN_RESULTS.has(record.result)) info(line);
-  else setFailed(line);
+  else {
+    setFailed(line);
+    for (const annotation of failureAnnotations(record)) log.error(annotation);
+  }
 }
 function writeOutputs(record, historyFile) {
   setOutput("result", record.result);

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-HBSUYI4E.js";
+} from "./chunks/chunk-C6UZP7NS.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-T44RK6LR.js";
+} from "./chunks/chunk-OE3GHQFA.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -491,8 +491,9 @@ async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]): Prom
   facts.rounds += settled.rounds
   if (settled.outcome === 'superseded') return stoppedBy ?? run.superseded()
   if (settled.outcome === 'aborted') return abortedOutcome(deps.signal)
+  // Plain lines: the verdict, known only later, is the run's first error annotation (src/report/summary.ts, failureAnnotations).
   if (settled.outcome === 'stale') {
-    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line)
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line)
   }
   return null
 }

@@ -1,6 +1,6 @@
 import type { PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
-import { isSettled } from '../fleet/report.js'
+import { attentionGroups, classAnnotations, isSettled, PER_TENANT_UP_TO } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 import { hintFor } from './hints.js'
@@ -13,7 +13,7 @@ type TenantRow = RunRecord['tenants'][number]
 /** GitHub refuses a step summary over 1 MiB; the rest is headroom for what else the job writes. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024
 /** More tenants needing attention than this are listed by commit, names only: a table of thousands hides every group but the first. */
-const MAX_ATTENTION_ROWS = 50
+const MAX_ATTENTION_ROWS = PER_TENANT_UP_TO
 const MAX_TIMELINE_ROWS = 500
 const TIMELINE_WIDTH = 40
 
@@ -224,18 +224,24 @@ function fitBlocks(blocks: readonly { lines: string[]; tenants: number }[], room
   return { lines, listed }
 }
 
-/** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
+/** Needy tenants grouped by state and error class, stale first (the log's groups), each group with its hint once. */
 function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}/${t.regressed}`).values()].map((tenants) => {
-    const { state, error_class: errorClass, regressed } = tenants[0]
+  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
     const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
     return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
 }
 
-function rank(state: TenantState): number {
-  return state === 'stale' ? 0 : state === 'unreachable' ? 1 : 2
+/**
+ * The error annotations after a red run's verdict (which comes first: GitHub shows 10 a step): one per
+ * class of tenant needing attention, as the job summary groups them.
+ */
+export function failureAnnotations(record: RunRecord): string[] {
+  if (GREEN_RESULTS.has(record.result) || !record.expected_sha) return []
+  return classAnnotations(
+    record.tenants.filter((t) => needsAttention(record, t)),
+    record.expected_sha
+  )
 }
 
 function attentionHeading(count: number): string[] {

@@ -47,10 +47,9 @@ export interface SettleOutcome {
   tenants: TenantReport[]
   rounds: number
   seconds: number
+  /** What the last round's failed probes found, by tenant, for the verdict's lines (failureLines). */
+  details: ReadonlyMap<string, string>
 }
-
-/** Failed-probe details printed when verify ends stale; more would drown the log. */
-const LISTED_DETAILS = 20
 
 /**
  * docs/contract.md, Verify. Probes every tenant at once, then every `intervalSeconds` until
@@ -89,18 +88,20 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   }
   const stillOwner = ownershipCheck(options.stillOwner, log)
   let rounds = 0
+  let details: ReadonlyMap<string, string> = new Map()
   const finish = (outcome: SettleOutcome['outcome']): SettleOutcome => ({
     outcome,
     tenants: options.tenants.map((t) => ({ ...reports.get(t.name)! })),
     rounds,
-    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10,
+    details
   })
 
   try {
     for (;;) {
       const roundStartedAt = clock.now()
       const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name)!)))
-      const details = await probeRound([...due], reports, ctx)
+      details = await probeRound([...due], reports, ctx)
       if (signal?.aborted) return finish('aborted')
       rounds++
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
@@ -120,7 +121,6 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
         // The budget is spent. A run that lost the branch meanwhile is superseded, not red: the
         // fleet is expected to report someone else's commit now.
         if (!(await stillOwner())) return finish('superseded')
-        logDetails(details, log)
         return finish('stale')
       }
       const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline)
@@ -162,17 +162,6 @@ async function confirmSettled(tenants: readonly Tenant[], reports: ReadonlyMap<s
   if (tenants.length === 0) return []
   await probeRound(tenants, reports, ctx)
   return tenants.map((t) => reports.get(t.name)!).filter((report) => !isSettled(report))
-}
-
-function logDetails(details: ReadonlyMap<string, string>, log: Logger): void {
-  let listed = 0
-  for (const [name, detail] of details) {
-    if (listed++ === LISTED_DETAILS) {
-      log.info(`… and ${details.size - LISTED_DETAILS} more unreachable tenants`)
-      break
-    }
-    log.info(`${name}: ${detail}`)
-  }
 }
 
 export interface ProbeFleetOptions {

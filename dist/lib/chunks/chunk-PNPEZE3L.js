@@ -6,6 +6,7 @@ import {
   __toESM,
   acquireRunLock,
   buildRecord,
+  chunks,
   classifyError,
   describeError,
   describeTenant,
@@ -37,7 +38,7 @@ import {
   summarizeRound,
   withRetries,
   withinSettleBudget
-} from "./chunk-T44RK6LR.js";
+} from "./chunk-OE3GHQFA.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";
@@ -1161,7 +1162,6 @@ async function probeRound(due, reports, ctx) {
 }
 
 // src/stages/verify.ts
-var LISTED_DETAILS = 20;
 async function settleFleet(options) {
   const { clock, log, signal } = options;
   const startedAt = clock.now();
@@ -1189,17 +1189,19 @@ async function settleFleet(options) {
   };
   const stillOwner = ownershipCheck(options.stillOwner, log);
   let rounds = 0;
+  let details = /* @__PURE__ */ new Map();
   const finish = (outcome) => ({
     outcome,
     tenants: options.tenants.map((t) => ({ ...reports.get(t.name) })),
     rounds,
-    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10,
+    details
   });
   try {
     for (; ; ) {
       const roundStartedAt = clock.now();
       const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name))));
-      const details = await probeRound([...due], reports, ctx);
+      details = await probeRound([...due], reports, ctx);
       if (signal?.aborted) return finish("aborted");
       rounds++;
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
@@ -1217,7 +1219,6 @@ async function settleFleet(options) {
       }
       if (clock.now() >= deadline) {
         if (!await stillOwner()) return finish("superseded");
-        logDetails(details, log);
         return finish("stale");
       }
       const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline);
@@ -1252,16 +1253,6 @@ async function confirmSettled(tenants, reports, ctx) {
   if (tenants.length === 0) return [];
   await probeRound(tenants, reports, ctx);
   return tenants.map((t) => reports.get(t.name)).filter((report) => !isSettled(report));
-}
-function logDetails(details, log) {
-  let listed = 0;
-  for (const [name, detail] of details) {
-    if (listed++ === LISTED_DETAILS) {
-      log.info(`\u2026 and ${details.size - LISTED_DETAILS} more unreachable tenants`);
-      break;
-    }
-    log.info(`${name}: ${detail}`);
-  }
 }
 async function probeFleet(tenants, expectedSha, options) {
   const reports = new Map(tenants.map((t) => [t.name, pendingReport(t.name)]));
@@ -1336,9 +1327,6 @@ function dryRunPlanLines(waves, fromOf, to) {
       ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))
     ];
   });
-}
-function chunks(items, size) {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 // src/core/deploy.ts
@@ -1691,7 +1679,7 @@ async function verifyTenants(run, tenants) {
   if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
   if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
   if (settled.outcome === "stale") {
-    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line);
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line);
   }
   return null;
 }

@@ -17,7 +17,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-T44RK6LR.js";
+} from "./chunk-OE3GHQFA.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -11852,11 +11852,11 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length, encoding) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks2, length, encoding) {
+      if (chunks2.length === 0 || length === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, length);
       const bufferLength = buffer.length;
       const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       if (!encoding || encoding === "utf8" || encoding === "utf-8") {
@@ -11865,17 +11865,17 @@ var require_readable = __commonJS({
         return buffer.subarray(start, bufferLength).toString(encoding);
       }
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return new Uint8Array(0);
       }
-      if (chunks.length === 1) {
-        return new Uint8Array(chunks[0]);
+      if (chunks2.length === 1) {
+        return new Uint8Array(chunks2[0]);
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i = 0; i < chunks.length; ++i) {
-        const chunk = chunks[i];
+      for (let i = 0; i < chunks2.length; ++i) {
+        const chunk = chunks2[i];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
@@ -26079,7 +26079,7 @@ ${value}`;
         if (this.lineChunkIndex === this.chunkIndex) {
           return this.chunks[this.chunkIndex].subarray(this.linePos, this.pos);
         }
-        const chunks = [];
+        const chunks2 = [];
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
@@ -26087,9 +26087,9 @@ ${value}`;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end);
           length += slice.length;
-          chunks.push(slice);
+          chunks2.push(slice);
         }
-        return Buffer.concat(chunks, length);
+        return Buffer.concat(chunks2, length);
       }
       peekBufferedByte(offset) {
         let chunkIndex = this.lineChunkIndex;
@@ -29072,6 +29072,9 @@ function groupBy(items, key) {
   }
   return groups3;
 }
+function chunks(items, size) {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
 
 // src/fleet/report.ts
 function isSettled(report) {
@@ -29102,18 +29105,74 @@ function withinSettleBudget(budgetSeconds, waveMs, bakeSeconds) {
   return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: ${steps})`;
 }
 var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-function failureLines(reports, expectedSha) {
+var PER_TENANT_UP_TO = 50;
+var NAMES_PER_LINE = 20;
+var EXAMPLES_PER_CLASS = 3;
+var MAX_CLASS_ANNOTATIONS = 8;
+function attentionGroups(needy) {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => ({
+    state: tenants[0].state,
+    errorClass: tenants[0].error_class,
+    regressed: tenants[0].regressed,
+    tenants
+  }));
+}
+function rank(state) {
+  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
+}
+function classLabel(group) {
+  if (group.state === "unreachable") return `unreachable: ${group.errorClass}`;
+  return group.regressed ? `${group.state} (regressed)` : group.state;
+}
+function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map()) {
   const expected = shortSha(expectedSha);
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-    }
-  });
+  const needy = reports.filter((report) => !isSettled(report));
+  if (needy.length <= PER_TENANT_UP_TO) {
+    return needy.map((report) => `${tenantLine(report, expected)}${details2.has(report.name) ? ` (${details2.get(report.name)})` : ""}`);
+  }
+  const groups3 = attentionGroups(needy);
+  return [
+    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups3.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
+    ...groups3.flatMap((group) => [
+      ...[...groupBy(group.tenants, (t) => t.actual ?? "")].flatMap(
+        ([actual, tenants]) => chunks(
+          tenants.map((t) => t.name),
+          NAMES_PER_LINE
+        ).map((names) => `${classLabel(group)}, at ${actual ? shortSha(actual) : "no commit"} (${tenants.length}): ${names.join(", ")}`)
+      ),
+      ...group.tenants.filter((t) => details2.has(t.name)).slice(0, EXAMPLES_PER_CLASS).map((t) => `${classLabel(group)}, e.g. ${t.name}: ${details2.get(t.name)}`)
+    ])
+  ];
+}
+function classAnnotations(needy, expectedSha) {
+  const expected = shortSha(expectedSha);
+  const groups3 = attentionGroups(needy);
+  const shown = groups3.length > MAX_CLASS_ANNOTATIONS ? groups3.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups3;
+  const rest = groups3.slice(shown.length);
+  return [
+    ...shown.map((group) => {
+      if (group.tenants.length === 1) return tenantLine(group.tenants[0], expected);
+      const commits = [...groupBy(group.tenants, (t) => t.actual ?? "")].map(([actual, ts]) => `${actual ? shortSha(actual) : "no commit"} (${ts.length})`);
+      return `${group.tenants.length} tenants ${classLabel(group)}, expected=${expected}, at ${listNames(commits, 3)}: ${listNames(
+        group.tenants.map((t) => t.name),
+        5
+      )}`;
+    }),
+    ...rest.length > 0 ? [
+      `\u2026 and ${rest.reduce((n, g) => n + g.tenants.length, 0)} more tenant(s) in ${rest.length} more class(es): ${rest.map(classLabel).join(", ")}; see the log`
+    ] : []
+  ];
+}
+function tenantLine(report, expected) {
+  switch (report.state) {
+    case "unreachable":
+      return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+    case "pending":
+      return `${report.name} is pending: not probed, expected=${expected}`;
+    default:
+      return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+  }
 }
 
 // src/report/hints.ts
@@ -29218,7 +29277,7 @@ function wavesPicture(waves) {
 
 // src/report/summary.ts
 var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
-var MAX_ATTENTION_ROWS = 50;
+var MAX_ATTENTION_ROWS = PER_TENANT_UP_TO;
 var MAX_TIMELINE_ROWS = 500;
 var TIMELINE_WIDTH = 40;
 var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
@@ -29370,15 +29429,17 @@ function fitBlocks(blocks, room) {
   return { lines, listed };
 }
 function groups(needy) {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => {
-    const { state, error_class: errorClass, regressed } = tenants[0];
+  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
     const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
     return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
   });
 }
-function rank(state) {
-  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
+function failureAnnotations(record) {
+  if (GREEN_RESULTS.has(record.result) || !record.expected_sha) return [];
+  return classAnnotations(
+    record.tenants.filter((t) => needsAttention(record, t)),
+    record.expected_sha
+  );
 }
 function attentionHeading(count) {
   return count === 0 ? [] : [`### Needs attention (${count})`, ""];
@@ -30163,7 +30224,7 @@ function flattenHeaders(headers) {
   return flat;
 }
 async function readLimited(body, maxBytes, endpoint2) {
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -30171,9 +30232,9 @@ async function readLimited(body, maxBytes, endpoint2) {
       body.destroy();
       throw new FleetError(`${endpoint2} answered with a body over ${maxBytes} bytes`, "too_large", endpoint2);
     }
-    chunks.push(chunk);
+    chunks2.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks2).toString("utf8");
 }
 function encodePath(name) {
   return name.split("/").map(encodeURIComponent).join("/");
@@ -31496,7 +31557,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   if (isRootPrimitive || isRootNativeRawJSON) {
     return originalStringify(rootProcessed);
   }
-  const chunks = [];
+  const chunks2 = [];
   let level = 0;
   const stack = [
     {
@@ -31513,18 +31574,18 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
     if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
+      chunks2.push(node.isArray ? "[" : "{");
       level++;
     }
     let isDone = false;
     if (node.isArray) {
       if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
+        if (!node.first) chunks2.push(",");
+        if (space) chunks2.push("\n" + space.repeat(level));
         const childRaw = node.val[node.index];
         const childVal = prepareVal(node.val, String(node.index), childRaw);
         if (isUnstringifiable(childVal)) {
-          chunks.push("null");
+          chunks2.push("null");
           node.first = false;
           node.index++;
         } else {
@@ -31547,7 +31608,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
             node.first = false;
             node.index++;
           } else {
-            chunks.push(originalStringify(childVal));
+            chunks2.push(originalStringify(childVal));
             node.first = false;
             node.index++;
           }
@@ -31563,11 +31624,11 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
         const childRaw = node.val[k];
         const childVal = prepareVal(node.val, k, childRaw);
         if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
+        if (!node.first) chunks2.push(",");
         if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+          chunks2.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
         } else {
-          chunks.push(originalStringify(k) + ":");
+          chunks2.push(originalStringify(k) + ":");
         }
         const isComplexObject = childVal !== null && typeof childVal === "object";
         const isNativeRaw = isRawJSON(childVal);
@@ -31588,7 +31649,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
           node.first = false;
           break;
         } else {
-          chunks.push(originalStringify(childVal));
+          chunks2.push(originalStringify(childVal));
           node.first = false;
         }
       }
@@ -31599,13 +31660,13 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
     }
     if (isDone) {
       level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
+      if (!node.first && space) chunks2.push("\n" + space.repeat(level));
+      chunks2.push(node.isArray ? "]" : "}");
       visited.delete(node.val);
       stack.pop();
     }
   }
-  return chunks.join("");
+  return chunks2.join("");
 };
 var JSONStringify = (value, replacer, space) => {
   try {
@@ -35018,7 +35079,7 @@ function remoteMessage2(data) {
 }
 async function readLimited2(body, maxBytes, endpoint2) {
   if (!body) return new Uint8Array();
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -35026,9 +35087,9 @@ async function readLimited2(body, maxBytes, endpoint2) {
       await body.cancel().catch(() => void 0);
       throw new FleetError(`${endpoint2} answered with a body over ${maxBytes} bytes`, "too_large", endpoint2);
     }
-    chunks.push(chunk);
+    chunks2.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks2);
 }
 
 // src/forge/github.ts
@@ -35234,6 +35295,7 @@ export {
   staleTenantNames,
   appendHistory,
   groupBy,
+  chunks,
   isSettled,
   summarizeRound,
   describeTenant,
@@ -35256,6 +35318,7 @@ export {
   NOT_PROMOTED,
   tagMove,
   renderSummary,
+  failureAnnotations,
   convergenceTimeline,
   renderLogTable,
   byAttention,

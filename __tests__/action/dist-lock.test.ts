@@ -57,7 +57,13 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
         'settle-interval': '1',
         ...inputs
       },
-      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: runId, ...spec.env(forge), ...(clockSkewMs ? skewedClock(clockSkewMs) : {}) },
+      env: {
+        GITHUB_REPOSITORY: 'acme/fleet',
+        GITHUB_RUN_ID: runId,
+        GITHUB_RUN_NUMBER: runId,
+        ...spec.env(forge),
+        ...(clockSkewMs ? skewedClock(clockSkewMs) : {})
+      },
       onSpawn
     })
   }
@@ -87,7 +93,7 @@ describe.each(RUNNER_FORGES)('the lock on a $kind runner', (spec) => {
     return runDist({
       entry: 'post',
       inputs: { token: spec.token, 'tenants-file': 'deploy/tenants.txt' },
-      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: runId, ...spec.env(forge) },
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: runId, GITHUB_RUN_NUMBER: runId, ...spec.env(forge) },
       state
     })
   }

@@ -78,7 +78,7 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
     expect(controlPlane.calls.map((c) => c.path)).toEqual(['/roll/stuck'])
     expect(run.stdout).toContain('::error::stuck is stale: actual=7a72516, expected=7f25373')
     expect(report(run).message).toMatch(
-      /^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within the 3s settle budget, more than max-failures 0; 2 later wave\(s\) not attempted/
+      /^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within the 3s settle budget \(the wave took [\d.]+s: redeploy and verify\), more than max-failures 0; 2 later wave\(s\) not attempted/
     )
     expect(report(run).waves.map((w: { result: string }) => w.result)).toEqual(['halted', 'not_attempted', 'not_attempted'])
     // The job summary draws the waves and puts the stale canary first, with its commit and what to do.

@@ -36,7 +36,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       forge,
       fleet,
       controlPlane,
-      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '7', GITHUB_SHA: NEWER, ...spec.env(forge) },
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '7', GITHUB_RUN_NUMBER: '7', GITHUB_SHA: NEWER, ...spec.env(forge) },
       tenantsInput: TENANTS.map((name) => `${name} ${fleet.url(name)}`).join('\n')
     }
   })
@@ -109,6 +109,34 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.summary).toContain('<summary>🟢 599 converged or ahead</summary>')
     })
 
+    it('120 tenants failing: the log counts them by class first and names them by class and commit, and the verdict is the first of a few error annotations', async () => {
+      const names = Array.from({ length: 120 }, (_, i) => `tenant-${String(i + 1).padStart(3, '0')}`)
+      for (const name of names.slice(0, 90)) stage.fleet.set(name, { sha: OLDER })
+      for (const name of names.slice(90, 110)) stage.fleet.set(name, { status: 503 })
+      const run = await deploy({ sha: NEWER, tenants: names.map((name) => `${name} ${stage.fleet.url(name)}`).join('\n'), 'settle-budget': '1' })
+      expect(run.outputs.result).toBe('stale')
+      const log = run.stdout.split('\n')
+      const counts = log.findIndex((line) => line.startsWith('110 of 120 tenant(s) did not report 7f25373: '))
+      expect(log[counts]).toBe(
+        '110 of 120 tenant(s) did not report 7f25373: 90 stale, 20 unreachable: http_5xx (by class and commit below; a line per tenant up to 50)'
+      )
+      // Names by class and commit, 20 to a line, every line saying its class; a few probe details as examples.
+      expect(log.slice(counts + 1, counts + 12)).toEqual([
+        ...[0, 20, 40, 60, 80].map((from) => `stale, at 7a72516 (90): ${names.slice(from, Math.min(from + 20, 90)).join(', ')}`),
+        `unreachable: http_5xx, at no commit (20): ${names.slice(90, 110).join(', ')}`,
+        ...names.slice(90, 93).map((name) => `unreachable: http_5xx, e.g. ${name}: HTTP 503`),
+        'recorded failure as fleet-forward/production on 7f25373',
+        expect.any(String)
+      ])
+      expect(log.filter((line) => / is (stale|unreachable): /.test(line))).toEqual([])
+      // GitHub shows 10 error annotations a step: the verdict first, then one per class.
+      expect(log.filter((line) => line.startsWith('::error::'))).toEqual([
+        expect.stringMatching(/^::error::fleet-forward production: stale — 110 of 120 tenant\(s\) did not report 7f25373 /),
+        '::error::90 tenants stale, expected=7f25373, at 7a72516 (90): tenant-001, tenant-002, tenant-003, tenant-004, tenant-005 and 85 more',
+        '::error::20 tenants unreachable: http_5xx, expected=7f25373, at no commit (20): tenant-091, tenant-092, tenant-093, tenant-094, tenant-095 and 15 more'
+      ])
+    })
+
     it('a dry run is a plan: it names each tenant that would roll, writes nothing, and ends planned (green)', async () => {
       stage.fleet.set('gi', { sha: NEWER })
       const run = await deploy({ sha: NEWER, 'dry-run': 'true' })
@@ -123,6 +151,9 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
           .join(' ')}`
       )
       expect(run.summary).not.toContain('Needs attention')
+      // The log's table calls them what the plan does: to roll, from their commit to the expected one.
+      expect(run.stdout).toMatch(/^hongming +to roll +7a72516 → 7f25373 +1 /m)
+      expect(run.stdout).not.toMatch(/^\w+ +stale /m)
       // Nothing written: no redeploy, no status, no lock, no deployment.
       expect(stage.controlPlane.calls).toHaveLength(0)
       expect(stage.forge.requests.filter((r) => r.method !== 'GET')).toEqual([])
@@ -136,6 +167,27 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(run.stdout).toContain("superseded: branch 'main' is owned by 7f25373 (ahead of this run's 7a72516); this run skips every side effect")
       expect(stage.controlPlane.calls).toHaveLength(0)
       expect(stage.fleet.stats().requests).toBe(0)
+      // What the reader sees: the fleet was not touched, and the commit that owns the branch, ahead of this one.
+      const owner = `[\`7f25373\`](${stage.forge.url}/acme/fleet/commit/${NEWER})`
+      expect(run.summary).toContain('**8 tenants:** not touched · [run log]')
+      expect(run.summary).toContain(
+        `**Not touched:** the branch head ${owner} (ahead of this run's \`7a72516\`) owns production; its run deploys the fleet, and this run told no tenant to roll.`
+      )
+      expect(run.summary).not.toMatch(/pending|the fleet must report/)
+      expect(run.stdout).toContain('8 tenants, not touched: this run was superseded before it read or rolled any')
+      expect(run.stdout).not.toMatch(/^\w+ +pending /m)
+    })
+
+    it('a dry run whose token the forge refuses made no plan: red in the summary and in the log', async () => {
+      const run = await deploy({ sha: NEWER, 'dry-run': 'true', token: 'revoked-token' })
+      expect(run.code).toBe(1)
+      expect(run.outputs.result).toBe('failed')
+      expect(run.summary).toMatch(/^## ❌ fleet-forward · production · failed$/m)
+      expect(run.summary).toContain('### No plan was made: the dry run ended `failed` before it read the fleet')
+      expect(run.summary).not.toMatch(/would roll|Plan: /)
+      expect(run.stdout).toMatch(/^::error::fleet-forward production: failed — /m)
+      expect(run.stdout).toContain('8 tenants, none read: the run ended failed before its first probe')
+      expect(run.stdout).not.toMatch(/would roll/)
     })
 
     it('the mirror: head unreadable, fleet already ahead → not superseded, not stale, nothing rolled back', async () => {

@@ -128,9 +128,34 @@ describe('fleet-forward deploy: exit codes mean the result', () => {
     const run = await cli([...baseFlags(), '--settle-budget', '0'])
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^error: hongming is stale: actual=7a72516, expected=7f25373$/m)
-    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 0s settle budget/)
+    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 0s settle budget \(the wave took 0s: redeploy and verify\)/)
     // The per-tenant table, the stale tenant first.
     expect(run.stdout).toMatch(/^tenant +state +actual +attempts +converged +error\nhongming +stale +7a72516 +1 +- *\nana +converged +7f25373 /m)
+  })
+
+  it('a verdict that names the settle budget says how long the wave really took: a wave past max-failures halts before its bake', async () => {
+    fleet.set('hongming', { sha: OLDER })
+    const run = await cli([...baseFlags(), '--settle-budget', '20', '--bake', '10'])
+    expect(run.code).toBe(1)
+    expect(run.stdout).toMatch(
+      /stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 20s settle budget \(the wave took 20s: redeploy and verify\)$/m
+    )
+    expect(run.stdout).not.toContain('baking')
+  })
+
+  it('a tenant whose buildinfo redirects to a dead place is named with the Location it was sent to', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/buildinfo`
+    const moved = createServer((_request, res) => void res.writeHead(302, { location: dead }).end())
+    await new Promise<void>((resolve) => moved.listen(0, '127.0.0.1', resolve))
+    try {
+      const movedUrl = `http://127.0.0.1:${(moved.address() as AddressInfo).port}/buildinfo`
+      const flags = baseFlags().map((flag) => flag.replace(fleet.url('hongming'), movedUrl))
+      const run = await cli([...flags, '--settle-budget', '0'])
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain(`hongming is unreachable: refused, expected=7f25373 (redirected to ${dead}: Error: connect ECONNREFUSED`)
+    } finally {
+      await new Promise((resolve) => moved.close(resolve))
+    }
   })
 
   it('blocked → 2 when the promotion would move :latest backward', async () => {
@@ -217,13 +242,16 @@ describe('fleet-forward deploy: output', () => {
     fleet.set('ana', { status: 503 })
     const run = await cli([...baseFlags(), '--settle-budget', '10'], { tty: true })
     expect(run.code).toBe(1)
-    expect(run.stdout).toContain('verify round 1 · 2/4 converged · 1 stale · 1 unreachable · budget 10s, every 5s\n')
-    expect(run.stdout).toContain('  ○ hongming: reports 7a72516\n  ○ ana: unreachable (http_5xx)\n')
+    expect(run.stdout).toContain('verify round 1 · 2/4 converged · 1 rolling · 1 unreachable · 10s left of the 10s budget, every 5s\n')
+    expect(run.stdout).toContain('  ○ hongming: rolling: reports 7a72516\n  ○ ana: unreachable (http_5xx)\n')
+    // The time left counts down round by round; no tenant is called stale before the verdict.
+    expect(run.stdout).toContain('verify round 2 · 2/4 converged · 1 rolling · 1 unreachable · 5s left of the 10s budget, every 5s\n')
+    expect(run.stdout).not.toMatch(/verify round .*stale/)
     // The block of round 1 (3 lines) is erased before round 2 is drawn.
     expect(run.stdout).toContain('\u001b[3A\r\u001b[Jverify round 2 ·')
     expect(run.stdout).not.toMatch(/^round \d+:/m)
     // A line printed while the block is shown goes above it; the block is redrawn below.
-    expect(run.stdout).toContain('\u001b[3A\r\u001b[Jerror: hongming is stale: actual=7a72516, expected=7f25373\nverify round 3 ·')
+    expect(run.stdout).toContain('\u001b[3A\r\u001b[Jhongming is stale: actual=7a72516, expected=7f25373\nverify round 3 ·')
   })
 
   it('warns about a secret given as a flag and never prints its value', async () => {
@@ -266,6 +294,23 @@ describe('fleet-forward deploy: bad usage → 64, nothing contacted', () => {
     ])
     expect(forge.requests).toHaveLength(0)
     expect(controlPlane.calls).toHaveLength(0)
+  })
+
+  it('lists a bad --waves and --max-failures with the other bad flags in the same pass, even when the tenants are missing', async () => {
+    const flags = baseFlags().filter((_, i, all) => all[i] !== '--tenants' && all[i - 1] !== '--tenants')
+    const run = await cli([...flags, '--settle-budget', 'soon', '--waves', '1, ten, 100%', '--max-failures', 'few', '--bake=-1'])
+    expect(run.code).toBe(64)
+    expect(run.stderr.split('\n')).toEqual([
+      'fleet-forward: 5 inputs are invalid:',
+      expect.stringMatching(/^fleet-forward: --settle-budget: must be a number of seconds/),
+      'fleet-forward: --tenants: is empty: pass tenants or tenants-file',
+      "fleet-forward: --waves: step 2 'ten' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0",
+      expect.stringMatching(/^fleet-forward: --max-failures: must be a whole number from 0 to \d+, got 'few'$/),
+      expect.stringMatching(/^fleet-forward: --bake: must be a number of seconds from 0 to 21600, got '-1'$/),
+      'Nothing was contacted. See fleet-forward --help.',
+      ''
+    ])
+    expect(forge.requests).toHaveLength(0)
   })
 
   it('names the variable a bad value came from', async () => {

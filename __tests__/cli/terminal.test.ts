@@ -64,7 +64,7 @@ describe('Terminal', () => {
 })
 
 describe('live progress', () => {
-  it('shows counts and the tenants not converged yet, capped', () => {
+  it('shows counts, the time left in the budget and the tenants not converged yet, capped; nobody is stale while the budget runs', () => {
     const reports = [
       report('a', 'converged', '7f25373'),
       report('b', 'ahead', '8888888'),
@@ -72,9 +72,10 @@ describe('live progress', () => {
       report('d', 'unreachable'),
       ...Array.from({ length: 9 }, (_, i) => report(`p${i}`, 'pending'))
     ]
-    const block = renderRoundBlock(2, reports, 240, 20)
-    expect(block[0]).toBe('verify round 2 · 1/13 converged · 1 ahead · 1 stale · 1 unreachable · 9 pending · budget 240s, every 20s')
-    expect(block.slice(1, 3)).toEqual(['  ○ c: reports 7a72516', '  ○ d: unreachable (refused)'])
+    const block = renderRoundBlock(2, reports, { budgetSeconds: 240, intervalSeconds: 20, leftMs: 219_400 })
+    expect(block[0]).toBe('verify round 2 · 1/13 converged · 1 ahead · 1 rolling · 1 unreachable · 9 waiting · 220s left of the 240s budget, every 20s')
+    expect(block.slice(1, 4)).toEqual(['  ○ c: rolling: reports 7a72516', '  ○ d: unreachable (refused)', '  ○ p0: waiting: not read yet'])
+    expect(block.join('\n')).not.toContain('stale')
     expect(block).toHaveLength(1 + 8 + 1)
     expect(block[9]).toBe('  … and 3 more not converged')
   })
@@ -83,12 +84,12 @@ describe('live progress', () => {
     const tty = new RoundProgress(new Terminal(stream(true)), 10, 1)
     const reports = [report('a', 'stale', '7a72516')]
     expect(tty.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(false)
-    tty.onRound(1, reports)
+    tty.onRound(1, reports, 10_000)
     expect(tty.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(true)
     expect(tty.isShownInBlock('something else')).toBe(false)
 
     const plain = new RoundProgress(new Terminal(stream(false)), 10, 1)
-    plain.onRound(1, reports)
+    plain.onRound(1, reports, 10_000)
     expect(plain.isShownInBlock('round 1: 0/1 converged, 1 not yet (a actual=7a72516)')).toBe(false)
   })
 })

@@ -54,7 +54,12 @@ describe('parseSettings', () => {
   it('links the run to the given run URL, else to the forge run page only inside Actions, else to nothing', () => {
     const given = 'https://jenkins.example/job/fleet/42/'
     expect(parse({}, { ...ENV, FLEET_FORWARD_RUN_URL: given }).run.runUrl).toBe(given)
-    expect(parse({}, { ...ENV, GITHUB_SERVER_URL: 'https://gitea.example' }).run.runUrl).toBe('https://gitea.example/acme/fleet/actions/runs/42')
+    expect(parse({}, { ...ENV, GITHUB_SERVER_URL: 'https://ghe.example' }).run.runUrl).toBe('https://ghe.example/acme/fleet/actions/runs/42')
+    // Gitea's run page takes the run's number in the repository; its run ID is another run's page.
+    const gitea = { ...ENV, GITEA_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://gitea.example', GITHUB_RUN_NUMBER: '7' }
+    expect(parse({}, gitea).run.runUrl).toBe('https://gitea.example/acme/fleet/actions/runs/7')
+    expect(parse({ forge: 'gitea' }, { ...gitea, GITEA_ACTIONS: undefined }).run.runUrl).toBe('https://gitea.example/acme/fleet/actions/runs/7')
+    expect(parse({}, { ...gitea, GITHUB_RUN_NUMBER: undefined }).run.runUrl).toBe('')
     // Another CI's run id under the forge's URL would be a page that does not exist; no run id, no run page.
     expect(parse({}, { ...ENV, GITHUB_ACTIONS: undefined, GITHUB_SERVER_URL: 'https://jenkins.example' }).run.runUrl).toBe('')
     expect(parse({}, { ...ENV, GITHUB_RUN_ID: undefined }).run.runUrl).toBe('')

@@ -1,11 +1,11 @@
-import { parseWaveSpec, splitIntoWaves } from '../../src/config/waves.js'
+import { parseWaveSpec, splitIntoWaves, withTenantWaves } from '../../src/config/waves.js'
 import { InputError } from '../../src/util/errors.js'
 
 describe('parseWaveSpec', () => {
   it('reads cumulative counts and percentages', () => {
-    expect(parseWaveSpec('1, 10%, 100%', false)).toEqual({ kind: 'steps', steps: [{ count: 1 }, { percent: 10 }, { percent: 100 }] })
-    expect(parseWaveSpec('', false)).toEqual({ kind: 'single' })
-    expect(parseWaveSpec('', true)).toEqual({ kind: 'per-tenant' })
+    expect(parseWaveSpec('1, 10%, 100%')).toEqual({ kind: 'steps', steps: [{ count: 1 }, { percent: 10 }, { percent: 100 }] })
+    expect(parseWaveSpec('')).toEqual({ kind: 'single' })
+    expect(withTenantWaves(parseWaveSpec(''), true)).toEqual({ kind: 'per-tenant' })
   })
 
   it.each([
@@ -17,13 +17,13 @@ describe('parseWaveSpec', () => {
     ['1, 50%', "the last must reach every tenant: end with 100%, got '50%'"],
     ['1, 10', "the last must reach every tenant: end with 100%, got '10'"]
   ])('rejects %p, naming the input', (raw, problem) => {
-    expect(() => parseWaveSpec(raw, false)).toThrow(InputError)
-    expect(() => parseWaveSpec(raw, false)).toThrow(/^input 'waves': /)
-    expect(() => parseWaveSpec(raw, false)).toThrow(problem)
+    expect(() => parseWaveSpec(raw)).toThrow(InputError)
+    expect(() => parseWaveSpec(raw)).toThrow(/^input 'waves': /)
+    expect(() => parseWaveSpec(raw)).toThrow(problem)
   })
 
   it('refuses a spec and per-tenant waves together', () => {
-    expect(() => parseWaveSpec('1, 100%', true)).toThrow('input \'waves\': cannot be combined with a "wave" field')
+    expect(() => withTenantWaves(parseWaveSpec('1, 100%'), true)).toThrow('input \'waves\': cannot be combined with a "wave" field')
   })
 })
 

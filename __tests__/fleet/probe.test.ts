@@ -154,6 +154,27 @@ describe('probeTenant over the built-in transport: redirects and malformed answe
     expect(result.sha).toBeNull()
   })
 
+  it('names the Location a redirect sent the probe to when the place it leads to is dead', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}/buildinfo`
+    const redirecting = createHttpServer((_request, res) => void res.writeHead(302, { location: dead }).end())
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve))
+    try {
+      const result = await probeTenant(`http://127.0.0.1:${(redirecting.address() as { port: number }).port}/buildinfo`, req)
+      expect(result.errorClass).toBe('refused')
+      expect(result.detail).toMatch(new RegExp(`^redirected to ${dead.replace(/[.]/g, '\\.')}: `))
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve))
+    }
+  })
+
+  it('names where a redirect that is not followed would have gone', async () => {
+    expect((await probeTenant(`${base}/hop/${MAX_PROBE_REDIRECTS}`, req)).detail).toBe(
+      `redirected to ${base}/hop/0: HTTP 302: more than ${MAX_PROBE_REDIRECTS} redirects; the next would go to ${base}/buildinfo`
+    )
+    expect((await probeTenant(`${base}/loop`, req)).detail).toBe(`HTTP 301: redirect loop at ${base}/loop`)
+    expect((await probeTenant(`${base}/nowhere`, req)).detail).toBe('HTTP 307: redirect without a Location')
+  })
+
   it.each([
     ['Transfer-Encoding together with Content-Length', 'transfer-encoding: chunked\r\ncontent-length: 5\r\n\r\n5\r\n{"x":\r\n0\r\n\r\n'],
     ['an obs-fold header', 'x-folded: a\r\n b\r\ncontent-length: 2\r\n\r\n{}'],

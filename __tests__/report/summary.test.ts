@@ -206,13 +206,36 @@ describe('job summary: runs that ended early', () => {
   const ended = (result: RunRecord['result'], message: string): string =>
     renderSummary({ ...recordOf(message, pending, result), head_sha: 'b0a1c2d'.padEnd(40, '3'), tenants: pending })
 
-  it('superseded: one line naming the newer commit that owns the environment, no pending list', () => {
-    const summary = ended('superseded', 'b0a1c2d is newer and owns production')
+  it('superseded before it touched anything: the fleet was not touched, and the commit that owns the branch is named with where it stands', () => {
+    const summary = ended('superseded', "superseded: branch 'main' is owned by b0a1c2d (ahead of this run's 7f25373); this run skips every side effect")
+    expect(summary).toContain('**3 tenants:** not touched · [run log]')
     expect(summary).toContain(
-      '**Not done:** 3 of 3 tenants were not verified: a newer commit [`b0a1c2d`](https://github.com/acme/fleet/commit/b0a1c2d333333333333333333333333333333333) owns production; its run deploys the fleet.'
+      "**Not touched:** the branch head [`b0a1c2d`](https://github.com/acme/fleet/commit/b0a1c2d333333333333333333333333333333333) (ahead of this run's `7f25373`) owns production; its run deploys the fleet, and this run told no tenant to roll."
     )
+    // Neither pending counts nor "the fleet must report" this run's older commit.
+    expect(summary).not.toMatch(/pending|not verified|the fleet must report/)
+    expect(summary).toContain("| this run's commit | owns the branch | image tag | elapsed | verify rounds |")
     expect(summary).not.toContain('`ana`')
     expect(summary).not.toContain('Needs attention')
+  })
+
+  it.each([
+    ['behind', 'behind'],
+    ['diverged from', 'diverged from']
+  ])('superseded by a branch head %s this run’s commit: says so, not "a newer commit"', (relation) => {
+    const summary = ended('superseded', `superseded: branch 'main' is owned by b0a1c2d (${relation} this run's 7f25373); this run skips every side effect`)
+    expect(summary).toContain(`(${relation} this run's \`7f25373\`) owns production`)
+    expect(summary).not.toContain('newer')
+  })
+
+  it('superseded after it told tenants to roll: says what it did not verify', () => {
+    const rolled = pending.map((t) => ({ ...t, redeployed: true }))
+    const summary = renderSummary({
+      ...recordOf("superseded: branch 'main' is owned by b0a1c2d (ahead of this run's 7f25373)", rolled, 'superseded'),
+      tenants: rolled
+    })
+    expect(summary).toContain('**Not done:** 3 of 3 tenants were not verified: the branch head ')
+    expect(summary).not.toContain('Not touched')
   })
 
   it.each([
@@ -279,6 +302,21 @@ describe('job summary: a dry run is a plan', () => {
         '- from `6e14d2c`: `tenant-00002` `tenant-00004` `tenant-00005`'
       ].join('\n')
     )
+  })
+
+  it('a dry run that failed before it read the fleet made no plan, and says so', () => {
+    const unread = plannedFleet(20).tenants.map((t) => ({ ...t, state: 'pending' as const, actual: null, before: null, wave: null }))
+    const summary = renderSummary({ ...plannedFleet(20), result: 'failed', message: 'HTTP 401: Bad credentials', error_class: 'auth', tenants: unread })
+    expect(summary).toMatch(/^## ❌ fleet-forward · production · failed$/m)
+    expect(summary).toContain('### No plan was made: the dry run ended `failed` before it read the fleet')
+    expect(summary).toContain('**20 tenants:** none read')
+    expect(summary).toContain('**Not done:** 20 of 20 tenants were not read: the run failed (`auth`) before it could read them.')
+    expect(summary).not.toMatch(/would roll|pending/)
+  })
+
+  it('a dry run that could not read part of the fleet calls what it has an incomplete plan', () => {
+    const summary = renderSummary({ ...plannedFleet(6), result: 'failed', message: 'dry run could not plan: 1 tenant(s) could not be read' })
+    expect(summary).toContain('### Incomplete plan (the dry run ended `failed`): 4 of 6 tenants would roll to `7f25373`')
   })
 
   it('says what the promotion would do', () => {

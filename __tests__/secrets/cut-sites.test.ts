@@ -94,7 +94,7 @@ const SITES: readonly CutSite[] = [
     cut: 60,
     write: (value) => thrown(() => parseTenants(JSON.stringify([{ name: invalid(value), url: 'https://a.example' }]), 'tenants', '/buildinfo'))
   },
-  { name: 'invalid waves step', cut: 20, write: (value) => thrown(() => parseWaveSpec(invalid(value), false)) },
+  { name: 'invalid waves step', cut: 20, write: (value) => thrown(() => parseWaveSpec(invalid(value))) },
   { name: 'invalid buildinfo-path input', cut: 80, write: (value) => settingsError('buildinfo-path', value) },
   { name: 'invalid forge input', cut: 40, write: (value) => settingsError('forge', value) },
   { name: 'invalid sha-field input', cut: 80, write: (value) => settingsError('sha-field', invalid(value).replace(' ', '!')) },

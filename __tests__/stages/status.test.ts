@@ -61,7 +61,7 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
       {
         context: 'fleet-forward/staging',
         state: 'failure',
-        description: '1 of 2 tenant(s) did not report 7f25373 within the 30s settle budget',
+        description: '1 of 2 tenant(s) did not report 7f25373 within the 30s settle budget (the wave took 30s: redeploy and verify)',
         targetUrl: RUN_URL
       }
     ])

@@ -168,7 +168,9 @@ describe('settleFleet', () => {
       'hongming is stale: actual=7a72516, expected=7f25373',
       'bo is unreachable: http_5xx, expected=7f25373'
     ])
-    expect(recorder.text()).toContain('bo: HTTP 503')
+    // What the probe found is in the tenant's line, classified, not on a raw line of its own.
+    expect(failureLines(result.tenants, EXPECTED, result.details)).toContain('bo is unreachable: http_5xx, expected=7f25373 (HTTP 503)')
+    expect(recorder.text().filter((line) => line.startsWith('bo:'))).toEqual([])
   })
 
   it('keeps the last commit a tenant reported when it later stops answering', async () => {
@@ -245,8 +247,9 @@ describe('settleFleet', () => {
       fleet.set('hongming', { body })
       const result = await settle({ budgetSeconds: 0 })
       expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'unreachable', error_class: 'bad_payload' })
-      expect(recorder.text().some((line) => line.startsWith('hongming: field'))).toBe(true)
-      for (const line of recorder.text()) expect(line).not.toMatch(/::|##\[|\r/)
+      const lines = [...recorder.text(), ...failureLines(result.tenants, EXPECTED, result.details)]
+      expect(lines.some((line) => line.startsWith('hongming is unreachable: bad_payload, expected=7f25373 (field'))).toBe(true)
+      for (const line of lines) expect(line).not.toMatch(/::|##\[|\r/)
     }
   )
 })

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-U6SZ7NYV.js";
-import "./chunks/chunk-Y6FW6NWL.js";
+} from "./chunks/chunk-ZGR3Z2YC.js";
+import "./chunks/chunk-JNXGTPPI.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-A3ESGEFV.js";
+} from "./chunks/chunk-QWVBT3FZ.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-Z7SKHJUZ.js");
+      const { runDemo } = await import("./chunks/replay-4JSEWZZS.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-C2JXMMLY.js";
+} from "./chunks/chunk-RZZRF574.js";
 import {
   deployFleet
-} from "./chunks/chunk-Y6FW6NWL.js";
+} from "./chunks/chunk-JNXGTPPI.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -25,13 +25,14 @@ import {
   appendHistory,
   byAttention,
   describeError,
+  failureAnnotations,
   isSettled,
   neutralize,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-A3ESGEFV.js";
+} from "./chunks/chunk-QWVBT3FZ.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;
@@ -92,7 +93,10 @@ async function publishRecord(record, historyFile, log, published) {
   }
   const line = neutralize(`fleet-forward ${record.environment}: ${record.result} \u2014 ${record.message}`, Number.POSITIVE_INFINITY);
   if (GREEN_RESULTS.has(record.result)) info(line);
-  else setFailed(line);
+  else {
+    setFailed(line);
+    for (const annotation of failureAnnotations(record)) log.error(annotation);
+  }
 }
 function writeOutputs(record, historyFile) {
   setOutput("result", record.result);

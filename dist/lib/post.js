@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-C2JXMMLY.js";
+} from "./chunks/chunk-RZZRF574.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-A3ESGEFV.js";
+} from "./chunks/chunk-QWVBT3FZ.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,5 +1,7 @@
 import * as core from '@actions/core'
-import { DEFAULT_SERVER_URL, runUrlFrom } from '../config/parse.js'
+import { detectForgeKind } from '../config/api-url.js'
+import { DEFAULT_SERVER_URL } from '../config/parse.js'
+import { runUrlFrom } from '../config/run-url.js'
 import type { Result } from '../core/types.js'
 import { buildRecord, initialFacts, type DeploymentRecord, type RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
@@ -52,8 +54,14 @@ export function fallbackRecord(
 
 /** The run's link by the same rule as a valid run's; none when the given one is itself invalid. */
 function fallbackRunUrl(repository: string): string {
+  const env = process.env
+  const forge = core.getInput('forge')
+  const kind = detectForgeKind(forge === 'github' || forge === 'gitea' ? forge : 'auto', {
+    apiUrl: env.GITHUB_API_URL ?? '',
+    giteaActions: env.GITEA_ACTIONS === 'true'
+  })
   try {
-    return runUrlFrom(process.env, process.env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository)
+    return runUrlFrom(env, env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository, kind)
   } catch {
     return ''
   }

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { RunRecord } from '../stages/record.js'
 import { appendHistory, staleTenantNames } from '../stages/record.js'
-import { renderLogTable, renderSummary } from '../report/summary.js'
+import { failureAnnotations, renderLogTable, renderSummary } from '../report/summary.js'
 import { GREEN_RESULTS } from '../core/types.js'
 import type { Logger } from '../core/types.js'
 import { describeError } from '../util/errors.js'
@@ -40,7 +40,11 @@ export async function publishRecord(record: RunRecord, historyFile: string | nul
   }
   const line = neutralize(`fleet-forward ${record.environment}: ${record.result} — ${record.message}`, Number.POSITIVE_INFINITY)
   if (GREEN_RESULTS.has(record.result)) core.info(line)
-  else core.setFailed(line)
+  else {
+    // The verdict is the first error annotation, then one per class of failing tenant (GitHub shows 10 a step).
+    core.setFailed(line)
+    for (const annotation of failureAnnotations(record)) log.error(annotation)
+  }
 }
 
 function writeOutputs(record: RunRecord, historyFile: string | null): void {

@@ -5,7 +5,7 @@ import { deployFleet } from '../core/deploy.js'
 import { GREEN_RESULTS } from '../core/types.js'
 import { forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
-import { renderLogTable } from '../report/summary.js'
+import { failureAnnotations, renderLogTable } from '../report/summary.js'
 import { appendHistory, type RunRecord } from '../stages/record.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, InputError, InputErrors } from '../util/errors.js'
@@ -79,6 +79,8 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
   if (!GREEN_RESULTS.has(record.result) && record.tenants.some((t) => t.state !== 'pending')) {
     for (const line of renderLogTable(record)) term.line(line)
   }
+  // Each class of failing tenant once, as the action annotates them, right above the verdict.
+  for (const line of failureAnnotations(record)) term.line(`error: ${line}`)
   for (const line of renderOutcome(record)) term.line(line)
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
   return { code: exitCodeOf(record.result), record }

@@ -36,11 +36,15 @@ export function renderHelp(): string {
     ...CONTEXT_FLAGS.map((spec) => row(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)),
     row('GITHUB_SHA', 'Default for --sha.'),
     row('GITEA_ACTIONS=true', 'Selects Gitea under --forge auto.'),
-    row('GITHUB_ACTIONS=true', 'Inside Actions: without --run-url, the run links to <server>/<repository>/actions/runs/<run-id>.'),
+    row(
+      'GITHUB_ACTIONS=true',
+      'Inside Actions: without --run-url, the run links to its page, <server>/<repository>/actions/runs/<run-id> on GitHub, …/runs/<GITHUB_RUN_NUMBER> on Gitea.'
+    ),
     '',
     'Output:',
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),
-    'On a terminal a live block shows each verify round (counts, and the tenants not converged yet);',
+    'On a terminal a live block shows each verify round (counts, the time left in the settle budget, and',
+    'the tenants still rolling or waiting for their first read; none is stale before the budget ends);',
     'otherwise each round is one plain line. Errors name the tenant: hongming is stale: actual=…, expected=….',
     '',
     'Secrets: pass tokens and passwords in the environment, not as flags (flags show in `ps`):',

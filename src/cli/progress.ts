@@ -20,10 +20,10 @@ export class RoundProgress {
     private readonly intervalSeconds: number
   ) {}
 
-  readonly onRound = (round: number, reports: readonly TenantReport[]): void => {
+  readonly onRound = (round: number, reports: readonly TenantReport[], budgetLeftMs: number): void => {
     if (!this.term.live) return
     this.lastSummary = summarizeRound(round, reports)
-    this.term.setBlock(renderRoundBlock(round, reports, this.budgetSeconds, this.intervalSeconds))
+    this.term.setBlock(renderRoundBlock(round, reports, { budgetSeconds: this.budgetSeconds, intervalSeconds: this.intervalSeconds, leftMs: budgetLeftMs }))
   }
 
   /** True for the core's log line of the round the block already shows. */
@@ -36,13 +36,27 @@ export class RoundProgress {
   }
 }
 
-export function renderRoundBlock(round: number, reports: readonly TenantReport[], budgetSeconds: number, intervalSeconds: number): string[] {
+/** Where the settle budget stands at a round: its size, the time left in it, and the interval. */
+export interface BudgetState {
+  readonly budgetSeconds: number
+  readonly intervalSeconds: number
+  readonly leftMs: number
+}
+
+/**
+ * While the budget runs nobody is stale yet: a tenant still on another commit is `rolling`, one not read
+ * yet is `waiting`; the verdict's words come only when the budget is spent.
+ */
+const LIVE_WORD: Readonly<Partial<Record<TenantReport['state'], string>>> = { stale: 'rolling', pending: 'waiting' }
+
+export function renderRoundBlock(round: number, reports: readonly TenantReport[], budget: BudgetState): string[] {
   const counts = new Map<string, number>()
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1)
   const converged = counts.get('converged') ?? 0
-  const others = (['ahead', 'stale', 'unreachable', 'pending'] as const).filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`)
+  const others = (['ahead', 'stale', 'unreachable', 'pending'] as const).filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`)
   const waiting = reports.filter((report) => !isSettled(report))
-  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, `budget ${budgetSeconds}s, every ${intervalSeconds}s`]
+  const left = `${Math.ceil(budget.leftMs / 1000)}s left of the ${budget.budgetSeconds}s budget, every ${budget.intervalSeconds}s`
+  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, left]
   const listed = waiting.slice(0, LISTED_TENANTS).map((report) => `  ○ ${report.name}: ${describeWaiting(report)}`)
   const more = waiting.length - listed.length
   return [header.join(' · '), ...listed, ...(more > 0 ? [`  … and ${more} more not converged`] : [])]
@@ -50,6 +64,6 @@ export function renderRoundBlock(round: number, reports: readonly TenantReport[]
 
 function describeWaiting(report: TenantReport): string {
   if (report.state === 'unreachable') return `unreachable (${report.error_class})`
-  if (report.state === 'pending') return 'not probed yet'
-  return `reports ${report.actual ? shortSha(report.actual) : 'no commit'}`
+  if (report.state === 'pending') return 'waiting: not read yet'
+  return `rolling: reports ${report.actual ? shortSha(report.actual) : 'no commit'}`
 }

@@ -29,6 +29,7 @@ export function runtimeEnvOf(invocation: Invocation, env: Environment): RuntimeE
   const runtime: Record<string, string | undefined> = {
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
+    GITHUB_RUN_NUMBER: env.GITHUB_RUN_NUMBER,
     GITEA_ACTIONS: env.GITEA_ACTIONS,
     GITHUB_ACTIONS: env.GITHUB_ACTIONS,
     GITHUB_ACTOR: env.GITHUB_ACTOR

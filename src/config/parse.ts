@@ -8,8 +8,9 @@ import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
 import type { ProxyVariables } from '../util/dispatcher.js'
 import { checkProxyVariables } from './proxy.js'
+import { runUrlFrom } from './run-url.js'
 import { parseTenants } from './tenants.js'
-import { parseWaveSpec } from './waves.js'
+import { parseWaveSpec, withTenantWaves } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
 
 /** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
@@ -22,9 +23,11 @@ export interface RuntimeEnv extends ProxyVariables {
   readonly GITHUB_SERVER_URL?: string
   readonly GITHUB_API_URL?: string
   readonly GITHUB_RUN_ID?: string
+  /** The run's number in its repository: what a Gitea run page is addressed by (runUrlFrom). */
+  readonly GITHUB_RUN_NUMBER?: string
   readonly GITHUB_RUN_ATTEMPT?: string
   readonly GITEA_ACTIONS?: string
-  /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page at /actions/runs/<id>. */
+  /** 'true' inside GitHub Actions and Gitea's act_runner: only there is a run page under /actions/runs/. */
   readonly GITHUB_ACTIONS?: string
   /** Who started the run, for the record. */
   readonly GITHUB_ACTOR?: string
@@ -34,6 +37,8 @@ export interface RuntimeEnv extends ProxyVariables {
 
 const DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]))
 const MAX_BUDGET_SECONDS = 6 * 3600
+/** The largest whole number a count input is read as before the fleet's size bounds it. */
+const MAX_COUNT = 999_999_999
 
 /**
  * Parses and validates every input before anything touches the network, so a bad input costs
@@ -76,6 +81,9 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
   const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
   const tenants = buildinfoPath === undefined ? undefined : take(() => readTenants(read, buildinfoPath, readTextFile))
+  // Checked on their own first, so a bad value is reported even when the tenants are invalid too.
+  const waveSpec = take(() => parseWaveSpec(read('waves')))
+  const maxFailures = take(() => parseCount(read('max-failures'), 'max-failures', 0, MAX_COUNT))
 
   const settings = {
     token,
@@ -94,13 +102,14 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     rollout: {
       waves:
         tenants &&
+        waveSpec &&
         take(() =>
-          parseWaveSpec(
-            read('waves'),
+          withTenantWaves(
+            waveSpec,
             tenants.some((t) => t.wave !== undefined)
           )
         ),
-      maxFailures: tenants && take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)),
+      maxFailures: tenants && maxFailures !== undefined ? take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)) : undefined,
       bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
@@ -235,27 +244,13 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
     runId: env.GITHUB_RUN_ID ?? '',
     runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
-    runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository)),
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? '', repository, detectForgeKind(forge, { apiUrl: apiUrl ?? '', giteaActions }))),
     giteaActions,
     actor: env.GITHUB_ACTOR || null
   }
 }
 
 export const DEFAULT_SERVER_URL = 'https://github.com'
-
-/**
- * The run's page: the one given, else the forge's run page inside Actions (GitHub and act_runner set
- * GITHUB_ACTIONS), else none. Never a guess: another CI's run id under the forge's URL leads nowhere.
- */
-export function runUrlFrom(env: RuntimeEnv, serverUrl: string, repository: string): string {
-  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, 'FLEET_FORWARD_RUN_URL').href
-  return env.GITHUB_ACTIONS === 'true' && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : ''
-}
-
-/** Link to a run on the forge (GitHub and Gitea use the same path). */
-export function runUrlOf(serverUrl: string, repository: string, runId: string): string {
-  return `${serverUrl.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`
-}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {

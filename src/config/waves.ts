@@ -17,9 +17,9 @@ export type WaveSpec =
 
 const MAX_WAVES = 20
 
-export function parseWaveSpec(raw: string, tenantsNameWaves: boolean): WaveSpec {
-  if (!raw) return tenantsNameWaves ? { kind: 'per-tenant' } : { kind: 'single' }
-  if (tenantsNameWaves) throw new InputError('waves', 'cannot be combined with a "wave" field in the tenants list; use one of them')
+/** The input on its own, so a bad spec is reported with every other bad input, whatever the tenants' state. */
+export function parseWaveSpec(raw: string): WaveSpec {
+  if (!raw) return { kind: 'single' }
   const entries = raw.split(',').map((entry) => entry.trim())
   if (entries.length > MAX_WAVES) throw new InputError('waves', `has ${entries.length} steps; at most ${MAX_WAVES}`)
   const steps = entries.map((entry, index): WaveStep => {
@@ -41,6 +41,13 @@ export function parseWaveSpec(raw: string, tenantsNameWaves: boolean): WaveSpec 
     throw new InputError('waves', `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`)
   }
   return { kind: 'steps', steps }
+}
+
+/** A JSON tenants list that names each tenant's wave decides the waves, and excludes a `waves` spec. */
+export function withTenantWaves(spec: WaveSpec, tenantsNameWaves: boolean): WaveSpec {
+  if (!tenantsNameWaves) return spec
+  if (spec.kind === 'steps') throw new InputError('waves', 'cannot be combined with a "wave" field in the tenants list; use one of them')
+  return { kind: 'per-tenant' }
 }
 
 function assertIncreasing(values: readonly number[], unit: string): void {

@@ -1,4 +1,4 @@
-import { isSettled, listNames } from '../fleet/report.js'
+import { isSettled, listNames, withinSettleBudget } from '../fleet/report.js'
 import { startDeployment } from '../stages/deployment.js'
 import { tenantsToRoll } from '../stages/plan.js'
 import { heartbeatMs } from '../stages/lock.js'
@@ -57,6 +57,7 @@ async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[], re
   const { settings, deps } = run
   const { maxFailures, bakeSeconds } = settings.rollout
   const label = waveLabel(wave, waves.length)
+  const startedAt = deps.clock.now()
   if (wave.toRoll.length > 0) {
     const stopped = await redeployWave(run, wave)
     if (stopped) return endWave(record, stopped)
@@ -73,19 +74,23 @@ async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[], re
   const stopped = await verifyTenants(run, verified)
   if (stopped) return endWave(record, stopped)
   let judged = judge()
-  let when = `within the ${settings.settleBudgetSeconds}s settle budget`
+  let baked = false
   if (judged.verdict !== 'halted' && bakeSeconds > 0) {
     const unverified = judged.failingHere.length ? `ended with ${describeFailing(judged, maxFailures)}` : 'converged'
     deps.log.info(`${label} ${unverified}; baking ${bakeSeconds}s before confirming it again`)
     // The confirmation is one read of every tenant, not a new settle budget: what fell back during the bake fails.
-    const baked = (await bake(run)) ?? (await verifyTenants(run, verified, 0))
-    if (baked) return endWave(record, baked)
+    const stoppedInBake = (await bake(run)) ?? (await verifyTenants(run, verified, 0))
+    if (stoppedInBake) return endWave(record, stoppedInBake)
     judged = judge()
-    when = `when confirmed after the ${bakeSeconds}s bake`
+    baked = true
   }
   record.result = judged.verdict
   const { failing } = judged
   if (judged.verdict === 'halted') {
+    const took = deps.clock.now() - startedAt
+    const when = baked
+      ? `when confirmed after the ${bakeSeconds}s bake (the wave took ${Math.round(took / 100) / 10}s: redeploy, verify, bake and confirm)`
+      : withinSettleBudget(settings.settleBudgetSeconds, took)
     const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`
     const later = waves.length - wave.index
     return run.stale(
@@ -166,7 +171,7 @@ export async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]
     compare: run.compare,
     stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
     log: deps.log,
-    onRound: deps.onRound && ((round, reports) => deps.onRound!(facts.rounds + round, reports)),
+    onRound: deps.onRound && ((round, reports, budgetLeftMs) => deps.onRound!(facts.rounds + round, reports, budgetLeftMs)),
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,
@@ -177,8 +182,9 @@ export async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]
   facts.rounds += settled.rounds
   if (settled.outcome === 'superseded') return stoppedBy ?? run.superseded()
   if (settled.outcome === 'aborted') return abortedOutcome(deps.signal)
+  // Plain lines: the verdict, known only later, is the run's first error annotation (src/report/summary.ts, failureAnnotations).
   if (settled.outcome === 'stale') {
-    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line)
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line)
   }
   return null
 }

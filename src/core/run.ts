@@ -9,6 +9,7 @@ import { memoizeCompare, type RolloutPlan } from '../stages/plan.js'
 import type { PromoteOutcome } from '../stages/promote.js'
 import type { RunFacts } from '../stages/record.js'
 import { writeDeployStatus } from '../stages/status.js'
+import type { RoundListener } from '../stages/verify.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -23,7 +24,7 @@ export interface DeployDeps {
   /** HTTP dispatcher for tenants and the redeploy webhook (tests and simulations inject one). */
   readonly dispatcher?: Dispatcher
   /** Live progress, for the CLI's display. */
-  readonly onRound?: (round: number, reports: readonly TenantReport[]) => void
+  readonly onRound?: RoundListener
   /**
    * Told the lock's nonce before the claim is sent (and null once the lock no longer names this run), so
    * the action's post step can release it if the run is killed or its own release fails.

@@ -1,4 +1,4 @@
-import { buildConnector, Client, interceptors, Pool, type Dispatcher } from 'undici'
+import { buildConnector, Client, Pool, type Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
 import { proxyAwareDispatcher } from '../util/dispatcher.js'
 
@@ -46,12 +46,12 @@ export interface TransportTimings {
   readonly keepAliveMs: number
 }
 
-/** Hops a probe follows (a buildinfo behind `http → https` or a trailing slash); a longer chain is `redirect`. */
+/** Hops a probe follows (a buildinfo behind `http → https` or a trailing slash); a longer chain is `redirect` (src/fleet/probe.ts). */
 export const MAX_PROBE_REDIRECTS = 3
 
 /**
- * The probes' dispatcher: undici's Agent behind the runner's proxy settings, following up to
- * MAX_PROBE_REDIRECTS redirects. In keep-alive mode each origin's pool holds at most its share of
+ * The probes' dispatcher: undici's Agent behind the runner's proxy settings (the probe follows redirects
+ * itself, so it can say where one led). In keep-alive mode each origin's pool holds at most its share of
  * workers, so a socket still finishing its answer never makes the pool open one more. A one-tenant
  * origin gets a bare Client and every origin shares one connector: with thousands of origins, building
  * a pool and a connector per origin and round is most of the client's cost per probe.
@@ -65,5 +65,5 @@ export function createFleetTransport(plan: ConnectionPlan, timings: TransportTim
     connect: buildConnector({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
-  }).compose(interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }))
+  })
 }

@@ -60,7 +60,9 @@ export async function probeTenant(url: string, req: ProbeRequest, signal?: Abort
  * The probe itself, written against undici's dispatch handler rather than `request()`: no stream and
  * no AbortSignal per request, which halves the client's CPU per probe at 10,000 tenants. Whatever ends
  * the probe first (deadline, size limit, cancellation, answer) settles it; the request is then
- * aborted, which closes its socket, unless it completed.
+ * aborted, which closes its socket, unless it completed. Redirects are followed here, up to
+ * MAX_PROBE_REDIRECTS hops within the one deadline, so a failure after one names the Location it
+ * was sent to: a tenant redirected to a dead place is not mistaken for a dead tenant URL.
  */
 export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe {
   let cancel: (reason: unknown) => void = () => undefined
@@ -68,9 +70,8 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
     let controller: Dispatcher.DispatchController | null = null
     let abortWhenStarted: Error | null = null
     let settled = false
-    let status = 0
-    let size = 0
-    const chunks: Buffer[] = []
+    /** Every URL asked so far, the tenant's own first; the last one is where a failure happened. */
+    const visited = [urlOf(target)]
 
     const settle = (outcome: ProbeResult | { cancelled: unknown }, abortReason?: Error): void => {
       if (settled) return
@@ -83,53 +84,95 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
       if ('cancelled' in outcome) reject(outcome.cancelled)
       else resolve(outcome)
     }
-    const stop = (errorClass: ErrorClass, detail: string): void => settle(failure(errorClass, detail), new FleetError(detail, errorClass))
+    /** A failure after a redirect says where the tenant sent the probe (the Location is remote text). */
+    const failed = (errorClass: ErrorClass, detail: string): ProbeResult =>
+      failure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail)
+    const stop = (errorClass: ErrorClass, detail: string): void => settle(failed(errorClass, detail), new FleetError(detail, errorClass))
 
     const deadline = setTimeout(() => stop('deadline', `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs)
     cancel = (reason) => settle({ cancelled: reason }, new Error('probe cancelled'))
 
-    const ok = (): boolean => status >= 200 && status < 300
-    const handler: Dispatcher.DispatchHandler = {
-      onRequestStart(c) {
-        controller = c
-        if (abortWhenStarted) c.abort(abortWhenStarted)
-      },
-      onResponseStart(_c, statusCode, headers) {
-        status = statusCode
-        // The redirect interceptor hands on a redirect it did not follow: too many hops, or no Location.
-        if (status >= 300 && status < 400)
-          return stop('redirect', `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`)
-        const declared = Number(headers['content-length'])
-        if (ok() && declared > req.maxBodyBytes) stop('too_large', `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`)
-      },
-      onResponseData(_c, chunk) {
-        if (settled) return
-        size += chunk.length
-        if (size > req.maxBodyBytes) {
-          if (ok()) stop('too_large', `body exceeds ${req.maxBodyBytes} bytes`)
-          else stop(httpErrorClass(status), `HTTP ${status}`)
-        } else if (ok()) {
-          chunks.push(chunk)
+    const send = (hop: ProbeTarget): void => {
+      let status = 0
+      let size = 0
+      let next: ProbeTarget | null = null
+      const chunks: Buffer[] = []
+      const ok = (): boolean => status >= 200 && status < 300
+      const handler: Dispatcher.DispatchHandler = {
+        onRequestStart(c) {
+          controller = c
+          if (abortWhenStarted) c.abort(abortWhenStarted)
+        },
+        onResponseStart(_c, statusCode, headers) {
+          status = statusCode
+          if (status >= 300 && status < 400) {
+            const followed = redirectTarget(hop, headers.location, visited)
+            if (typeof followed === 'string') return stop('redirect', `HTTP ${status}: ${followed}`)
+            next = followed
+            return
+          }
+          const declared = Number(headers['content-length'])
+          if (ok() && declared > req.maxBodyBytes) stop('too_large', `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`)
+        },
+        onResponseData(_c, chunk) {
+          if (settled || next) return
+          size += chunk.length
+          if (size > req.maxBodyBytes) {
+            if (ok()) stop('too_large', `body exceeds ${req.maxBodyBytes} bytes`)
+            else stop(httpErrorClass(status), `HTTP ${status}`)
+          } else if (ok()) {
+            chunks.push(chunk)
+          }
+        },
+        onResponseEnd() {
+          if (settled) return
+          if (next) {
+            // The redirect's own body was read (and dropped), so its connection can serve the next probe.
+            visited.push(urlOf(next))
+            controller = null
+            return send(next)
+          }
+          // An error answer's body was read (and dropped) so the connection can serve the next probe.
+          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`))
+          const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
+          const reading = readCommit(body.toString('utf8'), req.shaFields)
+          settle(reading.sha === null ? failed('bad_payload', reading.problem) : { sha: reading.sha, errorClass: null, detail: null })
+        },
+        onResponseError(_c, error) {
+          settle(failed(classifyError(error), neutralize(describeError(error), 200)))
         }
-      },
-      onResponseEnd() {
-        // An error answer's body was read (and dropped) so the connection can serve the next probe.
-        if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`))
-        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
-        const reading = readCommit(body.toString('utf8'), req.shaFields)
-        settle(reading.sha === null ? failure('bad_payload', reading.problem) : { sha: reading.sha, errorClass: null, detail: null })
-      },
-      onResponseError(_c, error) {
-        settle(failure(classifyError(error), neutralize(describeError(error), 200)))
+      }
+      try {
+        req.dispatcher.dispatch({ origin: hop.origin, path: hop.path, method: 'GET', headers: HEADERS, reset: req.closeAfter ?? false }, handler)
+      } catch (error) {
+        settle(failed(classifyError(error), neutralize(describeError(error), 200)))
       }
     }
-    try {
-      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: 'GET', headers: HEADERS, reset: req.closeAfter ?? false }, handler)
-    } catch (error) {
-      settle(failure(classifyError(error), neutralize(describeError(error), 200)))
-    }
+    send(target)
   })
   return { result, cancel: (reason) => cancel(reason) }
+}
+
+function urlOf(target: ProbeTarget): string {
+  return `${target.origin}${target.path}`
+}
+
+/** Where a redirect leads, or why it is not followed: no Location, not http(s), a loop, or one hop too many. */
+function redirectTarget(from: ProbeTarget, location: string | string[] | undefined, visited: readonly string[]): ProbeTarget | string {
+  const given = Array.isArray(location) ? location[0] : location
+  if (!given) return 'redirect without a Location'
+  let url: URL
+  try {
+    url = new URL(given, urlOf(from))
+  } catch {
+    return `redirect to an unusable Location '${neutralize(given, 200)}'`
+  }
+  const shown = neutralize(url.href, 200)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `redirect to ${shown}, not an http or https URL`
+  const next = probeTarget(url.href)
+  if (visited.includes(urlOf(next))) return `redirect loop at ${shown}`
+  if (visited.length > MAX_PROBE_REDIRECTS) return `more than ${MAX_PROBE_REDIRECTS} redirects; the next would go to ${shown}`
+  return next
 }
 
 function failure(errorClass: ErrorClass, detail: string): ProbeResult {

@@ -1,6 +1,6 @@
 import type { Wave } from '../stages/waves.js'
 import { waveLabel } from '../stages/waves.js'
-import { groupBy } from '../util/group-by.js'
+import { chunks, groupBy } from '../util/group-by.js'
 
 /** Names per log line when a wave's plan is listed in full. */
 const NAMES_PER_LINE = 20
@@ -26,8 +26,4 @@ export function dryRunPlanLines(waves: readonly Wave[], fromOf: (name: string) =
       ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(', ')}`))
     ]
   })
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 }

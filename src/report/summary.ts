@@ -1,6 +1,6 @@
 import type { PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
-import { isSettled } from '../fleet/report.js'
+import { attentionGroups, classAnnotations, isSettled, PER_TENANT_UP_TO } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
 import { fitColumn } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
@@ -14,7 +14,7 @@ type TenantRow = RunRecord['tenants'][number]
 /** GitHub refuses a step summary over 1 MiB; the rest is headroom for what else the job writes. */
 export const MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024
 /** More tenants needing attention than this are listed by commit, names only: a table of thousands hides every group but the first. */
-const MAX_ATTENTION_ROWS = 50
+const MAX_ATTENTION_ROWS = PER_TENANT_UP_TO
 const MAX_TIMELINE_ROWS = 500
 const TIMELINE_WIDTH = 40
 
@@ -63,7 +63,9 @@ function verdict(record: RunRecord, links: Links): string[] {
   const countLine =
     record.tenants.length === 0
       ? '**No tenant was read.**'
-      : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(' · ')}`
+      : noneRead(record)
+        ? `**${record.tenants.length} tenants:** ${untouchedBySuperseded(record) ? 'not touched' : 'none read'}`
+        : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(' · ')}`
   return [
     `## ${icon} fleet-forward · ${record.environment} · ${record.result}`,
     '',
@@ -95,20 +97,42 @@ function countByState(tenants: readonly TenantRow[]): Map<TenantState, number> {
   return counts
 }
 
+/** Not one tenant was read: the run ended before its first probe. */
+function noneRead(record: RunRecord): boolean {
+  return record.tenants.length > 0 && record.tenants.every((t) => t.state === 'pending')
+}
+
+/** Superseded before it told any tenant to roll: the fleet is exactly as this run found it. */
+function untouchedBySuperseded(record: RunRecord): boolean {
+  return record.result === 'superseded' && !record.tenants.some((t) => t.redeployed)
+}
+
+/**
+ * Where the commit that owns the branch stands relative to this run's, as the ownership check wrote it
+ * in the message (src/stages/ownership.ts); only its fixed words are taken, never the message's text.
+ */
+function ownerRelation(record: RunRecord): string {
+  const relation = /\((ahead of|behind|diverged from|identical to) this run's [0-9a-f]{7,64}\)/.exec(record.message)?.[1]
+  return relation ? ` (${relation} this run's ${sha(record.sha)})` : ''
+}
+
 /** A run that ended before verifying everyone says what it left undone and why, not a list of pending tenants. */
 function notDone(record: RunRecord, links: Links): string[] {
   if (!ENDED_EARLY.has(record.result)) return []
+  const owner = record.head_sha ? `the branch head ${link(sha(record.head_sha), links.commit(record.head_sha))}${ownerRelation(record)}` : 'another commit'
+  if (untouchedBySuperseded(record)) {
+    return [`**Not touched:** ${owner} owns ${record.environment}; its run deploys the fleet, and this run told no tenant to roll.`, '']
+  }
   const pending = record.tenants.filter((t) => t.state === 'pending').length
   if (record.result === 'failed' && pending === 0) return []
   const what =
     pending > 0
-      ? `${pending} of ${record.tenants.length} tenants were not verified`
+      ? `${pending} of ${record.tenants.length} tenants were not ${record.dry_run ? 'read' : 'verified'}`
       : record.tenants.length > 0
         ? 'the run did not finish its verdict'
         : 'no tenant was read'
-  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : ''
   const why: Record<string, string> = {
-    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    superseded: `${owner} owns ${record.environment}; its run deploys the fleet`,
     blocked: 'the run was refused (by the gate, the lock or the promotion; the message says which)',
     aborted: 'the run was cancelled or stopped before it finished',
     failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ''} before it could read them`
@@ -139,12 +163,17 @@ function promotionLines(record: RunRecord): string[] {
 
 function facts(record: RunRecord, links: Links): string[] {
   const commit = (value: string | null): string => link(sha(value), links.commit(value))
-  return [
-    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ''
+  // A superseded run's commit is not what the fleet must report: the branch head's run decides that.
+  const superseded = record.result === 'superseded'
+  const columns: [string, string][] = [
+    ["this run's commit", commit(record.sha)],
+    ...(superseded ? [] : [['the fleet must report', commit(record.expected_sha)] as [string, string]]),
+    [superseded ? 'owns the branch' : 'branch head', commit(record.head_sha)],
+    ['image tag', literalCell(record.target_tag)],
+    ['elapsed', `${record.elapsed_seconds}s`],
+    ['verify rounds', String(record.rounds)]
   ]
+  return [`| ${columns.map(([label]) => label).join(' | ')} |`, `|${'---|'.repeat(columns.length)}`, `| ${columns.map(([, value]) => value).join(' | ')} |`, '']
 }
 
 /** Stale (but in a dry run, where stale means "would roll") and unreachable always; pending only when the run does not explain them in one line. */
@@ -162,8 +191,11 @@ function wouldRoll(t: TenantRow): boolean {
  * roll from, names only, as far as the room allows (the rest is in the `report` output).
  */
 function dryRunPlan(record: RunRecord, room: number): string[] {
+  // A dry run that did not end `planned` made no plan (it is red): what it read is only part of one.
+  if (record.result !== 'planned' && noneRead(record)) return [`### No plan was made: the dry run ended \`${record.result}\` before it read the fleet`, '']
   const rolling = record.tenants.filter(wouldRoll)
-  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, '']
+  const title = record.result === 'planned' ? 'Plan' : `Incomplete plan (the dry run ended \`${record.result}\`)`
+  const head = [`### ${title}: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, '']
   const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ''))].map(([wave, tenants]) => ({
     lines: [...(wave ? [`**Wave ${wave}** — ${tenants.length} would roll`, ''] : []), ...namesByCommit(tenants, 'from'), ''],
     tenants: tenants.length
@@ -193,18 +225,24 @@ function fitBlocks(blocks: readonly { lines: string[]; tenants: number }[], room
   return { lines, listed }
 }
 
-/** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
+/** Needy tenants grouped by state and error class, stale first (the log's groups), each group with its hint once. */
 function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}/${t.regressed}`).values()].map((tenants) => {
-    const { state, error_class: errorClass, regressed } = tenants[0]
+  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
     const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
     return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
 }
 
-function rank(state: TenantState): number {
-  return state === 'stale' ? 0 : state === 'unreachable' ? 1 : 2
+/**
+ * The error annotations after a red run's verdict (which comes first: GitHub shows 10 a step): one per
+ * class of tenant needing attention, as the job summary groups them.
+ */
+export function failureAnnotations(record: RunRecord): string[] {
+  if (GREEN_RESULTS.has(record.result) || !record.expected_sha) return []
+  return classAnnotations(
+    record.tenants.filter((t) => needsAttention(record, t)),
+    record.expected_sha
+  )
 }
 
 function attentionHeading(count: number): string[] {
@@ -324,21 +362,29 @@ const MAX_LOG_ROWS = 200
  * engineer scrolls at 3 a.m. Tenants that need attention come first.
  */
 export function renderLogTable(record: RunRecord): string[] {
+  if (noneRead(record)) {
+    return untouchedBySuperseded(record)
+      ? [`${record.tenants.length} tenants, not touched: this run was superseded before it read or rolled any`]
+      : [`${record.tenants.length} tenants, none read: the run ended ${record.result} before its first probe`]
+  }
   const ordered = [...record.tenants].sort(byAttention)
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)))
+  // In a dry run a tenant on an older commit is one the plan would roll: from its commit to the expected one.
+  const toRoll = (t: TenantRow): boolean => record.dry_run && t.state === 'stale'
+  const actualWidth = record.tenants.some(toRoll) ? 17 : 7
   const rows = ordered
     .slice(0, MAX_LOG_ROWS)
     .map((t) =>
       [
         fitColumn(t.name, width).padEnd(width),
-        t.state.padEnd(11),
-        (t.actual ? shortSha(t.actual) : '-').padEnd(7),
+        (toRoll(t) ? 'to roll' : t.state).padEnd(11),
+        (t.actual ? `${shortSha(t.actual)}${toRoll(t) ? ` → ${shortSha(record.expected_sha ?? '')}` : ''}` : '-').padEnd(actualWidth),
         String(t.attempts).padStart(8),
         String(t.seconds_to_converge ?? '-').padStart(9),
         t.error_class ?? (t.regressed ? 'regressed' : '')
       ].join('  ')
     )
-  const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')
+  const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual'.padEnd(actualWidth), 'attempts', 'converged', 'error'].join('  ')
   const more = record.tenants.length - rows.length
   return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]
 }

@@ -25,8 +25,8 @@ export interface SettleOptions {
    */
   stillOwner: () => Promise<boolean>
   log: Logger
-  /** Called after every round with a snapshot of every tenant (live progress). */
-  onRound?: (round: number, reports: readonly TenantReport[]) => void
+  /** Called after every round with a snapshot of every tenant and the milliseconds left in the budget (live progress). */
+  onRound?: RoundListener
   probe?: ProbeOptions
   /** Cancellation: stops promptly and returns what is known as 'aborted'. */
   signal?: AbortSignal
@@ -39,15 +39,17 @@ export interface SettleOptions {
   settled?: readonly TenantReport[]
 }
 
+/** Live progress: each verify round's snapshot, and how much of the settle budget is left. */
+export type RoundListener = (round: number, reports: readonly TenantReport[], budgetLeftMs: number) => void
+
 export interface SettleOutcome {
   outcome: 'converged' | 'stale' | 'superseded' | 'aborted'
   tenants: TenantReport[]
   rounds: number
   seconds: number
+  /** What the last round's failed probes found, by tenant, for the verdict's lines (failureLines). */
+  details: ReadonlyMap<string, string>
 }
-
-/** Failed-probe details printed when verify ends stale; more would drown the log. */
-const LISTED_DETAILS = 20
 
 /**
  * docs/contract.md, Verify. Probes every tenant at once, then every `intervalSeconds` until
@@ -86,22 +88,24 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   }
   const stillOwner = ownershipCheck(options.stillOwner, log)
   let rounds = 0
+  let details: ReadonlyMap<string, string> = new Map()
   const finish = (outcome: SettleOutcome['outcome']): SettleOutcome => ({
     outcome,
     tenants: options.tenants.map((t) => ({ ...reports.get(t.name)! })),
     rounds,
-    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10,
+    details
   })
 
   try {
     for (;;) {
       const roundStartedAt = clock.now()
       const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name)!)))
-      const details = await probeRound([...due], reports, ctx)
+      details = await probeRound([...due], reports, ctx)
       if (signal?.aborted) return finish('aborted')
       rounds++
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
-      options.onRound?.(rounds, snapshot)
+      options.onRound?.(rounds, snapshot, Math.max(0, deadline - clock.now()))
       log.info(summarizeRound(rounds, snapshot))
       const spent = clock.now() >= deadline
       if (snapshot.every(isSettled) || spent) {
@@ -118,7 +122,6 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
             `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}${spent ? '' : '; verifying on'}`
           )
         if (spent) {
-          logDetails(details, log)
           return finish('stale')
         }
       }
@@ -161,17 +164,6 @@ async function confirmSettled(tenants: readonly Tenant[], reports: ReadonlyMap<s
   if (tenants.length === 0) return []
   await probeRound(tenants, reports, ctx)
   return tenants.map((t) => reports.get(t.name)!).filter((report) => !isSettled(report))
-}
-
-function logDetails(details: ReadonlyMap<string, string>, log: Logger): void {
-  let listed = 0
-  for (const [name, detail] of details) {
-    if (listed++ === LISTED_DETAILS) {
-      log.info(`… and ${details.size - LISTED_DETAILS} more unreachable tenants`)
-      break
-    }
-    log.info(`${name}: ${detail}`)
-  }
 }
 
 export interface ProbeFleetOptions {

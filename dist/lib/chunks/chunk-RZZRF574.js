@@ -7,6 +7,7 @@ import {
   __toESM,
   buildRecord,
   createForge,
+  detectForgeKind,
   forgeFromSettings,
   initialFacts,
   neutralize,
@@ -16,7 +17,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-A3ESGEFV.js";
+} from "./chunk-QWVBT3FZ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -843,8 +844,14 @@ function fallbackRecord(result, message, errorClass, startedAt2, saved = null, d
   );
 }
 function fallbackRunUrl(repository) {
+  const env = process.env;
+  const forge = getInput("forge");
+  const kind = detectForgeKind(forge === "github" || forge === "gitea" ? forge : "auto", {
+    apiUrl: env.GITHUB_API_URL ?? "",
+    giteaActions: env.GITEA_ACTIONS === "true"
+  });
   try {
-    return runUrlFrom(process.env, process.env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository);
+    return runUrlFrom(env, env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, repository, kind);
   } catch {
     return "";
   }

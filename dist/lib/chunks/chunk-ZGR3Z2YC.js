@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-Y6FW6NWL.js";
+} from "./chunk-JNXGTPPI.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -12,6 +12,7 @@ import {
   PROXY_VARIABLES,
   appendHistory,
   describeError,
+  failureAnnotations,
   forgeFromSettings,
   isSettled,
   neutralize,
@@ -21,7 +22,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-A3ESGEFV.js";
+} from "./chunk-QWVBT3FZ.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {
@@ -193,11 +194,15 @@ function renderHelp() {
     ...CONTEXT_FLAGS.map((spec) => row(`--${spec.flag} <value>`, `${spec.description} (env ${spec.env})`)),
     row("GITHUB_SHA", "Default for --sha."),
     row("GITEA_ACTIONS=true", "Selects Gitea under --forge auto."),
-    row("GITHUB_ACTIONS=true", "Inside Actions: without --run-url, the run links to <server>/<repository>/actions/runs/<run-id>."),
+    row(
+      "GITHUB_ACTIONS=true",
+      "Inside Actions: without --run-url, the run links to its page, <server>/<repository>/actions/runs/<run-id> on GitHub, \u2026/runs/<GITHUB_RUN_NUMBER> on Gitea."
+    ),
     "",
     "Output:",
     ...TOOL_FLAGS.map((spec) => row(`--${spec.flag}`, spec.description)),
-    "On a terminal a live block shows each verify round (counts, and the tenants not converged yet);",
+    "On a terminal a live block shows each verify round (counts, the time left in the settle budget, and",
+    "the tenants still rolling or waiting for their first read; none is stale before the budget ends);",
     "otherwise each round is one plain line. Errors name the tenant: hongming is stale: actual=\u2026, expected=\u2026.",
     "",
     "Secrets: pass tokens and passwords in the environment, not as flags (flags show in `ps`):",
@@ -328,10 +333,10 @@ var RoundProgress = class {
   budgetSeconds;
   intervalSeconds;
   lastSummary = null;
-  onRound = (round, reports) => {
+  onRound = (round, reports, budgetLeftMs) => {
     if (!this.term.live) return;
     this.lastSummary = summarizeRound(round, reports);
-    this.term.setBlock(renderRoundBlock(round, reports, this.budgetSeconds, this.intervalSeconds));
+    this.term.setBlock(renderRoundBlock(round, reports, { budgetSeconds: this.budgetSeconds, intervalSeconds: this.intervalSeconds, leftMs: budgetLeftMs }));
   };
   /** True for the core's log line of the round the block already shows. */
   isShownInBlock(message) {
@@ -341,21 +346,23 @@ var RoundProgress = class {
     this.term.freezeBlock();
   }
 };
-function renderRoundBlock(round, reports, budgetSeconds, intervalSeconds) {
+var LIVE_WORD = { stale: "rolling", pending: "waiting" };
+function renderRoundBlock(round, reports, budget) {
   const counts = /* @__PURE__ */ new Map();
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1);
   const converged = counts.get("converged") ?? 0;
-  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
+  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`);
   const waiting = reports.filter((report) => !isSettled(report));
-  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, `budget ${budgetSeconds}s, every ${intervalSeconds}s`];
+  const left = `${Math.ceil(budget.leftMs / 1e3)}s left of the ${budget.budgetSeconds}s budget, every ${budget.intervalSeconds}s`;
+  const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, left];
   const listed = waiting.slice(0, LISTED_TENANTS).map((report) => `  \u25CB ${report.name}: ${describeWaiting(report)}`);
   const more = waiting.length - listed.length;
   return [header.join(" \xB7 "), ...listed, ...more > 0 ? [`  \u2026 and ${more} more not converged`] : []];
 }
 function describeWaiting(report) {
   if (report.state === "unreachable") return `unreachable (${report.error_class})`;
-  if (report.state === "pending") return "not probed yet";
-  return `reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
+  if (report.state === "pending") return "waiting: not read yet";
+  return `rolling: reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
 }
 
 // src/cli/run-inputs.ts
@@ -376,6 +383,7 @@ function runtimeEnvOf(invocation, env) {
   const runtime = {
     GITHUB_SHA: env.GITHUB_SHA,
     GITHUB_RUN_ATTEMPT: env.GITHUB_RUN_ATTEMPT,
+    GITHUB_RUN_NUMBER: env.GITHUB_RUN_NUMBER,
     GITEA_ACTIONS: env.GITEA_ACTIONS,
     GITHUB_ACTIONS: env.GITHUB_ACTIONS,
     GITHUB_ACTOR: env.GITHUB_ACTOR
@@ -433,6 +441,7 @@ async function runDeploy(invocation, io) {
   if (!GREEN_RESULTS.has(record.result) && record.tenants.some((t) => t.state !== "pending")) {
     for (const line of renderLogTable(record)) term.line(line);
   }
+  for (const line of failureAnnotations(record)) term.line(`error: ${line}`);
   for (const line of renderOutcome(record)) term.line(line);
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}
 `);

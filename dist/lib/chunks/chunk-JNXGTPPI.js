@@ -7,6 +7,7 @@ import {
   __toESM,
   acquireRunLock,
   buildRecord,
+  chunks,
   classifyError,
   describeError,
   describeTenant,
@@ -38,8 +39,9 @@ import {
   splitIntoWaves,
   startDeployment,
   summarizeRound,
-  withRetries
-} from "./chunk-A3ESGEFV.js";
+  withRetries,
+  withinSettleBudget
+} from "./chunk-QWVBT3FZ.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -884,7 +886,7 @@ function createFleetTransport(plan2, timings) {
     connect: (0, import_undici2.buildConnector)({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
-  }).compose(import_undici2.interceptors.redirect({ maxRedirections: MAX_PROBE_REDIRECTS }));
+  });
 }
 
 // src/fleet/buildinfo.ts
@@ -920,9 +922,7 @@ function startProbe(target, req) {
     let controller = null;
     let abortWhenStarted = null;
     let settled = false;
-    let status = 0;
-    let size = 0;
-    const chunks2 = [];
+    const visited = [urlOf(target)];
     const settle = (outcome, abortReason) => {
       if (settled) return;
       settled = true;
@@ -934,49 +934,86 @@ function startProbe(target, req) {
       if ("cancelled" in outcome) reject(outcome.cancelled);
       else resolve(outcome);
     };
-    const stop = (errorClass, detail) => settle(failure(errorClass, detail), new FleetError(detail, errorClass));
+    const failed = (errorClass, detail) => failure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail);
+    const stop = (errorClass, detail) => settle(failed(errorClass, detail), new FleetError(detail, errorClass));
     const deadline = setTimeout(() => stop("deadline", `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs);
     cancel = (reason) => settle({ cancelled: reason }, new Error("probe cancelled"));
-    const ok = () => status >= 200 && status < 300;
-    const handler = {
-      onRequestStart(c) {
-        controller = c;
-        if (abortWhenStarted) c.abort(abortWhenStarted);
-      },
-      onResponseStart(_c, statusCode, headers) {
-        status = statusCode;
-        if (status >= 300 && status < 400)
-          return stop("redirect", `HTTP ${status}: redirect not followed (more than ${MAX_PROBE_REDIRECTS} hops, or no usable Location)`);
-        const declared = Number(headers["content-length"]);
-        if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
-      },
-      onResponseData(_c, chunk) {
-        if (settled) return;
-        size += chunk.length;
-        if (size > req.maxBodyBytes) {
-          if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
-          else stop(httpErrorClass(status), `HTTP ${status}`);
-        } else if (ok()) {
-          chunks2.push(chunk);
+    const send = (hop) => {
+      let status = 0;
+      let size = 0;
+      let next = null;
+      const chunks2 = [];
+      const ok = () => status >= 200 && status < 300;
+      const handler = {
+        onRequestStart(c) {
+          controller = c;
+          if (abortWhenStarted) c.abort(abortWhenStarted);
+        },
+        onResponseStart(_c, statusCode, headers) {
+          status = statusCode;
+          if (status >= 300 && status < 400) {
+            const followed = redirectTarget(hop, headers.location, visited);
+            if (typeof followed === "string") return stop("redirect", `HTTP ${status}: ${followed}`);
+            next = followed;
+            return;
+          }
+          const declared = Number(headers["content-length"]);
+          if (ok() && declared > req.maxBodyBytes) stop("too_large", `Content-Length ${declared} exceeds ${req.maxBodyBytes} bytes`);
+        },
+        onResponseData(_c, chunk) {
+          if (settled || next) return;
+          size += chunk.length;
+          if (size > req.maxBodyBytes) {
+            if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
+            else stop(httpErrorClass(status), `HTTP ${status}`);
+          } else if (ok()) {
+            chunks2.push(chunk);
+          }
+        },
+        onResponseEnd() {
+          if (settled) return;
+          if (next) {
+            visited.push(urlOf(next));
+            controller = null;
+            return send(next);
+          }
+          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`));
+          const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
+          const reading = readCommit(body.toString("utf8"), req.shaFields);
+          settle(reading.sha === null ? failed("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
+        },
+        onResponseError(_c, error) {
+          settle(failed(classifyError(error), neutralize(describeError(error), 200)));
         }
-      },
-      onResponseEnd() {
-        if (!ok()) return settle(failure(httpErrorClass(status), `HTTP ${status}`));
-        const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
-        const reading = readCommit(body.toString("utf8"), req.shaFields);
-        settle(reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
-      },
-      onResponseError(_c, error) {
-        settle(failure(classifyError(error), neutralize(describeError(error), 200)));
+      };
+      try {
+        req.dispatcher.dispatch({ origin: hop.origin, path: hop.path, method: "GET", headers: HEADERS, reset: req.closeAfter ?? false }, handler);
+      } catch (error) {
+        settle(failed(classifyError(error), neutralize(describeError(error), 200)));
       }
     };
-    try {
-      req.dispatcher.dispatch({ origin: target.origin, path: target.path, method: "GET", headers: HEADERS, reset: req.closeAfter ?? false }, handler);
-    } catch (error) {
-      settle(failure(classifyError(error), neutralize(describeError(error), 200)));
-    }
+    send(target);
   });
   return { result, cancel: (reason) => cancel(reason) };
+}
+function urlOf(target) {
+  return `${target.origin}${target.path}`;
+}
+function redirectTarget(from, location, visited) {
+  const given = Array.isArray(location) ? location[0] : location;
+  if (!given) return "redirect without a Location";
+  let url;
+  try {
+    url = new URL(given, urlOf(from));
+  } catch {
+    return `redirect to an unusable Location '${neutralize(given, 200)}'`;
+  }
+  const shown = neutralize(url.href, 200);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `redirect to ${shown}, not an http or https URL`;
+  const next = probeTarget(url.href);
+  if (visited.includes(urlOf(next))) return `redirect loop at ${shown}`;
+  if (visited.length > MAX_PROBE_REDIRECTS) return `more than ${MAX_PROBE_REDIRECTS} redirects; the next would go to ${shown}`;
+  return next;
 }
 function failure(errorClass, detail) {
   return { sha: null, errorClass, detail };
@@ -1048,7 +1085,6 @@ function lanes(plan2, tenants, targetOf) {
 }
 
 // src/stages/verify.ts
-var LISTED_DETAILS = 20;
 async function settleFleet(options) {
   const { clock, log, signal } = options;
   const startedAt = clock.now();
@@ -1076,21 +1112,23 @@ async function settleFleet(options) {
   };
   const stillOwner = ownershipCheck(options.stillOwner, log);
   let rounds = 0;
+  let details = /* @__PURE__ */ new Map();
   const finish = (outcome) => ({
     outcome,
     tenants: options.tenants.map((t) => ({ ...reports.get(t.name) })),
     rounds,
-    seconds: Math.round((clock.now() - startedAt) / 100) / 10
+    seconds: Math.round((clock.now() - startedAt) / 100) / 10,
+    details
   });
   try {
     for (; ; ) {
       const roundStartedAt = clock.now();
       const due = new Set(options.tenants.filter((t) => !isSettled(reports.get(t.name))));
-      const details = await probeRound([...due], reports, ctx);
+      details = await probeRound([...due], reports, ctx);
       if (signal?.aborted) return finish("aborted");
       rounds++;
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
-      options.onRound?.(rounds, snapshot);
+      options.onRound?.(rounds, snapshot, Math.max(0, deadline - clock.now()));
       log.info(summarizeRound(rounds, snapshot));
       const spent = clock.now() >= deadline;
       if (snapshot.every(isSettled) || spent) {
@@ -1104,7 +1142,6 @@ async function settleFleet(options) {
             `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}${spent ? "" : "; verifying on"}`
           );
         if (spent) {
-          logDetails(details, log);
           return finish("stale");
         }
       }
@@ -1140,16 +1177,6 @@ async function confirmSettled(tenants, reports, ctx) {
   if (tenants.length === 0) return [];
   await probeRound(tenants, reports, ctx);
   return tenants.map((t) => reports.get(t.name)).filter((report) => !isSettled(report));
-}
-function logDetails(details, log) {
-  let listed = 0;
-  for (const [name, detail] of details) {
-    if (listed++ === LISTED_DETAILS) {
-      log.info(`\u2026 and ${details.size - LISTED_DETAILS} more unreachable tenants`);
-      break;
-    }
-    log.info(`${name}: ${detail}`);
-  }
 }
 async function probeFleet(tenants, expectedSha, options) {
   const reports = new Map(tenants.map((t) => [t.name, pendingReport(t.name)]));
@@ -1459,6 +1486,7 @@ async function rollWave(run, wave, waves, record) {
   const { settings, deps } = run;
   const { maxFailures, bakeSeconds } = settings.rollout;
   const label = waveLabel(wave, waves.length);
+  const startedAt = deps.clock.now();
   if (wave.toRoll.length > 0) {
     const stopped2 = await redeployWave(run, wave);
     if (stopped2) return endWave(record, stopped2);
@@ -1474,18 +1502,20 @@ async function rollWave(run, wave, waves, record) {
   const stopped = await verifyTenants(run, verified);
   if (stopped) return endWave(record, stopped);
   let judged = judge();
-  let when = `within the ${settings.settleBudgetSeconds}s settle budget`;
+  let baked = false;
   if (judged.verdict !== "halted" && bakeSeconds > 0) {
     const unverified = judged.failingHere.length ? `ended with ${describeFailing(judged, maxFailures)}` : "converged";
     deps.log.info(`${label} ${unverified}; baking ${bakeSeconds}s before confirming it again`);
-    const baked = await bake(run) ?? await verifyTenants(run, verified, 0);
-    if (baked) return endWave(record, baked);
+    const stoppedInBake = await bake(run) ?? await verifyTenants(run, verified, 0);
+    if (stoppedInBake) return endWave(record, stoppedInBake);
     judged = judge();
-    when = `when confirmed after the ${bakeSeconds}s bake`;
+    baked = true;
   }
   record.result = judged.verdict;
   const { failing } = judged;
   if (judged.verdict === "halted") {
+    const took = deps.clock.now() - startedAt;
+    const when = baked ? `when confirmed after the ${bakeSeconds}s bake (the wave took ${Math.round(took / 100) / 10}s: redeploy, verify, bake and confirm)` : withinSettleBudget(settings.settleBudgetSeconds, took);
     const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`;
     const later = waves.length - wave.index;
     return run.stale(
@@ -1552,7 +1582,7 @@ async function verifyTenants(run, tenants, budgetSeconds = run.settings.settleBu
     compare: run.compare,
     stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
     log: deps.log,
-    onRound: deps.onRound && ((round, reports) => deps.onRound(facts.rounds + round, reports)),
+    onRound: deps.onRound && ((round, reports, budgetLeftMs) => deps.onRound(facts.rounds + round, reports, budgetLeftMs)),
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,
@@ -1564,7 +1594,7 @@ async function verifyTenants(run, tenants, budgetSeconds = run.settings.settleBu
   if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
   if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
   if (settled.outcome === "stale") {
-    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line);
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line);
   }
   return null;
 }
@@ -1651,9 +1681,6 @@ function dryRunPlanLines(waves, fromOf, to) {
       ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))
     ];
   });
-}
-function chunks(items, size) {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 }
 
 // src/stages/gate.ts

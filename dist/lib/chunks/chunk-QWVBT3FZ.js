@@ -11852,11 +11852,11 @@ var require_readable = __commonJS({
       while (consume2.stream.read() != null) {
       }
     }
-    function chunksDecode(chunks, length, encoding) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksDecode(chunks2, length, encoding) {
+      if (chunks2.length === 0 || length === 0) {
         return "";
       }
-      const buffer = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, length);
+      const buffer = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, length);
       const bufferLength = buffer.length;
       const start = bufferLength > 2 && buffer[0] === 239 && buffer[1] === 187 && buffer[2] === 191 ? 3 : 0;
       if (!encoding || encoding === "utf8" || encoding === "utf-8") {
@@ -11865,17 +11865,17 @@ var require_readable = __commonJS({
         return buffer.subarray(start, bufferLength).toString(encoding);
       }
     }
-    function chunksConcat(chunks, length) {
-      if (chunks.length === 0 || length === 0) {
+    function chunksConcat(chunks2, length) {
+      if (chunks2.length === 0 || length === 0) {
         return new Uint8Array(0);
       }
-      if (chunks.length === 1) {
-        return new Uint8Array(chunks[0]);
+      if (chunks2.length === 1) {
+        return new Uint8Array(chunks2[0]);
       }
       const buffer = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer);
       let offset = 0;
-      for (let i = 0; i < chunks.length; ++i) {
-        const chunk = chunks[i];
+      for (let i = 0; i < chunks2.length; ++i) {
+        const chunk = chunks2[i];
         buffer.set(chunk, offset);
         offset += chunk.length;
       }
@@ -26079,7 +26079,7 @@ ${value}`;
         if (this.lineChunkIndex === this.chunkIndex) {
           return this.chunks[this.chunkIndex].subarray(this.linePos, this.pos);
         }
-        const chunks = [];
+        const chunks2 = [];
         let length = 0;
         for (let i = this.lineChunkIndex; i <= this.chunkIndex; i++) {
           const chunk = this.chunks[i];
@@ -26087,9 +26087,9 @@ ${value}`;
           const end = i === this.chunkIndex ? this.pos : chunk.length;
           const slice = chunk.subarray(start, end);
           length += slice.length;
-          chunks.push(slice);
+          chunks2.push(slice);
         }
-        return Buffer.concat(chunks, length);
+        return Buffer.concat(chunks2, length);
       }
       peekBufferedByte(offset) {
         let chunkIndex = this.lineChunkIndex;
@@ -28292,6 +28292,9 @@ function groupBy(items, key) {
   }
   return groups3;
 }
+function chunks(items, size) {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
 
 // src/fleet/report.ts
 function isSettled(report) {
@@ -28317,19 +28320,78 @@ function listNames(names, max = 10) {
   const more = names.length - max;
   return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
 }
+function withinSettleBudget(budgetSeconds, waveMs) {
+  return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: redeploy and verify)`;
+}
 var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-function failureLines(reports, expectedSha) {
+var PER_TENANT_UP_TO = 50;
+var NAMES_PER_LINE = 20;
+var EXAMPLES_PER_CLASS = 3;
+var MAX_CLASS_ANNOTATIONS = 8;
+function attentionGroups(needy) {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => ({
+    state: tenants[0].state,
+    errorClass: tenants[0].error_class,
+    regressed: tenants[0].regressed,
+    tenants
+  }));
+}
+function rank(state) {
+  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
+}
+function classLabel(group) {
+  if (group.state === "unreachable") return `unreachable: ${group.errorClass}`;
+  return group.regressed ? `${group.state} (regressed)` : group.state;
+}
+function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map()) {
   const expected = shortSha(expectedSha);
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-    }
-  });
+  const needy = reports.filter((report) => !isSettled(report));
+  if (needy.length <= PER_TENANT_UP_TO) {
+    return needy.map((report) => `${tenantLine(report, expected)}${details2.has(report.name) ? ` (${details2.get(report.name)})` : ""}`);
+  }
+  const groups3 = attentionGroups(needy);
+  return [
+    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups3.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
+    ...groups3.flatMap((group) => [
+      ...[...groupBy(group.tenants, (t) => t.actual ?? "")].flatMap(
+        ([actual, tenants]) => chunks(
+          tenants.map((t) => t.name),
+          NAMES_PER_LINE
+        ).map((names) => `${classLabel(group)}, at ${actual ? shortSha(actual) : "no commit"} (${tenants.length}): ${names.join(", ")}`)
+      ),
+      ...group.tenants.filter((t) => details2.has(t.name)).slice(0, EXAMPLES_PER_CLASS).map((t) => `${classLabel(group)}, e.g. ${t.name}: ${details2.get(t.name)}`)
+    ])
+  ];
+}
+function classAnnotations(needy, expectedSha) {
+  const expected = shortSha(expectedSha);
+  const groups3 = attentionGroups(needy);
+  const shown = groups3.length > MAX_CLASS_ANNOTATIONS ? groups3.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups3;
+  const rest = groups3.slice(shown.length);
+  return [
+    ...shown.map((group) => {
+      if (group.tenants.length === 1) return tenantLine(group.tenants[0], expected);
+      const commits = [...groupBy(group.tenants, (t) => t.actual ?? "")].map(([actual, ts]) => `${actual ? shortSha(actual) : "no commit"} (${ts.length})`);
+      return `${group.tenants.length} tenants ${classLabel(group)}, expected=${expected}, at ${listNames(commits, 3)}: ${listNames(
+        group.tenants.map((t) => t.name),
+        5
+      )}`;
+    }),
+    ...rest.length > 0 ? [
+      `\u2026 and ${rest.reduce((n, g) => n + g.tenants.length, 0)} more tenant(s) in ${rest.length} more class(es): ${rest.map(classLabel).join(", ")}; see the log`
+    ] : []
+  ];
+}
+function tenantLine(report, expected) {
+  switch (report.state) {
+    case "unreachable":
+      return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+    case "pending":
+      return `${report.name} is pending: not probed, expected=${expected}`;
+    default:
+      return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+  }
 }
 
 // src/util/errors.ts
@@ -28597,14 +28659,14 @@ function fitColumn(text, width) {
   return safe.length > width ? `${safe.slice(0, width - 1)}\u2026` : safe;
 }
 async function readRemoteText(body, maxBytes = REMOTE_READ_BYTES) {
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   for await (const chunk of body) {
-    chunks.push(chunk);
+    chunks2.push(chunk);
     size += chunk.length;
     if (size > maxBytes) break;
   }
-  const bytes2 = Buffer.concat(chunks);
+  const bytes2 = Buffer.concat(chunks2);
   return { text: bytes2.subarray(0, maxBytes).toString("utf8"), complete: bytes2.length <= maxBytes };
 }
 function defuseCommands(text) {
@@ -29711,7 +29773,7 @@ function wavesPicture(waves) {
 
 // src/report/summary.ts
 var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
-var MAX_ATTENTION_ROWS = 50;
+var MAX_ATTENTION_ROWS = PER_TENANT_UP_TO;
 var MAX_TIMELINE_ROWS = 500;
 var TIMELINE_WIDTH = 40;
 var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
@@ -29741,7 +29803,7 @@ function bytes(lines) {
 function verdict(record, links) {
   const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
   const counts = countByState(record.tenants);
-  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
+  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : noneRead(record) ? `**${record.tenants.length} tenants:** ${untouchedBySuperseded(record) ? "not touched" : "none read"}` : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
   return [
     `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
     "",
@@ -29768,14 +29830,27 @@ function countByState(tenants) {
   }
   return counts;
 }
+function noneRead(record) {
+  return record.tenants.length > 0 && record.tenants.every((t) => t.state === "pending");
+}
+function untouchedBySuperseded(record) {
+  return record.result === "superseded" && !record.tenants.some((t) => t.redeployed);
+}
+function ownerRelation(record) {
+  const relation = /\((ahead of|behind|diverged from|identical to) this run's [0-9a-f]{7,64}\)/.exec(record.message)?.[1];
+  return relation ? ` (${relation} this run's ${sha(record.sha)})` : "";
+}
 function notDone(record, links) {
   if (!ENDED_EARLY.has(record.result)) return [];
+  const owner = record.head_sha ? `the branch head ${link(sha(record.head_sha), links.commit(record.head_sha))}${ownerRelation(record)}` : "another commit";
+  if (untouchedBySuperseded(record)) {
+    return [`**Not touched:** ${owner} owns ${record.environment}; its run deploys the fleet, and this run told no tenant to roll.`, ""];
+  }
   const pending = record.tenants.filter((t) => t.state === "pending").length;
   if (record.result === "failed" && pending === 0) return [];
-  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not verified` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
-  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : "";
+  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not ${record.dry_run ? "read" : "verified"}` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
   const why = {
-    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    superseded: `${owner} owns ${record.environment}; its run deploys the fleet`,
     blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
     aborted: "the run was cancelled or stopped before it finished",
     failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
@@ -29803,12 +29878,16 @@ function promotionLines(record) {
 }
 function facts(record, links) {
   const commit = (value) => link(sha(value), links.commit(value));
-  return [
-    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ""
+  const superseded = record.result === "superseded";
+  const columns = [
+    ["this run's commit", commit(record.sha)],
+    ...superseded ? [] : [["the fleet must report", commit(record.expected_sha)]],
+    [superseded ? "owns the branch" : "branch head", commit(record.head_sha)],
+    ["image tag", literalCell(record.target_tag)],
+    ["elapsed", `${record.elapsed_seconds}s`],
+    ["verify rounds", String(record.rounds)]
   ];
+  return [`| ${columns.map(([label2]) => label2).join(" | ")} |`, `|${"---|".repeat(columns.length)}`, `| ${columns.map(([, value]) => value).join(" | ")} |`, ""];
 }
 function needsAttention(record, t) {
   return t.state === "stale" && !record.dry_run || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
@@ -29817,8 +29896,10 @@ function wouldRoll(t) {
   return t.state === "stale" || t.state === "unreachable";
 }
 function dryRunPlan(record, room) {
+  if (record.result !== "planned" && noneRead(record)) return [`### No plan was made: the dry run ended \`${record.result}\` before it read the fleet`, ""];
   const rolling = record.tenants.filter(wouldRoll);
-  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
+  const title = record.result === "planned" ? "Plan" : `Incomplete plan (the dry run ended \`${record.result}\`)`;
+  const head = [`### ${title}: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
   const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ""))].map(([wave, tenants]) => ({
     lines: [...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [], ...namesByCommit(tenants, "from"), ""],
     tenants: tenants.length
@@ -29844,15 +29925,17 @@ function fitBlocks(blocks, room) {
   return { lines, listed };
 }
 function groups(needy) {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => {
-    const { state, error_class: errorClass, regressed } = tenants[0];
+  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
     const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
     return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
   });
 }
-function rank(state) {
-  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
+function failureAnnotations(record) {
+  if (GREEN_RESULTS.has(record.result) || !record.expected_sha) return [];
+  return classAnnotations(
+    record.tenants.filter((t) => needsAttention(record, t)),
+    record.expected_sha
+  );
 }
 function attentionHeading(count) {
   return count === 0 ? [] : [`### Needs attention (${count})`, ""];
@@ -29939,19 +30022,24 @@ function stateIcon(state) {
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
+  if (noneRead(record)) {
+    return untouchedBySuperseded(record) ? [`${record.tenants.length} tenants, not touched: this run was superseded before it read or rolled any`] : [`${record.tenants.length} tenants, none read: the run ended ${record.result} before its first probe`];
+  }
   const ordered = [...record.tenants].sort(byAttention);
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
+  const toRoll = (t) => record.dry_run && t.state === "stale";
+  const actualWidth = record.tenants.some(toRoll) ? 17 : 7;
   const rows = ordered.slice(0, MAX_LOG_ROWS).map(
     (t) => [
       fitColumn(t.name, width).padEnd(width),
-      t.state.padEnd(11),
-      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
+      (toRoll(t) ? "to roll" : t.state).padEnd(11),
+      (t.actual ? `${shortSha(t.actual)}${toRoll(t) ? ` \u2192 ${shortSha(record.expected_sha ?? "")}` : ""}` : "-").padEnd(actualWidth),
       String(t.attempts).padStart(8),
       String(t.seconds_to_converge ?? "-").padStart(9),
       t.error_class ?? (t.regressed ? "regressed" : "")
     ].join("  ")
   );
-  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
+  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual".padEnd(actualWidth), "attempts", "converged", "error"].join("  ");
   const more = record.tenants.length - rows.length;
   return [header2, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
 }
@@ -29960,6 +30048,36 @@ function byAttention(a, b) {
 }
 function attention(state) {
   return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
+}
+
+// src/config/api-url.ts
+function detectForgeKind(kind, context) {
+  if (kind !== "auto") return kind;
+  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
+  return "github";
+}
+var GITHUB_HOST = "github.com";
+function apiUrlOfServer(kind, serverUrl) {
+  const server = new URL(serverUrl);
+  const root = serverUrl.replace(/\/+$/, "");
+  if (kind === "gitea") {
+    if (server.host === GITHUB_HOST) {
+      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
+    }
+    return `${root}/api/v1`;
+  }
+  if (server.host === GITHUB_HOST) return "https://api.github.com";
+  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
+  return `${root}/api/v3`;
+}
+function checkApiUrlOnServer(apiUrl, serverUrl) {
+  const api = new URL(apiUrl);
+  const server = new URL(serverUrl);
+  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
+  throw new InputError(
+    "GITHUB_API_URL",
+    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
+  );
 }
 
 // src/config/inputs.ts
@@ -30038,78 +30156,6 @@ var OUTPUTS = [
   { name: "report", description: "The run record as JSON." }
 ];
 
-// src/registry/image-ref.ts
-var DOCKER_HUB = "registry-1.docker.io";
-var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
-var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
-var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
-var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-var MAX_REPOSITORY_LENGTH = 255;
-function parseImageRef(image) {
-  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
-  const slash = image.indexOf("/");
-  const first = slash > 0 ? image.slice(0, slash) : "";
-  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
-  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
-  let path = hasHost ? image.slice(slash + 1) : image;
-  const hostMatch = HOST.exec(host);
-  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
-  const port = hostMatch[1];
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
-    throw new InputError("image", `registry port ${port} is out of range`);
-  }
-  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
-  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
-  const components = path.split("/");
-  const last = components[components.length - 1];
-  if (last.includes(":")) {
-    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
-  }
-  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
-    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
-  }
-  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
-}
-function isLoopbackHost(hostWithPort) {
-  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
-  if (host === "localhost" || host === "[::1]") return true;
-  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
-}
-function registryBaseUrl(ref) {
-  return `${ref.scheme}://${ref.registry}`;
-}
-
-// src/config/api-url.ts
-function detectForgeKind(kind, context) {
-  if (kind !== "auto") return kind;
-  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
-  return "github";
-}
-var GITHUB_HOST = "github.com";
-function apiUrlOfServer(kind, serverUrl) {
-  const server = new URL(serverUrl);
-  const root = serverUrl.replace(/\/+$/, "");
-  if (kind === "gitea") {
-    if (server.host === GITHUB_HOST) {
-      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
-    }
-    return `${root}/api/v1`;
-  }
-  if (server.host === GITHUB_HOST) return "https://api.github.com";
-  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
-  return `${root}/api/v3`;
-}
-function checkApiUrlOnServer(apiUrl, serverUrl) {
-  const api = new URL(apiUrl);
-  const server = new URL(serverUrl);
-  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
-  throw new InputError(
-    "GITHUB_API_URL",
-    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
-  );
-}
-
 // src/config/validate.ts
 function parseHttpUrl(value, input, what = "value") {
   let url;
@@ -30165,6 +30211,57 @@ function parseBoolean(value, input) {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
   throw new InputError(input, `must be true or false, got '${neutralize(value, 40)}'`);
+}
+
+// src/config/run-url.ts
+function runUrlFrom(env, serverUrl, repository, forge) {
+  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
+  if (env.GITHUB_ACTIONS !== "true") return "";
+  const runs = `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs`;
+  if (forge === "github") return env.GITHUB_RUN_ID ? `${runs}/${env.GITHUB_RUN_ID}` : "";
+  return env.GITHUB_RUN_NUMBER ? `${runs}/${env.GITHUB_RUN_NUMBER}` : "";
+}
+
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
 }
 
 // src/config/proxy.ts
@@ -30261,9 +30358,8 @@ function parseLineTenants(text, input) {
 
 // src/config/waves.ts
 var MAX_WAVES = 20;
-function parseWaveSpec(raw, tenantsNameWaves) {
-  if (!raw) return tenantsNameWaves ? { kind: "per-tenant" } : { kind: "single" };
-  if (tenantsNameWaves) throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+function parseWaveSpec(raw) {
+  if (!raw) return { kind: "single" };
   const entries = raw.split(",").map((entry) => entry.trim());
   if (entries.length > MAX_WAVES) throw new InputError("waves", `has ${entries.length} steps; at most ${MAX_WAVES}`);
   const steps = entries.map((entry, index) => {
@@ -30286,6 +30382,11 @@ function parseWaveSpec(raw, tenantsNameWaves) {
   }
   return { kind: "steps", steps };
 }
+function withTenantWaves(spec, tenantsNameWaves) {
+  if (!tenantsNameWaves) return spec;
+  if (spec.kind === "steps") throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+  return { kind: "per-tenant" };
+}
 function assertIncreasing(values, unit) {
   for (let i = 1; i < values.length; i++) {
     if (values[i] <= values[i - 1]) throw new InputError("waves", `steps are cumulative: ${values[i]}${unit} follows ${values[i - 1]}${unit}`);
@@ -30307,6 +30408,7 @@ function splitIntoWaves(items, steps) {
 // src/config/parse.ts
 var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
+var MAX_COUNT = 999999999;
 function parseSettings(readRaw, env, readTextFile) {
   const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
   registerSecrets(read);
@@ -30335,6 +30437,8 @@ function parseSettings(readRaw, env, readTextFile) {
   const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
   const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
   const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
+  const waveSpec = take(() => parseWaveSpec(read("waves")));
+  const maxFailures = take(() => parseCount(read("max-failures"), "max-failures", 0, MAX_COUNT));
   const settings = {
     token,
     forge,
@@ -30350,13 +30454,13 @@ function parseSettings(readRaw, env, readTextFile) {
     settleIntervalSeconds: interval,
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
-      waves: tenants && take(
-        () => parseWaveSpec(
-          read("waves"),
+      waves: tenants && waveSpec && take(
+        () => withTenantWaves(
+          waveSpec,
           tenants.some((t) => t.wave !== void 0)
         )
       ),
-      maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
+      maxFailures: tenants && maxFailures !== void 0 ? take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)) : void 0,
       bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },
@@ -30474,19 +30578,12 @@ function parseRunContext(env, forge, take) {
     runId: env.GITHUB_RUN_ID ?? "",
     runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
     // Validated even when the repository or server is not, so a bad run URL is reported with them.
-    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository, detectForgeKind(forge, { apiUrl: apiUrl ?? "", giteaActions }))),
     giteaActions,
     actor: env.GITHUB_ACTOR || null
   };
 }
 var DEFAULT_SERVER_URL = "https://github.com";
-function runUrlFrom(env, serverUrl, repository) {
-  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
-  return env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : "";
-}
-function runUrlOf(serverUrl, repository, runId) {
-  return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
-}
 function deepFreeze(value) {
   if (value && typeof value === "object") {
     for (const child of Object.values(value)) deepFreeze(child);
@@ -30661,7 +30758,7 @@ function flattenHeaders(headers) {
   return flat;
 }
 async function readLimited(body, maxBytes, endpoint2) {
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -30669,9 +30766,9 @@ async function readLimited(body, maxBytes, endpoint2) {
       body.destroy();
       throw new FleetError(`${endpoint2} answered with a body over ${maxBytes} bytes`, "too_large", endpoint2);
     }
-    chunks.push(chunk);
+    chunks2.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks2).toString("utf8");
 }
 function encodePath(name) {
   return name.split("/").map(encodeURIComponent).join("/");
@@ -31813,7 +31910,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   if (isRootPrimitive || isRootNativeRawJSON) {
     return originalStringify(rootProcessed);
   }
-  const chunks = [];
+  const chunks2 = [];
   let level = 0;
   const stack = [
     {
@@ -31830,18 +31927,18 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
     if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
+      chunks2.push(node.isArray ? "[" : "{");
       level++;
     }
     let isDone = false;
     if (node.isArray) {
       if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-        if (space) chunks.push("\n" + space.repeat(level));
+        if (!node.first) chunks2.push(",");
+        if (space) chunks2.push("\n" + space.repeat(level));
         const childRaw = node.val[node.index];
         const childVal = prepareVal(node.val, String(node.index), childRaw);
         if (isUnstringifiable(childVal)) {
-          chunks.push("null");
+          chunks2.push("null");
           node.first = false;
           node.index++;
         } else {
@@ -31864,7 +31961,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
             node.first = false;
             node.index++;
           } else {
-            chunks.push(originalStringify(childVal));
+            chunks2.push(originalStringify(childVal));
             node.first = false;
             node.index++;
           }
@@ -31880,11 +31977,11 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
         const childRaw = node.val[k];
         const childVal = prepareVal(node.val, k, childRaw);
         if (isUnstringifiable(childVal)) continue;
-        if (!node.first) chunks.push(",");
+        if (!node.first) chunks2.push(",");
         if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+          chunks2.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
         } else {
-          chunks.push(originalStringify(k) + ":");
+          chunks2.push(originalStringify(k) + ":");
         }
         const isComplexObject = childVal !== null && typeof childVal === "object";
         const isNativeRaw = isRawJSON(childVal);
@@ -31905,7 +32002,7 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
           node.first = false;
           break;
         } else {
-          chunks.push(originalStringify(childVal));
+          chunks2.push(originalStringify(childVal));
           node.first = false;
         }
       }
@@ -31916,13 +32013,13 @@ var stringifyIteratively = (rootValue, replacer, spaceParam) => {
     }
     if (isDone) {
       level--;
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-      chunks.push(node.isArray ? "]" : "}");
+      if (!node.first && space) chunks2.push("\n" + space.repeat(level));
+      chunks2.push(node.isArray ? "]" : "}");
       visited.delete(node.val);
       stack.pop();
     }
   }
-  return chunks.join("");
+  return chunks2.join("");
 };
 var JSONStringify = (value, replacer, space) => {
   try {
@@ -35519,7 +35616,7 @@ function remoteMessage2(data) {
 }
 async function readLimited2(body, maxBytes, endpoint2) {
   if (!body) return new Uint8Array();
-  const chunks = [];
+  const chunks2 = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
@@ -35527,9 +35624,9 @@ async function readLimited2(body, maxBytes, endpoint2) {
       await body.cancel().catch(() => void 0);
       throw new FleetError(`${endpoint2} answered with a body over ${maxBytes} bytes`, "too_large", endpoint2);
     }
-    chunks.push(chunk);
+    chunks2.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return Buffer.concat(chunks2);
 }
 
 // src/forge/github.ts
@@ -35703,6 +35800,7 @@ export {
   __commonJS,
   __toESM,
   groupBy,
+  chunks,
   isCommitSha,
   sameCommit,
   shortSha,
@@ -35710,6 +35808,7 @@ export {
   summarizeRound,
   describeTenant,
   listNames,
+  withinSettleBudget,
   failureLines,
   FleetError,
   InputError,
@@ -35750,15 +35849,17 @@ export {
   stopProcessGroup,
   splitIntoWaves,
   systemClock,
+  detectForgeKind,
   INPUTS,
   OUTPUTS,
+  runUrlFrom,
   parseSettings,
   DEFAULT_SERVER_URL,
-  runUrlFrom,
   GREEN_RESULTS,
   NOT_PROMOTED,
   tagMove,
   renderSummary,
+  failureAnnotations,
   convergenceTimeline,
   renderLogTable,
   byAttention,

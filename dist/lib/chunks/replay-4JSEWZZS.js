@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-U6SZ7NYV.js";
+} from "./chunk-ZGR3Z2YC.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-Y6FW6NWL.js";
+} from "./chunk-JNXGTPPI.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-A3ESGEFV.js";
+} from "./chunk-QWVBT3FZ.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

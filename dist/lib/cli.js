@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-CN3777MT.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-TA35WTRA.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -42,6 +42,7 @@ var EXIT_CODES = {
   noop: 0,
   planned: 0,
   superseded: 0,
+  deferred: 0,
   stale: 1,
   blocked: 2,
   failed: 3,
@@ -53,7 +54,7 @@ function exitCodeOf(result) {
   return EXIT_CODES[result];
 }
 var EXIT_CODE_MEANINGS = [
-  [0, "deployed, noop, planned (a dry run) or superseded (green: nothing needs a person)"],
+  [0, "deployed, noop, planned (a dry run), superseded or deferred (green: nothing needs a person)"],
   [1, "stale: a tenant did not report the expected commit within settle-budget (each one is named)"],
   [2, "blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)"],
   [3, "failed: the forge, registry or redeploy could not be used, or the token was refused"],

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-NIXJ5WDQ.js";
 import {
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-CN3777MT.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-TA35WTRA.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

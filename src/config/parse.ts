@@ -4,9 +4,10 @@ import { registerCredentials, registerSecret } from '../util/scrub.js'
 import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
-import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
+import type { NotifySettings, PromotionSettings, RedeploySettings, RunContext, Settings, WindowSettings } from './settings.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec } from './waves.js'
+import { parseWindowEntries } from './windows.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
 
 /** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
@@ -73,6 +74,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
   const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
   const tenants = buildinfoPath === undefined ? undefined : take(() => readTenants(read, buildinfoPath, readTextFile))
+  const allowRollback = take(() => parseBoolean(read('allow-rollback'), 'allow-rollback'))
 
   const settings = {
     token,
@@ -102,12 +104,15 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
     promotion,
-    allowRollback: take(() => parseBoolean(read('allow-rollback'), 'allow-rollback')),
+    allowRollback,
+    rollbackReason: take(() => requiredReason(read, allowRollback, 'allow-rollback', 'rollback-reason')),
     requireVerifiedIn: take(() => (read('require-verified-in') ? parseName(read('require-verified-in'), 'require-verified-in') : null)),
     lock: take(() => parseBoolean(read('lock'), 'lock')),
     lockTimeoutSeconds: take(() => parseSeconds(read('lock-timeout'), 'lock-timeout', 0, 24 * 3600)),
     dryRun: take(() => parseBoolean(read('dry-run'), 'dry-run')),
     historyFile: read('history-file') || null,
+    windows: take(() => parseWindows(read, env.GITHUB_ACTOR || null)),
+    notify: take(() => parseNotify(read)),
     run: parseRunContext(env, forge ?? 'auto', take)
   }
   if (problems.length > 1) throw new InputErrors(problems)
@@ -183,6 +188,54 @@ function parseRedeploy(read: (name: string) => string): RedeploySettings {
   }
   if (command) return { kind: 'command', command }
   return { kind: 'none' }
+}
+
+/** A switch that needs a reason (allow-rollback, override-freeze): the reason is recorded with the actor, so it is required; without the switch it is refused as a mistake. */
+function requiredReason(read: (name: string) => string, on: boolean | undefined, input: string, reasonInput: string): string | null {
+  const reason = read(reasonInput)
+  if (on === undefined) return null
+  if (on && !reason) fail(reasonInput, `is required with ${input}: true; say why (it is recorded with who ran it)`)
+  if (!on && reason) fail(reasonInput, `is set but ${input} is not true`)
+  if (reason.length > 500) fail(reasonInput, `is ${reason.length} characters; at most 500`)
+  return on ? reason : null
+}
+
+function parseWindows(read: (name: string) => string, actor: string | null): WindowSettings {
+  const problems: InputError[] = []
+  const entries = (input: string) => {
+    try {
+      return parseWindowEntries(read(input), input)
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      problems.push(error)
+      return []
+    }
+  }
+  const schedule = { allow: entries('deploy-windows'), deny: entries('deploy-freezes') }
+  if (problems.length > 0) throw problems.length > 1 ? new InputErrors(problems) : problems[0]
+  const overriding = parseBoolean(read('override-freeze'), 'override-freeze')
+  const reason = requiredReason(read, overriding, 'override-freeze', 'override-reason')
+  const allowed = read('override-actors')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+  if (overriding && allowed.length > 0 && !(actor && allowed.includes(actor))) {
+    fail(
+      'override-actors',
+      `${actor ? `'${actor.slice(0, 40)}'` : 'an unknown actor (GITHUB_ACTOR is not set)'} may not override a freeze; allowed: ${allowed.join(', ').slice(0, 200)}`
+    )
+  }
+  return { schedule, override: reason === null ? null : { actor, reason } }
+}
+
+function parseNotify(read: (name: string) => string): NotifySettings | null {
+  const url = read('notify-url')
+  const format = read('notify-format')
+  const on = read('notify-on')
+  if (format !== 'json' && format !== 'slack' && format !== 'teams') fail('notify-format', `must be json, slack or teams, got '${format.slice(0, 40)}'`)
+  if (on !== 'red' && on !== 'always') fail('notify-on', `must be red or always, got '${on.slice(0, 40)}'`)
+  if (!url) return null
+  parseHttpUrl(url, 'notify-url')
+  return { url, format, on }
 }
 
 function parsePromotion(read: (name: string) => string): PromotionSettings | null {

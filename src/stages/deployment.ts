@@ -95,6 +95,8 @@ const FINAL: Record<Result, { state: DeploymentState; description: (sha: string)
   // A dry run writes nothing, so it never has a deployment to finish.
   planned: { state: 'inactive', description: () => 'dry run: nothing was deployed' },
   superseded: { state: 'inactive', description: () => 'superseded: a newer commit owns the deploy branch' },
+  // A deferred run stops before the redeploy, so it never has a deployment either.
+  deferred: { state: 'inactive', description: () => 'deferred: outside every deploy window' },
   stale: { state: 'failure', description: (sha) => `not every tenant reported ${sha} within the settle budget` },
   blocked: { state: 'failure', description: () => 'blocked before the fleet was verified; see the run' },
   failed: { state: 'error', description: () => 'the deploy failed; see the run' },

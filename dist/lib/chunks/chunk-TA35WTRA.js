@@ -28149,6 +28149,8 @@ var FINAL = {
   // A dry run writes nothing, so it never has a deployment to finish.
   planned: { state: "inactive", description: () => "dry run: nothing was deployed" },
   superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
+  // A deferred run stops before the redeploy, so it never has a deployment either.
+  deferred: { state: "inactive", description: () => "deferred: outside every deploy window" },
   stale: { state: "failure", description: (sha2) => `not every tenant reported ${sha2} within the settle budget` },
   blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
   failed: { state: "error", description: () => "the deploy failed; see the run" },
@@ -28487,7 +28489,7 @@ async function acquireRunLock(settings, deps) {
 // src/stages/record.ts
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-var SCHEMA_VERSION = 1;
+var SCHEMA_VERSION = 2;
 function initialFacts(startedAt, tenants, expectedSha) {
   return {
     startedAt,
@@ -28500,7 +28502,9 @@ function initialFacts(startedAt, tenants, expectedSha) {
     waves: [],
     tenantWave: /* @__PURE__ */ new Map(),
     before: /* @__PURE__ */ new Map(),
-    redeployedAt: /* @__PURE__ */ new Map()
+    redeployedAt: /* @__PURE__ */ new Map(),
+    window: null,
+    override: null
   };
 }
 function buildRecord(identity, facts2, calls, outcome, now) {
@@ -28539,8 +28543,22 @@ function buildRecord(identity, facts2, calls, outcome, now) {
         redeployed: redeployedAt !== void 0,
         redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
       };
-    })
+    }),
+    window: facts2.window,
+    override: facts2.override && audit(facts2.override.actor, facts2.override.reason),
+    rollback: identity.rollbackReason ? { ...audit(identity.actor, identity.rollbackReason), from: movedFrom(facts2), to: facts2.expectedSha } : null
   };
+}
+function audit(actor, reason) {
+  return { actor: actor === null ? null : neutralize(actor, 100), reason: neutralize(reason, 500) };
+}
+function movedFrom(facts2) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const name of facts2.redeployedAt.keys()) {
+    const before = facts2.before.get(name);
+    if (before) counts.set(before, (counts.get(before) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([commit]) => commit);
 }
 function staleTenantNames(record) {
   return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
@@ -29059,7 +29077,7 @@ var systemClock = {
 };
 
 // src/core/types.ts
-var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
+var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded", "deferred"]);
 
 // src/util/group-by.ts
 function groupBy(items, key) {
@@ -29525,12 +29543,45 @@ var INPUTS = [
   { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
   { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
   { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
-  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
+  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit (requires rollback-reason)." },
+  { name: "rollback-reason", default: "", description: "Why the fleet is moved back; required with allow-rollback, recorded with the actor." },
   { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
+  {
+    name: "deploy-windows",
+    default: "",
+    description: 'When a run may act, one window a line: "<from cron> <to cron> <time zone>" (e.g. "0 9 * * 1-5  0 17 * * 1-5  Europe/Berlin") or "<YYYY-MM-DDTHH:MM> <YYYY-MM-DDTHH:MM> <time zone>". Default: always.'
+  },
+  {
+    name: "deploy-freezes",
+    default: "",
+    description: "When a run may not act, in the same format as deploy-windows; a freeze beats a window. Outside, a run ends deferred (green) and touches nothing."
+  },
+  {
+    name: "override-freeze",
+    default: "false",
+    description: "Deploy even outside the windows or during a freeze (requires override-reason); recorded with the actor."
+  },
+  { name: "override-reason", default: "", description: "Why the freeze is overridden; required with override-freeze." },
+  {
+    name: "override-actors",
+    default: "",
+    description: "Who may override a freeze (GITHUB_ACTOR names, comma or space separated); default: anyone who can run the workflow."
+  },
   { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
   { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
   { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
-  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
+  { name: "history-file", default: "", description: "Append one JSON line per run to this file." },
+  { name: "notify-url", default: "", secret: true, description: "POST one message per run here (a chat webhook or any JSON receiver); treated as a secret." },
+  {
+    name: "notify-format",
+    default: "json",
+    description: "'json' (the message as JSON), 'slack' (incoming webhook) or 'teams' (incoming webhook, MessageCard)."
+  },
+  {
+    name: "notify-on",
+    default: "red",
+    description: "'red' (a run that ended stale, blocked, failed or aborted) or 'always' (every run, deferred runs and freeze overrides included)."
+  }
 ];
 var OUTPUTS = [
   { name: "result", description: "deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red)." },
@@ -29770,6 +29821,110 @@ function splitIntoWaves(items, steps) {
   return waves;
 }
 
+// src/util/zone-time.ts
+var MINUTE_MS = 6e4;
+var HOUR_MS = 60 * MINUTE_MS;
+var DAY_MS = 24 * HOUR_MS;
+var formatters = /* @__PURE__ */ new Map();
+function formatterOf(zone) {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric"
+    });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+function isKnownZone(zone) {
+  try {
+    formatterOf(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/config/windows.ts
+var MAX_ENTRIES = 50;
+var CALENDAR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+function parseWindowEntries(raw, input) {
+  const lines = raw.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);
+  if (lines.length > MAX_ENTRIES) throw new InputError(input, `has ${lines.length} entries; at most ${MAX_ENTRIES}`);
+  return lines.map((line, index) => parseEntry(line, input, index + 1));
+}
+function parseEntry(line, input, lineNo) {
+  const fail2 = (problem) => {
+    throw new InputError(input, `entry ${lineNo} '${line.slice(0, 80)}': ${problem}`);
+  };
+  const words = line.split(/\s+/);
+  const zone = words[words.length - 1];
+  if (words.length !== 3 && words.length !== 11) {
+    fail2('must be "<from cron> <to cron> <time zone>" (5 + 5 fields) or "<from> <to> <time zone>" with YYYY-MM-DDTHH:MM times');
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(zone) || !isKnownZone(zone)) fail2(`'${zone.slice(0, 40)}' is not a time zone name (e.g. Europe/Berlin, UTC)`);
+  const text = words.join(" ");
+  if (words.length === 3) {
+    const from = parseCalendar(words[0], fail2);
+    const to = parseCalendar(words[1], fail2);
+    if (to <= from) fail2("the end must come after the start");
+    return { kind: "calendar", from, to, zone, text };
+  }
+  if (words.slice(0, 5).join(" ") === words.slice(5, 10).join(" ")) fail2("opens and closes at the same time, so it is never open");
+  return { kind: "cron", from: parseCron(words.slice(0, 5), fail2), to: parseCron(words.slice(5, 10), fail2), zone, text };
+}
+function parseCalendar(word, fail2) {
+  const match = CALENDAR.exec(word);
+  if (!match) return fail2(`'${word.slice(0, 20)}' is not a YYYY-MM-DDTHH:MM time`);
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const back = new Date(wall);
+  if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59) fail2(`'${word}' is not a real date and time`);
+  return wall;
+}
+var FIELDS = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of week", min: 0, max: 7 }
+];
+function parseCron(fields, fail2) {
+  const [minutes, hours, days, months, weekdays] = fields.map((field, i) => parseField(field, FIELDS[i], fail2));
+  if (weekdays.has(7)) weekdays.add(0);
+  weekdays.delete(7);
+  return {
+    minutes: [...minutes].sort((a, b) => a - b),
+    hours: [...hours].sort((a, b) => a - b),
+    days,
+    months,
+    weekdays,
+    daysRestricted: fields[2] !== "*",
+    weekdaysRestricted: fields[4] !== "*"
+  };
+}
+function parseField(field, spec, fail2) {
+  const values = /* @__PURE__ */ new Set();
+  for (const part of field.split(",")) {
+    const match = /^(?:(\*)|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(part);
+    if (!match) fail2(`${spec.name} '${part.slice(0, 20)}' must be *, a number, a range a-b, or either with /step`);
+    const [, star, first, last, step] = match;
+    const low = star ? spec.min : Number(first);
+    const high = star ? spec.max : last !== void 0 ? Number(last) : step !== void 0 ? spec.max : low;
+    const by = step === void 0 ? 1 : Number(step);
+    if (low < spec.min || high > spec.max || low > high || by < 1) fail2(`${spec.name} '${part}' is outside ${spec.min}-${spec.max}`);
+    for (let value = low; value <= high; value += by) values.add(value);
+  }
+  return values;
+}
+
 // src/config/parse.ts
 var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
@@ -29801,6 +29956,7 @@ function parseSettings(readRaw, env, readTextFile) {
   const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
   const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
   const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
+  const allowRollback = take(() => parseBoolean(read("allow-rollback"), "allow-rollback"));
   const settings = {
     token,
     forge,
@@ -29827,12 +29983,15 @@ function parseSettings(readRaw, env, readTextFile) {
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },
     promotion,
-    allowRollback: take(() => parseBoolean(read("allow-rollback"), "allow-rollback")),
+    allowRollback,
+    rollbackReason: take(() => requiredReason(read, allowRollback, "allow-rollback", "rollback-reason")),
     requireVerifiedIn: take(() => read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null),
     lock: take(() => parseBoolean(read("lock"), "lock")),
     lockTimeoutSeconds: take(() => parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600)),
     dryRun: take(() => parseBoolean(read("dry-run"), "dry-run")),
     historyFile: read("history-file") || null,
+    windows: take(() => parseWindows(read, env.GITHUB_ACTOR || null)),
+    notify: take(() => parseNotify(read)),
     run: parseRunContext(env, forge ?? "auto", take)
   };
   if (problems.length > 1) throw new InputErrors(problems);
@@ -29895,6 +30054,48 @@ function parseRedeploy(read) {
   }
   if (command) return { kind: "command", command };
   return { kind: "none" };
+}
+function requiredReason(read, on, input, reasonInput) {
+  const reason = read(reasonInput);
+  if (on === void 0) return null;
+  if (on && !reason) fail(reasonInput, `is required with ${input}: true; say why (it is recorded with who ran it)`);
+  if (!on && reason) fail(reasonInput, `is set but ${input} is not true`);
+  if (reason.length > 500) fail(reasonInput, `is ${reason.length} characters; at most 500`);
+  return on ? reason : null;
+}
+function parseWindows(read, actor) {
+  const problems = [];
+  const entries = (input) => {
+    try {
+      return parseWindowEntries(read(input), input);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+      return [];
+    }
+  };
+  const schedule = { allow: entries("deploy-windows"), deny: entries("deploy-freezes") };
+  if (problems.length > 0) throw problems.length > 1 ? new InputErrors(problems) : problems[0];
+  const overriding = parseBoolean(read("override-freeze"), "override-freeze");
+  const reason = requiredReason(read, overriding, "override-freeze", "override-reason");
+  const allowed = read("override-actors").split(/[\s,]+/).filter(Boolean);
+  if (overriding && allowed.length > 0 && !(actor && allowed.includes(actor))) {
+    fail(
+      "override-actors",
+      `${actor ? `'${actor.slice(0, 40)}'` : "an unknown actor (GITHUB_ACTOR is not set)"} may not override a freeze; allowed: ${allowed.join(", ").slice(0, 200)}`
+    );
+  }
+  return { schedule, override: reason === null ? null : { actor, reason } };
+}
+function parseNotify(read) {
+  const url = read("notify-url");
+  const format = read("notify-format");
+  const on = read("notify-on");
+  if (format !== "json" && format !== "slack" && format !== "teams") fail("notify-format", `must be json, slack or teams, got '${format.slice(0, 40)}'`);
+  if (on !== "red" && on !== "always") fail("notify-on", `must be red or always, got '${on.slice(0, 40)}'`);
+  if (!url) return null;
+  parseHttpUrl(url, "notify-url");
+  return { url, format, on };
 }
 function parsePromotion(read) {
   const image = read("image");

@@ -40,7 +40,7 @@ const MAX_BUDGET_SECONDS = 6 * 3600
  * (a tag derived from a bad sha) is not checked, since its error would only repeat the first.
  */
 export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFile: (path: string) => string): Settings {
-  const read = (name: string): string => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
+  const read = withDefaults(readRaw)
   registerSecrets(read)
   const problems: InputError[] = []
   const take: Take = (parse) => {
@@ -119,6 +119,16 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   if (problems.length === 1) throw problems[0]
   // No input was invalid, so every value above is set.
   return deepFreeze(settings as Settings)
+}
+
+/** An input as given, trimmed, else its default (README, Inputs). */
+function withDefaults(readRaw: InputReader): (name: string) => string {
+  return (name) => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
+}
+
+/** The notification inputs alone, for the post step, which writes a killed run's record and has no Settings. */
+export function parseNotifySettings(readRaw: InputReader): NotifySettings | null {
+  return parseNotify(withDefaults(readRaw))
 }
 
 /** The parsed value, or undefined when the input is invalid (its error kept for the report). */

@@ -1,5 +1,7 @@
+import type { WindowSettings } from '../config/settings.js'
 import type { CronSpec, WindowEntry, WindowSchedule } from '../config/windows.js'
 import { DAY_MS, formatInZone, utcOfWall, wallOf } from '../util/zone-time.js'
+import type { AuditRecord, WindowRecord } from './record.js'
 
 /**
  * Whether a run may act now (docs/contract.md, Deploy windows), decided on the forge's clock: a pure
@@ -38,6 +40,50 @@ export function describeClosed(decision: Extract<WindowDecision, { open: false }
   const why = decision.by ? `deploy freeze '${decision.by.text}' is on` : 'outside every deploy window'
   const next = decision.opensAt ? `the next window opens ${formatInZone(decision.opensAt.zone, decision.opensAt.at)}` : 'no window opens within four years'
   return `${why}; ${next}`
+}
+
+/** What the pipeline does with the decision: the record's facts, the deferral that ends the run (or null), and a line for the log. */
+export interface WindowCheck {
+  readonly record: WindowRecord | null
+  /** The override that took effect (the window was closed and override-freeze was set). */
+  readonly override: AuditRecord | null
+  /** The message of a run that stops here, `deferred`; null when it goes on. */
+  readonly deferred: string | null
+  readonly log: { readonly level: 'info' | 'warning'; readonly text: string } | null
+}
+
+/** The window stage at `now` (the forge's clock): go on, go on by override, or defer. */
+export function checkWindow(windows: WindowSettings, now: number): WindowCheck {
+  const { schedule, override } = windows
+  if (schedule.allow.length === 0 && schedule.deny.length === 0) {
+    const log = override ? ({ level: 'info', text: 'override-freeze has no effect: no deploy window or freeze is configured' } as const) : null
+    return { record: null, override: null, deferred: null, log }
+  }
+  const decision = decideWindow(schedule, now)
+  if (decision.open) {
+    const where = decision.within ? `inside deploy window '${decision.within.text}'` : 'no deploy freeze is on'
+    return {
+      record: { state: 'open', reason: null, freeze: null, next_open: null, next_open_zone: null },
+      override: null,
+      deferred: null,
+      log: { level: 'info', text: `${where}${override ? '; override-freeze not needed' : ''}` }
+    }
+  }
+  const closed = describeClosed(decision)
+  const record = (state: WindowRecord['state']): WindowRecord => ({
+    state,
+    reason: decision.reason,
+    freeze: decision.by?.text ?? null,
+    next_open: decision.opensAt ? new Date(decision.opensAt.at).toISOString() : null,
+    next_open_zone: decision.opensAt?.zone ?? null
+  })
+  if (!override) return { record: record('deferred'), override: null, deferred: `deferred: ${closed}; nothing was touched`, log: null }
+  return {
+    record: record('overridden'),
+    override,
+    deferred: null,
+    log: { level: 'warning', text: `${closed}; going ahead: override-freeze by ${override.actor ?? 'an unknown actor'}: ${override.reason}` }
+  }
 }
 
 function isOpen(schedule: WindowSchedule, at: number): boolean {

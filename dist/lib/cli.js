@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-CN3777MT.js";
+} from "./chunks/chunk-R6XAVOML.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -17,7 +17,9 @@ import {
   describeError,
   forgeFromSettings,
   isSettled,
+  listNames,
   neutralize,
+  notifyRun,
   parseSettings,
   renderLogTable,
   scrubSecrets,
@@ -25,7 +27,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-TA35WTRA.js";
+} from "./chunks/chunk-QTDYKAH6.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -283,6 +285,13 @@ function renderOutcome(record) {
     `fleet-forward ${record.environment}: ${record.result} (${GREEN_RESULTS.has(record.result) ? "green" : "red"}): ${record.message.replace(`${record.result}: `, "")}`,
     `  ${facts.join(" \xB7 ")}`
   ];
+  if (record.override) lines.push(`  freeze overridden by ${record.override.actor ?? "an unknown actor"}: ${record.override.reason}`);
+  if (record.rollback) {
+    const from = listNames(record.rollback.from.map(shortSha), 5) || "nothing";
+    lines.push(
+      `  rollback by ${record.rollback.actor ?? "an unknown actor"}: ${record.rollback.reason}; moved back from ${from} to ${record.rollback.to ? shortSha(record.rollback.to) : "unknown"}`
+    );
+  }
   const p = record.promotion;
   if (p?.status === "not_attempted") lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`);
   else if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${tagMove(p)}`);
@@ -449,6 +458,7 @@ async function runDeploy(invocation, io) {
   for (const line of renderOutcome(record)) term.line(line);
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}
 `);
+  await notifyRun(record, settings.notify, { log, dispatcher: io.dispatcher });
   return { code: exitCodeOf(record.result), record };
 }
 function reportInputError(error, invocation, io) {

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-NIXJ5WDQ.js";
+} from "./chunks/chunk-D7O3LKAE.js";
 import {
   deployFleet
-} from "./chunks/chunk-CN3777MT.js";
+} from "./chunks/chunk-R6XAVOML.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -27,11 +27,12 @@ import {
   describeError,
   isSettled,
   neutralize,
+  notifyRun,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-TA35WTRA.js";
+} from "./chunks/chunk-QTDYKAH6.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;
@@ -131,6 +132,7 @@ async function run() {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }
   await publishRecord(record, settings?.historyFile ?? null, actionsLogger, markPublished);
+  await notifyRun(record, settings?.notify ?? null, { log: actionsLogger });
 }
 export {
   run

@@ -11,12 +11,13 @@ import {
   initialFacts,
   neutralize,
   onSecretRegistered,
+  parseNotifySettings,
   parseSettings,
   registerSecret,
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-TA35WTRA.js";
+} from "./chunk-QTDYKAH6.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -872,6 +873,13 @@ function readInput(name) {
 function readActionSettings() {
   return parseSettings(readInput, process.env, (path) => readFileSync(path, "utf8"));
 }
+function readNotifySettings() {
+  try {
+    return parseNotifySettings(readInput);
+  } catch {
+    return null;
+  }
+}
 function forgeFor(settings) {
   return forgeFromSettings(settings, systemClock);
 }
@@ -963,6 +971,7 @@ export {
   fallbackRecord,
   actionsLogger,
   readActionSettings,
+  readNotifySettings,
   forgeFor,
   forgeForSavedRun,
   markStarted,

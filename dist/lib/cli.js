@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-R6XAVOML.js";
+} from "./chunks/chunk-7ZFRRBNU.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -27,7 +27,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-QTDYKAH6.js";
+} from "./chunks/chunk-5LFAOJVM.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-D7O3LKAE.js";
+} from "./chunks/chunk-PITBXZNP.js";
 import {
   deployFleet
-} from "./chunks/chunk-R6XAVOML.js";
+} from "./chunks/chunk-7ZFRRBNU.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -32,7 +32,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QTDYKAH6.js";
+} from "./chunks/chunk-5LFAOJVM.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-D7O3LKAE.js";
+} from "./chunks/chunk-PITBXZNP.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-QTDYKAH6.js";
+} from "./chunks/chunk-5LFAOJVM.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -13,6 +13,11 @@ export interface RunAudit {
   readonly rollback: FreezeOverride | null
 }
 
+/** The rollback a run's settings ask for: rollback-reason with the actor, or null without allow-rollback. */
+export function rollbackOf(settings: { readonly rollbackReason?: string | null; readonly run: { readonly actor?: string | null } }): FreezeOverride | null {
+  return settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null
+}
+
 export function auditNote(audit: RunAudit): string | null {
   const by = ({ actor, reason }: FreezeOverride): string => `${actor ? neutralize(actor, 40) : 'unknown actor'}: ${neutralize(reason, 140)}`
   if (audit.override) return `freeze overridden by ${by(audit.override)}`

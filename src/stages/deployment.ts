@@ -3,7 +3,7 @@ import type { Logger, Result } from '../core/types.js'
 import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js'
 import { classifyError, FleetError } from '../util/errors.js'
 import { shortSha } from '../util/sha.js'
-import { auditNote, withAudit } from './audit.js'
+import { auditNote, rollbackOf, withAudit } from './audit.js'
 
 /**
  * The run on the forge's environments page (README, "Deployments"): on GitHub, a run that reaches the
@@ -90,14 +90,13 @@ export async function abandonDeployment(forge: Forge, settings: DeploymentSettin
 }
 
 function targetOf(settings: DeploymentSettings, sha: string): DeploymentTarget {
-  const rollback = settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null
   return {
     environment: settings.environment,
     environmentUrl: settings.environmentUrl,
     targetTag: settings.targetTag,
     sha,
     runUrl: settings.run.runUrl,
-    audit: auditNote({ override: null, rollback })
+    audit: auditNote({ override: null, rollback: rollbackOf(settings) })
   }
 }
 

@@ -28156,6 +28156,9 @@ function shortSha(sha2) {
 }
 
 // src/stages/audit.ts
+function rollbackOf(settings) {
+  return settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null;
+}
 function auditNote(audit2) {
   const by = ({ actor, reason }) => `${actor ? neutralize(actor, 40) : "unknown actor"}: ${neutralize(reason, 140)}`;
   if (audit2.override) return `freeze overridden by ${by(audit2.override)}`;
@@ -28205,14 +28208,13 @@ async function abandonDeployment(forge, settings, id, log) {
   await moveDeployment(deployment, "error", "the run ended before it could finish (killed); see the run");
 }
 function targetOf(settings, sha2) {
-  const rollback = settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null;
   return {
     environment: settings.environment,
     environmentUrl: settings.environmentUrl,
     targetTag: settings.targetTag,
     sha: sha2,
     runUrl: settings.run.runUrl,
-    audit: auditNote({ override: null, rollback })
+    audit: auditNote({ override: null, rollback: rollbackOf(settings) })
   };
 }
 var FINAL = {
@@ -30025,6 +30027,29 @@ function isKnownZone(zone) {
   } catch {
     return false;
   }
+}
+function wallOf(zone, utcMs) {
+  const parts = {};
+  for (const part of formatterOf(zone).formatToParts(new Date(utcMs))) if (part.type !== "literal") parts[part.type] = Number(part.value);
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+function offsetAt(zone, utcMs) {
+  const whole = Math.floor(utcMs / 1e3) * 1e3;
+  return wallOf(zone, whole) - whole;
+}
+function utcOfWall(zone, wall) {
+  const before = wall - offsetAt(zone, wall - 12 * HOUR_MS);
+  const after = wall - offsetAt(zone, wall + 12 * HOUR_MS);
+  const valid = [before, after].filter((candidate) => wallOf(zone, candidate) === wall);
+  return valid.length > 0 ? Math.min(...valid) : before;
+}
+function formatWall(wall) {
+  return new Date(wall).toISOString().slice(0, 16).replace("T", " ");
+}
+function formatInZone(zone, utcMs) {
+  const local = formatWall(wallOf(zone, utcMs));
+  const utc = formatWall(utcMs);
+  return `${local} ${zone} (${utc.slice(0, 10) === local.slice(0, 10) ? utc.slice(11) : utc} UTC)`;
 }
 
 // src/config/windows.ts
@@ -35567,6 +35592,8 @@ export {
   onSecretRegistered,
   scrubSecrets,
   neutralize,
+  rollbackOf,
+  auditNote,
   withAudit,
   startDeployment,
   finishDeployment,
@@ -35591,6 +35618,10 @@ export {
   redeployFleet,
   stopProcessGroup,
   splitIntoWaves,
+  DAY_MS,
+  wallOf,
+  utcOfWall,
+  formatInZone,
   systemClock,
   GREEN_RESULTS,
   notifyRun,

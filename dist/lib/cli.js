@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-7ZFRRBNU.js";
+} from "./chunks/chunk-S7RWV6DL.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -27,7 +27,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-5LFAOJVM.js";
+} from "./chunks/chunk-DY3D7JOE.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

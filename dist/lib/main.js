@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-PITBXZNP.js";
+} from "./chunks/chunk-FTUQ4Y7S.js";
 import {
   deployFleet
-} from "./chunks/chunk-7ZFRRBNU.js";
+} from "./chunks/chunk-S7RWV6DL.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -32,7 +32,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-5LFAOJVM.js";
+} from "./chunks/chunk-DY3D7JOE.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

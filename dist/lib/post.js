@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-PITBXZNP.js";
+} from "./chunks/chunk-FTUQ4Y7S.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-5LFAOJVM.js";
+} from "./chunks/chunk-DY3D7JOE.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

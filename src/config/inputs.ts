@@ -115,7 +115,7 @@ export const INPUTS: readonly InputSpec[] = [
 ]
 
 export const OUTPUTS: readonly { readonly name: string; readonly description: string }[] = [
-  { name: 'result', description: 'deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red).' },
+  { name: 'result', description: 'deployed, noop, planned, superseded, deferred (green) or stale, blocked, failed, aborted (red).' },
   { name: 'superseded', description: "'true' when a newer commit owns the deploy branch." },
   { name: 'head-sha', description: 'Deploy branch head read at the start of the run.' },
   { name: 'expected-sha', description: 'Commit the tenants had to report.' },

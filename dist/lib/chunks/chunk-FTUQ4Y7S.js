@@ -17,7 +17,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-5LFAOJVM.js";
+} from "./chunk-DY3D7JOE.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -44,7 +44,7 @@ import {
   wallOf,
   withAudit,
   withRetries
-} from "./chunk-5LFAOJVM.js";
+} from "./chunk-DY3D7JOE.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

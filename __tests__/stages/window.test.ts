@@ -73,6 +73,12 @@ describe('decideWindow: one pure decision on the forge clock', () => {
     )
   })
 
+  it('names a UTC opening once', () => {
+    const decision = decideWindow(schedule('', '2026-12-24T00:00 2026-12-27T00:00 UTC'), Date.parse('2026-12-25T00:00:00Z'))
+    if (decision.open) throw new Error('expected closed')
+    expect(describeClosed(decision)).toBe(`deploy freeze '2026-12-24T00:00 2026-12-27T00:00 UTC' is on; the next window opens 2026-12-27 00:00 UTC`)
+  })
+
   it('says so when no window opens within the horizon', () => {
     const decision = decideWindow(schedule('2020-01-01T00:00 2020-01-02T00:00 UTC'), Date.parse('2026-06-08T03:00:00Z'))
     if (decision.open) throw new Error('expected closed')

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-FTUQ4Y7S.js";
+} from "./chunks/chunk-H4JR33SF.js";
 import {
   deployFleet
-} from "./chunks/chunk-S7RWV6DL.js";
+} from "./chunks/chunk-X6TPGZ62.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -32,7 +32,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-DY3D7JOE.js";
+} from "./chunks/chunk-NMIKFSXJ.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

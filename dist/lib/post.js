@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-FTUQ4Y7S.js";
+} from "./chunks/chunk-H4JR33SF.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-DY3D7JOE.js";
+} from "./chunks/chunk-NMIKFSXJ.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -153,12 +153,34 @@ export async function runDemo(io: DemoIO): Promise<number> {
     )
 
     term.line('')
-    term.line(`3. A separate run: ${STUCK} is back on ${shortSha(OLDER)} (where the incident's older job left it) and its node`)
+    term.line('3. An incident freeze is declared for the next hour (deploy-freezes). A deploy job that runs inside it')
+    term.line('   must wait for the freeze to end, touching nothing, and say when that is.')
+    const beforeFreeze = { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites }
+    const frozen = await deploy(NEWER, 3, [['deploy-freezes', freezeAroundNow()]])
+    if (io.signal.aborted) return cancelled(term)
+    expect.check(
+      frozen.code === 0 && frozen.record?.result === 'deferred' && frozen.record.window?.next_open !== null,
+      `it ended deferred, green (exit 0), naming when deploys open again: ${frozen.record?.window?.next_open ?? 'unknown'}`,
+      `the run in a freeze ended ${frozen.record?.result ?? 'without a record'} (exit ${frozen.code})`
+    )
+    const frozenEffects = [
+      stage.fleet.redeploys.length - beforeFreeze.redeploys,
+      stage.registry.writes - beforeFreeze.registryWrites,
+      stage.forge.statusWrites - beforeFreeze.statuses
+    ]
+    expect.check(
+      frozenEffects.every((n) => n === 0),
+      'it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses',
+      `it had side effects: ${frozenEffects.join(', ')} (redeploy calls, registry writes, commit statuses)`
+    )
+
+    term.line('')
+    term.line(`4. A separate run: ${STUCK} is back on ${shortSha(OLDER)} (where the incident's older job left it) and its node`)
     term.line(`   is wedged: it accepts redeploys and never restarts. ${shortSha(NEWER)} is deployed again.`)
     stage.fleet.wedge(STUCK, OLDER)
     const redeploysBefore = stage.fleet.redeploys.length
     const latestBeforeStuck = stage.registry.tagState('latest')
-    const stuck = await deploy(NEWER, 3)
+    const stuck = await deploy(NEWER, 4)
     if (io.signal.aborted) return cancelled(term)
     const staleLine = `${STUCK} is stale: actual=${shortSha(OLDER)}, expected=${shortSha(NEWER)}`
     expect.check(
@@ -175,7 +197,7 @@ export async function runDemo(io: DemoIO): Promise<number> {
     neverBackward(expect, stage, latestBeforeStuck, 'the run with a wedged tenant')
 
     term.line('')
-    term.line(`4. The records: one per run, also appended to ${stage.historyFile}`)
+    term.line(`5. The records: one per run, also appended to ${stage.historyFile}`)
     const history = readFileSync(stage.historyFile, 'utf8').trim().split('\n').filter(Boolean)
     expect.check(
       history.length === records.length && history.every((line, i) => (JSON.parse(line) as RunRecord).result === records[i].result),
@@ -188,13 +210,20 @@ export async function runDemo(io: DemoIO): Promise<number> {
     const { held, broken } = expect.counts
     term.line(
       expect.allHeld
-        ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.`
+        ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the run in a freeze waited, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.`
         : `${broken} of ${held + broken} expectations did not hold (✘ above).`
     )
     return expect.allHeld ? 0 : EXIT_DEMO_FAILED
   } finally {
     await stage.close()
   }
+}
+
+/** A freeze from an hour ago to an hour from now, in UTC minutes: `2026-12-05T08:15 2026-12-05T10:15 UTC`. */
+function freezeAroundNow(): string {
+  const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16)
+  const now = systemClock.now()
+  return `${minute(now - 3_600_000)} ${minute(now + 3_600_000)} UTC`
 }
 
 async function startStage(): Promise<Stage> {
@@ -287,7 +316,8 @@ async function runFleetForward(stage: Stage, sha: string, runId: number, io: Dem
 }
 
 function printCommand(term: Terminal, flags: readonly [string, string][]): void {
-  const words = flags.map(([name, value]) => `--${name} ${value}`)
+  // A value with spaces (a freeze entry) is quoted, so the line can be pasted into a shell.
+  const words = flags.map(([name, value]) => `--${name} ${/\s/.test(value) ? `'${value}'` : value}`)
   const lines: string[] = []
   let line = '   $ fleet-forward deploy'
   for (const word of words) {

@@ -69,8 +69,9 @@ export function formatWall(wall: number): string {
   return new Date(wall).toISOString().slice(0, 16).replace('T', ' ')
 }
 
-/** `2026-12-24 09:00 Europe/Berlin (08:00 UTC)`, with the UTC date when it differs from the local one. */
+/** `2026-12-24 09:00 Europe/Berlin (08:00 UTC)`, with the UTC date when it differs from the local one; UTC once in UTC. */
 export function formatInZone(zone: string, utcMs: number): string {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return `${formatWall(utcMs)} UTC`
   const local = formatWall(wallOf(zone, utcMs))
   const utc = formatWall(utcMs)
   return `${local} ${zone} (${utc.slice(0, 10) === local.slice(0, 10) ? utc.slice(11) : utc} UTC)`

@@ -30047,6 +30047,7 @@ function formatWall(wall) {
   return new Date(wall).toISOString().slice(0, 16).replace("T", " ");
 }
 function formatInZone(zone, utcMs) {
+  if (zone === "UTC" || zone === "Etc/UTC") return `${formatWall(utcMs)} UTC`;
   const local = formatWall(wallOf(zone, utcMs));
   const utc = formatWall(utcMs);
   return `${local} ${zone} (${utc.slice(0, 10) === local.slice(0, 10) ? utc.slice(11) : utc} UTC)`;

@@ -17,7 +17,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-DY3D7JOE.js";
+} from "./chunk-NMIKFSXJ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -44,7 +44,7 @@ import {
   wallOf,
   withAudit,
   withRetries
-} from "./chunk-DY3D7JOE.js";
+} from "./chunk-NMIKFSXJ.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

@@ -984,12 +984,8 @@ async function runDemo(io) {
     term.line("");
     term.line(`2. The older job (${shortSha(OLDER)}) starts now. In the incident this is the job that redeployed the fleet to`);
     term.line(`   ${tagOf(OLDER)} and re-pointed :latest backward, because its guard only protected the verify step.`);
-    const before = {
-      redeploys: stage.fleet.redeploys.length,
-      registryWrites: stage.registry.writes,
-      statuses: stage.forge.statusWrites,
-      latest: stage.registry.tagState("latest")
-    };
+    const latestBefore = stage.registry.tagState("latest");
+    const beforeOlder = sideEffects(stage);
     const older = await deploy(OLDER, 2);
     if (io.signal.aborted) return cancelled(term);
     expect.check(
@@ -997,26 +993,19 @@ async function runDemo(io) {
       `the older run ended superseded, green (exit 0): branch main is owned by ${shortSha(NEWER)}`,
       `the older run ended ${older.record?.result ?? "without a record"} (exit ${older.code})`
     );
-    const redeploys = stage.fleet.redeploys.length - before.redeploys;
-    const registryWrites = stage.registry.writes - before.registryWrites;
-    const statuses = stage.forge.statusWrites - before.statuses;
-    expect.check(
-      redeploys === 0 && registryWrites === 0 && statuses === 0,
-      "it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses",
-      `it had side effects: ${redeploys} redeploy call(s), ${registryWrites} registry write(s), ${statuses} commit status(es)`
-    );
+    touchedNothing(expect, stage, beforeOlder);
     const stillNewer = stage.fleet.snapshot().filter(([, sha]) => sha === NEWER).length;
     expect.check(stillNewer === TENANTS.length, `the fleet still runs ${shortSha(NEWER)}: ${stillNewer}/${TENANTS.length} tenants`);
     const latestNow = stage.registry.tagState("latest");
     expect.check(
-      latestNow?.digest === before.latest?.digest && latestNow?.revision !== OLDER,
+      latestNow?.digest === latestBefore?.digest && latestNow?.revision !== OLDER,
       `:latest not moved back: ${stage.registry.describeTag("latest")}`,
       `:latest moved during the superseded run: ${stage.registry.describeTag("latest")}`
     );
     term.line("");
     term.line("3. An incident freeze is declared for the next hour (deploy-freezes). A deploy job that runs inside it");
     term.line("   must wait for the freeze to end, touching nothing, and say when that is.");
-    const beforeFreeze = { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites };
+    const beforeFreeze = sideEffects(stage);
     const frozen = await deploy(NEWER, 3, [["deploy-freezes", freezeAroundNow()]]);
     if (io.signal.aborted) return cancelled(term);
     expect.check(
@@ -1024,16 +1013,7 @@ async function runDemo(io) {
       `it ended deferred, green (exit 0), naming when deploys open again: ${frozen.record?.window?.next_open ?? "unknown"}`,
       `the run in a freeze ended ${frozen.record?.result ?? "without a record"} (exit ${frozen.code})`
     );
-    const frozenEffects = [
-      stage.fleet.redeploys.length - beforeFreeze.redeploys,
-      stage.registry.writes - beforeFreeze.registryWrites,
-      stage.forge.statusWrites - beforeFreeze.statuses
-    ];
-    expect.check(
-      frozenEffects.every((n) => n === 0),
-      "it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses",
-      `it had side effects: ${frozenEffects.join(", ")} (redeploy calls, registry writes, commit statuses)`
-    );
+    touchedNothing(expect, stage, beforeFreeze);
     term.line("");
     term.line(`4. A separate run: ${STUCK} is back on ${shortSha(OLDER)} (where the incident's older job left it) and its node`);
     term.line(`   is wedged: it accepts redeploys and never restarts. ${shortSha(NEWER)} is deployed again.`);
@@ -1073,6 +1053,20 @@ async function runDemo(io) {
   } finally {
     await stage.close();
   }
+}
+function sideEffects(stage) {
+  return { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites };
+}
+function touchedNothing(expect, stage, before) {
+  const now = sideEffects(stage);
+  const redeploys = now.redeploys - before.redeploys;
+  const registryWrites = now.registryWrites - before.registryWrites;
+  const statuses = now.statuses - before.statuses;
+  expect.check(
+    redeploys === 0 && registryWrites === 0 && statuses === 0,
+    "it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses",
+    `it had side effects: ${redeploys} redeploy call(s), ${registryWrites} registry write(s), ${statuses} commit status(es)`
+  );
 }
 function freezeAroundNow() {
   const minute = (ms) => new Date(ms).toISOString().slice(0, 16);

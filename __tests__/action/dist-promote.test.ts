@@ -4,6 +4,7 @@
  * incident with both runs executing at once while :latest is sampled.
  */
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { FakeGitHub } from '../../test/support/fake-github.js'
 import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
@@ -52,7 +53,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
     await Promise.all([forge.close(), fleet.close(), controlPlane.close()])
   })
 
-  function deploy(inputs: Record<string, string>): Promise<DistRun> {
+  function deploy(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<DistRun> {
     return runDist({
       inputs: {
         token: spec.token,
@@ -64,7 +65,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
         'settle-interval': '1',
         ...inputs
       },
-      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', ...spec.env(forge) }
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '9', ...spec.env(forge), ...env }
     })
   }
 
@@ -120,17 +121,40 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
       expect(seen.at(-1)).toBe(NEWER)
     })
 
-    it('refuses to move :latest backward (blocked, red, tag untouched) unless allow-rollback', async () => {
+    it('refuses to move :latest backward (blocked, red, tag untouched) unless allow-rollback, which needs a reason and says who moved the fleet back, from what to what', async () => {
       await putManifest(registry, REPO, 'latest', images.newer)
+      fleet.setDefaultSha(NEWER)
       forge.setBranch('main', OLDER)
       const refused = await deploy({ sha: OLDER })
       expect(refused.code).toBe(1)
       expect(refused.outputs.result).toBe('blocked')
       expect(await latestRevision()).toBe(NEWER)
 
-      const rolledBack = await deploy({ sha: OLDER, 'allow-rollback': 'true' })
+      const unexplained = await deploy({ sha: OLDER, 'allow-rollback': 'true' })
+      expect(unexplained.outputs.result).toBe('failed')
+      expect(JSON.parse(unexplained.outputs.report).message).toBe(
+        "input 'rollback-reason': is required with allow-rollback: true; say why (it is recorded with who ran it)"
+      )
+
+      const reason = 'INC-7: 7f25373 corrupts invoices'
+      const rolledBack = await deploy({ sha: OLDER, 'allow-rollback': 'true', 'rollback-reason': reason }, { GITHUB_ACTOR: 'alice' })
       expect(rolledBack.outputs.result).toBe('deployed')
       expect(await latestRevision()).toBe(OLDER)
+      expect(JSON.parse(rolledBack.outputs.report).rollback).toEqual({ actor: 'alice', reason, from: [NEWER], to: OLDER })
+      expect(forge.statuses(OLDER).map((s) => s.description)).toEqual([`3/3 tenants report 7a72516; rollback by alice: ${reason}`])
+      expect(rolledBack.summary).toContain(`**Rollback** by \`alice\`: \`${reason}\`. The fleet was moved back from \`7f25373\` to \`7a72516\`.`)
+      // GitHub shows the rollback on the deployment too; Gitea has no deployments.
+      const deployments = forge instanceof FakeGitHub ? forge.deployments.map((d) => [d.description, d.statuses.map((s) => s.description)]) : []
+      expect(deployments).toEqual(
+        spec.kind === 'github'
+          ? [
+              [
+                `fleet-forward: staging-7a72516 (7a72516) to production; rollback by alice: ${reason}`,
+                [`rolling staging-7a72516 to the fleet; rollback by alice: ${reason}`, `every tenant verified on 7a72516; rollback by alice: ${reason}`]
+              ]
+            ]
+          : []
+      )
     })
 
     it('reads expected-sha from the revision label of a tag not derived from the commit (workflow_dispatch target_tag)', async () => {

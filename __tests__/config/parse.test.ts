@@ -184,6 +184,48 @@ describe('parseSettings', () => {
     const error = inputErrorOf(() => parse({ 'registry-password': 'hunter2-secret', image: 'ghcr.io/acme/app' }))
     expect(error.message).not.toContain('hunter2-secret')
   })
+
+  it('reads deploy windows and freezes; none means always open', () => {
+    expect(parse({}).windows).toEqual({ schedule: { allow: [], deny: [] }, override: null })
+    const s = parse({ 'deploy-windows': '0 9 * * 1-5  0 17 * * 1-5  Europe/Berlin', 'deploy-freezes': '2026-12-24T00:00 2026-12-27T00:00 Europe/Berlin' })
+    expect(s.windows.schedule.allow.map((e) => e.kind)).toEqual(['cron'])
+    expect(s.windows.schedule.deny.map((e) => e.kind)).toEqual(['calendar'])
+  })
+
+  it('records who overrides a freeze and why; the reason is required, and the actor must be allowed when a list is given', () => {
+    const override = { 'override-freeze': 'true', 'override-reason': 'hotfix for INC-42' }
+    expect(parse(override, { ...ENV, GITHUB_ACTOR: 'alice' }).windows.override).toEqual({ actor: 'alice', reason: 'hotfix for INC-42' })
+    expect(parse({ ...override, 'override-actors': 'bob, alice' }, { ...ENV, GITHUB_ACTOR: 'alice' }).windows.override?.actor).toBe('alice')
+    expect(inputErrorOf(() => parse({ 'override-freeze': 'true' })).message).toBe(
+      "input 'override-reason': is required with override-freeze: true; say why (it is recorded with who ran it)"
+    )
+    expect(inputErrorOf(() => parse({ 'override-reason': 'why not' })).message).toBe("input 'override-reason': is set but override-freeze is not true")
+    expect(inputErrorOf(() => parse({ ...override, 'override-actors': 'bob carol' }, { ...ENV, GITHUB_ACTOR: 'mallory' })).message).toBe(
+      "input 'override-actors': 'mallory' may not override a freeze; allowed: bob, carol"
+    )
+  })
+
+  it('requires a reason to move the fleet back', () => {
+    expect(parse({ 'allow-rollback': 'true', 'rollback-reason': 'INC-7: 7f25373 corrupts invoices' }).rollbackReason).toBe('INC-7: 7f25373 corrupts invoices')
+    expect(parse({}).rollbackReason).toBeNull()
+    expect(inputErrorOf(() => parse({ 'allow-rollback': 'true' })).message).toBe(
+      "input 'rollback-reason': is required with allow-rollback: true; say why (it is recorded with who ran it)"
+    )
+  })
+
+  it('reads the notification settings; the URL is a secret', () => {
+    expect(parse({}).notify).toBeNull()
+    expect(parse({ 'notify-url': 'https://hooks.slack.com/services/T0/B0/s3cretPath', 'notify-format': 'slack' }).notify).toEqual({
+      url: 'https://hooks.slack.com/services/T0/B0/s3cretPath',
+      format: 'slack',
+      on: 'red'
+    })
+    expect(inputErrorOf(() => parse({ 'notify-format': 'discord' })).message).toBe("input 'notify-format': must be json, slack or teams, got 'discord'")
+    expect(inputErrorOf(() => parse({ 'notify-on': 'green' })).message).toBe("input 'notify-on': must be red or always, got 'green'")
+    const error = inputErrorOf(() => parse({ 'notify-url': 'ftp://hooks.example/s3cretPath-xyz' }))
+    expect(error.input).toBe('notify-url')
+    expect(error.message).not.toContain('s3cretPath-xyz')
+  })
 })
 
 /** Parsing with the runner's proxy variables set (and other inputs, when given), deferred for inputErrorOf. */

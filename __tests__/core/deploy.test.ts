@@ -69,7 +69,7 @@ describe('deployFleet', () => {
     const startedAt = clock.now()
     fleet.set('ana', { sha: NEWER })
     const { record } = await run()
-    expect(record).toMatchObject({ schema_version: 1, started_at: new Date(startedAt).toISOString(), actor: 'octocat', result: 'deployed' })
+    expect(record).toMatchObject({ schema_version: 2, started_at: new Date(startedAt).toISOString(), actor: 'octocat', result: 'deployed' })
     const byName = new Map(record.tenants.map((t) => [t.name, t]))
     // ana already ran the commit: not redeployed, and its before is the commit itself.
     expect(byName.get('ana')).toMatchObject({ before: NEWER, actual: NEWER, redeployed: false, redeployed_at: null })
@@ -573,5 +573,73 @@ describe('deployFleet in waves', () => {
     expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming']])
     expect(record.result).toBe('superseded')
     expect(record.waves.map((w) => w.result)).toEqual(['superseded', 'not_attempted'])
+  })
+})
+
+describe('deploy windows and freezes', () => {
+  // The test clock starts on Monday 23 November 2026, 00:00 UTC: 01:00 in Berlin, outside office hours.
+  const OFFICE = '0 9 * * 1-5  0 17 * * 1-5  Europe/Berlin'
+
+  it('outside every window the run ends deferred, green, touching nothing, and says when the next window opens', async () => {
+    const { record, log } = await run({ 'deploy-windows': OFFICE })
+    expect(record).toMatchObject({
+      result: 'deferred',
+      message: 'deferred: outside every deploy window; the next window opens 2026-11-23 09:00 Europe/Berlin (08:00 UTC); nothing was touched',
+      window: { state: 'deferred', reason: 'outside_windows', freeze: null, next_open: '2026-11-23T08:00:00.000Z', next_open_zone: 'Europe/Berlin' },
+      override: null
+    })
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(NAMES.map((name) => fleet.requests(name))).toEqual([0, 0, 0])
+    expect(forge.statuses.get(NEWER) ?? []).toEqual([])
+    expect(forge.lockWrites).toEqual([])
+    expect(log.warnings).toEqual([])
+  })
+
+  it("decides on the forge's clock, not the runner's", async () => {
+    // The runner says 01:00 in Berlin; the forge says 11:00, inside the window.
+    forge = new MemoryForge('acme/fleet', { now: () => clock.now() + 10 * 3_600_000 })
+      .commit(BASE)
+      .commit(OLDER, BASE)
+      .commit(NEWER, OLDER)
+      .setBranch('main', NEWER)
+    const { record } = await run({ 'deploy-windows': OFFICE })
+    expect(record.result).toBe('deployed')
+    expect(record.window).toEqual({ state: 'open', reason: null, freeze: null, next_open: null, next_open_zone: null })
+  })
+
+  it('a freeze beats a window', async () => {
+    const { record } = await run({ 'deploy-windows': '0 0 * * *  0 23 * * *  UTC', 'deploy-freezes': '2026-11-22T00:00 2026-11-24T00:00 UTC' })
+    expect(record).toMatchObject({
+      result: 'deferred',
+      window: { state: 'deferred', reason: 'frozen', freeze: '2026-11-22T00:00 2026-11-24T00:00 UTC', next_open: '2026-11-24T00:00:00.000Z' }
+    })
+    expect(controlPlane.calls).toHaveLength(0)
+  })
+
+  it('override-freeze goes ahead; the record and the commit status say who overrode and why', async () => {
+    const { record, log } = await run({ 'deploy-windows': OFFICE, 'override-freeze': 'true', 'override-reason': 'hotfix INC-42' })
+    expect(record).toMatchObject({
+      result: 'deployed',
+      window: { state: 'overridden', reason: 'outside_windows' },
+      override: { actor: 'octocat', reason: 'hotfix INC-42' }
+    })
+    expect(forge.statuses.get(NEWER)?.map((s) => s.description)).toEqual(['3/3 tenants report 7f25373; freeze overridden by octocat: hotfix INC-42'])
+    expect(log.warnings).toContain(
+      'outside every deploy window; the next window opens 2026-11-23 09:00 Europe/Berlin (08:00 UTC); going ahead: override-freeze by octocat: hotfix INC-42'
+    )
+  })
+
+  it('a dry run outside a window still plans, and says the run would be deferred', async () => {
+    const { record, log } = await run({ 'deploy-windows': OFFICE, 'dry-run': 'true' })
+    expect(record).toMatchObject({ result: 'planned', window: { state: 'deferred' } })
+    expect(log.infos.some((line) => line.startsWith('a run now would be deferred: outside every deploy window'))).toBe(true)
+  })
+
+  it('allow-rollback: the commit status carries who moved the fleet back and why', async () => {
+    fleet.setDefaultSha(NEWER)
+    forge.setBranch('main', OLDER)
+    const { record } = await run({ sha: OLDER, 'allow-rollback': 'true', 'rollback-reason': 'INC-7 invoices' })
+    expect(record).toMatchObject({ result: 'deployed', rollback: { actor: 'octocat', reason: 'INC-7 invoices', from: [NEWER], to: OLDER } })
+    expect(forge.statuses.get(OLDER)?.map((s) => s.description)).toEqual(['3/3 tenants report 7a72516; rollback by octocat: INC-7 invoices'])
   })
 })

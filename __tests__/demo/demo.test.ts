@@ -66,9 +66,17 @@ describe('node dist/cli.js demo', () => {
     expect(demo.stdout).toContain('✔ it failed loudly, by name: exit 1, result stale')
   })
 
-  it('prints the three records', () => {
+  it('a run during a freeze is deferred, green, touching nothing, and names when the freeze ends', () => {
+    expect(demo.stdout).toMatch(
+      /│ fleet-forward production: deferred \(green\): deploy freeze '[-0-9T:]+ [-0-9T:]+ UTC' is on; the next window opens [-0-9]+ [0-9:]+ UTC; nothing was touched/
+    )
+    expect(demo.stdout).toMatch(/✔ it ended deferred, green \(exit 0\), naming when deploys open again: /)
+  })
+
+  it('prints the four records', () => {
     expect(demo.stdout).toMatch(/run 1 · fleet-forward production: deployed/)
     expect(demo.stdout).toMatch(/run 2 · fleet-forward production: superseded/)
-    expect(demo.stdout).toMatch(/run 3 · fleet-forward production: stale/)
+    expect(demo.stdout).toMatch(/run 3 · fleet-forward production: deferred/)
+    expect(demo.stdout).toMatch(/run 4 · fleet-forward production: stale/)
   })
 })

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-RZZRF574.js";
+} from "./chunks/chunk-NCX447PR.js";
 import {
   deployFleet
-} from "./chunks/chunk-JNXGTPPI.js";
+} from "./chunks/chunk-XSE2KN47.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -28,11 +28,12 @@ import {
   failureAnnotations,
   isSettled,
   neutralize,
+  notifyRun,
   renderLogTable,
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QWVBT3FZ.js";
+} from "./chunks/chunk-6S625CPL.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;
@@ -135,6 +136,7 @@ async function run() {
     record = fallbackRecord("failed", neutralize(describeError(error), 1e3), error instanceof FleetError ? error.errorClass : "internal", startedAt);
   }
   await publishRecord(record, settings?.historyFile ?? null, actionsLogger, markPublished);
+  await notifyRun(record, settings?.notify ?? null, { log: actionsLogger });
 }
 export {
   run

@@ -7,21 +7,23 @@ import {
   getInput,
   heldLock,
   openDeployment,
+  readNotifySettings,
   savedRun,
   startedAt,
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-RZZRF574.js";
+} from "./chunks/chunk-NCX447PR.js";
 import {
   abandonDeployment,
   appendHistory,
   describeError,
+  notifyRun,
   releaseByNonce,
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-QWVBT3FZ.js";
+} from "./chunks/chunk-6S625CPL.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -46,6 +48,7 @@ async function runPost() {
   } catch (error) {
     actionsLogger.warning(`could not write the record: ${describeError(error)}`);
   }
+  await notifyRun(record, readNotifySettings(), { log: actionsLogger });
 }
 async function stopLeftoverCommand() {
   const pgid = commandGroup();

@@ -4,6 +4,7 @@ import type { RunRecord } from '../stages/record.js'
 import { systemClock } from '../util/clock.js'
 import { describeError, FleetError, InputErrors } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { notifyRun } from '../notify/send.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger as log } from './logger.js'
 import { publishRecord } from './publish.js'
@@ -41,4 +42,5 @@ export async function run(): Promise<void> {
     record = fallbackRecord('failed', neutralize(describeError(error), 1000), error instanceof FleetError ? error.errorClass : 'internal', startedAt)
   }
   await publishRecord(record, settings?.historyFile ?? null, log, markPublished)
+  await notifyRun(record, settings?.notify ?? null, { log })
 }

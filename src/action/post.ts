@@ -5,10 +5,11 @@ import { appendHistory } from '../stages/record.js'
 import { stopProcessGroup } from '../stages/redeploy.js'
 import { renderSummary } from '../report/summary.js'
 import { systemClock } from '../util/clock.js'
+import { notifyRun } from '../notify/send.js'
 import { describeError } from '../util/errors.js'
 import { fallbackRecord } from './fallback-record.js'
 import { actionsLogger } from './logger.js'
-import { forgeForSavedRun } from './settings.js'
+import { forgeForSavedRun, readNotifySettings } from './settings.js'
 import { commandGroup, heldLock, openDeployment, savedRun, startedAt, wasPublished, type SavedRun } from './state.js'
 
 /** What a leftover redeploy-command gets between TERM and KILL. */
@@ -44,6 +45,7 @@ export async function runPost(): Promise<void> {
   } catch (error) {
     actionsLogger.warning(`could not write the record: ${describeError(error)}`)
   }
+  await notifyRun(record, readNotifySettings(), { log: actionsLogger })
 }
 
 async function stopLeftoverCommand(): Promise<void> {

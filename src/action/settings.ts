@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
 import { INPUTS } from '../config/inputs.js'
-import { parseSettings } from '../config/parse.js'
-import type { Settings } from '../config/settings.js'
+import { parseNotifySettings, parseSettings } from '../config/parse.js'
+import type { NotifySettings, Settings } from '../config/settings.js'
 import { createForge, forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
 import { systemClock } from '../util/clock.js'
@@ -25,6 +25,16 @@ function readInput(name: string): string {
 /** The step's inputs and runner variables, validated into Settings (throws InputError naming the input). */
 export function readActionSettings(): Settings {
   return parseSettings(readInput, process.env, (path) => readFileSync(path, 'utf8'))
+}
+
+/** The post step's notification settings, from the inputs (the URL is masked as it is read); null when unset or invalid. */
+export function readNotifySettings(): NotifySettings | null {
+  try {
+    return parseNotifySettings(readInput)
+  } catch {
+    // The main step already reported an invalid input and wrote its record.
+    return null
+  }
 }
 
 export function forgeFor(settings: Settings): Forge {

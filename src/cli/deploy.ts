@@ -6,6 +6,7 @@ import { GREEN_RESULTS } from '../core/types.js'
 import { forgeFromSettings } from '../forge/detect.js'
 import type { Forge } from '../forge/types.js'
 import { failureAnnotations, renderLogTable } from '../report/summary.js'
+import { notifyRun } from '../notify/send.js'
 import { appendHistory, type RunRecord } from '../stages/record.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, InputError, InputErrors } from '../util/errors.js'
@@ -83,6 +84,7 @@ export async function runDeploy(invocation: Invocation, io: CliIO): Promise<Depl
   for (const line of failureAnnotations(record)) term.line(`error: ${line}`)
   for (const line of renderOutcome(record)) term.line(line)
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}\n`)
+  await notifyRun(record, settings.notify, { log, dispatcher: io.dispatcher })
   return { code: exitCodeOf(record.result), record }
 }
 

@@ -10,6 +10,7 @@ export const EXIT_CODES: Readonly<Record<Result, number>> = {
   noop: 0,
   planned: 0,
   superseded: 0,
+  deferred: 0,
   stale: 1,
   blocked: 2,
   failed: 3,
@@ -27,7 +28,7 @@ export function exitCodeOf(result: Result): number {
 
 /** What each exit code means: --help prints this table and the README shows the same rows (a test compares them). */
 export const EXIT_CODE_MEANINGS: readonly (readonly [code: number, meaning: string])[] = [
-  [0, 'deployed, noop, planned (a dry run) or superseded (green: nothing needs a person)'],
+  [0, 'deployed, noop, planned (a dry run), superseded or deferred (green: nothing needs a person)'],
   [1, 'stale: a tenant did not report the expected commit within settle-budget (each one is named)'],
   [2, 'blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)'],
   [3, 'failed: the forge, registry or redeploy could not be used, or the token was refused'],

@@ -1,5 +1,5 @@
 import { GREEN_RESULTS } from '../core/types.js'
-import { isSettled } from '../fleet/report.js'
+import { isSettled, listNames } from '../fleet/report.js'
 import { NOT_PROMOTED, tagMove } from '../report/promotion.js'
 import type { RunRecord } from '../stages/record.js'
 import { shortSha } from '../util/sha.js'
@@ -21,6 +21,13 @@ export function renderOutcome(record: RunRecord): string[] {
     `fleet-forward ${record.environment}: ${record.result} (${GREEN_RESULTS.has(record.result) ? 'green' : 'red'}): ${record.message.replace(`${record.result}: `, '')}`,
     `  ${facts.join(' · ')}`
   ]
+  if (record.override) lines.push(`  freeze overridden by ${record.override.actor ?? 'an unknown actor'}: ${record.override.reason}`)
+  if (record.rollback) {
+    const from = listNames(record.rollback.from.map(shortSha), 5) || 'nothing'
+    lines.push(
+      `  rollback by ${record.rollback.actor ?? 'an unknown actor'}: ${record.rollback.reason}; moved back from ${from} to ${record.rollback.to ? shortSha(record.rollback.to) : 'unknown'}`
+    )
+  }
   const p = record.promotion
   if (p?.status === 'not_attempted') lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`)
   else if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${tagMove(p)}`)

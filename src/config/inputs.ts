@@ -71,16 +71,51 @@ export const INPUTS: readonly InputSpec[] = [
   { name: 'promote-tag', default: 'latest', description: 'Tag that is moved to the manifest of target-tag.' },
   { name: 'registry-username', default: '', description: 'Registry user for basic or token auth.' },
   { name: 'registry-password', default: '', secret: true, description: 'Registry password or token.' },
-  { name: 'allow-rollback', default: 'false', description: 'Permit moving the fleet and promote-tag to an older commit.' },
+  { name: 'allow-rollback', default: 'false', description: 'Permit moving the fleet and promote-tag to an older commit (requires rollback-reason).' },
+  { name: 'rollback-reason', default: '', description: 'Why the fleet is moved back; required with allow-rollback, recorded with the actor.' },
   { name: 'require-verified-in', default: '', description: 'Upstream environment that must have verified the expected commit (fail-closed gate).' },
+  {
+    name: 'deploy-windows',
+    default: '',
+    description:
+      'When a run may act, one window a line: "<from cron> <to cron> <time zone>" (e.g. "0 9 * * 1-5  0 17 * * 1-5  Europe/Berlin") or "<YYYY-MM-DDTHH:MM> <YYYY-MM-DDTHH:MM> <time zone>". Default: always.'
+  },
+  {
+    name: 'deploy-freezes',
+    default: '',
+    description:
+      'When a run may not act, in the same format as deploy-windows; a freeze beats a window. Outside, a run ends deferred (green) and touches nothing.'
+  },
+  {
+    name: 'override-freeze',
+    default: 'false',
+    description: 'Deploy even outside the windows or during a freeze (requires override-reason); recorded with the actor.'
+  },
+  { name: 'override-reason', default: '', description: 'Why the freeze is overridden; required with override-freeze.' },
+  {
+    name: 'override-actors',
+    default: '',
+    description: 'Who may override a freeze (GITHUB_ACTOR names, comma or space separated); default: anyone who can run the workflow.'
+  },
   { name: 'lock', default: 'true', description: 'Serialize runs for the same repository and environment through the forge.' },
   { name: 'lock-timeout', default: '600', description: 'Seconds to wait for the lock before the run ends blocked.' },
   { name: 'dry-run', default: 'false', description: 'Read and plan only; write nowhere.' },
-  { name: 'history-file', default: '', description: 'Append one JSON line per run to this file.' }
+  { name: 'history-file', default: '', description: 'Append one JSON line per run to this file.' },
+  { name: 'notify-url', default: '', secret: true, description: 'POST one message per run here (a chat webhook or any JSON receiver); treated as a secret.' },
+  {
+    name: 'notify-format',
+    default: 'json',
+    description: "'json' (the message as JSON), 'slack' (incoming webhook) or 'teams' (incoming webhook, MessageCard)."
+  },
+  {
+    name: 'notify-on',
+    default: 'red',
+    description: "'red' (a run that ended stale, blocked, failed or aborted) or 'always' (every run, deferred runs and freeze overrides included)."
+  }
 ]
 
 export const OUTPUTS: readonly { readonly name: string; readonly description: string }[] = [
-  { name: 'result', description: 'deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red).' },
+  { name: 'result', description: 'deployed, noop, planned, superseded, deferred (green) or stale, blocked, failed, aborted (red).' },
   { name: 'superseded', description: "'true' when a newer commit owns the deploy branch." },
   { name: 'head-sha', description: 'Deploy branch head read at the start of the run.' },
   { name: 'expected-sha', description: 'Commit the tenants had to report.' },

@@ -5,12 +5,13 @@ import { registerCredentials, registerSecret } from '../util/scrub.js'
 import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
-import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
+import type { NotifySettings, PromotionSettings, RedeploySettings, RunContext, Settings, WindowSettings } from './settings.js'
 import type { ProxyVariables } from '../util/dispatcher.js'
 import { checkProxyVariables } from './proxy.js'
 import { runUrlFrom } from './run-url.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec, withTenantWaves } from './waves.js'
+import { parseWindowEntries } from './windows.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
 
 /** Reads one raw input by its name in action.yml (README, Inputs) ('' when unset). */
@@ -47,7 +48,7 @@ const MAX_COUNT = 999_999_999
  * (a tag derived from a bad sha) is not checked, since its error would only repeat the first.
  */
 export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFile: (path: string) => string): Settings {
-  const read = (name: string): string => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
+  const read = withDefaults(readRaw)
   registerSecrets(read)
   const problems: InputError[] = []
   const take: Take = (parse) => {
@@ -84,6 +85,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   // Checked on their own first, so a bad value is reported even when the tenants are invalid too.
   const waveSpec = take(() => parseWaveSpec(read('waves')))
   const maxFailures = take(() => parseCount(read('max-failures'), 'max-failures', 0, MAX_COUNT))
+  const allowRollback = take(() => parseBoolean(read('allow-rollback'), 'allow-rollback'))
 
   const settings = {
     token,
@@ -114,12 +116,15 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
     promotion,
-    allowRollback: take(() => parseBoolean(read('allow-rollback'), 'allow-rollback')),
+    allowRollback,
+    rollbackReason: take(() => requiredReason(read, allowRollback, 'allow-rollback', 'rollback-reason')),
     requireVerifiedIn: take(() => (read('require-verified-in') ? parseName(read('require-verified-in'), 'require-verified-in') : null)),
     lock: take(() => parseBoolean(read('lock'), 'lock')),
     lockTimeoutSeconds: take(() => parseSeconds(read('lock-timeout'), 'lock-timeout', 0, 24 * 3600)),
     dryRun: take(() => parseBoolean(read('dry-run'), 'dry-run')),
     historyFile: read('history-file') || null,
+    windows: take(() => parseWindows(read, env.GITHUB_ACTOR || null)),
+    notify: take(() => parseNotify(read)),
     run: parseRunContext(env, forge ?? 'auto', take)
   }
   checkProxyVariables(env, take)
@@ -127,6 +132,16 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
   if (problems.length === 1) throw problems[0]
   // No input was invalid, so every value above is set.
   return deepFreeze(settings as Settings)
+}
+
+/** An input as given, trimmed, else its default (README, Inputs). */
+function withDefaults(readRaw: InputReader): (name: string) => string {
+  return (name) => (readRaw(name) ?? '').trim() || DEFAULTS.get(name) || ''
+}
+
+/** The notification inputs alone, for the post step, which writes a killed run's record and has no Settings. */
+export function parseNotifySettings(readRaw: InputReader): NotifySettings | null {
+  return parseNotify(withDefaults(readRaw))
 }
 
 /** The parsed value, or undefined when the input is invalid (its error kept for the report). */
@@ -196,6 +211,54 @@ function parseRedeploy(read: (name: string) => string): RedeploySettings {
   }
   if (command) return { kind: 'command', command }
   return { kind: 'none' }
+}
+
+/** A switch that needs a reason (allow-rollback, override-freeze): the reason is recorded with the actor, so it is required; without the switch it is refused as a mistake. */
+function requiredReason(read: (name: string) => string, on: boolean | undefined, input: string, reasonInput: string): string | null {
+  const reason = read(reasonInput)
+  if (on === undefined) return null
+  if (on && !reason) fail(reasonInput, `is required with ${input}: true; say why (it is recorded with who ran it)`)
+  if (!on && reason) fail(reasonInput, `is set but ${input} is not true`)
+  if (reason.length > 500) fail(reasonInput, `is ${reason.length} characters; at most 500`)
+  return on ? reason : null
+}
+
+function parseWindows(read: (name: string) => string, actor: string | null): WindowSettings {
+  const problems: InputError[] = []
+  const entries = (input: string) => {
+    try {
+      return parseWindowEntries(read(input), input)
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error
+      problems.push(error)
+      return []
+    }
+  }
+  const schedule = { allow: entries('deploy-windows'), deny: entries('deploy-freezes') }
+  if (problems.length > 0) throw problems.length > 1 ? new InputErrors(problems) : problems[0]
+  const overriding = parseBoolean(read('override-freeze'), 'override-freeze')
+  const reason = requiredReason(read, overriding, 'override-freeze', 'override-reason')
+  const allowed = read('override-actors')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+  if (overriding && allowed.length > 0 && !(actor && allowed.includes(actor))) {
+    fail(
+      'override-actors',
+      `${actor ? `'${actor.slice(0, 40)}'` : 'an unknown actor (GITHUB_ACTOR is not set)'} may not override a freeze; allowed: ${allowed.join(', ').slice(0, 200)}`
+    )
+  }
+  return { schedule, override: reason === null ? null : { actor, reason } }
+}
+
+function parseNotify(read: (name: string) => string): NotifySettings | null {
+  const url = read('notify-url')
+  const format = read('notify-format')
+  const on = read('notify-on')
+  if (format !== 'json' && format !== 'slack' && format !== 'teams') fail('notify-format', `must be json, slack or teams, got '${format.slice(0, 40)}'`)
+  if (on !== 'red' && on !== 'always') fail('notify-on', `must be red or always, got '${on.slice(0, 40)}'`)
+  if (!url) return null
+  parseHttpUrl(url, 'notify-url')
+  return { url, format, on }
 }
 
 function parsePromotion(read: (name: string) => string): PromotionSettings | null {

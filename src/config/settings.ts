@@ -1,5 +1,6 @@
 import type { Tenant } from '../core/types.js'
 import type { WaveSpec } from './waves.js'
+import type { WindowSchedule } from './windows.js'
 
 /** Everything a run needs, parsed and validated once (src/config/parse.ts), then frozen. */
 export interface Settings {
@@ -22,12 +23,35 @@ export interface Settings {
   readonly rollout: RolloutSettings
   readonly promotion: PromotionSettings | null
   readonly allowRollback: boolean
+  /** Why the fleet may be moved back; set exactly when allowRollback is. */
+  readonly rollbackReason: string | null
   readonly requireVerifiedIn: string | null
+  readonly windows: WindowSettings
+  readonly notify: NotifySettings | null
   readonly lock: boolean
   readonly lockTimeoutSeconds: number
   readonly dryRun: boolean
   readonly historyFile: string | null
   readonly run: RunContext
+}
+
+/** When a run may act (deploy-windows, deploy-freezes), and an override of that decision. */
+export interface WindowSettings {
+  readonly schedule: WindowSchedule
+  /** override-freeze with its reason and who asked (GITHUB_ACTOR); null without override-freeze. */
+  readonly override: FreezeOverride | null
+}
+
+export interface FreezeOverride {
+  readonly actor: string | null
+  readonly reason: string
+}
+
+/** One message per run to a webhook (notify-url); the URL is a secret. */
+export interface NotifySettings {
+  readonly url: string
+  readonly format: 'json' | 'slack' | 'teams'
+  readonly on: 'red' | 'always'
 }
 
 /** How the redeploy proceeds: in waves, with a failure budget, a soak, and a bound on parallel calls. */

@@ -5,13 +5,13 @@ import { finishDeployment } from '../stages/deployment.js'
 import { buildRecord, initialFacts, type RunRecord } from '../stages/record.js'
 import { failureSummary, writeDeployStatus } from '../stages/status.js'
 import { promote, recordVerified } from './finish.js'
-import { checkOwner, passGate, plan, takeLock } from './prepare.js'
+import { checkOwner, deferOutsideWindow, passGate, plan, takeLock } from './prepare.js'
 import { rollOut } from './rollout.js'
 import { abortedOutcome, failedOutcome, PipelineRun, type DeployDeps, type Outcome } from './run.js'
 
 /**
  * The pipeline of docs/contract.md, read top to bottom:
- * ownership → gate → lock → plan → per wave: redeploy → verify (→ bake) → promote → record, with the
+ * ownership → window → gate → lock → plan → per wave: redeploy → verify (→ bake) → promote → record, with the
  * proof that the run may act (ownership, the lock) re-made while waiting for the lock, before every side
  * effect and between verify rounds. Each step returns the outcome that ends the run, or null to go on.
  * It never throws: every exit path, cancellation and internal errors included, returns the run's one
@@ -30,6 +30,7 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
   try {
     outcome =
       (await checkOwner(run)) ??
+      (await deferOutsideWindow(run)) ??
       (await passGate(run)) ??
       (await takeLock(run)) ??
       (await plan(run)) ??
@@ -53,7 +54,8 @@ export async function deployFleet(settings: Settings, deps: DeployDeps): Promise
       sha: settings.sha,
       targetTag: settings.targetTag,
       dryRun: settings.dryRun,
-      actor: settings.run.actor
+      actor: settings.run.actor,
+      rollbackReason: settings.rollbackReason
     },
     facts,
     deps.forge.calls,
@@ -72,7 +74,7 @@ async function leave(run: PipelineRun, outcome: Outcome): Promise<void> {
         deps.forge,
         facts.expectedSha,
         settings.environment,
-        { verified: false, summary: failureSummary(outcome.errorClass) },
+        { verified: false, summary: failureSummary(outcome.errorClass), audit: run.audit },
         settings.run.runUrl,
         deps.log
       )

@@ -53,7 +53,7 @@ export async function recordVerified(run: PipelineRun): Promise<Outcome> {
   const { settings, deps, facts, expectedSha } = run
   const ahead = facts.tenants.filter((t) => t.state === 'ahead').length
   const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ''}`
-  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log)
+  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified, audit: run.audit }, settings.run.runUrl, deps.log)
   return run.toRoll.length > 0 || run.promotion?.status === 'promoted'
     ? { result: 'deployed', message: `deployed ${settings.targetTag}: ${verified}` }
     : { result: 'noop', message: `nothing to do: ${verified}` }

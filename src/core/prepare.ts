@@ -4,6 +4,7 @@ import { checkGate } from '../stages/gate.js'
 import { acquireRunLock } from '../stages/lock.js'
 import { planRollout, unreadForPlan } from '../stages/plan.js'
 import { resolveImageRevision } from '../stages/promote.js'
+import { checkWindow } from '../stages/window.js'
 import { isRecordedVerified, statusContext } from '../stages/status.js'
 import { probeFleet } from '../stages/verify.js'
 import { planWaves, waveOfTenants } from '../stages/waves.js'
@@ -23,6 +24,24 @@ export async function checkOwner(run: PipelineRun): Promise<Outcome | null> {
   if (owner.head !== null) deps.log.info(owner.message)
   run.expectedSha = settings.expectedSha ?? (await expectedShaFromImage(run))
   facts.expectedSha = run.expectedSha
+  return null
+}
+
+/**
+ * Deploy windows and freezes (docs/contract.md, Deploy windows), decided on the forge's clock: the
+ * ownership read before this is the run's first forge request, and the `Date` header of its answer set
+ * that clock (were the forge unreachable, the runner's own clock stands in). Outside a window the run
+ * ends `deferred` before the gate and the lock, touching nothing; a dry run only says what would happen.
+ */
+export async function deferOutsideWindow(run: PipelineRun): Promise<Outcome | null> {
+  const { settings, deps, facts } = run
+  const check = checkWindow(settings.windows, deps.forge.forgeNow())
+  facts.window = check.record
+  facts.override = check.override
+  if (check.log) deps.log[check.log.level](check.log.text)
+  if (!check.deferred) return null
+  if (!settings.dryRun) return { result: 'deferred', message: check.deferred }
+  deps.log.info(`a run now would be ${check.deferred}`)
   return null
 }
 

@@ -10,6 +10,7 @@ import type { PromoteOutcome } from '../stages/promote.js'
 import type { RunFacts } from '../stages/record.js'
 import { writeDeployStatus } from '../stages/status.js'
 import type { RoundListener } from '../stages/verify.js'
+import { auditNote, rollbackOf } from '../stages/audit.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -132,13 +133,18 @@ export class PipelineRun {
     return null
   }
 
+  /** Who overrode a freeze or moves the fleet back, and why, for every commit status the run writes. */
+  get audit(): string | null {
+    return auditNote({ override: this.facts.override, rollback: rollbackOf(this.settings) })
+  }
+
   /** A red verdict: recorded as a failure on the commit, :latest left where it was. */
   async stale(message: string): Promise<Outcome> {
     await writeDeployStatus(
       this.deps.forge,
       this.expectedSha,
       this.settings.environment,
-      { verified: false, summary: message },
+      { verified: false, summary: message, audit: this.audit },
       this.settings.run.runUrl,
       this.deps.log
     )

@@ -1,10 +1,13 @@
 /** Shared vocabulary of the pipeline (docs/contract.md). Nothing here does I/O. */
 
-/** `planned`: a dry run that could read everything its plan needed. */
-export type Result = 'deployed' | 'noop' | 'planned' | 'superseded' | 'stale' | 'blocked' | 'failed' | 'aborted'
+/**
+ * `planned`: a dry run that could read everything its plan needed. `deferred`: outside every deploy
+ * window or during a freeze; nothing was touched, a later run in a window deploys.
+ */
+export type Result = 'deployed' | 'noop' | 'planned' | 'superseded' | 'deferred' | 'stale' | 'blocked' | 'failed' | 'aborted'
 
 /** Results that leave the step green. */
-export const GREEN_RESULTS: ReadonlySet<Result> = new Set(['deployed', 'noop', 'planned', 'superseded'])
+export const GREEN_RESULTS: ReadonlySet<Result> = new Set(['deployed', 'noop', 'planned', 'superseded', 'deferred'])
 
 /** `not_attempted`: in a wave after the one that halted the run; never told to roll, never read again. */
 export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'pending' | 'not_attempted'

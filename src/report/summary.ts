@@ -1,6 +1,6 @@
-import type { PromotionRecord, RunRecord } from '../stages/record.js'
+import type { AuditRecord, PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
-import { attentionGroups, classAnnotations, isSettled, PER_TENANT_UP_TO } from '../fleet/report.js'
+import { attentionGroups, classAnnotations, isSettled, listNames, PER_TENANT_UP_TO } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
 import { fitColumn } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
@@ -19,7 +19,7 @@ const MAX_TIMELINE_ROWS = 500
 const TIMELINE_WIDTH = 40
 
 /** Results whose tenants left pending are explained in one line instead of being listed. */
-const ENDED_EARLY = new Set<RunRecord['result']>(['superseded', 'blocked', 'aborted', 'failed'])
+const ENDED_EARLY = new Set<RunRecord['result']>(['superseded', 'deferred', 'blocked', 'aborted', 'failed'])
 
 /**
  * The job summary, verdict first at any fleet size: the verdict and the counts by state, what was not
@@ -35,7 +35,7 @@ const ENDED_EARLY = new Set<RunRecord['result']>(['superseded', 'blocked', 'abor
  */
 export function renderSummary(record: RunRecord, maxBytes = MAX_SUMMARY_BYTES): string {
   const links = linksOf(record)
-  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)]
+  const head = [...verdict(record, links), ...notDone(record, links), ...auditLines(record), ...promotionLines(record)]
   const needy = record.tenants.filter((t) => needsAttention(record, t))
   const tail = [...facts(record, links), ...wavesPicture(record.waves)]
   let room = maxBytes - bytes(head) - bytes(tail)
@@ -133,11 +133,34 @@ function notDone(record: RunRecord, links: Links): string[] {
         : 'no tenant was read'
   const why: Record<string, string> = {
     superseded: `${owner} owns ${record.environment}; its run deploys the fleet`,
+    deferred: 'outside every deploy window or during a freeze; a run inside a window deploys the newest commit',
     blocked: 'the run was refused (by the gate, the lock or the promotion; the message says which)',
     aborted: 'the run was cancelled or stopped before it finished',
     failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ''} before it could read them`
   }
   return [`**Not done:** ${what}: ${why[record.result]}.`, '']
+}
+
+/** Who overrode a freeze or moved the fleet back, and why: said plainly, in the person's own words shown literally. */
+function auditLines(record: RunRecord): string[] {
+  const by = (audit: AuditRecord): string => `by ${audit.actor ? literal(audit.actor) : 'an unknown actor'}: ${literal(audit.reason)}`
+  const lines: string[] = []
+  if (record.override) {
+    const closed = record.window?.reason === 'frozen' ? `deploy freeze ${literal(record.window.freeze ?? '')} was on` : 'outside every deploy window'
+    lines.push(`**Freeze overridden** ${by(record.override)} (${closed}).`, '')
+  }
+  const rollback = record.rollback
+  if (rollback) {
+    const moved =
+      rollback.from.length > 0
+        ? `The fleet was moved back from ${listNames(
+            rollback.from.map((commit) => sha(commit)),
+            5
+          )} to ${sha(rollback.to)}.`
+        : `No tenant was moved: none needed a redeploy to ${sha(rollback.to)}.`
+    lines.push(`**Rollback** ${by(rollback)}. ${moved}`, '')
+  }
+  return lines
 }
 
 const PROMOTION_OUTCOME: Readonly<Record<string, string>> = {

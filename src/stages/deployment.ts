@@ -4,6 +4,7 @@ import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js
 import { classifyError, FleetError } from '../util/errors.js'
 import { fitColumn } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
+import { auditNote, rollbackOf, withAudit } from './audit.js'
 
 /**
  * The run on the forge's environments page (README, "Deployments"): on GitHub, a run that reaches the
@@ -13,7 +14,8 @@ import { shortSha } from '../util/sha.js'
  * written is a warning and the deploy goes on. Gitea has no deployments API: nothing happens there.
  * Descriptions are fleet-forward's own words, never text from a server.
  */
-export type DeploymentSettings = Pick<Settings, 'environment' | 'environmentUrl' | 'targetTag'> & { readonly run: Pick<RunContext, 'runUrl'> }
+export type DeploymentSettings = Pick<Settings, 'environment' | 'environmentUrl' | 'targetTag'> &
+  Partial<Pick<Settings, 'rollbackReason'>> & { readonly run: Pick<RunContext, 'runUrl'> & Partial<Pick<RunContext, 'actor'>> }
 
 interface DeploymentTarget {
   readonly environment: string
@@ -24,6 +26,8 @@ interface DeploymentTarget {
   readonly runUrl: string
   /** Input `environment-url`. */
   readonly environmentUrl: string | null
+  /** With allow-rollback: who moves the fleet back and why, carried by every description. */
+  readonly audit: string | null
 }
 
 /** GitHub caps a deployment (status) description at 140 characters. */
@@ -59,7 +63,7 @@ export async function startDeployment(
       sha: target.sha,
       environment: target.environment,
       production: target.environment === 'production',
-      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
+      description: describe(withAudit(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`, target.audit, MAX_DESCRIPTION))
     })
   } catch (error) {
     warn(log, target, 'create', error)
@@ -87,7 +91,14 @@ export async function abandonDeployment(forge: Forge, settings: DeploymentSettin
 }
 
 function targetOf(settings: DeploymentSettings, sha: string): DeploymentTarget {
-  return { environment: settings.environment, environmentUrl: settings.environmentUrl, targetTag: settings.targetTag, sha, runUrl: settings.run.runUrl }
+  return {
+    environment: settings.environment,
+    environmentUrl: settings.environmentUrl,
+    targetTag: settings.targetTag,
+    sha,
+    runUrl: settings.run.runUrl,
+    audit: auditNote({ override: null, rollback: rollbackOf(settings) })
+  }
 }
 
 const FINAL: Record<Result, { state: DeploymentState; description: (sha: string) => string }> = {
@@ -96,6 +107,8 @@ const FINAL: Record<Result, { state: DeploymentState; description: (sha: string)
   // A dry run writes nothing, so it never has a deployment to finish.
   planned: { state: 'inactive', description: () => 'dry run: nothing was deployed' },
   superseded: { state: 'inactive', description: () => 'superseded: a newer commit owns the deploy branch' },
+  // A deferred run stops before the redeploy, so it never has a deployment either.
+  deferred: { state: 'inactive', description: () => 'deferred: outside every deploy window' },
   stale: { state: 'failure', description: (sha) => `not every tenant reported ${sha} within the settle budget` },
   blocked: { state: 'failure', description: () => 'blocked before the fleet was verified; see the run' },
   failed: { state: 'error', description: () => 'the deploy failed; see the run' },
@@ -107,7 +120,7 @@ async function moveDeployment(deployment: RunDeployment, state: DeploymentState,
   try {
     await deployment.deployments.setDeploymentStatus(deployment.id, {
       state,
-      description: describe(description),
+      description: describe(withAudit(description, target.audit, MAX_DESCRIPTION)),
       logUrl: target.runUrl || null,
       environmentUrl: target.environmentUrl
     })

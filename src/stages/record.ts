@@ -52,9 +52,41 @@ export interface RunRecord {
   /** The rollout's waves in order (one for a single-wave run); empty when the run ended before them. */
   readonly waves: readonly WaveRecord[]
   readonly tenants: readonly TenantRecord[]
+  /** The deploy-windows / deploy-freezes decision; null when none is configured or the run ended before it. */
+  readonly window: WindowRecord | null
+  /** Who overrode a closed window or a freeze (override-freeze) and why; null when no override took effect. */
+  readonly override: AuditRecord | null
+  /** With allow-rollback: who moved the fleet back and why, from which commits to which; null otherwise. */
+  readonly rollback: RollbackRecord | null
 }
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
+
+export interface WindowRecord {
+  /** `open`: inside a window (or no window, only freezes, none on); `deferred`: the run stopped there; `overridden`: it went on by override-freeze. */
+  readonly state: 'open' | 'deferred' | 'overridden'
+  /** Why it was closed; null when open. */
+  readonly reason: 'frozen' | 'outside_windows' | null
+  /** The deploy-freezes entry that was on, as written. */
+  readonly freeze: string | null
+  /** When the next window opens (UTC, ISO 8601), and the zone of the entry that opens it; null when open or none within four years. */
+  readonly next_open: string | null
+  readonly next_open_zone: string | null
+}
+
+export interface AuditRecord {
+  /** Who ran it (GITHUB_ACTOR), or null when the runner does not say. */
+  readonly actor: string | null
+  /** The reason input, as given (neutralized). */
+  readonly reason: string
+}
+
+export interface RollbackRecord extends AuditRecord {
+  /** The commits the redeployed tenants reported before this run, most tenants first. */
+  readonly from: readonly string[]
+  /** The commit the fleet was moved to. */
+  readonly to: string | null
+}
 
 export interface DeploymentRecord {
   readonly id: number
@@ -86,6 +118,8 @@ export interface RunFacts {
   before: ReadonlyMap<string, string | null>
   /** When each redeployed tenant's wave was told to roll (epoch ms). */
   redeployedAt: Map<string, number>
+  window: WindowRecord | null
+  override: AuditRecord | null
 }
 
 /** What a run knows before it has learned anything. */
@@ -101,7 +135,9 @@ export function initialFacts(startedAt: number, tenants: TenantReport[], expecte
     waves: [],
     tenantWave: new Map(),
     before: new Map(),
-    redeployedAt: new Map()
+    redeployedAt: new Map(),
+    window: null,
+    override: null
   }
 }
 
@@ -114,6 +150,8 @@ export interface RecordIdentity {
   readonly targetTag: string
   readonly dryRun: boolean
   readonly actor: string | null
+  /** rollback-reason, when allow-rollback is on. */
+  readonly rollbackReason?: string | null
 }
 
 export function buildRecord(
@@ -158,8 +196,25 @@ export function buildRecord(
         redeployed: redeployedAt !== undefined,
         redeployed_at: redeployedAt === undefined ? null : new Date(redeployedAt).toISOString()
       }
-    })
+    }),
+    window: facts.window,
+    override: facts.override && audit(facts.override.actor, facts.override.reason),
+    rollback: identity.rollbackReason ? { ...audit(identity.actor, identity.rollbackReason), from: movedFrom(facts), to: facts.expectedSha } : null
   }
+}
+
+function audit(actor: string | null, reason: string): AuditRecord {
+  return { actor: actor === null ? null : neutralize(actor, 100), reason: neutralize(reason, 500) }
+}
+
+/** The commits the tenants told to roll reported at planning, most tenants first. */
+function movedFrom(facts: RunFacts): string[] {
+  const counts = new Map<string, number>()
+  for (const name of facts.redeployedAt.keys()) {
+    const before = facts.before.get(name)
+    if (before) counts.set(before, (counts.get(before) ?? 0) + 1)
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([commit]) => commit)
 }
 
 /** Names of tenants that ended stale or unreachable. */

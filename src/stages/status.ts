@@ -3,6 +3,7 @@ import type { CommitStatus, Forge } from '../forge/types.js'
 import { classifyError, describeError } from '../util/errors.js'
 import { fitColumn, neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
+import { withAudit } from './audit.js'
 
 /**
  * The durable record of docs/contract.md, Record: a commit status `fleet-forward/<environment>` on the
@@ -23,6 +24,8 @@ export interface VerifiedResult {
   readonly verified: boolean
   /** Our own words from facts, e.g. "3/3 tenants report 7f25373"; never remote text. */
   readonly summary: string
+  /** Who overrode a freeze or moved the fleet back and why (src/stages/audit.ts), appended as room allows. */
+  readonly audit?: string | null
 }
 
 /** The description of a run that failed after it began: its error class, never the error's text (which may quote a server). */
@@ -35,7 +38,7 @@ export async function writeDeployStatus(forge: Forge, sha: string, environment: 
   const status: CommitStatus = {
     context: statusContext(environment),
     state: result.verified ? 'success' : 'failure',
-    description: fitColumn(result.summary, MAX_DESCRIPTION),
+    description: fitColumn(withAudit(result.summary, result.audit ?? null, MAX_DESCRIPTION), MAX_DESCRIPTION),
     targetUrl: runUrl || null
   }
   try {

@@ -10,7 +10,8 @@ import { BASE, NEWER, OLDER } from './memory-forge.js'
 export interface RunnerForge {
   readonly kind: 'github' | 'gitea'
   readonly token: string
-  start(token: string): FakeForgeServer
+  /** @param now the forge's clock, sent in its `Date` header (default: the real one) */
+  start(token: string, now?: () => number): FakeForgeServer
   env(forge: FakeForgeServer): Record<string, string>
   /** Path of the branch-head read, for fault injection. */
   readonly headPath: RegExp
@@ -20,14 +21,14 @@ export const RUNNER_FORGES: readonly RunnerForge[] = [
   {
     kind: 'github',
     token: 'ghs_fake_token',
-    start: (token) => new FakeGitHub({ token }),
+    start: (token, now) => new FakeGitHub({ token, now }),
     env: (forge) => ({ GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url }),
     headPath: /\/git\/ref\/heads\/main$/
   },
   {
     kind: 'gitea',
     token: 'gitea_fake_token',
-    start: (token) => new FakeGitea({ token }),
+    start: (token, now) => new FakeGitea({ token, now }),
     env: (forge) => ({ GITEA_ACTIONS: 'true', GITHUB_API_URL: forge.apiUrl, GITHUB_SERVER_URL: forge.url, GITHUB_GRAPHQL_URL: '' }),
     headPath: /\/branches\/main$/
   }

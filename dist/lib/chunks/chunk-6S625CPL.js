@@ -1720,10 +1720,10 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest2(client, request5, err) {
+    function errorRequest2(client, request6, err) {
       try {
-        request5.onError(err);
-        assert(request5.aborted);
+        request6.onError(err);
+        assert(request6.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -2415,7 +2415,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request5, key, val) {
+    function processHeader(request6, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2462,24 +2462,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request5.host !== null) {
+        if (request6.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request5.host = val;
+        request6.host = val;
       } else if (headerName === "content-length") {
-        if (request5.contentLength !== null) {
+        if (request6.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request5.contentLength = parseInt(val, 10);
-      } else if (request5.contentType === null && headerName === "content-type") {
-        request5.contentType = val;
-        request5.headers.push(key, val);
+        request6.contentLength = parseInt(val, 10);
+      } else if (request6.contentType === null && headerName === "content-type") {
+        request6.contentType = val;
+        request6.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2493,13 +2493,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request5.reset = true;
+            request6.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request5.headers.push(key, val);
+        request6.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -5112,11 +5112,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request5) {
-      return request5.urlList[request5.urlList.length - 1];
+    function requestCurrentURL(request6) {
+      return request6.urlList[request6.urlList.length - 1];
     }
-    function requestBadPort(request5) {
-      const url = requestCurrentURL(request5);
+    function requestBadPort(request6) {
+      const url = requestCurrentURL(request6);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -5154,10 +5154,10 @@ var require_util2 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request6, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request5.referrerPolicy = policy;
+        request6.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5174,33 +5174,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request5) {
-      let serializedOrigin = request5.origin;
+    function appendRequestOriginHeader(request6) {
+      let serializedOrigin = request6.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
-        request5.headersList.append("origin", serializedOrigin, true);
-      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
-        switch (request5.referrerPolicy) {
+      if (request6.responseTainting === "cors" || request6.mode === "websocket") {
+        request6.headersList.append("origin", serializedOrigin, true);
+      } else if (request6.method !== "GET" && request6.method !== "HEAD") {
+        switch (request6.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
+            if (request6.origin && urlHasHttpsScheme(request6.origin) && !urlHasHttpsScheme(requestCurrentURL(request6))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request5, requestCurrentURL(request5))) {
+            if (!sameOrigin(request6, requestCurrentURL(request6))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request5.headersList.append("origin", serializedOrigin, true);
+        request6.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -5254,18 +5254,18 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request5) {
-      const policy = request5.referrerPolicy;
+    function determineRequestsReferrer(request6) {
+      const policy = request6.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request5.referrer === "client") {
+      if (request6.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request5.referrer)) {
-        referrerSource = request5.referrer;
+      } else if (webidl.is.URL(request6.referrer)) {
+        referrerSource = request6.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -5283,14 +5283,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request6);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request6);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -5300,17 +5300,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request5, referrerURL)) {
+          if (sameOrigin(request6, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request5, referrerURL)) {
+          if (sameOrigin(request6, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request6);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -5377,7 +5377,7 @@ var require_util2 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request6) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5756,7 +5756,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request5) {
+    function hasAuthenticationEntry(request6) {
       return false;
     }
     function includesCredentials(url) {
@@ -6991,11 +6991,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        if (!request5) {
+        const request6 = client[kQueue][client[kRunningIdx]];
+        if (!request6) {
           return -1;
         }
-        request5.onResponseStarted();
+        request6.onResponseStarted();
         return 0;
       }
       /**
@@ -7057,9 +7057,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
-        assert(request5.upgrade || request5.method === "CONNECT");
+        const request6 = client[kQueue][client[kRunningIdx]];
+        assert(request6);
+        assert(request6.upgrade || request6.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7076,9 +7076,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request5.onUpgrade(statusCode, headers, socket, statusText);
+          request6.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request5, err);
+          util.errorRequest(client, request6, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7098,8 +7098,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        if (!request5) {
+        const request6 = client[kQueue][client[kRunningIdx]];
+        if (!request6) {
           return -1;
         }
         assert(!this.upgrade);
@@ -7108,23 +7108,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request5.upgrade) {
+        if (upgrade && !request6.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request6.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request6.bodyTimeout != null ? request6.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request5.method === "CONNECT") {
+        if (request6.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7155,11 +7155,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request5.aborted) {
+        const pause = request6.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request6.aborted) {
           return -1;
         }
-        if (request5.method === "HEAD") {
+        if (request6.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -7180,8 +7180,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
+        const request6 = client[kQueue][client[kRunningIdx]];
+        assert(request6);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -7194,7 +7194,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request5.onData(buf) === false) {
+        if (request6.onData(buf) === false) {
           return constants.ERROR.PAUSED;
         }
         return 0;
@@ -7212,8 +7212,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
+        const request6 = client[kQueue][client[kRunningIdx]];
+        assert(request6);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -7225,11 +7225,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request6.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request5.onComplete(headers);
+        request6.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -7298,8 +7298,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request5) {
-          return writeH1(client, request5);
+        write(request6) {
+          return writeH1(client, request6);
         },
         resume() {
           resumeH1(client);
@@ -7326,18 +7326,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request5) {
+        busy(request6) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request5) {
-            if (client[kRunning] > 0 && !request5.idempotent) {
+          if (request6) {
+            if (client[kRunning] > 0 && !request6.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request6.upgrade || request6.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request6.body) !== 0 && (util.isStream(request6.body) || util.isAsyncIterable(request6.body) || util.isFormDataLike(request6.body))) {
               return true;
             }
           }
@@ -7390,13 +7390,13 @@ var require_client_h1 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          util.errorRequest(client, request5, err);
+          const request6 = requests[i];
+          util.errorRequest(client, request6, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request5 = client[kQueue][client[kRunningIdx]];
+        const request6 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request6, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -7464,8 +7464,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request5 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
+            const request6 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request6.headersTimeout != null ? request6.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -7474,11 +7474,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request5) {
+    function setTypeOfService(socket, request6) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request5.typeOfService;
+      const typeOfService = request6.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -7492,26 +7492,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request5) {
-      const { method, path, host, upgrade, blocking, reset } = request5;
-      let { body, headers, contentLength } = request5;
+    function writeH1(client, request6) {
+      const { method, path, host, upgrade, blocking, reset } = request6;
+      let { body, headers, contentLength } = request6;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request5.contentType == null) {
+        if (request6.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request5.contentType == null) {
+      } else if (util.isBlobLike(body) && request6.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request6, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -7523,14 +7523,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request5.contentLength;
+        contentLength = request6.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request6.contentLength !== null && request6.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request6, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7538,19 +7538,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request5.aborted || request5.completed) {
+        if (request6.aborted || request6.completed) {
           return;
         }
-        util.errorRequest(client, request5, err || new RequestAbortedError());
+        util.errorRequest(client, request6, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request5.onConnect(abort);
+        request6.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request6, err);
       }
-      if (request5.aborted) {
+      if (request6.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -7568,7 +7568,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request5);
+      setTypeOfService(socket, request6);
       let header2 = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -7602,31 +7602,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request5, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request6, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request5, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request6, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request6, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -7692,7 +7692,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -7712,18 +7712,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request5.onBodySent(body);
-          if (!expectsPayload && request5.reset !== false) {
+          request6.onBodySent(body);
+          if (!expectsPayload && request6.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request5.onRequestSent();
+        request6.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7736,9 +7736,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request5.onBodySent(buffer);
-        request5.onRequestSent();
-        if (!expectsPayload && request5.reset !== false) {
+        request6.onBodySent(buffer);
+        request6.onRequestSent();
+        if (!expectsPayload && request6.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -7746,7 +7746,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7765,7 +7765,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -7794,9 +7794,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request5;
+        this.request = request6;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -7810,7 +7810,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request6, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -7829,7 +7829,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request5.reset !== false) {
+          if (!expectsPayload && request6.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -7849,7 +7849,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request5.onBodySent(chunk);
+        request6.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7863,8 +7863,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request5 } = this;
-        request5.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request6 } = this;
+        request6.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8044,8 +8044,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request5) {
-          return writeH2(client, request5);
+        write(request6) {
+          return writeH2(client, request6);
         },
         /**
          * @returns {void}
@@ -8074,14 +8074,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request5) {
-          if (request5 != null) {
+        busy(request6) {
+          if (request6 != null) {
             if (client[kRunning] > 0) {
-              if (request5.idempotent === false) return true;
-              if ((request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) return true;
+              if (request6.idempotent === false) return true;
+              if ((request6.upgrade === "websocket" || request6.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request6.body) !== 0 && (util.isStream(request6.body) || util.isAsyncIterable(request6.body) || util.isFormDataLike(request6.body))) return true;
             } else {
-              return (request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request6.upgrade === "websocket" || request6.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8156,15 +8156,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request5, resetPendingIdx = false) {
+    function completeRequest(client, request6, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request5) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request6) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request5, runningIdx);
+      const index = queue.indexOf(request6, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -8183,10 +8183,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request5 = client[kQueue][client[kRunningIdx]];
+        const request6 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request5 != null) {
-          util.errorRequest(client, request5, err);
+        if (request6 != null) {
+          util.errorRequest(client, request6, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -8209,9 +8209,9 @@ var require_client_h2 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          if (request5 != null) {
-            util.errorRequest(client, request5, err);
+          const request6 = requests[i];
+          if (request6 != null) {
+            util.errorRequest(client, request6, err);
           }
         }
       }
@@ -8242,14 +8242,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request5) {
-      const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request6) {
+      const headersTimeout = request6.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request6.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
-      let { body } = request5;
+      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request6;
+      let { body } = request6;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request6, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -8283,33 +8283,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request5.aborted || request5.completed) {
+        if (request6.aborted || request6.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request6, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request5);
+          completeRequest(client, request6);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request5.onConnect(abort);
+        request6.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request6, err);
       }
-      if (request5.aborted) {
+      if (request6.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request5, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request6, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -8327,12 +8327,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request6.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request5);
+            completeRequest(client, request6);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -8352,12 +8352,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request6.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request5);
+          completeRequest(client, request6);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -8382,14 +8382,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request5.contentLength;
+        contentLength = request6.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request6.contentLength != null && request6.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request6, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8405,7 +8405,7 @@ var require_client_h2 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request5, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request6, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -8426,21 +8426,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request5.onResponseStarted();
+        request6.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request5.aborted) {
+        if (request6.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request6.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request5.aborted || request5.completed) {
+          if (request6.aborted || request6.completed) {
             return;
           }
-          if (request5.onData(chunk) === false) {
+          if (request6.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -8448,14 +8448,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request5.aborted && !request5.completed) {
-            request5.onComplete({});
+          if (!request6.aborted && !request6.completed) {
+            request6.onComplete({});
           }
-          completeRequest(client, request5);
+          completeRequest(client, request6);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request5, true);
+          completeRequest(client, request6, true);
           client[kResume]();
         }
       });
@@ -8465,7 +8465,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request5.aborted && !request5.completed) {
+        if (!request6.aborted && !request6.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -8490,11 +8490,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request5.aborted || request5.completed) {
+        if (request6.aborted || request6.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request5.onComplete(trailers);
+        request6.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -8504,7 +8504,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request5,
+            request6,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8515,7 +8515,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request6,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8527,7 +8527,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request5,
+              request6,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8538,7 +8538,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request5,
+              request6,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8552,7 +8552,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request6,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -8561,7 +8561,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request6,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8571,7 +8571,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -8579,18 +8579,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request5.onBodySent(body);
+          request6.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request5.onRequestSent();
+        request6.onRequestSent();
         client[kResume]();
       } catch (error) {
         abort(error);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request6, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -8601,7 +8601,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request5.onRequestSent();
+            request6.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -8611,10 +8611,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request5.onBodySent(chunk);
+        request6.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8625,8 +8625,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request5.onBodySent(buffer);
-        request5.onRequestSent();
+        request6.onBodySent(buffer);
+        request6.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8635,7 +8635,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8660,13 +8660,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request5.onBodySent(chunk);
+          request6.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request5.onRequestSent();
+        request6.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8952,10 +8952,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
-        const request5 = new Request(this[kUrl].origin, opts, handler2);
-        this[kQueue].push(request5);
+        const request6 = new Request(this[kUrl].origin, opts, handler2);
+        this[kQueue].push(request6);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request5.body) == null && util.isIterable(request5.body)) {
+        } else if (util.bodyLength(request6.body) == null && util.isIterable(request6.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8979,9 +8979,9 @@ var require_client = __commonJS({
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request5 = requests[i];
-            if (request5 != null) {
-              util.errorRequest(this, request5, err);
+            const request6 = requests[i];
+            if (request6 != null) {
+              util.errorRequest(this, request6, err);
             }
           }
           const callback = () => {
@@ -9006,9 +9006,9 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          if (request5 != null) {
-            util.errorRequest(client, request5, err);
+          const request6 = requests[i];
+          if (request6 != null) {
+            util.errorRequest(client, request6, err);
           }
         }
         assert(client[kSize] === 0);
@@ -9119,8 +9119,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request5 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request5, err);
+          const request6 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request6, err);
         }
       } else {
         onError(client, err);
@@ -9175,15 +9175,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request5 = client[kQueue][client[kPendingIdx]];
-        if (request5 === null) {
+        const request6 = client[kQueue][client[kPendingIdx]];
+        if (request6 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request6.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request5.servername;
+          client[kServerName] = request6.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -9199,10 +9199,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request5)) {
+        if (client[kHTTPContext].busy(request6)) {
           return;
         }
-        if (!request5.aborted && client[kHTTPContext].write(request5)) {
+        if (!request6.aborted && client[kHTTPContext].write(request6)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -10257,13 +10257,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request5 = Buffer2.alloc(2 + this.authMethods.length);
-        request5[0] = SOCKS_VERSION;
-        request5[1] = this.authMethods.length;
+        const request6 = Buffer2.alloc(2 + this.authMethods.length);
+        request6[0] = SOCKS_VERSION;
+        request6[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request5[2 + i] = method;
+          request6[2 + i] = method;
         });
-        this.socket.write(request5);
+        this.socket.write(request6);
       }
       /**
        * Handle handshake response from server
@@ -10305,13 +10305,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request5 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request5[0] = 1;
-        request5[1] = usernameBuffer.length;
-        usernameBuffer.copy(request5, 2);
-        request5[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request5, 3 + usernameBuffer.length);
-        this.socket.write(request5);
+        const request6 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request6[0] = 1;
+        request6[1] = usernameBuffer.length;
+        usernameBuffer.copy(request6, 2);
+        request6[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request6, 3 + usernameBuffer.length);
+        this.socket.write(request6);
       }
       /**
        * Handle authentication response
@@ -10346,22 +10346,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request5 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request5);
+        const request6 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request6);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request5 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request5[0] = SOCKS_VERSION;
-        request5[1] = command;
-        request5[2] = 0;
-        request5[3] = addressType;
-        addressBuffer.copy(request5, 4);
-        request5.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request5;
+        const request6 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request6[0] = SOCKS_VERSION;
+        request6[1] = command;
+        request6[2] = 0;
+        request6[3] = addressType;
+        addressBuffer.copy(request6, 4);
+        request6.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request6;
       }
       /**
        * Handle CONNECT response
@@ -12081,10 +12081,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request5(opts, callback) {
+    function request6(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request5.call(this, opts, (err, data) => {
+          request6.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -12100,7 +12100,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request5;
+    module.exports = request6;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -14083,8 +14083,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request6);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14102,7 +14102,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request5,
+            request: request6,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14136,8 +14136,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request6);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -14232,8 +14232,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request6);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -14242,8 +14242,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request6);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -14534,16 +14534,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request5, responses, response } = snapshot;
-          const url = new URL(request5.url);
+          const { request: request6, responses, response } = snapshot;
+          const url = new URL(request6.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request5.method,
-            headers: request5.headers,
-            body: request5.body
+            method: request6.method,
+            headers: request6.headers,
+            body: request6.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -20399,7 +20399,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request5 = null;
+        let request6 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -20416,18 +20416,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request5 = makeRequest({ urlList: [parsedURL] });
+          request6 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request5 = input.#state;
+          request6 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
-          window2 = request5.window;
+        if (request6.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request6.window, origin)) {
+          window2 = request6.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -20435,66 +20435,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request5 = makeRequest({
+        request6 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request5.method,
+          method: request6.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request5.headersList,
+          headersList: request6.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request5.unsafeRequest,
+          unsafeRequest: request6.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request5.priority,
+          priority: request6.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request5.origin,
+          origin: request6.origin,
           // referrer request’s referrer.
-          referrer: request5.referrer,
+          referrer: request6.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request5.referrerPolicy,
+          referrerPolicy: request6.referrerPolicy,
           // mode request’s mode.
-          mode: request5.mode,
+          mode: request6.mode,
           // credentials mode request’s credentials mode.
-          credentials: request5.credentials,
+          credentials: request6.credentials,
           // cache mode request’s cache mode.
-          cache: request5.cache,
+          cache: request6.cache,
           // redirect mode request’s redirect mode.
-          redirect: request5.redirect,
+          redirect: request6.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request5.integrity,
+          integrity: request6.integrity,
           // keepalive request’s keepalive.
-          keepalive: request5.keepalive,
+          keepalive: request6.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request5.reloadNavigation,
+          reloadNavigation: request6.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request5.historyNavigation,
+          historyNavigation: request6.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request5.urlList]
+          urlList: [...request6.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request5.mode === "navigate") {
-            request5.mode = "same-origin";
+          if (request6.mode === "navigate") {
+            request6.mode = "same-origin";
           }
-          request5.reloadNavigation = false;
-          request5.historyNavigation = false;
-          request5.origin = "client";
-          request5.referrer = "client";
-          request5.referrerPolicy = "";
-          request5.url = request5.urlList[request5.urlList.length - 1];
-          request5.urlList = [request5.url];
+          request6.reloadNavigation = false;
+          request6.historyNavigation = false;
+          request6.origin = "client";
+          request6.referrer = "client";
+          request6.referrerPolicy = "";
+          request6.url = request6.urlList[request6.urlList.length - 1];
+          request6.urlList = [request6.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request5.referrer = "no-referrer";
+            request6.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -20503,14 +20503,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request5.referrer = "client";
+              request6.referrer = "client";
             } else {
-              request5.referrer = parsedReferrer;
+              request6.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request5.referrerPolicy = init.referrerPolicy;
+          request6.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -20525,33 +20525,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request5.mode = mode;
+          request6.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request5.credentials = init.credentials;
+          request6.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request5.cache = init.cache;
+          request6.cache = init.cache;
         }
-        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
+        if (request6.cache === "only-if-cached" && request6.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request5.redirect = init.redirect;
+          request6.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request5.integrity = String(init.integrity);
+          request6.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request5.keepalive = Boolean(init.keepalive);
+          request6.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request5.method = mayBeNormalized;
+            request6.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -20561,9 +20561,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request5.method = method;
+            request6.method = method;
           }
-          if (!patchMethodWarning && request5.method === "patch") {
+          if (!patchMethodWarning && request6.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -20573,7 +20573,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request5;
+        this.#state = request6;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -20591,12 +20591,12 @@ var require_request2 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request5.headersList);
+        setHeadersList(this.#headers, request6.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request5.method)) {
+          if (!corsSafeListedMethodsSet.has(request6.method)) {
             throw new TypeError(
-              `'${request5.method} is unsupported in no-cors mode.`
+              `'${request6.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -20615,14 +20615,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request6.method === "GET" || request6.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request5.keepalive
+            request6.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -20634,12 +20634,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
+          if (request6.mode !== "same-origin" && request6.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request5.useCORSPreflightFlag = true;
+          request6.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -20829,42 +20829,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request5, newSignal) {
-        request5.#signal = newSignal;
-        return request5;
+      static setRequestSignal(request6, newSignal) {
+        request6.#signal = newSignal;
+        return request6;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request5) {
-        return request5.#dispatcher;
+      static getRequestDispatcher(request6) {
+        return request6.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request5, newDispatcher) {
-        request5.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request6, newDispatcher) {
+        request6.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request5, newHeaders) {
-        request5.#headers = newHeaders;
+      static setRequestHeaders(request6, newHeaders) {
+        request6.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request5) {
-        return request5.#state;
+      static getRequestState(request6) {
+        return request6.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request5, newState) {
-        request5.#state = newState;
+      static setRequestState(request6, newState) {
+        request6.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -20919,23 +20919,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request5) {
-      const newRequest = makeRequest({ ...request5, body: null });
-      if (request5.body != null) {
-        newRequest.body = cloneBody(request5.body);
+    function cloneRequest(request6) {
+      const newRequest = makeRequest({ ...request6, body: null });
+      if (request6.body != null) {
+        newRequest.body = cloneBody(request6.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request5 = new Request(kConstruct);
-      setRequestState(request5, innerRequest);
-      setRequestDispatcher(request5, dispatcher);
-      setRequestSignal(request5, signal);
+      const request6 = new Request(kConstruct);
+      setRequestState(request6, innerRequest);
+      setRequestDispatcher(request6, dispatcher);
+      setRequestSignal(request6, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request5, headers);
+      setRequestHeaders(request6, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request5;
+      return request6;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -21326,14 +21326,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request5 = getRequestState(requestObject);
+      const request6 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request5, null, requestObject.signal.reason, null);
+        abortFetch(p, request6, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request5.client.globalObject;
+      const globalObject = request6.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request5.serviceWorkers = "none";
+        request6.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -21345,7 +21345,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request5, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request6, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -21353,7 +21353,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request5, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request6, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -21365,7 +21365,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request5,
+        request: request6,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -21412,12 +21412,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request5, responseObject, error, controller) {
+    function abortFetch(p, request6, responseObject, error, controller) {
       if (p) {
         p.reject(error);
       }
-      if (request5.body?.stream != null && isReadable(request5.body.stream)) {
-        request5.body.stream.cancel(error).catch((err) => {
+      if (request6.body?.stream != null && isReadable(request6.body.stream)) {
+        request6.body.stream.cancel(error).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -21433,7 +21433,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request5,
+      request: request6,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21448,9 +21448,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request5.client != null) {
-        taskDestination = request5.client.globalObject;
-        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
+      if (request6.client != null) {
+        taskDestination = request6.client.globalObject;
+        crossOriginIsolatedCapability = request6.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -21458,7 +21458,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request5,
+        request: request6,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21470,79 +21470,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request5.body || request5.body.stream);
-      if (request5.window === "client") {
-        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
+      assert(!request6.body || request6.body.stream);
+      if (request6.window === "client") {
+        request6.window = request6.client?.globalObject?.constructor?.name === "Window" ? request6.client : "no-window";
       }
-      if (request5.origin === "client") {
-        request5.origin = request5.client.origin;
+      if (request6.origin === "client") {
+        request6.origin = request6.client.origin;
       }
-      if (request5.policyContainer === "client") {
-        if (request5.client != null) {
-          request5.policyContainer = clonePolicyContainer(
-            request5.client.policyContainer
+      if (request6.policyContainer === "client") {
+        if (request6.client != null) {
+          request6.policyContainer = clonePolicyContainer(
+            request6.client.policyContainer
           );
         } else {
-          request5.policyContainer = makePolicyContainer();
+          request6.policyContainer = makePolicyContainer();
         }
       }
-      if (!request5.headersList.contains("accept", true)) {
+      if (!request6.headersList.contains("accept", true)) {
         const value = "*/*";
-        request5.headersList.append("accept", value, true);
+        request6.headersList.append("accept", value, true);
       }
-      if (!request5.headersList.contains("accept-language", true)) {
-        request5.headersList.append("accept-language", "*", true);
+      if (!request6.headersList.contains("accept-language", true)) {
+        request6.headersList.append("accept-language", "*", true);
       }
-      if (request5.priority === null) {
+      if (request6.priority === null) {
       }
-      if (subresourceSet.has(request5.destination)) {
+      if (subresourceSet.has(request6.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request5 = fetchParams.request;
+        const request6 = fetchParams.request;
         let response = null;
-        if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
+        if (request6.localURLsOnly && !urlIsLocal(requestCurrentURL(request6))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
-        if (requestBadPort(request5) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request6);
+        if (requestBadPort(request6) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request5.referrerPolicy === "") {
-          request5.referrerPolicy = request5.policyContainer.referrerPolicy;
+        if (request6.referrerPolicy === "") {
+          request6.referrerPolicy = request6.policyContainer.referrerPolicy;
         }
-        if (request5.referrer !== "no-referrer") {
-          request5.referrer = determineRequestsReferrer(request5);
+        if (request6.referrer !== "no-referrer") {
+          request6.referrer = determineRequestsReferrer(request6);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request6);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request6.url) && request6.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request5.mode === "navigate" || request5.mode === "websocket")
+            (request6.mode === "navigate" || request6.mode === "websocket")
           ) {
-            request5.responseTainting = "basic";
+            request6.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request5.mode === "same-origin") {
+          } else if (request6.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request5.mode === "no-cors") {
-            if (request5.redirect !== "follow") {
+          } else if (request6.mode === "no-cors") {
+            if (request6.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request5.responseTainting = "opaque";
+              request6.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request6))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request5.responseTainting = "cors";
+            request6.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -21550,13 +21550,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request5.responseTainting === "cors") {
+          if (request6.responseTainting === "cors") {
           }
-          if (request5.responseTainting === "basic") {
+          if (request6.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request5.responseTainting === "cors") {
+          } else if (request6.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request5.responseTainting === "opaque") {
+          } else if (request6.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -21564,26 +21564,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request5.urlList);
+          internalResponse.urlList.push(...request6.urlList);
         }
-        if (!request5.timingAllowFailed) {
+        if (!request6.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request6.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request6.method === "HEAD" || request6.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request5.integrity) {
+        if (request6.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request5.responseTainting === "opaque" || response.body == null) {
+          if (request6.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes2) => {
-            if (!bytesMatch(bytes2, request5.integrity)) {
+            if (!bytesMatch(bytes2, request6.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21602,8 +21602,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request5 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request5);
+      const { request: request6 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request6);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -21612,19 +21612,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request5);
+          const blobURLEntry = requestCurrentURL(request6);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request5.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request6.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request5.headersList.contains("range", true)) {
+          if (!request6.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -21632,7 +21632,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request5.headersList.get("range", true);
+            const rangeHeader = request6.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21663,7 +21663,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request6);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21752,41 +21752,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request5 = fetchParams.request;
+      const request6 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request5.serviceWorkers === "all") {
+      if (request6.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request5.redirect === "follow") {
-          request5.serviceWorkers = "none";
+        if (request6.redirect === "follow") {
+          request6.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
+        if (request6.responseTainting === "cors" && corsCheck(request6, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request5, response) === "failure") {
-          request5.timingAllowFailed = true;
+        if (TAOCheck(request6, response) === "failure") {
+          request6.timingAllowFailed = true;
         }
       }
-      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request5.origin,
-        request5.client,
-        request5.destination,
+      if ((request6.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request6.origin,
+        request6.client,
+        request6.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request5.redirect !== "manual") {
+        if (request6.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request5.redirect === "error") {
+        if (request6.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request5.redirect === "manual") {
+        } else if (request6.redirect === "manual") {
           response = actualResponse;
-        } else if (request5.redirect === "follow") {
+        } else if (request6.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -21796,13 +21796,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request5 = fetchParams.request;
+      const request6 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request5).hash
+          requestCurrentURL(request6).hash
         );
         if (locationURL == null) {
           return response;
@@ -21813,63 +21813,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request5.redirectCount === 20) {
+      if (request6.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request5.redirectCount += 1;
-      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
+      request6.redirectCount += 1;
+      if (request6.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request6, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request6.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
+      if (actualResponse.status !== 303 && request6.body != null && request6.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
-        request5.method = "GET";
-        request5.body = null;
+      if ([301, 302].includes(actualResponse.status) && request6.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request6.method)) {
+        request6.method = "GET";
+        request6.body = null;
         for (const headerName of requestBodyHeader) {
-          request5.headersList.delete(headerName);
+          request6.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
-        request5.headersList.delete("authorization", true);
-        request5.headersList.delete("proxy-authorization", true);
-        request5.headersList.delete("cookie", true);
-        request5.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request6), locationURL)) {
+        request6.headersList.delete("authorization", true);
+        request6.headersList.delete("proxy-authorization", true);
+        request6.headersList.delete("cookie", true);
+        request6.headersList.delete("host", true);
       }
-      if (request5.body != null) {
-        assert(request5.body.source != null);
-        request5.body = safelyExtractBody(request5.body.source)[0];
+      if (request6.body != null) {
+        assert(request6.body.source != null);
+        request6.body = safelyExtractBody(request6.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request5.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
+      request6.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request6, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request5 = fetchParams.request;
+      const request6 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request5.window === "no-window" && request5.redirect === "error") {
+      if (request6.window === "no-window" && request6.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request5;
+        httpRequest = request6;
       } else {
-        httpRequest = cloneRequest(request5);
+        httpRequest = cloneRequest(request6);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
+      const includeCredentials = request6.credentials === "include" || request6.credentials === "same-origin" && request6.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -21956,14 +21956,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request5.useURLCredentials !== void 0 || isTraversableNavigable(request5.traversableForUserPrompts))) {
-        if (request5.body != null) {
-          if (request5.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request6.useURLCredentials !== void 0 || isTraversableNavigable(request6.traversableForUserPrompts))) {
+        if (request6.body != null) {
+          if (request6.body.source == null) {
             return response;
           }
-          request5.body = safelyExtractBody(request5.body.source)[0];
+          request6.body = safelyExtractBody(request6.body.source)[0];
         }
-        if (request5.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request6.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -21973,7 +21973,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request5.window === "no-window") {
+        if (request6.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -21985,7 +21985,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request5.body == null || request5.body.source != null)
+        (request6.body == null || request6.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22015,21 +22015,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request5 = fetchParams.request;
+      const request6 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request5.cache = "no-store";
+        request6.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request5.mode === "websocket") {
+      if (request6.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request5.body == null && fetchParams.processRequestEndOfBody) {
+      if (request6.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request5.body != null) {
+      } else if (request6.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22057,7 +22057,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request5.body.stream) {
+            for await (const bytes2 of request6.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -22164,7 +22164,7 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request5);
+        const url = requestCurrentURL(request6);
         const agent = fetchParams.controller.dispatcher;
         const path = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
@@ -22172,11 +22172,11 @@ var require_fetch = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
-            method: request5.method,
-            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
-            headers: request5.headersList.entries,
+            method: request6.method,
+            body: agent.isMockActive ? request6.body && (request6.body.source || request6.body.stream) : body,
+            headers: request6.headersList.entries,
             maxRedirections: 0,
-            upgrade: request5.mode === "websocket" ? "websocket" : void 0
+            upgrade: request6.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22212,9 +22212,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request6.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request6.method !== "HEAD" && request6.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -22411,31 +22411,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request5, options = {}) {
+      async match(request6, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request6 = webidl.converters.RequestInfo(request6);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request5, options, 1);
+        const p = this.#internalMatchAll(request6, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request5 = void 0, options = {}) {
+      async matchAll(request6 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
+        if (request6 !== void 0) request6 = webidl.converters.RequestInfo(request6);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request5, options);
+        return this.#internalMatchAll(request6, options);
       }
-      async add(request5) {
+      async add(request6) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
-        const requests = [request5];
+        request6 = webidl.converters.RequestInfo(request6);
+        const requests = [request6];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -22445,19 +22445,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request5 of requests) {
-          if (request5 === void 0) {
+        for (let request6 of requests) {
+          if (request6 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request5 = webidl.converters.RequestInfo(request5);
-          if (typeof request5 === "string") {
+          request6 = webidl.converters.RequestInfo(request6);
+          if (typeof request6 === "string") {
             continue;
           }
-          const r = getRequestState(request5);
+          const r = getRequestState(request6);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -22466,8 +22466,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request5 of requests) {
-          const r = getRequestState(new Request(request5));
+        for (const request6 of requests) {
+          const r = getRequestState(new Request(request6));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -22544,17 +22544,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request5, response) {
+      async put(request6, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request6 = webidl.converters.RequestInfo(request6);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request5)) {
-          innerRequest = getRequestState(request5);
+        if (webidl.is.Request(request6)) {
+          innerRequest = getRequestState(request6);
         } else {
-          innerRequest = getRequestState(new Request(request5));
+          innerRequest = getRequestState(new Request(request6));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -22625,21 +22625,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request5, options = {}) {
+      async delete(request6, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request6 = webidl.converters.RequestInfo(request6);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request5)) {
-          r = getRequestState(request5);
+        if (webidl.is.Request(request6)) {
+          r = getRequestState(request6);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request5 === "string");
-          r = getRequestState(new Request(request5));
+          assert(typeof request6 === "string");
+          r = getRequestState(new Request(request6));
         }
         const operations = [];
         const operation = {
@@ -22671,25 +22671,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request5 = void 0, options = {}) {
+      async keys(request6 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
+        if (request6 !== void 0) request6 = webidl.converters.RequestInfo(request6);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request5 !== void 0) {
-          if (webidl.is.Request(request5)) {
-            r = getRequestState(request5);
+        if (request6 !== void 0) {
+          if (webidl.is.Request(request6)) {
+            r = getRequestState(request6);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request5 === "string") {
-            r = getRequestState(new Request(request5));
+          } else if (typeof request6 === "string") {
+            r = getRequestState(new Request(request6));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request5 === void 0) {
+        if (request6 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -22701,9 +22701,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request6 of requests) {
+          for (const request7 of requests) {
             const requestObject = fromInnerRequest(
-              request6,
+              request7,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22822,9 +22822,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request6, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request5.url);
+        const cachedURL = new URL(request6.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -22840,7 +22840,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request5.headersList.get(fieldValue);
+          const requestValue = request6.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -22848,20 +22848,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request5, options, maxResponses = Infinity) {
+      #internalMatchAll(request6, options, maxResponses = Infinity) {
         let r = null;
-        if (request5 !== void 0) {
-          if (webidl.is.Request(request5)) {
-            r = getRequestState(request5);
+        if (request6 !== void 0) {
+          if (webidl.is.Request(request6)) {
+            r = getRequestState(request6);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request5 === "string") {
-            r = getRequestState(new Request(request5));
+          } else if (typeof request6 === "string") {
+            r = getRequestState(new Request(request6));
           }
         }
         const responses = [];
-        if (request5 === void 0) {
+        if (request6 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -22953,21 +22953,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request5, options = {}) {
+      async match(request6, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request5 = webidl.converters.RequestInfo(request5);
+        request6 = webidl.converters.RequestInfo(request6);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request5, options);
+            return await cache.match(request6, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request5, options);
+            const response = await cache.match(request6, options);
             if (response !== void 0) {
               return response;
             }
@@ -24164,7 +24164,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request5 = makeRequest({
+      const request6 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24177,18 +24177,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request5.headersList = headersList;
+        request6.headersList = headersList;
       }
       const keyValue = crypto.randomBytes(16).toString("base64");
-      request5.headersList.append("sec-websocket-key", keyValue, true);
-      request5.headersList.append("sec-websocket-version", "13", true);
+      request6.headersList.append("sec-websocket-key", keyValue, true);
+      request6.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request5.headersList.append("sec-websocket-protocol", protocol, true);
+        request6.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request5.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request6.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request5,
+        request: request6,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -24235,7 +24235,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request6.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -28673,6 +28673,23 @@ function defuseCommands(text) {
   return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
 }
 
+// src/stages/audit.ts
+function rollbackOf(settings) {
+  return settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null;
+}
+function auditNote(audit2) {
+  const by = ({ actor, reason }) => `${actor ? neutralize(actor, 40) : "unknown actor"}: ${neutralize(reason, 140)}`;
+  if (audit2.override) return `freeze overridden by ${by(audit2.override)}`;
+  if (audit2.rollback) return `rollback by ${by(audit2.rollback)}`;
+  return null;
+}
+function withAudit(text, note, max) {
+  if (!note) return text;
+  const room = max - text.length - 2;
+  if (room < 12) return text;
+  return `${text}; ${note.length <= room ? note : `${note.slice(0, room - 1)}\u2026`}`;
+}
+
 // src/stages/deployment.ts
 var MAX_DESCRIPTION = 140;
 var PERMISSION = "deployments: write";
@@ -28686,7 +28703,7 @@ async function startDeployment(forge, settings, expectedSha, log, onChange) {
       sha: target.sha,
       environment: target.environment,
       production: target.environment === "production",
-      description: describe(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`)
+      description: describe(withAudit(`fleet-forward: ${target.targetTag} (${shortSha(target.sha)}) to ${target.environment}`, target.audit, MAX_DESCRIPTION))
     });
   } catch (error) {
     warn(log, target, "create", error);
@@ -28709,7 +28726,14 @@ async function abandonDeployment(forge, settings, id, log) {
   await moveDeployment(deployment, "error", "the run ended before it could finish (killed); see the run");
 }
 function targetOf(settings, sha2) {
-  return { environment: settings.environment, environmentUrl: settings.environmentUrl, targetTag: settings.targetTag, sha: sha2, runUrl: settings.run.runUrl };
+  return {
+    environment: settings.environment,
+    environmentUrl: settings.environmentUrl,
+    targetTag: settings.targetTag,
+    sha: sha2,
+    runUrl: settings.run.runUrl,
+    audit: auditNote({ override: null, rollback: rollbackOf(settings) })
+  };
 }
 var FINAL = {
   deployed: { state: "success", description: (sha2) => `every tenant verified on ${sha2}` },
@@ -28717,6 +28741,8 @@ var FINAL = {
   // A dry run writes nothing, so it never has a deployment to finish.
   planned: { state: "inactive", description: () => "dry run: nothing was deployed" },
   superseded: { state: "inactive", description: () => "superseded: a newer commit owns the deploy branch" },
+  // A deferred run stops before the redeploy, so it never has a deployment either.
+  deferred: { state: "inactive", description: () => "deferred: outside every deploy window" },
   stale: { state: "failure", description: (sha2) => `not every tenant reported ${sha2} within the settle budget` },
   blocked: { state: "failure", description: () => "blocked before the fleet was verified; see the run" },
   failed: { state: "error", description: () => "the deploy failed; see the run" },
@@ -28727,7 +28753,7 @@ async function moveDeployment(deployment, state, description) {
   try {
     await deployment.deployments.setDeploymentStatus(deployment.id, {
       state,
-      description: describe(description),
+      description: describe(withAudit(description, target.audit, MAX_DESCRIPTION)),
       logUrl: target.runUrl || null,
       environmentUrl: target.environmentUrl
     });
@@ -28756,7 +28782,7 @@ function describe(text) {
 // src/stages/record.ts
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-var SCHEMA_VERSION = 1;
+var SCHEMA_VERSION = 2;
 function initialFacts(startedAt, tenants, expectedSha) {
   return {
     startedAt,
@@ -28769,7 +28795,9 @@ function initialFacts(startedAt, tenants, expectedSha) {
     waves: [],
     tenantWave: /* @__PURE__ */ new Map(),
     before: /* @__PURE__ */ new Map(),
-    redeployedAt: /* @__PURE__ */ new Map()
+    redeployedAt: /* @__PURE__ */ new Map(),
+    window: null,
+    override: null
   };
 }
 function buildRecord(identity, facts2, calls, outcome, now) {
@@ -28808,8 +28836,22 @@ function buildRecord(identity, facts2, calls, outcome, now) {
         redeployed: redeployedAt !== void 0,
         redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
       };
-    })
+    }),
+    window: facts2.window,
+    override: facts2.override && audit(facts2.override.actor, facts2.override.reason),
+    rollback: identity.rollbackReason ? { ...audit(identity.actor, identity.rollbackReason), from: movedFrom(facts2), to: facts2.expectedSha } : null
   };
+}
+function audit(actor, reason) {
+  return { actor: actor === null ? null : neutralize(actor, 100), reason: neutralize(reason, 500) };
+}
+function movedFrom(facts2) {
+  const counts = /* @__PURE__ */ new Map();
+  for (const name of facts2.redeployedAt.keys()) {
+    const before = facts2.before.get(name);
+    if (before) counts.set(before, (counts.get(before) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([commit]) => commit);
 }
 function staleTenantNames(record) {
   return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
@@ -29667,46 +29709,66 @@ var systemClock = {
   })
 };
 
-// src/core/types.ts
-var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
+// src/notify/send.ts
+var import_undici3 = __toESM(require_undici(), 1);
 
-// src/report/hints.ts
-var UNREACHABLE_HINTS = {
-  dns: "its host name does not resolve: check the tenant URL and its DNS record",
-  refused: "connection refused: check the service is running and listening on that port",
-  connect_timeout: "no answer to connect: check the host is up and a firewall lets the runner in",
-  reset: "connection reset: check the service and any proxy or load balancer in front of it",
-  deadline: "answered too slowly: check the service is not overloaded or hanging",
-  too_large: "the buildinfo body is too large: check the URL points at the buildinfo endpoint",
-  tls: "TLS handshake failed: check its certificate (expiry, host name, chain)",
-  redirect: "the buildinfo URL redirects: point the tenant at the final address",
-  http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
-  http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
-  rate_limited: "rate limited (429): let the runner through or poll less often",
-  bad_payload: "buildinfo carried no commit: check what the endpoint returns",
-  proxy: "the proxy failed the probe (see the run log): check HTTPS_PROXY / HTTP_PROXY and its credentials, or list the tenant host in NO_PROXY"
-};
-function hintFor(state, errorClass, regressed = false) {
-  switch (state) {
-    case "stale":
-      return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
-    case "unreachable":
-      return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
-    case "not_attempted":
-      return "not touched: an earlier wave halted";
-    case "pending":
-      return "not verified: the run ended before reading it";
-    default:
-      return "";
+// src/notify/formats.ts
+function renderNotification(note, format) {
+  switch (format) {
+    case "json":
+      return JSON.stringify(note);
+    case "slack":
+      return JSON.stringify(slackMessage(note));
+    case "teams":
+      return JSON.stringify(teamsCard(note));
   }
 }
-
-// src/report/promotion.ts
-var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
-function tagMove(p, digest = (text) => text) {
-  const describe2 = (state) => state ? `${digest(state.digest.slice(0, 19))} (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
-  return p.before?.digest === p.after?.digest ? `at ${describe2(p.after)}` : `${describe2(p.before)} \u2192 ${describe2(p.after)}`;
+function countsLine(note) {
+  const parts = Object.entries(note.counts).map(([key, n]) => `${n} ${key}`);
+  return parts.length > 0 ? parts.join(" \xB7 ") : "no tenant was read";
 }
+function attentionLines(note, text) {
+  const lines = note.attention.map((t) => `\u2022 ${text(t.name)} ${t.state} (${t.detail})`);
+  const more = note.attention_total - note.attention.length;
+  return more > 0 ? [...lines, `\u2026 and ${more} more`] : lines;
+}
+function slackText(value) {
+  const escaped = value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@\u2060").replace(/`/g, "\u02B9");
+  return `\`${escaped}\``;
+}
+function slackMessage(note) {
+  const icon = note.green ? ":white_check_mark:" : ":x:";
+  const lines = [
+    `${icon} *fleet-forward ${note.environment}: ${note.result}*${note.commit ? ` (${note.commit})` : ""}`,
+    slackText(note.message),
+    countsLine(note),
+    ...note.audit ? [slackText(note.audit)] : [],
+    ...attentionLines(note, slackText),
+    note.links.map((l) => `<${l.url}|${l.label}>`).join(" \xB7 ")
+  ].filter(Boolean);
+  return {
+    text: `fleet-forward ${note.environment}: ${note.result}`,
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: lines.join("\n") } }]
+  };
+}
+function teamsText(value) {
+  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/[\\`*_{}[\]()#+\-.!|~]/g, "\\$&").replace(/@/g, "@\u2060");
+}
+function teamsCard(note) {
+  const text = [teamsText(note.message), countsLine(note), ...note.audit ? [teamsText(note.audit)] : [], ...attentionLines(note, teamsText)];
+  return {
+    "@type": "MessageCard",
+    "@context": "https://schema.org/extensions",
+    summary: `fleet-forward ${note.environment}: ${note.result}`,
+    themeColor: note.green ? "2EA043" : "CF222E",
+    title: `fleet-forward ${note.environment}: ${note.result}${note.commit ? ` (${note.commit})` : ""}`,
+    text: text.join("\n\n"),
+    potentialAction: note.links.map((l) => ({ "@type": "OpenUri", name: l.label, targets: [{ os: "default", uri: l.url }] }))
+  };
+}
+
+// src/core/types.ts
+var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded", "deferred"]);
 
 // src/report/markdown.ts
 function literal(text) {
@@ -29748,6 +29810,118 @@ function details(summary, body) {
   return ["<details>", `<summary>${summary}</summary>`, "", ...body, "", "</details>", ""];
 }
 
+// src/notify/message.ts
+var MAX_ATTENTION_NAMES = 20;
+var MAX_MESSAGE = 1e3;
+var MAX_NAME = 100;
+function notificationOf(record) {
+  const links = linksOf(record);
+  const commit = record.expected_sha ?? (record.sha || null);
+  const needy = record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable");
+  const counts = groupBy(record.tenants, (t) => t.state === "unreachable" && t.error_class ? `unreachable:${t.error_class}` : t.state);
+  const named = [
+    ["run", links.run],
+    ["commit", links.commit(commit)],
+    ["deployments", links.deployments],
+    ["environment", links.environment]
+  ];
+  return {
+    title: `fleet-forward ${record.environment}: ${record.result}`,
+    result: record.result,
+    green: GREEN_RESULTS.has(record.result),
+    environment: record.environment,
+    repository: record.repository,
+    commit: commit && shortSha(commit),
+    message: neutralize(record.message, MAX_MESSAGE),
+    counts: Object.fromEntries([...counts].map(([key, tenants]) => [key, tenants.length])),
+    attention: needy.slice(0, MAX_ATTENTION_NAMES).map((t) => ({
+      name: neutralize(t.name, MAX_NAME),
+      state: t.state,
+      detail: t.state === "unreachable" ? t.error_class ?? "unreachable" : `actual=${t.actual ? shortSha(t.actual) : "none"}`
+    })),
+    attention_total: needy.length,
+    audit: auditLine(record),
+    links: named.filter((entry) => entry[1] !== null).map(([label2, url]) => ({ label: label2, url }))
+  };
+}
+function auditLine(record) {
+  const by = (audit2) => `${audit2.actor ? neutralize(audit2.actor, MAX_NAME) : "an unknown actor"}: ${neutralize(audit2.reason, 300)}`;
+  if (record.override) return `freeze overridden by ${by(record.override)}`;
+  if (record.rollback) return `rollback by ${by(record.rollback)}`;
+  const next = record.window?.state === "deferred" ? record.window.next_open : null;
+  return next ? `deferred: the next window opens ${next}${record.window?.next_open_zone ? ` (${record.window.next_open_zone})` : ""}` : null;
+}
+function wantsNotification(record, on) {
+  return on === "always" || !GREEN_RESULTS.has(record.result);
+}
+
+// src/notify/send.ts
+var REQUEST_TIMEOUT_MS2 = 1e4;
+async function notifyRun(record, settings, deps) {
+  if (!settings || !wantsNotification(record, settings.on)) return;
+  const body = renderNotification(notificationOf(record), settings.format);
+  const endpoint2 = `notify-url (${settings.format})`;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    try {
+      const res = await (0, import_undici3.request)(settings.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "fleet-forward" },
+        body,
+        dispatcher: deps.dispatcher ?? sharedDispatcher(),
+        headersTimeout: REQUEST_TIMEOUT_MS2,
+        bodyTimeout: REQUEST_TIMEOUT_MS2
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) deps.log.info(`notified ${endpoint2}: ${record.result}`);
+      else deps.log.warning(`could not notify ${endpoint2}: it answered HTTP ${res.statusCode}; the run's result stands`);
+      return;
+    } catch (error) {
+      const errorClass = classifyError(error);
+      if (attempt === 1 && neverReachedServer(errorClass)) continue;
+      deps.log.warning(`could not notify ${endpoint2} (${errorClass}, after ${attempt} attempt(s)); the run's result stands`);
+      return;
+    }
+  }
+}
+
+// src/report/hints.ts
+var UNREACHABLE_HINTS = {
+  dns: "its host name does not resolve: check the tenant URL and its DNS record",
+  refused: "connection refused: check the service is running and listening on that port",
+  connect_timeout: "no answer to connect: check the host is up and a firewall lets the runner in",
+  reset: "connection reset: check the service and any proxy or load balancer in front of it",
+  deadline: "answered too slowly: check the service is not overloaded or hanging",
+  too_large: "the buildinfo body is too large: check the URL points at the buildinfo endpoint",
+  tls: "TLS handshake failed: check its certificate (expiry, host name, chain)",
+  redirect: "the buildinfo URL redirects: point the tenant at the final address",
+  http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
+  http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
+  rate_limited: "rate limited (429): let the runner through or poll less often",
+  bad_payload: "buildinfo carried no commit: check what the endpoint returns",
+  proxy: "the proxy failed the probe (see the run log): check HTTPS_PROXY / HTTP_PROXY and its credentials, or list the tenant host in NO_PROXY"
+};
+function hintFor(state, errorClass, regressed = false) {
+  switch (state) {
+    case "stale":
+      return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
+    case "unreachable":
+      return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
+    case "not_attempted":
+      return "not touched: an earlier wave halted";
+    case "pending":
+      return "not verified: the run ended before reading it";
+    default:
+      return "";
+  }
+}
+
+// src/report/promotion.ts
+var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
+function tagMove(p, digest = (text) => text) {
+  const describe2 = (state) => state ? `${digest(state.digest.slice(0, 19))} (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+  return p.before?.digest === p.after?.digest ? `at ${describe2(p.after)}` : `${describe2(p.before)} \u2192 ${describe2(p.after)}`;
+}
+
 // src/report/waves-picture.ts
 var WAVE_ICON = {
   converged: "\u{1F7E2}",
@@ -29776,10 +29950,10 @@ var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
 var MAX_ATTENTION_ROWS = PER_TENANT_UP_TO;
 var MAX_TIMELINE_ROWS = 500;
 var TIMELINE_WIDTH = 40;
-var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
+var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "deferred", "blocked", "aborted", "failed"]);
 function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
   const links = linksOf(record);
-  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)];
+  const head = [...verdict(record, links), ...notDone(record, links), ...auditLines(record), ...promotionLines(record)];
   const needy = record.tenants.filter((t) => needsAttention(record, t));
   const tail = [...facts(record, links), ...wavesPicture(record.waves)];
   let room = maxBytes - bytes(head) - bytes(tail);
@@ -29851,11 +30025,29 @@ function notDone(record, links) {
   const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not ${record.dry_run ? "read" : "verified"}` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
   const why = {
     superseded: `${owner} owns ${record.environment}; its run deploys the fleet`,
+    deferred: "outside every deploy window or during a freeze; a run inside a window deploys the newest commit",
     blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
     aborted: "the run was cancelled or stopped before it finished",
     failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
   };
   return [`**Not done:** ${what}: ${why[record.result]}.`, ""];
+}
+function auditLines(record) {
+  const by = (audit2) => `by ${audit2.actor ? literal(audit2.actor) : "an unknown actor"}: ${literal(audit2.reason)}`;
+  const lines = [];
+  if (record.override) {
+    const closed = record.window?.reason === "frozen" ? `deploy freeze ${literal(record.window.freeze ?? "")} was on` : "outside every deploy window";
+    lines.push(`**Freeze overridden** ${by(record.override)} (${closed}).`, "");
+  }
+  const rollback = record.rollback;
+  if (rollback) {
+    const moved = rollback.from.length > 0 ? `The fleet was moved back from ${listNames(
+      rollback.from.map((commit) => sha(commit)),
+      5
+    )} to ${sha(rollback.to)}.` : `No tenant was moved: none needed a redeploy to ${sha(rollback.to)}.`;
+    lines.push(`**Rollback** ${by(rollback)}. ${moved}`, "");
+  }
+  return lines;
 }
 var PROMOTION_OUTCOME = {
   promoted: "was moved to this run\u2019s image",
@@ -30140,15 +30332,48 @@ var INPUTS = [
   { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
   { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
   { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
-  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
+  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit (requires rollback-reason)." },
+  { name: "rollback-reason", default: "", description: "Why the fleet is moved back; required with allow-rollback, recorded with the actor." },
   { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
+  {
+    name: "deploy-windows",
+    default: "",
+    description: 'When a run may act, one window a line: "<from cron> <to cron> <time zone>" (e.g. "0 9 * * 1-5  0 17 * * 1-5  Europe/Berlin") or "<YYYY-MM-DDTHH:MM> <YYYY-MM-DDTHH:MM> <time zone>". Default: always.'
+  },
+  {
+    name: "deploy-freezes",
+    default: "",
+    description: "When a run may not act, in the same format as deploy-windows; a freeze beats a window. Outside, a run ends deferred (green) and touches nothing."
+  },
+  {
+    name: "override-freeze",
+    default: "false",
+    description: "Deploy even outside the windows or during a freeze (requires override-reason); recorded with the actor."
+  },
+  { name: "override-reason", default: "", description: "Why the freeze is overridden; required with override-freeze." },
+  {
+    name: "override-actors",
+    default: "",
+    description: "Who may override a freeze (GITHUB_ACTOR names, comma or space separated); default: anyone who can run the workflow."
+  },
   { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
   { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
   { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
-  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
+  { name: "history-file", default: "", description: "Append one JSON line per run to this file." },
+  { name: "notify-url", default: "", secret: true, description: "POST one message per run here (a chat webhook or any JSON receiver); treated as a secret." },
+  {
+    name: "notify-format",
+    default: "json",
+    description: "'json' (the message as JSON), 'slack' (incoming webhook) or 'teams' (incoming webhook, MessageCard)."
+  },
+  {
+    name: "notify-on",
+    default: "red",
+    description: "'red' (a run that ended stale, blocked, failed or aborted) or 'always' (every run, deferred runs and freeze overrides included)."
+  }
 ];
 var OUTPUTS = [
-  { name: "result", description: "deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red)." },
+  { name: "result", description: "deployed, noop, planned, superseded, deferred (green) or stale, blocked, failed, aborted (red)." },
   { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
   { name: "head-sha", description: "Deploy branch head read at the start of the run." },
   { name: "expected-sha", description: "Commit the tenants had to report." },
@@ -30405,12 +30630,140 @@ function splitIntoWaves(items, steps) {
   return waves;
 }
 
+// src/util/zone-time.ts
+var MINUTE_MS = 6e4;
+var HOUR_MS = 60 * MINUTE_MS;
+var DAY_MS = 24 * HOUR_MS;
+var formatters = /* @__PURE__ */ new Map();
+function formatterOf(zone) {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: zone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric"
+    });
+    formatters.set(zone, formatter);
+  }
+  return formatter;
+}
+function isKnownZone(zone) {
+  try {
+    formatterOf(zone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function wallOf(zone, utcMs) {
+  const parts = {};
+  for (const part of formatterOf(zone).formatToParts(new Date(utcMs))) if (part.type !== "literal") parts[part.type] = Number(part.value);
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+}
+function offsetAt(zone, utcMs) {
+  const whole = Math.floor(utcMs / 1e3) * 1e3;
+  return wallOf(zone, whole) - whole;
+}
+function utcOfWall(zone, wall) {
+  const before = wall - offsetAt(zone, wall - 12 * HOUR_MS);
+  const after = wall - offsetAt(zone, wall + 12 * HOUR_MS);
+  const valid = [before, after].filter((candidate) => wallOf(zone, candidate) === wall);
+  return valid.length > 0 ? Math.min(...valid) : before;
+}
+function formatWall(wall) {
+  return new Date(wall).toISOString().slice(0, 16).replace("T", " ");
+}
+function formatInZone(zone, utcMs) {
+  if (zone === "UTC" || zone === "Etc/UTC") return `${formatWall(utcMs)} UTC`;
+  const local = formatWall(wallOf(zone, utcMs));
+  const utc = formatWall(utcMs);
+  return `${local} ${zone} (${utc.slice(0, 10) === local.slice(0, 10) ? utc.slice(11) : utc} UTC)`;
+}
+
+// src/config/windows.ts
+var MAX_ENTRIES = 50;
+var CALENDAR = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+function parseWindowEntries(raw, input) {
+  const lines = raw.split("\n").map((line) => line.replace(/#.*$/, "").trim()).filter(Boolean);
+  if (lines.length > MAX_ENTRIES) throw new InputError(input, `has ${lines.length} entries; at most ${MAX_ENTRIES}`);
+  return lines.map((line, index) => parseEntry(line, input, index + 1));
+}
+function parseEntry(line, input, lineNo) {
+  const fail2 = (problem) => {
+    throw new InputError(input, `entry ${lineNo} '${line.slice(0, 80)}': ${problem}`);
+  };
+  const words = line.split(/\s+/);
+  const zone = words[words.length - 1];
+  if (words.length !== 3 && words.length !== 11) {
+    fail2('must be "<from cron> <to cron> <time zone>" (5 + 5 fields) or "<from> <to> <time zone>" with YYYY-MM-DDTHH:MM times');
+  }
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(zone) || !isKnownZone(zone)) fail2(`'${zone.slice(0, 40)}' is not a time zone name (e.g. Europe/Berlin, UTC)`);
+  const text = words.join(" ");
+  if (words.length === 3) {
+    const from = parseCalendar(words[0], fail2);
+    const to = parseCalendar(words[1], fail2);
+    if (to <= from) fail2("the end must come after the start");
+    return { kind: "calendar", from, to, zone, text };
+  }
+  if (words.slice(0, 5).join(" ") === words.slice(5, 10).join(" ")) fail2("opens and closes at the same time, so it is never open");
+  return { kind: "cron", from: parseCron(words.slice(0, 5), fail2), to: parseCron(words.slice(5, 10), fail2), zone, text };
+}
+function parseCalendar(word, fail2) {
+  const match = CALENDAR.exec(word);
+  if (!match) return fail2(`'${word.slice(0, 20)}' is not a YYYY-MM-DDTHH:MM time`);
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const back = new Date(wall);
+  if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59) fail2(`'${word}' is not a real date and time`);
+  return wall;
+}
+var FIELDS = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of week", min: 0, max: 7 }
+];
+function parseCron(fields, fail2) {
+  const [minutes, hours, days, months, weekdays] = fields.map((field, i) => parseField(field, FIELDS[i], fail2));
+  if (weekdays.has(7)) weekdays.add(0);
+  weekdays.delete(7);
+  return {
+    minutes: [...minutes].sort((a, b) => a - b),
+    hours: [...hours].sort((a, b) => a - b),
+    days,
+    months,
+    weekdays,
+    daysRestricted: fields[2] !== "*",
+    weekdaysRestricted: fields[4] !== "*"
+  };
+}
+function parseField(field, spec, fail2) {
+  const values = /* @__PURE__ */ new Set();
+  for (const part of field.split(",")) {
+    const match = /^(?:(\*)|(\d{1,2})(?:-(\d{1,2}))?)(?:\/(\d{1,2}))?$/.exec(part);
+    if (!match) fail2(`${spec.name} '${part.slice(0, 20)}' must be *, a number, a range a-b, or either with /step`);
+    const [, star, first, last, step] = match;
+    const low = star ? spec.min : Number(first);
+    const high = star ? spec.max : last !== void 0 ? Number(last) : step !== void 0 ? spec.max : low;
+    const by = step === void 0 ? 1 : Number(step);
+    if (low < spec.min || high > spec.max || low > high || by < 1) fail2(`${spec.name} '${part}' is outside ${spec.min}-${spec.max}`);
+    for (let value = low; value <= high; value += by) values.add(value);
+  }
+  return values;
+}
+
 // src/config/parse.ts
 var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
 var MAX_COUNT = 999999999;
 function parseSettings(readRaw, env, readTextFile) {
-  const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
+  const read = withDefaults(readRaw);
   registerSecrets(read);
   const problems = [];
   const take = (parse4) => {
@@ -30439,6 +30792,7 @@ function parseSettings(readRaw, env, readTextFile) {
   const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
   const waveSpec = take(() => parseWaveSpec(read("waves")));
   const maxFailures = take(() => parseCount(read("max-failures"), "max-failures", 0, MAX_COUNT));
+  const allowRollback = take(() => parseBoolean(read("allow-rollback"), "allow-rollback"));
   const settings = {
     token,
     forge,
@@ -30465,18 +30819,27 @@ function parseSettings(readRaw, env, readTextFile) {
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },
     promotion,
-    allowRollback: take(() => parseBoolean(read("allow-rollback"), "allow-rollback")),
+    allowRollback,
+    rollbackReason: take(() => requiredReason(read, allowRollback, "allow-rollback", "rollback-reason")),
     requireVerifiedIn: take(() => read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null),
     lock: take(() => parseBoolean(read("lock"), "lock")),
     lockTimeoutSeconds: take(() => parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600)),
     dryRun: take(() => parseBoolean(read("dry-run"), "dry-run")),
     historyFile: read("history-file") || null,
+    windows: take(() => parseWindows(read, env.GITHUB_ACTOR || null)),
+    notify: take(() => parseNotify(read)),
     run: parseRunContext(env, forge ?? "auto", take)
   };
   checkProxyVariables(env, take);
   if (problems.length > 1) throw new InputErrors(problems);
   if (problems.length === 1) throw problems[0];
   return deepFreeze(settings);
+}
+function withDefaults(readRaw) {
+  return (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
+}
+function parseNotifySettings(readRaw) {
+  return parseNotify(withDefaults(readRaw));
 }
 function fail(input, problem) {
   throw new InputError(input, problem);
@@ -30534,6 +30897,48 @@ function parseRedeploy(read) {
   }
   if (command) return { kind: "command", command };
   return { kind: "none" };
+}
+function requiredReason(read, on, input, reasonInput) {
+  const reason = read(reasonInput);
+  if (on === void 0) return null;
+  if (on && !reason) fail(reasonInput, `is required with ${input}: true; say why (it is recorded with who ran it)`);
+  if (!on && reason) fail(reasonInput, `is set but ${input} is not true`);
+  if (reason.length > 500) fail(reasonInput, `is ${reason.length} characters; at most 500`);
+  return on ? reason : null;
+}
+function parseWindows(read, actor) {
+  const problems = [];
+  const entries = (input) => {
+    try {
+      return parseWindowEntries(read(input), input);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+      return [];
+    }
+  };
+  const schedule = { allow: entries("deploy-windows"), deny: entries("deploy-freezes") };
+  if (problems.length > 0) throw problems.length > 1 ? new InputErrors(problems) : problems[0];
+  const overriding = parseBoolean(read("override-freeze"), "override-freeze");
+  const reason = requiredReason(read, overriding, "override-freeze", "override-reason");
+  const allowed = read("override-actors").split(/[\s,]+/).filter(Boolean);
+  if (overriding && allowed.length > 0 && !(actor && allowed.includes(actor))) {
+    fail(
+      "override-actors",
+      `${actor ? `'${actor.slice(0, 40)}'` : "an unknown actor (GITHUB_ACTOR is not set)"} may not override a freeze; allowed: ${allowed.join(", ").slice(0, 200)}`
+    );
+  }
+  return { schedule, override: reason === null ? null : { actor, reason } };
+}
+function parseNotify(read) {
+  const url = read("notify-url");
+  const format = read("notify-format");
+  const on = read("notify-on");
+  if (format !== "json" && format !== "slack" && format !== "teams") fail("notify-format", `must be json, slack or teams, got '${format.slice(0, 40)}'`);
+  if (on !== "red" && on !== "always") fail("notify-on", `must be red or always, got '${on.slice(0, 40)}'`);
+  if (!url) return null;
+  parseHttpUrl(url, "notify-url");
+  return { url, format, on };
 }
 function parsePromotion(read) {
   const image = read("image");
@@ -30610,7 +31015,7 @@ var ForgeClock = class {
 };
 
 // src/forge/http.ts
-var import_undici3 = __toESM(require_undici(), 1);
+var import_undici4 = __toESM(require_undici(), 1);
 
 // src/forge/payload.ts
 function payloadError(endpoint2, problem) {
@@ -30698,7 +31103,7 @@ var ForgeHttp = class {
     let resHeaders;
     let text;
     try {
-      const res = await (0, import_undici3.request)(url, {
+      const res = await (0, import_undici4.request)(url, {
         method: req.method,
         headers,
         body: req.body === void 0 ? void 0 : JSON.stringify(req.body),
@@ -31136,7 +31541,7 @@ async function errorRequest(state, octokit, error, options) {
   }
   throw error;
 }
-async function wrapRequest(state, octokit, request5, options) {
+async function wrapRequest(state, octokit, request6, options) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error, info) {
     const maxRetries = ~~error.request.request?.retries;
@@ -31147,12 +31552,12 @@ async function wrapRequest(state, octokit, request5, options) {
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request5),
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request6),
     options
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request5, options) {
-  const response = await request5(options);
+async function requestWithGraphqlErrorHandling(state, octokit, request6, options) {
+  const response = await request6(options);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
@@ -31197,16 +31602,16 @@ retry.VERSION = VERSION;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION2 = "0.0.0-development";
 var noop = () => Promise.resolve();
-function wrapRequest2(state, request5, options) {
-  return state.retryLimiter.schedule(doRequest, state, request5, options);
+function wrapRequest2(state, request6, options) {
+  return state.retryLimiter.schedule(doRequest, state, request6, options);
 }
-async function doRequest(state, request5, options) {
+async function doRequest(state, request6, options) {
   const { pathname } = new URL(options.url, "http://github.test");
   const isAuth = isAuthRequest(options.method, pathname);
   const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
   const isSearch = options.method === "GET" && pathname.startsWith("/search/");
   const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request5.retryCount;
+  const retryCount = ~~request6.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
   if (state.clustering) {
     jobOptions.expiration = 1e3 * 60;
@@ -31220,7 +31625,7 @@ async function doRequest(state, request5, options) {
   if (isSearch) {
     await state.search.key(state.id).schedule(jobOptions, noop);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request5, options);
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request6, options);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
@@ -31364,14 +31769,14 @@ function throttling(octokit, octokitOptions) {
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
     state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request5, options] = info.args;
+      const [state2, request6, options] = info.args;
       const { pathname } = new URL(options.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
       if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
         return;
       }
-      const retryCount = ~~request5.retryCount;
-      request5.retryCount = retryCount;
+      const retryCount = ~~request6.retryCount;
+      request6.retryCount = retryCount;
       options.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error.message)) {
@@ -31409,14 +31814,14 @@ function throttling(octokit, octokitOptions) {
         return {};
       })();
       if (wantRetry) {
-        request5.retryCount++;
+        request6.retryCount++;
         return retryAfter * state2.retryAfterBaseValue;
       }
     });
   };
-  octokit.hook.wrap("request", (request5, options) => {
+  octokit.hook.wrap("request", (request6, options) => {
     initializeBottleneck();
-    return wrapRequest2(state, request5, options);
+    return wrapRequest2(state, request6, options);
   });
   return {};
 }
@@ -31841,17 +32246,17 @@ function parse(options) {
 function endpointWithDefaults(defaults, route, options) {
   return parse(merge(defaults, route, options));
 }
-function withDefaults(oldDefaults, newDefaults) {
+function withDefaults2(oldDefaults, newDefaults) {
   const DEFAULTS22 = merge(oldDefaults, newDefaults);
   const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS22);
   return Object.assign(endpoint2, {
     DEFAULTS: DEFAULTS22,
-    defaults: withDefaults.bind(null, DEFAULTS22),
+    defaults: withDefaults2.bind(null, DEFAULTS22),
     merge: merge.bind(null, DEFAULTS22),
     parse
   });
 }
-var endpoint = withDefaults(null, DEFAULTS2);
+var endpoint = withDefaults2(null, DEFAULTS2);
 
 // node_modules/@octokit/core/node_modules/@octokit/request/dist-bundle/index.js
 var import_content_type = __toESM(require_dist(), 1);
@@ -32348,7 +32753,7 @@ function toErrorMessage(data) {
   }
   return `Unknown error: ${JSON.stringify(data)}`;
 }
-function withDefaults2(oldEndpoint, newDefaults) {
+function withDefaults3(oldEndpoint, newDefaults) {
   const endpoint2 = oldEndpoint.defaults(newDefaults);
   const newApi = function(route, parameters) {
     const endpointOptions = endpoint2.merge(route, parameters);
@@ -32362,16 +32767,16 @@ function withDefaults2(oldEndpoint, newDefaults) {
     };
     Object.assign(request22, {
       endpoint: endpoint2,
-      defaults: withDefaults2.bind(null, endpoint2)
+      defaults: withDefaults3.bind(null, endpoint2)
     });
     return endpointOptions.request.hook(request22, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
-    defaults: withDefaults2.bind(null, endpoint2)
+    defaults: withDefaults3.bind(null, endpoint2)
   });
 }
-var request3 = withDefaults2(endpoint, defaults_default);
+var request4 = withDefaults3(endpoint, defaults_default);
 
 // node_modules/@octokit/graphql/node_modules/@octokit/request/dist-bundle/index.js
 var import_content_type2 = __toESM(require_dist2(), 1);
@@ -32531,7 +32936,7 @@ function toErrorMessage2(data) {
   }
   return `Unknown error: ${JSON.stringify(data)}`;
 }
-function withDefaults3(oldEndpoint, newDefaults) {
+function withDefaults4(oldEndpoint, newDefaults) {
   const endpoint2 = oldEndpoint.defaults(newDefaults);
   const newApi = function(route, parameters) {
     const endpointOptions = endpoint2.merge(route, parameters);
@@ -32545,16 +32950,16 @@ function withDefaults3(oldEndpoint, newDefaults) {
     };
     Object.assign(request22, {
       endpoint: endpoint2,
-      defaults: withDefaults3.bind(null, endpoint2)
+      defaults: withDefaults4.bind(null, endpoint2)
     });
     return endpointOptions.request.hook(request22, endpointOptions);
   };
   return Object.assign(newApi, {
     endpoint: endpoint2,
-    defaults: withDefaults3.bind(null, endpoint2)
+    defaults: withDefaults4.bind(null, endpoint2)
   });
 }
-var request4 = withDefaults3(endpoint, defaults_default2);
+var request5 = withDefaults4(endpoint, defaults_default2);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
@@ -32642,17 +33047,17 @@ function graphql(request22, query, options) {
     return response.data.data;
   });
 }
-function withDefaults4(request22, newDefaults) {
+function withDefaults5(request22, newDefaults) {
   const newRequest = request22.defaults(newDefaults);
   const newApi = (query, options) => {
     return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
-    defaults: withDefaults4.bind(null, newRequest),
+    defaults: withDefaults5.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults4(request4, {
+var graphql2 = withDefaults5(request5, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION6} ${getUserAgent()}`
   },
@@ -32660,7 +33065,7 @@ var graphql2 = withDefaults4(request4, {
   url: "/graphql"
 });
 function withCustomRequest(customRequest) {
-  return withDefaults4(customRequest, {
+  return withDefaults5(customRequest, {
     method: "POST",
     url: "/graphql"
   });
@@ -32688,13 +33093,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request5, route, parameters) {
-  const endpoint2 = request5.endpoint.merge(
+async function hook(token, request6, route, parameters) {
+  const endpoint2 = request6.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request5(endpoint2);
+  return request6(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -32778,7 +33183,7 @@ var Octokit = class {
   constructor(options = {}) {
     const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
-      baseUrl: request3.endpoint.DEFAULTS.baseUrl,
+      baseUrl: request4.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -32799,7 +33204,7 @@ var Octokit = class {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request3.defaults(requestDefaults);
+    this.request = request4.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook2;
@@ -32853,12 +33258,12 @@ var VERSION8 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
-  octokit.hook.wrap("request", (request5, options) => {
+  octokit.hook.wrap("request", (request6, options) => {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
     const path = requestOptions.url.replace(options.baseUrl, "");
-    return request5(options).then((response) => {
+    return request6(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
         `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
@@ -35438,7 +35843,7 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 
 // src/forge/octokit.ts
 var import_light3 = __toESM(require_light(), 1);
-var import_undici4 = __toESM(require_undici(), 1);
+var import_undici5 = __toESM(require_undici(), 1);
 var API_VERSION = "2022-11-28";
 var SECONDARY_FALLBACK_SECONDS = 60;
 var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
@@ -35471,15 +35876,15 @@ var GitHubClient = class {
         // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
         // wait is measured and taken on the injected clock.
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        onRateLimit: (seconds, request5, _octokit, retryCount) => {
-          const reset = rateLimitWaitSeconds(request5.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
+        onRateLimit: (seconds, request6, _octokit, retryCount) => {
+          const reset = rateLimitWaitSeconds(request6.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
           return waitOut(reset ?? seconds, retryCount);
         },
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
         onSecondaryRateLimit: (seconds, _request, _octokit, retryCount) => waitOut(seconds, retryCount)
       },
       retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },
-      attemptHook: (request5, options2) => this.attempt(request5, options2)
+      attemptHook: (request6, options2) => this.attempt(request6, options2)
     });
   }
   options;
@@ -35531,13 +35936,13 @@ var GitHubClient = class {
    * Innermost hook, once per attempt (the plugins re-enter it on every retry): sleeps the wait the last
    * failure called for, and decides whether a failure the retry plugin would repeat may be repeated.
    */
-  async attempt(request5, options) {
+  async attempt(request6, options) {
     const state = options.request.fleetForward;
-    if (!state) return request5(options);
+    if (!state) return request6(options);
     if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal);
     state.nextWaitMs = null;
     try {
-      const answer = await request5(options);
+      const answer = await request6(options);
       state.lastHeaders = answer.headers ?? {};
       return answer;
     } catch (error) {
@@ -35573,7 +35978,7 @@ var GitHubClient = class {
     this.calls.requests++;
     const deadline = AbortSignal.timeout(this.tuning.deadlineMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const res = await (0, import_undici4.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
+    const res = await (0, import_undici5.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
     this.options.forgeClock?.observe(res.headers.get("date") ?? void 0);
     const body = await readLimited2(res.body, this.tuning.maxBodyBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
     const headers = new Headers();
@@ -35716,20 +36121,20 @@ var GitHubForge = class {
       idempotent: true
     });
   }
-  async createDeployment(request5) {
+  async createDeployment(request6) {
     const path = `${this.repoPath}/deployments`;
     const created = await this.api.call("POST", path, {
       body: {
-        ref: request5.sha,
+        ref: request6.sha,
         task: "deploy",
-        environment: request5.environment,
-        description: request5.description,
+        environment: request6.environment,
+        description: request6.description,
         // The run deploys exactly this commit: no merge of the default branch into it, and no status
         // checks required first (the gate, when asked for, has already judged the commit).
         auto_merge: false,
         required_contexts: [],
         transient_environment: false,
-        production_environment: request5.production
+        production_environment: request6.production
       }
       // Not idempotent: a repeated create would leave a second deployment.
     });
@@ -35824,6 +36229,9 @@ export {
   scrubSecrets,
   neutralize,
   fitColumn,
+  rollbackOf,
+  auditNote,
+  withAudit,
   startDeployment,
   finishDeployment,
   abandonDeployment,
@@ -35848,14 +36256,20 @@ export {
   redeployFleet,
   stopProcessGroup,
   splitIntoWaves,
+  DAY_MS,
+  wallOf,
+  utcOfWall,
+  formatInZone,
   systemClock,
+  GREEN_RESULTS,
+  notifyRun,
   detectForgeKind,
   INPUTS,
   OUTPUTS,
   runUrlFrom,
   parseSettings,
+  parseNotifySettings,
   DEFAULT_SERVER_URL,
-  GREEN_RESULTS,
   NOT_PROMOTED,
   tagMove,
   renderSummary,

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-JNXGTPPI.js";
+} from "./chunk-XSE2KN47.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -15,14 +15,16 @@ import {
   failureAnnotations,
   forgeFromSettings,
   isSettled,
+  listNames,
   neutralize,
+  notifyRun,
   parseSettings,
   renderLogTable,
   scrubSecrets,
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-QWVBT3FZ.js";
+} from "./chunk-6S625CPL.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {
@@ -30,6 +32,7 @@ var EXIT_CODES = {
   noop: 0,
   planned: 0,
   superseded: 0,
+  deferred: 0,
   stale: 1,
   blocked: 2,
   failed: 3,
@@ -41,7 +44,7 @@ function exitCodeOf(result) {
   return EXIT_CODES[result];
 }
 var EXIT_CODE_MEANINGS = [
-  [0, "deployed, noop, planned (a dry run) or superseded (green: nothing needs a person)"],
+  [0, "deployed, noop, planned (a dry run), superseded or deferred (green: nothing needs a person)"],
   [1, "stale: a tenant did not report the expected commit within settle-budget (each one is named)"],
   [2, "blocked: refused by the gate, the lock (lock-timeout) or the promotion (:latest would go back)"],
   [3, "failed: the forge, registry or redeploy could not be used, or the token was refused"],
@@ -259,6 +262,13 @@ function renderOutcome(record) {
     `fleet-forward ${record.environment}: ${record.result} (${GREEN_RESULTS.has(record.result) ? "green" : "red"}): ${record.message.replace(`${record.result}: `, "")}`,
     `  ${facts.join(" \xB7 ")}`
   ];
+  if (record.override) lines.push(`  freeze overridden by ${record.override.actor ?? "an unknown actor"}: ${record.override.reason}`);
+  if (record.rollback) {
+    const from = listNames(record.rollback.from.map(shortSha), 5) || "nothing";
+    lines.push(
+      `  rollback by ${record.rollback.actor ?? "an unknown actor"}: ${record.rollback.reason}; moved back from ${from} to ${record.rollback.to ? shortSha(record.rollback.to) : "unknown"}`
+    );
+  }
   const p = record.promotion;
   if (p?.status === "not_attempted") lines.push(`  ${p.image}:${p.tag} ${NOT_PROMOTED}`);
   else if (p) lines.push(`  ${p.image}:${p.tag} ${p.status}: ${tagMove(p)}`);
@@ -445,6 +455,7 @@ async function runDeploy(invocation, io) {
   for (const line of renderOutcome(record)) term.line(line);
   if (invocation.json) io.stdout.write(`${JSON.stringify(record, null, 2)}
 `);
+  await notifyRun(record, settings.notify, { log, dispatcher: io.dispatcher });
   return { code: exitCodeOf(record.result), record };
 }
 function reportInputError(error, invocation, io) {

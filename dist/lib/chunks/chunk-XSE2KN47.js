@@ -1,11 +1,13 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
+  DAY_MS,
   FleetError,
   HttpStatusError,
   InputError,
   RedeployStopped,
   __toESM,
   acquireRunLock,
+  auditNote,
   buildRecord,
   chunks,
   classifyError,
@@ -15,6 +17,7 @@ import {
   finishDeployment,
   fitColumn,
   forEachBounded,
+  formatInZone,
   groupBy,
   heartbeatMs,
   httpErrorClass,
@@ -33,15 +36,19 @@ import {
   registryBaseUrl,
   require_undici,
   retryAfterSeconds,
+  rollbackOf,
   sameCommit,
   sharedDispatcher,
   shortSha,
   splitIntoWaves,
   startDeployment,
   summarizeRound,
+  utcOfWall,
+  wallOf,
+  withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-QWVBT3FZ.js";
+} from "./chunk-6S625CPL.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -90,7 +97,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: fitColumn(result.summary, MAX_DESCRIPTION),
+    description: fitColumn(withAudit(result.summary, result.audit ?? null, MAX_DESCRIPTION), MAX_DESCRIPTION),
     targetUrl: runUrl || null
   };
   try {
@@ -1424,13 +1431,17 @@ var PipelineRun = class {
     if (this.held.lock && !await this.held.lock.ensureHeld()) return this.lostLock();
     return null;
   }
+  /** Who overrode a freeze or moves the fleet back, and why, for every commit status the run writes. */
+  get audit() {
+    return auditNote({ override: this.facts.override, rollback: rollbackOf(this.settings) });
+  }
   /** A red verdict: recorded as a failure on the commit, :latest left where it was. */
   async stale(message) {
     await writeDeployStatus(
       this.deps.forge,
       this.expectedSha,
       this.settings.environment,
-      { verified: false, summary: message },
+      { verified: false, summary: message, audit: this.audit },
       this.settings.run.runUrl,
       this.deps.log
     );
@@ -1660,7 +1671,7 @@ async function recordVerified(run) {
   const { settings, deps, facts, expectedSha } = run;
   const ahead = facts.tenants.filter((t) => t.state === "ahead").length;
   const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
-  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log);
+  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified, audit: run.audit }, settings.run.runUrl, deps.log);
   return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
 }
 
@@ -1707,6 +1718,121 @@ async function checkGate(forge, sha, upstream, log) {
   return { passed: true, message };
 }
 
+// src/stages/window.ts
+var HORIZON_DAYS = 4 * 366;
+var MINUTE_MS = 6e4;
+var MAX_SHIFT_MS = 3 * 36e5;
+var MAX_BOUNDARIES = 5e3;
+function decideWindow(schedule, now) {
+  const freeze = schedule.deny.find((entry) => isActive(entry, now)) ?? null;
+  const within = schedule.allow.find((entry) => isActive(entry, now)) ?? null;
+  if (!freeze && (within || schedule.allow.length === 0)) return { open: true, within };
+  return { open: false, reason: freeze ? "frozen" : "outside_windows", by: freeze, opensAt: nextOpening(schedule, now) };
+}
+function describeClosed(decision) {
+  const why = decision.by ? `deploy freeze '${decision.by.text}' is on` : "outside every deploy window";
+  const next = decision.opensAt ? `the next window opens ${formatInZone(decision.opensAt.zone, decision.opensAt.at)}` : "no window opens within four years";
+  return `${why}; ${next}`;
+}
+function checkWindow(windows, now) {
+  const { schedule, override } = windows;
+  if (schedule.allow.length === 0 && schedule.deny.length === 0) {
+    const log = override ? { level: "info", text: "override-freeze has no effect: no deploy window or freeze is configured" } : null;
+    return { record: null, override: null, deferred: null, log };
+  }
+  const decision = decideWindow(schedule, now);
+  if (decision.open) {
+    const where = decision.within ? `inside deploy window '${decision.within.text}'` : "no deploy freeze is on";
+    return {
+      record: { state: "open", reason: null, freeze: null, next_open: null, next_open_zone: null },
+      override: null,
+      deferred: null,
+      log: { level: "info", text: `${where}${override ? "; override-freeze not needed" : ""}` }
+    };
+  }
+  const closed = describeClosed(decision);
+  const record = (state) => ({
+    state,
+    reason: decision.reason,
+    freeze: decision.by?.text ?? null,
+    next_open: decision.opensAt ? new Date(decision.opensAt.at).toISOString() : null,
+    next_open_zone: decision.opensAt?.zone ?? null
+  });
+  if (!override) return { record: record("deferred"), override: null, deferred: `deferred: ${closed}; nothing was touched`, log: null };
+  return {
+    record: record("overridden"),
+    override,
+    deferred: null,
+    log: { level: "warning", text: `${closed}; going ahead: override-freeze by ${override.actor ?? "an unknown actor"}: ${override.reason}` }
+  };
+}
+function isOpen(schedule, at) {
+  return !schedule.deny.some((entry) => isActive(entry, at)) && (schedule.allow.length === 0 || schedule.allow.some((entry) => isActive(entry, at)));
+}
+function isActive(entry, at) {
+  if (entry.kind === "calendar") return utcOfWall(entry.zone, entry.from) <= at && at < utcOfWall(entry.zone, entry.to);
+  const opened = lastFiring(entry.from, entry.zone, at);
+  if (opened === null) return false;
+  const closed = lastFiring(entry.to, entry.zone, at);
+  return closed === null || opened > closed;
+}
+function nextOpening(schedule, now) {
+  const entries = [...schedule.allow, ...schedule.deny];
+  let at = now;
+  for (let tried = 0; tried < MAX_BOUNDARIES; tried++) {
+    let next = null;
+    for (const entry of entries) {
+      const boundary = nextBoundary(entry, at);
+      if (boundary !== null && (next === null || boundary < next.at)) next = { at: boundary, zone: entry.zone };
+    }
+    if (next === null) return null;
+    if (isOpen(schedule, next.at)) return next;
+    at = next.at;
+  }
+  return null;
+}
+function nextBoundary(entry, after) {
+  const candidates = entry.kind === "calendar" ? [utcOfWall(entry.zone, entry.from), utcOfWall(entry.zone, entry.to)].filter((t) => t > after) : [nextFiring(entry.from, entry.zone, after), nextFiring(entry.to, entry.zone, after)].filter((t) => t !== null);
+  return candidates.length > 0 ? Math.min(...candidates) : null;
+}
+function lastFiring(cron, zone, at) {
+  const wallAt = wallOf(zone, at);
+  const today = Math.floor(wallAt / DAY_MS);
+  for (let day = today + 1; day >= today - HORIZON_DAYS; day--) {
+    if (!firesOn(cron, day)) continue;
+    for (const wall of timesOf(cron, day).reverse()) {
+      if (wall > wallAt + MAX_SHIFT_MS) continue;
+      const instant = utcOfWall(zone, wall);
+      if (instant <= at) return instant;
+    }
+  }
+  return null;
+}
+function nextFiring(cron, zone, after) {
+  const wallAfter = wallOf(zone, after);
+  const today = Math.floor(wallAfter / DAY_MS);
+  for (let day = today - 1; day <= today + HORIZON_DAYS; day++) {
+    if (!firesOn(cron, day)) continue;
+    for (const wall of timesOf(cron, day)) {
+      if (wall < wallAfter - MAX_SHIFT_MS) continue;
+      const instant = utcOfWall(zone, wall);
+      if (instant > after) return instant;
+    }
+  }
+  return null;
+}
+function timesOf(cron, day) {
+  return cron.hours.flatMap((hour) => cron.minutes.map((minute) => day * DAY_MS + (hour * 60 + minute) * MINUTE_MS));
+}
+function firesOn(cron, day) {
+  const date = new Date(day * DAY_MS);
+  if (!cron.months.has(date.getUTCMonth() + 1)) return false;
+  const byDay = cron.days.has(date.getUTCDate());
+  const byWeekday = cron.weekdays.has(date.getUTCDay());
+  if (cron.daysRestricted && cron.weekdaysRestricted) return byDay || byWeekday;
+  return byDay && byWeekday;
+}
+
 // src/core/prepare.ts
 async function checkOwner(run) {
   const { settings, deps, facts } = run;
@@ -1716,6 +1842,17 @@ async function checkOwner(run) {
   if (owner.head !== null) deps.log.info(owner.message);
   run.expectedSha = settings.expectedSha ?? await expectedShaFromImage(run);
   facts.expectedSha = run.expectedSha;
+  return null;
+}
+async function deferOutsideWindow(run) {
+  const { settings, deps, facts } = run;
+  const check = checkWindow(settings.windows, deps.forge.forgeNow());
+  facts.window = check.record;
+  facts.override = check.override;
+  if (check.log) deps.log[check.log.level](check.log.text);
+  if (!check.deferred) return null;
+  if (!settings.dryRun) return { result: "deferred", message: check.deferred };
+  deps.log.info(`a run now would be ${check.deferred}`);
   return null;
 }
 async function passGate(run) {
@@ -1811,7 +1948,7 @@ async function deployFleet(settings, deps) {
   const run = new PipelineRun(settings, deps, facts);
   let outcome;
   try {
-    outcome = await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await rollOut(run) ?? await promote(run) ?? await recordVerified(run);
+    outcome = await checkOwner(run) ?? await deferOutsideWindow(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await rollOut(run) ?? await promote(run) ?? await recordVerified(run);
   } catch (error) {
     outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error);
   }
@@ -1828,7 +1965,8 @@ async function deployFleet(settings, deps) {
       sha: settings.sha,
       targetTag: settings.targetTag,
       dryRun: settings.dryRun,
-      actor: settings.run.actor
+      actor: settings.run.actor,
+      rollbackReason: settings.rollbackReason
     },
     facts,
     deps.forge.calls,
@@ -1844,7 +1982,7 @@ async function leave(run, outcome) {
         deps.forge,
         facts.expectedSha,
         settings.environment,
-        { verified: false, summary: failureSummary(outcome.errorClass) },
+        { verified: false, summary: failureSummary(outcome.errorClass), audit: run.audit },
         settings.run.runUrl,
         deps.log
       );

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-ZGR3Z2YC.js";
+} from "./chunk-D5GHDKYE.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-JNXGTPPI.js";
+} from "./chunk-XSE2KN47.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-QWVBT3FZ.js";
+} from "./chunk-6S625CPL.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";
@@ -534,12 +534,8 @@ async function runDemo(io) {
     term.line("");
     term.line(`2. The older job (${shortSha(OLDER)}) starts now. In the incident this is the job that redeployed the fleet to`);
     term.line(`   ${tagOf(OLDER)} and re-pointed :latest backward, because its guard only protected the verify step.`);
-    const before = {
-      redeploys: stage.fleet.redeploys.length,
-      registryWrites: stage.registry.writes,
-      statuses: stage.forge.statusWrites,
-      latest: stage.registry.tagState("latest")
-    };
+    const latestBefore = stage.registry.tagState("latest");
+    const beforeOlder = sideEffects(stage);
     const older = await deploy(OLDER, 2);
     if (io.signal.aborted) return cancelled(term);
     expect.check(
@@ -547,29 +543,34 @@ async function runDemo(io) {
       `the older run ended superseded, green (exit 0): branch main is owned by ${shortSha(NEWER)}`,
       `the older run ended ${older.record?.result ?? "without a record"} (exit ${older.code})`
     );
-    const redeploys = stage.fleet.redeploys.length - before.redeploys;
-    const registryWrites = stage.registry.writes - before.registryWrites;
-    const statuses = stage.forge.statusWrites - before.statuses;
-    expect.check(
-      redeploys === 0 && registryWrites === 0 && statuses === 0,
-      "it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses",
-      `it had side effects: ${redeploys} redeploy call(s), ${registryWrites} registry write(s), ${statuses} commit status(es)`
-    );
+    touchedNothing(expect, stage, beforeOlder);
     const stillNewer = stage.fleet.snapshot().filter(([, sha]) => sha === NEWER).length;
     expect.check(stillNewer === TENANTS.length, `the fleet still runs ${shortSha(NEWER)}: ${stillNewer}/${TENANTS.length} tenants`);
     const latestNow = stage.registry.tagState("latest");
     expect.check(
-      latestNow?.digest === before.latest?.digest && latestNow?.revision !== OLDER,
+      latestNow?.digest === latestBefore?.digest && latestNow?.revision !== OLDER,
       `:latest not moved back: ${stage.registry.describeTag("latest")}`,
       `:latest moved during the superseded run: ${stage.registry.describeTag("latest")}`
     );
     term.line("");
-    term.line(`3. A separate run: ${STUCK} is back on ${shortSha(OLDER)} (where the incident's older job left it) and its node`);
+    term.line("3. An incident freeze is declared for the next hour (deploy-freezes). A deploy job that runs inside it");
+    term.line("   must wait for the freeze to end, touching nothing, and say when that is.");
+    const beforeFreeze = sideEffects(stage);
+    const frozen = await deploy(NEWER, 3, [["deploy-freezes", freezeAroundNow()]]);
+    if (io.signal.aborted) return cancelled(term);
+    expect.check(
+      frozen.code === 0 && frozen.record?.result === "deferred" && frozen.record.window?.next_open !== null,
+      `it ended deferred, green (exit 0), naming when deploys open again: ${frozen.record?.window?.next_open ?? "unknown"}`,
+      `the run in a freeze ended ${frozen.record?.result ?? "without a record"} (exit ${frozen.code})`
+    );
+    touchedNothing(expect, stage, beforeFreeze);
+    term.line("");
+    term.line(`4. A separate run: ${STUCK} is back on ${shortSha(OLDER)} (where the incident's older job left it) and its node`);
     term.line(`   is wedged: it accepts redeploys and never restarts. ${shortSha(NEWER)} is deployed again.`);
     stage.fleet.wedge(STUCK, OLDER);
     const redeploysBefore = stage.fleet.redeploys.length;
     const latestBeforeStuck = stage.registry.tagState("latest");
-    const stuck = await deploy(NEWER, 3);
+    const stuck = await deploy(NEWER, 4);
     if (io.signal.aborted) return cancelled(term);
     const staleLine = `${STUCK} is stale: actual=${shortSha(OLDER)}, expected=${shortSha(NEWER)}`;
     expect.check(
@@ -585,7 +586,7 @@ async function runDemo(io) {
     );
     neverBackward(expect, stage, latestBeforeStuck, "the run with a wedged tenant");
     term.line("");
-    term.line(`4. The records: one per run, also appended to ${stage.historyFile}`);
+    term.line(`5. The records: one per run, also appended to ${stage.historyFile}`);
     const history = readFileSync(stage.historyFile, "utf8").trim().split("\n").filter(Boolean);
     expect.check(
       history.length === records.length && history.every((line, i) => JSON.parse(line).result === records[i].result),
@@ -596,12 +597,31 @@ async function runDemo(io) {
     term.line("");
     const { held, broken } = expect.counts;
     term.line(
-      expect.allHeld ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.` : `${broken} of ${held + broken} expectations did not hold (\u2718 above).`
+      expect.allHeld ? `All ${held} expectations held: the canary verified before the rest rolled, the older run touched nothing, the run in a freeze waited, the fleet and :latest never moved backward, the slow tenant settled inside the budget, and the wedged one failed loudly by name.` : `${broken} of ${held + broken} expectations did not hold (\u2718 above).`
     );
     return expect.allHeld ? 0 : EXIT_DEMO_FAILED;
   } finally {
     await stage.close();
   }
+}
+function sideEffects(stage) {
+  return { redeploys: stage.fleet.redeploys.length, registryWrites: stage.registry.writes, statuses: stage.forge.statusWrites };
+}
+function touchedNothing(expect, stage, before) {
+  const now = sideEffects(stage);
+  const redeploys = now.redeploys - before.redeploys;
+  const registryWrites = now.registryWrites - before.registryWrites;
+  const statuses = now.statuses - before.statuses;
+  expect.check(
+    redeploys === 0 && registryWrites === 0 && statuses === 0,
+    "it touched nothing: 0 redeploy calls, 0 registry writes, 0 commit statuses",
+    `it had side effects: ${redeploys} redeploy call(s), ${registryWrites} registry write(s), ${statuses} commit status(es)`
+  );
+}
+function freezeAroundNow() {
+  const minute = (ms) => new Date(ms).toISOString().slice(0, 16);
+  const now = systemClock.now();
+  return `${minute(now - 36e5)} ${minute(now + 36e5)} UTC`;
 }
 async function startStage() {
   const token = `demo-forge-${randomBytes(8).toString("hex")}`;
@@ -689,7 +709,7 @@ async function runFleetForward(stage, sha, runId, io, term, extra) {
   return { code, record, output };
 }
 function printCommand(term, flags) {
-  const words = flags.map(([name, value]) => `--${name} ${value}`);
+  const words = flags.map(([name, value]) => `--${name} ${/\s/.test(value) ? `'${value}'` : value}`);
   const lines = [];
   let line = "   $ fleet-forward deploy";
   for (const word of words) {

@@ -12,12 +12,13 @@ import {
   initialFacts,
   neutralize,
   onSecretRegistered,
+  parseNotifySettings,
   parseSettings,
   registerSecret,
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-QWVBT3FZ.js";
+} from "./chunk-6S625CPL.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -879,6 +880,13 @@ function readInput(name) {
 function readActionSettings() {
   return parseSettings(readInput, process.env, (path) => readFileSync(path, "utf8"));
 }
+function readNotifySettings() {
+  try {
+    return parseNotifySettings(readInput);
+  } catch {
+    return null;
+  }
+}
 function forgeFor(settings) {
   return forgeFromSettings(settings, systemClock);
 }
@@ -970,6 +978,7 @@ export {
   fallbackRecord,
   actionsLogger,
   readActionSettings,
+  readNotifySettings,
   forgeFor,
   forgeForSavedRun,
   markStarted,

@@ -1,4 +1,4 @@
-import type { TenantReport } from '../core/types.js'
+import type { Tenant, TenantReport, TenantState } from '../core/types.js'
 import { groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 
@@ -17,18 +17,23 @@ export function summarizeRound(round: number, reports: readonly TenantReport[]):
   const byState = groupBy(reports, (report) => report.state)
   const converged = byState.get('converged')?.length ?? 0
   const parts = [`round ${round}: ${converged}/${reports.length} converged`]
-  for (const state of ['ahead', 'stale', 'unreachable', 'pending'] as const) {
+  for (const state of ['ahead', 'stale', 'unhealthy', 'unreachable', 'pending'] as const) {
     const group = byState.get(state)
     if (!group) continue
     const named = state === 'pending' ? '' : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`
-    parts.push(`${group.length} ${state === 'stale' ? 'not yet' : state}${named}`)
+    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`)
   }
   return parts.join(', ')
 }
 
-/** A tenant in a log line: its error class when unreachable, else the commit it reported. */
+/** Until the budget ends, a tenant on another commit or not yet healthy is only "not yet" so. */
+const ROUND_LABEL: Partial<Record<TenantState, string>> = { stale: 'not yet', unhealthy: 'not yet healthy' }
+
+/** A tenant in a log line: its error class when unreachable, its health check's last status when unhealthy, else the commit it reported. */
 export function describeTenant(report: TenantReport): string {
-  return report.state === 'unreachable' ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
+  if (report.state === 'unreachable') return `${report.name}: ${report.error_class}`
+  if (report.state === 'unhealthy') return `${report.name}: ${report.health_status ?? 'not checked'}`
+  return `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
 }
 
 /** At most `max` names, then a count: readable at any fleet size. */
@@ -41,20 +46,29 @@ const REGRESSED = ' (regressed: it reported this commit or a newer one earlier i
 
 /**
  * One line per tenant that did not settle, in the form the incident made familiar:
- * `hongming is stale: actual=7a72516, expected=7f25373`, or `hongming is unreachable: refused, expected=7f25373`.
+ * `hongming is stale: actual=7a72516, expected=7f25373`, `hongming is unreachable: refused, expected=7f25373`,
+ * or `hongming is unhealthy: http 503 on /healthz (actual=7f25373)` (its path from `tenants`).
  */
-export function failureLines(reports: readonly TenantReport[], expectedSha: string): string[] {
+export function failureLines(reports: readonly TenantReport[], expectedSha: string, tenants: readonly Tenant[] = []): string[] {
   const expected = shortSha(expectedSha)
+  const healthUrl = new Map(tenants.map((t) => [t.name, t.health]))
   return reports
     .filter((report) => !isSettled(report))
     .map((report) => {
       switch (report.state) {
         case 'unreachable':
           return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`
+        case 'unhealthy':
+          return `${report.name} is unhealthy: ${report.health_status ?? 'not checked'} on ${pathOf(healthUrl.get(report.name))} (actual=${report.actual ? shortSha(report.actual) : 'none'})`
         case 'pending':
           return `${report.name} is pending: not probed, expected=${expected}`
         default:
           return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : 'none'}, expected=${expected}${report.regressed ? REGRESSED : ''}`
       }
     })
+}
+
+/** A health URL's path, the part that says which check failed (its query may carry a secret). */
+function pathOf(url: string | undefined): string {
+  return url ? new URL(url).pathname : 'its health path'
 }

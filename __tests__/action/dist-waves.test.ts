@@ -78,7 +78,7 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
     expect(controlPlane.calls.map((c) => c.path)).toEqual(['/roll/stuck'])
     expect(run.stdout).toContain('::error::stuck is stale: actual=7a72516, expected=7f25373')
     expect(report(run).message).toMatch(
-      /^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within 3s, more than max-failures 0; 2 later wave\(s\) not attempted/
+      /^wave 1 of 3 halted: 1 tenant\(s\) did not report 7f25373 within the 3s settle budget, more than max-failures 0; 2 later wave\(s\) not attempted/
     )
     expect(report(run).waves.map((w: { result: string }) => w.result)).toEqual(['halted', 'not_attempted', 'not_attempted'])
     // The job summary draws the waves and puts the stale canary first, with its commit and what to do.
@@ -91,6 +91,33 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
     expect(await latestDigest()).toBe(olderDigest)
     expect(report(run).promotion).toMatchObject({ tag: 'latest', status: 'not_attempted', before: null, after: null })
     expect(run.summary).toContain('(not attempted): not touched: the run ended before the promotion')
+  })
+
+  it('a tenant that fell back counts with one that never rolled: with max-failures 1 the wave halts, the later wave never rolls', async () => {
+    afterCall = () => {
+      // ana comes up on the new commit, then falls back to the old one a moment later.
+      if (controlPlane.calls.at(-1)?.path === '/roll/ana') fleet.set('ana', { sha: NEWER, schedule: [{ from: Date.now() + 1_000, sha: OLDER }] })
+    }
+    const run = await deploy({ waves: '2, 100%', 'max-failures': '1' }, ['stuck', 'ana', 'bo', 'cy'])
+    expect(run.code).toBe(1)
+    expect(controlPlane.calls.map((c) => c.path).sort()).toEqual(['/roll/ana', '/roll/stuck'])
+    expect(report(run).message).toMatch(/^wave 1 of 2 halted: 2 tenant\(s\) did not report 7f25373 within the 3s settle budget, more than max-failures 1/)
+    expect(report(run).tenants.find((t: { name: string }) => t.name === 'ana')).toMatchObject({ state: 'stale', regressed: true })
+    expect(report(run).waves.map((w: { result: string; redeployed: number }) => [w.result, w.redeployed])).toEqual([
+      ['halted', 2],
+      ['not_attempted', 0]
+    ])
+    expect(run.summary).toContain('| 2 | 2 | 0 | ⚪ not attempted | – |')
+    expect(await latestDigest()).toBe(olderDigest)
+  })
+
+  it('a stale canary within max-failures is drawn red, not green, and the run goes on to end red without promoting', async () => {
+    const run = await deploy({ waves: '1, 100%', 'max-failures': '1' }, ['stuck', ...TENANTS])
+    expect(run.code).toBe(1)
+    expect(run.outputs.result).toBe('stale')
+    expect(report(run).waves.map((w: { result: string }) => w.result)).toEqual(['stale', 'converged'])
+    expect(run.summary).toContain('**Waves** 🔴 wave 1 → 🟢 wave 2')
+    expect(await latestDigest()).toBe(olderDigest)
   })
 
   it('three waves converge in order, then :latest moves to the verified image', async () => {

@@ -128,7 +128,7 @@ describe('fleet-forward deploy: exit codes mean the result', () => {
     const run = await cli([...baseFlags(), '--settle-budget', '0'])
     expect(run.code).toBe(1)
     expect(run.stdout).toMatch(/^error: hongming is stale: actual=7a72516, expected=7f25373$/m)
-    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within 0s/)
+    expect(run.stdout).toMatch(/stale \(red\): 1 of 4 tenant\(s\) did not report 7f25373 within the 0s settle budget/)
     // The per-tenant table, the stale tenant first.
     expect(run.stdout).toMatch(/^tenant +state +actual +attempts +converged +error\nhongming +stale +7a72516 +1 +- *\nana +converged +7f25373 /m)
   })

@@ -1,5 +1,6 @@
 import { parseSettings } from '../../src/config/parse.js'
-import { deployFleet, type DeployDeps } from '../../src/core/deploy.js'
+import { deployFleet } from '../../src/core/deploy.js'
+import type { DeployDeps } from '../../src/core/run.js'
 import { leaseSecondsFor, SKEW_GRACE_MS } from '../../src/stages/lock.js'
 import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
@@ -414,10 +415,13 @@ describe('deployFleet in waves', () => {
       const { record, log } = await run({ tenants: wide(FIVE), waves: '1, 100%', 'redeploy-url': `${plane.url}/roll/{tenant}`, 'settle-budget': '20' })
       expect(plane.calls.map((c) => c.path)).toEqual(['/roll/hongming'])
       expect(record.result).toBe('stale')
-      expect(record.message).toBe('wave 1 of 2 halted: 1 tenant(s) did not report 7f25373 within 20s, more than max-failures 0; 1 later wave(s) not attempted')
+      expect(record.message).toBe(
+        'wave 1 of 2 halted: 1 tenant(s) did not report 7f25373 within the 20s settle budget, more than max-failures 0; 1 later wave(s) not attempted'
+      )
+      // A wave never attempted redeployed nobody.
       expect(record.waves).toEqual([
         { wave: 1, tenants: 1, redeployed: 1, result: 'halted', seconds: 20 },
-        { wave: 2, tenants: 4, redeployed: 4, result: 'not_attempted', seconds: null }
+        { wave: 2, tenants: 4, redeployed: 0, result: 'not_attempted', seconds: null }
       ])
       expect(record.tenants.map((t) => [t.name, t.wave, t.state])).toEqual([
         ['hongming', 1, 'stale'],
@@ -457,7 +461,67 @@ describe('deployFleet in waves', () => {
     ])
     expect(record.result).toBe('stale')
     expect(record.message).toBe('1 of 5 tenant(s) did not report 7f25373 (tolerated by max-failures 1); :latest was not promoted')
-    expect(log.warnings).toContain('wave 1 of 2: 1 tenant(s) not verified (ana); within max-failures 1, going on')
+    expect(log.warnings).toEqual(['wave 1 of 2: 1 tenant(s) not verified (ana); 1 in all, within max-failures 1, going on'])
+    // The wave that ended with ana stale is drawn as such, not green, under the red verdict.
+    expect(record.waves.map((w) => w.result)).toEqual(['stale', 'converged'])
+  })
+
+  it('reads every tenant again at a stale verdict too: one that fell back counts with one that never rolled, and the wave halts', async () => {
+    const plane = await startControlPlane((body) => {
+      // ana comes up on the new commit, then falls back 15 s later; hongming never rolls.
+      for (const name of body.tenants)
+        if (name === 'ana') fleet.set(name, { sha: body.sha, schedule: [{ from: clock.now() + 15_000, sha: OLDER }] })
+        else if (name !== 'hongming') fleet.set(name, { sha: body.sha })
+    })
+    try {
+      const { record } = await run({
+        tenants: wide(FIVE),
+        waves: '2, 100%',
+        'max-failures': '1',
+        'settle-budget': '30',
+        'redeploy-url': `${plane.url}/roll/{tenant}`
+      })
+      expect(plane.calls.map((c) => c.path)).toEqual(['/roll/hongming', '/roll/ana'])
+      expect(record.result).toBe('stale')
+      expect(record.message).toBe(
+        'wave 1 of 2 halted: 2 tenant(s) did not report 7f25373 within the 30s settle budget, more than max-failures 1; 1 later wave(s) not attempted'
+      )
+      expect(record.tenants.find((t) => t.name === 'ana')).toMatchObject({ state: 'stale', actual: OLDER, regressed: true })
+      expect(record.waves.map((w) => [w.result, w.redeployed])).toEqual([
+        ['halted', 2],
+        ['not_attempted', 0]
+      ])
+    } finally {
+      await plane.close()
+    }
+  })
+
+  it('bakes a wave that ended within max-failures without a second settle budget: the confirmation is one read', async () => {
+    fleet.set('hongming', { sha: OLDER })
+    const plane = await startControlPlane((body) => {
+      for (const name of body.tenants) if (name !== 'hongming') fleet.set(name, { sha: body.sha })
+    })
+    try {
+      const { record, log } = await run({
+        tenants: wide(FIVE),
+        waves: '2, 100%',
+        'max-failures': '1',
+        bake: '30',
+        'settle-budget': '20',
+        'redeploy-url': `${plane.url}/roll/{tenant}`
+      })
+      expect(log.infos).toContain(
+        'wave 1 of 2 ended with 1 tenant(s) not verified (hongming); 1 in all, within max-failures 1; baking 30s before confirming it again'
+      )
+      expect(log.infos).not.toContain('wave 1 of 2 converged; baking 30s before confirming it again')
+      // The settle budget, then the bake, then one confirming read: not a second 20 s budget.
+      expect(record.waves[0]).toEqual({ wave: 1, tenants: 2, redeployed: 2, result: 'stale', seconds: 50 })
+      expect(record.result).toBe('stale')
+      // hongming: planned, three rounds (0, 10, 20 s), the confirmation; a tolerated failure is not waited for again in wave 2.
+      expect(fleet.requests('hongming')).toBe(5)
+    } finally {
+      await plane.close()
+    }
   })
 
   it('a newer commit landing during wave 2 ends the run superseded, wave 3 untouched', async () => {

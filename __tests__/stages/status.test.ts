@@ -58,7 +58,12 @@ describe('durable record: commit status fleet-forward/<environment>', () => {
     const record = await deploy()
     expect(record.result).toBe('stale')
     expect(forge.statuses.get(NEWER)).toEqual([
-      { context: 'fleet-forward/staging', state: 'failure', description: '1 of 2 tenant(s) did not report 7f25373 within 30s', targetUrl: RUN_URL }
+      {
+        context: 'fleet-forward/staging',
+        state: 'failure',
+        description: '1 of 2 tenant(s) did not report 7f25373 within the 30s settle budget',
+        targetUrl: RUN_URL
+      }
     ])
   })
 

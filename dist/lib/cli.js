@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-QJALAK34.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-SEV2ZFLB.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

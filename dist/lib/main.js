@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-CHNNDE3V.js";
 import {
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-QJALAK34.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-SEV2ZFLB.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

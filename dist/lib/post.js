@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-CHNNDE3V.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-SEV2ZFLB.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -70,3 +70,8 @@ export interface RunContext {
   /** Who started the run (GITHUB_ACTOR), when the runner says. */
   readonly actor: string | null
 }
+
+/** The registry credentials of a promotion (the settings parser guarantees both or neither). */
+export function registryCredentials({ username, password }: PromotionSettings): { username: string; password: string } | undefined {
+  return username && password ? { username, password } : undefined
+}

@@ -173,6 +173,11 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
   }
 }
 
+/** Renew the lease well before it can run out while a long redeploy command is still going (no lock: no heartbeat). */
+export function heartbeatMs(lock: HeldLock | null): number | undefined {
+  return lock ? Math.min(60_000, (lock.leaseSeconds * 1000) / 3) : undefined
+}
+
 /** A lock this run holds: prove it before a side effect, release it on the way out. */
 export class HeldLock {
   /** Set once the lock is known not to be ours (released, or taken over after our lease ended). */

@@ -74,3 +74,39 @@ export function memoizeCompare(compare: (base: string, head: string) => Promise<
     return answer
   }
 }
+
+/**
+ * The tenants this run tells to roll, right before the first side effect. Tenants of unknown or
+ * unrelated commit are rolled only when `owns`: the read right before this side effect, made
+ * while holding the lock, found the branch at this run's commit, so no newer commit exists and no other
+ * run can act. A run that failed open may be an older one; those tenants are left alone and verify
+ * reports them. And when it failed open and any tenant already runs a descendant of its commit, a newer
+ * deploy has landed: this run rolls nothing at all, since a tenant that reported an older commit may be
+ * one whose container fell back for a moment, and rolling it would move it behind that newer deploy.
+ * In any order: the waves are cut in fleet order (planWaves).
+ */
+export function tenantsToRoll(plan: RolloutPlan, reports: readonly TenantReport[], owns: boolean, log: Logger): readonly string[] {
+  const newer = reports.filter((t) => t.state === 'ahead')
+  if (!owns && newer.length > 0) {
+    log.warning(
+      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual!)}`))})`
+    )
+    return []
+  }
+  if (!owns && plan.ifOwner.length > 0) {
+    log.warning(
+      `not redeploying ${plan.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan.ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+    )
+  }
+  return owns ? [...plan.proven, ...plan.ifOwner] : plan.proven
+}
+
+/** What a dry run needed and could not read (the branch head, tenants' commits), or null: a plan built on guesses is red. */
+export function unreadForPlan(headRead: boolean, reports: readonly TenantReport[]): string | null {
+  const missing: string[] = []
+  if (!headRead) missing.push('the branch head could not be read (see the warning above)')
+  const unknown = reports.filter((t) => t.actual === null || t.state === 'unreachable')
+  if (unknown.length > 0)
+    missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`)
+  return missing.length > 0 ? missing.join('; ') : null
+}

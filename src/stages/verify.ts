@@ -54,10 +54,10 @@ const LISTED_DETAILS = 20
 
 /**
  * docs/contract.md, Verify. Probes every tenant at once, then every `intervalSeconds` until
- * each tenant is converged (or ahead) or the budget ends, with a last probe exactly at the budget's end.
- * A settled tenant is not probed in every round (re-reading 10,000 settled tenants each round would only
- * add load), so before the verdict every tenant counted as settled from an earlier read, plan-time
- * results included, is read once more: verified means verified at the verdict. A tenant that fell back
+ * each tenant is converged (or ahead) or the budget ends, with a last probe exactly at the budget's end
+ * (a budget of 0 is one read of every tenant: the confirmation after a bake). A settled tenant is not probed in every round (re-reading 10,000 settled tenants each round would only
+ * add load), so before the verdict, converged or stale, every tenant counted as settled from an earlier
+ * read, plan-time results included, is read once more: verified means verified at the verdict. A tenant that fell back
  * (a crash-looping container restarting on the old image, a load-balanced replica) is stale again and
  * polled on; one that fails the read is unreachable. A tenant still draining its old container is just
  * not settled yet; nothing is declared stale before the budget is spent.
@@ -109,22 +109,24 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name)! }))
       options.onRound?.(rounds, snapshot)
       log.info(summarizeRound(rounds, snapshot))
-      if (snapshot.every(isSettled)) {
+      const spent = clock.now() >= deadline
+      if (snapshot.every(isSettled) || spent) {
+        // The verdict, converged or not: every tenant it counts as settled from an earlier read is read once
+        // more. A run that lost the branch meanwhile is superseded, not red: the fleet is expected to report
+        // someone else's commit now.
         if (!(await stillOwner())) return finish('superseded')
         const readBefore = options.tenants.filter((t) => !due.has(t))
         const regressed = await confirmSettled(readBefore, reports, ctx)
         if (signal?.aborted) return finish('aborted')
-        if (regressed.length === 0) return finish('converged')
-        log.warning(
-          `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}; verifying on`
-        )
-      }
-      if (clock.now() >= deadline) {
-        // The budget is spent. A run that lost the branch meanwhile is superseded, not red: the
-        // fleet is expected to report someone else's commit now.
-        if (!(await stillOwner())) return finish('superseded')
-        logDetails(details, log)
-        return finish('stale')
+        if (regressed.length === 0 && snapshot.every(isSettled)) return finish('converged')
+        if (regressed.length > 0)
+          log.warning(
+            `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}${spent ? '' : '; verifying on'}`
+          )
+        if (spent) {
+          logDetails(details, log)
+          return finish('stale')
+        }
       }
       const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline)
       try {

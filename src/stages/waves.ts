@@ -10,13 +10,16 @@ export interface Wave {
   readonly toRoll: readonly string[]
 }
 
-/** How a wave ended, for the record and the summary. */
+/**
+ * How a wave ended, for the record and the summary: `stale` is a wave that ended with tenants not verified but
+ * within max-failures (the run goes on, and ends red); `halted`, more than max-failures.
+ */
 export type WaveResult = 'converged' | 'stale' | 'halted' | 'superseded' | 'aborted' | 'failed' | 'not_attempted'
 
 export interface WaveRecord {
   readonly wave: number
   readonly tenants: number
-  readonly redeployed: number
+  redeployed: number
   result: WaveResult
   seconds: number | null
 }
@@ -62,4 +65,19 @@ function groupTenants(tenants: readonly Tenant[], rolling: ReadonlySet<string>, 
 /** `wave 2 of 3`, or nothing for a single-wave run (its log reads as before waves existed). */
 export function waveLabel(wave: Wave, count: number): string {
   return count > 1 ? `wave ${wave.index} of ${count}` : 'the fleet'
+}
+
+/** Each tenant's wave, for the record. */
+export function waveOfTenants(waves: readonly Wave[]): Map<string, number> {
+  return new Map(waves.flatMap((wave) => wave.tenants.map((t): [string, number] => [t.name, wave.index])))
+}
+
+export type WaveVerdict = 'converged' | 'stale' | 'halted'
+
+/**
+ * A wave's verdict: halted when the tenants not verified so far (this wave's and earlier waves' together) are
+ * more than `max-failures`; else stale when a tenant this wave verified failed; else converged.
+ */
+export function waveVerdict(failingHere: number, failingSoFar: number, maxFailures: number): WaveVerdict {
+  return failingSoFar > maxFailures ? 'halted' : failingHere > 0 ? 'stale' : 'converged'
 }

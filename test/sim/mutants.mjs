@@ -8,16 +8,16 @@ export const MUTANTS = [
   {
     name: 'fail-open-rolls-unknown',
     rule: 'a run that could not prove it owns the branch leaves tenants of unknown or unrelated commit alone',
-    file: 'src/core/deploy.ts',
-    find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
-    replace: 'const owns = true',
+    file: 'src/core/run.ts',
+    find: 'return this.guard.proven && (this.held.lock !== null || !this.settings.lock)',
+    replace: 'return true',
     finding: 'moved back|pushes stopped at',
     foundIn: [1, 200]
   },
   {
     name: 'fail-open-ignores-newer',
     rule: 'a run that failed open rolls nothing once any tenant already runs a newer commit',
-    file: 'src/core/deploy.ts',
+    file: 'src/stages/plan.ts',
     find: 'if (!owns && newer.length > 0) {',
     replace: 'if (false) {',
     finding: 'pushes stopped at',
@@ -90,8 +90,8 @@ export const MUTANTS = [
     name: 'promote-before-verify',
     rule: ':latest is promoted only after the last wave verified',
     file: 'src/core/deploy.ts',
-    find: '(await rollOut(run)) ??\n    (await promote(run)) ??',
-    replace: '(await promote(run)) ??\n    (await rollOut(run)) ??',
+    find: '(await rollOut(run)) ??\n      (await promote(run)) ??',
+    replace: '(await promote(run)) ??\n      (await rollOut(run)) ??',
     finding: 'moved :latest to \\w+ before it had read every tenant on it',
     foundIn: [1, 20]
   },

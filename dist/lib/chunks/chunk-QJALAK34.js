@@ -13,6 +13,7 @@ import {
   finishDeployment,
   forEachBounded,
   groupBy,
+  heartbeatMs,
   httpErrorClass,
   initialFacts,
   isAccessDenied,
@@ -36,11 +37,42 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-WLV25GQ4.js";
+} from "./chunk-SEV2ZFLB.js";
 
 // src/core/deploy.ts
-import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
+
+// src/fleet/round.ts
+function pendingReport(name) {
+  return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null, regressed: false };
+}
+async function probeRound(due, reports, ctx) {
+  const answers = [];
+  await ctx.prober.probe(due, (tenant, result) => answers.push({ tenant, result, at: ctx.clock.now() }), ctx.signal);
+  ctx.classifier.nextRound();
+  const details = /* @__PURE__ */ new Map();
+  await Promise.all(
+    answers.map(async ({ tenant, result, at }) => {
+      const report = reports.get(tenant.name);
+      report.attempts++;
+      if (result.sha === null) {
+        report.seconds_to_converge = null;
+        report.state = "unreachable";
+        report.error_class = result.errorClass;
+        details.set(tenant.name, result.detail);
+        return;
+      }
+      const wasSettled = isSettled(report);
+      report.actual = result.sha;
+      report.error_class = null;
+      report.state = await ctx.classifier.stateOf(result.sha);
+      report.regressed = report.state === "stale" && (wasSettled || report.regressed);
+      if (report.state !== "converged") report.seconds_to_converge = null;
+      else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
+    })
+  );
+  return details;
+}
 
 // src/stages/status.ts
 var MAX_DESCRIPTION = 140;
@@ -75,112 +107,10 @@ async function isRecordedVerified(forge, sha, environment, log) {
   }
 }
 
-// src/stages/gate.ts
-async function checkGate(forge, sha, upstream, log) {
-  const context = statusContext(upstream);
-  const commit = shortSha(sha);
-  let status;
-  try {
-    status = await forge.latestStatus(sha, context);
-  } catch (error) {
-    if (isAccessDenied(error)) throw error;
-    return {
-      passed: false,
-      message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`
-    };
-  }
-  if (!status) return { passed: false, message: `gate: ${commit} has no ${context} record: it was never verified in ${upstream}; nothing changed` };
-  if (status.state !== "success") {
-    const detail = [status.description, status.targetUrl].filter(Boolean).map((s) => neutralize(s, 200)).join(", ");
-    return { passed: false, message: `gate: ${context} on ${commit} is ${status.state}${detail ? ` (${detail})` : ""}, not success; nothing changed` };
-  }
-  const message = `gate: ${commit} was verified in ${upstream}${status.targetUrl ? ` (${neutralize(status.targetUrl, 200)})` : ""}`;
-  log.info(message);
-  return { passed: true, message };
+// src/config/settings.ts
+function registryCredentials({ username, password }) {
+  return username && password ? { username, password } : void 0;
 }
-
-// src/stages/ownership.ts
-async function checkOwnership(forge, branchInput, sha, log) {
-  let head;
-  let branch = branchInput;
-  try {
-    branch ??= await forge.defaultBranch();
-    head = await forge.readBranchHead(branch);
-  } catch (error) {
-    if (isAccessDenied(error)) throw error;
-    const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`;
-    const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
-    log.warning(message);
-    return { superseded: false, head: null, relation: null, message, branch };
-  }
-  if (sameCommit(head, sha)) {
-    return { superseded: false, head, relation: "identical", message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it`, branch };
-  }
-  const relation = await relationOf(forge, sha, head, log);
-  const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`;
-  return {
-    superseded: true,
-    head,
-    relation,
-    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
-    branch
-  };
-}
-async function relationOf(forge, sha, head, log) {
-  try {
-    return await forge.compare(sha, head);
-  } catch (error) {
-    log.warning(`could not compare ${shortSha(sha)} with ${shortSha(head)} (${classifyError(error)}); the branch head still decides ownership`);
-    return null;
-  }
-}
-function describeRelation(relation) {
-  if (relation === "ahead") return "ahead of";
-  if (relation === "behind") return "behind";
-  if (relation === "diverged") return "diverged from";
-  return "identical to";
-}
-var OwnershipGuard = class {
-  constructor(forge, branch, sha, log) {
-    this.forge = forge;
-    this.branch = branch;
-    this.sha = sha;
-    const warned = /* @__PURE__ */ new Set();
-    this.quietLog = {
-      ...log,
-      warning: (message) => {
-        if (warned.has(message)) return;
-        warned.add(message);
-        log.warning(message);
-      }
-    };
-  }
-  forge;
-  branch;
-  sha;
-  latest = null;
-  /** A head that stays unreadable is warned about once, not at every re-check. */
-  quietLog;
-  /** The most recent verdict (the superseding one, once there is one). */
-  get verdict() {
-    return this.latest;
-  }
-  /**
-   * The latest read found the branch head at this run's commit. False after a fail-open read: the run
-   * acts, but it may be an older run that only could not see the newer commit.
-   */
-  get proven() {
-    return this.latest !== null && !this.latest.superseded && this.latest.head !== null;
-  }
-  /** Reads the branch head now (unless already superseded) and returns the verdict. */
-  async check() {
-    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch ?? this.latest?.branch ?? null, this.sha, this.quietLog);
-    return this.latest;
-  }
-  async stillOwner() {
-    return !(await this.check()).superseded;
-  }
-};
 
 // src/registry/client.ts
 import { createHash } from "node:crypto";
@@ -857,6 +787,29 @@ function memoizeCompare(compare) {
     return answer;
   };
 }
+function tenantsToRoll(plan2, reports, owns, log) {
+  const newer = reports.filter((t) => t.state === "ahead");
+  if (!owns && newer.length > 0) {
+    log.warning(
+      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+    );
+    return [];
+  }
+  if (!owns && plan2.ifOwner.length > 0) {
+    log.warning(
+      `not redeploying ${plan2.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan2.ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+    );
+  }
+  return owns ? [...plan2.proven, ...plan2.ifOwner] : plan2.proven;
+}
+function unreadForPlan(headRead, reports) {
+  const missing = [];
+  if (!headRead) missing.push("the branch head could not be read (see the warning above)");
+  const unknown = reports.filter((t) => t.actual === null || t.state === "unreachable");
+  if (unknown.length > 0)
+    missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`);
+  return missing.length > 0 ? missing.join("; ") : null;
+}
 
 // src/fleet/classify.ts
 function createClassifier(options) {
@@ -1092,38 +1045,6 @@ function lanes(plan2, tenants, targetOf) {
   return [...byOrigin].map(([origin, lane]) => ({ tenants: lane, workers: plan2.perOrigin.get(origin) ?? 1 }));
 }
 
-// src/fleet/round.ts
-function pendingReport(name) {
-  return { name, state: "pending", actual: null, attempts: 0, seconds_to_converge: null, error_class: null, regressed: false };
-}
-async function probeRound(due, reports, ctx) {
-  const answers = [];
-  await ctx.prober.probe(due, (tenant, result) => answers.push({ tenant, result, at: ctx.clock.now() }), ctx.signal);
-  ctx.classifier.nextRound();
-  const details = /* @__PURE__ */ new Map();
-  await Promise.all(
-    answers.map(async ({ tenant, result, at }) => {
-      const report = reports.get(tenant.name);
-      report.attempts++;
-      if (result.sha === null) {
-        report.seconds_to_converge = null;
-        report.state = "unreachable";
-        report.error_class = result.errorClass;
-        details.set(tenant.name, result.detail);
-        return;
-      }
-      const wasSettled = isSettled(report);
-      report.actual = result.sha;
-      report.error_class = null;
-      report.state = await ctx.classifier.stateOf(result.sha);
-      report.regressed = report.state === "stale" && (wasSettled || report.regressed);
-      if (report.state !== "converged") report.seconds_to_converge = null;
-      else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
-    })
-  );
-  return details;
-}
-
 // src/stages/verify.ts
 var LISTED_DETAILS = 20;
 async function settleFleet(options) {
@@ -1169,20 +1090,21 @@ async function settleFleet(options) {
       const snapshot = options.tenants.map((t) => ({ ...reports.get(t.name) }));
       options.onRound?.(rounds, snapshot);
       log.info(summarizeRound(rounds, snapshot));
-      if (snapshot.every(isSettled)) {
+      const spent = clock.now() >= deadline;
+      if (snapshot.every(isSettled) || spent) {
         if (!await stillOwner()) return finish("superseded");
         const readBefore = options.tenants.filter((t) => !due.has(t));
         const regressed = await confirmSettled(readBefore, reports, ctx);
         if (signal?.aborted) return finish("aborted");
-        if (regressed.length === 0) return finish("converged");
-        log.warning(
-          `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}; verifying on`
-        );
-      }
-      if (clock.now() >= deadline) {
-        if (!await stillOwner()) return finish("superseded");
-        logDetails(details, log);
-        return finish("stale");
+        if (regressed.length === 0 && snapshot.every(isSettled)) return finish("converged");
+        if (regressed.length > 0)
+          log.warning(
+            `${regressed.length} tenant(s) no longer report ${shortSha(options.expectedSha)} when read again before the verdict: ${listNames(regressed.map(describeTenant))}${spent ? "" : "; verifying on"}`
+          );
+        if (spent) {
+          logDetails(details, log);
+          return finish("stale");
+        }
       }
       const nextRoundAt = Math.min(roundStartedAt + intervalMs, deadline);
       try {
@@ -1282,91 +1204,106 @@ function groupTenants(tenants, rolling, spec) {
 function waveLabel(wave, count) {
   return count > 1 ? `wave ${wave.index} of ${count}` : "the fleet";
 }
-
-// src/report/dry-run.ts
-var NAMES_PER_LINE = 20;
-var ONE_LINE = 10;
-function dryRunPlanLines(waves, fromOf, to) {
-  return waves.flatMap((wave) => {
-    const label = `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}`;
-    const verify = `then verify ${wave.tenants.length} tenant(s)`;
-    if (wave.toRoll.length <= ONE_LINE) {
-      const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} \u2192 ${to}`);
-      return [`${label}${rolls.length ? ` (${rolls.join(", ")})` : ""}, ${verify}`];
-    }
-    const byFrom = groupBy(wave.toRoll, fromOf);
-    return [
-      `${label} to ${to}, ${verify}:`,
-      ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))
-    ];
-  });
+function waveOfTenants(waves) {
+  return new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
 }
-function chunks(items, size) {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+function waveVerdict(failingHere, failingSoFar, maxFailures) {
+  return failingSoFar > maxFailures ? "halted" : failingHere > 0 ? "stale" : "converged";
 }
 
-// src/core/deploy.ts
-async function deployFleet(settings, deps) {
-  setMaxListeners(0, deps.signal);
-  const facts = initialFacts(
-    deps.clock.now(),
-    settings.tenants.map((t) => pendingReport(t.name)),
-    settings.expectedSha
-  );
-  let outcome;
-  const held = { lock: null, attempted: false, deployment: null };
+// src/core/run.ts
+import { randomUUID } from "node:crypto";
+
+// src/stages/ownership.ts
+async function checkOwnership(forge, branchInput, sha, log) {
+  let head;
+  let branch = branchInput;
   try {
-    outcome = await runStages(settings, deps, facts, held);
+    branch ??= await forge.defaultBranch();
+    head = await forge.readBranchHead(branch);
   } catch (error) {
-    outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error);
+    if (isAccessDenied(error)) throw error;
+    const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`;
+    const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
+    log.warning(message);
+    return { superseded: false, head: null, relation: null, message, branch };
   }
+  if (sameCommit(head, sha)) {
+    return { superseded: false, head, relation: "identical", message: `branch '${branch}' is at ${shortSha(sha)}: this run owns it`, branch };
+  }
+  const relation = await relationOf(forge, sha, head, log);
+  const where = relation ? `${describeRelation(relation)} this run's ${shortSha(sha)}` : `ancestry with this run's ${shortSha(sha)} unknown`;
+  return {
+    superseded: true,
+    head,
+    relation,
+    message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
+    branch
+  };
+}
+async function relationOf(forge, sha, head, log) {
   try {
-    if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
-      await writeDeployStatus(
-        deps.forge,
-        facts.expectedSha,
-        settings.environment,
-        { verified: false, summary: failureSummary(outcome.errorClass) },
-        settings.run.runUrl,
-        deps.log
-      );
-    }
-    await finishDeployment(held.deployment, outcome.result);
-  } finally {
-    if (held.lock && await held.lock.release()) deps.onLock?.(null);
+    return await forge.compare(sha, head);
+  } catch (error) {
+    log.warning(`could not compare ${shortSha(sha)} with ${shortSha(head)} (${classifyError(error)}); the branch head still decides ownership`);
+    return null;
   }
-  if (settings.promotion && !facts.promotion) {
-    facts.promotion = { image: settings.promotion.image, tag: settings.promotion.promoteTag, status: "not_attempted", before: null, after: null };
+}
+function describeRelation(relation) {
+  if (relation === "ahead") return "ahead of";
+  if (relation === "behind") return "behind";
+  if (relation === "diverged") return "diverged from";
+  return "identical to";
+}
+var OwnershipGuard = class {
+  constructor(forge, branch, sha, log) {
+    this.forge = forge;
+    this.branch = branch;
+    this.sha = sha;
+    const warned = /* @__PURE__ */ new Set();
+    this.quietLog = {
+      ...log,
+      warning: (message) => {
+        if (warned.has(message)) return;
+        warned.add(message);
+        log.warning(message);
+      }
+    };
   }
-  const record = buildRecord(
-    {
-      environment: settings.environment,
-      repository: settings.run.repository,
-      forge: deps.forge.kind,
-      runUrl: settings.run.runUrl,
-      sha: settings.sha,
-      targetTag: settings.targetTag,
-      dryRun: settings.dryRun,
-      actor: settings.run.actor
-    },
-    facts,
-    deps.forge.calls,
-    outcome,
-    deps.clock.now()
-  );
-  return record;
-}
-async function runStages(settings, deps, facts, held) {
-  const run = new PipelineRun(settings, deps, facts, held);
-  return await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await rollOut(run) ?? await promote(run) ?? await recordVerified(run);
-}
+  forge;
+  branch;
+  sha;
+  latest = null;
+  /** A head that stays unreadable is warned about once, not at every re-check. */
+  quietLog;
+  /** The most recent verdict (the superseding one, once there is one). */
+  get verdict() {
+    return this.latest;
+  }
+  /**
+   * The latest read found the branch head at this run's commit. False after a fail-open read: the run
+   * acts, but it may be an older run that only could not see the newer commit.
+   */
+  get proven() {
+    return this.latest !== null && !this.latest.superseded && this.latest.head !== null;
+  }
+  /** Reads the branch head now (unless already superseded) and returns the verdict. */
+  async check() {
+    if (!this.latest?.superseded) this.latest = await checkOwnership(this.forge, this.branch ?? this.latest?.branch ?? null, this.sha, this.quietLog);
+    return this.latest;
+  }
+  async stillOwner() {
+    return !(await this.check()).superseded;
+  }
+};
+
+// src/core/run.ts
 var PROOF_REUSE_MS = 1e3;
 var PipelineRun = class {
-  constructor(settings, deps, facts, held) {
+  constructor(settings, deps, facts) {
     this.settings = settings;
     this.deps = deps;
     this.facts = facts;
-    this.held = held;
     this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log);
     this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head));
     this.runKey = settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID();
@@ -1374,10 +1311,10 @@ var PipelineRun = class {
   settings;
   deps;
   facts;
-  held;
   guard;
   /** Ancestry answers are asked once per pair for the whole run. */
   compare;
+  held = { lock: null, attempted: false, deployment: null };
   expectedSha = "";
   rollout = { proven: [], ifOwner: [] };
   /** The tenants actually told to roll. */
@@ -1391,6 +1328,10 @@ var PipelineRun = class {
   /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
   runKey;
   proof = null;
+  /** Proven the owner of the branch by a read made while holding the lock (or with the lock switched off). */
+  get ownsBranch() {
+    return this.guard.proven && (this.held.lock !== null || !this.settings.lock);
+  }
   superseded() {
     this.facts.headSha = this.guard.verdict?.head ?? this.facts.headSha;
     return { result: "superseded", message: this.guard.verdict?.message ?? "superseded" };
@@ -1424,14 +1365,297 @@ var PipelineRun = class {
     if (this.held.lock && !await this.held.lock.ensureHeld()) return this.lostLock();
     return null;
   }
+  /** A red verdict: recorded as a failure on the commit, :latest left where it was. */
+  async stale(message) {
+    await writeDeployStatus(
+      this.deps.forge,
+      this.expectedSha,
+      this.settings.environment,
+      { verified: false, summary: message },
+      this.settings.run.runUrl,
+      this.deps.log
+    );
+    return { result: "stale", message };
+  }
 };
+function abortedOutcome(signal) {
+  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "cancelled");
+  return { result: "aborted", message: `cancelled: ${reason}; nothing was rolled back` };
+}
+function failedOutcome(error) {
+  if (error instanceof FleetError) return { result: "failed", message: neutralize(error.message, 1e3), errorClass: error.errorClass };
+  return { result: "failed", message: `internal error: ${neutralize(describeError(error), 1e3)}`, errorClass: "internal" };
+}
+
+// src/core/rollout.ts
+async function rollOut(run) {
+  const { settings, deps, facts } = run;
+  const { proven, ifOwner } = run.rollout;
+  if (proven.length + ifOwner.length > 0) {
+    deps.log.info(run.plan);
+    const refused = await run.mayAct();
+    if (refused) return refused;
+    run.toRoll = tenantsToRoll(run.rollout, facts.tenants, run.ownsBranch, deps.log);
+    if (run.toRoll.length > 0) {
+      run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
+      if (run.held.deployment) facts.deployment = { id: run.held.deployment.id, environment_url: settings.environmentUrl };
+    }
+  }
+  const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
+  run.rolloutStartedAt = deps.clock.now();
+  facts.waves = waves.map((wave) => ({ wave: wave.index, tenants: wave.tenants.length, redeployed: 0, result: "not_attempted", seconds: null }));
+  facts.tenantWave = waveOfTenants(waves);
+  if (waves.length > 1)
+    deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
+  for (const wave of waves) {
+    const record = facts.waves[wave.index - 1];
+    const startedAt = deps.clock.now();
+    const ended = await rollWave(run, wave, waves, record);
+    record.seconds = Math.round((deps.clock.now() - startedAt) / 100) / 10;
+    if (ended) {
+      markNotAttempted(run, waves.slice(wave.index));
+      return ended;
+    }
+  }
+  const failing = facts.tenants.filter((t) => !isSettled(t));
+  if (failing.length === 0) return null;
+  return run.stale(
+    `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`
+  );
+}
+async function rollWave(run, wave, waves, record) {
+  const { settings, deps } = run;
+  const { maxFailures, bakeSeconds } = settings.rollout;
+  const label = waveLabel(wave, waves.length);
+  if (wave.toRoll.length > 0) {
+    const stopped2 = await redeployWave(run, wave);
+    if (stopped2) return endWave(record, stopped2);
+    record.redeployed = wave.toRoll.length;
+  }
+  const earlier = waves.slice(0, wave.index - 1).flatMap((w) => w.tenants);
+  const verified = [...earlier.filter((t) => isSettled(run.reports.get(t.name))), ...wave.tenants];
+  const judge = () => {
+    const failing2 = [...earlier, ...wave.tenants].filter((t) => !isSettled(run.reports.get(t.name)));
+    const failingHere = verified.filter((t) => !isSettled(run.reports.get(t.name)));
+    return { failing: failing2, failingHere, verdict: waveVerdict(failingHere.length, failing2.length, maxFailures) };
+  };
+  const stopped = await verifyTenants(run, verified);
+  if (stopped) return endWave(record, stopped);
+  let judged = judge();
+  let when = `within the ${settings.settleBudgetSeconds}s settle budget`;
+  if (judged.verdict !== "halted" && bakeSeconds > 0) {
+    const unverified = judged.failingHere.length ? `ended with ${describeFailing(judged, maxFailures)}` : "converged";
+    deps.log.info(`${label} ${unverified}; baking ${bakeSeconds}s before confirming it again`);
+    const baked = await bake(run) ?? await verifyTenants(run, verified, 0);
+    if (baked) return endWave(record, baked);
+    judged = judge();
+    when = `when confirmed after the ${bakeSeconds}s bake`;
+  }
+  record.result = judged.verdict;
+  const { failing } = judged;
+  if (judged.verdict === "halted") {
+    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`;
+    const later = waves.length - wave.index;
+    return run.stale(
+      waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${run.facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`
+    );
+  }
+  if (judged.failingHere.length > 0) deps.log.warning(`${label}: ${describeFailing(judged, maxFailures)}, going on`);
+  else if (waves.length > 1) deps.log.info(`${label} verified: ${wave.tenants.length} tenant(s)`);
+  return null;
+}
+function describeFailing({ failing, failingHere }, maxFailures) {
+  return `${failingHere.length} tenant(s) not verified (${listNames(failingHere.map((t) => t.name))}); ${failing.length} in all, within max-failures ${maxFailures}`;
+}
+function endWave(record, outcome) {
+  record.result = outcome.result === "aborted" ? "aborted" : outcome.result === "superseded" ? "superseded" : "failed";
+  return outcome;
+}
+async function redeployWave(run, wave) {
+  const { settings, deps, held } = run;
+  const refused = await run.mayAct();
+  if (refused) return refused;
+  let stoppedBy = null;
+  const toldAt = deps.clock.now();
+  const redeployed = await redeployFleet(
+    settings.redeploy,
+    {
+      tag: settings.targetTag,
+      sha: run.expectedSha,
+      environment: settings.environment,
+      repository: settings.run.repository,
+      tenants: wave.toRoll,
+      runKey: run.runKey
+    },
+    {
+      clock: deps.clock,
+      log: deps.log,
+      signal: deps.signal,
+      dispatcher: deps.dispatcher,
+      mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
+      heartbeatMs: heartbeatMs(held.lock),
+      onCommand: deps.onCommand,
+      maxParallel: settings.rollout.maxParallel
+    }
+  ).catch((error) => {
+    if (error instanceof RedeployStopped && stoppedBy) return null;
+    throw error;
+  });
+  if (redeployed === null) return stoppedBy ?? run.superseded();
+  deps.log.info(redeployed);
+  for (const name of wave.toRoll) run.facts.redeployedAt.set(name, toldAt);
+  return run.mayAct();
+}
+async function verifyTenants(run, tenants, budgetSeconds = run.settings.settleBudgetSeconds) {
+  const { settings, deps, facts } = run;
+  let stoppedBy = null;
+  const settled = await settleFleet({
+    tenants,
+    expectedSha: run.expectedSha,
+    shaFields: settings.shaFields,
+    budgetSeconds,
+    intervalSeconds: settings.settleIntervalSeconds,
+    allowRollback: settings.allowRollback,
+    clock: deps.clock,
+    compare: run.compare,
+    stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
+    log: deps.log,
+    onRound: deps.onRound && ((round, reports) => deps.onRound(facts.rounds + round, reports)),
+    probe: { dispatcher: deps.dispatcher },
+    signal: deps.signal,
+    since: run.rolloutStartedAt,
+    settled: tenants.map((t) => run.reports.get(t.name)).filter(isSettled)
+  });
+  for (const report of settled.tenants) run.reports.set(report.name, report);
+  facts.tenants = settings.tenants.map((t) => run.reports.get(t.name));
+  facts.rounds += settled.rounds;
+  if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
+  if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
+  if (settled.outcome === "stale") {
+    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line);
+  }
+  return null;
+}
+async function bake(run) {
+  const { settings, deps } = run;
+  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1e3;
+  while (deps.clock.now() < until) {
+    try {
+      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1e3, until - deps.clock.now()), deps.signal);
+    } catch (error) {
+      if (deps.signal.aborted) return abortedOutcome(deps.signal);
+      throw error;
+    }
+    const refused = await run.mayAct();
+    if (refused) return refused;
+  }
+  return null;
+}
+function markNotAttempted(run, waves) {
+  const untouched = new Set(waves.flatMap((w) => w.tenants.map((t) => t.name)));
+  run.facts.tenants = run.facts.tenants.map((t) => untouched.has(t.name) ? { ...t, state: "not_attempted" } : t);
+}
+
+// src/core/finish.ts
+async function promote(run) {
+  if (!run.settings.promotion) return null;
+  const refused = await run.mayAct();
+  if (refused) return refused;
+  const promotion = await promoteImage(run, false);
+  run.promotion = promotion;
+  if (promotion?.status === "superseded") return run.superseded();
+  if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
+  if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
+  if (promotion?.status !== "promoted") return null;
+  const stopped = await verifyTenants(run, run.settings.tenants);
+  if (stopped) return stopped;
+  const failing = run.facts.tenants.filter((t) => !isSettled(t));
+  if (failing.length === 0) return null;
+  return run.stale(`${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`);
+}
+async function promoteImage(run, dryRun2) {
+  const { settings, deps, facts } = run;
+  if (!settings.promotion) return null;
+  const { image, promoteTag: tag } = settings.promotion;
+  const outcome = await promoteTag({
+    image,
+    sourceTag: settings.targetTag,
+    promoteTag: tag,
+    expectedSha: run.expectedSha,
+    allowRollback: settings.allowRollback,
+    dryRun: dryRun2,
+    credentials: registryCredentials(settings.promotion),
+    compare: run.compare,
+    stillOwner: () => run.guard.stillOwner(),
+    clock: deps.clock,
+    log: deps.log,
+    dispatcher: deps.dispatcher
+  });
+  facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
+  return outcome;
+}
+async function recordVerified(run) {
+  const { settings, deps, facts, expectedSha } = run;
+  const ahead = facts.tenants.filter((t) => t.state === "ahead").length;
+  const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
+  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log);
+  return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
+}
+
+// src/report/dry-run.ts
+var NAMES_PER_LINE = 20;
+var ONE_LINE = 10;
+function dryRunPlanLines(waves, fromOf, to) {
+  return waves.flatMap((wave) => {
+    const label = `dry run, ${waveLabel(wave, waves.length)}: would roll ${wave.toRoll.length}`;
+    const verify = `then verify ${wave.tenants.length} tenant(s)`;
+    if (wave.toRoll.length <= ONE_LINE) {
+      const rolls = wave.toRoll.map((name) => `${name} ${fromOf(name)} \u2192 ${to}`);
+      return [`${label}${rolls.length ? ` (${rolls.join(", ")})` : ""}, ${verify}`];
+    }
+    const byFrom = groupBy(wave.toRoll, fromOf);
+    return [
+      `${label} to ${to}, ${verify}:`,
+      ...[...byFrom].flatMap(([from, names]) => chunks(names, NAMES_PER_LINE).map((part) => `  from ${from} (${names.length}): ${part.join(", ")}`))
+    ];
+  });
+}
+function chunks(items, size) {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+// src/stages/gate.ts
+async function checkGate(forge, sha, upstream, log) {
+  const context = statusContext(upstream);
+  const commit = shortSha(sha);
+  let status;
+  try {
+    status = await forge.latestStatus(sha, context);
+  } catch (error) {
+    if (isAccessDenied(error)) throw error;
+    return {
+      passed: false,
+      message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`
+    };
+  }
+  if (!status) return { passed: false, message: `gate: ${commit} has no ${context} record: it was never verified in ${upstream}; nothing changed` };
+  if (status.state !== "success") {
+    const detail = [status.description, status.targetUrl].filter(Boolean).map((s) => neutralize(s, 200)).join(", ");
+    return { passed: false, message: `gate: ${context} on ${commit} is ${status.state}${detail ? ` (${detail})` : ""}, not success; nothing changed` };
+  }
+  const message = `gate: ${commit} was verified in ${upstream}${status.targetUrl ? ` (${neutralize(status.targetUrl, 200)})` : ""}`;
+  log.info(message);
+  return { passed: true, message };
+}
+
+// src/core/prepare.ts
 async function checkOwner(run) {
   const { settings, deps, facts } = run;
   const owner = await run.guard.check();
   facts.headSha = owner.head;
   if (owner.superseded) return { result: "superseded", message: owner.message };
   if (owner.head !== null) deps.log.info(owner.message);
-  run.expectedSha = settings.expectedSha ?? await expectedShaFromImage(settings, deps);
+  run.expectedSha = settings.expectedSha ?? await expectedShaFromImage(run);
   facts.expectedSha = run.expectedSha;
   return null;
 }
@@ -1482,261 +1706,24 @@ async function plan(run) {
       message: `${shortSha(expectedSha)} is already recorded as ${statusContext(settings.environment)} and all ${initial.length} tenant(s) still report it: nothing redeployed or promoted`
     };
   }
-  if (!settings.dryRun) return null;
-  logWavePlan(run);
-  const promotion = await promoteImage(run, true);
-  const promote2 = promotion ? `; promotion ${promotion.status}: ${promotion.message}` : "";
-  const unread = unreadForPlan(run);
-  if (unread) return { result: "failed", message: `dry run could not plan: ${unread}${promote2}; nothing written`, errorClass: "forge" };
-  return { result: "planned", message: `dry run: ${run.plan}${promote2}; nothing written` };
+  return settings.dryRun ? dryRun(run) : null;
 }
-function unreadForPlan(run) {
-  const missing = [];
-  if (!run.guard.proven) missing.push("the branch head could not be read (see the warning above)");
-  const unknown = run.facts.tenants.filter((t) => t.actual === null || t.state === "unreachable");
-  if (unknown.length > 0)
-    missing.push(`${unknown.length} tenant(s) could not be read (${listNames(unknown.map((t) => `${t.name}: ${t.error_class ?? t.state}`))})`);
-  return missing.length > 0 ? missing.join("; ") : null;
-}
-function logWavePlan(run) {
+async function dryRun(run) {
   const { settings, deps, facts } = run;
   const waves = planWaves(settings.tenants, [...run.rollout.proven, ...run.rollout.ifOwner], settings.rollout.waves);
   facts.tenantWave = waveOfTenants(waves);
   for (const line of dryRunPlanLines(waves, (name) => commitOf(run.reports.get(name)), shortSha(run.expectedSha))) deps.log.info(line);
-}
-function waveOfTenants(waves) {
-  return new Map(waves.flatMap((wave) => wave.tenants.map((t) => [t.name, wave.index])));
+  const promotion = await promoteImage(run, true);
+  const promote2 = promotion ? `; promotion ${promotion.status}: ${promotion.message}` : "";
+  const unread = unreadForPlan(run.guard.proven, facts.tenants);
+  if (unread) return { result: "failed", message: `dry run could not plan: ${unread}${promote2}; nothing written`, errorClass: "forge" };
+  return { result: "planned", message: `dry run: ${run.plan}${promote2}; nothing written` };
 }
 function commitOf(report) {
   return report.actual ? shortSha(report.actual) : `unknown (${report.state}${report.error_class ? `: ${report.error_class}` : ""})`;
 }
-async function rollOut(run) {
-  const { settings, deps, facts } = run;
-  const { proven, ifOwner } = run.rollout;
-  if (proven.length + ifOwner.length > 0) {
-    deps.log.info(run.plan);
-    const refused = await run.mayAct();
-    if (refused) return refused;
-    run.toRoll = rollable(run);
-    if (run.toRoll.length > 0) {
-      run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
-      if (run.held.deployment) facts.deployment = { id: run.held.deployment.id, environment_url: settings.environmentUrl };
-    }
-  }
-  const waves = planWaves(settings.tenants, run.toRoll, settings.rollout.waves);
-  run.rolloutStartedAt = deps.clock.now();
-  facts.waves = waves.map((wave) => ({
-    wave: wave.index,
-    tenants: wave.tenants.length,
-    redeployed: wave.toRoll.length,
-    result: "not_attempted",
-    seconds: null
-  }));
-  facts.tenantWave = waveOfTenants(waves);
-  if (waves.length > 1)
-    deps.log.info(`${waves.length} waves: ${waves.map((w) => `${w.toRoll.length}/${w.tenants.length}`).join(", ")} (tenants to roll/verified per wave)`);
-  for (const wave of waves) {
-    const record = facts.waves[wave.index - 1];
-    const startedAt = deps.clock.now();
-    const ended = await rollWave(run, wave, waves);
-    record.seconds = Math.round((deps.clock.now() - startedAt) / 100) / 10;
-    record.result = ended?.wave ?? "converged";
-    if (ended) {
-      markNotAttempted(facts, waves.slice(wave.index));
-      return ended.outcome;
-    }
-  }
-  const failing = facts.tenants.filter((t) => !isSettled(t));
-  if (failing.length === 0) return null;
-  return staleOutcome(
-    run,
-    `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} (tolerated by max-failures ${settings.rollout.maxFailures}); :latest was not promoted`
-  );
-}
-async function rollWave(run, wave, waves) {
-  const { settings, deps, facts } = run;
-  const label = waveLabel(wave, waves.length);
-  const stopped = wave.toRoll.length > 0 ? await redeployWave(run, wave) : null;
-  if (stopped) return { outcome: stopped, wave: stopped.result === "superseded" ? "superseded" : "failed" };
-  const verified = waves.slice(0, wave.index).flatMap((w) => w.tenants);
-  const settled = await verifyTenants(run, verified) ?? (settings.rollout.bakeSeconds > 0 ? await bake(run, label) ?? await verifyTenants(run, verified) : null);
-  if (settled) return { outcome: settled, wave: settled.result === "aborted" ? "aborted" : "superseded" };
-  const failing = verified.map((t) => run.reports.get(t.name)).filter((t) => !isSettled(t));
-  if (failing.length > settings.rollout.maxFailures) {
-    const later = waves.length - wave.index;
-    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
-    const message = waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${settings.rollout.maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} within ${settings.settleBudgetSeconds}s`;
-    return { outcome: await staleOutcome(run, message), wave: "halted" };
-  }
-  if (failing.length > 0)
-    deps.log.warning(
-      `${label}: ${failing.length} tenant(s) not verified (${listNames(failing.map((t) => t.name))}); within max-failures ${settings.rollout.maxFailures}, going on`
-    );
-  else if (waves.length > 1) deps.log.info(`${label} verified: ${verified.length} tenant(s)`);
-  return null;
-}
-async function redeployWave(run, wave) {
-  const { settings, deps, held } = run;
-  const refused = await run.mayAct();
-  if (refused) return refused;
-  let stoppedBy = null;
-  const toldAt = deps.clock.now();
-  const redeployed = await redeployFleet(
-    settings.redeploy,
-    {
-      tag: settings.targetTag,
-      sha: run.expectedSha,
-      environment: settings.environment,
-      repository: settings.run.repository,
-      tenants: wave.toRoll,
-      runKey: run.runKey
-    },
-    {
-      clock: deps.clock,
-      log: deps.log,
-      signal: deps.signal,
-      dispatcher: deps.dispatcher,
-      mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
-      heartbeatMs: heartbeatMs(held.lock),
-      onCommand: deps.onCommand,
-      maxParallel: settings.rollout.maxParallel
-    }
-  ).catch((error) => {
-    if (error instanceof RedeployStopped && stoppedBy) return null;
-    throw error;
-  });
-  if (redeployed === null) return stoppedBy ?? run.superseded();
-  deps.log.info(redeployed);
-  for (const name of wave.toRoll) run.facts.redeployedAt.set(name, toldAt);
-  return run.mayAct();
-}
-function rollable(run) {
-  const { proven, ifOwner } = run.rollout;
-  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
-  const newer = run.facts.tenants.filter((t) => t.state === "ahead");
-  if (!owns && newer.length > 0) {
-    run.deps.log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
-    );
-    return [];
-  }
-  if (!owns && ifOwner.length > 0) {
-    run.deps.log.warning(
-      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
-    );
-  }
-  return owns ? [...proven, ...ifOwner] : proven;
-}
-async function verifyTenants(run, tenants) {
-  const { settings, deps, facts } = run;
-  let stoppedBy = null;
-  const settled = await settleFleet({
-    tenants,
-    expectedSha: run.expectedSha,
-    shaFields: settings.shaFields,
-    budgetSeconds: settings.settleBudgetSeconds,
-    intervalSeconds: settings.settleIntervalSeconds,
-    allowRollback: settings.allowRollback,
-    clock: deps.clock,
-    compare: run.compare,
-    stillOwner: async () => (stoppedBy = await run.mayAct()) === null,
-    log: deps.log,
-    onRound: deps.onRound && ((round, reports) => deps.onRound(facts.rounds + round, reports)),
-    probe: { dispatcher: deps.dispatcher },
-    signal: deps.signal,
-    since: run.rolloutStartedAt,
-    settled: tenants.map((t) => run.reports.get(t.name)).filter(isSettled)
-  });
-  for (const report of settled.tenants) run.reports.set(report.name, report);
-  facts.tenants = settings.tenants.map((t) => run.reports.get(t.name));
-  facts.rounds += settled.rounds;
-  if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
-  if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
-  if (settled.outcome === "stale") {
-    for (const line of failureLines(settled.tenants, run.expectedSha)) deps.log.error(line);
-  }
-  return null;
-}
-async function bake(run, label) {
+async function expectedShaFromImage(run) {
   const { settings, deps } = run;
-  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1e3;
-  deps.log.info(`${label} converged; baking ${settings.rollout.bakeSeconds}s before confirming it again`);
-  while (deps.clock.now() < until) {
-    try {
-      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1e3, until - deps.clock.now()), deps.signal);
-    } catch (error) {
-      if (deps.signal.aborted) return abortedOutcome(deps.signal);
-      throw error;
-    }
-    const refused = await run.mayAct();
-    if (refused) return refused;
-  }
-  return null;
-}
-function markNotAttempted(facts, waves) {
-  const untouched = new Set(waves.flatMap((w) => w.tenants.map((t) => t.name)));
-  facts.tenants = facts.tenants.map((t) => untouched.has(t.name) ? { ...t, state: "not_attempted" } : t);
-}
-async function staleOutcome(run, message) {
-  await writeDeployStatus(
-    run.deps.forge,
-    run.expectedSha,
-    run.settings.environment,
-    { verified: false, summary: message },
-    run.settings.run.runUrl,
-    run.deps.log
-  );
-  return { result: "stale", message };
-}
-async function promote(run) {
-  if (!run.settings.promotion) return null;
-  const refused = await run.mayAct();
-  if (refused) return refused;
-  const promotion = await promoteImage(run, false);
-  run.promotion = promotion;
-  if (promotion?.status === "superseded") return run.superseded();
-  if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
-  if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
-  if (promotion?.status === "promoted") return verifyTenants(run, run.settings.tenants).then((stop) => stop ?? failingAfterPromote(run));
-  return null;
-}
-async function failingAfterPromote(run) {
-  const failing = run.facts.tenants.filter((t) => !isSettled(t));
-  if (failing.length === 0) return null;
-  return staleOutcome(
-    run,
-    `${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`
-  );
-}
-async function promoteImage(run, dryRun) {
-  const { settings, deps, facts } = run;
-  if (!settings.promotion) return null;
-  const { image, promoteTag: tag } = settings.promotion;
-  const outcome = await promoteTag({
-    image,
-    sourceTag: settings.targetTag,
-    promoteTag: tag,
-    expectedSha: run.expectedSha,
-    allowRollback: settings.allowRollback,
-    dryRun,
-    credentials: registryCredentials(settings.promotion),
-    compare: run.compare,
-    stillOwner: () => run.guard.stillOwner(),
-    clock: deps.clock,
-    log: deps.log,
-    dispatcher: deps.dispatcher
-  });
-  facts.promotion = { image, tag, status: outcome.status, before: outcome.before, after: outcome.after };
-  return outcome;
-}
-async function recordVerified(run) {
-  const { settings, deps, facts, expectedSha } = run;
-  const ahead = facts.tenants.filter((t) => t.state === "ahead").length;
-  const verified = `${facts.tenants.length - ahead}/${facts.tenants.length} tenants report ${shortSha(expectedSha)}${ahead ? `, ${ahead} report a newer commit` : ""}`;
-  await writeDeployStatus(deps.forge, expectedSha, settings.environment, { verified: true, summary: verified }, settings.run.runUrl, deps.log);
-  return run.toRoll.length > 0 || run.promotion?.status === "promoted" ? { result: "deployed", message: `deployed ${settings.targetTag}: ${verified}` } : { result: "noop", message: `nothing to do: ${verified}` };
-}
-async function expectedShaFromImage(settings, deps) {
   const promotion = settings.promotion;
   if (!promotion) throw new InputError("expected-sha", "cannot be derived without image");
   const revision = await resolveImageRevision(promotion.image, settings.targetTag, {
@@ -1753,19 +1740,60 @@ async function expectedShaFromImage(settings, deps) {
   deps.log.info(`expected commit ${shortSha(revision)}, read from ${promotion.image}:${settings.targetTag}`);
   return revision.toLowerCase();
 }
-function registryCredentials({ username, password }) {
-  return username && password ? { username, password } : void 0;
+
+// src/core/deploy.ts
+async function deployFleet(settings, deps) {
+  setMaxListeners(0, deps.signal);
+  const facts = initialFacts(
+    deps.clock.now(),
+    settings.tenants.map((t) => pendingReport(t.name)),
+    settings.expectedSha
+  );
+  const run = new PipelineRun(settings, deps, facts);
+  let outcome;
+  try {
+    outcome = await checkOwner(run) ?? await passGate(run) ?? await takeLock(run) ?? await plan(run) ?? await rollOut(run) ?? await promote(run) ?? await recordVerified(run);
+  } catch (error) {
+    outcome = deps.signal.aborted ? abortedOutcome(deps.signal) : failedOutcome(error);
+  }
+  await leave(run, outcome);
+  if (settings.promotion && !facts.promotion) {
+    facts.promotion = { image: settings.promotion.image, tag: settings.promotion.promoteTag, status: "not_attempted", before: null, after: null };
+  }
+  return buildRecord(
+    {
+      environment: settings.environment,
+      repository: settings.run.repository,
+      forge: deps.forge.kind,
+      runUrl: settings.run.runUrl,
+      sha: settings.sha,
+      targetTag: settings.targetTag,
+      dryRun: settings.dryRun,
+      actor: settings.run.actor
+    },
+    facts,
+    deps.forge.calls,
+    outcome,
+    deps.clock.now()
+  );
 }
-function heartbeatMs(lock) {
-  return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
-}
-function abortedOutcome(signal) {
-  const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? "cancelled");
-  return { result: "aborted", message: `cancelled: ${reason}; nothing was rolled back` };
-}
-function failedOutcome(error) {
-  if (error instanceof FleetError) return { result: "failed", message: neutralize(error.message, 1e3), errorClass: error.errorClass };
-  return { result: "failed", message: `internal error: ${neutralize(describeError(error), 1e3)}`, errorClass: "internal" };
+async function leave(run, outcome) {
+  const { settings, deps, facts, held } = run;
+  try {
+    if (outcome.result === "failed" && held.attempted && !outcome.lockLost && facts.expectedSha) {
+      await writeDeployStatus(
+        deps.forge,
+        facts.expectedSha,
+        settings.environment,
+        { verified: false, summary: failureSummary(outcome.errorClass) },
+        settings.run.runUrl,
+        deps.log
+      );
+    }
+    await finishDeployment(held.deployment, outcome.result);
+  } finally {
+    if (held.lock && await held.lock.release()) deps.onLock?.(null);
+  }
 }
 
 export {

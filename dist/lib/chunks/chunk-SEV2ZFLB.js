@@ -28235,6 +28235,73 @@ function defuseCommands(text) {
   return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
 }
 
+// src/stages/record.ts
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+var SCHEMA_VERSION = 1;
+function initialFacts(startedAt, tenants, expectedSha) {
+  return {
+    startedAt,
+    headSha: null,
+    expectedSha,
+    tenants,
+    rounds: 0,
+    promotion: null,
+    deployment: null,
+    waves: [],
+    tenantWave: /* @__PURE__ */ new Map(),
+    before: /* @__PURE__ */ new Map(),
+    redeployedAt: /* @__PURE__ */ new Map()
+  };
+}
+function buildRecord(identity, facts2, calls, outcome, now) {
+  return {
+    schema_version: SCHEMA_VERSION,
+    ts: new Date(now).toISOString(),
+    started_at: new Date(facts2.startedAt).toISOString(),
+    actor: identity.actor === null ? null : neutralize(identity.actor, 100),
+    environment: identity.environment,
+    repository: identity.repository,
+    forge: identity.forge,
+    run_url: neutralize(identity.runUrl, Infinity),
+    sha: identity.sha,
+    head_sha: facts2.headSha,
+    target_tag: identity.targetTag,
+    expected_sha: facts2.expectedSha,
+    result: outcome.result,
+    elapsed_seconds: Math.round((now - facts2.startedAt) / 100) / 10,
+    message: neutralize(outcome.message, Infinity),
+    error_class: outcome.errorClass ?? null,
+    dry_run: identity.dryRun,
+    rounds: facts2.rounds,
+    promotion: facts2.promotion,
+    deployment: facts2.deployment && {
+      id: facts2.deployment.id,
+      environment_url: facts2.deployment.environment_url === null ? null : neutralize(facts2.deployment.environment_url, Infinity)
+    },
+    forge_calls: { requests: calls.requests, not_modified: calls.notModified },
+    waves: facts2.waves.map((w) => ({ ...w })),
+    tenants: facts2.tenants.map((t) => {
+      const redeployedAt = facts2.redeployedAt.get(t.name);
+      return {
+        ...t,
+        wave: facts2.tenantWave.get(t.name) ?? null,
+        before: facts2.before.get(t.name) ?? null,
+        redeployed: redeployedAt !== void 0,
+        redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
+      };
+    })
+  };
+}
+function staleTenantNames(record) {
+  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
+}
+function appendHistory(file, record) {
+  mkdirSync(dirname(file), { recursive: true });
+  appendFileSync(file, `${JSON.stringify(record)}
+`);
+}
+
 // src/stages/lock.ts
 import { randomUUID } from "node:crypto";
 var SKEW_GRACE_MS = 3e4;
@@ -28325,6 +28392,9 @@ async function acquireLock(req, deps) {
     log.info(`lock '${name}' acquired (lease until ${iso(state.holder.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ""}`);
     return { status: "held", lock: new HeldLock(name, state, req.leaseSeconds, deps) };
   }
+}
+function heartbeatMs(lock) {
+  return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
 }
 var HeldLock = class {
   constructor(name, state, leaseSeconds, deps) {
@@ -28482,73 +28552,6 @@ async function acquireRunLock(settings, deps) {
     },
     deps
   );
-}
-
-// src/stages/record.ts
-import { appendFileSync, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-var SCHEMA_VERSION = 1;
-function initialFacts(startedAt, tenants, expectedSha) {
-  return {
-    startedAt,
-    headSha: null,
-    expectedSha,
-    tenants,
-    rounds: 0,
-    promotion: null,
-    deployment: null,
-    waves: [],
-    tenantWave: /* @__PURE__ */ new Map(),
-    before: /* @__PURE__ */ new Map(),
-    redeployedAt: /* @__PURE__ */ new Map()
-  };
-}
-function buildRecord(identity, facts2, calls, outcome, now) {
-  return {
-    schema_version: SCHEMA_VERSION,
-    ts: new Date(now).toISOString(),
-    started_at: new Date(facts2.startedAt).toISOString(),
-    actor: identity.actor === null ? null : neutralize(identity.actor, 100),
-    environment: identity.environment,
-    repository: identity.repository,
-    forge: identity.forge,
-    run_url: neutralize(identity.runUrl, Infinity),
-    sha: identity.sha,
-    head_sha: facts2.headSha,
-    target_tag: identity.targetTag,
-    expected_sha: facts2.expectedSha,
-    result: outcome.result,
-    elapsed_seconds: Math.round((now - facts2.startedAt) / 100) / 10,
-    message: neutralize(outcome.message, Infinity),
-    error_class: outcome.errorClass ?? null,
-    dry_run: identity.dryRun,
-    rounds: facts2.rounds,
-    promotion: facts2.promotion,
-    deployment: facts2.deployment && {
-      id: facts2.deployment.id,
-      environment_url: facts2.deployment.environment_url === null ? null : neutralize(facts2.deployment.environment_url, Infinity)
-    },
-    forge_calls: { requests: calls.requests, not_modified: calls.notModified },
-    waves: facts2.waves.map((w) => ({ ...w })),
-    tenants: facts2.tenants.map((t) => {
-      const redeployedAt = facts2.redeployedAt.get(t.name);
-      return {
-        ...t,
-        wave: facts2.tenantWave.get(t.name) ?? null,
-        before: facts2.before.get(t.name) ?? null,
-        redeployed: redeployedAt !== void 0,
-        redeployed_at: redeployedAt === void 0 ? null : new Date(redeployedAt).toISOString()
-      };
-    })
-  };
-}
-function staleTenantNames(record) {
-  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
-}
-function appendHistory(file, record) {
-  mkdirSync(dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(record)}
-`);
 }
 
 // src/stages/redeploy.ts
@@ -35164,6 +35167,15 @@ export {
   __require,
   __commonJS,
   __toESM,
+  groupBy,
+  isCommitSha,
+  sameCommit,
+  shortSha,
+  isSettled,
+  summarizeRound,
+  describeTenant,
+  listNames,
+  failureLines,
   FleetError,
   InputError,
   InputErrors,
@@ -35171,9 +35183,6 @@ export {
   classifyError,
   isAccessDenied,
   describeError,
-  isCommitSha,
-  sameCommit,
-  shortSha,
   startDeployment,
   finishDeployment,
   abandonDeployment,
@@ -35182,8 +35191,10 @@ export {
   onSecretRegistered,
   scrubSecrets,
   neutralize,
-  releaseByNonce,
-  acquireRunLock,
+  initialFacts,
+  buildRecord,
+  staleTenantNames,
+  appendHistory,
   require_undici,
   proxyAwareDispatcher,
   sharedDispatcher,
@@ -35192,16 +35203,9 @@ export {
   parseImageRef,
   isLoopbackHost,
   registryBaseUrl,
-  initialFacts,
-  buildRecord,
-  staleTenantNames,
-  appendHistory,
-  groupBy,
-  isSettled,
-  summarizeRound,
-  describeTenant,
-  listNames,
-  failureLines,
+  heartbeatMs,
+  releaseByNonce,
+  acquireRunLock,
   forEachBounded,
   RedeployStopped,
   redeployFleet,

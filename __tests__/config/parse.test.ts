@@ -180,6 +180,7 @@ describe('parseSettings', () => {
     [{ 'health-successes': '0' }, 'health-successes'],
     [{ 'health-failures': '21' }, 'health-failures'],
     [{ 'health-failures': 'two' }, 'health-failures'],
+    [{ 'bake-check': './p99-below.sh' }, 'bake-check'],
     [{ tenants: 'a http://x/ ftp://y/' }, 'tenants'],
     [{ tenants: 'a http://x/ /h extra' }, 'tenants'],
     [{ tenants: '[{"name":"a","url":"http://x/","health":5}]' }, 'tenants'],

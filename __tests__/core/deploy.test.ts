@@ -69,7 +69,7 @@ describe('deployFleet', () => {
     const startedAt = clock.now()
     fleet.set('ana', { sha: NEWER })
     const { record } = await run()
-    expect(record).toMatchObject({ schema_version: 1, started_at: new Date(startedAt).toISOString(), actor: 'octocat', result: 'deployed' })
+    expect(record).toMatchObject({ schema_version: 2, started_at: new Date(startedAt).toISOString(), actor: 'octocat', result: 'deployed' })
     const byName = new Map(record.tenants.map((t) => [t.name, t]))
     // ana already ran the commit: not redeployed, and its before is the commit itself.
     expect(byName.get('ana')).toMatchObject({ before: NEWER, actual: NEWER, redeployed: false, redeployed_at: null })

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-QJALAK34.js";
+} from "./chunks/chunk-J6EQGNJC.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-SEV2ZFLB.js";
+} from "./chunks/chunk-W7OBNYZC.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";
@@ -317,7 +317,7 @@ function renderRoundBlock(round, reports, budgetSeconds, intervalSeconds) {
   const counts = /* @__PURE__ */ new Map();
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1);
   const converged = counts.get("converged") ?? 0;
-  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
+  const others = ["ahead", "stale", "unhealthy", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`);
   const waiting = reports.filter((report) => !isSettled(report));
   const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, `budget ${budgetSeconds}s, every ${intervalSeconds}s`];
   const listed = waiting.slice(0, LISTED_TENANTS).map((report) => `  \u25CB ${report.name}: ${describeWaiting(report)}`);
@@ -327,6 +327,7 @@ function renderRoundBlock(round, reports, budgetSeconds, intervalSeconds) {
 function describeWaiting(report) {
   if (report.state === "unreachable") return `unreachable (${report.error_class})`;
   if (report.state === "pending") return "not probed yet";
+  if (report.state === "unhealthy") return `health check ${report.health_status ?? "not run yet"}`;
   return `reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
 }
 

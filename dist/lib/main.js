@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-CHNNDE3V.js";
+} from "./chunks/chunk-F3D32HQ7.js";
 import {
   deployFleet
-} from "./chunks/chunk-QJALAK34.js";
+} from "./chunks/chunk-J6EQGNJC.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-SEV2ZFLB.js";
+} from "./chunks/chunk-W7OBNYZC.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-CHNNDE3V.js";
+} from "./chunks/chunk-F3D32HQ7.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-SEV2ZFLB.js";
+} from "./chunks/chunk-W7OBNYZC.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

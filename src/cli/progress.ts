@@ -40,7 +40,7 @@ export function renderRoundBlock(round: number, reports: readonly TenantReport[]
   const counts = new Map<string, number>()
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1)
   const converged = counts.get('converged') ?? 0
-  const others = (['ahead', 'stale', 'unreachable', 'pending'] as const).filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`)
+  const others = (['ahead', 'stale', 'unhealthy', 'unreachable', 'pending'] as const).filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`)
   const waiting = reports.filter((report) => !isSettled(report))
   const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, `budget ${budgetSeconds}s, every ${intervalSeconds}s`]
   const listed = waiting.slice(0, LISTED_TENANTS).map((report) => `  ○ ${report.name}: ${describeWaiting(report)}`)
@@ -51,5 +51,6 @@ export function renderRoundBlock(round: number, reports: readonly TenantReport[]
 function describeWaiting(report: TenantReport): string {
   if (report.state === 'unreachable') return `unreachable (${report.error_class})`
   if (report.state === 'pending') return 'not probed yet'
+  if (report.state === 'unhealthy') return `health check ${report.health_status ?? 'not run yet'}`
   return `reports ${report.actual ? shortSha(report.actual) : 'no commit'}`
 }

@@ -106,7 +106,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
         ),
       maxFailures: tenants && take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)),
       bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
-      bakeCheck: read('bake-check') || null,
+      bakeCheck: take(() => parseBakeCheck(read)),
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
     promotion,
@@ -152,6 +152,13 @@ function derivedExpectedSha(tagSha: string | undefined, targetTag: string, promo
     'expected-sha',
     `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
   )
+}
+
+/** A check runs only while a wave bakes: without a bake it would silently never run. */
+function parseBakeCheck(read: (name: string) => string): string | null {
+  const command = read('bake-check')
+  if (command && Number(read('bake')) === 0) fail('bake-check', 'is set but bake is 0: it runs while a wave bakes; set bake to a number of seconds')
+  return command || null
 }
 
 function parsePath(path: string, input: string): string {

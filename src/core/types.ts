@@ -52,10 +52,10 @@ export interface TenantReport {
   error_class: ErrorClass | null
   /** It reported the expected commit (or a newer one) at an earlier read of this run, then an older one, and has not settled since: it went backward. */
   regressed: boolean
-  /** Its health check's verdict once it ran (true: passed); absent while no health probe was made. */
-  healthy?: boolean
+  /** Its health check's verdict once it ran (true: passed); absent (or null in a record) while no health probe was made. */
+  healthy?: boolean | null
   /** The health check's last status (`http 503`, `deadline`), with `healthy`. */
-  health_status?: string
+  health_status?: string | null
 }
 
 /** Where `head` stands relative to `base` (GitHub's compare `status`). */

@@ -77,6 +77,6 @@ export function createClassifier(options: ClassifierOptions): CommitClassifier {
  * A tenant's state once its health check had its say (src/fleet/health.ts): on the expected commit (or
  * a newer one) but not healthy, or not healthy yet, is `unhealthy`, never `converged`.
  */
-export function withHealth(state: CommitState, healthy: boolean | undefined): TenantState {
+export function withHealth(state: CommitState, healthy: boolean | null | undefined): TenantState {
   return healthy === false && state !== 'stale' ? 'unhealthy' : state
 }

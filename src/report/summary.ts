@@ -85,7 +85,7 @@ function ownLinks(links: Links): string[] {
 
 /** Attention order, then the rest; only states that occur. */
 function countByState(tenants: readonly TenantRow[]): Map<TenantState, number> {
-  const order: TenantState[] = ['stale', 'unreachable', 'pending', 'not_attempted', 'converged', 'ahead']
+  const order: TenantState[] = ['stale', 'unhealthy', 'unreachable', 'pending', 'not_attempted', 'converged', 'ahead']
   const counts = new Map<TenantState, number>()
   for (const state of order) {
     const n = tenants.filter((t) => t.state === state).length
@@ -146,9 +146,14 @@ function facts(record: RunRecord, links: Links): string[] {
   ]
 }
 
-/** Stale (but in a dry run, where stale means "would roll") and unreachable always; pending only when the run does not explain them in one line. */
+/** Stale (but in a dry run, where stale means "would roll"), unhealthy and unreachable always; pending only when the run does not explain them in one line. */
 function needsAttention(record: RunRecord, t: TenantRow): boolean {
-  return (t.state === 'stale' && !record.dry_run) || t.state === 'unreachable' || (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+  return (
+    (t.state === 'stale' && !record.dry_run) ||
+    t.state === 'unhealthy' ||
+    t.state === 'unreachable' ||
+    (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+  )
 }
 
 /** Tenants a dry run would roll: every one not already on the commit or a newer one. */
@@ -192,18 +197,24 @@ function fitBlocks(blocks: readonly { lines: string[]; tenants: number }[], room
   return { lines, listed }
 }
 
-/** Needy tenants grouped by state and error class, stale first, each group with its hint once. */
+/** Needy tenants grouped by state and error class (an unhealthy one by its check's status), stale first, each group with its hint once. */
 function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}/${t.regressed}`).values()].map((tenants) => {
+  return [...groupBy(sorted, (t) => `${t.state}/${problemOf(t)}/${t.regressed}`).values()].map((tenants) => {
     const { state, error_class: errorClass, regressed } = tenants[0]
-    const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
+    const problem = problemOf(tenants[0])
+    const label = `${stateIcon(state)} ${state}${problem ? ` · ${problem}` : ''}${regressed ? ' · regressed' : ''}`
     return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
 }
 
 function rank(state: TenantState): number {
-  return state === 'stale' ? 0 : state === 'unreachable' ? 1 : 2
+  return state === 'stale' ? 0 : state === 'unhealthy' ? 1 : state === 'unreachable' ? 2 : 3
+}
+
+/** What went wrong, in fleet-forward's own words: the error class, or an unhealthy tenant's last health status (`http 503`). */
+function problemOf(t: TenantRow): string {
+  return t.error_class ?? (t.state === 'unhealthy' ? (t.health_status ?? '') : '')
 }
 
 function attentionHeading(count: number): string[] {
@@ -218,7 +229,7 @@ function attentionTables(needy: readonly TenantRow[]): string[] {
       '',
       '| tenant | actual | error | wave | attempts |',
       '|---|---|---|---|---|',
-      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? '–'} | ${t.wave ?? '–'} | ${t.attempts} |`),
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${problemOf(t) || '–'} | ${t.wave ?? '–'} | ${t.attempts} |`),
       ''
     ])
   ]
@@ -334,7 +345,7 @@ export function renderLogTable(record: RunRecord): string[] {
         (t.actual ? shortSha(t.actual) : '-').padEnd(7),
         String(t.attempts).padStart(8),
         String(t.seconds_to_converge ?? '-').padStart(9),
-        t.error_class ?? (t.regressed ? 'regressed' : '')
+        problemOf(t) || (t.regressed ? 'regressed' : '')
       ].join('  ')
     )
   const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual '.padEnd(7), 'attempts', 'converged', 'error'].join('  ')
@@ -342,11 +353,11 @@ export function renderLogTable(record: RunRecord): string[] {
   return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]
 }
 
-/** Tenants that need attention first: stale and unreachable, then those never reached. */
+/** Tenants that need attention first: stale, unhealthy and unreachable, then those never reached. */
 export function byAttention(a: { state: string }, b: { state: string }): number {
   return attention(b.state) - attention(a.state)
 }
 
 function attention(state: string): number {
-  return state === 'stale' || state === 'unreachable' ? 2 : state === 'pending' ? 1 : 0
+  return state === 'stale' || state === 'unhealthy' || state === 'unreachable' ? 2 : state === 'pending' ? 1 : 0
 }

@@ -54,7 +54,8 @@ export interface RunRecord {
   readonly tenants: readonly TenantRecord[]
 }
 
-export const SCHEMA_VERSION = 1
+/** 2: tenants carry `healthy` and `health_status`, and a tenant state `unhealthy`. */
+export const SCHEMA_VERSION = 2
 
 export interface DeploymentRecord {
   readonly id: number
@@ -63,6 +64,10 @@ export interface DeploymentRecord {
 }
 
 export type TenantRecord = TenantReport & {
+  /** Its health check's verdict: true passed, false did not (yet); null when no health check ran on it. */
+  readonly healthy: boolean | null
+  /** The health check's last status (`http 503`, `deadline`); null when none ran. */
+  readonly health_status: string | null
   readonly wave: number | null
   /** The commit the tenant reported when the run planned; null when it reported none or the run did not get there. */
   readonly before: string | null
@@ -153,6 +158,8 @@ export function buildRecord(
       const redeployedAt = facts.redeployedAt.get(t.name)
       return {
         ...t,
+        healthy: t.healthy ?? null,
+        health_status: t.health_status ?? null,
         wave: facts.tenantWave.get(t.name) ?? null,
         before: facts.before.get(t.name) ?? null,
         redeployed: redeployedAt !== undefined,
@@ -162,9 +169,9 @@ export function buildRecord(
   }
 }
 
-/** Names of tenants that ended stale or unreachable. */
+/** Names of tenants that ended stale, unreachable or unhealthy. */
 export function staleTenantNames(record: RunRecord): string[] {
-  return record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').map((t) => t.name)
+  return record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable' || t.state === 'unhealthy').map((t) => t.name)
 }
 
 /** One JSON line per run; the line is written with one append so concurrent writers never interleave within it. */

@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-SEV2ZFLB.js";
+} from "./chunk-W7OBNYZC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1720,10 +1720,10 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest2(client, request4, err) {
+    function errorRequest2(client, request3, err) {
       try {
-        request4.onError(err);
-        assert(request4.aborted);
+        request3.onError(err);
+        assert(request3.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -2415,7 +2415,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request4, key, val) {
+    function processHeader(request3, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2462,24 +2462,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request4.host !== null) {
+        if (request3.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request4.host = val;
+        request3.host = val;
       } else if (headerName === "content-length") {
-        if (request4.contentLength !== null) {
+        if (request3.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request4.contentLength = parseInt(val, 10);
-      } else if (request4.contentType === null && headerName === "content-type") {
-        request4.contentType = val;
-        request4.headers.push(key, val);
+        request3.contentLength = parseInt(val, 10);
+      } else if (request3.contentType === null && headerName === "content-type") {
+        request3.contentType = val;
+        request3.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2493,13 +2493,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request4.reset = true;
+            request3.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request4.headers.push(key, val);
+        request3.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -5112,11 +5112,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request4) {
-      return request4.urlList[request4.urlList.length - 1];
+    function requestCurrentURL(request3) {
+      return request3.urlList[request3.urlList.length - 1];
     }
-    function requestBadPort(request4) {
-      const url = requestCurrentURL(request4);
+    function requestBadPort(request3) {
+      const url = requestCurrentURL(request3);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -5154,10 +5154,10 @@ var require_util2 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request3, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request4.referrerPolicy = policy;
+        request3.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5174,33 +5174,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request4) {
-      let serializedOrigin = request4.origin;
+    function appendRequestOriginHeader(request3) {
+      let serializedOrigin = request3.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
-        request4.headersList.append("origin", serializedOrigin, true);
-      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
-        switch (request4.referrerPolicy) {
+      if (request3.responseTainting === "cors" || request3.mode === "websocket") {
+        request3.headersList.append("origin", serializedOrigin, true);
+      } else if (request3.method !== "GET" && request3.method !== "HEAD") {
+        switch (request3.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
+            if (request3.origin && urlHasHttpsScheme(request3.origin) && !urlHasHttpsScheme(requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request4, requestCurrentURL(request4))) {
+            if (!sameOrigin(request3, requestCurrentURL(request3))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request4.headersList.append("origin", serializedOrigin, true);
+        request3.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -5254,18 +5254,18 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request4) {
-      const policy = request4.referrerPolicy;
+    function determineRequestsReferrer(request3) {
+      const policy = request3.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request4.referrer === "client") {
+      if (request3.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request4.referrer)) {
-        referrerSource = request4.referrer;
+      } else if (webidl.is.URL(request3.referrer)) {
+        referrerSource = request3.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -5283,14 +5283,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request3);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -5300,17 +5300,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request4, referrerURL)) {
+          if (sameOrigin(request3, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request3);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -5377,7 +5377,7 @@ var require_util2 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request3) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5756,7 +5756,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request4) {
+    function hasAuthenticationEntry(request3) {
       return false;
     }
     function includesCredentials(url) {
@@ -6991,11 +6991,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
-        request4.onResponseStarted();
+        request3.onResponseStarted();
         return 0;
       }
       /**
@@ -7057,9 +7057,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
-        assert(request4.upgrade || request4.method === "CONNECT");
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
+        assert(request3.upgrade || request3.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7076,9 +7076,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request4.onUpgrade(statusCode, headers, socket, statusText);
+          request3.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request4, err);
+          util.errorRequest(client, request3, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7098,8 +7098,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        if (!request4) {
+        const request3 = client[kQueue][client[kRunningIdx]];
+        if (!request3) {
           return -1;
         }
         assert(!this.upgrade);
@@ -7108,23 +7108,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request4.upgrade) {
+        if (upgrade && !request3.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request3.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request3.bodyTimeout != null ? request3.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request4.method === "CONNECT") {
+        if (request3.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7155,11 +7155,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request4.aborted) {
+        const pause = request3.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request3.aborted) {
           return -1;
         }
-        if (request4.method === "HEAD") {
+        if (request3.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -7180,8 +7180,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -7194,7 +7194,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request4.onData(buf) === false) {
+        if (request3.onData(buf) === false) {
           return constants.ERROR.PAUSED;
         }
         return 0;
@@ -7212,8 +7212,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request4 = client[kQueue][client[kRunningIdx]];
-        assert(request4);
+        const request3 = client[kQueue][client[kRunningIdx]];
+        assert(request3);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -7225,11 +7225,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request3.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request4.onComplete(headers);
+        request3.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -7298,8 +7298,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request4) {
-          return writeH1(client, request4);
+        write(request3) {
+          return writeH1(client, request3);
         },
         resume() {
           resumeH1(client);
@@ -7326,18 +7326,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request4) {
+        busy(request3) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request4) {
-            if (client[kRunning] > 0 && !request4.idempotent) {
+          if (request3) {
+            if (client[kRunning] > 0 && !request3.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request3.upgrade || request3.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) {
               return true;
             }
           }
@@ -7390,13 +7390,13 @@ var require_client_h1 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          util.errorRequest(client, request4, err);
+          const request3 = requests[i];
+          util.errorRequest(client, request3, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request3, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -7464,8 +7464,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request4 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
+            const request3 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request3.headersTimeout != null ? request3.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -7474,11 +7474,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request4) {
+    function setTypeOfService(socket, request3) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request4.typeOfService;
+      const typeOfService = request3.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -7492,26 +7492,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request4) {
-      const { method, path, host, upgrade, blocking, reset } = request4;
-      let { body, headers, contentLength } = request4;
+    function writeH1(client, request3) {
+      const { method, path, host, upgrade, blocking, reset } = request3;
+      let { body, headers, contentLength } = request3;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request4.contentType == null) {
+        if (request3.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request4.contentType == null) {
+      } else if (util.isBlobLike(body) && request3.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request3, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -7523,14 +7523,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request4.contentLength;
+        contentLength = request3.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength !== null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7538,19 +7538,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request4.aborted || request4.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
-        util.errorRequest(client, request4, err || new RequestAbortedError());
+        util.errorRequest(client, request3, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request4.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request4.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -7568,7 +7568,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request4);
+      setTypeOfService(socket, request3);
       let header2 = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -7602,31 +7602,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request4, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request3, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -7692,7 +7692,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -7712,18 +7712,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request4.onBodySent(body);
-          if (!expectsPayload && request4.reset !== false) {
+          request3.onBodySent(body);
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request4.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7736,9 +7736,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
-        if (!expectsPayload && request4.reset !== false) {
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
+        if (!expectsPayload && request3.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -7746,7 +7746,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request3, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7765,7 +7765,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -7794,9 +7794,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request3, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request4;
+        this.request = request3;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -7810,7 +7810,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request3, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -7829,7 +7829,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request4.reset !== false) {
+          if (!expectsPayload && request3.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -7849,7 +7849,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request4.onBodySent(chunk);
+        request3.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7863,8 +7863,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request4 } = this;
-        request4.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request3 } = this;
+        request3.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8044,8 +8044,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request4) {
-          return writeH2(client, request4);
+        write(request3) {
+          return writeH2(client, request3);
         },
         /**
          * @returns {void}
@@ -8074,14 +8074,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request4) {
-          if (request4 != null) {
+        busy(request3) {
+          if (request3 != null) {
             if (client[kRunning] > 0) {
-              if (request4.idempotent === false) return true;
-              if ((request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) return true;
+              if (request3.idempotent === false) return true;
+              if ((request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request3.body) !== 0 && (util.isStream(request3.body) || util.isAsyncIterable(request3.body) || util.isFormDataLike(request3.body))) return true;
             } else {
-              return (request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request3.upgrade === "websocket" || request3.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8156,15 +8156,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request4, resetPendingIdx = false) {
+    function completeRequest(client, request3, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request4) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request3) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request4, runningIdx);
+      const index = queue.indexOf(request3, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -8183,10 +8183,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request4 = client[kQueue][client[kRunningIdx]];
+        const request3 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request4 != null) {
-          util.errorRequest(client, request4, err);
+        if (request3 != null) {
+          util.errorRequest(client, request3, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -8209,9 +8209,9 @@ var require_client_h2 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          if (request4 != null) {
-            util.errorRequest(client, request4, err);
+          const request3 = requests[i];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
       }
@@ -8242,14 +8242,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request4) {
-      const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request3) {
+      const headersTimeout = request3.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request3.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
-      let { body } = request4;
+      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request3;
+      let { body } = request3;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request3, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -8283,33 +8283,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request4.aborted || request4.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request3, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request4);
+          completeRequest(client, request3);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request4.onConnect(abort);
+        request3.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request4, err);
+        util.errorRequest(client, request3, err);
       }
-      if (request4.aborted) {
+      if (request3.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request4, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request3, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -8327,12 +8327,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request4);
+            completeRequest(client, request3);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -8352,12 +8352,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request3.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request4);
+          completeRequest(client, request3);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -8382,14 +8382,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request4.contentLength;
+        contentLength = request3.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request3.contentLength != null && request3.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request3, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8405,7 +8405,7 @@ var require_client_h2 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request4, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request3, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -8426,21 +8426,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request4.onResponseStarted();
+        request3.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request4.aborted) {
+        if (request3.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request3.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request4.aborted || request4.completed) {
+          if (request3.aborted || request3.completed) {
             return;
           }
-          if (request4.onData(chunk) === false) {
+          if (request3.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -8448,14 +8448,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request4.aborted && !request4.completed) {
-            request4.onComplete({});
+          if (!request3.aborted && !request3.completed) {
+            request3.onComplete({});
           }
-          completeRequest(client, request4);
+          completeRequest(client, request3);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request4, true);
+          completeRequest(client, request3, true);
           client[kResume]();
         }
       });
@@ -8465,7 +8465,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request4.aborted && !request4.completed) {
+        if (!request3.aborted && !request3.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -8490,11 +8490,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request4.aborted || request4.completed) {
+        if (request3.aborted || request3.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request4.onComplete(trailers);
+        request3.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -8504,7 +8504,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request4,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8515,7 +8515,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8527,7 +8527,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request4,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8538,7 +8538,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request4,
+              request3,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8552,7 +8552,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request3,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -8561,7 +8561,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request4,
+            request3,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8571,7 +8571,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -8579,18 +8579,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request4.onBodySent(body);
+          request3.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request4.onRequestSent();
+        request3.onRequestSent();
         client[kResume]();
       } catch (error) {
         abort(error);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request3, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -8601,7 +8601,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request4.onRequestSent();
+            request3.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -8611,10 +8611,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request4.onBodySent(chunk);
+        request3.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8625,8 +8625,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request4.onBodySent(buffer);
-        request4.onRequestSent();
+        request3.onBodySent(buffer);
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8635,7 +8635,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request3, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8660,13 +8660,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request4.onBodySent(chunk);
+          request3.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request4.onRequestSent();
+        request3.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8952,10 +8952,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
-        const request4 = new Request(this[kUrl].origin, opts, handler2);
-        this[kQueue].push(request4);
+        const request3 = new Request(this[kUrl].origin, opts, handler2);
+        this[kQueue].push(request3);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request4.body) == null && util.isIterable(request4.body)) {
+        } else if (util.bodyLength(request3.body) == null && util.isIterable(request3.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8979,9 +8979,9 @@ var require_client = __commonJS({
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request4 = requests[i];
-            if (request4 != null) {
-              util.errorRequest(this, request4, err);
+            const request3 = requests[i];
+            if (request3 != null) {
+              util.errorRequest(this, request3, err);
             }
           }
           const callback = () => {
@@ -9006,9 +9006,9 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request4 = requests[i];
-          if (request4 != null) {
-            util.errorRequest(client, request4, err);
+          const request3 = requests[i];
+          if (request3 != null) {
+            util.errorRequest(client, request3, err);
           }
         }
         assert(client[kSize] === 0);
@@ -9119,8 +9119,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request4 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request4, err);
+          const request3 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request3, err);
         }
       } else {
         onError(client, err);
@@ -9175,15 +9175,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request4 = client[kQueue][client[kPendingIdx]];
-        if (request4 === null) {
+        const request3 = client[kQueue][client[kPendingIdx]];
+        if (request3 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request3.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request4.servername;
+          client[kServerName] = request3.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -9199,10 +9199,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request4)) {
+        if (client[kHTTPContext].busy(request3)) {
           return;
         }
-        if (!request4.aborted && client[kHTTPContext].write(request4)) {
+        if (!request3.aborted && client[kHTTPContext].write(request3)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -10257,13 +10257,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request4 = Buffer2.alloc(2 + this.authMethods.length);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = this.authMethods.length;
+        const request3 = Buffer2.alloc(2 + this.authMethods.length);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request4[2 + i] = method;
+          request3[2 + i] = method;
         });
-        this.socket.write(request4);
+        this.socket.write(request3);
       }
       /**
        * Handle handshake response from server
@@ -10305,13 +10305,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request4 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request4[0] = 1;
-        request4[1] = usernameBuffer.length;
-        usernameBuffer.copy(request4, 2);
-        request4[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request4, 3 + usernameBuffer.length);
-        this.socket.write(request4);
+        const request3 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request3[0] = 1;
+        request3[1] = usernameBuffer.length;
+        usernameBuffer.copy(request3, 2);
+        request3[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request3, 3 + usernameBuffer.length);
+        this.socket.write(request3);
       }
       /**
        * Handle authentication response
@@ -10346,22 +10346,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request4 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request4);
+        const request3 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request3);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request4 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request4[0] = SOCKS_VERSION;
-        request4[1] = command;
-        request4[2] = 0;
-        request4[3] = addressType;
-        addressBuffer.copy(request4, 4);
-        request4.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request4;
+        const request3 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request3[0] = SOCKS_VERSION;
+        request3[1] = command;
+        request3[2] = 0;
+        request3[3] = addressType;
+        addressBuffer.copy(request3, 4);
+        request3.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request3;
       }
       /**
        * Handle CONNECT response
@@ -12081,10 +12081,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request4(opts, callback) {
+    function request3(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request4.call(this, opts, (err, data) => {
+          request3.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -12100,7 +12100,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request4;
+    module.exports = request3;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -14083,8 +14083,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14102,7 +14102,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request4,
+            request: request3,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14136,8 +14136,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -14232,8 +14232,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -14242,8 +14242,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request4);
+        const request3 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request3);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -14534,16 +14534,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request4, responses, response } = snapshot;
-          const url = new URL(request4.url);
+          const { request: request3, responses, response } = snapshot;
+          const url = new URL(request3.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request4.method,
-            headers: request4.headers,
-            body: request4.body
+            method: request3.method,
+            headers: request3.headers,
+            body: request3.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -20399,7 +20399,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request4 = null;
+        let request3 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -20416,18 +20416,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request4 = makeRequest({ urlList: [parsedURL] });
+          request3 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request4 = input.#state;
+          request3 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
-          window2 = request4.window;
+        if (request3.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request3.window, origin)) {
+          window2 = request3.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -20435,66 +20435,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request4 = makeRequest({
+        request3 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request4.method,
+          method: request3.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request4.headersList,
+          headersList: request3.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request4.unsafeRequest,
+          unsafeRequest: request3.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request4.priority,
+          priority: request3.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request4.origin,
+          origin: request3.origin,
           // referrer request’s referrer.
-          referrer: request4.referrer,
+          referrer: request3.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request4.referrerPolicy,
+          referrerPolicy: request3.referrerPolicy,
           // mode request’s mode.
-          mode: request4.mode,
+          mode: request3.mode,
           // credentials mode request’s credentials mode.
-          credentials: request4.credentials,
+          credentials: request3.credentials,
           // cache mode request’s cache mode.
-          cache: request4.cache,
+          cache: request3.cache,
           // redirect mode request’s redirect mode.
-          redirect: request4.redirect,
+          redirect: request3.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request4.integrity,
+          integrity: request3.integrity,
           // keepalive request’s keepalive.
-          keepalive: request4.keepalive,
+          keepalive: request3.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request4.reloadNavigation,
+          reloadNavigation: request3.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request4.historyNavigation,
+          historyNavigation: request3.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request4.urlList]
+          urlList: [...request3.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request4.mode === "navigate") {
-            request4.mode = "same-origin";
+          if (request3.mode === "navigate") {
+            request3.mode = "same-origin";
           }
-          request4.reloadNavigation = false;
-          request4.historyNavigation = false;
-          request4.origin = "client";
-          request4.referrer = "client";
-          request4.referrerPolicy = "";
-          request4.url = request4.urlList[request4.urlList.length - 1];
-          request4.urlList = [request4.url];
+          request3.reloadNavigation = false;
+          request3.historyNavigation = false;
+          request3.origin = "client";
+          request3.referrer = "client";
+          request3.referrerPolicy = "";
+          request3.url = request3.urlList[request3.urlList.length - 1];
+          request3.urlList = [request3.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request4.referrer = "no-referrer";
+            request3.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -20503,14 +20503,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request4.referrer = "client";
+              request3.referrer = "client";
             } else {
-              request4.referrer = parsedReferrer;
+              request3.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request4.referrerPolicy = init.referrerPolicy;
+          request3.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -20525,33 +20525,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request4.mode = mode;
+          request3.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request4.credentials = init.credentials;
+          request3.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request4.cache = init.cache;
+          request3.cache = init.cache;
         }
-        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
+        if (request3.cache === "only-if-cached" && request3.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request4.redirect = init.redirect;
+          request3.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request4.integrity = String(init.integrity);
+          request3.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request4.keepalive = Boolean(init.keepalive);
+          request3.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request4.method = mayBeNormalized;
+            request3.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -20561,9 +20561,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request4.method = method;
+            request3.method = method;
           }
-          if (!patchMethodWarning && request4.method === "patch") {
+          if (!patchMethodWarning && request3.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -20573,7 +20573,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request4;
+        this.#state = request3;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -20591,12 +20591,12 @@ var require_request2 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request4.headersList);
+        setHeadersList(this.#headers, request3.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request4.method)) {
+          if (!corsSafeListedMethodsSet.has(request3.method)) {
             throw new TypeError(
-              `'${request4.method} is unsupported in no-cors mode.`
+              `'${request3.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -20615,14 +20615,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request3.method === "GET" || request3.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request4.keepalive
+            request3.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -20634,12 +20634,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
+          if (request3.mode !== "same-origin" && request3.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request4.useCORSPreflightFlag = true;
+          request3.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -20829,42 +20829,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request4, newSignal) {
-        request4.#signal = newSignal;
-        return request4;
+      static setRequestSignal(request3, newSignal) {
+        request3.#signal = newSignal;
+        return request3;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request4) {
-        return request4.#dispatcher;
+      static getRequestDispatcher(request3) {
+        return request3.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request4, newDispatcher) {
-        request4.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request3, newDispatcher) {
+        request3.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request4, newHeaders) {
-        request4.#headers = newHeaders;
+      static setRequestHeaders(request3, newHeaders) {
+        request3.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request4) {
-        return request4.#state;
+      static getRequestState(request3) {
+        return request3.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request4, newState) {
-        request4.#state = newState;
+      static setRequestState(request3, newState) {
+        request3.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -20919,23 +20919,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request4) {
-      const newRequest = makeRequest({ ...request4, body: null });
-      if (request4.body != null) {
-        newRequest.body = cloneBody(request4.body);
+    function cloneRequest(request3) {
+      const newRequest = makeRequest({ ...request3, body: null });
+      if (request3.body != null) {
+        newRequest.body = cloneBody(request3.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request4 = new Request(kConstruct);
-      setRequestState(request4, innerRequest);
-      setRequestDispatcher(request4, dispatcher);
-      setRequestSignal(request4, signal);
+      const request3 = new Request(kConstruct);
+      setRequestState(request3, innerRequest);
+      setRequestDispatcher(request3, dispatcher);
+      setRequestSignal(request3, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request4, headers);
+      setRequestHeaders(request3, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request4;
+      return request3;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -21326,14 +21326,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request4 = getRequestState(requestObject);
+      const request3 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request4, null, requestObject.signal.reason, null);
+        abortFetch(p, request3, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request4.client.globalObject;
+      const globalObject = request3.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request4.serviceWorkers = "none";
+        request3.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -21345,7 +21345,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request4, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request3, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -21353,7 +21353,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request4, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request3, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -21365,7 +21365,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request4,
+        request: request3,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -21412,12 +21412,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request4, responseObject, error, controller) {
+    function abortFetch(p, request3, responseObject, error, controller) {
       if (p) {
         p.reject(error);
       }
-      if (request4.body?.stream != null && isReadable(request4.body.stream)) {
-        request4.body.stream.cancel(error).catch((err) => {
+      if (request3.body?.stream != null && isReadable(request3.body.stream)) {
+        request3.body.stream.cancel(error).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -21433,7 +21433,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request4,
+      request: request3,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21448,9 +21448,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request4.client != null) {
-        taskDestination = request4.client.globalObject;
-        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
+      if (request3.client != null) {
+        taskDestination = request3.client.globalObject;
+        crossOriginIsolatedCapability = request3.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -21458,7 +21458,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request4,
+        request: request3,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21470,79 +21470,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request4.body || request4.body.stream);
-      if (request4.window === "client") {
-        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
+      assert(!request3.body || request3.body.stream);
+      if (request3.window === "client") {
+        request3.window = request3.client?.globalObject?.constructor?.name === "Window" ? request3.client : "no-window";
       }
-      if (request4.origin === "client") {
-        request4.origin = request4.client.origin;
+      if (request3.origin === "client") {
+        request3.origin = request3.client.origin;
       }
-      if (request4.policyContainer === "client") {
-        if (request4.client != null) {
-          request4.policyContainer = clonePolicyContainer(
-            request4.client.policyContainer
+      if (request3.policyContainer === "client") {
+        if (request3.client != null) {
+          request3.policyContainer = clonePolicyContainer(
+            request3.client.policyContainer
           );
         } else {
-          request4.policyContainer = makePolicyContainer();
+          request3.policyContainer = makePolicyContainer();
         }
       }
-      if (!request4.headersList.contains("accept", true)) {
+      if (!request3.headersList.contains("accept", true)) {
         const value = "*/*";
-        request4.headersList.append("accept", value, true);
+        request3.headersList.append("accept", value, true);
       }
-      if (!request4.headersList.contains("accept-language", true)) {
-        request4.headersList.append("accept-language", "*", true);
+      if (!request3.headersList.contains("accept-language", true)) {
+        request3.headersList.append("accept-language", "*", true);
       }
-      if (request4.priority === null) {
+      if (request3.priority === null) {
       }
-      if (subresourceSet.has(request4.destination)) {
+      if (subresourceSet.has(request3.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request4 = fetchParams.request;
+        const request3 = fetchParams.request;
         let response = null;
-        if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
+        if (request3.localURLsOnly && !urlIsLocal(requestCurrentURL(request3))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
-        if (requestBadPort(request4) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request3);
+        if (requestBadPort(request3) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request4.referrerPolicy === "") {
-          request4.referrerPolicy = request4.policyContainer.referrerPolicy;
+        if (request3.referrerPolicy === "") {
+          request3.referrerPolicy = request3.policyContainer.referrerPolicy;
         }
-        if (request4.referrer !== "no-referrer") {
-          request4.referrer = determineRequestsReferrer(request4);
+        if (request3.referrer !== "no-referrer") {
+          request3.referrer = determineRequestsReferrer(request3);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request3);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request3.url) && request3.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request4.mode === "navigate" || request4.mode === "websocket")
+            (request3.mode === "navigate" || request3.mode === "websocket")
           ) {
-            request4.responseTainting = "basic";
+            request3.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request4.mode === "same-origin") {
+          } else if (request3.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request4.mode === "no-cors") {
-            if (request4.redirect !== "follow") {
+          } else if (request3.mode === "no-cors") {
+            if (request3.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request4.responseTainting = "opaque";
+              request3.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request3))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request4.responseTainting = "cors";
+            request3.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -21550,13 +21550,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request4.responseTainting === "cors") {
+          if (request3.responseTainting === "cors") {
           }
-          if (request4.responseTainting === "basic") {
+          if (request3.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request4.responseTainting === "cors") {
+          } else if (request3.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request4.responseTainting === "opaque") {
+          } else if (request3.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -21564,26 +21564,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request4.urlList);
+          internalResponse.urlList.push(...request3.urlList);
         }
-        if (!request4.timingAllowFailed) {
+        if (!request3.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request3.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request3.method === "HEAD" || request3.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request4.integrity) {
+        if (request3.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request4.responseTainting === "opaque" || response.body == null) {
+          if (request3.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes2) => {
-            if (!bytesMatch(bytes2, request4.integrity)) {
+            if (!bytesMatch(bytes2, request3.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21602,8 +21602,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request4 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request4);
+      const { request: request3 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request3);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -21612,19 +21612,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request4);
+          const blobURLEntry = requestCurrentURL(request3);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request4.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request3.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request4.headersList.contains("range", true)) {
+          if (!request3.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -21632,7 +21632,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request4.headersList.get("range", true);
+            const rangeHeader = request3.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21663,7 +21663,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request4);
+          const currentURL = requestCurrentURL(request3);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21752,41 +21752,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request4 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request4.serviceWorkers === "all") {
+      if (request3.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request4.redirect === "follow") {
-          request4.serviceWorkers = "none";
+        if (request3.redirect === "follow") {
+          request3.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
+        if (request3.responseTainting === "cors" && corsCheck(request3, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request4, response) === "failure") {
-          request4.timingAllowFailed = true;
+        if (TAOCheck(request3, response) === "failure") {
+          request3.timingAllowFailed = true;
         }
       }
-      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request4.origin,
-        request4.client,
-        request4.destination,
+      if ((request3.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request3.origin,
+        request3.client,
+        request3.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request4.redirect !== "manual") {
+        if (request3.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request4.redirect === "error") {
+        if (request3.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request4.redirect === "manual") {
+        } else if (request3.redirect === "manual") {
           response = actualResponse;
-        } else if (request4.redirect === "follow") {
+        } else if (request3.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -21796,13 +21796,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request4 = fetchParams.request;
+      const request3 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request4).hash
+          requestCurrentURL(request3).hash
         );
         if (locationURL == null) {
           return response;
@@ -21813,63 +21813,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request4.redirectCount === 20) {
+      if (request3.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request4.redirectCount += 1;
-      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
+      request3.redirectCount += 1;
+      if (request3.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request3, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request3.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
+      if (actualResponse.status !== 303 && request3.body != null && request3.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
-        request4.method = "GET";
-        request4.body = null;
+      if ([301, 302].includes(actualResponse.status) && request3.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request3.method)) {
+        request3.method = "GET";
+        request3.body = null;
         for (const headerName of requestBodyHeader) {
-          request4.headersList.delete(headerName);
+          request3.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
-        request4.headersList.delete("authorization", true);
-        request4.headersList.delete("proxy-authorization", true);
-        request4.headersList.delete("cookie", true);
-        request4.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request3), locationURL)) {
+        request3.headersList.delete("authorization", true);
+        request3.headersList.delete("proxy-authorization", true);
+        request3.headersList.delete("cookie", true);
+        request3.headersList.delete("host", true);
       }
-      if (request4.body != null) {
-        assert(request4.body.source != null);
-        request4.body = safelyExtractBody(request4.body.source)[0];
+      if (request3.body != null) {
+        assert(request3.body.source != null);
+        request3.body = safelyExtractBody(request3.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request4.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
+      request3.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request3, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request4 = fetchParams.request;
+      const request3 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request4.window === "no-window" && request4.redirect === "error") {
+      if (request3.window === "no-window" && request3.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request4;
+        httpRequest = request3;
       } else {
-        httpRequest = cloneRequest(request4);
+        httpRequest = cloneRequest(request3);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
+      const includeCredentials = request3.credentials === "include" || request3.credentials === "same-origin" && request3.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -21956,14 +21956,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request4.useURLCredentials !== void 0 || isTraversableNavigable(request4.traversableForUserPrompts))) {
-        if (request4.body != null) {
-          if (request4.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request3.useURLCredentials !== void 0 || isTraversableNavigable(request3.traversableForUserPrompts))) {
+        if (request3.body != null) {
+          if (request3.body.source == null) {
             return response;
           }
-          request4.body = safelyExtractBody(request4.body.source)[0];
+          request3.body = safelyExtractBody(request3.body.source)[0];
         }
-        if (request4.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request3.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -21973,7 +21973,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request4.window === "no-window") {
+        if (request3.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -21985,7 +21985,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request4.body == null || request4.body.source != null)
+        (request3.body == null || request3.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22015,21 +22015,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request4 = fetchParams.request;
+      const request3 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request4.cache = "no-store";
+        request3.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request4.mode === "websocket") {
+      if (request3.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request4.body == null && fetchParams.processRequestEndOfBody) {
+      if (request3.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request4.body != null) {
+      } else if (request3.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22057,7 +22057,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request4.body.stream) {
+            for await (const bytes2 of request3.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -22164,7 +22164,7 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request4);
+        const url = requestCurrentURL(request3);
         const agent = fetchParams.controller.dispatcher;
         const path = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
@@ -22172,11 +22172,11 @@ var require_fetch = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
-            method: request4.method,
-            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
-            headers: request4.headersList.entries,
+            method: request3.method,
+            body: agent.isMockActive ? request3.body && (request3.body.source || request3.body.stream) : body,
+            headers: request3.headersList.entries,
             maxRedirections: 0,
-            upgrade: request4.mode === "websocket" ? "websocket" : void 0
+            upgrade: request3.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22212,9 +22212,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request3.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request3.method !== "HEAD" && request3.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -22411,31 +22411,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request4, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request4, options, 1);
+        const p = this.#internalMatchAll(request3, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request4 = void 0, options = {}) {
+      async matchAll(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request4, options);
+        return this.#internalMatchAll(request3, options);
       }
-      async add(request4) {
+      async add(request3) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
-        const requests = [request4];
+        request3 = webidl.converters.RequestInfo(request3);
+        const requests = [request3];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -22445,19 +22445,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request4 of requests) {
-          if (request4 === void 0) {
+        for (let request3 of requests) {
+          if (request3 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request4 = webidl.converters.RequestInfo(request4);
-          if (typeof request4 === "string") {
+          request3 = webidl.converters.RequestInfo(request3);
+          if (typeof request3 === "string") {
             continue;
           }
-          const r = getRequestState(request4);
+          const r = getRequestState(request3);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -22466,8 +22466,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request4 of requests) {
-          const r = getRequestState(new Request(request4));
+        for (const request3 of requests) {
+          const r = getRequestState(new Request(request3));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -22544,17 +22544,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request4, response) {
+      async put(request3, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request3 = webidl.converters.RequestInfo(request3);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request4)) {
-          innerRequest = getRequestState(request4);
+        if (webidl.is.Request(request3)) {
+          innerRequest = getRequestState(request3);
         } else {
-          innerRequest = getRequestState(new Request(request4));
+          innerRequest = getRequestState(new Request(request3));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -22625,21 +22625,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request4, options = {}) {
+      async delete(request3, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request4 = webidl.converters.RequestInfo(request4);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request4)) {
-          r = getRequestState(request4);
+        if (webidl.is.Request(request3)) {
+          r = getRequestState(request3);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request4 === "string");
-          r = getRequestState(new Request(request4));
+          assert(typeof request3 === "string");
+          r = getRequestState(new Request(request3));
         }
         const operations = [];
         const operation = {
@@ -22671,25 +22671,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request4 = void 0, options = {}) {
+      async keys(request3 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
+        if (request3 !== void 0) request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r = getRequestState(request3);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request3 === "string") {
+            r = getRequestState(new Request(request3));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request4 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -22701,9 +22701,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request5 of requests) {
+          for (const request4 of requests) {
             const requestObject = fromInnerRequest(
-              request5,
+              request4,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22822,9 +22822,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request4, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request3, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request4.url);
+        const cachedURL = new URL(request3.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -22840,7 +22840,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request4.headersList.get(fieldValue);
+          const requestValue = request3.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -22848,20 +22848,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request4, options, maxResponses = Infinity) {
+      #internalMatchAll(request3, options, maxResponses = Infinity) {
         let r = null;
-        if (request4 !== void 0) {
-          if (webidl.is.Request(request4)) {
-            r = getRequestState(request4);
+        if (request3 !== void 0) {
+          if (webidl.is.Request(request3)) {
+            r = getRequestState(request3);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request4 === "string") {
-            r = getRequestState(new Request(request4));
+          } else if (typeof request3 === "string") {
+            r = getRequestState(new Request(request3));
           }
         }
         const responses = [];
-        if (request4 === void 0) {
+        if (request3 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -22953,21 +22953,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request4, options = {}) {
+      async match(request3, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request4 = webidl.converters.RequestInfo(request4);
+        request3 = webidl.converters.RequestInfo(request3);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request4, options);
+            return await cache.match(request3, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request4, options);
+            const response = await cache.match(request3, options);
             if (response !== void 0) {
               return response;
             }
@@ -24164,7 +24164,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request4 = makeRequest({
+      const request3 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24177,18 +24177,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request4.headersList = headersList;
+        request3.headersList = headersList;
       }
       const keyValue = crypto.randomBytes(16).toString("base64");
-      request4.headersList.append("sec-websocket-key", keyValue, true);
-      request4.headersList.append("sec-websocket-version", "13", true);
+      request3.headersList.append("sec-websocket-key", keyValue, true);
+      request3.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request4.headersList.append("sec-websocket-protocol", protocol, true);
+        request3.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request4.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request3.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request4,
+        request: request3,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -24235,7 +24235,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request3.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -28089,6 +28089,56 @@ function describeError(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+// src/util/scrub.ts
+var MIN_SECRET_LENGTH = 4;
+var REPLACEMENT = "***";
+var forms = /* @__PURE__ */ new Set();
+var ordered = [];
+var listeners = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+}
+function registerCredentials(username, password) {
+  registerSecret(password);
+  if (password.length < MIN_SECRET_LENGTH) return;
+  const pair = Buffer.from(`${username}:${password}`).toString("base64");
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")]);
+}
+function onSecretRegistered(listener) {
+  if (listeners.has(listener)) return;
+  listeners.add(listener);
+  for (const form of forms) listener(form);
+}
+function addForms(candidates) {
+  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
+  if (added.length === 0) return;
+  for (const form of added) forms.add(form);
+  ordered = [...forms].sort((a, b) => b.length - a.length);
+  for (const form of added) for (const listener of listeners) listener(form);
+}
+var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
+var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
+var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
+function scrubSecrets(text) {
+  let safe = text;
+  for (const form of ordered) if (safe.includes(form)) safe = safe.split(form).join(REPLACEMENT);
+  return safe.replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
+    URL_PARTS,
+    (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
+  );
+}
+
+// src/util/sanitize.ts
+var MAX_REMOTE_TEXT = 512;
+function neutralize(text, max = MAX_REMOTE_TEXT) {
+  const oneLine = defuseCommands(scrubSecrets(text));
+  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+function defuseCommands(text) {
+  return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+}
+
 // src/util/sha.ts
 var HEX = /^[0-9a-f]+$/i;
 var MIN_SHA_LENGTH = 7;
@@ -28185,60 +28235,10 @@ function describe(text) {
   return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
 }
 
-// src/util/scrub.ts
-var MIN_SECRET_LENGTH = 4;
-var REPLACEMENT = "***";
-var forms = /* @__PURE__ */ new Set();
-var ordered = [];
-var listeners = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (!value || value.length < MIN_SECRET_LENGTH) return;
-  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
-}
-function registerCredentials(username, password) {
-  registerSecret(password);
-  if (password.length < MIN_SECRET_LENGTH) return;
-  const pair = Buffer.from(`${username}:${password}`).toString("base64");
-  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")]);
-}
-function onSecretRegistered(listener) {
-  if (listeners.has(listener)) return;
-  listeners.add(listener);
-  for (const form of forms) listener(form);
-}
-function addForms(candidates) {
-  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
-  if (added.length === 0) return;
-  for (const form of added) forms.add(form);
-  ordered = [...forms].sort((a, b) => b.length - a.length);
-  for (const form of added) for (const listener of listeners) listener(form);
-}
-var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
-var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
-var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
-function scrubSecrets(text) {
-  let safe = text;
-  for (const form of ordered) if (safe.includes(form)) safe = safe.split(form).join(REPLACEMENT);
-  return safe.replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
-    URL_PARTS,
-    (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
-  );
-}
-
-// src/util/sanitize.ts
-var MAX_REMOTE_TEXT = 512;
-function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = defuseCommands(scrubSecrets(text));
-  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
-}
-function defuseCommands(text) {
-  return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
-}
-
 // src/stages/record.ts
 import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-var SCHEMA_VERSION = 1;
+var SCHEMA_VERSION = 2;
 function initialFacts(startedAt, tenants, expectedSha) {
   return {
     startedAt,
@@ -28285,6 +28285,8 @@ function buildRecord(identity, facts2, calls, outcome, now) {
       const redeployedAt = facts2.redeployedAt.get(t.name);
       return {
         ...t,
+        healthy: t.healthy ?? null,
+        health_status: t.health_status ?? null,
         wave: facts2.tenantWave.get(t.name) ?? null,
         before: facts2.before.get(t.name) ?? null,
         redeployed: redeployedAt !== void 0,
@@ -28294,7 +28296,7 @@ function buildRecord(identity, facts2, calls, outcome, now) {
   };
 }
 function staleTenantNames(record) {
-  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
+  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable" || t.state === "unhealthy").map((t) => t.name);
 }
 function appendHistory(file, record) {
   mkdirSync(dirname(file), { recursive: true });
@@ -28554,15 +28556,1070 @@ async function acquireRunLock(settings, deps) {
   );
 }
 
-// src/stages/redeploy.ts
-var import_undici2 = __toESM(require_undici(), 1);
+// src/util/watched-command.ts
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
+var DEFAULT_HEARTBEAT_MS = 6e4;
+var DEFAULT_KILL_GRACE_MS = 5e3;
+var GROUP_POLL_MS = 100;
+async function runWatchedCommand(spec, deps) {
+  const stop = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+  let stopped = null;
+  const end = (why) => {
+    stopped ??= why;
+    stop.abort();
+  };
+  const heartbeat = (async () => {
+    if (!deps.mayProceed) return;
+    while (!stop.signal.aborted) {
+      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
+      if (stop.signal.aborted) return;
+      if (!await deps.mayProceed()) end("lost-right");
+    }
+  })();
+  const deadline = spec.deadlineMs === void 0 ? Promise.resolve() : deps.clock.sleep(spec.deadlineMs, stop.signal).then(
+    () => end("deadline"),
+    () => void 0
+  );
+  try {
+    const code = await new Promise((resolve, reject) => {
+      const child = spawn("sh", ["-c", spec.command], { env: { ...process.env, ...spec.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const pgid = child.pid;
+      if (pgid !== void 0) deps.onCommand?.(pgid);
+      const kill = () => {
+        if (pgid !== void 0) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+      };
+      if (signal.aborted) kill();
+      else signal.addEventListener("abort", kill, { once: true });
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+          if (line) deps.log.info(`${spec.label}: ${neutralize(line)}`);
+        });
+      }
+      child.on("error", reject);
+      child.on("close", (exitCode, exitSignal) => {
+        signal.removeEventListener("abort", kill);
+        deps.onCommand?.(null);
+        resolve(exitCode ?? exitSignal ?? "unknown");
+      });
+    });
+    return { code, stopped };
+  } finally {
+    stop.abort();
+    await Promise.all([heartbeat, deadline]);
+  }
+}
+function describeExit(code) {
+  return typeof code === "number" ? `code ${code}` : `signal ${code}`;
+}
+async function stopProcessGroup(pgid, graceMs) {
+  if (!signalGroup(pgid, "SIGTERM")) return;
+  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
+    await delay(GROUP_POLL_MS);
+    if (!signalGroup(pgid, 0)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/util/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  })
+};
+
+// src/core/types.ts
+var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
+
+// src/util/group-by.ts
+function groupBy(items, key) {
+  const groups3 = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups3.get(k);
+    if (group) group.push(item);
+    else groups3.set(k, [item]);
+  }
+  return groups3;
+}
+
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = groupBy(reports, (report) => report.state);
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unhealthy", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
+    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`);
+  }
+  return parts.join(", ");
+}
+var ROUND_LABEL = { stale: "not yet", unhealthy: "not yet healthy" };
+function describeTenant(report) {
+  if (report.state === "unreachable") return `${report.name}: ${report.error_class}`;
+  if (report.state === "unhealthy") return `${report.name}: ${report.health_status ?? "not checked"}`;
+  return `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
+}
+function listNames(names, max = 10) {
+  const more = names.length - max;
+  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
+}
+var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
+function failureLines(reports, expectedSha, tenants = []) {
+  const expected = shortSha(expectedSha);
+  const healthUrl = new Map(tenants.map((t) => [t.name, t.health]));
+  return reports.filter((report) => !isSettled(report)).map((report) => {
+    switch (report.state) {
+      case "unreachable":
+        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+      case "unhealthy":
+        return `${report.name} is unhealthy: ${report.health_status ?? "not checked"} on ${pathOf(healthUrl.get(report.name))} (actual=${report.actual ? shortSha(report.actual) : "none"})`;
+      case "pending":
+        return `${report.name} is pending: not probed, expected=${expected}`;
+      default:
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+    }
+  });
+}
+function pathOf(url) {
+  return url ? new URL(url).pathname : "its health path";
+}
+
+// src/report/hints.ts
+var UNREACHABLE_HINTS = {
+  dns: "its host name does not resolve: check the tenant URL and its DNS record",
+  refused: "connection refused: check the service is running and listening on that port",
+  connect_timeout: "no answer to connect: check the host is up and a firewall lets the runner in",
+  reset: "connection reset: check the service and any proxy or load balancer in front of it",
+  deadline: "answered too slowly: check the service is not overloaded or hanging",
+  too_large: "the buildinfo body is too large: check the URL points at the buildinfo endpoint",
+  tls: "TLS handshake failed: check its certificate (expiry, host name, chain)",
+  redirect: "the buildinfo URL redirects: point the tenant at the final address",
+  http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
+  http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
+  rate_limited: "rate limited (429): let the runner through or poll less often",
+  bad_payload: "buildinfo carried no commit: check what the endpoint returns"
+};
+function hintFor(state, errorClass, regressed = false) {
+  switch (state) {
+    case "stale":
+      return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
+    case "unreachable":
+      return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
+    case "unhealthy":
+      return "runs the new commit but its health check does not pass: check its logs and what the health path depends on";
+    case "not_attempted":
+      return "not touched: an earlier wave halted";
+    case "pending":
+      return "not verified: the run ended before reading it";
+    default:
+      return "";
+  }
+}
+
+// src/report/promotion.ts
+var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
+function tagMove(p, digest = (text) => text) {
+  const describe2 = (state) => state ? `${digest(state.digest.slice(0, 19))} (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
+  return p.before?.digest === p.after?.digest ? `at ${describe2(p.after)}` : `${describe2(p.before)} \u2192 ${describe2(p.after)}`;
+}
+
+// src/report/markdown.ts
+function literal(text) {
+  const flat = text.replace(/[\r\n]+/g, " ");
+  if (flat.trim() === "") return "\u2013";
+  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = "`".repeat(longestRun + 1);
+  const pad = /^[`\s]|[`\s]$/.test(flat) ? " " : "";
+  return `${fence}${pad}${flat}${pad}${fence}`;
+}
+function literalCell(text) {
+  return literal(text).replace(/\|/g, "\\|");
+}
+function sha(value) {
+  return value ? `\`${shortSha(value)}\`` : "\u2013";
+}
+var SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~%/+-]*)?$/;
+var REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+var RUN_PATH = /\/actions\/runs\/\d+$/;
+function linksOf(record) {
+  const runUrl = SAFE_URL.test(record.run_url) && RUN_PATH.test(record.run_url) ? record.run_url : null;
+  const repoUrl = runUrl?.replace(RUN_PATH, "") ?? null;
+  const known = repoUrl !== null && REPOSITORY.test(record.repository) && repoUrl.endsWith(`/${record.repository}`) ? repoUrl : null;
+  const environmentUrl = record.deployment?.environment_url ?? null;
+  return {
+    run: runUrl,
+    commit: (value) => known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null,
+    deployments: known && record.deployment ? `${known}/deployments` : null,
+    environment: environmentUrl === null ? null : safeUrl(environmentUrl)
+  };
+}
+function safeUrl(url) {
+  return SAFE_URL.test(url) ? url : null;
+}
+function link(label2, url) {
+  return url ? `[${label2}](${url})` : label2;
+}
+function details(summary, body) {
+  return ["<details>", `<summary>${summary}</summary>`, "", ...body, "", "</details>", ""];
+}
+
+// src/report/waves-picture.ts
+var WAVE_ICON = {
+  converged: "\u{1F7E2}",
+  stale: "\u{1F534}",
+  halted: "\u{1F534}",
+  failed: "\u{1F534}",
+  superseded: "\u23ED\uFE0F",
+  aborted: "\u23F9\uFE0F",
+  not_attempted: "\u26AA"
+};
+function wavesPicture(waves) {
+  if (waves.length <= 1) return [];
+  const strip = waves.map((w) => `${WAVE_ICON[w.result]} wave ${w.wave}`).join(" \u2192 ");
+  return [
+    `**Waves** ${strip}`,
+    "",
+    "| wave | tenants | redeployed | result | seconds |",
+    "|---|---|---|---|---|",
+    ...waves.map((w) => `| ${w.wave} | ${w.tenants} | ${w.redeployed} | ${WAVE_ICON[w.result]} ${w.result.replace("_", " ")} | ${w.seconds ?? "\u2013"} |`),
+    ""
+  ];
+}
+
+// src/report/summary.ts
+var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
+var MAX_ATTENTION_ROWS = 50;
+var MAX_TIMELINE_ROWS = 500;
+var TIMELINE_WIDTH = 40;
+var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
+function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
+  const links = linksOf(record);
+  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)];
+  const needy = record.tenants.filter((t) => needsAttention(record, t));
+  const tail = [...facts(record, links), ...wavesPicture(record.waves)];
+  let room = maxBytes - bytes(head) - bytes(tail);
+  const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null;
+  const attention2 = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room);
+  room -= bytes(attention2);
+  const plan = record.dry_run ? dryRunPlan(record, room) : [];
+  room -= bytes(plan);
+  const folded = [];
+  for (const part of [notAttempted, greenTable, foldedTimeline]) {
+    const lines = part(record, room);
+    room -= bytes(lines);
+    folded.push(...lines);
+  }
+  return `${[...head, ...attention2, ...plan, ...tail, ...folded].join("\n").trimEnd()}
+`;
+}
+function bytes(lines) {
+  return lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
+}
+function verdict(record, links) {
+  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
+  const counts = countByState(record.tenants);
+  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
+  return [
+    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
+    "",
+    literal(record.message),
+    "",
+    [countLine, ...ownLinks(links)].join(" \xB7 "),
+    ""
+  ];
+}
+function ownLinks(links) {
+  const named = [
+    ["run log", links.run],
+    ["deployment", links.deployments],
+    ["environment", links.environment]
+  ];
+  return named.filter(([, url]) => url !== null).map(([label2, url]) => link(label2, url));
+}
+function countByState(tenants) {
+  const order = ["stale", "unhealthy", "unreachable", "pending", "not_attempted", "converged", "ahead"];
+  const counts = /* @__PURE__ */ new Map();
+  for (const state of order) {
+    const n = tenants.filter((t) => t.state === state).length;
+    if (n > 0) counts.set(state, n);
+  }
+  return counts;
+}
+function notDone(record, links) {
+  if (!ENDED_EARLY.has(record.result)) return [];
+  const pending = record.tenants.filter((t) => t.state === "pending").length;
+  if (record.result === "failed" && pending === 0) return [];
+  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not verified` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
+  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : "";
+  const why = {
+    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
+    blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
+    aborted: "the run was cancelled or stopped before it finished",
+    failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
+  };
+  return [`**Not done:** ${what}: ${why[record.result]}.`, ""];
+}
+var PROMOTION_OUTCOME = {
+  promoted: "was moved to this run\u2019s image",
+  unchanged: "already named this run\u2019s image",
+  blocked: "was not moved: it would have gone backward",
+  superseded: "was not moved: a newer commit owns it",
+  conflict: "was moved by someone else meanwhile and was not overwritten",
+  planned: "would be moved to this run\u2019s image (dry run: nothing was written)"
+};
+function promotionLines(record) {
+  const p = record.promotion;
+  if (!p) return [];
+  if (p.status === "not_attempted") return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, ""];
+  const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
+  return [
+    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagMove(p, (digest) => `\`${digest}\``)}`,
+    "",
+    ...GREEN_RESULTS.has(record.result) && p.status !== "planned" ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
+  ];
+}
+function facts(record, links) {
+  const commit = (value) => link(sha(value), links.commit(value));
+  return [
+    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
+    `|---|---|---|---|---|---|`,
+    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
+    ""
+  ];
+}
+function needsAttention(record, t) {
+  return t.state === "stale" && !record.dry_run || t.state === "unhealthy" || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
+}
+function wouldRoll(t) {
+  return t.state === "stale" || t.state === "unreachable";
+}
+function dryRunPlan(record, room) {
+  const rolling = record.tenants.filter(wouldRoll);
+  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
+  const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ""))].map(([wave, tenants]) => ({
+    lines: [...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [], ...namesByCommit(tenants, "from"), ""],
+    tenants: tenants.length
+  }));
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head) - 200);
+  return [...head, ...lines, ...listed < rolling.length ? [`\u2026 ${rolling.length - listed} more would roll: see the \`report\` output.`, ""] : []];
+}
+function namesByCommit(tenants, word) {
+  return [...groupBy(tenants, (t) => t.actual ?? "")].map(
+    ([actual, ts]) => `- ${word} ${actual ? sha(actual) : "an unknown commit"}: ${ts.map((t) => literal(t.name)).join(" ")}`
+  );
+}
+function fitBlocks(blocks, room) {
+  const lines = [];
+  let left = room;
+  let listed = 0;
+  for (const block of blocks) {
+    left -= bytes(block.lines);
+    if (left < 0) break;
+    lines.push(...block.lines);
+    listed += block.tenants;
+  }
+  return { lines, listed };
+}
+function groups(needy) {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
+  return [...groupBy(sorted, (t) => `${t.state}/${problemOf(t)}/${t.regressed}`).values()].map((tenants) => {
+    const { state, error_class: errorClass, regressed } = tenants[0];
+    const problem = problemOf(tenants[0]);
+    const label2 = `${stateIcon(state)} ${state}${problem ? ` \xB7 ${problem}` : ""}${regressed ? " \xB7 regressed" : ""}`;
+    return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
+  });
+}
+function rank(state) {
+  return state === "stale" ? 0 : state === "unhealthy" ? 1 : state === "unreachable" ? 2 : 3;
+}
+function problemOf(t) {
+  return t.error_class ?? (t.state === "unhealthy" ? t.health_status ?? "" : "");
+}
+function attentionHeading(count) {
+  return count === 0 ? [] : [`### Needs attention (${count})`, ""];
+}
+function attentionTables(needy) {
+  return [
+    ...attentionHeading(needy.length),
+    ...groups(needy).flatMap((g) => [
+      g.title,
+      "",
+      "| tenant | actual | error | wave | attempts |",
+      "|---|---|---|---|---|",
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${problemOf(t) || "\u2013"} | ${t.wave ?? "\u2013"} | ${t.attempts} |`),
+      ""
+    ])
+  ];
+}
+function attentionCompact(needy, room) {
+  const all = groups(needy);
+  const head = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), ""];
+  const blocks = all.map((g) => ({ lines: [g.title, "", ...namesByCommit(g.tenants, "at"), ""], tenants: g.tenants.length }));
+  const { lines, listed } = fitBlocks(blocks, room - bytes(head));
+  const more = needy.length - listed;
+  return [...head, ...lines, ...more > 0 ? [`\u2026 ${more} more tenants need attention: see the \`report\` output and the history file.`, ""] : []];
+}
+function fitting(rows, room, overhead) {
+  const kept = [];
+  let left = room - overhead - 80;
+  for (const row of rows) {
+    left -= Buffer.byteLength(row) + 1;
+    if (left < 0) break;
+    kept.push(row);
+  }
+  return { rows: kept, more: rows.length - kept.length };
+}
+function notAttempted(record, room) {
+  const untouched = record.tenants.filter((t) => t.state === "not_attempted");
+  if (untouched.length === 0) return [];
+  const { rows, more } = fitting(
+    untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? "\u2013"})`),
+    room,
+    200
+  );
+  return details(`\u26AA ${untouched.length} not attempted \u2014 ${hintFor("not_attempted", null)}`, [
+    ...rows,
+    ...more > 0 ? [`- \u2026 ${more} more in the \`report\` output`] : []
+  ]);
+}
+function greenTable(record, room) {
+  const green = record.tenants.filter(isSettled);
+  if (green.length === 0) return [];
+  const header2 = ["| tenant | state | actual | wave | attempts | converged after (s) |", "|---|---|---|---|---|---|"];
+  const all = green.map(
+    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? "\u2013"} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} |`
+  );
+  const { rows, more } = fitting(all, room, 200 + bytes(header2));
+  return details(`\u{1F7E2} ${green.length} converged or ahead`, [...header2, ...rows, ...more > 0 ? [`| \u2026 ${more} more in the \`report\` output | | | | | |`] : []]);
+}
+function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
+  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
+  if (converged.length === 0) return [];
+  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
+  const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)));
+  const bars = [...converged].sort((a, b) => b.seconds_to_converge - a.seconds_to_converge).slice(0, MAX_TIMELINE_ROWS).map((t) => {
+    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
+    return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
+  });
+  const { rows } = fitting(bars, room, 300);
+  const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
+  return [`When ${which} converged (0 \u2192 ${span}s):`, "", "```text", ...rows, "```"];
+}
+function foldedTimeline(record, room) {
+  const [title, , ...block] = convergenceTimeline(record, room);
+  return title ? details(title.replace(/:$/, ""), block) : [];
+}
+function countLabel(state, n, dryRun) {
+  return dryRun && state === "stale" ? `\u26AA ${n} to roll` : `${stateIcon(state)} ${n} ${label(state)}`;
+}
+function label(state) {
+  return state.replace("_", " ");
+}
+function stateIcon(state) {
+  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" || state === "not_attempted" ? "\u26AA" : "\u{1F534}";
+}
+var MAX_LOG_ROWS = 200;
+function renderLogTable(record) {
+  const ordered2 = [...record.tenants].sort(byAttention);
+  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
+  const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
+    (t) => [
+      t.name.slice(0, width).padEnd(width),
+      t.state.padEnd(11),
+      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
+      String(t.attempts).padStart(8),
+      String(t.seconds_to_converge ?? "-").padStart(9),
+      problemOf(t) || (t.regressed ? "regressed" : "")
+    ].join("  ")
+  );
+  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
+  const more = record.tenants.length - rows.length;
+  return [header2, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
+}
+function byAttention(a, b) {
+  return attention(b.state) - attention(a.state);
+}
+function attention(state) {
+  return state === "stale" || state === "unhealthy" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
+}
+
+// src/config/inputs.ts
+var INPUTS = [
+  {
+    name: "token",
+    default: "",
+    secret: true,
+    description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)."
+  },
+  { name: "forge", default: "auto", description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
+  { name: "environment", default: "production", description: "Environment name; keys the lock, the record, the deployment and the gate." },
+  { name: "environment-url", default: "", description: "The environment's address (http or https), shown on the GitHub deployment." },
+  { name: "branch", default: "", description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
+  { name: "sha", default: "", description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
+  { name: "target-tag", default: "", description: "Image tag to roll out; defaults to staging-<first 7 of sha>." },
+  {
+    name: "expected-sha",
+    default: "",
+    description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label."
+  },
+  { name: "tenants", default: "", description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
+  {
+    name: "tenants-file",
+    default: "",
+    description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)."
+  },
+  { name: "buildinfo-path", default: "/buildinfo", description: "Appended to a tenant url that is a base URL (no path)." },
+  {
+    name: "sha-field",
+    default: "sha,git_sha,commit,revision",
+    description: "JSON field(s) of the buildinfo body holding the running commit, first present wins."
+  },
+  {
+    name: "health-path",
+    default: "",
+    description: `Health check: GET every tenant that reports the expected commit here (in place of buildinfo-path, or on its origin) until it answers 2xx health-successes times in a row; a tenant's own "health" (JSON) or third column overrides it.`
+  },
+  { name: "health-successes", default: "2", description: "Health checks in a row that must answer 2xx before a tenant counts as healthy (1-20)." },
+  { name: "health-failures", default: "3", description: "Failed health checks in a row that make a tenant unhealthy (1-20); a single failure never does." },
+  { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
+  { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
+  {
+    name: "waves",
+    default: "",
+    description: `Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.`
+  },
+  {
+    name: "max-failures",
+    default: "0",
+    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+  },
+  {
+    name: "bake",
+    default: "0",
+    description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts."
+  },
+  {
+    name: "bake-check",
+    default: "",
+    description: "Shell command run every settle-interval during bake (e.g. a metrics query); a non-zero exit halts the run before the next wave or the promotion. Values arrive in FLEET_* environment variables."
+  },
+  { name: "max-parallel", default: "16", description: "Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once." },
+  { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
+  { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
+  {
+    name: "redeploy-command",
+    default: "",
+    description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text."
+  },
+  { name: "image", default: "", description: "Image to promote, host[:port]/path (Docker Hub when there is no host)." },
+  { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
+  { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
+  { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
+  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
+  { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
+  { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
+  { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
+  { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
+  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
+];
+var OUTPUTS = [
+  { name: "result", description: "deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red)." },
+  { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
+  { name: "head-sha", description: "Deploy branch head read at the start of the run." },
+  { name: "expected-sha", description: "Commit the tenants had to report." },
+  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit." },
+  { name: "report", description: "The run record as JSON." }
+];
+
+// src/registry/image-ref.ts
+var DOCKER_HUB = "registry-1.docker.io";
+var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
+var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
+var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+var MAX_REPOSITORY_LENGTH = 255;
+function parseImageRef(image) {
+  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
+  const slash = image.indexOf("/");
+  const first = slash > 0 ? image.slice(0, slash) : "";
+  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
+  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
+  let path = hasHost ? image.slice(slash + 1) : image;
+  const hostMatch = HOST.exec(host);
+  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
+  const port = hostMatch[1];
+  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
+    throw new InputError("image", `registry port ${port} is out of range`);
+  }
+  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
+  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
+  const components = path.split("/");
+  const last = components[components.length - 1];
+  if (last.includes(":")) {
+    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
+  }
+  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
+    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
+  }
+  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
+}
+function isLoopbackHost(hostWithPort) {
+  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
+  if (host === "localhost" || host === "[::1]") return true;
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+}
+function registryBaseUrl(ref) {
+  return `${ref.scheme}://${ref.registry}`;
+}
+
+// src/config/api-url.ts
+function detectForgeKind(kind, context) {
+  if (kind !== "auto") return kind;
+  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
+  return "github";
+}
+var GITHUB_HOST = "github.com";
+function apiUrlOfServer(kind, serverUrl) {
+  const server = new URL(serverUrl);
+  const root = serverUrl.replace(/\/+$/, "");
+  if (kind === "gitea") {
+    if (server.host === GITHUB_HOST) {
+      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
+    }
+    return `${root}/api/v1`;
+  }
+  if (server.host === GITHUB_HOST) return "https://api.github.com";
+  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
+  return `${root}/api/v3`;
+}
+function checkApiUrlOnServer(apiUrl, serverUrl) {
+  const api = new URL(apiUrl);
+  const server = new URL(serverUrl);
+  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
+  throw new InputError(
+    "GITHUB_API_URL",
+    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
+  );
+}
+
+// src/config/validate.ts
+function parseHttpUrl(value, input, what = "value") {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
+  }
+  if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`);
+  return url;
+}
+function withoutCredentials(value) {
+  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
+  return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme) => scheme ?? "");
+}
+function parseSha(value, input) {
+  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
+  return value.toLowerCase();
+}
+var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+function parseTag(value, input) {
+  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  return value;
+}
+var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+function parseName(value, input) {
+  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  return value;
+}
+function parseBranch(value, input) {
+  if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
+    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
+  }
+  return value.replace(/^refs\/heads\//, "");
+}
+function parseSeconds(value, input, min, max) {
+  const seconds = Number(value);
+  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
+    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+  }
+  return seconds;
+}
+function parseCount(value, input, min, max) {
+  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+  }
+  return Number(value);
+}
+function parseBoolean(value, input) {
+  if (["true", "True", "TRUE"].includes(value)) return true;
+  if (["false", "False", "FALSE"].includes(value)) return false;
+  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
+}
+
+// src/config/tenants.ts
+var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+function parseTenants(text, input, paths) {
+  const trimmed = text.trim();
+  const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
+  if (raw.length === 0) throw new InputError(input, "lists no tenant");
+  const seen = /* @__PURE__ */ new Set();
+  const withWave = raw.filter((t) => t.wave !== void 0).length;
+  if (withWave > 0 && withWave < raw.length)
+    throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
+  return raw.map(({ name, url, wave, health }, index) => {
+    const where = `tenant #${index + 1}`;
+    if (!TENANT_NAME.test(name)) {
+      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
+    }
+    if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
+    seen.add(name);
+    const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
+    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = paths.buildinfo;
+    const healthUrl = healthUrlOf(parsed, paths.buildinfo, health ?? paths.health, input, name);
+    return Object.freeze({ name, url: parsed.toString(), ...wave === void 0 ? {} : { wave }, ...healthUrl === null ? {} : { health: healthUrl } });
+  });
+}
+function healthUrlOf(buildinfo, buildinfoPath, health, input, name) {
+  if (health === null) return null;
+  if (!health.startsWith("/")) return parseHttpUrl(health, input, `tenant '${name}' health`).toString();
+  const base = buildinfo.pathname.endsWith(buildinfoPath) ? buildinfo.pathname.slice(0, -buildinfoPath.length) : "";
+  return new URL(`${base}${health}`, buildinfo.origin).toString();
+}
+var MAX_WAVE = 1e3;
+function parseJsonTenants(text, input) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InputError(input, `is not valid JSON (${error.message})`);
+  }
+  if (!Array.isArray(value)) throw new InputError(input, 'must be a JSON array of {"name","url"} objects');
+  return value.map((item, index) => {
+    const entry = item;
+    if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
+      throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
+    }
+    if (entry.health !== void 0 && typeof entry.health !== "string") {
+      throw new InputError(input, `tenant #${index + 1}: "health" must be a path starting with '/' or an http(s) URL`);
+    }
+    const tenant = { name: entry.name, url: entry.url, ...entry.health === void 0 ? {} : { health: entry.health } };
+    if (entry.wave === void 0) return tenant;
+    if (!Number.isInteger(entry.wave) || entry.wave < 1 || entry.wave > MAX_WAVE) {
+      throw new InputError(input, `tenant #${index + 1}: "wave" must be a whole number from 1 to ${MAX_WAVE}`);
+    }
+    return { ...tenant, wave: entry.wave };
+  });
+}
+function parseLineTenants(text, input) {
+  const tenants = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const content = line.trim();
+    if (!content || content.startsWith("#")) return;
+    const parts = content.split(/\s+/);
+    if (parts.length !== 2 && parts.length !== 3)
+      throw new InputError(input, `line ${index + 1} must be "name url" or "name url health", got ${parts.length} field(s)`);
+    tenants.push({ name: parts[0], url: parts[1], ...parts[2] === void 0 ? {} : { health: parts[2] } });
+  });
+  return tenants;
+}
+
+// src/config/waves.ts
+var MAX_WAVES = 20;
+function parseWaveSpec(raw, tenantsNameWaves) {
+  if (!raw) return tenantsNameWaves ? { kind: "per-tenant" } : { kind: "single" };
+  if (tenantsNameWaves) throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
+  const entries = raw.split(",").map((entry) => entry.trim());
+  if (entries.length > MAX_WAVES) throw new InputError("waves", `has ${entries.length} steps; at most ${MAX_WAVES}`);
+  const steps = entries.map((entry, index) => {
+    const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry);
+    if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
+    if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
+    throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
+  });
+  assertIncreasing(
+    steps.filter((s) => "percent" in s).map((s) => s.percent),
+    "%"
+  );
+  assertIncreasing(
+    steps.filter((s) => "count" in s).map((s) => s.count),
+    ""
+  );
+  const last = steps[steps.length - 1];
+  if (!("percent" in last && last.percent === 100)) {
+    throw new InputError("waves", `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`);
+  }
+  return { kind: "steps", steps };
+}
+function assertIncreasing(values, unit) {
+  for (let i = 1; i < values.length; i++) {
+    if (values[i] <= values[i - 1]) throw new InputError("waves", `steps are cumulative: ${values[i]}${unit} follows ${values[i - 1]}${unit}`);
+  }
+}
+function splitIntoWaves(items, steps) {
+  const waves = [];
+  let taken = 0;
+  for (const step of steps) {
+    const upTo = Math.min(items.length, "count" in step ? step.count : Math.ceil(step.percent * items.length / 100 - 1e-9));
+    if (upTo > taken) {
+      waves.push(items.slice(taken, upTo));
+      taken = upTo;
+    }
+  }
+  return waves;
+}
+
+// src/config/parse.ts
+var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
+var MAX_BUDGET_SECONDS = 6 * 3600;
+var MAX_HEALTH_STREAK = 20;
+function parseSettings(readRaw, env, readTextFile) {
+  const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
+  registerSecrets(read);
+  const problems = [];
+  const take = (parse3) => {
+    try {
+      return parse3();
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(error);
+      return void 0;
+    }
+  };
+  const token = take(() => read("token") || fail("token", "is empty: pass a forge token (the action defaults to github.token)"));
+  const forge = take(() => parseForge(read("forge")));
+  const sha2 = take(() => parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)"));
+  const derivedTag = sha2 === void 0 ? void 0 : `staging-${shortSha(sha2)}`;
+  const rawTag = read("target-tag") || derivedTag;
+  const targetTag = rawTag === void 0 ? void 0 : take(() => parseTag(rawTag, "target-tag"));
+  const promotion = take(() => parsePromotion(read));
+  const expectedSha = read("expected-sha") ? take(() => parseSha(read("expected-sha"), "expected-sha")) : targetTag === void 0 || promotion === void 0 ? void 0 : take(() => derivedExpectedSha(targetTag === derivedTag ? sha2 : void 0, targetTag, promotion));
+  const buildinfoPath = take(() => parsePath(read("buildinfo-path"), "buildinfo-path"));
+  const healthPath = take(() => read("health-path") ? parsePath(read("health-path"), "health-path") : null);
+  const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
+  const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
+  const tenants = buildinfoPath === void 0 || healthPath === void 0 ? void 0 : take(() => readTenants(read, { buildinfo: buildinfoPath, health: healthPath }, readTextFile));
+  const settings = {
+    token,
+    forge,
+    environment: take(() => parseName(read("environment"), "environment")),
+    environmentUrl: take(() => read("environment-url") ? parseHttpUrl(read("environment-url"), "environment-url").href : null),
+    branch: take(() => read("branch") ? parseBranch(read("branch"), "branch") : null),
+    sha: sha2,
+    targetTag,
+    expectedSha,
+    tenants,
+    shaFields: take(() => parseShaFields(read("sha-field"))),
+    settleBudgetSeconds: budget,
+    settleIntervalSeconds: interval,
+    health: {
+      successes: take(() => parseCount(read("health-successes"), "health-successes", 1, MAX_HEALTH_STREAK)),
+      failures: take(() => parseCount(read("health-failures"), "health-failures", 1, MAX_HEALTH_STREAK))
+    },
+    redeploy: take(() => parseRedeploy(read)),
+    rollout: {
+      waves: tenants && take(
+        () => parseWaveSpec(
+          read("waves"),
+          tenants.some((t) => t.wave !== void 0)
+        )
+      ),
+      maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
+      bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
+      bakeCheck: take(() => parseBakeCheck(read)),
+      maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
+    },
+    promotion,
+    allowRollback: take(() => parseBoolean(read("allow-rollback"), "allow-rollback")),
+    requireVerifiedIn: take(() => read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null),
+    lock: take(() => parseBoolean(read("lock"), "lock")),
+    lockTimeoutSeconds: take(() => parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600)),
+    dryRun: take(() => parseBoolean(read("dry-run"), "dry-run")),
+    historyFile: read("history-file") || null,
+    run: parseRunContext(env, forge ?? "auto", take)
+  };
+  if (problems.length > 1) throw new InputErrors(problems);
+  if (problems.length === 1) throw problems[0];
+  return deepFreeze(settings);
+}
+function fail(input, problem) {
+  throw new InputError(input, problem);
+}
+function parseForge(forge) {
+  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
+  return forge;
+}
+function registerSecrets(read) {
+  for (const spec of INPUTS) if (spec.secret) registerSecret(read(spec.name));
+  const username = read("registry-username");
+  const password = read("registry-password");
+  if (username && password) registerCredentials(username, password);
+}
+function derivedExpectedSha(tagSha, targetTag, promotion) {
+  if (tagSha !== void 0) return tagSha;
+  if (promotion) return null;
+  return fail(
+    "expected-sha",
+    `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
+  );
+}
+function parseBakeCheck(read) {
+  const command = read("bake-check");
+  if (command && Number(read("bake")) === 0) fail("bake-check", "is set but bake is 0: it runs while a wave bakes; set bake to a number of seconds");
+  return command || null;
+}
+function parsePath(path, input) {
+  return path.startsWith("/") ? path : fail(input, `must start with '/', got '${path.slice(0, 80)}'`);
+}
+function readTenants(read, paths, readTextFile) {
+  const inline = read("tenants");
+  const file = read("tenants-file");
+  if (inline && file) throw new InputError("tenants-file", "cannot be combined with tenants; pass one of them");
+  if (!inline && !file) throw new InputError("tenants", "is empty: pass tenants or tenants-file");
+  if (inline) return parseTenants(inline, "tenants", paths);
+  let text;
+  try {
+    text = readTextFile(file);
+  } catch (error) {
+    throw new InputError("tenants-file", `cannot read '${file}': ${error.code ?? error.message}`);
+  }
+  return parseTenants(text, "tenants-file", paths);
+}
+function parseShaFields(raw) {
+  const fields = raw.split(/[\s,]+/).filter(Boolean);
+  for (const field of fields) {
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
+  }
+  if (fields.length === 0) throw new InputError("sha-field", "names no field");
+  return fields;
+}
+function parseRedeploy(read) {
+  const url = read("redeploy-url");
+  const command = read("redeploy-command");
+  const token = read("redeploy-token");
+  if (url && command) throw new InputError("redeploy-command", "cannot be combined with redeploy-url; pass one of them");
+  if (token && !url) throw new InputError("redeploy-token", "is set but redeploy-url is not");
+  if (url) {
+    const perTenant = url.includes("{tenant}");
+    parseHttpUrl(url.replaceAll("{tenant}", "tenant"), "redeploy-url");
+    return { kind: "webhook", url, token: token || null, perTenant };
+  }
+  if (command) return { kind: "command", command };
+  return { kind: "none" };
+}
+function parsePromotion(read) {
+  const image = read("image");
+  const username = read("registry-username");
+  const password = read("registry-password");
+  if (!image) {
+    if (username || password) throw new InputError("image", "is empty but registry credentials are set; pass image to promote");
+    return null;
+  }
+  parseImageRef(image);
+  if (Boolean(username) !== Boolean(password)) {
+    throw new InputError(username ? "registry-password" : "registry-username", "must be set together with the other registry credential");
+  }
+  return {
+    image,
+    promoteTag: parseTag(read("promote-tag"), "promote-tag"),
+    username: username || null,
+    password: password || null
+  };
+}
+function parseRunContext(env, forge, take) {
+  const repository = env.GITHUB_REPOSITORY ?? "";
+  take(() => {
+    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+      fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
+    }
+  });
+  const serverUrl = take(
+    () => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "")
+  );
+  const giteaActions = env.GITEA_ACTIONS === "true";
+  const apiUrl = take(() => {
+    if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
+    const given = parseHttpUrl(env.GITHUB_API_URL, "GITHUB_API_URL").toString().replace(/\/$/, "");
+    if (env.GITHUB_SERVER_URL && serverUrl) checkApiUrlOnServer(given, serverUrl);
+    return given;
+  });
+  return {
+    repository,
+    serverUrl,
+    apiUrl,
+    runId: env.GITHUB_RUN_ID ?? "",
+    runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
+    // Validated even when the repository or server is not, so a bad run URL is reported with them.
+    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
+    giteaActions,
+    actor: env.GITHUB_ACTOR || null
+  };
+}
+var DEFAULT_SERVER_URL = "https://github.com";
+function runUrlFrom(env, serverUrl, repository) {
+  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
+  return env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : "";
+}
+function runUrlOf(serverUrl, repository, runId) {
+  return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
+}
+function deepFreeze(value) {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+// src/forge/forge-clock.ts
+var ForgeClock = class {
+  constructor(local) {
+    this.local = local;
+  }
+  local;
+  offsetMs = 0;
+  /** Learns the offset from an answer's `Date` header; an absent or unreadable header changes nothing. */
+  observe(dateHeader) {
+    const forgeMs = dateHeader ? Date.parse(dateHeader) : NaN;
+    if (Number.isFinite(forgeMs)) this.offsetMs = forgeMs - this.local.now();
+  }
+  now() {
+    return this.local.now() + this.offsetMs;
+  }
+};
+
+// src/forge/http.ts
+var import_undici2 = __toESM(require_undici(), 1);
 
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
@@ -28855,1134 +29912,6 @@ function rateLimitWaitSeconds(headers, nowMs) {
   return void 0;
 }
 
-// src/fleet/bounded.ts
-async function forEachBounded(items, workers, work, signal) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
-}
-
-// src/stages/redeploy.ts
-var RedeployStopped = class extends FleetError {
-  constructor(what) {
-    super(`${what}: this run no longer owns the branch or the lock`, "internal");
-    this.name = "RedeployStopped";
-  }
-};
-var WEBHOOK_RETRY_POLICY = { attempts: 3, backoffMs: 2e3, maxBackoffMs: 8e3, maxWaitMs: 6e4 };
-var DEFAULT_HEARTBEAT_MS = 6e4;
-var REQUEST_TIMEOUT_MS = 3e4;
-var DEFAULT_KILL_GRACE_MS = 5e3;
-var GROUP_POLL_MS = 100;
-async function redeployFleet(settings, req, deps) {
-  if (req.tenants.length === 0) return "every tenant already reports the expected commit; nothing redeployed";
-  switch (settings.kind) {
-    case "none":
-      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`;
-    case "webhook":
-      return settings.perTenant ? redeployPerTenant(settings.url, settings.token, req, deps) : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps);
-    case "command":
-      return runRedeployCommand(settings.command, req, deps);
-  }
-}
-async function redeployPerTenant(url, token, req, deps) {
-  let sent = 0;
-  let stop = null;
-  const halt = new AbortController();
-  await forEachBounded(
-    req.tenants,
-    deps.maxParallel ?? 1,
-    async (tenant) => {
-      try {
-        if (deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`);
-        if (halt.signal.aborted) return;
-        sent++;
-        await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
-      } catch (error) {
-        stop ??= error;
-        halt.abort();
-      }
-    },
-    halt.signal
-  );
-  if (stop) throw stop;
-  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`;
-}
-function idempotencyKey(req, tenant) {
-  return createHash("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
-}
-async function postRedeploy(url, token, req, tenants, tenant, deps) {
-  const endpoint2 = `POST ${redactUrl(url)}`;
-  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants });
-  const headers = {
-    "content-type": "application/json",
-    "idempotency-key": idempotencyKey(req, tenant),
-    "user-agent": "fleet-forward"
-  };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const send = async (attemptNumber) => {
-    let res;
-    try {
-      res = await (0, import_undici2.request)(url, {
-        method: "POST",
-        headers,
-        body,
-        dispatcher: deps.dispatcher ?? sharedDispatcher(),
-        signal: deps.signal,
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS
-      });
-    } catch (error) {
-      if (deps.signal?.aborted) throw error;
-      const errorClass = classifyError(error);
-      const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : "not retried because the request may have been received";
-      throw new FleetError(`${endpoint2} failed (${errorClass}); ${why}`, errorClass, endpoint2);
-    }
-    const text = (await res.body.text()).slice(0, 2e3);
-    if (res.statusCode >= 200 && res.statusCode < 300) {
-      deps.log.info(`${endpoint2}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
-      return `redeploy requested for ${tenants.length} tenant(s)`;
-    }
-    throw new HttpStatusError(res.statusCode, endpoint2, neutralize(text, 200), retryAfterSeconds(res.headers, deps.clock.now()));
-  };
-  return withRetries(send, {
-    policy: WEBHOOK_RETRY_POLICY,
-    clock: deps.clock,
-    // Sent once means acted on, perhaps: only a refusal or a connection never made is repeated.
-    idempotent: false,
-    signal: deps.signal,
-    onRetry: (_error, waitMs, attemptNumber) => deps.log.warning(`${endpoint2}: retrying in ${Math.ceil(waitMs / 1e3)}s (attempt ${attemptNumber + 1} of ${WEBHOOK_RETRY_POLICY.attempts})`)
-  });
-}
-function redactUrl(url) {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}${parsed.search ? "?\u2026" : ""}`;
-}
-async function stopProcessGroup(pgid, graceMs) {
-  if (!signalGroup(pgid, "SIGTERM")) return;
-  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
-    await delay(GROUP_POLL_MS);
-    if (!signalGroup(pgid, 0)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-var MAX_INLINE_TENANTS_BYTES = 96 * 1024;
-async function runRedeployCommand(command, req, deps) {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-forward-"));
-  const tenantsFile = join(dir, "tenants.json");
-  writeFileSync(tenantsFile, JSON.stringify(req.tenants));
-  const names = req.tenants.join("\n");
-  const env = {
-    ...process.env,
-    FLEET_TAG: req.tag,
-    FLEET_SHA: req.sha,
-    FLEET_ENVIRONMENT: req.environment,
-    FLEET_REPOSITORY: req.repository,
-    FLEET_TENANTS_FILE: tenantsFile,
-    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
-    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
-  };
-  const stop = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
-  let lostRight = false;
-  const heartbeat = (async () => {
-    if (!deps.mayProceed) return;
-    while (!stop.signal.aborted) {
-      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
-      if (stop.signal.aborted) return;
-      if (!await deps.mayProceed()) {
-        lostRight = true;
-        stop.abort();
-      }
-    }
-  })();
-  try {
-    const code = await new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      const pgid = child.pid;
-      if (pgid !== void 0) deps.onCommand?.(pgid);
-      const kill = () => {
-        if (pgid !== void 0) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-      };
-      if (signal.aborted) kill();
-      else signal.addEventListener("abort", kill, { once: true });
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-          if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`);
-        });
-      }
-      child.on("error", reject);
-      child.on("close", (exitCode, exitSignal) => {
-        signal.removeEventListener("abort", kill);
-        deps.onCommand?.(null);
-        resolve(exitCode ?? exitSignal ?? "unknown");
-      });
-    });
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    if (code !== 0)
-      throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
-    return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
-  } catch (error) {
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    throw error;
-  } finally {
-    stop.abort();
-    await heartbeat;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// src/util/clock.ts
-var systemClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  })
-};
-
-// src/core/types.ts
-var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
-
-// src/util/group-by.ts
-function groupBy(items, key) {
-  const groups3 = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups3.get(k);
-    if (group) group.push(item);
-    else groups3.set(k, [item]);
-  }
-  return groups3;
-}
-
-// src/fleet/report.ts
-function isSettled(report) {
-  return report.state === "converged" || report.state === "ahead";
-}
-var LISTED_NAMES = 5;
-function summarizeRound(round, reports) {
-  const byState = groupBy(reports, (report) => report.state);
-  const converged = byState.get("converged")?.length ?? 0;
-  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
-  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
-    const group = byState.get(state);
-    if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
-    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
-  }
-  return parts.join(", ");
-}
-function describeTenant(report) {
-  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
-}
-function listNames(names, max = 10) {
-  const more = names.length - max;
-  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
-}
-var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-function failureLines(reports, expectedSha) {
-  const expected = shortSha(expectedSha);
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-    }
-  });
-}
-
-// src/report/hints.ts
-var UNREACHABLE_HINTS = {
-  dns: "its host name does not resolve: check the tenant URL and its DNS record",
-  refused: "connection refused: check the service is running and listening on that port",
-  connect_timeout: "no answer to connect: check the host is up and a firewall lets the runner in",
-  reset: "connection reset: check the service and any proxy or load balancer in front of it",
-  deadline: "answered too slowly: check the service is not overloaded or hanging",
-  too_large: "the buildinfo body is too large: check the URL points at the buildinfo endpoint",
-  tls: "TLS handshake failed: check its certificate (expiry, host name, chain)",
-  redirect: "the buildinfo URL redirects: point the tenant at the final address",
-  http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
-  http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
-  rate_limited: "rate limited (429): let the runner through or poll less often",
-  bad_payload: "buildinfo carried no commit: check what the endpoint returns"
-};
-function hintFor(state, errorClass, regressed = false) {
-  switch (state) {
-    case "stale":
-      return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
-    case "unreachable":
-      return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
-    case "not_attempted":
-      return "not touched: an earlier wave halted";
-    case "pending":
-      return "not verified: the run ended before reading it";
-    default:
-      return "";
-  }
-}
-
-// src/report/promotion.ts
-var NOT_PROMOTED = "not touched: the run ended before the promotion, which comes only after every wave verified";
-function tagMove(p, digest = (text) => text) {
-  const describe2 = (state) => state ? `${digest(state.digest.slice(0, 19))} (${state.revision ? shortSha(state.revision) : "no revision"})` : "absent";
-  return p.before?.digest === p.after?.digest ? `at ${describe2(p.after)}` : `${describe2(p.before)} \u2192 ${describe2(p.after)}`;
-}
-
-// src/report/markdown.ts
-function literal(text) {
-  const flat = text.replace(/[\r\n]+/g, " ");
-  if (flat.trim() === "") return "\u2013";
-  const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = "`".repeat(longestRun + 1);
-  const pad = /^[`\s]|[`\s]$/.test(flat) ? " " : "";
-  return `${fence}${pad}${flat}${pad}${fence}`;
-}
-function literalCell(text) {
-  return literal(text).replace(/\|/g, "\\|");
-}
-function sha(value) {
-  return value ? `\`${shortSha(value)}\`` : "\u2013";
-}
-var SAFE_URL = /^https?:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~%/+-]*)?$/;
-var REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-var RUN_PATH = /\/actions\/runs\/\d+$/;
-function linksOf(record) {
-  const runUrl = SAFE_URL.test(record.run_url) && RUN_PATH.test(record.run_url) ? record.run_url : null;
-  const repoUrl = runUrl?.replace(RUN_PATH, "") ?? null;
-  const known = repoUrl !== null && REPOSITORY.test(record.repository) && repoUrl.endsWith(`/${record.repository}`) ? repoUrl : null;
-  const environmentUrl = record.deployment?.environment_url ?? null;
-  return {
-    run: runUrl,
-    commit: (value) => known && value && isCommitSha(value) ? `${known}/commit/${value.toLowerCase()}` : null,
-    deployments: known && record.deployment ? `${known}/deployments` : null,
-    environment: environmentUrl === null ? null : safeUrl(environmentUrl)
-  };
-}
-function safeUrl(url) {
-  return SAFE_URL.test(url) ? url : null;
-}
-function link(label2, url) {
-  return url ? `[${label2}](${url})` : label2;
-}
-function details(summary, body) {
-  return ["<details>", `<summary>${summary}</summary>`, "", ...body, "", "</details>", ""];
-}
-
-// src/report/waves-picture.ts
-var WAVE_ICON = {
-  converged: "\u{1F7E2}",
-  stale: "\u{1F534}",
-  halted: "\u{1F534}",
-  failed: "\u{1F534}",
-  superseded: "\u23ED\uFE0F",
-  aborted: "\u23F9\uFE0F",
-  not_attempted: "\u26AA"
-};
-function wavesPicture(waves) {
-  if (waves.length <= 1) return [];
-  const strip = waves.map((w) => `${WAVE_ICON[w.result]} wave ${w.wave}`).join(" \u2192 ");
-  return [
-    `**Waves** ${strip}`,
-    "",
-    "| wave | tenants | redeployed | result | seconds |",
-    "|---|---|---|---|---|",
-    ...waves.map((w) => `| ${w.wave} | ${w.tenants} | ${w.redeployed} | ${WAVE_ICON[w.result]} ${w.result.replace("_", " ")} | ${w.seconds ?? "\u2013"} |`),
-    ""
-  ];
-}
-
-// src/report/summary.ts
-var MAX_SUMMARY_BYTES = 1024 * 1024 - 64 * 1024;
-var MAX_ATTENTION_ROWS = 50;
-var MAX_TIMELINE_ROWS = 500;
-var TIMELINE_WIDTH = 40;
-var ENDED_EARLY = /* @__PURE__ */ new Set(["superseded", "blocked", "aborted", "failed"]);
-function renderSummary(record, maxBytes = MAX_SUMMARY_BYTES) {
-  const links = linksOf(record);
-  const head = [...verdict(record, links), ...notDone(record, links), ...promotionLines(record)];
-  const needy = record.tenants.filter((t) => needsAttention(record, t));
-  const tail = [...facts(record, links), ...wavesPicture(record.waves)];
-  let room = maxBytes - bytes(head) - bytes(tail);
-  const tables = needy.length <= MAX_ATTENTION_ROWS ? attentionTables(needy) : null;
-  const attention2 = tables && bytes(tables) <= room ? tables : attentionCompact(needy, room);
-  room -= bytes(attention2);
-  const plan = record.dry_run ? dryRunPlan(record, room) : [];
-  room -= bytes(plan);
-  const folded = [];
-  for (const part of [notAttempted, greenTable, foldedTimeline]) {
-    const lines = part(record, room);
-    room -= bytes(lines);
-    folded.push(...lines);
-  }
-  return `${[...head, ...attention2, ...plan, ...tail, ...folded].join("\n").trimEnd()}
-`;
-}
-function bytes(lines) {
-  return lines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
-}
-function verdict(record, links) {
-  const icon = GREEN_RESULTS.has(record.result) ? "\u2705" : "\u274C";
-  const counts = countByState(record.tenants);
-  const countLine = record.tenants.length === 0 ? "**No tenant was read.**" : `**${record.tenants.length} tenants:** ${[...counts].map(([state, n]) => countLabel(state, n, record.dry_run)).join(" \xB7 ")}`;
-  return [
-    `## ${icon} fleet-forward \xB7 ${record.environment} \xB7 ${record.result}`,
-    "",
-    literal(record.message),
-    "",
-    [countLine, ...ownLinks(links)].join(" \xB7 "),
-    ""
-  ];
-}
-function ownLinks(links) {
-  const named = [
-    ["run log", links.run],
-    ["deployment", links.deployments],
-    ["environment", links.environment]
-  ];
-  return named.filter(([, url]) => url !== null).map(([label2, url]) => link(label2, url));
-}
-function countByState(tenants) {
-  const order = ["stale", "unreachable", "pending", "not_attempted", "converged", "ahead"];
-  const counts = /* @__PURE__ */ new Map();
-  for (const state of order) {
-    const n = tenants.filter((t) => t.state === state).length;
-    if (n > 0) counts.set(state, n);
-  }
-  return counts;
-}
-function notDone(record, links) {
-  if (!ENDED_EARLY.has(record.result)) return [];
-  const pending = record.tenants.filter((t) => t.state === "pending").length;
-  if (record.result === "failed" && pending === 0) return [];
-  const what = pending > 0 ? `${pending} of ${record.tenants.length} tenants were not verified` : record.tenants.length > 0 ? "the run did not finish its verdict" : "no tenant was read";
-  const owner = record.head_sha ? ` ${link(sha(record.head_sha), links.commit(record.head_sha))}` : "";
-  const why = {
-    superseded: `a newer commit${owner} owns ${record.environment}; its run deploys the fleet`,
-    blocked: "the run was refused (by the gate, the lock or the promotion; the message says which)",
-    aborted: "the run was cancelled or stopped before it finished",
-    failed: `the run failed${record.error_class ? ` (\`${record.error_class}\`)` : ""} before it could read them`
-  };
-  return [`**Not done:** ${what}: ${why[record.result]}.`, ""];
-}
-var PROMOTION_OUTCOME = {
-  promoted: "was moved to this run\u2019s image",
-  unchanged: "already named this run\u2019s image",
-  blocked: "was not moved: it would have gone backward",
-  superseded: "was not moved: a newer commit owns it",
-  conflict: "was moved by someone else meanwhile and was not overwritten",
-  planned: "would be moved to this run\u2019s image (dry run: nothing was written)"
-};
-function promotionLines(record) {
-  const p = record.promotion;
-  if (!p) return [];
-  if (p.status === "not_attempted") return [`**Promotion** ${literal(`${p.image}:${p.tag}`)} (not attempted): ${NOT_PROMOTED}.`, ""];
-  const outcome = PROMOTION_OUTCOME[p.status] ?? p.status;
-  return [
-    `**Promotion** ${literal(`${p.image}:${p.tag}`)} (${p.status}): ${tagMove(p, (digest) => `\`${digest}\``)}`,
-    "",
-    ...GREEN_RESULTS.has(record.result) && p.status !== "planned" ? [] : [`${literal(`:${p.tag}`)} ${outcome}.`, ""]
-  ];
-}
-function facts(record, links) {
-  const commit = (value) => link(sha(value), links.commit(value));
-  return [
-    `| this run's commit | the fleet must report | branch head | image tag | elapsed | verify rounds |`,
-    `|---|---|---|---|---|---|`,
-    `| ${commit(record.sha)} | ${commit(record.expected_sha)} | ${commit(record.head_sha)} | ${literalCell(record.target_tag)} | ${record.elapsed_seconds}s | ${record.rounds} |`,
-    ""
-  ];
-}
-function needsAttention(record, t) {
-  return t.state === "stale" && !record.dry_run || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
-}
-function wouldRoll(t) {
-  return t.state === "stale" || t.state === "unreachable";
-}
-function dryRunPlan(record, room) {
-  const rolling = record.tenants.filter(wouldRoll);
-  const head = [`### Plan: ${rolling.length} of ${record.tenants.length} tenants would roll to ${sha(record.expected_sha)}`, ""];
-  const blocks = [...groupBy(rolling, (t) => String(t.wave ?? ""))].map(([wave, tenants]) => ({
-    lines: [...wave ? [`**Wave ${wave}** \u2014 ${tenants.length} would roll`, ""] : [], ...namesByCommit(tenants, "from"), ""],
-    tenants: tenants.length
-  }));
-  const { lines, listed } = fitBlocks(blocks, room - bytes(head) - 200);
-  return [...head, ...lines, ...listed < rolling.length ? [`\u2026 ${rolling.length - listed} more would roll: see the \`report\` output.`, ""] : []];
-}
-function namesByCommit(tenants, word) {
-  return [...groupBy(tenants, (t) => t.actual ?? "")].map(
-    ([actual, ts]) => `- ${word} ${actual ? sha(actual) : "an unknown commit"}: ${ts.map((t) => literal(t.name)).join(" ")}`
-  );
-}
-function fitBlocks(blocks, room) {
-  const lines = [];
-  let left = room;
-  let listed = 0;
-  for (const block of blocks) {
-    left -= bytes(block.lines);
-    if (left < 0) break;
-    lines.push(...block.lines);
-    listed += block.tenants;
-  }
-  return { lines, listed };
-}
-function groups(needy) {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => {
-    const { state, error_class: errorClass, regressed } = tenants[0];
-    const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
-    return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
-  });
-}
-function rank(state) {
-  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
-}
-function attentionHeading(count) {
-  return count === 0 ? [] : [`### Needs attention (${count})`, ""];
-}
-function attentionTables(needy) {
-  return [
-    ...attentionHeading(needy.length),
-    ...groups(needy).flatMap((g) => [
-      g.title,
-      "",
-      "| tenant | actual | error | wave | attempts |",
-      "|---|---|---|---|---|",
-      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? "\u2013"} | ${t.wave ?? "\u2013"} | ${t.attempts} |`),
-      ""
-    ])
-  ];
-}
-function attentionCompact(needy, room) {
-  const all = groups(needy);
-  const head = [...attentionHeading(needy.length), ...all.map((g) => `- ${g.label}: ${g.tenants.length}`), ""];
-  const blocks = all.map((g) => ({ lines: [g.title, "", ...namesByCommit(g.tenants, "at"), ""], tenants: g.tenants.length }));
-  const { lines, listed } = fitBlocks(blocks, room - bytes(head));
-  const more = needy.length - listed;
-  return [...head, ...lines, ...more > 0 ? [`\u2026 ${more} more tenants need attention: see the \`report\` output and the history file.`, ""] : []];
-}
-function fitting(rows, room, overhead) {
-  const kept = [];
-  let left = room - overhead - 80;
-  for (const row of rows) {
-    left -= Buffer.byteLength(row) + 1;
-    if (left < 0) break;
-    kept.push(row);
-  }
-  return { rows: kept, more: rows.length - kept.length };
-}
-function notAttempted(record, room) {
-  const untouched = record.tenants.filter((t) => t.state === "not_attempted");
-  if (untouched.length === 0) return [];
-  const { rows, more } = fitting(
-    untouched.map((t) => `- ${literal(t.name)} (wave ${t.wave ?? "\u2013"})`),
-    room,
-    200
-  );
-  return details(`\u26AA ${untouched.length} not attempted \u2014 ${hintFor("not_attempted", null)}`, [
-    ...rows,
-    ...more > 0 ? [`- \u2026 ${more} more in the \`report\` output`] : []
-  ]);
-}
-function greenTable(record, room) {
-  const green = record.tenants.filter(isSettled);
-  if (green.length === 0) return [];
-  const header2 = ["| tenant | state | actual | wave | attempts | converged after (s) |", "|---|---|---|---|---|---|"];
-  const all = green.map(
-    (t) => `| ${literalCell(t.name)} | ${stateIcon(t.state)} ${t.state} | ${sha(t.actual)} | ${t.wave ?? "\u2013"} | ${t.attempts} | ${t.seconds_to_converge ?? "\u2013"} |`
-  );
-  const { rows, more } = fitting(all, room, 200 + bytes(header2));
-  return details(`\u{1F7E2} ${green.length} converged or ahead`, [...header2, ...rows, ...more > 0 ? [`| \u2026 ${more} more in the \`report\` output | | | | | |`] : []]);
-}
-function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
-  const converged = record.tenants.filter((t) => t.seconds_to_converge !== null);
-  if (converged.length === 0) return [];
-  const span = Math.max(1, record.elapsed_seconds, ...converged.map((t) => t.seconds_to_converge ?? 0));
-  const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)));
-  const bars = [...converged].sort((a, b) => b.seconds_to_converge - a.seconds_to_converge).slice(0, MAX_TIMELINE_ROWS).map((t) => {
-    const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
-    return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
-  });
-  const { rows } = fitting(bars, room, 300);
-  const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
-  return [`When ${which} converged (0 \u2192 ${span}s):`, "", "```text", ...rows, "```"];
-}
-function foldedTimeline(record, room) {
-  const [title, , ...block] = convergenceTimeline(record, room);
-  return title ? details(title.replace(/:$/, ""), block) : [];
-}
-function countLabel(state, n, dryRun) {
-  return dryRun && state === "stale" ? `\u26AA ${n} to roll` : `${stateIcon(state)} ${n} ${label(state)}`;
-}
-function label(state) {
-  return state.replace("_", " ");
-}
-function stateIcon(state) {
-  return state === "converged" || state === "ahead" ? "\u{1F7E2}" : state === "pending" || state === "not_attempted" ? "\u26AA" : "\u{1F534}";
-}
-var MAX_LOG_ROWS = 200;
-function renderLogTable(record) {
-  const ordered2 = [...record.tenants].sort(byAttention);
-  const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
-  const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
-    (t) => [
-      t.name.slice(0, width).padEnd(width),
-      t.state.padEnd(11),
-      (t.actual ? shortSha(t.actual) : "-").padEnd(7),
-      String(t.attempts).padStart(8),
-      String(t.seconds_to_converge ?? "-").padStart(9),
-      t.error_class ?? (t.regressed ? "regressed" : "")
-    ].join("  ")
-  );
-  const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual ".padEnd(7), "attempts", "converged", "error"].join("  ");
-  const more = record.tenants.length - rows.length;
-  return [header2, ...rows, ...more > 0 ? [`\u2026 ${more} more tenants in the report output`] : []];
-}
-function byAttention(a, b) {
-  return attention(b.state) - attention(a.state);
-}
-function attention(state) {
-  return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
-}
-
-// src/config/inputs.ts
-var INPUTS = [
-  {
-    name: "token",
-    default: "",
-    secret: true,
-    description: "Forge token (the action defaults to github.token; the CLI reads FLEET_FORWARD_TOKEN, GITHUB_TOKEN or GITEA_TOKEN)."
-  },
-  { name: "forge", default: "auto", description: "'github', 'gitea', or 'auto' to detect Gitea's act_runner (GITEA_ACTIONS=true or an /api/v1 API URL)." },
-  { name: "environment", default: "production", description: "Environment name; keys the lock, the record, the deployment and the gate." },
-  { name: "environment-url", default: "", description: "The environment's address (http or https), shown on the GitHub deployment." },
-  { name: "branch", default: "", description: "Deploy branch whose head decides ownership; defaults to the repository's default branch." },
-  { name: "sha", default: "", description: "Commit this run deploys; defaults to the run's commit (GITHUB_SHA)." },
-  { name: "target-tag", default: "", description: "Image tag to roll out; defaults to staging-<first 7 of sha>." },
-  {
-    name: "expected-sha",
-    default: "",
-    description: "Commit tenants must report; derived from sha when target-tag is derived from it, else from the image's org.opencontainers.image.revision label."
-  },
-  { name: "tenants", default: "", description: 'One tenant a line, "name url", or a JSON array of {"name","url"}.' },
-  {
-    name: "tenants-file",
-    default: "",
-    description: "Path to a file in the same format as tenants (large fleets: an input is one environment variable, at most 128 KiB)."
-  },
-  { name: "buildinfo-path", default: "/buildinfo", description: "Appended to a tenant url that is a base URL (no path)." },
-  {
-    name: "sha-field",
-    default: "sha,git_sha,commit,revision",
-    description: "JSON field(s) of the buildinfo body holding the running commit, first present wins."
-  },
-  { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
-  { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
-  {
-    name: "waves",
-    default: "",
-    description: `Progressive rollout: cumulative counts or percentages of the tenants to redeploy, e.g. '1, 10%, 100%' (ends with 100%); or a "wave" field per tenant in a JSON tenants list. Default: one wave.`
-  },
-  {
-    name: "max-failures",
-    default: "0",
-    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
-  },
-  {
-    name: "bake",
-    default: "0",
-    description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts."
-  },
-  { name: "max-parallel", default: "16", description: "Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once." },
-  { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
-  { name: "redeploy-token", default: "", secret: true, description: "Bearer token for redeploy-url." },
-  {
-    name: "redeploy-command",
-    default: "",
-    description: "Shell command that rolls the fleet; values arrive in FLEET_* environment variables, never in the command text."
-  },
-  { name: "image", default: "", description: "Image to promote, host[:port]/path (Docker Hub when there is no host)." },
-  { name: "promote-tag", default: "latest", description: "Tag that is moved to the manifest of target-tag." },
-  { name: "registry-username", default: "", description: "Registry user for basic or token auth." },
-  { name: "registry-password", default: "", secret: true, description: "Registry password or token." },
-  { name: "allow-rollback", default: "false", description: "Permit moving the fleet and promote-tag to an older commit." },
-  { name: "require-verified-in", default: "", description: "Upstream environment that must have verified the expected commit (fail-closed gate)." },
-  { name: "lock", default: "true", description: "Serialize runs for the same repository and environment through the forge." },
-  { name: "lock-timeout", default: "600", description: "Seconds to wait for the lock before the run ends blocked." },
-  { name: "dry-run", default: "false", description: "Read and plan only; write nowhere." },
-  { name: "history-file", default: "", description: "Append one JSON line per run to this file." }
-];
-var OUTPUTS = [
-  { name: "result", description: "deployed, noop, planned (a dry run), superseded (green) or stale, blocked, failed, aborted (red)." },
-  { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
-  { name: "head-sha", description: "Deploy branch head read at the start of the run." },
-  { name: "expected-sha", description: "Commit the tenants had to report." },
-  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit." },
-  { name: "report", description: "The run record as JSON." }
-];
-
-// src/registry/image-ref.ts
-var DOCKER_HUB = "registry-1.docker.io";
-var DOCKER_HUB_NAMES = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", DOCKER_HUB]);
-var HOST_LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
-var HOST = new RegExp(`^(?:${HOST_LABEL}(?:\\.${HOST_LABEL})*|\\[[0-9a-f:.]+\\])(?::(\\d{1,5}))?$`);
-var PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
-var MAX_REPOSITORY_LENGTH = 255;
-function parseImageRef(image) {
-  if (image.includes("@")) throw new InputError("image", "must not include a digest; tags come from target-tag and promote-tag");
-  const slash = image.indexOf("/");
-  const first = slash > 0 ? image.slice(0, slash) : "";
-  const hasHost = first !== "" && (/[.:]/.test(first) || first === "localhost" || first.startsWith("["));
-  const host = hasHost ? first.toLowerCase() : DOCKER_HUB;
-  let path = hasHost ? image.slice(slash + 1) : image;
-  const hostMatch = HOST.exec(host);
-  if (!hostMatch) throw new InputError("image", `'${host}' is not a valid registry host (host[:port]/path)`);
-  const port = hostMatch[1];
-  if (port !== void 0 && (Number(port) < 1 || Number(port) > 65535)) {
-    throw new InputError("image", `registry port ${port} is out of range`);
-  }
-  const registry = DOCKER_HUB_NAMES.has(host) ? DOCKER_HUB : host;
-  if (registry === DOCKER_HUB && !path.includes("/")) path = `library/${path}`;
-  const components = path.split("/");
-  const last = components[components.length - 1];
-  if (last.includes(":")) {
-    throw new InputError("image", "must not include a tag; tags come from target-tag and promote-tag");
-  }
-  if (path.length > MAX_REPOSITORY_LENGTH || !components.every((c) => PATH_COMPONENT.test(c))) {
-    throw new InputError("image", `'${image}' is not a valid image name (host[:port]/path, lowercase path components)`);
-  }
-  return Object.freeze({ registry, repository: path, scheme: isLoopbackHost(registry) ? "http" : "https" });
-}
-function isLoopbackHost(hostWithPort) {
-  const host = hostWithPort.startsWith("[") ? hostWithPort.slice(0, hostWithPort.indexOf("]") + 1) : hostWithPort.split(":")[0];
-  if (host === "localhost" || host === "[::1]") return true;
-  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
-}
-function registryBaseUrl(ref) {
-  return `${ref.scheme}://${ref.registry}`;
-}
-
-// src/config/api-url.ts
-function detectForgeKind(kind, context) {
-  if (kind !== "auto") return kind;
-  if (context.giteaActions || /\/api\/v1\/?$/.test(context.apiUrl)) return "gitea";
-  return "github";
-}
-var GITHUB_HOST = "github.com";
-function apiUrlOfServer(kind, serverUrl) {
-  const server = new URL(serverUrl);
-  const root = serverUrl.replace(/\/+$/, "");
-  if (kind === "gitea") {
-    if (server.host === GITHUB_HOST) {
-      throw new InputError("GITHUB_SERVER_URL", "forge gitea needs the Gitea server URL to find its API (CLI: --server-url)");
-    }
-    return `${root}/api/v1`;
-  }
-  if (server.host === GITHUB_HOST) return "https://api.github.com";
-  if (server.host.endsWith(".ghe.com")) return `${server.protocol}//api.${server.host}`;
-  return `${root}/api/v3`;
-}
-function checkApiUrlOnServer(apiUrl, serverUrl) {
-  const api = new URL(apiUrl);
-  const server = new URL(serverUrl);
-  if (api.protocol === server.protocol && (api.host === server.host || api.host === `api.${server.host}`)) return;
-  throw new InputError(
-    "GITHUB_API_URL",
-    `${api.origin} is not the API of the forge at ${server.origin}: the token would go to another host; pass that forge's API URL, or leave it unset to derive it from the server URL (CLI: --api-url)`
-  );
-}
-
-// src/config/validate.ts
-function parseHttpUrl(value, input, what = "value") {
-  let url;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
-  }
-  if (url.username || url.password) throw new InputError(input, `${what} must not carry credentials in the URL`);
-  return url;
-}
-function withoutCredentials(value) {
-  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
-  return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme) => scheme ?? "");
-}
-function parseSha(value, input) {
-  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
-  return value.toLowerCase();
-}
-var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
-function parseTag(value, input) {
-  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
-  return value;
-}
-var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-function parseName(value, input) {
-  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
-  return value;
-}
-function parseBranch(value, input) {
-  if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
-    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
-  }
-  return value.replace(/^refs\/heads\//, "");
-}
-function parseSeconds(value, input, min, max) {
-  const seconds = Number(value);
-  if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
-  }
-  return seconds;
-}
-function parseCount(value, input, min, max) {
-  if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`);
-  }
-  return Number(value);
-}
-function parseBoolean(value, input) {
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
-}
-
-// src/config/tenants.ts
-var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-function parseTenants(text, input, buildinfoPath) {
-  const trimmed = text.trim();
-  const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
-  if (raw.length === 0) throw new InputError(input, "lists no tenant");
-  const seen = /* @__PURE__ */ new Set();
-  const withWave = raw.filter((t) => t.wave !== void 0).length;
-  if (withWave > 0 && withWave < raw.length)
-    throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
-  return raw.map(({ name, url, wave }, index) => {
-    const where = `tenant #${index + 1}`;
-    if (!TENANT_NAME.test(name)) {
-      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
-    }
-    if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
-    seen.add(name);
-    const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
-    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = buildinfoPath;
-    return Object.freeze(wave === void 0 ? { name, url: parsed.toString() } : { name, url: parsed.toString(), wave });
-  });
-}
-var MAX_WAVE = 1e3;
-function parseJsonTenants(text, input) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(input, `is not valid JSON (${error.message})`);
-  }
-  if (!Array.isArray(value)) throw new InputError(input, 'must be a JSON array of {"name","url"} objects');
-  return value.map((item, index) => {
-    const entry = item;
-    if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
-      throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
-    }
-    if (entry.wave === void 0) return { name: entry.name, url: entry.url };
-    if (!Number.isInteger(entry.wave) || entry.wave < 1 || entry.wave > MAX_WAVE) {
-      throw new InputError(input, `tenant #${index + 1}: "wave" must be a whole number from 1 to ${MAX_WAVE}`);
-    }
-    return { name: entry.name, url: entry.url, wave: entry.wave };
-  });
-}
-function parseLineTenants(text, input) {
-  const tenants = [];
-  text.split(/\r?\n/).forEach((line, index) => {
-    const content = line.trim();
-    if (!content || content.startsWith("#")) return;
-    const parts = content.split(/\s+/);
-    if (parts.length !== 2) throw new InputError(input, `line ${index + 1} must be "name url", got ${parts.length} field(s)`);
-    tenants.push({ name: parts[0], url: parts[1] });
-  });
-  return tenants;
-}
-
-// src/config/waves.ts
-var MAX_WAVES = 20;
-function parseWaveSpec(raw, tenantsNameWaves) {
-  if (!raw) return tenantsNameWaves ? { kind: "per-tenant" } : { kind: "single" };
-  if (tenantsNameWaves) throw new InputError("waves", 'cannot be combined with a "wave" field in the tenants list; use one of them');
-  const entries = raw.split(",").map((entry) => entry.trim());
-  if (entries.length > MAX_WAVES) throw new InputError("waves", `has ${entries.length} steps; at most ${MAX_WAVES}`);
-  const steps = entries.map((entry, index) => {
-    const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry);
-    if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
-    if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
-    throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
-  });
-  assertIncreasing(
-    steps.filter((s) => "percent" in s).map((s) => s.percent),
-    "%"
-  );
-  assertIncreasing(
-    steps.filter((s) => "count" in s).map((s) => s.count),
-    ""
-  );
-  const last = steps[steps.length - 1];
-  if (!("percent" in last && last.percent === 100)) {
-    throw new InputError("waves", `steps are cumulative and the last must reach every tenant: end with 100%, got '${entries[entries.length - 1]}'`);
-  }
-  return { kind: "steps", steps };
-}
-function assertIncreasing(values, unit) {
-  for (let i = 1; i < values.length; i++) {
-    if (values[i] <= values[i - 1]) throw new InputError("waves", `steps are cumulative: ${values[i]}${unit} follows ${values[i - 1]}${unit}`);
-  }
-}
-function splitIntoWaves(items, steps) {
-  const waves = [];
-  let taken = 0;
-  for (const step of steps) {
-    const upTo = Math.min(items.length, "count" in step ? step.count : Math.ceil(step.percent * items.length / 100 - 1e-9));
-    if (upTo > taken) {
-      waves.push(items.slice(taken, upTo));
-      taken = upTo;
-    }
-  }
-  return waves;
-}
-
-// src/config/parse.ts
-var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
-var MAX_BUDGET_SECONDS = 6 * 3600;
-function parseSettings(readRaw, env, readTextFile) {
-  const read = (name) => (readRaw(name) ?? "").trim() || DEFAULTS.get(name) || "";
-  registerSecrets(read);
-  const problems = [];
-  const take = (parse3) => {
-    try {
-      return parse3();
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      problems.push(error);
-      return void 0;
-    }
-  };
-  const token = take(() => read("token") || fail("token", "is empty: pass a forge token (the action defaults to github.token)"));
-  const forge = take(() => parseForge(read("forge")));
-  const sha2 = take(() => parseSha(read("sha") || env.GITHUB_SHA || "", read("sha") ? "sha" : "sha (from GITHUB_SHA)"));
-  const derivedTag = sha2 === void 0 ? void 0 : `staging-${shortSha(sha2)}`;
-  const rawTag = read("target-tag") || derivedTag;
-  const targetTag = rawTag === void 0 ? void 0 : take(() => parseTag(rawTag, "target-tag"));
-  const promotion = take(() => parsePromotion(read));
-  const expectedSha = read("expected-sha") ? take(() => parseSha(read("expected-sha"), "expected-sha")) : targetTag === void 0 || promotion === void 0 ? void 0 : take(() => derivedExpectedSha(targetTag === derivedTag ? sha2 : void 0, targetTag, promotion));
-  const buildinfoPath = take(() => {
-    const path = read("buildinfo-path");
-    return path.startsWith("/") ? path : fail("buildinfo-path", `must start with '/', got '${path.slice(0, 80)}'`);
-  });
-  const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
-  const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
-  const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
-  const settings = {
-    token,
-    forge,
-    environment: take(() => parseName(read("environment"), "environment")),
-    environmentUrl: take(() => read("environment-url") ? parseHttpUrl(read("environment-url"), "environment-url").href : null),
-    branch: take(() => read("branch") ? parseBranch(read("branch"), "branch") : null),
-    sha: sha2,
-    targetTag,
-    expectedSha,
-    tenants,
-    shaFields: take(() => parseShaFields(read("sha-field"))),
-    settleBudgetSeconds: budget,
-    settleIntervalSeconds: interval,
-    redeploy: take(() => parseRedeploy(read)),
-    rollout: {
-      waves: tenants && take(
-        () => parseWaveSpec(
-          read("waves"),
-          tenants.some((t) => t.wave !== void 0)
-        )
-      ),
-      maxFailures: tenants && take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)),
-      bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
-      maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
-    },
-    promotion,
-    allowRollback: take(() => parseBoolean(read("allow-rollback"), "allow-rollback")),
-    requireVerifiedIn: take(() => read("require-verified-in") ? parseName(read("require-verified-in"), "require-verified-in") : null),
-    lock: take(() => parseBoolean(read("lock"), "lock")),
-    lockTimeoutSeconds: take(() => parseSeconds(read("lock-timeout"), "lock-timeout", 0, 24 * 3600)),
-    dryRun: take(() => parseBoolean(read("dry-run"), "dry-run")),
-    historyFile: read("history-file") || null,
-    run: parseRunContext(env, forge ?? "auto", take)
-  };
-  if (problems.length > 1) throw new InputErrors(problems);
-  if (problems.length === 1) throw problems[0];
-  return deepFreeze(settings);
-}
-function fail(input, problem) {
-  throw new InputError(input, problem);
-}
-function parseForge(forge) {
-  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
-  return forge;
-}
-function registerSecrets(read) {
-  for (const spec of INPUTS) if (spec.secret) registerSecret(read(spec.name));
-  const username = read("registry-username");
-  const password = read("registry-password");
-  if (username && password) registerCredentials(username, password);
-}
-function derivedExpectedSha(tagSha, targetTag, promotion) {
-  if (tagSha !== void 0) return tagSha;
-  if (promotion) return null;
-  return fail(
-    "expected-sha",
-    `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
-  );
-}
-function readTenants(read, buildinfoPath, readTextFile) {
-  const inline = read("tenants");
-  const file = read("tenants-file");
-  if (inline && file) throw new InputError("tenants-file", "cannot be combined with tenants; pass one of them");
-  if (!inline && !file) throw new InputError("tenants", "is empty: pass tenants or tenants-file");
-  if (inline) return parseTenants(inline, "tenants", buildinfoPath);
-  let text;
-  try {
-    text = readTextFile(file);
-  } catch (error) {
-    throw new InputError("tenants-file", `cannot read '${file}': ${error.code ?? error.message}`);
-  }
-  return parseTenants(text, "tenants-file", buildinfoPath);
-}
-function parseShaFields(raw) {
-  const fields = raw.split(/[\s,]+/).filter(Boolean);
-  for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
-  }
-  if (fields.length === 0) throw new InputError("sha-field", "names no field");
-  return fields;
-}
-function parseRedeploy(read) {
-  const url = read("redeploy-url");
-  const command = read("redeploy-command");
-  const token = read("redeploy-token");
-  if (url && command) throw new InputError("redeploy-command", "cannot be combined with redeploy-url; pass one of them");
-  if (token && !url) throw new InputError("redeploy-token", "is set but redeploy-url is not");
-  if (url) {
-    const perTenant = url.includes("{tenant}");
-    parseHttpUrl(url.replaceAll("{tenant}", "tenant"), "redeploy-url");
-    return { kind: "webhook", url, token: token || null, perTenant };
-  }
-  if (command) return { kind: "command", command };
-  return { kind: "none" };
-}
-function parsePromotion(read) {
-  const image = read("image");
-  const username = read("registry-username");
-  const password = read("registry-password");
-  if (!image) {
-    if (username || password) throw new InputError("image", "is empty but registry credentials are set; pass image to promote");
-    return null;
-  }
-  parseImageRef(image);
-  if (Boolean(username) !== Boolean(password)) {
-    throw new InputError(username ? "registry-password" : "registry-username", "must be set together with the other registry credential");
-  }
-  return {
-    image,
-    promoteTag: parseTag(read("promote-tag"), "promote-tag"),
-    username: username || null,
-    password: password || null
-  };
-}
-function parseRunContext(env, forge, take) {
-  const repository = env.GITHUB_REPOSITORY ?? "";
-  take(() => {
-    if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-      fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
-    }
-  });
-  const serverUrl = take(
-    () => parseHttpUrl(env.GITHUB_SERVER_URL || DEFAULT_SERVER_URL, "GITHUB_SERVER_URL").toString().replace(/\/$/, "")
-  );
-  const giteaActions = env.GITEA_ACTIONS === "true";
-  const apiUrl = take(() => {
-    if (!env.GITHUB_API_URL) return serverUrl && apiUrlOfServer(detectForgeKind(forge, { apiUrl: "", giteaActions }), serverUrl);
-    const given = parseHttpUrl(env.GITHUB_API_URL, "GITHUB_API_URL").toString().replace(/\/$/, "");
-    if (env.GITHUB_SERVER_URL && serverUrl) checkApiUrlOnServer(given, serverUrl);
-    return given;
-  });
-  return {
-    repository,
-    serverUrl,
-    apiUrl,
-    runId: env.GITHUB_RUN_ID ?? "",
-    runAttempt: env.GITHUB_RUN_ATTEMPT || "1",
-    // Validated even when the repository or server is not, so a bad run URL is reported with them.
-    runUrl: take(() => runUrlFrom(env, serverUrl ?? "", repository)),
-    giteaActions,
-    actor: env.GITHUB_ACTOR || null
-  };
-}
-var DEFAULT_SERVER_URL = "https://github.com";
-function runUrlFrom(env, serverUrl, repository) {
-  if (env.FLEET_FORWARD_RUN_URL) return parseHttpUrl(env.FLEET_FORWARD_RUN_URL, "FLEET_FORWARD_RUN_URL").href;
-  return env.GITHUB_ACTIONS === "true" && env.GITHUB_RUN_ID ? runUrlOf(serverUrl, repository, env.GITHUB_RUN_ID) : "";
-}
-function runUrlOf(serverUrl, repository, runId) {
-  return `${serverUrl.replace(/\/+$/, "")}/${repository}/actions/runs/${runId}`;
-}
-function deepFreeze(value) {
-  if (value && typeof value === "object") {
-    for (const child of Object.values(value)) deepFreeze(child);
-    Object.freeze(value);
-  }
-  return value;
-}
-
-// src/forge/forge-clock.ts
-var ForgeClock = class {
-  constructor(local) {
-    this.local = local;
-  }
-  local;
-  offsetMs = 0;
-  /** Learns the offset from an answer's `Date` header; an absent or unreadable header changes nothing. */
-  observe(dateHeader) {
-    const forgeMs = dateHeader ? Date.parse(dateHeader) : NaN;
-    if (Number.isFinite(forgeMs)) this.offsetMs = forgeMs - this.local.now();
-  }
-  now() {
-    return this.local.now() + this.offsetMs;
-  }
-};
-
-// src/forge/http.ts
-var import_undici3 = __toESM(require_undici(), 1);
-
 // src/forge/payload.ts
 function payloadError(endpoint2, problem) {
   return new FleetError(`${endpoint2} answered ${problem}`, "bad_payload", endpoint2);
@@ -30069,7 +29998,7 @@ var ForgeHttp = class {
     let resHeaders;
     let text;
     try {
-      const res = await (0, import_undici3.request)(url, {
+      const res = await (0, import_undici2.request)(url, {
         method: req.method,
         headers,
         body: req.body === void 0 ? void 0 : JSON.stringify(req.body),
@@ -30507,7 +30436,7 @@ async function errorRequest(state, octokit, error, options) {
   }
   throw error;
 }
-async function wrapRequest(state, octokit, request4, options) {
+async function wrapRequest(state, octokit, request3, options) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error, info) {
     const maxRetries = ~~error.request.request?.retries;
@@ -30518,12 +30447,12 @@ async function wrapRequest(state, octokit, request4, options) {
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request4),
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request3),
     options
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request4, options) {
-  const response = await request4(options);
+async function requestWithGraphqlErrorHandling(state, octokit, request3, options) {
+  const response = await request3(options);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
@@ -30568,16 +30497,16 @@ retry.VERSION = VERSION;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION2 = "0.0.0-development";
 var noop = () => Promise.resolve();
-function wrapRequest2(state, request4, options) {
-  return state.retryLimiter.schedule(doRequest, state, request4, options);
+function wrapRequest2(state, request3, options) {
+  return state.retryLimiter.schedule(doRequest, state, request3, options);
 }
-async function doRequest(state, request4, options) {
+async function doRequest(state, request3, options) {
   const { pathname } = new URL(options.url, "http://github.test");
   const isAuth = isAuthRequest(options.method, pathname);
   const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
   const isSearch = options.method === "GET" && pathname.startsWith("/search/");
   const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request4.retryCount;
+  const retryCount = ~~request3.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
   if (state.clustering) {
     jobOptions.expiration = 1e3 * 60;
@@ -30591,7 +30520,7 @@ async function doRequest(state, request4, options) {
   if (isSearch) {
     await state.search.key(state.id).schedule(jobOptions, noop);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request4, options);
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request3, options);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
@@ -30735,14 +30664,14 @@ function throttling(octokit, octokitOptions) {
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
     state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request4, options] = info.args;
+      const [state2, request3, options] = info.args;
       const { pathname } = new URL(options.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
       if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
         return;
       }
-      const retryCount = ~~request4.retryCount;
-      request4.retryCount = retryCount;
+      const retryCount = ~~request3.retryCount;
+      request3.retryCount = retryCount;
       options.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error.message)) {
@@ -30780,14 +30709,14 @@ function throttling(octokit, octokitOptions) {
         return {};
       })();
       if (wantRetry) {
-        request4.retryCount++;
+        request3.retryCount++;
         return retryAfter * state2.retryAfterBaseValue;
       }
     });
   };
-  octokit.hook.wrap("request", (request4, options) => {
+  octokit.hook.wrap("request", (request3, options) => {
     initializeBottleneck();
-    return wrapRequest2(state, request4, options);
+    return wrapRequest2(state, request3, options);
   });
   return {};
 }
@@ -31923,7 +31852,7 @@ function withDefaults2(oldEndpoint, newDefaults) {
     defaults: withDefaults2.bind(null, endpoint2)
   });
 }
-var request3 = withDefaults2(endpoint, defaults_default);
+var request2 = withDefaults2(endpoint, defaults_default);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION5 = "0.0.0-development";
@@ -32021,7 +31950,7 @@ function withDefaults3(request22, newDefaults) {
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults3(request3, {
+var graphql2 = withDefaults3(request2, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION5} ${getUserAgent()}`
   },
@@ -32057,13 +31986,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request4, route, parameters) {
-  const endpoint2 = request4.endpoint.merge(
+async function hook(token, request3, route, parameters) {
+  const endpoint2 = request3.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request4(endpoint2);
+  return request3(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -32147,7 +32076,7 @@ var Octokit = class {
   constructor(options = {}) {
     const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
-      baseUrl: request3.endpoint.DEFAULTS.baseUrl,
+      baseUrl: request2.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -32168,7 +32097,7 @@ var Octokit = class {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request3.defaults(requestDefaults);
+    this.request = request2.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook2;
@@ -32222,12 +32151,12 @@ var VERSION7 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
-  octokit.hook.wrap("request", (request4, options) => {
+  octokit.hook.wrap("request", (request3, options) => {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
     const path = requestOptions.url.replace(options.baseUrl, "");
-    return request4(options).then((response) => {
+    return request3(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
         `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
@@ -34807,7 +34736,7 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 
 // src/forge/octokit.ts
 var import_light3 = __toESM(require_light(), 1);
-var import_undici4 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 var API_VERSION = "2022-11-28";
 var SECONDARY_FALLBACK_SECONDS = 60;
 var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
@@ -34840,15 +34769,15 @@ var GitHubClient = class {
         // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
         // wait is measured and taken on the injected clock.
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        onRateLimit: (seconds, request4, _octokit, retryCount) => {
-          const reset = rateLimitWaitSeconds(request4.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
+        onRateLimit: (seconds, request3, _octokit, retryCount) => {
+          const reset = rateLimitWaitSeconds(request3.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
           return waitOut(reset ?? seconds, retryCount);
         },
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
         onSecondaryRateLimit: (seconds, _request, _octokit, retryCount) => waitOut(seconds, retryCount)
       },
       retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },
-      attemptHook: (request4, options2) => this.attempt(request4, options2)
+      attemptHook: (request3, options2) => this.attempt(request3, options2)
     });
   }
   options;
@@ -34900,13 +34829,13 @@ var GitHubClient = class {
    * Innermost hook, once per attempt (the plugins re-enter it on every retry): sleeps the wait the last
    * failure called for, and decides whether a failure the retry plugin would repeat may be repeated.
    */
-  async attempt(request4, options) {
+  async attempt(request3, options) {
     const state = options.request.fleetForward;
-    if (!state) return request4(options);
+    if (!state) return request3(options);
     if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal);
     state.nextWaitMs = null;
     try {
-      const answer = await request4(options);
+      const answer = await request3(options);
       state.lastHeaders = answer.headers ?? {};
       return answer;
     } catch (error) {
@@ -34942,7 +34871,7 @@ var GitHubClient = class {
     this.calls.requests++;
     const deadline = AbortSignal.timeout(this.tuning.deadlineMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const res = await (0, import_undici4.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
+    const res = await (0, import_undici3.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
     this.options.forgeClock?.observe(res.headers.get("date") ?? void 0);
     const body = await readLimited2(res.body, this.tuning.maxBodyBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
     const headers = new Headers();
@@ -35084,20 +35013,20 @@ var GitHubForge = class {
       idempotent: true
     });
   }
-  async createDeployment(request4) {
+  async createDeployment(request3) {
     const path = `${this.repoPath}/deployments`;
     const created = await this.api.call("POST", path, {
       body: {
-        ref: request4.sha,
+        ref: request3.sha,
         task: "deploy",
-        environment: request4.environment,
-        description: request4.description,
+        environment: request3.environment,
+        description: request3.description,
         // The run deploys exactly this commit: no merge of the default branch into it, and no status
         // checks required first (the gate, when asked for, has already judged the commit).
         auto_merge: false,
         required_contexts: [],
         transient_environment: false,
-        production_environment: request4.production
+        production_environment: request3.production
       }
       // Not idempotent: a repeated create would leave a second deployment.
     });
@@ -35167,30 +35096,31 @@ export {
   __require,
   __commonJS,
   __toESM,
-  groupBy,
-  isCommitSha,
-  sameCommit,
-  shortSha,
-  isSettled,
-  summarizeRound,
-  describeTenant,
-  listNames,
-  failureLines,
   FleetError,
   InputError,
   InputErrors,
+  HttpStatusError,
   httpErrorClass,
   classifyError,
   isAccessDenied,
   describeError,
-  startDeployment,
-  finishDeployment,
-  abandonDeployment,
   registerSecret,
   registerCredentials,
   onSecretRegistered,
   scrubSecrets,
   neutralize,
+  isCommitSha,
+  sameCommit,
+  shortSha,
+  groupBy,
+  isSettled,
+  summarizeRound,
+  describeTenant,
+  listNames,
+  failureLines,
+  startDeployment,
+  finishDeployment,
+  abandonDeployment,
   initialFacts,
   buildRecord,
   staleTenantNames,
@@ -35198,6 +35128,7 @@ export {
   require_undici,
   proxyAwareDispatcher,
   sharedDispatcher,
+  neverReachedServer,
   withRetries,
   retryAfterSeconds,
   parseImageRef,
@@ -35206,9 +35137,8 @@ export {
   heartbeatMs,
   releaseByNonce,
   acquireRunLock,
-  forEachBounded,
-  RedeployStopped,
-  redeployFleet,
+  runWatchedCommand,
+  describeExit,
   stopProcessGroup,
   splitIntoWaves,
   systemClock,

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-J6EQGNJC.js";
+} from "./chunks/chunk-COEZ6RKN.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-W7OBNYZC.js";
+} from "./chunks/chunk-6APOJMKM.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

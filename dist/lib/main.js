@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-F3D32HQ7.js";
+} from "./chunks/chunk-LONTPLSL.js";
 import {
   deployFleet
-} from "./chunks/chunk-J6EQGNJC.js";
+} from "./chunks/chunk-COEZ6RKN.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-W7OBNYZC.js";
+} from "./chunks/chunk-6APOJMKM.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

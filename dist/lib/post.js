@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-F3D32HQ7.js";
+} from "./chunks/chunk-LONTPLSL.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-W7OBNYZC.js";
+} from "./chunks/chunk-6APOJMKM.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -50,7 +50,7 @@ async function runPost() {
 async function stopLeftoverCommand() {
   const pgid = commandGroup();
   if (pgid === null) return;
-  warning(`stopping the redeploy-command the main step left running (process group ${pgid})`);
+  warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`);
   await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS);
 }
 async function finishLeftoverDeployment(saved) {

@@ -60,7 +60,8 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'max-failures',
     default: '0',
-    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+    description:
+      "How many tenants of the waves rolled so far may be stale, unhealthy or unreachable at a wave's verdict before the run halts (later waves untouched)."
   },
   {
     name: 'bake',
@@ -98,6 +99,6 @@ export const OUTPUTS: readonly { readonly name: string; readonly description: st
   { name: 'superseded', description: "'true' when a newer commit owns the deploy branch." },
   { name: 'head-sha', description: 'Deploy branch head read at the start of the run.' },
   { name: 'expected-sha', description: 'Commit the tenants had to report.' },
-  { name: 'stale-tenants', description: 'JSON array of tenant names that did not report the expected commit.' },
+  { name: 'stale-tenants', description: 'JSON array of tenant names that did not report the expected commit, or reported it but were unhealthy.' },
   { name: 'report', description: 'The run record as JSON.' }
 ]

@@ -38,7 +38,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-W7OBNYZC.js";
+} from "./chunk-6APOJMKM.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

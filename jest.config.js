@@ -10,5 +10,8 @@ export default {
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   reporters: ['default', '<rootDir>/scripts/plain-summary-reporter.cjs'],
+  // One temporary folder per run, removed at its end (scripts/jest-temp-dir.cjs).
+  globalSetup: '<rootDir>/scripts/jest-global-setup.cjs',
+  globalTeardown: '<rootDir>/scripts/jest-global-teardown.cjs',
   testTimeout: 60000
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -27,4 +28,40 @@ describe('layout', () => {
     const deep = files.filter((file) => /['"](?:[./]*node_modules\/)?undici\/[^'"]+['"]/.test(readFileSync(file, 'utf8')))
     expect(deep).toEqual([])
   })
+})
+
+describe('bundles', () => {
+  /** The files an entry of dist/lib loads at start: itself and every chunk it imports statically, transitively. */
+  function loadedAtStart(entry: string): string[] {
+    const seen = new Set<string>()
+    const visit = (file: string): void => {
+      if (seen.has(file)) return
+      seen.add(file)
+      const text = readFileSync(file, 'utf8')
+      for (const [, spec] of text.matchAll(/^(?:import|export)\b[^;]*?from\s*["'](\.[^"']+)["']/gm)) visit(join(file, '..', spec))
+    }
+    visit(join('dist', 'lib', entry))
+    return [...seen]
+  }
+
+  it('no module outside src/demo imports the demo statically: the CLI loads it only for `demo`', () => {
+    const importers = sources('src').filter(
+      (file) => !file.startsWith(join('src', 'demo')) && /^\s*import\b[^;]*from\s+'[./]*demo\//m.test(readFileSync(file, 'utf8'))
+    )
+    expect(importers).toEqual([])
+  })
+
+  it.each(['main.js', 'post.js', 'cli.js'])('dist/lib/%s does not load the demo at start', (entry) => {
+    const files = loadedAtStart(entry)
+    expect(files.length).toBeGreaterThan(1)
+    // The demo's own module and its replay of the incident are in a chunk of their own.
+    expect(files.filter((file) => readFileSync(file, 'utf8').includes('expectations held'))).toEqual([])
+  })
+})
+
+test('the npm package ships the bundle, the action and the docs, never sources or tests', () => {
+  const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }))
+  const paths: string[] = pack.files.map((f: { path: string }) => f.path)
+  expect(paths).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/index.js', 'dist/post.js', 'action.yml', 'README.md', 'docs/contract.md']))
+  expect(paths.filter((path) => !/^(dist\/|docs\/|action\.yml$|README\.md$|LICENSE$|CHANGELOG\.md$|package\.json$)/.test(path))).toEqual([])
 })

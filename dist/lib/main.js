@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-LONTPLSL.js";
+} from "./chunks/chunk-3IS7YA4Z.js";
 import {
   deployFleet
-} from "./chunks/chunk-COEZ6RKN.js";
+} from "./chunks/chunk-6HTN3VRM.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-6APOJMKM.js";
+} from "./chunks/chunk-CALDZ5Y4.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-LONTPLSL.js";
+} from "./chunks/chunk-3IS7YA4Z.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-6APOJMKM.js";
+} from "./chunks/chunk-CALDZ5Y4.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs'
-import { runDemo } from '../demo/replay.js'
 import { systemClock } from '../util/clock.js'
 import { describeError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -31,8 +30,11 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     case 'version':
       io.stdout.write(`fleet-forward ${packageJson.version}\n`)
       return 0
-    case 'demo':
+    case 'demo': {
+      // Loaded only when asked for: a deploy never parses the demo's simulated forge, registry and fleet.
+      const { runDemo } = await import('../demo/replay.js')
       return runDemo({ out: io.stdout, signal: io.signal })
+    }
     case 'deploy':
       return (await runDeploy(invocation, io)).code
   }

@@ -1,10 +1,12 @@
 import { parseImageRef } from '../registry/image-ref.js'
 import { InputError, InputErrors } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
 import { registerCredentials, registerSecret } from '../util/scrub.js'
 import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
+import { checkProxyVariables, type ProxyEnv } from './proxy.js'
 import { parseTenants, type TenantPaths } from './tenants.js'
 import { parseWaveSpec } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
@@ -13,7 +15,7 @@ import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSe
 export type InputReader = (name: string) => string
 
 /** The runner variables a run depends on; the action passes process.env, the CLI its flags. */
-export interface RuntimeEnv {
+export interface RuntimeEnv extends ProxyEnv {
   readonly GITHUB_REPOSITORY?: string
   readonly GITHUB_SHA?: string
   readonly GITHUB_SERVER_URL?: string
@@ -118,6 +120,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     historyFile: read('history-file') || null,
     run: parseRunContext(env, forge ?? 'auto', take)
   }
+  checkProxyVariables(env, take)
   if (problems.length > 1) throw new InputErrors(problems)
   if (problems.length === 1) throw problems[0]
   // No input was invalid, so every value above is set.
@@ -132,7 +135,7 @@ function fail(input: string, problem: string): never {
 }
 
 function parseForge(forge: string): Settings['forge'] {
-  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') fail('forge', `must be auto, github or gitea, got '${forge.slice(0, 40)}'`)
+  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') fail('forge', `must be auto, github or gitea, got '${neutralize(forge, 40)}'`)
   return forge
 }
 
@@ -162,7 +165,7 @@ function parseBakeCheck(read: (name: string) => string): string | null {
 }
 
 function parsePath(path: string, input: string): string {
-  return path.startsWith('/') ? path : fail(input, `must start with '/', got '${path.slice(0, 80)}'`)
+  return path.startsWith('/') ? path : fail(input, `must start with '/', got '${neutralize(path, 80)}'`)
 }
 
 function readTenants(read: (name: string) => string, paths: TenantPaths, readTextFile: (path: string) => string) {
@@ -183,7 +186,7 @@ function readTenants(read: (name: string) => string, paths: TenantPaths, readTex
 function parseShaFields(raw: string): string[] {
   const fields = raw.split(/[\s,]+/).filter(Boolean)
   for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError('sha-field', `'${field.slice(0, 80)}' is not a JSON field name`)
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError('sha-field', `'${neutralize(field, 80)}' is not a JSON field name`)
   }
   if (fields.length === 0) throw new InputError('sha-field', 'names no field')
   return fields
@@ -228,7 +231,7 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
   const repository = env.GITHUB_REPOSITORY ?? ''
   take(() => {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-      fail('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
+      fail('GITHUB_REPOSITORY', `must be owner/name, got '${neutralize(repository, 100)}' (CLI: --repository)`)
     }
   })
   const serverUrl = take(() =>

@@ -267,7 +267,9 @@ export class GitHubClient {
       if (response.status === 401 || response.status === 403) return new AccessDeniedError(response.status, endpoint, detail, this.options.permissionFor?.(req))
       return new HttpStatusError(response.status, endpoint, detail, response.status >= 500 ? wait : undefined)
     }
-    const cause = failure.cause ?? error
+    const wrapped = failure.cause ?? error
+    // undici's fetch rejects with TypeError('fetch failed'); its cause says what failed (a proxy naming itself, a refusal).
+    const cause = wrapped instanceof TypeError && wrapped.cause instanceof Error ? wrapped.cause : wrapped
     if (cause instanceof FleetError) return cause
     const errorClass = classifyError(cause)
     return new FleetError(`${endpoint} failed: ${errorClass} (${this.safe(describeError(cause))})`, errorClass, endpoint)

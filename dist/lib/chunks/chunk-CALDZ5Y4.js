@@ -9485,7 +9485,7 @@ var require_pool = __commonJS({
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
-    var Pool = class extends PoolBase {
+    var Pool2 = class extends PoolBase {
       constructor(origin, {
         connections,
         factory = defaultFactory,
@@ -9558,7 +9558,7 @@ var require_pool = __commonJS({
         }
       }
     };
-    module.exports = Pool;
+    module.exports = Pool2;
   }
 });
 
@@ -9578,7 +9578,7 @@ var require_balanced_pool = __commonJS({
       kRemoveClient,
       kGetDispatcher
     } = require_pool_base();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var { kUrl } = require_symbols();
     var util = require_util();
     var kFactory = /* @__PURE__ */ Symbol("factory");
@@ -9599,7 +9599,7 @@ var require_balanced_pool = __commonJS({
       return a;
     }
     function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
       constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
@@ -9836,7 +9836,7 @@ var require_agent = __commonJS({
     var { InvalidArgumentError, MaxOriginsReachedError } = require_errors();
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var Client = require_client();
     var util = require_util();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
@@ -9847,7 +9847,7 @@ var require_agent = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
+      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool2(origin, opts);
     }
     var Agent = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
@@ -10469,7 +10469,7 @@ var require_socks5_proxy_agent = __commonJS({
     var { InvalidArgumentError } = require_errors();
     var { Socks5Client, STATES } = require_socks5_client();
     var { kDispatch, kClose, kDestroy } = require_symbols();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var buildConnector = require_connect();
     var { debuglog } = __require("node:util");
     var debug = debuglog("undici:socks5-proxy");
@@ -10592,7 +10592,7 @@ var require_socks5_proxy_agent = __commonJS({
           const originKey = String(origin);
           let pool = this[kPools].get(originKey);
           if (!pool || pool.destroyed || pool.closed) {
-            pool = new Pool(origin, {
+            pool = new Pool2(origin, {
               pipelining: opts.pipelining,
               connections: opts.connections,
               connect: async (connectOpts, callback) => {
@@ -10668,7 +10668,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols();
     var Agent = require_agent();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
     var buildConnector = require_connect();
@@ -10686,7 +10686,7 @@ var require_proxy_agent = __commonJS({
       return protocol === "https:" ? 443 : 80;
     }
     function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var noop4 = () => {
     };
@@ -10694,7 +10694,7 @@ var require_proxy_agent = __commonJS({
       if (opts.connections === 1) {
         return new Client(origin, opts);
       }
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
@@ -13586,7 +13586,7 @@ var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
     var { promisify } = __require("node:util");
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
       kDispatches,
@@ -13601,7 +13601,7 @@ var require_mock_pool = __commonJS({
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
-    var MockPool = class extends Pool {
+    var MockPool = class extends Pool2 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -26479,7 +26479,7 @@ var require_undici = __commonJS({
     "use strict";
     var Client = require_client();
     var Dispatcher = require_dispatcher();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var BalancedPool = require_balanced_pool();
     var RoundRobinPool = require_round_robin_pool();
     var Agent = require_agent();
@@ -26506,7 +26506,7 @@ var require_undici = __commonJS({
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client;
-    module.exports.Pool = Pool;
+    module.exports.Pool = Pool2;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
     module.exports.Agent = Agent;
@@ -28033,6 +28033,14 @@ function httpErrorClass(status) {
   if (status >= 500) return "http_5xx";
   return "http_4xx";
 }
+var ProxyError = class extends Error {
+  constructor(proxy, problem, cause) {
+    super(`proxy ${proxy} ${problem}`, { cause });
+    this.proxy = proxy;
+    this.name = "ProxyError";
+  }
+  proxy;
+};
 var CODE_CLASSES = {
   ENOTFOUND: "dns",
   EAI_AGAIN: "dns",
@@ -28056,6 +28064,7 @@ function classifyError(error) {
   if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass;
   let current = error;
   for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof ProxyError) return "proxy";
     const e = current;
     if (e.name === "TimeoutError" || e.name === "AbortError") return "deadline";
     if (e.code && CODE_CLASSES[e.code]) return CODE_CLASSES[e.code];
@@ -28080,10 +28089,13 @@ var CLASS_NAMES = {
   bad_payload: true,
   redirect: true,
   auth: true,
-  permission: true
+  permission: true,
+  proxy: true,
+  not_found: true
 };
-function isAccessDenied(error) {
-  return error instanceof FleetError && (error.errorClass === "auth" || error.errorClass === "permission");
+var FATAL_CLASSES = /* @__PURE__ */ new Set(["input", "auth", "permission", "proxy", "not_found"]);
+function isFatal(error) {
+  return error instanceof FleetError && FATAL_CLASSES.has(error.errorClass);
 }
 function describeError(error) {
   return error instanceof Error ? error.message : String(error);
@@ -28091,49 +28103,165 @@ function describeError(error) {
 
 // src/util/scrub.ts
 var MIN_SECRET_LENGTH = 4;
+var MIN_BASE64_LENGTH = 8;
 var REPLACEMENT = "***";
+var MAX_DECODING_DEPTH = 3;
+var PARTIAL_ESCAPE_MARGIN = 16;
 var forms = /* @__PURE__ */ new Set();
-var ordered = [];
+var needles = [];
+var sentinels = [];
+var longestNeedle = 0;
 var listeners = /* @__PURE__ */ new Set();
 function registerSecret(value) {
   if (!value || value.length < MIN_SECRET_LENGTH) return;
-  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), ...base64Forms(value)]);
 }
 function registerCredentials(username, password) {
   registerSecret(password);
   if (password.length < MIN_SECRET_LENGTH) return;
   const pair = Buffer.from(`${username}:${password}`).toString("base64");
-  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")]);
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, ""), ...base64Forms(`${username}:${password}`)]);
 }
 function onSecretRegistered(listener) {
   if (listeners.has(listener)) return;
   listeners.add(listener);
   for (const form of forms) listener(form);
 }
+function base64Forms(value) {
+  const bytes2 = Buffer.from(value);
+  const whole = bytes2.toString("base64");
+  const cores = [0, 1, 2].map((shift) => {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes2]).toString("base64");
+    return encoded.slice(shift === 0 ? 0 : 4, Math.floor((bytes2.length + shift) / 3) * 4);
+  });
+  const standard = [whole, whole.replace(/=+$/, ""), ...cores.filter((core) => core.length >= MIN_BASE64_LENGTH)];
+  return [...standard, ...standard.map((form) => form.replace(/\+/g, "-").replace(/\//g, "_"))];
+}
 function addForms(candidates) {
   const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
   if (added.length === 0) return;
   for (const form of added) forms.add(form);
-  ordered = [...forms].sort((a, b) => b.length - a.length);
+  const folded = /* @__PURE__ */ new Set([...needles, ...added.map((form) => fold(form).text)]);
+  needles = [...folded].filter((needle) => needle.length >= MIN_SECRET_LENGTH);
+  sentinels = needles.filter((needle) => !needles.some((other) => other !== needle && needle.includes(other)));
+  longestNeedle = Math.max(0, ...needles.map((needle) => needle.length));
   for (const form of added) for (const listener of listeners) listener(form);
 }
 var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
 var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
 var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
 function scrubSecrets(text) {
-  let safe = text;
-  for (const form of ordered) if (safe.includes(form)) safe = safe.split(form).join(REPLACEMENT);
-  return safe.replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
+  return removeSecrets(text).replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
     URL_PARTS,
     (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
   );
 }
+function scrubSecretsOfPrefix(text) {
+  const safe = scrubSecrets(text);
+  const folded = fold(safe);
+  const keep = folded.text.length - longestNeedle - PARTIAL_ESCAPE_MARGIN;
+  return keep > 0 ? safe.slice(0, folded.from(keep)) : "";
+}
+function removeSecrets(text) {
+  if (needles.length === 0) return text;
+  const plain = foldedText(text);
+  if (!sentinels.some((sentinel) => plain.includes(sentinel))) return text;
+  const folded = fold(text);
+  const spans = [];
+  for (const needle of needles) {
+    for (let at = folded.text.indexOf(needle); at !== -1; at = folded.text.indexOf(needle, at + 1)) {
+      spans.push([folded.from(at), folded.to(at + needle.length - 1)]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let safe = "";
+  let done = 0;
+  for (const [start, end] of spans) {
+    if (end <= done) continue;
+    if (start >= done) safe += text.slice(done, start) + REPLACEMENT;
+    done = end;
+  }
+  return safe + text.slice(done);
+}
+var ESCAPE = /%([0-9a-f]{2})|\\u([0-9a-f]{4})|\\([/"'\\])|\\[nr]|\r\n?|\n|&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos));/gi;
+var ESCAPE_START = /[%\\&\r\n]/;
+var ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+function foldedText(text) {
+  return unwrap({ text: lowerAscii(text) }, ({ text: outer }) => ({ text: outer.replace(ESCAPE, (...match) => lowerAscii(decoded(match))) })).text;
+}
+function fold(text) {
+  return unwrap({ text: lowerAscii(text), from: (i) => i, to: (i) => i + 1 }, (outer) => {
+    const inner = decodeOnce(outer.text);
+    const from = Int32Array.from(inner.from, (i) => outer.from(i));
+    const to = Int32Array.from(inner.to, (i) => outer.to(i - 1));
+    return { text: inner.text, from: (i) => from[i], to: (i) => to[i] };
+  });
+}
+function unwrap(first, decodeLayer) {
+  let layer = first;
+  for (let depth = 0; depth < MAX_DECODING_DEPTH && ESCAPE_START.test(layer.text); depth++) {
+    const next = decodeLayer(layer);
+    if (next.text.length === layer.text.length) break;
+    layer = next;
+  }
+  return layer;
+}
+function decodeOnce(text) {
+  let out = "";
+  const from = [];
+  const to = [];
+  const copy = (piece, start, end, perCharacter) => {
+    out += piece;
+    for (let i = 0; i < piece.length; i++) {
+      from.push(perCharacter ? start + i : start);
+      to.push(perCharacter ? start + i + 1 : end);
+    }
+  };
+  let done = 0;
+  for (const match of text.matchAll(ESCAPE)) {
+    const start = match.index;
+    copy(text.slice(done, start), done, start, true);
+    done = start + match[0].length;
+    copy(lowerAscii(decoded(match)), start, done, false);
+  }
+  copy(text.slice(done), done, text.length, true);
+  return { text: out, from, to };
+}
+function decoded([, percent, unicode, escaped, decimal, hex, named]) {
+  if (percent ?? unicode) return String.fromCharCode(parseInt(percent ?? unicode, 16));
+  if (escaped) return escaped;
+  const codePoint = decimal ? parseInt(decimal, 10) : hex ? parseInt(hex, 16) : null;
+  if (codePoint !== null) return codePoint <= 1114111 ? String.fromCodePoint(codePoint) : "";
+  return named ? ENTITIES[named.toLowerCase()] : "";
+}
+var BEYOND_ASCII = /[^\t-~]/;
+function lowerAscii(text) {
+  return BEYOND_ASCII.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text.toLowerCase();
+}
 
 // src/util/sanitize.ts
 var MAX_REMOTE_TEXT = 512;
+var REMOTE_READ_BYTES = 64 * 1024;
 function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = defuseCommands(scrubSecrets(text));
-  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+  const partial = typeof text !== "string" && !text.complete;
+  const scrubbed = typeof text === "string" ? scrubSecrets(text) : partial ? scrubSecretsOfPrefix(text.text) : scrubSecrets(text.text);
+  const oneLine = defuseCommands(scrubbed);
+  return oneLine.length > max || partial ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+function fitColumn(text, width) {
+  const safe = neutralize(text, Number.POSITIVE_INFINITY);
+  return safe.length > width ? `${safe.slice(0, width - 1)}\u2026` : safe;
+}
+async function readRemoteText(body, maxBytes = REMOTE_READ_BYTES) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) break;
+  }
+  const bytes2 = Buffer.concat(chunks);
+  return { text: bytes2.subarray(0, maxBytes).toString("utf8"), complete: bytes2.length <= maxBytes };
 }
 function defuseCommands(text) {
   return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
@@ -28153,6 +28281,66 @@ function sameCommit(a, b) {
 }
 function shortSha(sha2) {
   return sha2.slice(0, MIN_SHA_LENGTH).toLowerCase();
+}
+
+// src/util/group-by.ts
+function groupBy(items, key) {
+  const groups3 = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups3.get(k);
+    if (group) group.push(item);
+    else groups3.set(k, [item]);
+  }
+  return groups3;
+}
+
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = groupBy(reports, (report) => report.state);
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unhealthy", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
+    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`);
+  }
+  return parts.join(", ");
+}
+var ROUND_LABEL = { stale: "not yet", unhealthy: "not yet healthy" };
+function describeTenant(report) {
+  if (report.state === "unreachable") return `${report.name}: ${report.error_class}`;
+  if (report.state === "unhealthy") return `${report.name}: ${report.health_status ?? "not checked"}`;
+  return `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
+}
+function listNames(names, max = 10) {
+  const more = names.length - max;
+  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
+}
+var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
+function failureLines(reports, expectedSha, tenants = []) {
+  const expected = shortSha(expectedSha);
+  const healthUrl = new Map(tenants.map((t) => [t.name, t.health]));
+  return reports.filter((report) => !isSettled(report)).map((report) => {
+    switch (report.state) {
+      case "unreachable":
+        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+      case "unhealthy":
+        return `${report.name} is unhealthy: ${report.health_status ?? "not checked"} on ${pathOf(healthUrl.get(report.name))} (actual=${report.actual ? shortSha(report.actual) : "none"})`;
+      case "pending":
+        return `${report.name} is pending: not probed, expected=${expected}`;
+      default:
+        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+    }
+  });
+}
+function pathOf(url) {
+  return url ? new URL(url).pathname : "its health path";
 }
 
 // src/stages/deployment.ts
@@ -28232,7 +28420,7 @@ function lacksPermission(error) {
   return error instanceof FleetError && error.errorClass === "permission";
 }
 function describe(text) {
-  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
+  return fitColumn(text, MAX_DESCRIPTION);
 }
 
 // src/stages/record.ts
@@ -28311,15 +28499,12 @@ var DEFAULT_POLL_SECONDS = 10;
 var LOG_EVERY_MS = 6e4;
 var RENEW_SPARE_MS = 12e4;
 var LEASE_ALLOWANCE_SECONDS = 300;
-function lockName(environment) {
-  return environment;
-}
 function leaseSecondsFor(settleBudgetSeconds) {
   return settleBudgetSeconds + LEASE_ALLOWANCE_SECONDS;
 }
 async function acquireLock(req, deps) {
   const { forge, clock, log } = deps;
-  const name = lockName(req.environment);
+  const name = req.environment;
   const nonce = (deps.nonce ?? randomUUID)();
   const deadline = clock.now() + req.timeoutSeconds * 1e3;
   const pollMs = (req.pollSeconds ?? DEFAULT_POLL_SECONDS) * 1e3;
@@ -28340,7 +28525,7 @@ async function acquireLock(req, deps) {
     try {
       state = await forge.readLock(name);
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(name, error);
+      if (isFatal(error)) throw lockFailure(name, error);
       if (!readProblemLogged) {
         log.warning(`could not read the lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); retrying until lock-timeout`);
         readProblemLogged = true;
@@ -28368,7 +28553,7 @@ async function acquireLock(req, deps) {
         claimPending = false;
         lostClaims++;
       } catch (error) {
-        if (isAccessDenied(error)) throw lockAccessError(name, error);
+        if (isFatal(error)) throw lockFailure(name, error);
         lostClaims++;
         log.warning(`lock '${name}': our claim was not confirmed (${classifyError(error)}: ${neutralize(describeError(error), 200)}); re-reading who holds it`);
       }
@@ -28428,7 +28613,7 @@ var HeldLock = class {
   /**
    * Extends the lease by compare-and-swap from our own state: true proves the lock is still ours right
    * now. False: another run took it over (our lease ended, e.g. the runner was frozen); do no side effect.
-   * A token the forge refuses throws (class `auth` or `permission`).
+   * A fatal failure throws (class `auth`, `permission`, `proxy` or `not_found`).
    */
   async renew() {
     const { forge, log } = this.deps;
@@ -28442,14 +28627,14 @@ var HeldLock = class {
       }
       refused = true;
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error);
+      if (isFatal(error)) throw lockFailure(this.name, error);
       log.warning(`lock '${this.name}': our renewal was not confirmed (${classifyError(error)}); re-reading`);
     }
     let current;
     try {
       current = await forge.readLock(this.name);
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error);
+      if (isFatal(error)) throw lockFailure(this.name, error);
       const spare = this.holder.expiresAt - forge.forgeNow();
       const ours = !refused && spare >= RENEW_SPARE_MS;
       log.warning(
@@ -28487,7 +28672,7 @@ var HeldLock = class {
         }
         this.state = current;
       } catch (error) {
-        if (attempt === 2 || isAccessDenied(error)) {
+        if (attempt === 2 || isFatal(error)) {
           log.warning(`could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the post step tries again`);
           return false;
         }
@@ -28500,7 +28685,7 @@ var HeldLock = class {
 var POST_RELEASE_ATTEMPTS = 3;
 var POST_RELEASE_BACKOFF_MS = 2e3;
 async function releaseByNonce(forge, environment, nonce, log, clock) {
-  const name = lockName(environment);
+  const name = environment;
   for (let attempt = 1; ; attempt++) {
     try {
       const current = await forge.readLock(name);
@@ -28510,7 +28695,7 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
         return true;
       }
     } catch (error) {
-      if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
+      if (attempt >= POST_RELEASE_ATTEMPTS || isFatal(error)) {
         log.warning(
           `post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`
         );
@@ -28524,7 +28709,7 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
     await clock?.sleep(POST_RELEASE_BACKOFF_MS * attempt);
   }
 }
-function lockAccessError(name, error) {
+function lockFailure(name, error) {
   return new FleetError(`lock '${name}': ${error.message}`, error.errorClass, error.subject);
 }
 function isFree(state, now) {
@@ -28651,66 +28836,6 @@ var systemClock = {
 // src/core/types.ts
 var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded"]);
 
-// src/util/group-by.ts
-function groupBy(items, key) {
-  const groups3 = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups3.get(k);
-    if (group) group.push(item);
-    else groups3.set(k, [item]);
-  }
-  return groups3;
-}
-
-// src/fleet/report.ts
-function isSettled(report) {
-  return report.state === "converged" || report.state === "ahead";
-}
-var LISTED_NAMES = 5;
-function summarizeRound(round, reports) {
-  const byState = groupBy(reports, (report) => report.state);
-  const converged = byState.get("converged")?.length ?? 0;
-  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
-  for (const state of ["ahead", "stale", "unhealthy", "unreachable", "pending"]) {
-    const group = byState.get(state);
-    if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
-    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`);
-  }
-  return parts.join(", ");
-}
-var ROUND_LABEL = { stale: "not yet", unhealthy: "not yet healthy" };
-function describeTenant(report) {
-  if (report.state === "unreachable") return `${report.name}: ${report.error_class}`;
-  if (report.state === "unhealthy") return `${report.name}: ${report.health_status ?? "not checked"}`;
-  return `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
-}
-function listNames(names, max = 10) {
-  const more = names.length - max;
-  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
-}
-var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-function failureLines(reports, expectedSha, tenants = []) {
-  const expected = shortSha(expectedSha);
-  const healthUrl = new Map(tenants.map((t) => [t.name, t.health]));
-  return reports.filter((report) => !isSettled(report)).map((report) => {
-    switch (report.state) {
-      case "unreachable":
-        return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-      case "unhealthy":
-        return `${report.name} is unhealthy: ${report.health_status ?? "not checked"} on ${pathOf(healthUrl.get(report.name))} (actual=${report.actual ? shortSha(report.actual) : "none"})`;
-      case "pending":
-        return `${report.name} is pending: not probed, expected=${expected}`;
-      default:
-        return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-    }
-  });
-}
-function pathOf(url) {
-  return url ? new URL(url).pathname : "its health path";
-}
-
 // src/report/hints.ts
 var UNREACHABLE_HINTS = {
   dns: "its host name does not resolve: check the tenant URL and its DNS record",
@@ -28724,7 +28849,8 @@ var UNREACHABLE_HINTS = {
   http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
   http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
   rate_limited: "rate limited (429): let the runner through or poll less often",
-  bad_payload: "buildinfo carried no commit: check what the endpoint returns"
+  bad_payload: "buildinfo carried no commit: check what the endpoint returns",
+  proxy: "the proxy failed the probe (see the run log): check HTTPS_PROXY / HTTP_PROXY and its credentials, or list the tenant host in NO_PROXY"
 };
 function hintFor(state, errorClass, regressed = false) {
   switch (state) {
@@ -29026,7 +29152,7 @@ function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
   const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)));
   const bars = [...converged].sort((a, b) => b.seconds_to_converge - a.seconds_to_converge).slice(0, MAX_TIMELINE_ROWS).map((t) => {
     const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
-    return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
+    return `${fitColumn(t.name, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
   });
   const { rows } = fitting(bars, room, 300);
   const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
@@ -29047,11 +29173,11 @@ function stateIcon(state) {
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
-  const ordered2 = [...record.tenants].sort(byAttention);
+  const ordered = [...record.tenants].sort(byAttention);
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
-  const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
+  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
     (t) => [
-      t.name.slice(0, width).padEnd(width),
+      fitColumn(t.name, width).padEnd(width),
       t.state.padEnd(11),
       (t.actual ? shortSha(t.actual) : "-").padEnd(7),
       String(t.attempts).padStart(8),
@@ -29236,7 +29362,7 @@ function parseHttpUrl(value, input, what = "value") {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`);
+    throw new InputError(input, `${what} is not a URL: '${neutralize(withoutCredentials(value), 200)}'`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
@@ -29245,46 +29371,84 @@ function parseHttpUrl(value, input, what = "value") {
   return url;
 }
 function withoutCredentials(value) {
-  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
+  const cut = scrubSecrets(value).replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
   return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme) => scheme ?? "");
 }
 function parseSha(value, input) {
-  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
+  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${neutralize(value, 80)}'`);
   return value.toLowerCase();
 }
 var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 function parseTag(value, input) {
-  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  if (!OCI_TAG.test(value)) throw new InputError(input, `'${neutralize(value, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
   return value;
 }
 var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 function parseName(value, input) {
-  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  if (!NAME.test(value)) throw new InputError(input, `'${neutralize(value, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
   return value;
 }
 function parseBranch(value, input) {
   if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
-    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
+    throw new InputError(input, `'${neutralize(value, 80)}' is not a valid branch name`);
   }
   return value.replace(/^refs\/heads\//, "");
 }
 function parseSeconds(value, input, min, max) {
   const seconds = Number(value);
   if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${neutralize(value, 40)}'`);
   }
   return seconds;
 }
 function parseCount(value, input, min, max) {
   if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${neutralize(value, 40)}'`);
   }
   return Number(value);
 }
 function parseBoolean(value, input) {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
+  throw new InputError(input, `must be true or false, got '${neutralize(value, 40)}'`);
+}
+
+// src/config/proxy.ts
+var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
+var PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "https:", "socks:", "socks5:"]);
+function checkProxyVariables(env, take) {
+  for (const [lower, upper] of [
+    ["https_proxy", "HTTPS_PROXY"],
+    ["http_proxy", "HTTP_PROXY"]
+  ]) {
+    const name = env[lower] !== void 0 ? lower : upper;
+    const value = env[name];
+    if (value) take(() => checkProxyUrl(name, value));
+  }
+  const noProxy = env.no_proxy !== void 0 ? "no_proxy" : "NO_PROXY";
+  const entries = env[noProxy];
+  if (entries) take(() => checkNoProxy(noProxy, entries));
+}
+function checkProxyUrl(name, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, `is not a URL: '${withoutCredentials(value).slice(0, 200)}'; write the proxy as http://host:port`);
+  }
+  if (url.username || url.password) registerCredentials(decodeURIComponent(url.username), decodeURIComponent(url.password));
+  if (!PROXY_SCHEMES.has(url.protocol)) {
+    throw new InputError(name, `must be an http, https or socks5 URL (http://host:port), got '${url.protocol}'`);
+  }
+  if (!url.hostname) throw new InputError(name, "names no proxy host; write the proxy as http://host:port");
+}
+function checkNoProxy(name, value) {
+  for (const entry of value.split(/[,\s]+/).filter(Boolean)) {
+    if (/^[0-9a-f.:]+\/\d{1,3}$/i.test(entry)) continue;
+    if (entry.includes("/") || entry.includes("@")) {
+      throw new InputError(name, `entry '${withoutCredentials(entry).slice(0, 100)}' is not a host name: list hosts as example.com, .example.com or host:port`);
+    }
+  }
 }
 
 // src/config/tenants.ts
@@ -29300,7 +29464,7 @@ function parseTenants(text, input, paths) {
   return raw.map(({ name, url, wave, health }, index) => {
     const where = `tenant #${index + 1}`;
     if (!TENANT_NAME.test(name)) {
-      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
+      throw new InputError(input, `${where}: name '${neutralize(name, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
     }
     if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
     seen.add(name);
@@ -29365,7 +29529,7 @@ function parseWaveSpec(raw, tenantsNameWaves) {
     const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry);
     if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
     if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
-    throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
+    throw new InputError("waves", `step ${index + 1} '${neutralize(entry, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
   });
   assertIncreasing(
     steps.filter((s) => "percent" in s).map((s) => s.percent),
@@ -29468,6 +29632,7 @@ function parseSettings(readRaw, env, readTextFile) {
     historyFile: read("history-file") || null,
     run: parseRunContext(env, forge ?? "auto", take)
   };
+  checkProxyVariables(env, take);
   if (problems.length > 1) throw new InputErrors(problems);
   if (problems.length === 1) throw problems[0];
   return deepFreeze(settings);
@@ -29476,7 +29641,7 @@ function fail(input, problem) {
   throw new InputError(input, problem);
 }
 function parseForge(forge) {
-  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
+  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${neutralize(forge, 40)}'`);
   return forge;
 }
 function registerSecrets(read) {
@@ -29499,7 +29664,7 @@ function parseBakeCheck(read) {
   return command || null;
 }
 function parsePath(path, input) {
-  return path.startsWith("/") ? path : fail(input, `must start with '/', got '${path.slice(0, 80)}'`);
+  return path.startsWith("/") ? path : fail(input, `must start with '/', got '${neutralize(path, 80)}'`);
 }
 function readTenants(read, paths, readTextFile) {
   const inline = read("tenants");
@@ -29518,7 +29683,7 @@ function readTenants(read, paths, readTextFile) {
 function parseShaFields(raw) {
   const fields = raw.split(/[\s,]+/).filter(Boolean);
   for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${neutralize(field, 80)}' is not a JSON field name`);
   }
   if (fields.length === 0) throw new InputError("sha-field", "names no field");
   return fields;
@@ -29560,7 +29725,7 @@ function parseRunContext(env, forge, take) {
   const repository = env.GITHUB_REPOSITORY ?? "";
   take(() => {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-      fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
+      fail("GITHUB_REPOSITORY", `must be owner/name, got '${neutralize(repository, 100)}' (CLI: --repository)`);
     }
   });
   const serverUrl = take(
@@ -29623,9 +29788,91 @@ var import_undici2 = __toESM(require_undici(), 1);
 
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
-function proxyAwareDispatcher(options = {}) {
-  return new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options });
+function proxyAwareDispatcher(options = {}, env = process.env) {
+  const routes = proxyRoutes(options, env);
+  const byOrigin = new Map([routes.http, routes.https].filter((proxy) => proxy !== void 0).map((proxy) => [proxy.origin, proxy.name]));
+  const connectTo = options.factory ?? ((origin, opts) => new import_undici.Pool(origin, opts));
+  const factory = (origin, opts) => {
+    const proxy = byOrigin.get(new URL(origin).origin);
+    return connectTo(
+      origin,
+      proxy && typeof opts.connect === "function" ? { ...opts, connect: blamingConnector(proxy, opts.connect) } : opts
+    );
+  };
+  const agent = new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options, factory, clientFactory: factory });
+  return agent.compose(namingRefusals(routes));
 }
+function proxyRoutes(options, env) {
+  const route = (value) => {
+    if (!value) return void 0;
+    const url = new URL(value);
+    return { origin: url.origin, name: proxyName(url) };
+  };
+  const http = route(options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY);
+  return { http, https: route(options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY) ?? http };
+}
+function proxyName(url) {
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+}
+var CHECK_PROXY = "check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly";
+function blamingConnector(proxy, connect) {
+  return (options, callback) => connect(options, (error, socket) => {
+    if (!error) {
+      blameSilentFailures(proxy, socket);
+      return callback(null, socket);
+    }
+    const code = error.code;
+    callback(new ProxyError(proxy, `could not be connected to (${code ?? error.message}): ${CHECK_PROXY}`, error), null);
+  });
+}
+var silentProxyFailures = /* @__PURE__ */ new WeakMap();
+function blameSilentFailures(proxy, socket) {
+  socket.on("error", (error) => {
+    if (socket.bytesRead === 0) silentProxyFailures.set(error, proxy);
+  });
+}
+var CREDENTIALS = "the proxy asks for credentials: put its user and password in the proxy variable's URL, before the host (user:password@), from a secret";
+function namingRefusals(routes) {
+  return (dispatch) => (opts, handler2) => {
+    const proxy = new URL(String(opts.origin)).protocol === "https:" ? routes.https : routes.http;
+    return dispatch(opts, proxy ? new RefusalNamer(proxy.name, handler2) : handler2);
+  };
+}
+var RefusalNamer = class {
+  constructor(proxy, handler2) {
+    this.proxy = proxy;
+    this.handler = handler2;
+  }
+  proxy;
+  handler;
+  onRequestStart(controller, context) {
+    this.handler.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(...args) {
+    this.handler.onRequestUpgrade?.(...args);
+  }
+  onResponseStart(...args) {
+    this.handler.onResponseStart?.(...args);
+  }
+  onResponseData(controller, chunk) {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(...args) {
+    this.handler.onResponseEnd?.(...args);
+  }
+  onResponseError(controller, error) {
+    this.handler.onResponseError?.(controller, this.named(error));
+  }
+  named(error) {
+    const silent = silentProxyFailures.get(error);
+    if (silent)
+      return new ProxyError(silent, `reset the connection before answering (${error.code ?? error.message}): ${CHECK_PROXY}`, error);
+    if (/^Proxy Authentication Required \(407\)$/.test(error.message)) return new ProxyError(this.proxy, `answered 407: ${CREDENTIALS}`, error);
+    const tunnel = /^Proxy response \((\d+)\) !== 200 when HTTP Tunneling$/.exec(error.message);
+    if (!tunnel) return error;
+    return new ProxyError(this.proxy, tunnel[1] === "407" ? `answered 407 to a tunnel: ${CREDENTIALS}` : `refused a tunnel (HTTP ${tunnel[1]})`, error);
+  }
+};
 var shared = null;
 function sharedDispatcher() {
   shared ??= proxyAwareDispatcher();
@@ -34892,7 +35139,8 @@ var GitHubClient = class {
       if (response.status === 401 || response.status === 403) return new AccessDeniedError(response.status, endpoint2, detail, this.options.permissionFor?.(req));
       return new HttpStatusError(response.status, endpoint2, detail, response.status >= 500 ? wait : void 0);
     }
-    const cause = failure.cause ?? error;
+    const wrapped = failure.cause ?? error;
+    const cause = wrapped instanceof TypeError && wrapped.cause instanceof Error ? wrapped.cause : wrapped;
     if (cause instanceof FleetError) return cause;
     const errorClass = classifyError(cause);
     return new FleetError(`${endpoint2} failed: ${errorClass} (${this.safe(describeError(cause))})`, errorClass, endpoint2);
@@ -35067,7 +35315,7 @@ function githubPermission(req) {
 // src/forge/detect.ts
 function createForge(kind, context, clock, dispatcher) {
   if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
-    throw new InputError("repository", `must be owner/name, got '${context.repository.slice(0, 100)}'`);
+    throw new InputError("repository", `must be owner/name, got '${neutralize(context.repository, 100)}'`);
   }
   const resolved = detectForgeKind(kind, context);
   const http = { baseUrl: apiRoot(resolved, context), clock, dispatcher, signal: context.signal, tuning: context.tuning };
@@ -35102,13 +35350,15 @@ export {
   HttpStatusError,
   httpErrorClass,
   classifyError,
-  isAccessDenied,
+  isFatal,
   describeError,
   registerSecret,
   registerCredentials,
   onSecretRegistered,
   scrubSecrets,
   neutralize,
+  fitColumn,
+  readRemoteText,
   isCommitSha,
   sameCommit,
   shortSha,
@@ -35144,6 +35394,7 @@ export {
   systemClock,
   INPUTS,
   OUTPUTS,
+  PROXY_VARIABLES,
   parseSettings,
   DEFAULT_SERVER_URL,
   runUrlFrom,

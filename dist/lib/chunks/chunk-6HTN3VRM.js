@@ -12,12 +12,13 @@ import {
   describeTenant,
   failureLines,
   finishDeployment,
+  fitColumn,
   groupBy,
   heartbeatMs,
   httpErrorClass,
   initialFacts,
-  isAccessDenied,
   isCommitSha,
+  isFatal,
   isLoopbackHost,
   isSettled,
   listNames,
@@ -25,6 +26,7 @@ import {
   neverReachedServer,
   parseImageRef,
   proxyAwareDispatcher,
+  readRemoteText,
   registerCredentials,
   registerSecret,
   registryBaseUrl,
@@ -38,7 +40,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-6APOJMKM.js";
+} from "./chunk-CALDZ5Y4.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -192,7 +194,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: result.summary.slice(0, MAX_DESCRIPTION),
+    description: fitColumn(result.summary, MAX_DESCRIPTION),
     targetUrl: runUrl || null
   };
   try {
@@ -1044,7 +1046,7 @@ async function postRedeploy(url, token, req, tenants, tenant, deps) {
       const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : "not retried because the request may have been received";
       throw new FleetError(`${endpoint} failed (${errorClass}); ${why}`, errorClass, endpoint);
     }
-    const text = (await res.body.text()).slice(0, 2e3);
+    const text = await readRemoteText(res.body);
     if (res.statusCode >= 200 && res.statusCode < 300) {
       deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
       return `redeploy requested for ${tenants.length} tenant(s)`;
@@ -1403,7 +1405,7 @@ function ownershipCheck(stillOwner, log) {
     try {
       return await stillOwner();
     } catch (error) {
-      if (isAccessDenied(error)) throw error;
+      if (isFatal(error)) throw error;
       if (warned) return true;
       warned = true;
       log.warning(`could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`);
@@ -1499,7 +1501,8 @@ async function checkOwnership(forge, branchInput, sha, log) {
     branch ??= await forge.defaultBranch();
     head = await forge.readBranchHead(branch);
   } catch (error) {
-    if (isAccessDenied(error)) throw error;
+    if (isFatal(error)) throw error;
+    if (isNotFound(error)) await explainNotFound(forge, branch, error);
     const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`;
     const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
     log.warning(message);
@@ -1517,6 +1520,35 @@ async function checkOwnership(forge, branchInput, sha, log) {
     message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
     branch
   };
+}
+function isNotFound(error) {
+  return error instanceof HttpStatusError && error.status === 404;
+}
+async function explainNotFound(forge, branch, error) {
+  if (branch === null) throw repositoryNotFound(forge, error);
+  let defaultBranch;
+  try {
+    defaultBranch = await forge.defaultBranch();
+  } catch (repoError) {
+    if (isNotFound(repoError)) throw repositoryNotFound(forge, repoError);
+    if (isFatal(repoError)) throw repoError;
+    return;
+  }
+  throw new InputError(
+    "branch",
+    `branch '${branch}' does not exist in ${forge.repository} (${error.subject} answered 404; its default branch is '${neutralize(defaultBranch, 100)}'): pass the deploy branch's name`
+  );
+}
+var GRANT = {
+  github: "a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)",
+  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
+};
+function repositoryNotFound(forge, error) {
+  return new FleetError(
+    `repository '${forge.repository}' cannot be seen with this token (${error.subject} answered 404): it is private and the token has no access to it, the name is wrong, or the token belongs to another installation or user; ${GRANT[forge.kind]}`,
+    "not_found",
+    forge.repository
+  );
 }
 async function relationOf(forge, sha, head, log) {
   try {
@@ -1938,7 +1970,7 @@ async function checkGate(forge, sha, upstream, log) {
   try {
     status = await forge.latestStatus(sha, context);
   } catch (error) {
-    if (isAccessDenied(error)) throw error;
+    if (isFatal(error)) throw error;
     return {
       passed: false,
       message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`

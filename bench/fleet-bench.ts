@@ -2,7 +2,8 @@
  * Fleet-scale benchmark, one command (`npm run bench`; bench/run.mjs bundles this file):
  *   1. whole action runs of a bundle (default: the committed dist/) as a runner starts them, process start to
  *      exit, against a fleet whose every tenant is a distinct origin on its own loopback address, over plain
- *      HTTP and over TLS (a test CA passed by NODE_EXTRA_CA_CERTS): time, peak RSS, sockets;
+ *      HTTP and over TLS (a test CA passed by NODE_EXTRA_CA_CERTS): time, peak RSS, sockets; with `--health off,on`
+ *      also with a health check (health-path /healthz, the default two passes in a row) to show what it costs;
  *   2. forge API calls per run, by fleet size and number of rounds (bench/forge-calls.ts);
  *   3. cold start and size of the bundle (bench/cold-start.ts).
  * The fleet runs in its own process (`fleet` role), so its CPU and memory are not the run's.
@@ -33,6 +34,8 @@ type Scheme = 'http' | 'https'
 interface Args {
   sizes: number[]
   schemes: Scheme[]
+  /** Whole runs without (`false`) and with (`true`) a health check. */
+  health: boolean[]
   /** Whole runs per size and scheme; the table shows the median (other work on the machine adds noise). */
   repeat: number
   forgeSizes: number[]
@@ -120,7 +123,7 @@ async function startRollingControlPlane(fleet: FleetHandle): Promise<{ url: stri
   }
 }
 
-async function wholeRun(fleet: FleetHandle, dist: string, scratch: string, caFile: string, scheme: Scheme): Promise<WholeRun> {
+async function wholeRun(fleet: FleetHandle, dist: string, scratch: string, caFile: string, scheme: Scheme, health: boolean): Promise<WholeRun> {
   await fleet.call({ op: 'sha', sha: OLDER })
   await fleet.call({ op: 'reset' })
   const forge = await startIncidentForge(new FakeGitHub({ token: TOKEN }))
@@ -140,7 +143,8 @@ async function wholeRun(fleet: FleetHandle, dist: string, scratch: string, caFil
         'tenants-file': tenantsFile,
         'redeploy-url': controlPlane.url,
         'settle-budget': '120',
-        'settle-interval': '1'
+        'settle-interval': '1',
+        ...(health ? { 'health-path': '/healthz' } : {})
       },
       env: {
         GITHUB_REPOSITORY: 'acme/fleet',
@@ -188,6 +192,9 @@ function parseArgs(argv: readonly string[]): Args {
       .map(Number)
       .filter((n) => n > 0),
     schemes: value('--schemes', 'http,https').split(',') as Scheme[],
+    health: value('--health', 'off')
+      .split(',')
+      .map((mode) => mode === 'on'),
     repeat: Number(value('--repeat', '3')),
     forgeSizes: value('--forge-sizes', '10,100,1000,10000').split(',').map(Number),
     forgeRounds: value('--forge-rounds', '1,3,6').split(',').map(Number),
@@ -243,25 +250,14 @@ async function printWholeRuns(args: Args, scratch: string, children: ChildProces
     for (const n of args.sizes) {
       const fleet = await startFleetProcess(scheme, n, caFile)
       children.push(fleet.child)
-      const runs = new Map<string, WholeRun[]>(bundles.map((dist) => [dist, []]))
-      for (let i = 0; i < args.repeat; i++) {
-        for (const dist of bundles) runs.get(dist)!.push(await wholeRun(fleet, dist, scratch, caFile, scheme))
+      for (const health of args.health) {
+        const runs = new Map<string, WholeRun[]>(bundles.map((dist) => [dist, []]))
+        for (let i = 0; i < args.repeat; i++) {
+          for (const dist of bundles) runs.get(dist)!.push(await wholeRun(fleet, dist, scratch, caFile, scheme, health))
+        }
+        for (const [dist, done] of runs) rows.push(wholeRunRow(args, dist, scheme, n, health, done))
       }
       fleet.child.disconnect()
-      for (const [dist, done] of runs) {
-        const times = done.map((r) => r.ms)
-        rows.push([
-          ...(args.compare ? [dist] : []),
-          scheme === 'https' ? 'TLS' : 'HTTP',
-          count(n),
-          `${ms(median(times))} (${ms(Math.min(...times))}–${ms(Math.max(...times))})`,
-          [...new Set(done.map((r) => r.result))].join('/'),
-          count(median(done.map((r) => r.fleet.requests))),
-          count(median(done.map((r) => r.fleet.connectionsOpened))),
-          String(Math.max(...done.map((r) => r.fleet.maxConnections))),
-          `${Math.round(median(done.map((r) => r.peakRssMb)))} MB`
-        ])
-      }
     }
   }
   console.log(`## Whole action runs, every tenant its own origin (median of ${args.repeat}, min–max)\n`)
@@ -270,9 +266,11 @@ async function printWholeRuns(args: Args, scratch: string, children: ChildProces
       ...(args.compare ? ['bundle'] : []),
       'scheme',
       'tenants',
+      'health check',
       'process start → exit',
       'result',
       'buildinfo GETs',
+      'health GETs',
       'connections opened',
       'max open at once',
       'peak RSS'
@@ -281,9 +279,27 @@ async function printWholeRuns(args: Args, scratch: string, children: ChildProces
   )
   console.log(
     '\nEach run: `node dist/index.js` as a runner starts it (INPUT_* variables, a tenants file), against a fake GitHub API and a' +
-      ' control plane on 127.0.0.1; the plan reads every tenant, one webhook rolls the fleet, one verify round finds it converged.' +
+      ' control plane on 127.0.0.1; the plan reads every tenant, one webhook rolls the fleet, one verify round finds it converged' +
+      ' (with a health check, a second round one settle-interval (1 s) later finds it healthy, and the verdict reads it again).' +
       ' Connections are counted by the fleet.'
   )
+}
+
+function wholeRunRow(args: Args, dist: string, scheme: Scheme, n: number, health: boolean, done: readonly WholeRun[]): string[] {
+  const times = done.map((r) => r.ms)
+  return [
+    ...(args.compare ? [dist] : []),
+    scheme === 'https' ? 'TLS' : 'HTTP',
+    count(n),
+    health ? '`/healthz`' : '–',
+    `${ms(median(times))} (${ms(Math.min(...times))}–${ms(Math.max(...times))})`,
+    [...new Set(done.map((r) => r.result))].join('/'),
+    count(median(done.map((r) => r.fleet.requests))),
+    count(median(done.map((r) => r.fleet.healthRequests))),
+    count(median(done.map((r) => r.fleet.connectionsOpened))),
+    String(Math.max(...done.map((r) => r.fleet.maxConnections))),
+    `${Math.round(median(done.map((r) => r.peakRssMb)))} MB`
+  ]
 }
 
 async function printForgeCalls(args: Args): Promise<void> {

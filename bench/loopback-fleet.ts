@@ -1,5 +1,5 @@
 /**
- * The benchmark's fleet: tenant i answers `GET /buildinfo` on its own loopback address (127.0.1.1,
+ * The benchmark's fleet: tenant i answers `GET /buildinfo` (and `GET /healthz`, 200) on its own loopback address (127.0.1.1,
  * 127.0.1.2, …), so every tenant is a distinct origin and no connection can be shared between two
  * tenants, as with a real fleet of machines. Plain HTTP or TLS (a leaf certificate per address, signed
  * by the benchmark's CA). A minimal HTTP/1.1 responder keeps the stand-in's own CPU small.
@@ -10,6 +10,8 @@ import type { TestCa } from '../test/support/test-ca.js'
 
 export interface LoopbackFleetStats {
   requests: number
+  /** `GET /healthz` answered (always 200). */
+  healthRequests: number
   connectionsOpened: number
   maxConnections: number
 }
@@ -29,11 +31,12 @@ export function tenantAddress(i: number): string {
 }
 
 const REQUEST_LINE = /^GET \/buildinfo HTTP\/1\.[01]\r\n/
+const HEALTH_LINE = /^GET \/healthz HTTP\/1\.[01]\r\n/
 const CLOSE = /\r\nconnection:[ \t]*close/i
 
 export async function startLoopbackFleet(count: number, sha: string, ca: TestCa | null): Promise<LoopbackFleet> {
   let current = sha
-  const stats: LoopbackFleetStats = { requests: 0, connectionsOpened: 0, maxConnections: 0 }
+  const stats: LoopbackFleetStats = { requests: 0, healthRequests: 0, connectionsOpened: 0, maxConnections: 0 }
   let open = 0
   const sockets = new Set<Socket>()
 
@@ -47,10 +50,12 @@ export async function startLoopbackFleet(count: number, sha: string, ca: TestCa 
         pending = pending.slice(end + 4)
         const close = CLOSE.test(head)
         const found = REQUEST_LINE.test(head)
+        const health = HEALTH_LINE.test(head)
         if (found) stats.requests++
+        if (health) stats.healthRequests++
         const body = found ? `{"sha":"${current}"}` : '{}'
         socket.write(
-          `HTTP/1.1 ${found ? '200 OK' : '404 Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
+          `HTTP/1.1 ${found || health ? '200 OK' : '404 Not Found'}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
             `connection: ${close ? 'close' : 'keep-alive'}\r\n\r\n${body}`
         )
         if (close) return void socket.end()
@@ -102,6 +107,7 @@ export async function startLoopbackFleet(count: number, sha: string, ca: TestCa 
     stats: () => ({ ...stats }),
     resetStats() {
       stats.requests = 0
+      stats.healthRequests = 0
       stats.connectionsOpened = 0
       stats.maxConnections = open
     },

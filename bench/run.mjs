@@ -1,6 +1,6 @@
 // Builds the fleet benchmark with esbuild (TypeScript straight from src/; the whole runs start the bundle
 // in dist/) into a temporary directory and runs it. Usage: npm run bench [-- --sizes 1000,10000 --schemes http,https --repeat 3
-// --dist <build> --compare <another build> --runs-only]; `--sizes none` skips the whole runs.
+// --health off,on --dist <build> --compare <another build> --runs-only]; `--sizes none` skips the whole runs.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

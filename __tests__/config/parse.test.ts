@@ -106,6 +106,41 @@ describe('parseSettings', () => {
     expect(s.tenants.map((t) => t.url)).toEqual(['http://127.0.0.1:8080/v', 'http://127.0.0.1:8080/health/version'])
   })
 
+  it('gives each tenant a health URL: health-path in place of buildinfo-path, or on its origin; its own path or URL wins', () => {
+    const lines = [
+      'a http://127.0.0.1:8080',
+      'b http://127.0.0.1:8080/t/b/buildinfo',
+      'c http://127.0.0.1:8080/c/version',
+      'd http://127.0.0.1:8080 /ready',
+      'e http://127.0.0.1:8080 https://mon.example/e'
+    ]
+    const s = parse({ tenants: lines.join('\n'), 'health-path': '/healthz' })
+    expect(s.tenants.map((t) => t.health)).toEqual([
+      'http://127.0.0.1:8080/healthz',
+      'http://127.0.0.1:8080/t/b/healthz',
+      'http://127.0.0.1:8080/healthz',
+      'http://127.0.0.1:8080/ready',
+      'https://mon.example/e'
+    ])
+    expect(s.health).toEqual({ successes: 2, failures: 3 })
+    const json = parse({
+      tenants: JSON.stringify([
+        { name: 'a', url: 'http://h.example/', health: '/live' },
+        { name: 'b', url: 'http://h.example/' }
+      ])
+    })
+    expect(json.tenants).toEqual([
+      { name: 'a', url: 'http://h.example/buildinfo', health: 'http://h.example/live' },
+      { name: 'b', url: 'http://h.example/buildinfo' }
+    ])
+    expect(parse({ 'health-successes': '1', 'health-failures': '5' }).health).toEqual({ successes: 1, failures: 5 })
+  })
+
+  it('reads bake-check as a command, kept out of every other value', () => {
+    expect(parse({}).rollout.bakeCheck).toBeNull()
+    expect(parse({ bake: '60', 'bake-check': './p99-below.sh 250' }).rollout).toMatchObject({ bakeSeconds: 60, bakeCheck: './p99-below.sh 250' })
+  })
+
   it('reads a JSON tenants file', () => {
     const s = parse({ tenants: '', 'tenants-file': 'fleet.json' }, ENV, {
       'fleet.json': JSON.stringify([{ name: 'hongming', url: 'https://h.example/' }])
@@ -147,6 +182,14 @@ describe('parseSettings', () => {
     [{ 'settle-budget': 'Infinity' }, 'settle-budget'],
     [{ 'settle-interval': '0' }, 'settle-interval'],
     [{ 'buildinfo-path': 'buildinfo' }, 'buildinfo-path'],
+    [{ 'health-path': 'healthz' }, 'health-path'],
+    [{ 'health-successes': '0' }, 'health-successes'],
+    [{ 'health-failures': '21' }, 'health-failures'],
+    [{ 'health-failures': 'two' }, 'health-failures'],
+    [{ 'bake-check': './p99-below.sh' }, 'bake-check'],
+    [{ tenants: 'a http://x/ ftp://y/' }, 'tenants'],
+    [{ tenants: 'a http://x/ /h extra' }, 'tenants'],
+    [{ tenants: '[{"name":"a","url":"http://x/","health":5}]' }, 'tenants'],
     [{ 'redeploy-url': 'file:///etc/passwd' }, 'redeploy-url'],
     [{ 'redeploy-url': 'https://x/', 'redeploy-command': 'true' }, 'redeploy-command'],
     [{ 'redeploy-token': 'x' }, 'redeploy-token'],

@@ -347,3 +347,14 @@ describe('job summary: waves', () => {
     expect(renderSummary({ ...record, waves: record.waves.slice(0, 1) })).not.toContain('**Waves**')
   })
 })
+
+describe('unhealthy tenants in the summary', () => {
+  it('groups tenants on the new commit whose health check failed by their last status, with a hint, before the fold', () => {
+    const record = recordOf('1 tenant(s) did not report 7f25373', [tenant('ana', 'converged'), tenant('bo', 'unhealthy'), tenant('cy', 'stale')])
+    const summary = renderSummary(record)
+    expect(summary).toContain('🔴 1 unhealthy')
+    expect(summary).toMatch(/\*\*🔴 unhealthy · http 503 \(1\)\*\* — runs the new commit but its health check does not pass/)
+    expect(summary).toMatch(/\| `bo` \| `7f25373` \| http 503 \|/)
+    expect(summary.indexOf('unhealthy · http 503')).toBeLessThan(summary.indexOf('<details>'))
+  })
+})

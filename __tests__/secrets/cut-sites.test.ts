@@ -92,7 +92,8 @@ const SITES: readonly CutSite[] = [
   {
     name: 'invalid tenant name',
     cut: 60,
-    write: (value) => thrown(() => parseTenants(JSON.stringify([{ name: invalid(value), url: 'https://a.example' }]), 'tenants', '/buildinfo'))
+    write: (value) =>
+      thrown(() => parseTenants(JSON.stringify([{ name: invalid(value), url: 'https://a.example' }]), 'tenants', { buildinfo: '/buildinfo', health: null }))
   },
   { name: 'invalid waves step', cut: 20, write: (value) => thrown(() => parseWaveSpec(invalid(value))) },
   { name: 'invalid buildinfo-path input', cut: 80, write: (value) => settingsError('buildinfo-path', value) },

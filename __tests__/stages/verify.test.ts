@@ -4,6 +4,9 @@ import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
 import { failureLines, probeFleet, settleFleet, type SettleOptions } from '../../src/stages/verify.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
+import { HealthBook } from '../../src/fleet/health.js'
+import { pendingReport } from '../../src/fleet/round.js'
+import { forgetSecrets, registerSecret } from '../../src/util/scrub.js'
 
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'
 const OLDER = '7a72516bb1b2c3d4e5f60718293a4b5c6d7e8f90'
@@ -28,6 +31,8 @@ const compare = jest.fn(async (_base: string, head: string): Promise<Ancestry> =
   if (head.startsWith('7a72516')) return 'behind'
   return 'diverged'
 })
+
+afterAll(() => forgetSecrets())
 
 const byName = (tenants: readonly TenantReport[], name: string) => tenants.find((t) => t.name === name)!
 
@@ -252,6 +257,108 @@ describe('settleFleet', () => {
       for (const line of lines) expect(line).not.toMatch(/::|##\[|\r/)
     }
   )
+})
+
+describe('settleFleet with a health check', () => {
+  let fleet: FakeFleet
+  let clock: VirtualClock
+  let recorder: ReturnType<typeof recordingLog>
+  const THRESHOLDS = { successes: 2, failures: 3 }
+
+  beforeEach(async () => {
+    clock = new VirtualClock(START)
+    fleet = await startFakeFleet({ sha: EXPECTED, clock })
+    recorder = recordingLog()
+  })
+  afterEach(async () => {
+    await fleet.close()
+  })
+
+  const checked = () => fleet.tenants(FLEET).map((t) => ({ ...t, health: fleet.healthUrl(t.name) }))
+
+  function settle(overrides: Partial<SettleOptions> = {}) {
+    return settleFleet({
+      tenants: checked(),
+      expectedSha: EXPECTED,
+      shaFields: DEFAULT_SHA_FIELDS,
+      budgetSeconds: 100,
+      intervalSeconds: 20,
+      allowRollback: false,
+      clock,
+      compare,
+      stillOwner: async () => true,
+      log: recorder.log,
+      probe: { requestTimeoutMs: 2_000 },
+      health: new HealthBook(THRESHOLDS),
+      ...overrides
+    })
+  }
+
+  it('a tenant on the new commit whose health path fails is not converged: unhealthy, named with the status and its path', async () => {
+    fleet.set('ana', { health: { statuses: [503] } })
+    const result = await settle()
+    expect(result.outcome).toBe('stale')
+    expect(byName(result.tenants, 'ana')).toMatchObject({
+      state: 'unhealthy',
+      actual: EXPECTED,
+      healthy: false,
+      health_status: 'http 503',
+      seconds_to_converge: null
+    })
+    expect(byName(result.tenants, 'bo')).toMatchObject({ state: 'converged', healthy: true, health_status: 'http 200' })
+    expect(failureLines(result.tenants, EXPECTED, new Map(), checked())).toEqual(['ana is unhealthy: http 503 on /t/ana/healthz (actual=7f25373)'])
+    expect(recorder.text()[0]).toBe(
+      'round 1: 0/8 converged, 8 not yet healthy (hongming: http 200, 1 of 2 passes in a row, ana: http 503, bo: http 200, 1 of 2 passes in a row, cy: http 200, 1 of 2 passes in a row, dee: http 200, 1 of 2 passes in a row and 3 more)'
+    )
+  })
+
+  it('a flapping health path within the thresholds passes: healthy after two passes in a row, never failed by one 503', async () => {
+    fleet.set('ana', { health: { statuses: [503, 200, 503, 503, 200, 200] } })
+    const result = await settle({ budgetSeconds: 240 })
+    expect(result.outcome).toBe('converged')
+    expect(byName(result.tenants, 'ana')).toMatchObject({ state: 'converged', healthy: true, seconds_to_converge: 100 })
+    expect(fleet.healthChecks('ana')).toBe(6)
+    // Healthy in round 2; checked once more with their commit at the verdict.
+    expect(fleet.healthChecks('bo')).toBe(3)
+  })
+
+  it('checks health only once a tenant reports the commit, and counts it converged only once healthy', async () => {
+    fleet.set('hongming', { sha: OLDER, schedule: [{ from: START + 40_000, sha: EXPECTED }] })
+    const result = await settle()
+    expect(result.outcome).toBe('converged')
+    expect(fleet.requests('hongming')).toBe(4)
+    expect(fleet.healthChecks('hongming')).toBe(2)
+    expect(byName(result.tenants, 'hongming')).toMatchObject({ state: 'converged', healthy: true, seconds_to_converge: 60 })
+  })
+
+  it('checks tenants the plan found on the commit: its read had no health check', async () => {
+    const planned = FLEET.map((name) => ({ ...pendingReport(name), state: 'converged' as const, actual: EXPECTED, attempts: 1, seconds_to_converge: 0 }))
+    fleet.set('cy', { health: { statuses: [500] } })
+    const result = await settle({ settled: planned })
+    expect(result.outcome).toBe('stale')
+    expect(byName(result.tenants, 'cy')).toMatchObject({ state: 'unhealthy', healthy: false, health_status: 'http 500' })
+    // Two passes make it healthy; the verdict reads it once more.
+    expect(fleet.healthChecks('bo')).toBe(3)
+    // Checked in the rounds from the start, not taken for tenants that fell back at the verdict.
+    expect(recorder.text().filter((line) => line.includes('no longer report'))).toEqual([])
+  })
+
+  it('a hostile health body reaches no log line', async () => {
+    registerSecret('s3cret-token')
+    fleet.set('ana', { health: { statuses: [500], body: '::error::pwned ##[add-mask]x s3cret-token' } })
+    const result = await settle()
+    expect(result.outcome).toBe('stale')
+    const logged = recorder.text().join('\n')
+    expect(logged).not.toMatch(/::error|##\[|s3cret|pwned/)
+    expect(JSON.stringify(result.tenants)).not.toMatch(/::error|##\[|s3cret|pwned/)
+  })
+
+  it('without a health book, health URLs are not probed', async () => {
+    const result = await settle({ health: undefined })
+    expect(result.outcome).toBe('converged')
+    expect(FLEET.map((name) => fleet.healthChecks(name))).toEqual(FLEET.map(() => 0))
+    expect(result.tenants.every((t) => t.healthy === undefined)).toBe(true)
+  })
 })
 
 describe('probeFleet', () => {

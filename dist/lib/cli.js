@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-D5GHDKYE.js";
-import "./chunks/chunk-XSE2KN47.js";
+} from "./chunks/chunk-LLG2FAFW.js";
+import "./chunks/chunk-72AV2K3S.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-6S625CPL.js";
+} from "./chunks/chunk-WWVWA2AJ.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-WYNZO37U.js");
+      const { runDemo } = await import("./chunks/replay-3EWWU73S.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

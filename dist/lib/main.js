@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-NCX447PR.js";
+} from "./chunks/chunk-EKF6WPX6.js";
 import {
   deployFleet
-} from "./chunks/chunk-XSE2KN47.js";
+} from "./chunks/chunk-72AV2K3S.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-6S625CPL.js";
+} from "./chunks/chunk-WWVWA2AJ.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-NCX447PR.js";
+} from "./chunks/chunk-EKF6WPX6.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-6S625CPL.js";
+} from "./chunks/chunk-WWVWA2AJ.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -53,7 +53,7 @@ async function runPost() {
 async function stopLeftoverCommand() {
   const pgid = commandGroup();
   if (pgid === null) return;
-  warning(`stopping the redeploy-command the main step left running (process group ${pgid})`);
+  warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`);
   await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS);
 }
 async function finishLeftoverDeployment(saved) {

@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { abandonDeployment } from '../stages/deployment.js'
 import { releaseByNonce } from '../stages/lock.js'
 import { appendHistory } from '../stages/record.js'
-import { stopProcessGroup } from '../stages/redeploy.js'
+import { stopProcessGroup } from '../util/watched-command.js'
 import { renderSummary } from '../report/summary.js'
 import { systemClock } from '../util/clock.js'
 import { notifyRun } from '../notify/send.js'
@@ -18,7 +18,7 @@ const COMMAND_KILL_GRACE_MS = 5_000
 /**
  * The post step runs on every exit path (`post-if: always()`) and finishes what the main step could
  * not, from what the main step saved (never from inputs that name files: a later step may have removed
- * them). A redeploy-command the killed main step left running is stopped with its whole process group.
+ * them). A redeploy-command or bake-check the killed main step left running is stopped with its whole process group.
  * A GitHub deployment the main step left open (killed) is marked `error`. A lock that still names this
  * run (the main step was killed, or the forge refused or did not answer its release) is released, by
  * nonce, with retries. When the main step ended before it could publish (a runner escalates a
@@ -51,7 +51,7 @@ export async function runPost(): Promise<void> {
 async function stopLeftoverCommand(): Promise<void> {
   const pgid = commandGroup()
   if (pgid === null) return
-  core.warning(`stopping the redeploy-command the main step left running (process group ${pgid})`)
+  core.warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`)
   await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS)
 }
 

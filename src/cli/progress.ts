@@ -53,7 +53,9 @@ export function renderRoundBlock(round: number, reports: readonly TenantReport[]
   const counts = new Map<string, number>()
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1)
   const converged = counts.get('converged') ?? 0
-  const others = (['ahead', 'stale', 'unreachable', 'pending'] as const).filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`)
+  const others = (['ahead', 'stale', 'unhealthy', 'unreachable', 'pending'] as const)
+    .filter((s) => counts.has(s))
+    .map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`)
   const waiting = reports.filter((report) => !isSettled(report))
   const left = `${Math.ceil(budget.leftMs / 1000)}s left of the ${budget.budgetSeconds}s budget, every ${budget.intervalSeconds}s`
   const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, left]
@@ -65,5 +67,6 @@ export function renderRoundBlock(round: number, reports: readonly TenantReport[]
 function describeWaiting(report: TenantReport): string {
   if (report.state === 'unreachable') return `unreachable (${report.error_class})`
   if (report.state === 'pending') return 'waiting: not read yet'
+  if (report.state === 'unhealthy') return `health check ${report.health_status ?? 'not run yet'}`
   return `rolling: reports ${report.actual ? shortSha(report.actual) : 'no commit'}`
 }

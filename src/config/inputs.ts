@@ -41,6 +41,14 @@ export const INPUTS: readonly InputSpec[] = [
     default: 'sha,git_sha,commit,revision',
     description: 'JSON field(s) of the buildinfo body holding the running commit, first present wins.'
   },
+  {
+    name: 'health-path',
+    default: '',
+    description:
+      'Health check: GET every tenant that reports the expected commit here (in place of buildinfo-path, or on its origin) until it answers 2xx health-successes times in a row; a tenant\'s own "health" (JSON) or third column overrides it.'
+  },
+  { name: 'health-successes', default: '2', description: 'Health checks in a row that must answer 2xx before a tenant counts as healthy (1-20).' },
+  { name: 'health-failures', default: '3', description: 'Failed health checks in a row that make a tenant unhealthy (1-20); a single failure never does.' },
   { name: 'settle-budget', default: '240', description: 'Seconds the fleet has to report the expected commit.' },
   { name: 'settle-interval', default: '20', description: 'Seconds between verify rounds.' },
   {
@@ -52,12 +60,19 @@ export const INPUTS: readonly InputSpec[] = [
   {
     name: 'max-failures',
     default: '0',
-    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+    description:
+      "How many tenants of the waves rolled so far may be stale, unhealthy or unreachable at a wave's verdict before the run halts (later waves untouched)."
   },
   {
     name: 'bake',
     default: '0',
     description: 'Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts.'
+  },
+  {
+    name: 'bake-check',
+    default: '',
+    description:
+      'Shell command run every settle-interval during bake (e.g. a metrics query); a non-zero exit halts the run before the next wave or the promotion. Values arrive in FLEET_* environment variables.'
   },
   { name: 'max-parallel', default: '16', description: 'Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once.' },
   { name: 'redeploy-url', default: '', description: 'POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant.' },
@@ -119,6 +134,6 @@ export const OUTPUTS: readonly { readonly name: string; readonly description: st
   { name: 'superseded', description: "'true' when a newer commit owns the deploy branch." },
   { name: 'head-sha', description: 'Deploy branch head read at the start of the run.' },
   { name: 'expected-sha', description: 'Commit the tenants had to report.' },
-  { name: 'stale-tenants', description: 'JSON array of tenant names that did not report the expected commit.' },
+  { name: 'stale-tenants', description: 'JSON array of tenant names that did not report the expected commit, or reported it but were unhealthy.' },
   { name: 'report', description: 'The run record as JSON.' }
 ]

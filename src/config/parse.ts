@@ -9,7 +9,7 @@ import type { NotifySettings, PromotionSettings, RedeploySettings, RunContext, S
 import type { ProxyVariables } from '../util/dispatcher.js'
 import { checkProxyVariables } from './proxy.js'
 import { runUrlFrom } from './run-url.js'
-import { parseTenants } from './tenants.js'
+import { parseTenants, type TenantPaths } from './tenants.js'
 import { parseWaveSpec, withTenantWaves } from './waves.js'
 import { parseWindowEntries } from './windows.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
@@ -40,6 +40,8 @@ const DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]))
 const MAX_BUDGET_SECONDS = 6 * 3600
 /** The largest whole number a count input is read as before the fleet's size bounds it. */
 const MAX_COUNT = 999_999_999
+/** Passes or failures in a row a health verdict may ask for: more would outlast any sensible settle budget. */
+const MAX_HEALTH_STREAK = 20
 
 /**
  * Parses and validates every input before anything touches the network, so a bad input costs
@@ -75,13 +77,14 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
       ? undefined
       : take(() => derivedExpectedSha(targetTag === derivedTag ? sha : undefined, targetTag, promotion))
 
-  const buildinfoPath = take(() => {
-    const path = read('buildinfo-path')
-    return path.startsWith('/') ? path : fail('buildinfo-path', `must start with '/', got '${neutralize(path, 80)}'`)
-  })
+  const buildinfoPath = take(() => parsePath(read('buildinfo-path'), 'buildinfo-path'))
+  const healthPath = take(() => (read('health-path') ? parsePath(read('health-path'), 'health-path') : null))
   const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
   const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
-  const tenants = buildinfoPath === undefined ? undefined : take(() => readTenants(read, buildinfoPath, readTextFile))
+  const tenants =
+    buildinfoPath === undefined || healthPath === undefined
+      ? undefined
+      : take(() => readTenants(read, { buildinfo: buildinfoPath, health: healthPath }, readTextFile))
   // Checked on their own first, so a bad value is reported even when the tenants are invalid too.
   const waveSpec = take(() => parseWaveSpec(read('waves')))
   const maxFailures = take(() => parseCount(read('max-failures'), 'max-failures', 0, MAX_COUNT))
@@ -100,6 +103,10 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     shaFields: take(() => parseShaFields(read('sha-field'))),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
+    health: {
+      successes: take(() => parseCount(read('health-successes'), 'health-successes', 1, MAX_HEALTH_STREAK)),
+      failures: take(() => parseCount(read('health-failures'), 'health-failures', 1, MAX_HEALTH_STREAK))
+    },
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
       waves:
@@ -113,6 +120,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
         ),
       maxFailures: tenants && maxFailures !== undefined ? take(() => parseCount(read('max-failures'), 'max-failures', 0, tenants.length)) : undefined,
       bakeSeconds: take(() => parseSeconds(read('bake'), 'bake', 0, MAX_BUDGET_SECONDS)),
+      bakeCheck: take(() => parseBakeCheck(read)),
       maxParallel: take(() => parseCount(read('max-parallel'), 'max-parallel', 1, 256))
     },
     promotion,
@@ -174,19 +182,30 @@ function derivedExpectedSha(tagSha: string | undefined, targetTag: string, promo
   )
 }
 
-function readTenants(read: (name: string) => string, buildinfoPath: string, readTextFile: (path: string) => string) {
+/** A check runs only while a wave bakes: without a bake it would silently never run. */
+function parseBakeCheck(read: (name: string) => string): string | null {
+  const command = read('bake-check')
+  if (command && Number(read('bake')) === 0) fail('bake-check', 'is set but bake is 0: it runs while a wave bakes; set bake to a number of seconds')
+  return command || null
+}
+
+function parsePath(path: string, input: string): string {
+  return path.startsWith('/') ? path : fail(input, `must start with '/', got '${neutralize(path, 80)}'`)
+}
+
+function readTenants(read: (name: string) => string, paths: TenantPaths, readTextFile: (path: string) => string) {
   const inline = read('tenants')
   const file = read('tenants-file')
   if (inline && file) throw new InputError('tenants-file', 'cannot be combined with tenants; pass one of them')
   if (!inline && !file) throw new InputError('tenants', 'is empty: pass tenants or tenants-file')
-  if (inline) return parseTenants(inline, 'tenants', buildinfoPath)
+  if (inline) return parseTenants(inline, 'tenants', paths)
   let text: string
   try {
     text = readTextFile(file)
   } catch (error) {
     throw new InputError('tenants-file', `cannot read '${file}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
   }
-  return parseTenants(text, 'tenants-file', buildinfoPath)
+  return parseTenants(text, 'tenants-file', paths)
 }
 
 function parseShaFields(raw: string): string[] {

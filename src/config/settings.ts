@@ -1,6 +1,7 @@
 import type { Tenant } from '../core/types.js'
 import type { WaveSpec } from './waves.js'
 import type { WindowSchedule } from './windows.js'
+import type { HealthThresholds } from '../fleet/health.js'
 
 /** Everything a run needs, parsed and validated once (src/config/parse.ts), then frozen. */
 export interface Settings {
@@ -19,6 +20,8 @@ export interface Settings {
   readonly shaFields: readonly string[]
   readonly settleBudgetSeconds: number
   readonly settleIntervalSeconds: number
+  /** `health-successes` and `health-failures`; the health URLs are on the tenants. */
+  readonly health: HealthThresholds
   readonly redeploy: RedeploySettings
   readonly rollout: RolloutSettings
   readonly promotion: PromotionSettings | null
@@ -59,6 +62,8 @@ export interface RolloutSettings {
   readonly waves: WaveSpec
   readonly maxFailures: number
   readonly bakeSeconds: number
+  /** Shell command run every settle-interval during a bake; a non-zero exit halts the run. */
+  readonly bakeCheck: string | null
   readonly maxParallel: number
 }
 

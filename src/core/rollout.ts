@@ -2,6 +2,7 @@ import { isSettled, listNames, withinSettleBudget } from '../fleet/report.js'
 import { startDeployment } from '../stages/deployment.js'
 import { tenantsToRoll } from '../stages/plan.js'
 import { heartbeatMs } from '../stages/lock.js'
+import { bakeWave, BakeCheckStopped, runBakeCheck } from '../stages/bake-check.js'
 import { redeployFleet, RedeployStopped } from '../stages/redeploy.js'
 import { failureLines, settleFleet } from '../stages/verify.js'
 import { planWaves, waveLabel, waveOfTenants, waveVerdict, type Wave, type WaveRecord, type WaveVerdict } from '../stages/waves.js'
@@ -74,34 +75,47 @@ async function rollWave(run: PipelineRun, wave: Wave, waves: readonly Wave[], re
   const stopped = await verifyTenants(run, verified)
   if (stopped) return endWave(record, stopped)
   let judged = judge()
-  let baked = false
+  let confirmedAfterBake = false
   if (judged.verdict !== 'halted' && bakeSeconds > 0) {
     const unverified = judged.failingHere.length ? `ended with ${describeFailing(judged, maxFailures)}` : 'converged'
     deps.log.info(`${label} ${unverified}; baking ${bakeSeconds}s before confirming it again`)
+    const baked = await bake(run, wave)
+    if (typeof baked === 'string') {
+      record.result = 'halted'
+      const later = waves.length > 1 ? `; ${waves.length - wave.index} later wave(s) not attempted` : ''
+      return run.stale(`${label} halted: ${baked} during the ${bakeSeconds}s bake${later}`, 'bake_check')
+    }
     // The confirmation is one read of every tenant, not a new settle budget: what fell back during the bake fails.
-    const stoppedInBake = (await bake(run)) ?? (await verifyTenants(run, verified, 0))
-    if (stoppedInBake) return endWave(record, stoppedInBake)
+    const confirmed = baked ?? (await verifyTenants(run, verified, 0))
+    if (confirmed) return endWave(record, confirmed)
     judged = judge()
-    baked = true
+    confirmedAfterBake = true
   }
   record.result = judged.verdict
   const { failing } = judged
   if (judged.verdict === 'halted') {
     const took = deps.clock.now() - startedAt
-    const when = baked
+    const when = confirmedAfterBake
       ? `when confirmed after the ${bakeSeconds}s bake (the wave took ${Math.round(took / 100) / 10}s: redeploy, verify, bake and confirm)`
       : withinSettleBudget(settings.settleBudgetSeconds, took)
-    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`
+    const why = `${notVerified(failing, run)} ${when}`
     const later = waves.length - wave.index
     return run.stale(
       waves.length > 1
         ? `${label} halted: ${why}, more than max-failures ${maxFailures}; ${later} later wave(s) not attempted`
-        : `${failing.length} of ${run.facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`
+        : `${failing.length} of ${run.facts.tenants.length} ${notVerified(failing, run).replace(/^\d+ /, '')} ${when}`
     )
   }
   if (judged.failingHere.length > 0) deps.log.warning(`${label}: ${describeFailing(judged, maxFailures)}, going on`)
   else if (waves.length > 1) deps.log.info(`${label} verified: ${wave.tenants.length} tenant(s)`)
   return null
+}
+
+/** `3 tenant(s) did not report 7f25373`, and how many of them do but are unhealthy. */
+function notVerified(failing: readonly Tenant[], run: PipelineRun): string {
+  const unhealthy = failing.filter((t) => run.reports.get(t.name)!.state === 'unhealthy').length
+  const healthNote = unhealthy > 0 ? ` (${unhealthy} of them report${unhealthy === 1 ? 's' : ''} it but ${unhealthy === 1 ? 'is' : 'are'} unhealthy)` : ''
+  return `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)}${healthNote}`
 }
 
 /** `1 tenant(s) not verified (ana); 2 in all, within max-failures 2`: this wave's failures, and the run's so far. */
@@ -175,7 +189,8 @@ export async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,
-    settled: tenants.map((t) => run.reports.get(t.name)!).filter(isSettled)
+    settled: tenants.map((t) => run.reports.get(t.name)!).filter(isSettled),
+    health: run.health
   })
   for (const report of settled.tenants) run.reports.set(report.name, report)
   facts.tenants = settings.tenants.map((t) => run.reports.get(t.name)!)
@@ -184,26 +199,44 @@ export async function verifyTenants(run: PipelineRun, tenants: readonly Tenant[]
   if (settled.outcome === 'aborted') return abortedOutcome(deps.signal)
   // Plain lines: the verdict, known only later, is the run's first error annotation (src/report/summary.ts, failureAnnotations).
   if (settled.outcome === 'stale') {
-    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line)
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details, tenants)) deps.log.info(line)
   }
   return null
 }
 
-/** The soak after a wave was verified: time passes and the run keeps proving it may act. */
-async function bake(run: PipelineRun): Promise<Outcome | null> {
+/**
+ * The soak after a wave was verified (src/stages/bake-check.ts): time passes, the run keeps proving it may
+ * act, and `bake-check` runs at once and every settle-interval. Returns the outcome that ends the run, the
+ * reason a bake check failed, or null.
+ */
+async function bake(run: PipelineRun, wave: Wave): Promise<Outcome | string | null> {
   const { settings, deps } = run
-  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1000
-  while (deps.clock.now() < until) {
-    try {
-      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1000, until - deps.clock.now()), deps.signal)
-    } catch (error) {
-      if (deps.signal.aborted) return abortedOutcome(deps.signal)
-      throw error
-    }
-    const refused = await run.mayAct()
-    if (refused) return refused
+  const command = settings.rollout.bakeCheck
+  let stoppedBy: Outcome | null = null
+  const watch = {
+    clock: deps.clock,
+    log: deps.log,
+    signal: deps.signal,
+    mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
+    heartbeatMs: heartbeatMs(run.held.lock),
+    onCommand: deps.onCommand
   }
-  return null
+  const request = { tag: settings.targetTag, sha: run.expectedSha, environment: settings.environment, repository: settings.run.repository, wave: wave.index }
+  try {
+    const end = await bakeWave({
+      seconds: settings.rollout.bakeSeconds,
+      intervalMs: settings.settleIntervalSeconds * 1000,
+      clock: deps.clock,
+      signal: deps.signal,
+      mayAct: () => run.mayAct(),
+      check: command ? (deadlineMs) => runBakeCheck({ ...request, command }, deadlineMs, watch) : undefined
+    })
+    return end.kind === 'baked' ? null : end.kind === 'stopped' ? end.outcome : end.reason
+  } catch (error) {
+    if (deps.signal.aborted) return abortedOutcome(deps.signal)
+    if (error instanceof BakeCheckStopped) return stoppedBy ?? run.superseded()
+    throw error
+  }
 }
 
 function markNotAttempted(run: PipelineRun, waves: readonly Wave[]): void {

@@ -4,6 +4,7 @@ import type { Settings } from '../config/settings.js'
 import type { Forge } from '../forge/types.js'
 import type { RunDeployment } from '../stages/deployment.js'
 import type { HeldLock } from '../stages/lock.js'
+import { HealthBook } from '../fleet/health.js'
 import { OwnershipGuard } from '../stages/ownership.js'
 import { memoizeCompare, type RolloutPlan } from '../stages/plan.js'
 import type { PromoteOutcome } from '../stages/promote.js'
@@ -33,7 +34,7 @@ export interface DeployDeps {
   readonly onLock?: (lock: { readonly environment: string; readonly nonce: string } | null) => void
   /** Told the id of the run's deployment once created (null once finished), so the action's post step can finish it if the run is killed. */
   readonly onDeployment?: (id: number | null) => void
-  /** Told a running redeploy-command's process group (null once it ended), so the post step can stop it. */
+  /** Told a running redeploy-command's or bake-check's process group (null once it ended), so the post step can stop it. */
   readonly onCommand?: (pgid: number | null) => void
   /** Lock nonce source (simulations inject a seeded one). */
   readonly lockNonce?: () => string
@@ -76,6 +77,8 @@ export class PipelineRun {
   rolloutStartedAt = 0
   /** Each tenant's latest report, from planning on. */
   readonly reports = new Map<string, TenantReport>()
+  /** Each health-checked tenant's verdict so far: it carries over from wave to wave and into the bake's confirmation. */
+  readonly health: HealthBook
   /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
   readonly runKey: string
   private proof: { readonly at: number; readonly answer: Promise<Outcome | null> } | null = null
@@ -87,6 +90,7 @@ export class PipelineRun {
   ) {
     this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log)
     this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head))
+    this.health = new HealthBook(settings.health)
     this.runKey = settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID()
   }
 
@@ -139,7 +143,7 @@ export class PipelineRun {
   }
 
   /** A red verdict: recorded as a failure on the commit, :latest left where it was. */
-  async stale(message: string): Promise<Outcome> {
+  async stale(message: string, errorClass: string | null = null): Promise<Outcome> {
     await writeDeployStatus(
       this.deps.forge,
       this.expectedSha,
@@ -148,7 +152,7 @@ export class PipelineRun {
       this.settings.run.runUrl,
       this.deps.log
     )
-    return { result: 'stale', message }
+    return { result: 'stale', message, errorClass }
   }
 }
 

@@ -9,8 +9,12 @@ export type Result = 'deployed' | 'noop' | 'planned' | 'superseded' | 'deferred'
 /** Results that leave the step green. */
 export const GREEN_RESULTS: ReadonlySet<Result> = new Set(['deployed', 'noop', 'planned', 'superseded', 'deferred'])
 
-/** `not_attempted`: in a wave after the one that halted the run; never told to roll, never read again. */
-export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'pending' | 'not_attempted'
+/**
+ * `unhealthy`: reports the expected commit (or a newer one) but its health check has not passed
+ * (src/fleet/health.ts); it is not converged. `not_attempted`: in a wave after the one that halted the
+ * run; never told to roll, never read again.
+ */
+export type TenantState = 'converged' | 'ahead' | 'stale' | 'unreachable' | 'unhealthy' | 'pending' | 'not_attempted'
 
 export type ErrorClass =
   | 'dns'
@@ -40,6 +44,8 @@ export interface Tenant {
   readonly url: string
   /** The wave a JSON tenants list assigned (1 first); absent when `waves` or the default decides. */
   readonly wave?: number
+  /** Its health URL (`health-path`, or its own in the tenants list); absent: no health check. */
+  readonly health?: string
 }
 
 export interface TenantReport {
@@ -53,6 +59,10 @@ export interface TenantReport {
   error_class: ErrorClass | null
   /** It reported the expected commit (or a newer one) at an earlier read of this run, then an older one, and has not settled since: it went backward. */
   regressed: boolean
+  /** Its health check's verdict once it ran (true: passed); absent (or null in a record) while no health probe was made. */
+  healthy?: boolean | null
+  /** The health check's last status (`http 503`, `deadline`), with `healthy`. */
+  health_status?: string | null
 }
 
 /** Where `head` stands relative to `base` (GitHub's compare `status`). */

@@ -3,6 +3,9 @@ import { classifyError, describeError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 
+/** What a tenant's reported commit alone makes it. */
+export type CommitState = Extract<TenantState, 'converged' | 'ahead' | 'stale'>
+
 export type CompareCommits = (base: string, head: string) => Promise<Ancestry>
 
 export interface ClassifierOptions {
@@ -15,7 +18,7 @@ export interface ClassifierOptions {
 
 export interface CommitClassifier {
   /** State of a tenant reporting `actual`: converged, ahead or stale. */
-  stateOf(actual: string): Promise<Extract<TenantState, 'converged' | 'ahead' | 'stale'>>
+  stateOf(actual: string): Promise<CommitState>
   /** Starts a round: a commit whose ancestry could not be read is asked again (once) this round. */
   nextRound(): void
 }
@@ -68,4 +71,12 @@ export function createClassifier(options: ClassifierOptions): CommitClassifier {
       failed.clear()
     }
   }
+}
+
+/**
+ * A tenant's state once its health check had its say (src/fleet/health.ts): on the expected commit (or
+ * a newer one) but not healthy, or not healthy yet, is `unhealthy`, never `converged`.
+ */
+export function withHealth(state: CommitState, healthy: boolean | null | undefined): TenantState {
+  return healthy === false && state !== 'stale' ? 'unhealthy' : state
 }

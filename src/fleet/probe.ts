@@ -4,19 +4,24 @@ import { classifyError, describeError, FleetError, httpErrorClass } from '../uti
 import { neutralize } from '../util/sanitize.js'
 import { readCommit } from './buildinfo.js'
 import { MAX_PROBE_REDIRECTS } from './connection-plan.js'
+import type { HealthProbe } from './health.js'
 
 /** What one GET of a tenant's buildinfo found. `detail` is safe to log (neutralized, no URL). */
 export type ProbeResult =
   { readonly sha: string; readonly errorClass: null; readonly detail: null } | { readonly sha: null; readonly errorClass: ErrorClass; readonly detail: string }
 
-export interface ProbeRequest {
+/** How one GET goes: the transport, a deadline and a body limit. */
+export interface GetRequest {
   readonly dispatcher: Pick<Dispatcher, 'dispatch'>
-  readonly shaFields: readonly string[]
   /** Whole request, connect to last body byte. */
   readonly requestTimeoutMs: number
   readonly maxBodyBytes: number
   /** Ask for `connection: close`: the socket ends with the answer (fleets of many one-tenant hosts). */
   readonly closeAfter?: boolean
+}
+
+export interface ProbeRequest extends GetRequest {
+  readonly shaFields: readonly string[]
 }
 
 const HEADERS = { accept: 'application/json', 'cache-control': 'no-cache', 'user-agent': 'fleet-forward' }
@@ -33,11 +38,13 @@ export function probeTarget(url: string): ProbeTarget {
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` }
 }
 
-export interface RunningProbe {
-  readonly result: Promise<ProbeResult>
+export interface RunningGet<T> {
+  readonly result: Promise<T>
   /** Ends the probe at once: `result` rejects with `reason` and the socket is dropped. */
   cancel(reason: unknown): void
 }
+
+export type RunningProbe = RunningGet<ProbeResult>
 
 /**
  * GETs one buildinfo URL and reads the commit it reports. Every failure becomes a classified result;
@@ -65,15 +72,47 @@ export async function probeTenant(url: string, req: ProbeRequest, signal?: Abort
  * was sent to: a tenant redirected to a dead place is not mistaken for a dead tenant URL.
  */
 export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe {
+  return startGet<ProbeResult>(
+    target,
+    req,
+    (body) => {
+      const reading = readCommit(body, req.shaFields)
+      return reading.sha === null ? failure('bad_payload', reading.problem) : { sha: reading.sha, errorClass: null, detail: null }
+    },
+    failure
+  )
+}
+
+/** What a health path answered: any 2xx passes; its body is never read for meaning or logged, and `status` carries no remote text. */
+export function startHealthProbe(target: ProbeTarget, req: GetRequest): RunningGet<HealthProbe> {
+  return startGet<HealthProbe>(
+    target,
+    req,
+    (_body, status) => ({ ok: true, status: `http ${status}` }),
+    (errorClass, _detail, status) => ({ ok: false, status: status ? `http ${status}` : errorClass })
+  )
+}
+
+/**
+ * One bounded GET: `onBody` reads a 2xx body (at most `maxBodyBytes`), `onFailure` turns every other
+ * end (an error status, a network failure, the deadline, the size limit) into a result, with the
+ * HTTP status when there was one. Only cancellation rejects.
+ */
+function startGet<T>(
+  target: ProbeTarget,
+  req: GetRequest,
+  onBody: (body: string, status: number) => T,
+  onFailure: (errorClass: ErrorClass, detail: string, status: number | null) => T
+): RunningGet<T> {
   let cancel: (reason: unknown) => void = () => undefined
-  const result = new Promise<ProbeResult>((resolve, reject) => {
+  const result = new Promise<T>((resolve, reject) => {
     let controller: Dispatcher.DispatchController | null = null
     let abortWhenStarted: Error | null = null
     let settled = false
     /** Every URL asked so far, the tenant's own first; the last one is where a failure happened. */
     const visited = [urlOf(target)]
 
-    const settle = (outcome: ProbeResult | { cancelled: unknown }, abortReason?: Error): void => {
+    const settle = (outcome: { value: T } | { cancelled: unknown }, abortReason?: Error): void => {
       if (settled) return
       settled = true
       clearTimeout(deadline)
@@ -82,11 +121,12 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
         else abortWhenStarted = abortReason
       }
       if ('cancelled' in outcome) reject(outcome.cancelled)
-      else resolve(outcome)
+      else resolve(outcome.value)
     }
     /** A failure after a redirect says where the tenant sent the probe (the Location is remote text). */
-    const failed = (errorClass: ErrorClass, detail: string): ProbeResult =>
-      failure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail)
+    const failed = (errorClass: ErrorClass, detail: string, httpStatus: number | null = null): { value: T } => ({
+      value: onFailure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail, httpStatus)
+    })
     const stop = (errorClass: ErrorClass, detail: string): void => settle(failed(errorClass, detail), new FleetError(detail, errorClass))
 
     const deadline = setTimeout(() => stop('deadline', `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs)
@@ -119,7 +159,7 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
           size += chunk.length
           if (size > req.maxBodyBytes) {
             if (ok()) stop('too_large', `body exceeds ${req.maxBodyBytes} bytes`)
-            else stop(httpErrorClass(status), `HTTP ${status}`)
+            else settle(failed(httpErrorClass(status), `HTTP ${status}`, status), new FleetError(`HTTP ${status}`, httpErrorClass(status)))
           } else if (ok()) {
             chunks.push(chunk)
           }
@@ -133,10 +173,9 @@ export function startProbe(target: ProbeTarget, req: ProbeRequest): RunningProbe
             return send(next)
           }
           // An error answer's body was read (and dropped) so the connection can serve the next probe.
-          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`))
+          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`, status))
           const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
-          const reading = readCommit(body.toString('utf8'), req.shaFields)
-          settle(reading.sha === null ? failed('bad_payload', reading.problem) : { sha: reading.sha, errorClass: null, detail: null })
+          settle({ value: onBody(body.toString('utf8'), status) })
         },
         onResponseError(_c, error) {
           settle(failed(classifyError(error), neutralize(describeError(error), 200)))

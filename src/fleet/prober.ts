@@ -2,7 +2,8 @@ import type { Dispatcher } from 'undici'
 import type { Tenant } from '../core/types.js'
 import { forEachBounded } from './bounded.js'
 import { createFleetTransport, planConnections, type ConnectionPlan } from './connection-plan.js'
-import { probeTarget, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningProbe } from './probe.js'
+import { probeTarget, startHealthProbe, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningGet } from './probe.js'
+import type { HealthProbe } from './health.js'
 import { groupBy } from '../util/group-by.js'
 
 export interface ProbeOptions {
@@ -32,6 +33,8 @@ export interface FleetProber {
    * no new probe starts, in-flight ones are cancelled (no result), and the call resolves.
    */
   probe(tenants: readonly Tenant[], onResult: (tenant: Tenant, result: ProbeResult) => void, signal?: AbortSignal): Promise<void>
+  /** The same for each tenant's health URL (`Tenant.health`; tenants without one are skipped), over the same sockets. */
+  probeHealth(tenants: readonly Tenant[], onResult: (tenant: Tenant, result: HealthProbe) => void, signal?: AbortSignal): Promise<void>
   /** Releases the sockets (unless the dispatcher was injected). */
   close(): Promise<void>
 }
@@ -41,11 +44,11 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
   const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency)
   const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs
   const targets = new Map<string, ProbeTarget>()
-  const targetOf = (tenant: Tenant): ProbeTarget => {
-    let target = targets.get(tenant.url)
+  const targetOf = (url: string): ProbeTarget => {
+    let target = targets.get(url)
     if (!target) {
-      target = probeTarget(tenant.url)
-      targets.set(tenant.url, target)
+      target = probeTarget(url)
+      targets.set(url, target)
     }
     return target
   }
@@ -65,29 +68,56 @@ export function createFleetProber(fleet: readonly Tenant[], shaFields: readonly 
     closeAfter: !plan.keepAlive
   }
 
-  return {
-    async probe(tenants, onResult, signal) {
-      // One listener on the caller's signal cancels whatever is in flight (not one listener per probe).
-      const inFlight = new Set<RunningProbe>()
-      const cancelAll = (): void => inFlight.forEach((probe) => probe.cancel(signal?.reason))
-      signal?.addEventListener('abort', cancelAll, { once: true })
-      const probeOne = async (tenant: Tenant): Promise<void> => {
-        const probe = startProbe(targetOf(tenant), req)
-        inFlight.add(probe)
-        try {
-          onResult(tenant, await probe.result)
-        } catch (error) {
-          if (!signal?.aborted) throw error
-        } finally {
-          inFlight.delete(probe)
-        }
-      }
+  /** Each of `tenants` once, at `urlOf` (where one is given), at most the plan's workers in flight. */
+  const probeEach = async <T>(
+    tenants: readonly Tenant[],
+    urlOf: (tenant: Tenant) => string | undefined,
+    start: (target: ProbeTarget) => RunningGet<T>,
+    onResult: (tenant: Tenant, result: T) => void,
+    signal?: AbortSignal
+  ): Promise<void> => {
+    // One listener on the caller's signal cancels whatever is in flight (not one listener per probe).
+    const inFlight = new Set<RunningGet<T>>()
+    const cancelAll = (): void => inFlight.forEach((probe) => probe.cancel(signal?.reason))
+    signal?.addEventListener('abort', cancelAll, { once: true })
+    const probeOne = async (tenant: Tenant): Promise<void> => {
+      const probe = start(targetOf(urlOf(tenant)!))
+      inFlight.add(probe)
       try {
-        await Promise.all(lanes(plan, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal)))
+        onResult(tenant, await probe.result)
+      } catch (error) {
+        if (!signal?.aborted) throw error
       } finally {
-        signal?.removeEventListener('abort', cancelAll)
+        inFlight.delete(probe)
       }
-    },
+    }
+    const due = tenants.filter((tenant) => urlOf(tenant) !== undefined)
+    try {
+      await Promise.all(
+        lanes(plan, due, (tenant) => targetOf(urlOf(tenant)!)).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
+      )
+    } finally {
+      signal?.removeEventListener('abort', cancelAll)
+    }
+  }
+
+  return {
+    probe: (tenants, onResult, signal) =>
+      probeEach(
+        tenants,
+        (tenant) => tenant.url,
+        (target) => startProbe(target, req),
+        onResult,
+        signal
+      ),
+    probeHealth: (tenants, onResult, signal) =>
+      probeEach(
+        tenants,
+        (tenant) => tenant.health,
+        (target) => startHealthProbe(target, req),
+        onResult,
+        signal
+      ),
     async close() {
       await transport?.destroy()
     }

@@ -1,4 +1,4 @@
-import type { TenantReport } from '../core/types.js'
+import type { Tenant, TenantReport, TenantState } from '../core/types.js'
 import { chunks, groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 
@@ -17,18 +17,23 @@ export function summarizeRound(round: number, reports: readonly TenantReport[]):
   const byState = groupBy(reports, (report) => report.state)
   const converged = byState.get('converged')?.length ?? 0
   const parts = [`round ${round}: ${converged}/${reports.length} converged`]
-  for (const state of ['ahead', 'stale', 'unreachable', 'pending'] as const) {
+  for (const state of ['ahead', 'stale', 'unhealthy', 'unreachable', 'pending'] as const) {
     const group = byState.get(state)
     if (!group) continue
     const named = state === 'pending' ? '' : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`
-    parts.push(`${group.length} ${state === 'stale' ? 'not yet' : state}${named}`)
+    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`)
   }
   return parts.join(', ')
 }
 
-/** A tenant in a log line: its error class when unreachable, else the commit it reported. */
+/** Until the budget ends, a tenant on another commit or not yet healthy is only "not yet" so. */
+const ROUND_LABEL: Partial<Record<TenantState, string>> = { stale: 'not yet', unhealthy: 'not yet healthy' }
+
+/** A tenant in a log line: its error class when unreachable, its health check's last status when unhealthy, else the commit it reported. */
 export function describeTenant(report: TenantReport): string {
-  return report.state === 'unreachable' ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
+  if (report.state === 'unreachable') return `${report.name}: ${report.error_class}`
+  if (report.state === 'unhealthy') return `${report.name}: ${report.health_status ?? 'not checked'}`
+  return `${report.name} actual=${report.actual ? shortSha(report.actual) : 'none'}`
 }
 
 /** At most `max` names, then a count: readable at any fleet size. */
@@ -59,49 +64,61 @@ const EXAMPLES_PER_CLASS = 3
 /** Error annotations of a red run besides its verdict: GitHub shows 10 a step, and the verdict comes first. */
 export const MAX_CLASS_ANNOTATIONS = 8
 
-/** Tenants alike enough to be reported together: same state, error class and regression. */
+/** Tenants alike enough to be reported together: same state, error class (or health check status) and regression. */
 export interface AttentionGroup<T> {
   readonly state: TenantReport['state']
   readonly errorClass: TenantReport['error_class']
+  /** An unhealthy group's last health check status (`http 503`). */
+  readonly healthStatus: TenantReport['health_status']
   readonly regressed: boolean
   readonly tenants: T[]
 }
 
-type Classified = Pick<TenantReport, 'name' | 'state' | 'actual' | 'error_class' | 'regressed'>
+type Classified = Pick<TenantReport, 'name' | 'state' | 'actual' | 'error_class' | 'regressed' | 'health_status'>
 
 /** Tenants that need attention grouped by class, stale first: the log, the annotations and the job summary share these groups. */
 export function attentionGroups<T extends Classified>(needy: readonly T[]): AttentionGroup<T>[] {
   const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state))
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ''}/${t.regressed}`).values()].map((tenants) => ({
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? t.health_status ?? ''}/${t.regressed}`).values()].map((tenants) => ({
     state: tenants[0].state,
     errorClass: tenants[0].error_class,
+    healthStatus: tenants[0].health_status,
     regressed: tenants[0].regressed,
     tenants
   }))
 }
 
-function rank(state: string): number {
-  return state === 'stale' ? 0 : state === 'unreachable' ? 1 : 2
+function rank(state: TenantState): number {
+  return state === 'stale' ? 0 : state === 'unhealthy' ? 1 : state === 'unreachable' ? 2 : 3
 }
 
-/** A group's class in the log's words: `stale`, `stale (regressed)`, `unreachable: refused`. */
+/** A group's class in the log's words: `stale`, `stale (regressed)`, `unreachable: refused`, `unhealthy: http 503`. */
 export function classLabel(group: AttentionGroup<Classified>): string {
   if (group.state === 'unreachable') return `unreachable: ${group.errorClass}`
+  if (group.state === 'unhealthy') return `unhealthy: ${group.healthStatus ?? 'not checked'}`
   return group.regressed ? `${group.state} (regressed)` : group.state
 }
 
 /**
  * What the log says of the tenants that did not settle at a verdict, every line classified. Up to
  * PER_TENANT_UP_TO of them, one line each in the form the incident made familiar:
- * `hongming is stale: actual=7a72516, expected=7f25373`, or `bo is unreachable: refused, expected=7f25373`
- * followed by what the probe found. Above it, one line of counts by class, then each class's names by
+ * `hongming is stale: actual=7a72516, expected=7f25373`, `bo is unreachable: refused, expected=7f25373`
+ * followed by what the probe found, or `cy is unhealthy: http 503 on /healthz (actual=7f25373)` (its path from `tenants`). Above it, one line of counts by class, then each class's names by
  * the commit they report, a few to a line, and a few of its probe details as examples.
  */
-export function failureLines(reports: readonly TenantReport[], expectedSha: string, details: ReadonlyMap<string, string> = new Map()): string[] {
+export function failureLines(
+  reports: readonly TenantReport[],
+  expectedSha: string,
+  details: ReadonlyMap<string, string> = new Map(),
+  tenants: readonly Tenant[] = []
+): string[] {
   const expected = shortSha(expectedSha)
   const needy = reports.filter((report) => !isSettled(report))
   if (needy.length <= PER_TENANT_UP_TO) {
-    return needy.map((report) => `${tenantLine(report, expected)}${details.has(report.name) ? ` (${details.get(report.name)})` : ''}`)
+    const healthUrl = new Map(tenants.map((t) => [t.name, t.health]))
+    return needy.map(
+      (report) => `${tenantLine(report, expected, healthUrl.get(report.name))}${details.has(report.name) ? ` (${details.get(report.name)})` : ''}`
+    )
   }
   const groups = attentionGroups(needy)
   return [
@@ -147,13 +164,20 @@ export function classAnnotations(needy: readonly Classified[], expectedSha: stri
   ]
 }
 
-function tenantLine(report: Classified, expected: string): string {
+function tenantLine(report: Classified, expected: string, healthUrl?: string): string {
   switch (report.state) {
     case 'unreachable':
       return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`
+    case 'unhealthy':
+      return `${report.name} is unhealthy: ${report.health_status ?? 'not checked'} on ${pathOf(healthUrl)} (actual=${report.actual ? shortSha(report.actual) : 'none'})`
     case 'pending':
       return `${report.name} is pending: not probed, expected=${expected}`
     default:
       return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : 'none'}, expected=${expected}${report.regressed ? REGRESSED : ''}`
   }
+}
+
+/** A health URL's path, the part that says which check failed (its query may carry a secret). */
+function pathOf(url: string | undefined): string {
+  return url ? new URL(url).pathname : 'its health path'
 }

@@ -25,6 +25,8 @@ export function hintFor(state: TenantState, errorClass: string | null, regressed
         : 'did not pick up the new image: check its rollout / restart it'
     case 'unreachable':
       return (errorClass && UNREACHABLE_HINTS[errorClass]) || 'could not be read: see the run log for the error'
+    case 'unhealthy':
+      return 'runs the new commit but its health check does not pass: check its logs and what the health path depends on'
     case 'not_attempted':
       return 'not touched: an earlier wave halted'
     case 'pending':

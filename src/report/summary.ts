@@ -88,7 +88,7 @@ function ownLinks(links: Links): string[] {
 
 /** Attention order, then the rest; only states that occur. */
 function countByState(tenants: readonly TenantRow[]): Map<TenantState, number> {
-  const order: TenantState[] = ['stale', 'unreachable', 'pending', 'not_attempted', 'converged', 'ahead']
+  const order: TenantState[] = ['stale', 'unhealthy', 'unreachable', 'pending', 'not_attempted', 'converged', 'ahead']
   const counts = new Map<TenantState, number>()
   for (const state of order) {
     const n = tenants.filter((t) => t.state === state).length
@@ -199,9 +199,14 @@ function facts(record: RunRecord, links: Links): string[] {
   return [`| ${columns.map(([label]) => label).join(' | ')} |`, `|${'---|'.repeat(columns.length)}`, `| ${columns.map(([, value]) => value).join(' | ')} |`, '']
 }
 
-/** Stale (but in a dry run, where stale means "would roll") and unreachable always; pending only when the run does not explain them in one line. */
+/** Stale (but in a dry run, where stale means "would roll"), unhealthy and unreachable always; pending only when the run does not explain them in one line. */
 function needsAttention(record: RunRecord, t: TenantRow): boolean {
-  return (t.state === 'stale' && !record.dry_run) || t.state === 'unreachable' || (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+  return (
+    (t.state === 'stale' && !record.dry_run) ||
+    t.state === 'unhealthy' ||
+    t.state === 'unreachable' ||
+    (t.state === 'pending' && !ENDED_EARLY.has(record.result))
+  )
 }
 
 /** Tenants a dry run would roll: every one not already on the commit or a newer one. */
@@ -248,10 +253,11 @@ function fitBlocks(blocks: readonly { lines: string[]; tenants: number }[], room
   return { lines, listed }
 }
 
-/** Needy tenants grouped by state and error class, stale first (the log's groups), each group with its hint once. */
+/** Needy tenants grouped by state and error class (an unhealthy one by its check's status), stale first (the log's groups), each group with its hint once. */
 function groups(needy: readonly TenantRow[]): { label: string; title: string; tenants: TenantRow[] }[] {
-  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
-    const label = `${stateIcon(state)} ${state}${errorClass ? ` · ${errorClass}` : ''}${regressed ? ' · regressed' : ''}`
+  return attentionGroups(needy).map(({ state, errorClass, healthStatus, regressed, tenants }) => {
+    const problem = errorClass ?? healthStatus
+    const label = `${stateIcon(state)} ${state}${problem ? ` · ${problem}` : ''}${regressed ? ' · regressed' : ''}`
     return { label, title: `**${label} (${tenants.length})** — ${hintFor(state, errorClass, regressed)}`, tenants }
   })
 }
@@ -268,6 +274,11 @@ export function failureAnnotations(record: RunRecord): string[] {
   )
 }
 
+/** What went wrong, in fleet-forward's own words: the error class, or an unhealthy tenant's last health status (`http 503`). */
+function problemOf(t: TenantRow): string {
+  return t.error_class ?? (t.state === 'unhealthy' ? (t.health_status ?? '') : '')
+}
+
 function attentionHeading(count: number): string[] {
   return count === 0 ? [] : [`### Needs attention (${count})`, '']
 }
@@ -280,7 +291,7 @@ function attentionTables(needy: readonly TenantRow[]): string[] {
       '',
       '| tenant | actual | error | wave | attempts |',
       '|---|---|---|---|---|',
-      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? '–'} | ${t.wave ?? '–'} | ${t.attempts} |`),
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${problemOf(t) || '–'} | ${t.wave ?? '–'} | ${t.attempts} |`),
       ''
     ])
   ]
@@ -404,7 +415,7 @@ export function renderLogTable(record: RunRecord): string[] {
         (t.actual ? `${shortSha(t.actual)}${toRoll(t) ? ` → ${shortSha(record.expected_sha ?? '')}` : ''}` : '-').padEnd(actualWidth),
         String(t.attempts).padStart(8),
         String(t.seconds_to_converge ?? '-').padStart(9),
-        t.error_class ?? (t.regressed ? 'regressed' : '')
+        problemOf(t) || (t.regressed ? 'regressed' : '')
       ].join('  ')
     )
   const header = ['tenant'.padEnd(width), 'state'.padEnd(11), 'actual'.padEnd(actualWidth), 'attempts', 'converged', 'error'].join('  ')
@@ -412,11 +423,11 @@ export function renderLogTable(record: RunRecord): string[] {
   return [header, ...rows, ...(more > 0 ? [`… ${more} more tenants in the report output`] : [])]
 }
 
-/** Tenants that need attention first: stale and unreachable, then those never reached. */
+/** Tenants that need attention first: stale, unhealthy and unreachable, then those never reached. */
 export function byAttention(a: { state: string }, b: { state: string }): number {
   return attention(b.state) - attention(a.state)
 }
 
 function attention(state: string): number {
-  return state === 'stale' || state === 'unreachable' ? 2 : state === 'pending' ? 1 : 0
+  return state === 'stale' || state === 'unhealthy' || state === 'unreachable' ? 2 : state === 'pending' ? 1 : 0
 }

@@ -60,6 +60,10 @@ export interface RunRecord {
   readonly rollback: RollbackRecord | null
 }
 
+/**
+ * 2: a tenant state `unhealthy` and per tenant `healthy` and `health_status`; the result `deferred`, and
+ * `window`, `override` and `rollback`.
+ */
 export const SCHEMA_VERSION = 2
 
 export interface WindowRecord {
@@ -95,6 +99,10 @@ export interface DeploymentRecord {
 }
 
 export type TenantRecord = TenantReport & {
+  /** Its health check's verdict: true passed, false did not (yet); null when no health check ran on it. */
+  readonly healthy: boolean | null
+  /** The health check's last status (`http 503`, `deadline`); null when none ran. */
+  readonly health_status: string | null
   readonly wave: number | null
   /** The commit the tenant reported when the run planned; null when it reported none or the run did not get there. */
   readonly before: string | null
@@ -191,6 +199,8 @@ export function buildRecord(
       const redeployedAt = facts.redeployedAt.get(t.name)
       return {
         ...t,
+        healthy: t.healthy ?? null,
+        health_status: t.health_status ?? null,
         wave: facts.tenantWave.get(t.name) ?? null,
         before: facts.before.get(t.name) ?? null,
         redeployed: redeployedAt !== undefined,
@@ -217,9 +227,9 @@ function movedFrom(facts: RunFacts): string[] {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([commit]) => commit)
 }
 
-/** Names of tenants that ended stale or unreachable. */
+/** Names of tenants that ended stale, unreachable or unhealthy. */
 export function staleTenantNames(record: RunRecord): string[] {
-  return record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable').map((t) => t.name)
+  return record.tenants.filter((t) => t.state === 'stale' || t.state === 'unreachable' || t.state === 'unhealthy').map((t) => t.name)
 }
 
 /** One JSON line per run; the line is written with one append so concurrent writers never interleave within it. */

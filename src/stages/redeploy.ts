@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { setTimeout as delay } from 'node:timers/promises'
 import { request, type Dispatcher } from 'undici'
 import type { RedeploySettings } from '../config/settings.js'
 import type { Logger } from '../core/types.js'
@@ -14,6 +11,7 @@ import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
 import { retryAfterSeconds, neverReachedServer, withRetries, type RetryPolicy } from '../util/retry-policy.js'
 import { neutralize, readRemoteText } from '../util/sanitize.js'
 import { forEachBounded } from '../fleet/bounded.js'
+import { describeExit, runWatchedCommand, type WatchedCommandDeps } from '../util/watched-command.js'
 
 export interface RedeployRequest {
   readonly tag: string
@@ -40,7 +38,7 @@ export interface RedeployDeps {
   readonly mayProceed?: () => Promise<boolean>
   readonly heartbeatMs?: number
   /** Told the redeploy-command's process group once it runs, and null once it ended (the post step stops a leftover one). */
-  readonly onCommand?: (pgid: number | null) => void
+  readonly onCommand?: WatchedCommandDeps['onCommand']
   /** How long a stopped command's group has between TERM and KILL (default 5 s). */
   readonly killGraceMs?: number
   /** Per-tenant calls in flight at once (default 1). */
@@ -56,10 +54,7 @@ export class RedeployStopped extends FleetError {
 }
 
 const WEBHOOK_RETRY_POLICY: RetryPolicy = { attempts: 3, backoffMs: 2_000, maxBackoffMs: 8_000, maxWaitMs: 60_000 }
-const DEFAULT_HEARTBEAT_MS = 60_000
 const REQUEST_TIMEOUT_MS = 30_000
-const DEFAULT_KILL_GRACE_MS = 5_000
-const GROUP_POLL_MS = 100
 
 /** Tells the fleet to roll: a webhook, a command, or nothing when the fleet pulls on its own. */
 export async function redeployFleet(settings: RedeploySettings, req: RedeployRequest, deps: RedeployDeps): Promise<string> {
@@ -174,29 +169,6 @@ function redactUrl(url: string): string {
   return `${parsed.origin}${parsed.pathname}${parsed.search ? '?…' : ''}`
 }
 
-/**
- * Stops a command's whole process group: TERM, then KILL to whatever is left after `graceMs`. Resolves
- * once the group is gone (or was never there). Real time: it waits on real processes.
- */
-export async function stopProcessGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return
-  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
-    await delay(GROUP_POLL_MS)
-    if (!signalGroup(pgid, 0)) return
-  }
-  signalGroup(pgid, 'SIGKILL')
-}
-
-/** Sends a signal to every process of the group; false when the group no longer exists. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, signal)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** Environment variables carry the values; they are never interpolated into the command text. */
 const MAX_INLINE_TENANTS_BYTES = 96 * 1024
 
@@ -205,8 +177,7 @@ async function runRedeployCommand(command: string, req: RedeployRequest, deps: R
   const tenantsFile = join(dir, 'tenants.json')
   writeFileSync(tenantsFile, JSON.stringify(req.tenants))
   const names = req.tenants.join('\n')
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = {
     FLEET_TAG: req.tag,
     FLEET_SHA: req.sha,
     FLEET_ENVIRONMENT: req.environment,
@@ -215,56 +186,14 @@ async function runRedeployCommand(command: string, req: RedeployRequest, deps: R
     // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
     FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ''
   }
-  // The command runs as long as it runs; a heartbeat keeps proving the run may still act, and kills it
-  // the moment that proof fails, so it cannot go on rolling tenants after a newer run took over.
-  const stop = new AbortController()
-  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal
-  let lostRight = false
-  const heartbeat = (async () => {
-    if (!deps.mayProceed) return
-    while (!stop.signal.aborted) {
-      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => undefined)
-      if (stop.signal.aborted) return
-      if (!(await deps.mayProceed())) {
-        lostRight = true
-        stop.abort()
-      }
-    }
-  })()
   try {
-    const code = await new Promise<number | string>((resolve, reject) => {
-      // Its own process group, so stopping it stops what the shell started too, not just the shell.
-      const child = spawn('sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-      const pgid = child.pid
-      if (pgid !== undefined) deps.onCommand?.(pgid)
-      const kill = (): void => {
-        if (pgid !== undefined) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS)
-      }
-      if (signal.aborted) kill()
-      else signal.addEventListener('abort', kill, { once: true })
-      // Whole lines only: a line that arrives in two chunks is still logged as one.
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
-          if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`)
-        })
-      }
-      child.on('error', reject)
-      child.on('close', (exitCode, exitSignal) => {
-        signal.removeEventListener('abort', kill)
-        deps.onCommand?.(null)
-        resolve(exitCode ?? exitSignal ?? 'unknown')
-      })
-    })
-    if (lostRight) throw new RedeployStopped('redeploy-command killed')
-    if (code !== 0)
-      throw new FleetError(`redeploy-command exited with ${typeof code === 'number' ? `code ${code}` : `signal ${code}`}`, 'internal', 'redeploy-command')
+    // The command runs as long as it runs; the heartbeat stops it the moment the run may no longer act,
+    // so it cannot go on rolling tenants after a newer run took over.
+    const { code, stopped } = await runWatchedCommand({ command, label: 'redeploy-command', env }, deps)
+    if (stopped) throw new RedeployStopped('redeploy-command killed')
+    if (code !== 0) throw new FleetError(`redeploy-command exited with ${describeExit(code)}`, 'internal', 'redeploy-command')
     return `redeploy-command rolled ${req.tenants.length} tenant(s)`
-  } catch (error) {
-    if (lostRight) throw new RedeployStopped('redeploy-command killed')
-    throw error
   } finally {
-    stop.abort()
-    await heartbeat
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -3,6 +3,7 @@ import { createClassifier, type CompareCommits } from '../fleet/classify.js'
 import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
 import { describeTenant, isSettled, listNames, summarizeRound } from '../fleet/report.js'
 import { pendingReport, probeRound, type RoundContext } from '../fleet/round.js'
+import type { HealthBook } from '../fleet/health.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, describeError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -37,6 +38,8 @@ export interface SettleOptions {
    * since, e.g. by the probe that planned the redeploy: they count as settled and are not probed again.
    */
   settled?: readonly TenantReport[]
+  /** The run's health trackers: tenants with a health URL are settled only once their check passed. */
+  health?: HealthBook
 }
 
 /** Live progress: each verify round's snapshot, and how much of the settle budget is left. */
@@ -67,8 +70,10 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
   const deadline = startedAt + options.budgetSeconds * 1000
   const intervalMs = options.intervalSeconds * 1000
   const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]))
+  const checked = new Set(options.health ? options.tenants.filter((t) => t.health).map((t) => t.name) : [])
   for (const report of options.settled ?? []) {
-    if (isSettled(report) && reports.has(report.name)) reports.set(report.name, { ...report })
+    // A tenant read without its health check (the plan's probe) still has to pass it.
+    if (isSettled(report) && reports.has(report.name) && (!checked.has(report.name) || report.healthy === true)) reports.set(report.name, { ...report })
   }
   const prober = createFleetProber(options.tenants, options.shaFields, {
     keepAliveMs: intervalMs + 5_000,
@@ -84,7 +89,8 @@ export async function settleFleet(options: SettleOptions): Promise<SettleOutcome
     }),
     clock,
     startedAt: options.since ?? startedAt,
-    signal
+    signal,
+    health: options.health
   }
   const stillOwner = ownershipCheck(options.stillOwner, log)
   let rounds = 0

@@ -103,5 +103,14 @@ export const MUTANTS = [
     replace: 'if (remaining > Infinity) return true',
     finding: 'forge writes; a run',
     foundIn: [1, 20]
+  },
+  {
+    name: 'unhealthy-counts-converged',
+    rule: 'a tenant on the new commit whose health check has not passed is unhealthy, not converged',
+    file: 'src/fleet/classify.ts',
+    find: "return healthy === false && state !== 'stale' ? 'unhealthy' : state",
+    replace: 'return state',
+    finding: 'fails its health check',
+    foundIn: [1, 20]
   }
 ]

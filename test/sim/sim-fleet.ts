@@ -37,6 +37,8 @@ export class SimFleet {
   readonly tenants: Map<string, SimTenant>
   /** Scripted regressions: the tenant's next rollout regresses this way (instead of by chance). */
   readonly plannedRegressions = new Map<string, { readonly afterMs: number; readonly forMs: number }>()
+  /** Unhealthy on a new commit: while the tenant runs that commit it reports it, but its health path answers 503. */
+  readonly sickOn = new Map<string, string>()
 
   constructor(
     names: readonly string[],
@@ -74,6 +76,16 @@ export class SimFleet {
     return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sha: tenant.running }) }
   }
 
+  /** A health check reaching the tenant: 500 while down, 503 while it runs the commit it is sick on, else 200. */
+  healthAnswer(tenant: SimTenant): SimAnswer {
+    if (this.isDown(tenant)) return { status: 500, body: '{"error":"internal"}' }
+    return this.isSick(tenant) ? { status: 503, body: '{"status":"failing"}' } : { status: 200, body: '{"status":"ok"}' }
+  }
+
+  private isSick(tenant: SimTenant): boolean {
+    return this.sickOn.get(tenant.name) === tenant.running
+  }
+
   /**
    * A rollout request reaching the controller. The new container comes up after a while; `onApply` is
    * told what the tenant ran just before (the checker's backward test). A regression in progress is
@@ -96,9 +108,10 @@ export class SimFleet {
     })
   }
 
-  /** The tenant's satisfaction of "runs `expected` or a descendant and answers", now. */
+  /** The tenant's satisfaction of "runs `expected` or a descendant, answers, and is healthy", now. */
   faultFor(tenant: SimTenant, expected: string, isAtOrAfter: (sha: string) => boolean): TenantFault | null {
     if (this.isDown(tenant)) return { what: 'answers 500', since: tenant.downSince }
+    if (this.isSick(tenant)) return { what: `runs ${tenant.running.slice(0, 7)} but fails its health check`, since: tenant.runningSince }
     if (!isAtOrAfter(tenant.running)) {
       const regressed = tenant.running !== tenant.deployed ? ` (regressed from ${tenant.deployed.slice(0, 7)})` : ''
       return { what: `runs ${tenant.running.slice(0, 7)}${regressed}, not ${expected.slice(0, 7)} or newer`, since: tenant.runningSince }

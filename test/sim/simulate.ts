@@ -34,7 +34,8 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  *     holding the lock, and never while another live run that performed side effects is still inside
  *     its section;
  *  3. a green record is true at its verdict: when a run writes a `success` status, every tenant runs the
- *     status's commit or a descendant and answers; when a run ends `deployed` or `noop` without one,
+ *     status's commit or a descendant, answers, and is healthy (no green record counts a tenant that is
+ *     unhealthy on the new commit); when a run ends `deployed` or `noop` without one,
  *     the same holds for every tenant its record counts converged or ahead. The only tolerance is a
  *     tenant that went bad after this run's last successful read of it, that read being at most
  *     VERDICT_WINDOW_MS before the verdict (the verdict's own re-read);
@@ -267,6 +268,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         if (roll < 0.05) return { error: 'deadline' }
         if (roll < 0.06) return { error: 'reset' }
       }
+      if (req.path.endsWith('/healthz')) return fleet.healthAnswer(tenant)
       const answer = fleet.answer(tenant)
       if ('status' in answer && answer.status === 200) {
         run.lastRead.set(name, clock.now())
@@ -355,6 +357,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
 
   // ---- the schedule ----
   const script = options.script ?? randomScript(options.seed, random)
+  // One schedule in five has a tenant that is unhealthy on the first pushed commit (it reports it, its
+  // health path fails); only those check health, so every other schedule draws the same randomness as before.
+  const sick = !options.script && options.seed % 5 === 0 ? script.pushes[0]!.sha : null
+  if (sick) fleet.sickOn.set('bo', sick)
   const settleBudget = script.settleBudget
   if (faults && !options.script) scheduleOutages(fleet, clock, random, T0)
   for (const outage of script.outages ?? []) clock.at(T0 + outage.atS * 1000, () => fleet.takeDown(fleet.tenants.get(outage.tenant)!, outage.forS * 1000))
@@ -495,7 +501,8 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       branch: 'main',
       sha,
       environment: ENVIRONMENT,
-      tenants: TENANTS.map((name) => `${name} http://tenants.sim/${name}`).join('\n'),
+      tenants: TENANTS.map((name) => `${name} http://tenants.sim/${name}/buildinfo`).join('\n'),
+      'health-path': sick ? '/healthz' : '',
       'redeploy-url': perTenantRedeploy ? 'http://control.sim/roll/{tenant}' : 'http://control.sim/roll',
       image: promoting ? `registry.sim/${IMAGE_REPO}` : '',
       'settle-budget': String(settleBudget),

@@ -13,6 +13,9 @@ import type { Tenant } from '../../src/core/types.js'
  *   ... fleet.requests('hongming'), fleet.stats().maxConnections
  *   await fleet.close()
  *
+ * Each tenant also answers its health check at `/t/<name>/healthz` (`healthUrl`): 200 unless its
+ * behaviour's `health` says otherwise.
+ *
  * A behaviour replaces the previous one for that tenant; fields combine in the order listed below
  * (a `delayMs` applies before any answer; `hang`/`reset` win over everything else).
  */
@@ -39,6 +42,8 @@ export interface TenantBehaviour {
   blip?: { count: number; status: number }
   /** After its first `count` requests, the tenant answers `status` (it went down after it was read). */
   downAfter?: { count: number; status: number }
+  /** Its health path: the n-th check answers `statuses[n]` (the last one from then on), with `body` when given. */
+  health?: { statuses: readonly number[]; body?: string }
 }
 
 export interface FleetStats {
@@ -56,12 +61,16 @@ export interface FakeFleet {
   /** `http://127.0.0.1:<port>` */
   readonly origin: string
   url(name: string): string
+  /** The tenant's health check, `…/t/<name>/healthz`. */
+  healthUrl(name: string): string
   tenants(names: readonly string[]): Tenant[]
   set(name: string, behaviour: TenantBehaviour): void
   /** Commit every tenant without its own `sha`/`schedule` reports. */
   setDefaultSha(sha: string): void
-  /** Requests served for one tenant. */
+  /** Buildinfo requests served for one tenant. */
   requests(name: string): number
+  /** Health checks served for one tenant. */
+  healthChecks(name: string): number
   stats(): FleetStats
   resetStats(): void
   close(): Promise<void>
@@ -75,6 +84,7 @@ export interface FakeFleetOptions {
 }
 
 const ROUTE = /^\/t\/([^/]+)\/buildinfo$/
+const HEALTH_ROUTE = /^\/t\/([^/]+)\/healthz$/
 
 export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFleet> {
   const clock = options.clock ?? { now: () => Date.now() }
@@ -117,7 +127,18 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ [b.field ?? 'sha']: reportedSha(b) }))
   }
 
+  const healthChecks = new Map<string, number>()
+  const answerHealth = (name: string, res: ServerResponse): void => {
+    const seen = healthChecks.get(name) ?? 0
+    healthChecks.set(name, seen + 1)
+    const health = behaviours.get(name)?.health
+    const status = health ? health.statuses[Math.min(seen, health.statuses.length - 1)] : 200
+    res.writeHead(status, { 'content-type': 'application/json' }).end(health?.body ?? '{"status":"ok"}')
+  }
+
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const health = HEALTH_ROUTE.exec(req.url ?? '')
+    if (health) return answerHealth(decodeURIComponent(health[1]), res)
     const match = ROUTE.exec(req.url ?? '')
     if (!match) {
       res.writeHead(404).end()
@@ -159,16 +180,19 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
   return {
     origin,
     url,
+    healthUrl: (name) => `${origin}/t/${encodeURIComponent(name)}/healthz`,
     tenants: (names) => names.map((name) => ({ name, url: url(name) })),
     set: (name, behaviour) => void behaviours.set(name, behaviour),
     setDefaultSha: (sha) => void (defaultSha = sha),
     requests: (name) => perTenant.get(name) ?? 0,
+    healthChecks: (name) => healthChecks.get(name) ?? 0,
     stats: () => ({ ...stats }),
     resetStats() {
       stats.requests = 0
       stats.connectionsOpened = 0
       stats.maxConnections = stats.openConnections
       perTenant.clear()
+      healthChecks.clear()
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -23,15 +23,17 @@ export function recordOf(message: string, tenants: readonly TenantReport[], resu
 
 /** A tenant as the record carries it (planned on an older commit, not redeployed, no wave). */
 export function tenant(name: string, state: TenantState): TenantRecord {
-  const settled = state === 'converged' || state === 'ahead'
+  const settled = state === 'converged' || state === 'ahead' || state === 'unhealthy'
   return {
     name,
     state,
     actual: settled ? '7f25373'.padEnd(40, '0') : null,
     attempts: 3,
-    seconds_to_converge: settled ? 12 : null,
+    seconds_to_converge: settled && state !== 'unhealthy' ? 12 : null,
     error_class: state === 'unreachable' ? 'refused' : null,
     regressed: false,
+    healthy: state === 'unhealthy' ? false : null,
+    health_status: state === 'unhealthy' ? 'http 503' : null,
     wave: null,
     before: null,
     redeployed: false,

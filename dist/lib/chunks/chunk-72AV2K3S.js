@@ -4,7 +4,6 @@ import {
   FleetError,
   HttpStatusError,
   InputError,
-  RedeployStopped,
   __toESM,
   acquireRunLock,
   auditNote,
@@ -12,11 +11,11 @@ import {
   chunks,
   classifyError,
   describeError,
+  describeExit,
   describeTenant,
   failureLines,
   finishDeployment,
   fitColumn,
-  forEachBounded,
   formatInZone,
   groupBy,
   heartbeatMs,
@@ -28,15 +27,17 @@ import {
   isSettled,
   listNames,
   neutralize,
+  neverReachedServer,
   parseImageRef,
   proxyAwareDispatcher,
-  redeployFleet,
+  readRemoteText,
   registerCredentials,
   registerSecret,
   registryBaseUrl,
   require_undici,
   retryAfterSeconds,
   rollbackOf,
+  runWatchedCommand,
   sameCommit,
   sharedDispatcher,
   shortSha,
@@ -48,10 +49,84 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-6S625CPL.js";
+} from "./chunk-WWVWA2AJ.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
+
+// src/fleet/classify.ts
+function createClassifier(options) {
+  const ancestry = /* @__PURE__ */ new Map();
+  const failed = /* @__PURE__ */ new Set();
+  const warned = /* @__PURE__ */ new Set();
+  const ask = async (actual) => {
+    try {
+      return await options.compare(options.expectedSha, actual);
+    } catch (error) {
+      failed.add(actual);
+      if (!warned.has(actual)) {
+        warned.add(actual);
+        options.log.warning(
+          `could not tell whether ${shortSha(actual)} descends from ${shortSha(options.expectedSha)} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); tenants reporting it count as stale`
+        );
+      }
+      return null;
+    }
+  };
+  return {
+    async stateOf(actual) {
+      if (sameCommit(actual, options.expectedSha)) return "converged";
+      if (!options.compare) return "stale";
+      const key = actual.toLowerCase();
+      let answer = ancestry.get(key);
+      if (!answer) {
+        answer = ask(key);
+        ancestry.set(key, answer);
+      }
+      const relation = await answer;
+      if (relation === "identical") return "converged";
+      if (relation === "ahead") return options.allowRollback ? "stale" : "ahead";
+      return "stale";
+    },
+    nextRound() {
+      for (const sha of failed) ancestry.delete(sha);
+      failed.clear();
+    }
+  };
+}
+function withHealth(state, healthy) {
+  return healthy === false && state !== "stale" ? "unhealthy" : state;
+}
+
+// src/fleet/health.ts
+var NEW_HEALTH_TRACKER = { verdict: "checking", streak: 0, last: null };
+function nextHealth(tracker, probe, thresholds) {
+  const streak = tracker.last?.ok === probe.ok ? tracker.streak + 1 : 1;
+  const reached = streak >= (probe.ok ? thresholds.successes : thresholds.failures);
+  return { verdict: reached ? probe.ok ? "healthy" : "unhealthy" : tracker.verdict, streak, last: probe };
+}
+function healthStatus(tracker, thresholds) {
+  if (!tracker.last) return null;
+  if (tracker.verdict !== "healthy" && tracker.last.ok) return `${tracker.last.status}, ${tracker.streak} of ${thresholds.successes} passes in a row`;
+  return tracker.last.status;
+}
+var HealthBook = class {
+  constructor(thresholds) {
+    this.thresholds = thresholds;
+  }
+  thresholds;
+  trackers = /* @__PURE__ */ new Map();
+  /** Folds one probe into the tenant's tracker and returns it. */
+  record(tenant, probe) {
+    const next = nextHealth(this.trackers.get(tenant) ?? NEW_HEALTH_TRACKER, probe, this.thresholds);
+    this.trackers.set(tenant, next);
+    return next;
+  }
+  /** A tenant read off the expected commit starts its check again when it comes back to it. */
+  reset(tenant) {
+    this.trackers.delete(tenant);
+  }
+};
 
 // src/fleet/round.ts
 function pendingReport(name) {
@@ -62,6 +137,7 @@ async function probeRound(due, reports, ctx) {
   await ctx.prober.probe(due, (tenant, result) => answers.push({ tenant, result, at: ctx.clock.now() }), ctx.signal);
   ctx.classifier.nextRound();
   const details = /* @__PURE__ */ new Map();
+  const read = [];
   await Promise.all(
     answers.map(async ({ tenant, result, at }) => {
       const report = reports.get(tenant.name);
@@ -73,16 +149,46 @@ async function probeRound(due, reports, ctx) {
         details.set(tenant.name, result.detail);
         return;
       }
-      const wasSettled = isSettled(report);
       report.actual = result.sha;
       report.error_class = null;
-      report.state = await ctx.classifier.stateOf(result.sha);
-      report.regressed = report.state === "stale" && (wasSettled || report.regressed);
-      if (report.state !== "converged") report.seconds_to_converge = null;
-      else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
+      read.push({ tenant, state: await ctx.classifier.stateOf(result.sha), at });
     })
   );
+  if (ctx.health) await checkHealth(read, reports, ctx.health, ctx);
+  for (const { tenant, state, at } of read) {
+    const report = reports.get(tenant.name);
+    const wasSettled = isSettled(report);
+    report.state = withHealth(state, report.healthy);
+    report.regressed = report.state === "stale" && (wasSettled || report.regressed);
+    if (report.state !== "converged") report.seconds_to_converge = null;
+    else if (report.seconds_to_converge === null) report.seconds_to_converge = Math.round((at - ctx.startedAt) / 100) / 10;
+  }
   return details;
+}
+async function checkHealth(read, reports, book, ctx) {
+  const onCommit = [];
+  for (const { tenant, state } of read) {
+    if (!tenant.health) continue;
+    const report = reports.get(tenant.name);
+    if (state === "stale") {
+      book.reset(tenant.name);
+      delete report.healthy;
+      delete report.health_status;
+    } else {
+      report.healthy ??= false;
+      onCommit.push(tenant);
+    }
+  }
+  await ctx.prober.probeHealth(
+    onCommit,
+    (tenant, probe) => {
+      const tracker = book.record(tenant.name, probe);
+      const report = reports.get(tenant.name);
+      report.healthy = tracker.verdict === "healthy";
+      report.health_status = healthStatus(tracker, book.thresholds) ?? void 0;
+    },
+    ctx.signal
+  );
 }
 
 // src/stages/status.ts
@@ -822,49 +928,180 @@ function unreadForPlan(headRead, reports) {
   return missing.length > 0 ? missing.join("; ") : null;
 }
 
-// src/fleet/classify.ts
-function createClassifier(options) {
-  const ancestry = /* @__PURE__ */ new Map();
-  const failed = /* @__PURE__ */ new Set();
-  const warned = /* @__PURE__ */ new Set();
-  const ask = async (actual) => {
-    try {
-      return await options.compare(options.expectedSha, actual);
-    } catch (error) {
-      failed.add(actual);
-      if (!warned.has(actual)) {
-        warned.add(actual);
-        options.log.warning(
-          `could not tell whether ${shortSha(actual)} descends from ${shortSha(options.expectedSha)} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); tenants reporting it count as stale`
-        );
-      }
-      return null;
+// src/stages/bake-check.ts
+var BakeCheckStopped = class extends Error {
+  constructor() {
+    super("bake-check stopped: this run no longer owns the branch or the lock");
+    this.name = "BakeCheckStopped";
+  }
+};
+async function runBakeCheck(req, deadlineMs, deps) {
+  const env = {
+    FLEET_TAG: req.tag,
+    FLEET_SHA: req.sha,
+    FLEET_ENVIRONMENT: req.environment,
+    FLEET_REPOSITORY: req.repository,
+    FLEET_WAVE: String(req.wave)
+  };
+  const { code, stopped } = await runWatchedCommand({ command: req.command, label: "bake-check", env, deadlineMs }, deps);
+  if (stopped === "lost-right") throw new BakeCheckStopped();
+  if (deps.signal?.aborted) throw deps.signal.reason;
+  if (stopped === "deadline") return { passed: false, reason: `bake-check did not finish within ${Math.ceil(deadlineMs / 1e3)}s and was stopped` };
+  return code === 0 ? { passed: true } : { passed: false, reason: `bake-check exited with ${describeExit(code)}` };
+}
+async function bakeWave(options) {
+  const { clock, signal } = options;
+  const until = clock.now() + options.seconds * 1e3;
+  for (; ; ) {
+    if (options.check) {
+      const verdict = await options.check(Math.max(until - clock.now(), options.intervalMs));
+      if (!verdict.passed) return { kind: "failed", reason: verdict.reason };
+    }
+    if (clock.now() >= until) return { kind: "baked" };
+    await clock.sleep(Math.min(options.intervalMs, until - clock.now()), signal);
+    const refused = await options.mayAct();
+    if (refused) return { kind: "stopped", outcome: refused };
+  }
+}
+
+// src/stages/redeploy.ts
+var import_undici2 = __toESM(require_undici(), 1);
+import { createHash as createHash2 } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// src/fleet/bounded.ts
+async function forEachBounded(items, workers, work, signal) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length && !signal?.aborted) {
+      await work(items[next++]);
     }
   };
-  return {
-    async stateOf(actual) {
-      if (sameCommit(actual, options.expectedSha)) return "converged";
-      if (!options.compare) return "stale";
-      const key = actual.toLowerCase();
-      let answer = ancestry.get(key);
-      if (!answer) {
-        answer = ask(key);
-        ancestry.set(key, answer);
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
+}
+
+// src/stages/redeploy.ts
+var RedeployStopped = class extends FleetError {
+  constructor(what) {
+    super(`${what}: this run no longer owns the branch or the lock`, "internal");
+    this.name = "RedeployStopped";
+  }
+};
+var WEBHOOK_RETRY_POLICY = { attempts: 3, backoffMs: 2e3, maxBackoffMs: 8e3, maxWaitMs: 6e4 };
+var REQUEST_TIMEOUT_MS = 3e4;
+async function redeployFleet(settings, req, deps) {
+  if (req.tenants.length === 0) return "every tenant already reports the expected commit; nothing redeployed";
+  switch (settings.kind) {
+    case "none":
+      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`;
+    case "webhook":
+      return settings.perTenant ? redeployPerTenant(settings.url, settings.token, req, deps) : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps);
+    case "command":
+      return runRedeployCommand(settings.command, req, deps);
+  }
+}
+async function redeployPerTenant(url, token, req, deps) {
+  let sent = 0;
+  let stop = null;
+  const halt = new AbortController();
+  await forEachBounded(
+    req.tenants,
+    deps.maxParallel ?? 1,
+    async (tenant) => {
+      try {
+        if (deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`);
+        if (halt.signal.aborted) return;
+        sent++;
+        await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
+      } catch (error) {
+        stop ??= error;
+        halt.abort();
       }
-      const relation = await answer;
-      if (relation === "identical") return "converged";
-      if (relation === "ahead") return options.allowRollback ? "stale" : "ahead";
-      return "stale";
     },
-    nextRound() {
-      for (const sha of failed) ancestry.delete(sha);
-      failed.clear();
-    }
+    halt.signal
+  );
+  if (stop) throw stop;
+  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`;
+}
+function idempotencyKey(req, tenant) {
+  return createHash2("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
+}
+async function postRedeploy(url, token, req, tenants, tenant, deps) {
+  const endpoint = `POST ${redactUrl(url)}`;
+  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants });
+  const headers = {
+    "content-type": "application/json",
+    "idempotency-key": idempotencyKey(req, tenant),
+    "user-agent": "fleet-forward"
   };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const send = async (attemptNumber) => {
+    let res;
+    try {
+      res = await (0, import_undici2.request)(url, {
+        method: "POST",
+        headers,
+        body,
+        dispatcher: deps.dispatcher ?? sharedDispatcher(),
+        signal: deps.signal,
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS
+      });
+    } catch (error) {
+      if (deps.signal?.aborted) throw error;
+      const errorClass = classifyError(error);
+      const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : "not retried because the request may have been received";
+      throw new FleetError(`${endpoint} failed (${errorClass}); ${why}`, errorClass, endpoint);
+    }
+    const text = await readRemoteText(res.body);
+    if (res.statusCode >= 200 && res.statusCode < 300) {
+      deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
+      return `redeploy requested for ${tenants.length} tenant(s)`;
+    }
+    throw new HttpStatusError(res.statusCode, endpoint, neutralize(text, 200), retryAfterSeconds(res.headers, deps.clock.now()));
+  };
+  return withRetries(send, {
+    policy: WEBHOOK_RETRY_POLICY,
+    clock: deps.clock,
+    // Sent once means acted on, perhaps: only a refusal or a connection never made is repeated.
+    idempotent: false,
+    signal: deps.signal,
+    onRetry: (_error, waitMs, attemptNumber) => deps.log.warning(`${endpoint}: retrying in ${Math.ceil(waitMs / 1e3)}s (attempt ${attemptNumber + 1} of ${WEBHOOK_RETRY_POLICY.attempts})`)
+  });
+}
+function redactUrl(url) {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}${parsed.search ? "?\u2026" : ""}`;
+}
+var MAX_INLINE_TENANTS_BYTES = 96 * 1024;
+async function runRedeployCommand(command, req, deps) {
+  const dir = mkdtempSync(join(tmpdir(), "fleet-forward-"));
+  const tenantsFile = join(dir, "tenants.json");
+  writeFileSync(tenantsFile, JSON.stringify(req.tenants));
+  const names = req.tenants.join("\n");
+  const env = {
+    FLEET_TAG: req.tag,
+    FLEET_SHA: req.sha,
+    FLEET_ENVIRONMENT: req.environment,
+    FLEET_REPOSITORY: req.repository,
+    FLEET_TENANTS_FILE: tenantsFile,
+    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
+    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
+  };
+  try {
+    const { code, stopped } = await runWatchedCommand({ command, label: "redeploy-command", env }, deps);
+    if (stopped) throw new RedeployStopped("redeploy-command killed");
+    if (code !== 0) throw new FleetError(`redeploy-command exited with ${describeExit(code)}`, "internal", "redeploy-command");
+    return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // src/fleet/connection-plan.ts
-var import_undici2 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 function originOf(url) {
   return new URL(url).origin;
 }
@@ -887,10 +1124,10 @@ var MAX_PROBE_REDIRECTS = 3;
 function createFleetTransport(plan2, timings) {
   return proxyAwareDispatcher({
     factory: (origin, options) => {
-      if (plan2.singleTenant.has(String(origin))) return new import_undici2.Client(origin, options);
-      return new import_undici2.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null });
+      if (plan2.singleTenant.has(String(origin))) return new import_undici3.Client(origin, options);
+      return new import_undici3.Pool(origin, { ...options, connections: plan2.perOrigin.get(String(origin)) ?? null });
     },
-    connect: (0, import_undici2.buildConnector)({ timeout: timings.connectTimeoutMs }),
+    connect: (0, import_undici3.buildConnector)({ timeout: timings.connectTimeoutMs }),
     keepAliveTimeout: timings.keepAliveMs,
     keepAliveMaxTimeout: timings.keepAliveMs
   });
@@ -924,6 +1161,25 @@ function probeTarget(url) {
   return { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
 }
 function startProbe(target, req) {
+  return startGet(
+    target,
+    req,
+    (body) => {
+      const reading = readCommit(body, req.shaFields);
+      return reading.sha === null ? failure("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null };
+    },
+    failure
+  );
+}
+function startHealthProbe(target, req) {
+  return startGet(
+    target,
+    req,
+    (_body, status) => ({ ok: true, status: `http ${status}` }),
+    (errorClass, _detail, status) => ({ ok: false, status: status ? `http ${status}` : errorClass })
+  );
+}
+function startGet(target, req, onBody, onFailure) {
   let cancel = () => void 0;
   const result = new Promise((resolve, reject) => {
     let controller = null;
@@ -939,9 +1195,11 @@ function startProbe(target, req) {
         else abortWhenStarted = abortReason;
       }
       if ("cancelled" in outcome) reject(outcome.cancelled);
-      else resolve(outcome);
+      else resolve(outcome.value);
     };
-    const failed = (errorClass, detail) => failure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail);
+    const failed = (errorClass, detail, httpStatus = null) => ({
+      value: onFailure(errorClass, visited.length > 1 ? `redirected to ${neutralize(visited[visited.length - 1], 200)}: ${detail}` : detail, httpStatus)
+    });
     const stop = (errorClass, detail) => settle(failed(errorClass, detail), new FleetError(detail, errorClass));
     const deadline = setTimeout(() => stop("deadline", `no complete answer within ${req.requestTimeoutMs} ms`), req.requestTimeoutMs);
     cancel = (reason) => settle({ cancelled: reason }, new Error("probe cancelled"));
@@ -972,7 +1230,7 @@ function startProbe(target, req) {
           size += chunk.length;
           if (size > req.maxBodyBytes) {
             if (ok()) stop("too_large", `body exceeds ${req.maxBodyBytes} bytes`);
-            else stop(httpErrorClass(status), `HTTP ${status}`);
+            else settle(failed(httpErrorClass(status), `HTTP ${status}`, status), new FleetError(`HTTP ${status}`, httpErrorClass(status)));
           } else if (ok()) {
             chunks2.push(chunk);
           }
@@ -984,10 +1242,9 @@ function startProbe(target, req) {
             controller = null;
             return send(next);
           }
-          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`));
+          if (!ok()) return settle(failed(httpErrorClass(status), `HTTP ${status}`, status));
           const body = chunks2.length === 1 ? chunks2[0] : Buffer.concat(chunks2, size);
-          const reading = readCommit(body.toString("utf8"), req.shaFields);
-          settle(reading.sha === null ? failed("bad_payload", reading.problem) : { sha: reading.sha, errorClass: null, detail: null });
+          settle({ value: onBody(body.toString("utf8"), status) });
         },
         onResponseError(_c, error) {
           settle(failed(classifyError(error), neutralize(describeError(error), 200)));
@@ -1037,11 +1294,11 @@ function createFleetProber(fleet, shaFields, options = {}) {
   const concurrency = Math.max(1, options.concurrency ?? PROBE_DEFAULTS.concurrency);
   const requestTimeoutMs = options.requestTimeoutMs ?? PROBE_DEFAULTS.requestTimeoutMs;
   const targets = /* @__PURE__ */ new Map();
-  const targetOf = (tenant) => {
-    let target = targets.get(tenant.url);
+  const targetOf = (url) => {
+    let target = targets.get(url);
     if (!target) {
-      target = probeTarget(tenant.url);
-      targets.set(tenant.url, target);
+      target = probeTarget(url);
+      targets.set(url, target);
     }
     return target;
   };
@@ -1058,28 +1315,45 @@ function createFleetProber(fleet, shaFields, options = {}) {
     maxBodyBytes: options.maxBodyBytes ?? PROBE_DEFAULTS.maxBodyBytes,
     closeAfter: !plan2.keepAlive
   };
-  return {
-    async probe(tenants, onResult, signal) {
-      const inFlight = /* @__PURE__ */ new Set();
-      const cancelAll = () => inFlight.forEach((probe) => probe.cancel(signal?.reason));
-      signal?.addEventListener("abort", cancelAll, { once: true });
-      const probeOne = async (tenant) => {
-        const probe = startProbe(targetOf(tenant), req);
-        inFlight.add(probe);
-        try {
-          onResult(tenant, await probe.result);
-        } catch (error) {
-          if (!signal?.aborted) throw error;
-        } finally {
-          inFlight.delete(probe);
-        }
-      };
+  const probeEach = async (tenants, urlOf2, start, onResult, signal) => {
+    const inFlight = /* @__PURE__ */ new Set();
+    const cancelAll = () => inFlight.forEach((probe) => probe.cancel(signal?.reason));
+    signal?.addEventListener("abort", cancelAll, { once: true });
+    const probeOne = async (tenant) => {
+      const probe = start(targetOf(urlOf2(tenant)));
+      inFlight.add(probe);
       try {
-        await Promise.all(lanes(plan2, tenants, targetOf).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal)));
+        onResult(tenant, await probe.result);
+      } catch (error) {
+        if (!signal?.aborted) throw error;
       } finally {
-        signal?.removeEventListener("abort", cancelAll);
+        inFlight.delete(probe);
       }
-    },
+    };
+    const due = tenants.filter((tenant) => urlOf2(tenant) !== void 0);
+    try {
+      await Promise.all(
+        lanes(plan2, due, (tenant) => targetOf(urlOf2(tenant))).map(({ tenants: lane, workers }) => forEachBounded(lane, workers, probeOne, signal))
+      );
+    } finally {
+      signal?.removeEventListener("abort", cancelAll);
+    }
+  };
+  return {
+    probe: (tenants, onResult, signal) => probeEach(
+      tenants,
+      (tenant) => tenant.url,
+      (target) => startProbe(target, req),
+      onResult,
+      signal
+    ),
+    probeHealth: (tenants, onResult, signal) => probeEach(
+      tenants,
+      (tenant) => tenant.health,
+      (target) => startHealthProbe(target, req),
+      onResult,
+      signal
+    ),
     async close() {
       await transport?.destroy();
     }
@@ -1098,8 +1372,9 @@ async function settleFleet(options) {
   const deadline = startedAt + options.budgetSeconds * 1e3;
   const intervalMs = options.intervalSeconds * 1e3;
   const reports = new Map(options.tenants.map((t) => [t.name, pendingReport(t.name)]));
+  const checked = new Set(options.health ? options.tenants.filter((t) => t.health).map((t) => t.name) : []);
   for (const report of options.settled ?? []) {
-    if (isSettled(report) && reports.has(report.name)) reports.set(report.name, { ...report });
+    if (isSettled(report) && reports.has(report.name) && (!checked.has(report.name) || report.healthy === true)) reports.set(report.name, { ...report });
   }
   const prober = createFleetProber(options.tenants, options.shaFields, {
     keepAliveMs: intervalMs + 5e3,
@@ -1115,7 +1390,8 @@ async function settleFleet(options) {
     }),
     clock,
     startedAt: options.since ?? startedAt,
-    signal
+    signal,
+    health: options.health
   };
   const stillOwner = ownershipCheck(options.stillOwner, log);
   let rounds = 0;
@@ -1372,6 +1648,7 @@ var PipelineRun = class {
     this.facts = facts;
     this.guard = new OwnershipGuard(deps.forge, settings.branch, settings.sha, deps.log);
     this.compare = memoizeCompare((base, head) => deps.forge.compare(base, head));
+    this.health = new HealthBook(settings.health);
     this.runKey = settings.run.runId ? `${settings.run.repository}#${settings.run.runId}.${settings.run.runAttempt}` : randomUUID();
   }
   settings;
@@ -1391,6 +1668,8 @@ var PipelineRun = class {
   rolloutStartedAt = 0;
   /** Each tenant's latest report, from planning on. */
   reports = /* @__PURE__ */ new Map();
+  /** Each health-checked tenant's verdict so far: it carries over from wave to wave and into the bake's confirmation. */
+  health;
   /** Outside Actions there is no run id: a fresh key per invocation, so a new deploy is never taken for a duplicate. */
   runKey;
   proof = null;
@@ -1436,7 +1715,7 @@ var PipelineRun = class {
     return auditNote({ override: this.facts.override, rollback: rollbackOf(this.settings) });
   }
   /** A red verdict: recorded as a failure on the commit, :latest left where it was. */
-  async stale(message) {
+  async stale(message, errorClass = null) {
     await writeDeployStatus(
       this.deps.forge,
       this.expectedSha,
@@ -1445,7 +1724,7 @@ var PipelineRun = class {
       this.settings.run.runUrl,
       this.deps.log
     );
-    return { result: "stale", message };
+    return { result: "stale", message, errorClass };
   }
 };
 function abortedOutcome(signal) {
@@ -1513,29 +1792,40 @@ async function rollWave(run, wave, waves, record) {
   const stopped = await verifyTenants(run, verified);
   if (stopped) return endWave(record, stopped);
   let judged = judge();
-  let baked = false;
+  let confirmedAfterBake = false;
   if (judged.verdict !== "halted" && bakeSeconds > 0) {
     const unverified = judged.failingHere.length ? `ended with ${describeFailing(judged, maxFailures)}` : "converged";
     deps.log.info(`${label} ${unverified}; baking ${bakeSeconds}s before confirming it again`);
-    const stoppedInBake = await bake(run) ?? await verifyTenants(run, verified, 0);
-    if (stoppedInBake) return endWave(record, stoppedInBake);
+    const baked = await bake(run, wave);
+    if (typeof baked === "string") {
+      record.result = "halted";
+      const later = waves.length > 1 ? `; ${waves.length - wave.index} later wave(s) not attempted` : "";
+      return run.stale(`${label} halted: ${baked} during the ${bakeSeconds}s bake${later}`, "bake_check");
+    }
+    const confirmed = baked ?? await verifyTenants(run, verified, 0);
+    if (confirmed) return endWave(record, confirmed);
     judged = judge();
-    baked = true;
+    confirmedAfterBake = true;
   }
   record.result = judged.verdict;
   const { failing } = judged;
   if (judged.verdict === "halted") {
     const took = deps.clock.now() - startedAt;
-    const when = baked ? `when confirmed after the ${bakeSeconds}s bake (the wave took ${Math.round(took / 100) / 10}s: redeploy, verify, bake and confirm)` : withinSettleBudget(settings.settleBudgetSeconds, took);
-    const why = `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`;
+    const when = confirmedAfterBake ? `when confirmed after the ${bakeSeconds}s bake (the wave took ${Math.round(took / 100) / 10}s: redeploy, verify, bake and confirm)` : withinSettleBudget(settings.settleBudgetSeconds, took);
+    const why = `${notVerified(failing, run)} ${when}`;
     const later = waves.length - wave.index;
     return run.stale(
-      waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${run.facts.tenants.length} tenant(s) did not report ${shortSha(run.expectedSha)} ${when}`
+      waves.length > 1 ? `${label} halted: ${why}, more than max-failures ${maxFailures}; ${later} later wave(s) not attempted` : `${failing.length} of ${run.facts.tenants.length} ${notVerified(failing, run).replace(/^\d+ /, "")} ${when}`
     );
   }
   if (judged.failingHere.length > 0) deps.log.warning(`${label}: ${describeFailing(judged, maxFailures)}, going on`);
   else if (waves.length > 1) deps.log.info(`${label} verified: ${wave.tenants.length} tenant(s)`);
   return null;
+}
+function notVerified(failing, run) {
+  const unhealthy = failing.filter((t) => run.reports.get(t.name).state === "unhealthy").length;
+  const healthNote = unhealthy > 0 ? ` (${unhealthy} of them report${unhealthy === 1 ? "s" : ""} it but ${unhealthy === 1 ? "is" : "are"} unhealthy)` : "";
+  return `${failing.length} tenant(s) did not report ${shortSha(run.expectedSha)}${healthNote}`;
 }
 function describeFailing({ failing, failingHere }, maxFailures) {
   return `${failingHere.length} tenant(s) not verified (${listNames(failingHere.map((t) => t.name))}); ${failing.length} in all, within max-failures ${maxFailures}`;
@@ -1597,7 +1887,8 @@ async function verifyTenants(run, tenants, budgetSeconds = run.settings.settleBu
     probe: { dispatcher: deps.dispatcher },
     signal: deps.signal,
     since: run.rolloutStartedAt,
-    settled: tenants.map((t) => run.reports.get(t.name)).filter(isSettled)
+    settled: tenants.map((t) => run.reports.get(t.name)).filter(isSettled),
+    health: run.health
   });
   for (const report of settled.tenants) run.reports.set(report.name, report);
   facts.tenants = settings.tenants.map((t) => run.reports.get(t.name));
@@ -1605,24 +1896,38 @@ async function verifyTenants(run, tenants, budgetSeconds = run.settings.settleBu
   if (settled.outcome === "superseded") return stoppedBy ?? run.superseded();
   if (settled.outcome === "aborted") return abortedOutcome(deps.signal);
   if (settled.outcome === "stale") {
-    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details)) deps.log.info(line);
+    for (const line of failureLines(settled.tenants, run.expectedSha, settled.details, tenants)) deps.log.info(line);
   }
   return null;
 }
-async function bake(run) {
+async function bake(run, wave) {
   const { settings, deps } = run;
-  const until = deps.clock.now() + settings.rollout.bakeSeconds * 1e3;
-  while (deps.clock.now() < until) {
-    try {
-      await deps.clock.sleep(Math.min(settings.settleIntervalSeconds * 1e3, until - deps.clock.now()), deps.signal);
-    } catch (error) {
-      if (deps.signal.aborted) return abortedOutcome(deps.signal);
-      throw error;
-    }
-    const refused = await run.mayAct();
-    if (refused) return refused;
+  const command = settings.rollout.bakeCheck;
+  let stoppedBy = null;
+  const watch = {
+    clock: deps.clock,
+    log: deps.log,
+    signal: deps.signal,
+    mayProceed: async () => (stoppedBy = await run.mayAct(true)) === null,
+    heartbeatMs: heartbeatMs(run.held.lock),
+    onCommand: deps.onCommand
+  };
+  const request3 = { tag: settings.targetTag, sha: run.expectedSha, environment: settings.environment, repository: settings.run.repository, wave: wave.index };
+  try {
+    const end = await bakeWave({
+      seconds: settings.rollout.bakeSeconds,
+      intervalMs: settings.settleIntervalSeconds * 1e3,
+      clock: deps.clock,
+      signal: deps.signal,
+      mayAct: () => run.mayAct(),
+      check: command ? (deadlineMs) => runBakeCheck({ ...request3, command }, deadlineMs, watch) : void 0
+    });
+    return end.kind === "baked" ? null : end.kind === "stopped" ? end.outcome : end.reason;
+  } catch (error) {
+    if (deps.signal.aborted) return abortedOutcome(deps.signal);
+    if (error instanceof BakeCheckStopped) return stoppedBy ?? run.superseded();
+    throw error;
   }
-  return null;
 }
 function markNotAttempted(run, waves) {
   const untouched = new Set(waves.flatMap((w) => w.tenants.map((t) => t.name)));

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-XSE2KN47.js";
+} from "./chunk-72AV2K3S.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-6S625CPL.js";
+} from "./chunk-WWVWA2AJ.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {
@@ -361,7 +361,7 @@ function renderRoundBlock(round, reports, budget) {
   const counts = /* @__PURE__ */ new Map();
   for (const report of reports) counts.set(report.state, (counts.get(report.state) ?? 0) + 1);
   const converged = counts.get("converged") ?? 0;
-  const others = ["ahead", "stale", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`);
+  const others = ["ahead", "stale", "unhealthy", "unreachable", "pending"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${LIVE_WORD[s] ?? s}`);
   const waiting = reports.filter((report) => !isSettled(report));
   const left = `${Math.ceil(budget.leftMs / 1e3)}s left of the ${budget.budgetSeconds}s budget, every ${budget.intervalSeconds}s`;
   const header = [`verify round ${round}`, `${converged}/${reports.length} converged`, ...others, left];
@@ -372,6 +372,7 @@ function renderRoundBlock(round, reports, budget) {
 function describeWaiting(report) {
   if (report.state === "unreachable") return `unreachable (${report.error_class})`;
   if (report.state === "pending") return "waiting: not read yet";
+  if (report.state === "unhealthy") return `health check ${report.health_status ?? "not run yet"}`;
   return `rolling: reports ${report.actual ? shortSha(report.actual) : "no commit"}`;
 }
 

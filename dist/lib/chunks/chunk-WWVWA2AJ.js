@@ -1720,10 +1720,10 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest2(client, request6, err) {
+    function errorRequest2(client, request5, err) {
       try {
-        request6.onError(err);
-        assert(request6.aborted);
+        request5.onError(err);
+        assert(request5.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
@@ -2415,7 +2415,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request6, key, val) {
+    function processHeader(request5, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2462,24 +2462,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request6.host !== null) {
+        if (request5.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request6.host = val;
+        request5.host = val;
       } else if (headerName === "content-length") {
-        if (request6.contentLength !== null) {
+        if (request5.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request6.contentLength = parseInt(val, 10);
-      } else if (request6.contentType === null && headerName === "content-type") {
-        request6.contentType = val;
-        request6.headers.push(key, val);
+        request5.contentLength = parseInt(val, 10);
+      } else if (request5.contentType === null && headerName === "content-type") {
+        request5.contentType = val;
+        request5.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2493,13 +2493,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request6.reset = true;
+            request5.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request6.headers.push(key, val);
+        request5.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -5112,11 +5112,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request6) {
-      return request6.urlList[request6.urlList.length - 1];
+    function requestCurrentURL(request5) {
+      return request5.urlList[request5.urlList.length - 1];
     }
-    function requestBadPort(request6) {
-      const url = requestCurrentURL(request6);
+    function requestBadPort(request5) {
+      const url = requestCurrentURL(request5);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -5154,10 +5154,10 @@ var require_util2 = __commonJS({
       }
       return policy;
     }
-    function setRequestReferrerPolicyOnRedirect(request6, actualResponse) {
+    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
       const policy = parseReferrerPolicy(actualResponse);
       if (policy !== "") {
-        request6.referrerPolicy = policy;
+        request5.referrerPolicy = policy;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5174,33 +5174,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request6) {
-      let serializedOrigin = request6.origin;
+    function appendRequestOriginHeader(request5) {
+      let serializedOrigin = request5.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request6.responseTainting === "cors" || request6.mode === "websocket") {
-        request6.headersList.append("origin", serializedOrigin, true);
-      } else if (request6.method !== "GET" && request6.method !== "HEAD") {
-        switch (request6.referrerPolicy) {
+      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
+        request5.headersList.append("origin", serializedOrigin, true);
+      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
+        switch (request5.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request6.origin && urlHasHttpsScheme(request6.origin) && !urlHasHttpsScheme(requestCurrentURL(request6))) {
+            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request6, requestCurrentURL(request6))) {
+            if (!sameOrigin(request5, requestCurrentURL(request5))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request6.headersList.append("origin", serializedOrigin, true);
+        request5.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -5254,18 +5254,18 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request6) {
-      const policy = request6.referrerPolicy;
+    function determineRequestsReferrer(request5) {
+      const policy = request5.referrerPolicy;
       assert(policy);
       let referrerSource = null;
-      if (request6.referrer === "client") {
+      if (request5.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request6.referrer)) {
-        referrerSource = request6.referrer;
+      } else if (webidl.is.URL(request5.referrer)) {
+        referrerSource = request5.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
@@ -5283,14 +5283,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request6);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request6);
+          const currentURL = requestCurrentURL(request5);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -5300,17 +5300,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request6, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request6, referrerURL)) {
+          if (sameOrigin(request5, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request6);
+          const currentURL = requestCurrentURL(request5);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -5377,7 +5377,7 @@ var require_util2 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request6) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5756,7 +5756,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request6) {
+    function hasAuthenticationEntry(request5) {
       return false;
     }
     function includesCredentials(url) {
@@ -6991,11 +6991,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request6 = client[kQueue][client[kRunningIdx]];
-        if (!request6) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
-        request6.onResponseStarted();
+        request5.onResponseStarted();
         return 0;
       }
       /**
@@ -7057,9 +7057,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request6 = client[kQueue][client[kRunningIdx]];
-        assert(request6);
-        assert(request6.upgrade || request6.method === "CONNECT");
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
+        assert(request5.upgrade || request5.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7076,9 +7076,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request6.onUpgrade(statusCode, headers, socket, statusText);
+          request5.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request6, err);
+          util.errorRequest(client, request5, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7098,8 +7098,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request6 = client[kQueue][client[kRunningIdx]];
-        if (!request6) {
+        const request5 = client[kQueue][client[kRunningIdx]];
+        if (!request5) {
           return -1;
         }
         assert(!this.upgrade);
@@ -7108,23 +7108,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request6.upgrade) {
+        if (upgrade && !request5.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request6.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request6.bodyTimeout != null ? request6.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request6.method === "CONNECT") {
+        if (request5.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7155,11 +7155,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request6.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request6.aborted) {
+        const pause = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request5.aborted) {
           return -1;
         }
-        if (request6.method === "HEAD") {
+        if (request5.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -7180,8 +7180,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request6 = client[kQueue][client[kRunningIdx]];
-        assert(request6);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -7194,7 +7194,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request6.onData(buf) === false) {
+        if (request5.onData(buf) === false) {
           return constants.ERROR.PAUSED;
         }
         return 0;
@@ -7212,8 +7212,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request6 = client[kQueue][client[kRunningIdx]];
-        assert(request6);
+        const request5 = client[kQueue][client[kRunningIdx]];
+        assert(request5);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -7225,11 +7225,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request6.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request6.onComplete(headers);
+        request5.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -7298,8 +7298,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request6) {
-          return writeH1(client, request6);
+        write(request5) {
+          return writeH1(client, request5);
         },
         resume() {
           resumeH1(client);
@@ -7326,18 +7326,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request6) {
+        busy(request5) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request6) {
-            if (client[kRunning] > 0 && !request6.idempotent) {
+          if (request5) {
+            if (client[kRunning] > 0 && !request5.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request6.upgrade || request6.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request6.body) !== 0 && (util.isStream(request6.body) || util.isAsyncIterable(request6.body) || util.isFormDataLike(request6.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) {
               return true;
             }
           }
@@ -7390,13 +7390,13 @@ var require_client_h1 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request6 = requests[i];
-          util.errorRequest(client, request6, err);
+          const request5 = requests[i];
+          util.errorRequest(client, request5, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request6 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request6, err);
+        util.errorRequest(client, request5, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -7464,8 +7464,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request6 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request6.headersTimeout != null ? request6.headersTimeout : client[kHeadersTimeout];
+            const request5 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -7474,11 +7474,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request6) {
+    function setTypeOfService(socket, request5) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request6.typeOfService;
+      const typeOfService = request5.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -7492,26 +7492,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request6) {
-      const { method, path, host, upgrade, blocking, reset } = request6;
-      let { body, headers, contentLength } = request6;
+    function writeH1(client, request5) {
+      const { method, path, host, upgrade, blocking, reset } = request5;
+      let { body, headers, contentLength } = request5;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request6.contentType == null) {
+        if (request5.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request6.contentType == null) {
+      } else if (util.isBlobLike(body) && request5.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request6, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -7523,14 +7523,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request6.contentLength;
+        contentLength = request5.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request6.contentLength !== null && request6.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request6, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7538,19 +7538,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request6.aborted || request6.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
-        util.errorRequest(client, request6, err || new RequestAbortedError());
+        util.errorRequest(client, request5, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request6.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request6, err);
+        util.errorRequest(client, request5, err);
       }
-      if (request6.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -7568,7 +7568,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request6);
+      setTypeOfService(socket, request5);
       let header2 = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -7602,31 +7602,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request6, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request5, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request6, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request6, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request6, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -7692,7 +7692,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -7712,18 +7712,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request6.onBodySent(body);
-          if (!expectsPayload && request6.reset !== false) {
+          request5.onBodySent(body);
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request6.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7736,9 +7736,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request6.onBodySent(buffer);
-        request6.onRequestSent();
-        if (!expectsPayload && request6.reset !== false) {
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
+        if (!expectsPayload && request5.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -7746,7 +7746,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request6, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7765,7 +7765,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -7794,9 +7794,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request6, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request6;
+        this.request = request5;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -7810,7 +7810,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request6, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -7829,7 +7829,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request6.reset !== false) {
+          if (!expectsPayload && request5.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -7849,7 +7849,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request6.onBodySent(chunk);
+        request5.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7863,8 +7863,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request6 } = this;
-        request6.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request5 } = this;
+        request5.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8044,8 +8044,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request6) {
-          return writeH2(client, request6);
+        write(request5) {
+          return writeH2(client, request5);
         },
         /**
          * @returns {void}
@@ -8074,14 +8074,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request6) {
-          if (request6 != null) {
+        busy(request5) {
+          if (request5 != null) {
             if (client[kRunning] > 0) {
-              if (request6.idempotent === false) return true;
-              if ((request6.upgrade === "websocket" || request6.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request6.body) !== 0 && (util.isStream(request6.body) || util.isAsyncIterable(request6.body) || util.isFormDataLike(request6.body))) return true;
+              if (request5.idempotent === false) return true;
+              if ((request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) return true;
             } else {
-              return (request6.upgrade === "websocket" || request6.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8156,15 +8156,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request6, resetPendingIdx = false) {
+    function completeRequest(client, request5, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request6) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request5) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request6, runningIdx);
+      const index = queue.indexOf(request5, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -8183,10 +8183,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request6 = client[kQueue][client[kRunningIdx]];
+        const request5 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request6 != null) {
-          util.errorRequest(client, request6, err);
+        if (request5 != null) {
+          util.errorRequest(client, request5, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -8209,9 +8209,9 @@ var require_client_h2 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request6 = requests[i];
-          if (request6 != null) {
-            util.errorRequest(client, request6, err);
+          const request5 = requests[i];
+          if (request5 != null) {
+            util.errorRequest(client, request5, err);
           }
         }
       }
@@ -8242,14 +8242,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request6) {
-      const headersTimeout = request6.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request6.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request5) {
+      const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request6;
-      let { body } = request6;
+      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
+      let { body } = request5;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request6, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -8283,33 +8283,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request6.aborted || request6.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request6, err);
+        util.errorRequest(client, request5, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request6);
+          completeRequest(client, request5);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request6.onConnect(abort);
+        request5.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request6, err);
+        util.errorRequest(client, request5, err);
       }
-      if (request6.aborted) {
+      if (request5.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request6, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request5, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -8327,12 +8327,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request6.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request6);
+            completeRequest(client, request5);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -8352,12 +8352,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request6.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request6);
+          completeRequest(client, request5);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -8382,14 +8382,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request6.contentLength;
+        contentLength = request5.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request6.contentLength != null && request6.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request6, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8405,7 +8405,7 @@ var require_client_h2 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request6, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request5, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -8426,21 +8426,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request6.onResponseStarted();
+        request5.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request6.aborted) {
+        if (request5.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request6.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request6.aborted || request6.completed) {
+          if (request5.aborted || request5.completed) {
             return;
           }
-          if (request6.onData(chunk) === false) {
+          if (request5.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -8448,14 +8448,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request6.aborted && !request6.completed) {
-            request6.onComplete({});
+          if (!request5.aborted && !request5.completed) {
+            request5.onComplete({});
           }
-          completeRequest(client, request6);
+          completeRequest(client, request5);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request6, true);
+          completeRequest(client, request5, true);
           client[kResume]();
         }
       });
@@ -8465,7 +8465,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request6.aborted && !request6.completed) {
+        if (!request5.aborted && !request5.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -8490,11 +8490,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request6.aborted || request6.completed) {
+        if (request5.aborted || request5.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request6.onComplete(trailers);
+        request5.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -8504,7 +8504,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request6,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8515,7 +8515,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request6,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8527,7 +8527,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request6,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8538,7 +8538,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request6,
+              request5,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8552,7 +8552,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request6,
+            request5,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -8561,7 +8561,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request6,
+            request5,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8571,7 +8571,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -8579,18 +8579,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request6.onBodySent(body);
+          request5.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request6.onRequestSent();
+        request5.onRequestSent();
         client[kResume]();
       } catch (error) {
         abort(error);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request6, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -8601,7 +8601,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request6.onRequestSent();
+            request5.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -8611,10 +8611,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request6.onBodySent(chunk);
+        request5.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8625,8 +8625,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request6.onBodySent(buffer);
-        request6.onRequestSent();
+        request5.onBodySent(buffer);
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8635,7 +8635,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request6, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8660,13 +8660,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request6.onBodySent(chunk);
+          request5.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request6.onRequestSent();
+        request5.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8952,10 +8952,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
-        const request6 = new Request(this[kUrl].origin, opts, handler2);
-        this[kQueue].push(request6);
+        const request5 = new Request(this[kUrl].origin, opts, handler2);
+        this[kQueue].push(request5);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request6.body) == null && util.isIterable(request6.body)) {
+        } else if (util.bodyLength(request5.body) == null && util.isIterable(request5.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8979,9 +8979,9 @@ var require_client = __commonJS({
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request6 = requests[i];
-            if (request6 != null) {
-              util.errorRequest(this, request6, err);
+            const request5 = requests[i];
+            if (request5 != null) {
+              util.errorRequest(this, request5, err);
             }
           }
           const callback = () => {
@@ -9006,9 +9006,9 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request6 = requests[i];
-          if (request6 != null) {
-            util.errorRequest(client, request6, err);
+          const request5 = requests[i];
+          if (request5 != null) {
+            util.errorRequest(client, request5, err);
           }
         }
         assert(client[kSize] === 0);
@@ -9119,8 +9119,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request6 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request6, err);
+          const request5 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request5, err);
         }
       } else {
         onError(client, err);
@@ -9175,15 +9175,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request6 = client[kQueue][client[kPendingIdx]];
-        if (request6 === null) {
+        const request5 = client[kQueue][client[kPendingIdx]];
+        if (request5 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request6.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request6.servername;
+          client[kServerName] = request5.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -9199,10 +9199,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request6)) {
+        if (client[kHTTPContext].busy(request5)) {
           return;
         }
-        if (!request6.aborted && client[kHTTPContext].write(request6)) {
+        if (!request5.aborted && client[kHTTPContext].write(request5)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -10257,13 +10257,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request6 = Buffer2.alloc(2 + this.authMethods.length);
-        request6[0] = SOCKS_VERSION;
-        request6[1] = this.authMethods.length;
+        const request5 = Buffer2.alloc(2 + this.authMethods.length);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request6[2 + i] = method;
+          request5[2 + i] = method;
         });
-        this.socket.write(request6);
+        this.socket.write(request5);
       }
       /**
        * Handle handshake response from server
@@ -10305,13 +10305,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request6 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request6[0] = 1;
-        request6[1] = usernameBuffer.length;
-        usernameBuffer.copy(request6, 2);
-        request6[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request6, 3 + usernameBuffer.length);
-        this.socket.write(request6);
+        const request5 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request5[0] = 1;
+        request5[1] = usernameBuffer.length;
+        usernameBuffer.copy(request5, 2);
+        request5[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request5, 3 + usernameBuffer.length);
+        this.socket.write(request5);
       }
       /**
        * Handle authentication response
@@ -10346,22 +10346,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request6 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request6);
+        const request5 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request5);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request6 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request6[0] = SOCKS_VERSION;
-        request6[1] = command;
-        request6[2] = 0;
-        request6[3] = addressType;
-        addressBuffer.copy(request6, 4);
-        request6.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request6;
+        const request5 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request5[0] = SOCKS_VERSION;
+        request5[1] = command;
+        request5[2] = 0;
+        request5[3] = addressType;
+        addressBuffer.copy(request5, 4);
+        request5.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request5;
       }
       /**
        * Handle CONNECT response
@@ -12081,10 +12081,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request6(opts, callback) {
+    function request5(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request6.call(this, opts, (err, data) => {
+          request5.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -12100,7 +12100,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request6;
+    module.exports = request5;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -14083,8 +14083,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request6);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14102,7 +14102,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request6,
+            request: request5,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14136,8 +14136,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request6);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -14232,8 +14232,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request6);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -14242,8 +14242,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request6 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request6);
+        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request5);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -14534,16 +14534,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request6, responses, response } = snapshot;
-          const url = new URL(request6.url);
+          const { request: request5, responses, response } = snapshot;
+          const url = new URL(request5.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request6.method,
-            headers: request6.headers,
-            body: request6.body
+            method: request5.method,
+            headers: request5.headers,
+            body: request5.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -20399,7 +20399,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request6 = null;
+        let request5 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -20416,18 +20416,18 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request6 = makeRequest({ urlList: [parsedURL] });
+          request5 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request6 = input.#state;
+          request5 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
         let window2 = "client";
-        if (request6.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request6.window, origin)) {
-          window2 = request6.window;
+        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
+          window2 = request5.window;
         }
         if (init.window != null) {
           throw new TypeError(`'window' option '${window2}' must be null`);
@@ -20435,66 +20435,66 @@ var require_request2 = __commonJS({
         if ("window" in init) {
           window2 = "no-window";
         }
-        request6 = makeRequest({
+        request5 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request6.method,
+          method: request5.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request6.headersList,
+          headersList: request5.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request6.unsafeRequest,
+          unsafeRequest: request5.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
           window: window2,
           // priority request’s priority.
-          priority: request6.priority,
+          priority: request5.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request6.origin,
+          origin: request5.origin,
           // referrer request’s referrer.
-          referrer: request6.referrer,
+          referrer: request5.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request6.referrerPolicy,
+          referrerPolicy: request5.referrerPolicy,
           // mode request’s mode.
-          mode: request6.mode,
+          mode: request5.mode,
           // credentials mode request’s credentials mode.
-          credentials: request6.credentials,
+          credentials: request5.credentials,
           // cache mode request’s cache mode.
-          cache: request6.cache,
+          cache: request5.cache,
           // redirect mode request’s redirect mode.
-          redirect: request6.redirect,
+          redirect: request5.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request6.integrity,
+          integrity: request5.integrity,
           // keepalive request’s keepalive.
-          keepalive: request6.keepalive,
+          keepalive: request5.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request6.reloadNavigation,
+          reloadNavigation: request5.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request6.historyNavigation,
+          historyNavigation: request5.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request6.urlList]
+          urlList: [...request5.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request6.mode === "navigate") {
-            request6.mode = "same-origin";
+          if (request5.mode === "navigate") {
+            request5.mode = "same-origin";
           }
-          request6.reloadNavigation = false;
-          request6.historyNavigation = false;
-          request6.origin = "client";
-          request6.referrer = "client";
-          request6.referrerPolicy = "";
-          request6.url = request6.urlList[request6.urlList.length - 1];
-          request6.urlList = [request6.url];
+          request5.reloadNavigation = false;
+          request5.historyNavigation = false;
+          request5.origin = "client";
+          request5.referrer = "client";
+          request5.referrerPolicy = "";
+          request5.url = request5.urlList[request5.urlList.length - 1];
+          request5.urlList = [request5.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request6.referrer = "no-referrer";
+            request5.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -20503,14 +20503,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request6.referrer = "client";
+              request5.referrer = "client";
             } else {
-              request6.referrer = parsedReferrer;
+              request5.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request6.referrerPolicy = init.referrerPolicy;
+          request5.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -20525,33 +20525,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request6.mode = mode;
+          request5.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request6.credentials = init.credentials;
+          request5.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request6.cache = init.cache;
+          request5.cache = init.cache;
         }
-        if (request6.cache === "only-if-cached" && request6.mode !== "same-origin") {
+        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request6.redirect = init.redirect;
+          request5.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request6.integrity = String(init.integrity);
+          request5.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request6.keepalive = Boolean(init.keepalive);
+          request5.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request6.method = mayBeNormalized;
+            request5.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -20561,9 +20561,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request6.method = method;
+            request5.method = method;
           }
-          if (!patchMethodWarning && request6.method === "patch") {
+          if (!patchMethodWarning && request5.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -20573,7 +20573,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request6;
+        this.#state = request5;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -20591,12 +20591,12 @@ var require_request2 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request6.headersList);
+        setHeadersList(this.#headers, request5.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request6.method)) {
+          if (!corsSafeListedMethodsSet.has(request5.method)) {
             throw new TypeError(
-              `'${request6.method} is unsupported in no-cors mode.`
+              `'${request5.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -20615,14 +20615,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request6.method === "GET" || request6.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request6.keepalive
+            request5.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -20634,12 +20634,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request6.mode !== "same-origin" && request6.mode !== "cors") {
+          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request6.useCORSPreflightFlag = true;
+          request5.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -20829,42 +20829,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request6, newSignal) {
-        request6.#signal = newSignal;
-        return request6;
+      static setRequestSignal(request5, newSignal) {
+        request5.#signal = newSignal;
+        return request5;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request6) {
-        return request6.#dispatcher;
+      static getRequestDispatcher(request5) {
+        return request5.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request6, newDispatcher) {
-        request6.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request5, newDispatcher) {
+        request5.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request6, newHeaders) {
-        request6.#headers = newHeaders;
+      static setRequestHeaders(request5, newHeaders) {
+        request5.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request6) {
-        return request6.#state;
+      static getRequestState(request5) {
+        return request5.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request6, newState) {
-        request6.#state = newState;
+      static setRequestState(request5, newState) {
+        request5.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -20919,23 +20919,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request6) {
-      const newRequest = makeRequest({ ...request6, body: null });
-      if (request6.body != null) {
-        newRequest.body = cloneBody(request6.body);
+    function cloneRequest(request5) {
+      const newRequest = makeRequest({ ...request5, body: null });
+      if (request5.body != null) {
+        newRequest.body = cloneBody(request5.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request6 = new Request(kConstruct);
-      setRequestState(request6, innerRequest);
-      setRequestDispatcher(request6, dispatcher);
-      setRequestSignal(request6, signal);
+      const request5 = new Request(kConstruct);
+      setRequestState(request5, innerRequest);
+      setRequestDispatcher(request5, dispatcher);
+      setRequestSignal(request5, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request6, headers);
+      setRequestHeaders(request5, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request6;
+      return request5;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -21326,14 +21326,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request6 = getRequestState(requestObject);
+      const request5 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request6, null, requestObject.signal.reason, null);
+        abortFetch(p, request5, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request6.client.globalObject;
+      const globalObject = request5.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request6.serviceWorkers = "none";
+        request5.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -21345,7 +21345,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request6, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request5, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -21353,7 +21353,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request6, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request5, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -21365,7 +21365,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request6,
+        request: request5,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -21412,12 +21412,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request6, responseObject, error, controller) {
+    function abortFetch(p, request5, responseObject, error, controller) {
       if (p) {
         p.reject(error);
       }
-      if (request6.body?.stream != null && isReadable(request6.body.stream)) {
-        request6.body.stream.cancel(error).catch((err) => {
+      if (request5.body?.stream != null && isReadable(request5.body.stream)) {
+        request5.body.stream.cancel(error).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -21433,7 +21433,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request6,
+      request: request5,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21448,9 +21448,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request6.client != null) {
-        taskDestination = request6.client.globalObject;
-        crossOriginIsolatedCapability = request6.client.crossOriginIsolatedCapability;
+      if (request5.client != null) {
+        taskDestination = request5.client.globalObject;
+        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -21458,7 +21458,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request6,
+        request: request5,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21470,79 +21470,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request6.body || request6.body.stream);
-      if (request6.window === "client") {
-        request6.window = request6.client?.globalObject?.constructor?.name === "Window" ? request6.client : "no-window";
+      assert(!request5.body || request5.body.stream);
+      if (request5.window === "client") {
+        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
       }
-      if (request6.origin === "client") {
-        request6.origin = request6.client.origin;
+      if (request5.origin === "client") {
+        request5.origin = request5.client.origin;
       }
-      if (request6.policyContainer === "client") {
-        if (request6.client != null) {
-          request6.policyContainer = clonePolicyContainer(
-            request6.client.policyContainer
+      if (request5.policyContainer === "client") {
+        if (request5.client != null) {
+          request5.policyContainer = clonePolicyContainer(
+            request5.client.policyContainer
           );
         } else {
-          request6.policyContainer = makePolicyContainer();
+          request5.policyContainer = makePolicyContainer();
         }
       }
-      if (!request6.headersList.contains("accept", true)) {
+      if (!request5.headersList.contains("accept", true)) {
         const value = "*/*";
-        request6.headersList.append("accept", value, true);
+        request5.headersList.append("accept", value, true);
       }
-      if (!request6.headersList.contains("accept-language", true)) {
-        request6.headersList.append("accept-language", "*", true);
+      if (!request5.headersList.contains("accept-language", true)) {
+        request5.headersList.append("accept-language", "*", true);
       }
-      if (request6.priority === null) {
+      if (request5.priority === null) {
       }
-      if (subresourceSet.has(request6.destination)) {
+      if (subresourceSet.has(request5.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request6 = fetchParams.request;
+        const request5 = fetchParams.request;
         let response = null;
-        if (request6.localURLsOnly && !urlIsLocal(requestCurrentURL(request6))) {
+        if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request6);
-        if (requestBadPort(request6) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
+        if (requestBadPort(request5) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request6.referrerPolicy === "") {
-          request6.referrerPolicy = request6.policyContainer.referrerPolicy;
+        if (request5.referrerPolicy === "") {
+          request5.referrerPolicy = request5.policyContainer.referrerPolicy;
         }
-        if (request6.referrer !== "no-referrer") {
-          request6.referrer = determineRequestsReferrer(request6);
+        if (request5.referrer !== "no-referrer") {
+          request5.referrer = determineRequestsReferrer(request5);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request6);
+          const currentURL = requestCurrentURL(request5);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request6.url) && request6.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request6.mode === "navigate" || request6.mode === "websocket")
+            (request5.mode === "navigate" || request5.mode === "websocket")
           ) {
-            request6.responseTainting = "basic";
+            request5.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request6.mode === "same-origin") {
+          } else if (request5.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request6.mode === "no-cors") {
-            if (request6.redirect !== "follow") {
+          } else if (request5.mode === "no-cors") {
+            if (request5.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request6.responseTainting = "opaque";
+              request5.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request6))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request6.responseTainting = "cors";
+            request5.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -21550,13 +21550,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request6.responseTainting === "cors") {
+          if (request5.responseTainting === "cors") {
           }
-          if (request6.responseTainting === "basic") {
+          if (request5.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request6.responseTainting === "cors") {
+          } else if (request5.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request6.responseTainting === "opaque") {
+          } else if (request5.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -21564,26 +21564,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request6.urlList);
+          internalResponse.urlList.push(...request5.urlList);
         }
-        if (!request6.timingAllowFailed) {
+        if (!request5.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request6.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request6.method === "HEAD" || request6.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request6.integrity) {
+        if (request5.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request6.responseTainting === "opaque" || response.body == null) {
+          if (request5.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes2) => {
-            if (!bytesMatch(bytes2, request6.integrity)) {
+            if (!bytesMatch(bytes2, request5.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21602,8 +21602,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request6 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request6);
+      const { request: request5 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request5);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -21612,19 +21612,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request6);
+          const blobURLEntry = requestCurrentURL(request5);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request6.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request5.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request6.headersList.contains("range", true)) {
+          if (!request5.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -21632,7 +21632,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request6.headersList.get("range", true);
+            const rangeHeader = request5.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21663,7 +21663,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request6);
+          const currentURL = requestCurrentURL(request5);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21752,41 +21752,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request6 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request6.serviceWorkers === "all") {
+      if (request5.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request6.redirect === "follow") {
-          request6.serviceWorkers = "none";
+        if (request5.redirect === "follow") {
+          request5.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request6.responseTainting === "cors" && corsCheck(request6, response) === "failure") {
+        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request6, response) === "failure") {
-          request6.timingAllowFailed = true;
+        if (TAOCheck(request5, response) === "failure") {
+          request5.timingAllowFailed = true;
         }
       }
-      if ((request6.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request6.origin,
-        request6.client,
-        request6.destination,
+      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request5.origin,
+        request5.client,
+        request5.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request6.redirect !== "manual") {
+        if (request5.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request6.redirect === "error") {
+        if (request5.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request6.redirect === "manual") {
+        } else if (request5.redirect === "manual") {
           response = actualResponse;
-        } else if (request6.redirect === "follow") {
+        } else if (request5.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -21796,13 +21796,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request6 = fetchParams.request;
+      const request5 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request6).hash
+          requestCurrentURL(request5).hash
         );
         if (locationURL == null) {
           return response;
@@ -21813,63 +21813,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request6.redirectCount === 20) {
+      if (request5.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request6.redirectCount += 1;
-      if (request6.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request6, locationURL)) {
+      request5.redirectCount += 1;
+      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request6.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request6.body != null && request6.body.source == null) {
+      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request6.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request6.method)) {
-        request6.method = "GET";
-        request6.body = null;
+      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
+        request5.method = "GET";
+        request5.body = null;
         for (const headerName of requestBodyHeader) {
-          request6.headersList.delete(headerName);
+          request5.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request6), locationURL)) {
-        request6.headersList.delete("authorization", true);
-        request6.headersList.delete("proxy-authorization", true);
-        request6.headersList.delete("cookie", true);
-        request6.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
+        request5.headersList.delete("authorization", true);
+        request5.headersList.delete("proxy-authorization", true);
+        request5.headersList.delete("cookie", true);
+        request5.headersList.delete("host", true);
       }
-      if (request6.body != null) {
-        assert(request6.body.source != null);
-        request6.body = safelyExtractBody(request6.body.source)[0];
+      if (request5.body != null) {
+        assert(request5.body.source != null);
+        request5.body = safelyExtractBody(request5.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request6.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request6, actualResponse);
+      request5.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request6 = fetchParams.request;
+      const request5 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request6.window === "no-window" && request6.redirect === "error") {
+      if (request5.window === "no-window" && request5.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request6;
+        httpRequest = request5;
       } else {
-        httpRequest = cloneRequest(request6);
+        httpRequest = cloneRequest(request5);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request6.credentials === "include" || request6.credentials === "same-origin" && request6.responseTainting === "basic";
+      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -21956,14 +21956,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request6.useURLCredentials !== void 0 || isTraversableNavigable(request6.traversableForUserPrompts))) {
-        if (request6.body != null) {
-          if (request6.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request5.useURLCredentials !== void 0 || isTraversableNavigable(request5.traversableForUserPrompts))) {
+        if (request5.body != null) {
+          if (request5.body.source == null) {
             return response;
           }
-          request6.body = safelyExtractBody(request6.body.source)[0];
+          request5.body = safelyExtractBody(request5.body.source)[0];
         }
-        if (request6.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request5.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -21973,7 +21973,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request6.window === "no-window") {
+        if (request5.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -21985,7 +21985,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request6.body == null || request6.body.source != null)
+        (request5.body == null || request5.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22015,21 +22015,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request6 = fetchParams.request;
+      const request5 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request6.cache = "no-store";
+        request5.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request6.mode === "websocket") {
+      if (request5.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request6.body == null && fetchParams.processRequestEndOfBody) {
+      if (request5.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request6.body != null) {
+      } else if (request5.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22057,7 +22057,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request6.body.stream) {
+            for await (const bytes2 of request5.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -22164,7 +22164,7 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request6);
+        const url = requestCurrentURL(request5);
         const agent = fetchParams.controller.dispatcher;
         const path = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
@@ -22172,11 +22172,11 @@ var require_fetch = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
-            method: request6.method,
-            body: agent.isMockActive ? request6.body && (request6.body.source || request6.body.stream) : body,
-            headers: request6.headersList.entries,
+            method: request5.method,
+            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
+            headers: request5.headersList.entries,
             maxRedirections: 0,
-            upgrade: request6.mode === "websocket" ? "websocket" : void 0
+            upgrade: request5.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22212,9 +22212,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request6.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request6.method !== "HEAD" && request6.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -22411,31 +22411,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request6, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request6 = webidl.converters.RequestInfo(request6);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request6, options, 1);
+        const p = this.#internalMatchAll(request5, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request6 = void 0, options = {}) {
+      async matchAll(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request6 !== void 0) request6 = webidl.converters.RequestInfo(request6);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request6, options);
+        return this.#internalMatchAll(request5, options);
       }
-      async add(request6) {
+      async add(request5) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request6 = webidl.converters.RequestInfo(request6);
-        const requests = [request6];
+        request5 = webidl.converters.RequestInfo(request5);
+        const requests = [request5];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -22445,19 +22445,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request6 of requests) {
-          if (request6 === void 0) {
+        for (let request5 of requests) {
+          if (request5 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request6 = webidl.converters.RequestInfo(request6);
-          if (typeof request6 === "string") {
+          request5 = webidl.converters.RequestInfo(request5);
+          if (typeof request5 === "string") {
             continue;
           }
-          const r = getRequestState(request6);
+          const r = getRequestState(request5);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -22466,8 +22466,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request6 of requests) {
-          const r = getRequestState(new Request(request6));
+        for (const request5 of requests) {
+          const r = getRequestState(new Request(request5));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -22544,17 +22544,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request6, response) {
+      async put(request5, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request6 = webidl.converters.RequestInfo(request6);
+        request5 = webidl.converters.RequestInfo(request5);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request6)) {
-          innerRequest = getRequestState(request6);
+        if (webidl.is.Request(request5)) {
+          innerRequest = getRequestState(request5);
         } else {
-          innerRequest = getRequestState(new Request(request6));
+          innerRequest = getRequestState(new Request(request5));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -22625,21 +22625,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request6, options = {}) {
+      async delete(request5, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request6 = webidl.converters.RequestInfo(request6);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request6)) {
-          r = getRequestState(request6);
+        if (webidl.is.Request(request5)) {
+          r = getRequestState(request5);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request6 === "string");
-          r = getRequestState(new Request(request6));
+          assert(typeof request5 === "string");
+          r = getRequestState(new Request(request5));
         }
         const operations = [];
         const operation = {
@@ -22671,25 +22671,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request6 = void 0, options = {}) {
+      async keys(request5 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request6 !== void 0) request6 = webidl.converters.RequestInfo(request6);
+        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request6 !== void 0) {
-          if (webidl.is.Request(request6)) {
-            r = getRequestState(request6);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request6 === "string") {
-            r = getRequestState(new Request(request6));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request6 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -22701,9 +22701,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request7 of requests) {
+          for (const request6 of requests) {
             const requestObject = fromInnerRequest(
-              request7,
+              request6,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22822,9 +22822,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request6, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request6.url);
+        const cachedURL = new URL(request5.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -22840,7 +22840,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request6.headersList.get(fieldValue);
+          const requestValue = request5.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -22848,20 +22848,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request6, options, maxResponses = Infinity) {
+      #internalMatchAll(request5, options, maxResponses = Infinity) {
         let r = null;
-        if (request6 !== void 0) {
-          if (webidl.is.Request(request6)) {
-            r = getRequestState(request6);
+        if (request5 !== void 0) {
+          if (webidl.is.Request(request5)) {
+            r = getRequestState(request5);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request6 === "string") {
-            r = getRequestState(new Request(request6));
+          } else if (typeof request5 === "string") {
+            r = getRequestState(new Request(request5));
           }
         }
         const responses = [];
-        if (request6 === void 0) {
+        if (request5 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -22953,21 +22953,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request6, options = {}) {
+      async match(request5, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request6 = webidl.converters.RequestInfo(request6);
+        request5 = webidl.converters.RequestInfo(request5);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request6, options);
+            return await cache.match(request5, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request6, options);
+            const response = await cache.match(request5, options);
             if (response !== void 0) {
               return response;
             }
@@ -24164,7 +24164,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request6 = makeRequest({
+      const request5 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24177,18 +24177,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request6.headersList = headersList;
+        request5.headersList = headersList;
       }
       const keyValue = crypto.randomBytes(16).toString("base64");
-      request6.headersList.append("sec-websocket-key", keyValue, true);
-      request6.headersList.append("sec-websocket-version", "13", true);
+      request5.headersList.append("sec-websocket-key", keyValue, true);
+      request5.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request6.headersList.append("sec-websocket-protocol", protocol, true);
+        request5.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request6.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request5.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request6,
+        request: request5,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -24235,7 +24235,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request6.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -28265,135 +28265,6 @@ var require_dist2 = __commonJS({
   }
 });
 
-// src/util/sha.ts
-var HEX = /^[0-9a-f]+$/i;
-var MIN_SHA_LENGTH = 7;
-function isCommitSha(value) {
-  return value.length >= MIN_SHA_LENGTH && value.length <= 64 && HEX.test(value);
-}
-function sameCommit(a, b) {
-  if (!a || !b || !isCommitSha(a) || !isCommitSha(b)) return false;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x.length <= y.length ? y.startsWith(x) : x.startsWith(y);
-}
-function shortSha(sha2) {
-  return sha2.slice(0, MIN_SHA_LENGTH).toLowerCase();
-}
-
-// src/util/group-by.ts
-function groupBy(items, key) {
-  const groups3 = /* @__PURE__ */ new Map();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups3.get(k);
-    if (group) group.push(item);
-    else groups3.set(k, [item]);
-  }
-  return groups3;
-}
-function chunks(items, size) {
-  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-}
-
-// src/fleet/report.ts
-function isSettled(report) {
-  return report.state === "converged" || report.state === "ahead";
-}
-var LISTED_NAMES = 5;
-function summarizeRound(round, reports) {
-  const byState = groupBy(reports, (report) => report.state);
-  const converged = byState.get("converged")?.length ?? 0;
-  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
-  for (const state of ["ahead", "stale", "unreachable", "pending"]) {
-    const group = byState.get(state);
-    if (!group) continue;
-    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
-    parts.push(`${group.length} ${state === "stale" ? "not yet" : state}${named}`);
-  }
-  return parts.join(", ");
-}
-function describeTenant(report) {
-  return report.state === "unreachable" ? `${report.name}: ${report.error_class}` : `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
-}
-function listNames(names, max = 10) {
-  const more = names.length - max;
-  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
-}
-function withinSettleBudget(budgetSeconds, waveMs) {
-  return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: redeploy and verify)`;
-}
-var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
-var PER_TENANT_UP_TO = 50;
-var NAMES_PER_LINE = 20;
-var EXAMPLES_PER_CLASS = 3;
-var MAX_CLASS_ANNOTATIONS = 8;
-function attentionGroups(needy) {
-  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
-  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? ""}/${t.regressed}`).values()].map((tenants) => ({
-    state: tenants[0].state,
-    errorClass: tenants[0].error_class,
-    regressed: tenants[0].regressed,
-    tenants
-  }));
-}
-function rank(state) {
-  return state === "stale" ? 0 : state === "unreachable" ? 1 : 2;
-}
-function classLabel(group) {
-  if (group.state === "unreachable") return `unreachable: ${group.errorClass}`;
-  return group.regressed ? `${group.state} (regressed)` : group.state;
-}
-function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map()) {
-  const expected = shortSha(expectedSha);
-  const needy = reports.filter((report) => !isSettled(report));
-  if (needy.length <= PER_TENANT_UP_TO) {
-    return needy.map((report) => `${tenantLine(report, expected)}${details2.has(report.name) ? ` (${details2.get(report.name)})` : ""}`);
-  }
-  const groups3 = attentionGroups(needy);
-  return [
-    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups3.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
-    ...groups3.flatMap((group) => [
-      ...[...groupBy(group.tenants, (t) => t.actual ?? "")].flatMap(
-        ([actual, tenants]) => chunks(
-          tenants.map((t) => t.name),
-          NAMES_PER_LINE
-        ).map((names) => `${classLabel(group)}, at ${actual ? shortSha(actual) : "no commit"} (${tenants.length}): ${names.join(", ")}`)
-      ),
-      ...group.tenants.filter((t) => details2.has(t.name)).slice(0, EXAMPLES_PER_CLASS).map((t) => `${classLabel(group)}, e.g. ${t.name}: ${details2.get(t.name)}`)
-    ])
-  ];
-}
-function classAnnotations(needy, expectedSha) {
-  const expected = shortSha(expectedSha);
-  const groups3 = attentionGroups(needy);
-  const shown = groups3.length > MAX_CLASS_ANNOTATIONS ? groups3.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups3;
-  const rest = groups3.slice(shown.length);
-  return [
-    ...shown.map((group) => {
-      if (group.tenants.length === 1) return tenantLine(group.tenants[0], expected);
-      const commits = [...groupBy(group.tenants, (t) => t.actual ?? "")].map(([actual, ts]) => `${actual ? shortSha(actual) : "no commit"} (${ts.length})`);
-      return `${group.tenants.length} tenants ${classLabel(group)}, expected=${expected}, at ${listNames(commits, 3)}: ${listNames(
-        group.tenants.map((t) => t.name),
-        5
-      )}`;
-    }),
-    ...rest.length > 0 ? [
-      `\u2026 and ${rest.reduce((n, g) => n + g.tenants.length, 0)} more tenant(s) in ${rest.length} more class(es): ${rest.map(classLabel).join(", ")}; see the log`
-    ] : []
-  ];
-}
-function tenantLine(report, expected) {
-  switch (report.state) {
-    case "unreachable":
-      return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
-    case "pending":
-      return `${report.name} is pending: not probed, expected=${expected}`;
-    default:
-      return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
-  }
-}
-
 // src/util/errors.ts
 var FleetError = class extends Error {
   constructor(message, errorClass, subject) {
@@ -28673,6 +28544,148 @@ function defuseCommands(text) {
   return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
 }
 
+// src/util/sha.ts
+var HEX = /^[0-9a-f]+$/i;
+var MIN_SHA_LENGTH = 7;
+function isCommitSha(value) {
+  return value.length >= MIN_SHA_LENGTH && value.length <= 64 && HEX.test(value);
+}
+function sameCommit(a, b) {
+  if (!a || !b || !isCommitSha(a) || !isCommitSha(b)) return false;
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x.length <= y.length ? y.startsWith(x) : x.startsWith(y);
+}
+function shortSha(sha2) {
+  return sha2.slice(0, MIN_SHA_LENGTH).toLowerCase();
+}
+
+// src/util/group-by.ts
+function groupBy(items, key) {
+  const groups3 = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups3.get(k);
+    if (group) group.push(item);
+    else groups3.set(k, [item]);
+  }
+  return groups3;
+}
+function chunks(items, size) {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
+// src/fleet/report.ts
+function isSettled(report) {
+  return report.state === "converged" || report.state === "ahead";
+}
+var LISTED_NAMES = 5;
+function summarizeRound(round, reports) {
+  const byState = groupBy(reports, (report) => report.state);
+  const converged = byState.get("converged")?.length ?? 0;
+  const parts = [`round ${round}: ${converged}/${reports.length} converged`];
+  for (const state of ["ahead", "stale", "unhealthy", "unreachable", "pending"]) {
+    const group = byState.get(state);
+    if (!group) continue;
+    const named = state === "pending" ? "" : ` (${listNames(group.map(describeTenant), LISTED_NAMES)})`;
+    parts.push(`${group.length} ${ROUND_LABEL[state] ?? state}${named}`);
+  }
+  return parts.join(", ");
+}
+var ROUND_LABEL = { stale: "not yet", unhealthy: "not yet healthy" };
+function describeTenant(report) {
+  if (report.state === "unreachable") return `${report.name}: ${report.error_class}`;
+  if (report.state === "unhealthy") return `${report.name}: ${report.health_status ?? "not checked"}`;
+  return `${report.name} actual=${report.actual ? shortSha(report.actual) : "none"}`;
+}
+function listNames(names, max = 10) {
+  const more = names.length - max;
+  return more > 0 ? `${names.slice(0, max).join(", ")} and ${more} more` : names.join(", ");
+}
+function withinSettleBudget(budgetSeconds, waveMs) {
+  return `within the ${budgetSeconds}s settle budget (the wave took ${Math.round(waveMs / 100) / 10}s: redeploy and verify)`;
+}
+var REGRESSED = " (regressed: it reported this commit or a newer one earlier in this run)";
+var PER_TENANT_UP_TO = 50;
+var NAMES_PER_LINE = 20;
+var EXAMPLES_PER_CLASS = 3;
+var MAX_CLASS_ANNOTATIONS = 8;
+function attentionGroups(needy) {
+  const sorted = [...needy].sort((a, b) => rank(a.state) - rank(b.state));
+  return [...groupBy(sorted, (t) => `${t.state}/${t.error_class ?? t.health_status ?? ""}/${t.regressed}`).values()].map((tenants) => ({
+    state: tenants[0].state,
+    errorClass: tenants[0].error_class,
+    healthStatus: tenants[0].health_status,
+    regressed: tenants[0].regressed,
+    tenants
+  }));
+}
+function rank(state) {
+  return state === "stale" ? 0 : state === "unhealthy" ? 1 : state === "unreachable" ? 2 : 3;
+}
+function classLabel(group) {
+  if (group.state === "unreachable") return `unreachable: ${group.errorClass}`;
+  if (group.state === "unhealthy") return `unhealthy: ${group.healthStatus ?? "not checked"}`;
+  return group.regressed ? `${group.state} (regressed)` : group.state;
+}
+function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map(), tenants = []) {
+  const expected = shortSha(expectedSha);
+  const needy = reports.filter((report) => !isSettled(report));
+  if (needy.length <= PER_TENANT_UP_TO) {
+    const healthUrl = new Map(tenants.map((t) => [t.name, t.health]));
+    return needy.map(
+      (report) => `${tenantLine(report, expected, healthUrl.get(report.name))}${details2.has(report.name) ? ` (${details2.get(report.name)})` : ""}`
+    );
+  }
+  const groups3 = attentionGroups(needy);
+  return [
+    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups3.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
+    ...groups3.flatMap((group) => [
+      ...[...groupBy(group.tenants, (t) => t.actual ?? "")].flatMap(
+        ([actual, tenants2]) => chunks(
+          tenants2.map((t) => t.name),
+          NAMES_PER_LINE
+        ).map((names) => `${classLabel(group)}, at ${actual ? shortSha(actual) : "no commit"} (${tenants2.length}): ${names.join(", ")}`)
+      ),
+      ...group.tenants.filter((t) => details2.has(t.name)).slice(0, EXAMPLES_PER_CLASS).map((t) => `${classLabel(group)}, e.g. ${t.name}: ${details2.get(t.name)}`)
+    ])
+  ];
+}
+function classAnnotations(needy, expectedSha) {
+  const expected = shortSha(expectedSha);
+  const groups3 = attentionGroups(needy);
+  const shown = groups3.length > MAX_CLASS_ANNOTATIONS ? groups3.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups3;
+  const rest = groups3.slice(shown.length);
+  return [
+    ...shown.map((group) => {
+      if (group.tenants.length === 1) return tenantLine(group.tenants[0], expected);
+      const commits = [...groupBy(group.tenants, (t) => t.actual ?? "")].map(([actual, ts]) => `${actual ? shortSha(actual) : "no commit"} (${ts.length})`);
+      return `${group.tenants.length} tenants ${classLabel(group)}, expected=${expected}, at ${listNames(commits, 3)}: ${listNames(
+        group.tenants.map((t) => t.name),
+        5
+      )}`;
+    }),
+    ...rest.length > 0 ? [
+      `\u2026 and ${rest.reduce((n, g) => n + g.tenants.length, 0)} more tenant(s) in ${rest.length} more class(es): ${rest.map(classLabel).join(", ")}; see the log`
+    ] : []
+  ];
+}
+function tenantLine(report, expected, healthUrl) {
+  switch (report.state) {
+    case "unreachable":
+      return `${report.name} is unreachable: ${report.error_class}, expected=${expected}`;
+    case "unhealthy":
+      return `${report.name} is unhealthy: ${report.health_status ?? "not checked"} on ${pathOf(healthUrl)} (actual=${report.actual ? shortSha(report.actual) : "none"})`;
+    case "pending":
+      return `${report.name} is pending: not probed, expected=${expected}`;
+    default:
+      return `${report.name} is stale: actual=${report.actual ? shortSha(report.actual) : "none"}, expected=${expected}${report.regressed ? REGRESSED : ""}`;
+  }
+}
+function pathOf(url) {
+  return url ? new URL(url).pathname : "its health path";
+}
+
 // src/stages/audit.ts
 function rollbackOf(settings) {
   return settings.rollbackReason ? { actor: settings.run.actor ?? null, reason: settings.rollbackReason } : null;
@@ -28831,6 +28844,8 @@ function buildRecord(identity, facts2, calls, outcome, now) {
       const redeployedAt = facts2.redeployedAt.get(t.name);
       return {
         ...t,
+        healthy: t.healthy ?? null,
+        health_status: t.health_status ?? null,
         wave: facts2.tenantWave.get(t.name) ?? null,
         before: facts2.before.get(t.name) ?? null,
         redeployed: redeployedAt !== void 0,
@@ -28854,7 +28869,7 @@ function movedFrom(facts2) {
   return [...counts].sort((a, b) => b[1] - a[1]).map(([commit]) => commit);
 }
 function staleTenantNames(record) {
-  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable").map((t) => t.name);
+  return record.tenants.filter((t) => t.state === "stale" || t.state === "unreachable" || t.state === "unhealthy").map((t) => t.name);
 }
 function appendHistory(file, record) {
   mkdirSync(dirname(file), { recursive: true });
@@ -29111,15 +29126,100 @@ async function acquireRunLock(settings, deps) {
   );
 }
 
-// src/stages/redeploy.ts
-var import_undici2 = __toESM(require_undici(), 1);
+// src/util/watched-command.ts
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
+var DEFAULT_HEARTBEAT_MS = 6e4;
+var DEFAULT_KILL_GRACE_MS = 5e3;
+var GROUP_POLL_MS = 100;
+async function runWatchedCommand(spec, deps) {
+  const stop = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+  let stopped = null;
+  const end = (why) => {
+    stopped ??= why;
+    stop.abort();
+  };
+  const heartbeat = (async () => {
+    if (!deps.mayProceed) return;
+    while (!stop.signal.aborted) {
+      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
+      if (stop.signal.aborted) return;
+      if (!await deps.mayProceed()) end("lost-right");
+    }
+  })();
+  const deadline = spec.deadlineMs === void 0 ? Promise.resolve() : deps.clock.sleep(spec.deadlineMs, stop.signal).then(
+    () => end("deadline"),
+    () => void 0
+  );
+  try {
+    const code = await new Promise((resolve, reject) => {
+      const child = spawn("sh", ["-c", spec.command], { env: { ...process.env, ...spec.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+      const pgid = child.pid;
+      if (pgid !== void 0) deps.onCommand?.(pgid);
+      const kill = () => {
+        if (pgid !== void 0) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+      };
+      if (signal.aborted) kill();
+      else signal.addEventListener("abort", kill, { once: true });
+      for (const stream of [child.stdout, child.stderr]) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
+          if (line) deps.log.info(`${spec.label}: ${neutralize(line)}`);
+        });
+      }
+      child.on("error", reject);
+      child.on("close", (exitCode, exitSignal) => {
+        signal.removeEventListener("abort", kill);
+        deps.onCommand?.(null);
+        resolve(exitCode ?? exitSignal ?? "unknown");
+      });
+    });
+    return { code, stopped };
+  } finally {
+    stop.abort();
+    await Promise.all([heartbeat, deadline]);
+  }
+}
+function describeExit(code) {
+  return typeof code === "number" ? `code ${code}` : `signal ${code}`;
+}
+async function stopProcessGroup(pgid, graceMs) {
+  if (!signalGroup(pgid, "SIGTERM")) return;
+  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
+    await delay(GROUP_POLL_MS);
+    if (!signalGroup(pgid, 0)) return;
+  }
+  signalGroup(pgid, "SIGKILL");
+}
+function signalGroup(pgid, signal) {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// src/util/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  })
+};
+
+// src/notify/send.ts
+var import_undici2 = __toESM(require_undici(), 1);
 
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
@@ -29503,215 +29603,6 @@ function rateLimitWaitSeconds(headers, nowMs) {
   return void 0;
 }
 
-// src/fleet/bounded.ts
-async function forEachBounded(items, workers, work, signal) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length && !signal?.aborted) {
-      await work(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(workers, items.length)) }, worker));
-}
-
-// src/stages/redeploy.ts
-var RedeployStopped = class extends FleetError {
-  constructor(what) {
-    super(`${what}: this run no longer owns the branch or the lock`, "internal");
-    this.name = "RedeployStopped";
-  }
-};
-var WEBHOOK_RETRY_POLICY = { attempts: 3, backoffMs: 2e3, maxBackoffMs: 8e3, maxWaitMs: 6e4 };
-var DEFAULT_HEARTBEAT_MS = 6e4;
-var REQUEST_TIMEOUT_MS = 3e4;
-var DEFAULT_KILL_GRACE_MS = 5e3;
-var GROUP_POLL_MS = 100;
-async function redeployFleet(settings, req, deps) {
-  if (req.tenants.length === 0) return "every tenant already reports the expected commit; nothing redeployed";
-  switch (settings.kind) {
-    case "none":
-      return `no redeploy configured: waiting for ${req.tenants.length} tenant(s) to pull ${req.tag} on their own`;
-    case "webhook":
-      return settings.perTenant ? redeployPerTenant(settings.url, settings.token, req, deps) : postRedeploy(settings.url, settings.token, req, req.tenants, null, deps);
-    case "command":
-      return runRedeployCommand(settings.command, req, deps);
-  }
-}
-async function redeployPerTenant(url, token, req, deps) {
-  let sent = 0;
-  let stop = null;
-  const halt = new AbortController();
-  await forEachBounded(
-    req.tenants,
-    deps.maxParallel ?? 1,
-    async (tenant) => {
-      try {
-        if (deps.mayProceed && !await deps.mayProceed()) throw new RedeployStopped(`redeploy stopped after ${sent} of ${req.tenants.length} tenant call(s)`);
-        if (halt.signal.aborted) return;
-        sent++;
-        await postRedeploy(url.replaceAll("{tenant}", encodeURIComponent(tenant)), token, req, [tenant], tenant, deps);
-      } catch (error) {
-        stop ??= error;
-        halt.abort();
-      }
-    },
-    halt.signal
-  );
-  if (stop) throw stop;
-  return `redeploy requested for ${req.tenants.length} tenant(s), one call each, at most ${deps.maxParallel ?? 1} at once`;
-}
-function idempotencyKey(req, tenant) {
-  return createHash("sha256").update(`${req.runKey}\0${req.environment}\0${req.tag}\0${tenant ?? "*"}`).digest("hex").slice(0, 32);
-}
-async function postRedeploy(url, token, req, tenants, tenant, deps) {
-  const endpoint2 = `POST ${redactUrl(url)}`;
-  const body = JSON.stringify({ tag: req.tag, sha: req.sha, environment: req.environment, repository: req.repository, tenants });
-  const headers = {
-    "content-type": "application/json",
-    "idempotency-key": idempotencyKey(req, tenant),
-    "user-agent": "fleet-forward"
-  };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const send = async (attemptNumber) => {
-    let res;
-    try {
-      res = await (0, import_undici2.request)(url, {
-        method: "POST",
-        headers,
-        body,
-        dispatcher: deps.dispatcher ?? sharedDispatcher(),
-        signal: deps.signal,
-        headersTimeout: REQUEST_TIMEOUT_MS,
-        bodyTimeout: REQUEST_TIMEOUT_MS
-      });
-    } catch (error) {
-      if (deps.signal?.aborted) throw error;
-      const errorClass = classifyError(error);
-      const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : "not retried because the request may have been received";
-      throw new FleetError(`${endpoint2} failed (${errorClass}); ${why}`, errorClass, endpoint2);
-    }
-    const text = await readRemoteText(res.body);
-    if (res.statusCode >= 200 && res.statusCode < 300) {
-      deps.log.info(`${endpoint2}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
-      return `redeploy requested for ${tenants.length} tenant(s)`;
-    }
-    throw new HttpStatusError(res.statusCode, endpoint2, neutralize(text, 200), retryAfterSeconds(res.headers, deps.clock.now()));
-  };
-  return withRetries(send, {
-    policy: WEBHOOK_RETRY_POLICY,
-    clock: deps.clock,
-    // Sent once means acted on, perhaps: only a refusal or a connection never made is repeated.
-    idempotent: false,
-    signal: deps.signal,
-    onRetry: (_error, waitMs, attemptNumber) => deps.log.warning(`${endpoint2}: retrying in ${Math.ceil(waitMs / 1e3)}s (attempt ${attemptNumber + 1} of ${WEBHOOK_RETRY_POLICY.attempts})`)
-  });
-}
-function redactUrl(url) {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}${parsed.search ? "?\u2026" : ""}`;
-}
-async function stopProcessGroup(pgid, graceMs) {
-  if (!signalGroup(pgid, "SIGTERM")) return;
-  for (let waited = 0; waited < graceMs; waited += GROUP_POLL_MS) {
-    await delay(GROUP_POLL_MS);
-    if (!signalGroup(pgid, 0)) return;
-  }
-  signalGroup(pgid, "SIGKILL");
-}
-function signalGroup(pgid, signal) {
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
-}
-var MAX_INLINE_TENANTS_BYTES = 96 * 1024;
-async function runRedeployCommand(command, req, deps) {
-  const dir = mkdtempSync(join(tmpdir(), "fleet-forward-"));
-  const tenantsFile = join(dir, "tenants.json");
-  writeFileSync(tenantsFile, JSON.stringify(req.tenants));
-  const names = req.tenants.join("\n");
-  const env = {
-    ...process.env,
-    FLEET_TAG: req.tag,
-    FLEET_SHA: req.sha,
-    FLEET_ENVIRONMENT: req.environment,
-    FLEET_REPOSITORY: req.repository,
-    FLEET_TENANTS_FILE: tenantsFile,
-    // Linux caps one environment variable at 128 KiB; huge fleets read the file instead.
-    FLEET_TENANTS: Buffer.byteLength(names) <= MAX_INLINE_TENANTS_BYTES ? names : ""
-  };
-  const stop = new AbortController();
-  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
-  let lostRight = false;
-  const heartbeat = (async () => {
-    if (!deps.mayProceed) return;
-    while (!stop.signal.aborted) {
-      await deps.clock.sleep(deps.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, stop.signal).catch(() => void 0);
-      if (stop.signal.aborted) return;
-      if (!await deps.mayProceed()) {
-        lostRight = true;
-        stop.abort();
-      }
-    }
-  })();
-  try {
-    const code = await new Promise((resolve, reject) => {
-      const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-      const pgid = child.pid;
-      if (pgid !== void 0) deps.onCommand?.(pgid);
-      const kill = () => {
-        if (pgid !== void 0) void stopProcessGroup(pgid, deps.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-      };
-      if (signal.aborted) kill();
-      else signal.addEventListener("abort", kill, { once: true });
-      for (const stream of [child.stdout, child.stderr]) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on("line", (line) => {
-          if (line) deps.log.info(`redeploy-command: ${neutralize(line)}`);
-        });
-      }
-      child.on("error", reject);
-      child.on("close", (exitCode, exitSignal) => {
-        signal.removeEventListener("abort", kill);
-        deps.onCommand?.(null);
-        resolve(exitCode ?? exitSignal ?? "unknown");
-      });
-    });
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    if (code !== 0)
-      throw new FleetError(`redeploy-command exited with ${typeof code === "number" ? `code ${code}` : `signal ${code}`}`, "internal", "redeploy-command");
-    return `redeploy-command rolled ${req.tenants.length} tenant(s)`;
-  } catch (error) {
-    if (lostRight) throw new RedeployStopped("redeploy-command killed");
-    throw error;
-  } finally {
-    stop.abort();
-    await heartbeat;
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// src/util/clock.ts
-var systemClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  })
-};
-
-// src/notify/send.ts
-var import_undici3 = __toESM(require_undici(), 1);
-
 // src/notify/formats.ts
 function renderNotification(note, format) {
   switch (format) {
@@ -29856,20 +29747,20 @@ function wantsNotification(record, on) {
 }
 
 // src/notify/send.ts
-var REQUEST_TIMEOUT_MS2 = 1e4;
+var REQUEST_TIMEOUT_MS = 1e4;
 async function notifyRun(record, settings, deps) {
   if (!settings || !wantsNotification(record, settings.on)) return;
   const body = renderNotification(notificationOf(record), settings.format);
   const endpoint2 = `notify-url (${settings.format})`;
   for (let attempt = 1; attempt <= 2; attempt++) {
     try {
-      const res = await (0, import_undici3.request)(settings.url, {
+      const res = await (0, import_undici2.request)(settings.url, {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": "fleet-forward" },
         body,
         dispatcher: deps.dispatcher ?? sharedDispatcher(),
-        headersTimeout: REQUEST_TIMEOUT_MS2,
-        bodyTimeout: REQUEST_TIMEOUT_MS2
+        headersTimeout: REQUEST_TIMEOUT_MS,
+        bodyTimeout: REQUEST_TIMEOUT_MS
       });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) deps.log.info(`notified ${endpoint2}: ${record.result}`);
@@ -29906,6 +29797,8 @@ function hintFor(state, errorClass, regressed = false) {
       return regressed ? "reported the new commit, then went back to an older one: check for a crash loop or something rolling it back" : "did not pick up the new image: check its rollout / restart it";
     case "unreachable":
       return errorClass && UNREACHABLE_HINTS[errorClass] || "could not be read: see the run log for the error";
+    case "unhealthy":
+      return "runs the new commit but its health check does not pass: check its logs and what the health path depends on";
     case "not_attempted":
       return "not touched: an earlier wave halted";
     case "pending":
@@ -29996,7 +29889,7 @@ function ownLinks(links) {
   return named.filter(([, url]) => url !== null).map(([label2, url]) => link(label2, url));
 }
 function countByState(tenants) {
-  const order = ["stale", "unreachable", "pending", "not_attempted", "converged", "ahead"];
+  const order = ["stale", "unhealthy", "unreachable", "pending", "not_attempted", "converged", "ahead"];
   const counts = /* @__PURE__ */ new Map();
   for (const state of order) {
     const n = tenants.filter((t) => t.state === state).length;
@@ -30082,7 +29975,7 @@ function facts(record, links) {
   return [`| ${columns.map(([label2]) => label2).join(" | ")} |`, `|${"---|".repeat(columns.length)}`, `| ${columns.map(([, value]) => value).join(" | ")} |`, ""];
 }
 function needsAttention(record, t) {
-  return t.state === "stale" && !record.dry_run || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
+  return t.state === "stale" && !record.dry_run || t.state === "unhealthy" || t.state === "unreachable" || t.state === "pending" && !ENDED_EARLY.has(record.result);
 }
 function wouldRoll(t) {
   return t.state === "stale" || t.state === "unreachable";
@@ -30117,8 +30010,9 @@ function fitBlocks(blocks, room) {
   return { lines, listed };
 }
 function groups(needy) {
-  return attentionGroups(needy).map(({ state, errorClass, regressed, tenants }) => {
-    const label2 = `${stateIcon(state)} ${state}${errorClass ? ` \xB7 ${errorClass}` : ""}${regressed ? " \xB7 regressed" : ""}`;
+  return attentionGroups(needy).map(({ state, errorClass, healthStatus, regressed, tenants }) => {
+    const problem = errorClass ?? healthStatus;
+    const label2 = `${stateIcon(state)} ${state}${problem ? ` \xB7 ${problem}` : ""}${regressed ? " \xB7 regressed" : ""}`;
     return { label: label2, title: `**${label2} (${tenants.length})** \u2014 ${hintFor(state, errorClass, regressed)}`, tenants };
   });
 }
@@ -30128,6 +30022,9 @@ function failureAnnotations(record) {
     record.tenants.filter((t) => needsAttention(record, t)),
     record.expected_sha
   );
+}
+function problemOf(t) {
+  return t.error_class ?? (t.state === "unhealthy" ? t.health_status ?? "" : "");
 }
 function attentionHeading(count) {
   return count === 0 ? [] : [`### Needs attention (${count})`, ""];
@@ -30140,7 +30037,7 @@ function attentionTables(needy) {
       "",
       "| tenant | actual | error | wave | attempts |",
       "|---|---|---|---|---|",
-      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${t.error_class ?? "\u2013"} | ${t.wave ?? "\u2013"} | ${t.attempts} |`),
+      ...g.tenants.map((t) => `| ${literalCell(t.name)} | ${sha(t.actual)} | ${problemOf(t) || "\u2013"} | ${t.wave ?? "\u2013"} | ${t.attempts} |`),
       ""
     ])
   ];
@@ -30228,7 +30125,7 @@ function renderLogTable(record) {
       (t.actual ? `${shortSha(t.actual)}${toRoll(t) ? ` \u2192 ${shortSha(record.expected_sha ?? "")}` : ""}` : "-").padEnd(actualWidth),
       String(t.attempts).padStart(8),
       String(t.seconds_to_converge ?? "-").padStart(9),
-      t.error_class ?? (t.regressed ? "regressed" : "")
+      problemOf(t) || (t.regressed ? "regressed" : "")
     ].join("  ")
   );
   const header2 = ["tenant".padEnd(width), "state".padEnd(11), "actual".padEnd(actualWidth), "attempts", "converged", "error"].join("  ");
@@ -30239,7 +30136,7 @@ function byAttention(a, b) {
   return attention(b.state) - attention(a.state);
 }
 function attention(state) {
-  return state === "stale" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
+  return state === "stale" || state === "unhealthy" || state === "unreachable" ? 2 : state === "pending" ? 1 : 0;
 }
 
 // src/config/api-url.ts
@@ -30303,6 +30200,13 @@ var INPUTS = [
     default: "sha,git_sha,commit,revision",
     description: "JSON field(s) of the buildinfo body holding the running commit, first present wins."
   },
+  {
+    name: "health-path",
+    default: "",
+    description: `Health check: GET every tenant that reports the expected commit here (in place of buildinfo-path, or on its origin) until it answers 2xx health-successes times in a row; a tenant's own "health" (JSON) or third column overrides it.`
+  },
+  { name: "health-successes", default: "2", description: "Health checks in a row that must answer 2xx before a tenant counts as healthy (1-20)." },
+  { name: "health-failures", default: "3", description: "Failed health checks in a row that make a tenant unhealthy (1-20); a single failure never does." },
   { name: "settle-budget", default: "240", description: "Seconds the fleet has to report the expected commit." },
   { name: "settle-interval", default: "20", description: "Seconds between verify rounds." },
   {
@@ -30313,12 +30217,17 @@ var INPUTS = [
   {
     name: "max-failures",
     default: "0",
-    description: "How many tenants of the waves rolled so far may be stale or unreachable at a wave's verdict before the run halts (later waves untouched)."
+    description: "How many tenants of the waves rolled so far may be stale, unhealthy or unreachable at a wave's verdict before the run halts (later waves untouched)."
   },
   {
     name: "bake",
     default: "0",
     description: "Seconds a converged wave soaks (ownership still re-checked) before it is confirmed again and the next wave starts."
+  },
+  {
+    name: "bake-check",
+    default: "",
+    description: "Shell command run every settle-interval during bake (e.g. a metrics query); a non-zero exit halts the run before the next wave or the promotion. Values arrive in FLEET_* environment variables."
   },
   { name: "max-parallel", default: "16", description: "Per-tenant redeploy calls ({tenant} in redeploy-url) in flight at once." },
   { name: "redeploy-url", default: "", description: "POST a JSON redeploy request here; a {tenant} placeholder makes one call per tenant." },
@@ -30377,7 +30286,7 @@ var OUTPUTS = [
   { name: "superseded", description: "'true' when a newer commit owns the deploy branch." },
   { name: "head-sha", description: "Deploy branch head read at the start of the run." },
   { name: "expected-sha", description: "Commit the tenants had to report." },
-  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit." },
+  { name: "stale-tenants", description: "JSON array of tenant names that did not report the expected commit, or reported it but were unhealthy." },
   { name: "report", description: "The run record as JSON." }
 ];
 
@@ -30528,7 +30437,7 @@ function checkNoProxy(name, value) {
 
 // src/config/tenants.ts
 var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-function parseTenants(text, input, buildinfoPath) {
+function parseTenants(text, input, paths) {
   const trimmed = text.trim();
   const raw = trimmed.startsWith("[") ? parseJsonTenants(trimmed, input) : parseLineTenants(trimmed, input);
   if (raw.length === 0) throw new InputError(input, "lists no tenant");
@@ -30536,7 +30445,7 @@ function parseTenants(text, input, buildinfoPath) {
   const withWave = raw.filter((t) => t.wave !== void 0).length;
   if (withWave > 0 && withWave < raw.length)
     throw new InputError(input, `${withWave} of ${raw.length} tenants have a "wave" field; give every tenant one, or none`);
-  return raw.map(({ name, url, wave }, index) => {
+  return raw.map(({ name, url, wave, health }, index) => {
     const where = `tenant #${index + 1}`;
     if (!TENANT_NAME.test(name)) {
       throw new InputError(input, `${where}: name '${neutralize(name, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
@@ -30544,9 +30453,16 @@ function parseTenants(text, input, buildinfoPath) {
     if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
     seen.add(name);
     const parsed = parseHttpUrl(url, input, `tenant '${name}'`);
-    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = buildinfoPath;
-    return Object.freeze(wave === void 0 ? { name, url: parsed.toString() } : { name, url: parsed.toString(), wave });
+    if (parsed.pathname === "/" && !parsed.search) parsed.pathname = paths.buildinfo;
+    const healthUrl = healthUrlOf(parsed, paths.buildinfo, health ?? paths.health, input, name);
+    return Object.freeze({ name, url: parsed.toString(), ...wave === void 0 ? {} : { wave }, ...healthUrl === null ? {} : { health: healthUrl } });
   });
+}
+function healthUrlOf(buildinfo, buildinfoPath, health, input, name) {
+  if (health === null) return null;
+  if (!health.startsWith("/")) return parseHttpUrl(health, input, `tenant '${name}' health`).toString();
+  const base = buildinfo.pathname.endsWith(buildinfoPath) ? buildinfo.pathname.slice(0, -buildinfoPath.length) : "";
+  return new URL(`${base}${health}`, buildinfo.origin).toString();
 }
 var MAX_WAVE = 1e3;
 function parseJsonTenants(text, input) {
@@ -30562,11 +30478,15 @@ function parseJsonTenants(text, input) {
     if (typeof entry?.name !== "string" || typeof entry?.url !== "string") {
       throw new InputError(input, `tenant #${index + 1} needs string fields "name" and "url"`);
     }
-    if (entry.wave === void 0) return { name: entry.name, url: entry.url };
+    if (entry.health !== void 0 && typeof entry.health !== "string") {
+      throw new InputError(input, `tenant #${index + 1}: "health" must be a path starting with '/' or an http(s) URL`);
+    }
+    const tenant = { name: entry.name, url: entry.url, ...entry.health === void 0 ? {} : { health: entry.health } };
+    if (entry.wave === void 0) return tenant;
     if (!Number.isInteger(entry.wave) || entry.wave < 1 || entry.wave > MAX_WAVE) {
       throw new InputError(input, `tenant #${index + 1}: "wave" must be a whole number from 1 to ${MAX_WAVE}`);
     }
-    return { name: entry.name, url: entry.url, wave: entry.wave };
+    return { ...tenant, wave: entry.wave };
   });
 }
 function parseLineTenants(text, input) {
@@ -30575,8 +30495,9 @@ function parseLineTenants(text, input) {
     const content = line.trim();
     if (!content || content.startsWith("#")) return;
     const parts = content.split(/\s+/);
-    if (parts.length !== 2) throw new InputError(input, `line ${index + 1} must be "name url", got ${parts.length} field(s)`);
-    tenants.push({ name: parts[0], url: parts[1] });
+    if (parts.length !== 2 && parts.length !== 3)
+      throw new InputError(input, `line ${index + 1} must be "name url" or "name url health", got ${parts.length} field(s)`);
+    tenants.push({ name: parts[0], url: parts[1], ...parts[2] === void 0 ? {} : { health: parts[2] } });
   });
   return tenants;
 }
@@ -30762,6 +30683,7 @@ function parseField(field, spec, fail2) {
 var DEFAULTS = new Map(INPUTS.map((spec) => [spec.name, spec.default]));
 var MAX_BUDGET_SECONDS = 6 * 3600;
 var MAX_COUNT = 999999999;
+var MAX_HEALTH_STREAK = 20;
 function parseSettings(readRaw, env, readTextFile) {
   const read = withDefaults(readRaw);
   registerSecrets(read);
@@ -30783,13 +30705,11 @@ function parseSettings(readRaw, env, readTextFile) {
   const targetTag = rawTag === void 0 ? void 0 : take(() => parseTag(rawTag, "target-tag"));
   const promotion = take(() => parsePromotion(read));
   const expectedSha = read("expected-sha") ? take(() => parseSha(read("expected-sha"), "expected-sha")) : targetTag === void 0 || promotion === void 0 ? void 0 : take(() => derivedExpectedSha(targetTag === derivedTag ? sha2 : void 0, targetTag, promotion));
-  const buildinfoPath = take(() => {
-    const path = read("buildinfo-path");
-    return path.startsWith("/") ? path : fail("buildinfo-path", `must start with '/', got '${neutralize(path, 80)}'`);
-  });
+  const buildinfoPath = take(() => parsePath(read("buildinfo-path"), "buildinfo-path"));
+  const healthPath = take(() => read("health-path") ? parsePath(read("health-path"), "health-path") : null);
   const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
   const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
-  const tenants = buildinfoPath === void 0 ? void 0 : take(() => readTenants(read, buildinfoPath, readTextFile));
+  const tenants = buildinfoPath === void 0 || healthPath === void 0 ? void 0 : take(() => readTenants(read, { buildinfo: buildinfoPath, health: healthPath }, readTextFile));
   const waveSpec = take(() => parseWaveSpec(read("waves")));
   const maxFailures = take(() => parseCount(read("max-failures"), "max-failures", 0, MAX_COUNT));
   const allowRollback = take(() => parseBoolean(read("allow-rollback"), "allow-rollback"));
@@ -30806,6 +30726,10 @@ function parseSettings(readRaw, env, readTextFile) {
     shaFields: take(() => parseShaFields(read("sha-field"))),
     settleBudgetSeconds: budget,
     settleIntervalSeconds: interval,
+    health: {
+      successes: take(() => parseCount(read("health-successes"), "health-successes", 1, MAX_HEALTH_STREAK)),
+      failures: take(() => parseCount(read("health-failures"), "health-failures", 1, MAX_HEALTH_STREAK))
+    },
     redeploy: take(() => parseRedeploy(read)),
     rollout: {
       waves: tenants && waveSpec && take(
@@ -30816,6 +30740,7 @@ function parseSettings(readRaw, env, readTextFile) {
       ),
       maxFailures: tenants && maxFailures !== void 0 ? take(() => parseCount(read("max-failures"), "max-failures", 0, tenants.length)) : void 0,
       bakeSeconds: take(() => parseSeconds(read("bake"), "bake", 0, MAX_BUDGET_SECONDS)),
+      bakeCheck: take(() => parseBakeCheck(read)),
       maxParallel: take(() => parseCount(read("max-parallel"), "max-parallel", 1, 256))
     },
     promotion,
@@ -30862,19 +30787,27 @@ function derivedExpectedSha(tagSha, targetTag, promotion) {
     `cannot be derived: target-tag '${targetTag}' is not staging-<sha>, and no image is set to read its revision label from; pass expected-sha or image`
   );
 }
-function readTenants(read, buildinfoPath, readTextFile) {
+function parseBakeCheck(read) {
+  const command = read("bake-check");
+  if (command && Number(read("bake")) === 0) fail("bake-check", "is set but bake is 0: it runs while a wave bakes; set bake to a number of seconds");
+  return command || null;
+}
+function parsePath(path, input) {
+  return path.startsWith("/") ? path : fail(input, `must start with '/', got '${neutralize(path, 80)}'`);
+}
+function readTenants(read, paths, readTextFile) {
   const inline = read("tenants");
   const file = read("tenants-file");
   if (inline && file) throw new InputError("tenants-file", "cannot be combined with tenants; pass one of them");
   if (!inline && !file) throw new InputError("tenants", "is empty: pass tenants or tenants-file");
-  if (inline) return parseTenants(inline, "tenants", buildinfoPath);
+  if (inline) return parseTenants(inline, "tenants", paths);
   let text;
   try {
     text = readTextFile(file);
   } catch (error) {
     throw new InputError("tenants-file", `cannot read '${file}': ${error.code ?? error.message}`);
   }
-  return parseTenants(text, "tenants-file", buildinfoPath);
+  return parseTenants(text, "tenants-file", paths);
 }
 function parseShaFields(raw) {
   const fields = raw.split(/[\s,]+/).filter(Boolean);
@@ -31015,7 +30948,7 @@ var ForgeClock = class {
 };
 
 // src/forge/http.ts
-var import_undici4 = __toESM(require_undici(), 1);
+var import_undici3 = __toESM(require_undici(), 1);
 
 // src/forge/payload.ts
 function payloadError(endpoint2, problem) {
@@ -31103,7 +31036,7 @@ var ForgeHttp = class {
     let resHeaders;
     let text;
     try {
-      const res = await (0, import_undici4.request)(url, {
+      const res = await (0, import_undici3.request)(url, {
         method: req.method,
         headers,
         body: req.body === void 0 ? void 0 : JSON.stringify(req.body),
@@ -31541,7 +31474,7 @@ async function errorRequest(state, octokit, error, options) {
   }
   throw error;
 }
-async function wrapRequest(state, octokit, request6, options) {
+async function wrapRequest(state, octokit, request5, options) {
   const limiter = new import_light.default();
   limiter.on("failed", function(error, info) {
     const maxRetries = ~~error.request.request?.retries;
@@ -31552,12 +31485,12 @@ async function wrapRequest(state, octokit, request6, options) {
     }
   });
   return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request6),
+    requestWithGraphqlErrorHandling.bind(null, state, octokit, request5),
     options
   );
 }
-async function requestWithGraphqlErrorHandling(state, octokit, request6, options) {
-  const response = await request6(options);
+async function requestWithGraphqlErrorHandling(state, octokit, request5, options) {
+  const response = await request5(options);
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
@@ -31602,16 +31535,16 @@ retry.VERSION = VERSION;
 var import_light2 = __toESM(require_light(), 1);
 var VERSION2 = "0.0.0-development";
 var noop = () => Promise.resolve();
-function wrapRequest2(state, request6, options) {
-  return state.retryLimiter.schedule(doRequest, state, request6, options);
+function wrapRequest2(state, request5, options) {
+  return state.retryLimiter.schedule(doRequest, state, request5, options);
 }
-async function doRequest(state, request6, options) {
+async function doRequest(state, request5, options) {
   const { pathname } = new URL(options.url, "http://github.test");
   const isAuth = isAuthRequest(options.method, pathname);
   const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
   const isSearch = options.method === "GET" && pathname.startsWith("/search/");
   const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request6.retryCount;
+  const retryCount = ~~request5.retryCount;
   const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
   if (state.clustering) {
     jobOptions.expiration = 1e3 * 60;
@@ -31625,7 +31558,7 @@ async function doRequest(state, request6, options) {
   if (isSearch) {
     await state.search.key(state.id).schedule(jobOptions, noop);
   }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request6, options);
+  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request5, options);
   if (isGraphQL) {
     const res = await req;
     if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
@@ -31769,14 +31702,14 @@ function throttling(octokit, octokitOptions) {
       (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
     );
     state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request6, options] = info.args;
+      const [state2, request5, options] = info.args;
       const { pathname } = new URL(options.url, "http://github.test");
       const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
       if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
         return;
       }
-      const retryCount = ~~request6.retryCount;
-      request6.retryCount = retryCount;
+      const retryCount = ~~request5.retryCount;
+      request5.retryCount = retryCount;
       options.request.retryCount = retryCount;
       const { wantRetry, retryAfter = 0 } = await (async function() {
         if (/\bsecondary rate\b/i.test(error.message)) {
@@ -31814,14 +31747,14 @@ function throttling(octokit, octokitOptions) {
         return {};
       })();
       if (wantRetry) {
-        request6.retryCount++;
+        request5.retryCount++;
         return retryAfter * state2.retryAfterBaseValue;
       }
     });
   };
-  octokit.hook.wrap("request", (request6, options) => {
+  octokit.hook.wrap("request", (request5, options) => {
     initializeBottleneck();
-    return wrapRequest2(state, request6, options);
+    return wrapRequest2(state, request5, options);
   });
   return {};
 }
@@ -32776,7 +32709,7 @@ function withDefaults3(oldEndpoint, newDefaults) {
     defaults: withDefaults3.bind(null, endpoint2)
   });
 }
-var request4 = withDefaults3(endpoint, defaults_default);
+var request3 = withDefaults3(endpoint, defaults_default);
 
 // node_modules/@octokit/graphql/node_modules/@octokit/request/dist-bundle/index.js
 var import_content_type2 = __toESM(require_dist2(), 1);
@@ -32959,7 +32892,7 @@ function withDefaults4(oldEndpoint, newDefaults) {
     defaults: withDefaults4.bind(null, endpoint2)
   });
 }
-var request5 = withDefaults4(endpoint, defaults_default2);
+var request4 = withDefaults4(endpoint, defaults_default2);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
 var VERSION6 = "0.0.0-development";
@@ -33057,7 +32990,7 @@ function withDefaults5(request22, newDefaults) {
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults5(request5, {
+var graphql2 = withDefaults5(request4, {
   headers: {
     "user-agent": `octokit-graphql.js/${VERSION6} ${getUserAgent()}`
   },
@@ -33093,13 +33026,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request6, route, parameters) {
-  const endpoint2 = request6.endpoint.merge(
+async function hook(token, request5, route, parameters) {
+  const endpoint2 = request5.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request6(endpoint2);
+  return request5(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -33183,7 +33116,7 @@ var Octokit = class {
   constructor(options = {}) {
     const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
-      baseUrl: request4.endpoint.DEFAULTS.baseUrl,
+      baseUrl: request3.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -33204,7 +33137,7 @@ var Octokit = class {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request4.defaults(requestDefaults);
+    this.request = request3.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook2;
@@ -33258,12 +33191,12 @@ var VERSION8 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
-  octokit.hook.wrap("request", (request6, options) => {
+  octokit.hook.wrap("request", (request5, options) => {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
     const path = requestOptions.url.replace(options.baseUrl, "");
-    return request6(options).then((response) => {
+    return request5(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
         `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
@@ -35843,7 +35776,7 @@ var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRes
 
 // src/forge/octokit.ts
 var import_light3 = __toESM(require_light(), 1);
-var import_undici5 = __toESM(require_undici(), 1);
+var import_undici4 = __toESM(require_undici(), 1);
 var API_VERSION = "2022-11-28";
 var SECONDARY_FALLBACK_SECONDS = 60;
 var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
@@ -35876,15 +35809,15 @@ var GitHubClient = class {
         // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
         // wait is measured and taken on the injected clock.
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        onRateLimit: (seconds, request6, _octokit, retryCount) => {
-          const reset = rateLimitWaitSeconds(request6.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
+        onRateLimit: (seconds, request5, _octokit, retryCount) => {
+          const reset = rateLimitWaitSeconds(request5.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
           return waitOut(reset ?? seconds, retryCount);
         },
         // eslint-disable-next-line @typescript-eslint/no-misused-promises
         onSecondaryRateLimit: (seconds, _request, _octokit, retryCount) => waitOut(seconds, retryCount)
       },
       retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },
-      attemptHook: (request6, options2) => this.attempt(request6, options2)
+      attemptHook: (request5, options2) => this.attempt(request5, options2)
     });
   }
   options;
@@ -35936,13 +35869,13 @@ var GitHubClient = class {
    * Innermost hook, once per attempt (the plugins re-enter it on every retry): sleeps the wait the last
    * failure called for, and decides whether a failure the retry plugin would repeat may be repeated.
    */
-  async attempt(request6, options) {
+  async attempt(request5, options) {
     const state = options.request.fleetForward;
-    if (!state) return request6(options);
+    if (!state) return request5(options);
     if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal);
     state.nextWaitMs = null;
     try {
-      const answer = await request6(options);
+      const answer = await request5(options);
       state.lastHeaders = answer.headers ?? {};
       return answer;
     } catch (error) {
@@ -35978,7 +35911,7 @@ var GitHubClient = class {
     this.calls.requests++;
     const deadline = AbortSignal.timeout(this.tuning.deadlineMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const res = await (0, import_undici5.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
+    const res = await (0, import_undici4.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
     this.options.forgeClock?.observe(res.headers.get("date") ?? void 0);
     const body = await readLimited2(res.body, this.tuning.maxBodyBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
     const headers = new Headers();
@@ -36121,20 +36054,20 @@ var GitHubForge = class {
       idempotent: true
     });
   }
-  async createDeployment(request6) {
+  async createDeployment(request5) {
     const path = `${this.repoPath}/deployments`;
     const created = await this.api.call("POST", path, {
       body: {
-        ref: request6.sha,
+        ref: request5.sha,
         task: "deploy",
-        environment: request6.environment,
-        description: request6.description,
+        environment: request5.environment,
+        description: request5.description,
         // The run deploys exactly this commit: no merge of the default branch into it, and no status
         // checks required first (the gate, when asked for, has already judged the commit).
         auto_merge: false,
         required_contexts: [],
         transient_environment: false,
-        production_environment: request6.production
+        production_environment: request5.production
       }
       // Not idempotent: a repeated create would leave a second deployment.
     });
@@ -36204,17 +36137,6 @@ export {
   __require,
   __commonJS,
   __toESM,
-  groupBy,
-  chunks,
-  isCommitSha,
-  sameCommit,
-  shortSha,
-  isSettled,
-  summarizeRound,
-  describeTenant,
-  listNames,
-  withinSettleBudget,
-  failureLines,
   FleetError,
   InputError,
   InputErrors,
@@ -36229,6 +36151,18 @@ export {
   scrubSecrets,
   neutralize,
   fitColumn,
+  readRemoteText,
+  isCommitSha,
+  sameCommit,
+  shortSha,
+  groupBy,
+  chunks,
+  isSettled,
+  summarizeRound,
+  describeTenant,
+  listNames,
+  withinSettleBudget,
+  failureLines,
   rollbackOf,
   auditNote,
   withAudit,
@@ -36243,6 +36177,7 @@ export {
   proxyAwareDispatcher,
   PROXY_VARIABLES,
   sharedDispatcher,
+  neverReachedServer,
   withRetries,
   retryAfterSeconds,
   parseImageRef,
@@ -36251,9 +36186,8 @@ export {
   heartbeatMs,
   releaseByNonce,
   acquireRunLock,
-  forEachBounded,
-  RedeployStopped,
-  redeployFleet,
+  runWatchedCommand,
+  describeExit,
   stopProcessGroup,
   splitIntoWaves,
   DAY_MS,

@@ -18,7 +18,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-6S625CPL.js";
+} from "./chunk-WWVWA2AJ.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

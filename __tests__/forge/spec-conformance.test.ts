@@ -2,6 +2,7 @@ import { GiteaForge } from '../../src/forge/gitea.js'
 import { GitHubForge } from '../../src/forge/github.js'
 import type { LockHolder } from '../../src/forge/types.js'
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { assertFakesConform } from '../../test/support/specs/conformance.js'
 import { FakeGitea } from '../../test/support/fake-gitea.js'
 import { FakeGitHub } from '../../test/support/fake-github.js'
 import { checkGraphql, githubSpec, githubSpecVersion } from '../../test/support/specs/github-spec.js'
@@ -253,6 +254,15 @@ describe('the Gitea check rejects what the 1.22.6 swagger does not describe', ()
 })
 
 describe('inside the fakes', () => {
+  test('the after-each check fails with the violations of every live fake, then forgets them', async () => {
+    const fake = new FakeGitHub({ token: 't' })
+    await fake.start()
+    await fetch(`${fake.apiUrl}/repos/acme/fleet/git/refs`, { method: 'PUT', headers: JSON_HEADERS, body: '{}' })
+    expect(() => assertFakesConform()).toThrow(/fake GitHub: PUT \/repos\/acme\/fleet\/git\/refs: no PUT operation/)
+    expect(() => assertFakesConform()).not.toThrow()
+    await fake.close()
+  })
+
   test.each([
     ['GitHub', () => new FakeGitHub({ token: 't' }), 'token t'],
     ['Gitea', () => new FakeGitea({ token: 't' }), 'token t']

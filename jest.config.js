@@ -9,6 +9,8 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
   },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // A test fails when a fake forge served it an exchange the forge's own API description does not allow.
+  setupFilesAfterEnv: ['<rootDir>/test/support/specs/fail-on-violations.ts'],
   reporters: ['default', '<rootDir>/scripts/plain-summary-reporter.cjs'],
   // One temporary folder per run, removed at its end (scripts/jest-temp-dir.cjs).
   globalSetup: '<rootDir>/scripts/jest-global-setup.cjs',

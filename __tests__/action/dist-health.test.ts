@@ -85,7 +85,7 @@ describe.each(RUNNER_FORGES)('health checks and bake-check, dist/ on a $kind run
     expect(run.stdout).toContain('\nhongming is unhealthy: http 503 on /t/hongming/healthz (actual=7f25373)\n')
     expect(run.stdout).toContain('::error::hongming is unhealthy: http 503')
     expect(report(run).message).toMatch(
-      /^wave 1 of 2 halted: 1 tenant\(s\) did not report 7f25373 \(1 of them reports it but is unhealthy\) within the 3s settle budget, more than max-failures 0/
+      /^wave 1 of 2 halted: 1 tenant\(s\) did not report 7f25373 \(1 of them reports it but is unhealthy\) within the 3s settle budget \(the wave took [\d.]+s: redeploy and verify\), more than max-failures 0/
     )
     expect(report(run).tenants[0]).toMatchObject({ name: 'hongming', state: 'unhealthy', actual: NEWER, healthy: false, health_status: 'http 503' })
     expect(report(run).tenants[1]).toMatchObject({ name: 'ana', state: 'not_attempted', healthy: null, health_status: null })

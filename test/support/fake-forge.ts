@@ -71,6 +71,8 @@ export interface StoredStatus {
 
 export abstract class FakeForgeServer {
   readonly requests: RecordedRequest[] = []
+  /** `METHOD template` of every route the fake serves (the API descriptions' coverage counts them). */
+  readonly served: string[] = []
   protected readonly parents = new Map<string, readonly string[]>()
   /** Insertion order of commits, the fake's notion of commit date. */
   protected readonly order = new Map<string, number>()
@@ -164,12 +166,17 @@ export abstract class FakeForgeServer {
     for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
     this.server = null
+    this.closed()
   }
+
+  /** After close(): a fake may throw here about what it saw (e.g. exchanges its forge's description forbids). */
+  protected closed(): void {}
 
   // ---- for the fakes ----
 
   /** Registers a route; `{name}` matches one segment, `{name+}` the rest of the path (slashes included). */
   protected route(method: string, template: string, handler: Handler): void {
+    this.served.push(`${method} ${template}`)
     const names: string[] = []
     const source = template.replace(/[.*?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)(\+?)\}/g, (_m, name: string, rest: string) => {
       names.push(name)

@@ -22,6 +22,10 @@
  *                                                  list; none → 404. Annotated tags are `type: tag` with the tag object's SHA
  *   GET    /repos/{o}/{r}/git/tags/{sha}           GetAnnotatedTag → AnnotatedTag (tag, sha, message, object); 404
  * A tag created with a `message` is annotated (its message is kept and returned by the tag endpoints).
+ * Every exchange is checked against that swagger (test/support/specs/gitea-1.22.6-swagger.json), and a test fails on
+ * one it does not allow. Where the 1.22.6 handler answers otherwise than its swagger, the fake answers as the handler
+ * (POST /tags 201, not 200; git/refs one object for an exact match; see test/support/specs/gitea-spec.ts).
+ * `{ref}` of the status list is one path segment, as Gitea routes it (`/commits/{ref}/statuses`).
  * Not served, as on 1.22 for commit SHAs: compare (repoCompareDiff) answers 404 here.
  * Errors: APIError `{message, url}` (404s add `errors`); 401 without `Authorization: token|Bearer <token>`.
  * Gitea sends no ETag on these API answers and has no API rate-limit headers.
@@ -30,6 +34,8 @@
  */
 import { createHash } from 'node:crypto'
 import { FakeForgeServer, type RouteAnswer, type RouteRequest, type StoredStatus } from './fake-forge.js'
+import { Conformance } from './specs/conformance.js'
+import { giteaSpec } from './specs/gitea-spec.js'
 
 const SWAGGER = 'https://gitea.example/api/swagger'
 const STATES = new Set(['pending', 'success', 'error', 'failure', 'warning'])
@@ -38,6 +44,8 @@ const DEFAULT_PAGING_NUM = 30
 const NOT_FOUND = "The target couldn't be found."
 
 export class FakeGitea extends FakeForgeServer {
+  /** Every exchange is checked against Gitea 1.22.6's swagger description (test/support/specs/gitea-spec.ts). */
+  readonly conformance = new Conformance('fake Gitea', '/api/v1', (exchange) => giteaSpec().check(exchange))
   /** Annotated tags by name: their tag object SHA and message. */
   private readonly annotated = new Map<string, { objectSha: string; message: string }>()
 
@@ -66,8 +74,13 @@ export class FakeGitea extends FakeForgeServer {
     return status === 404 ? { errors: [], message: NOT_FOUND, url: SWAGGER } : { message, url: SWAGGER }
   }
 
-  protected finish(_req: RouteRequest, answer: RouteAnswer): RouteAnswer {
+  protected finish(req: RouteRequest, answer: RouteAnswer): RouteAnswer {
+    this.conformance.observe(req, answer)
     return answer
+  }
+
+  protected closed(): void {
+    this.conformance.retire()
   }
 
   private defineRoutes(): void {
@@ -200,7 +213,7 @@ export class FakeGitea extends FakeForgeServer {
       }
     })
 
-    this.route('GET', this.repoTemplate('/commits/{ref+}/statuses'), ({ params, query }) => {
+    this.route('GET', this.repoTemplate('/commits/{ref}/statuses'), ({ params, query }) => {
       const sha = this.resolveRef(params.ref!)
       const list = sha ? this.sorted(this.statuses(sha), query.get('sort')) : []
       const page = Math.max(Number(query.get('page') ?? 1) || 1, 1)

@@ -30,6 +30,9 @@
  *                                                       afterOid, force}]}): atomic; a beforeOid that does not match (all zeros: the
  *                                                       ref must not exist) answers 200 with `errors` and changes nothing; afterOid
  *                                                       all zeros deletes the ref
+ * Bodies are the description's schemas in full (full-repository, git-ref, git-commit, commit, commit-comparison, status,
+ * deployment, deployment-status): every exchange is checked against GitHub's OpenAPI description of api.github.com
+ * (@octokit/openapi; test/support/specs/README.md), and a test fails on one it does not allow.
  * Errors: `{message, documentation_url, status}`; 401 "Bad credentials" without `Authorization: Bearer|token <token>`.
  * Every answer carries x-ratelimit-limit/remaining/reset/used/resource (rate-limits-for-the-rest-api); GETs carry a
  * weak ETag and answer 304 to a matching If-None-Match without spending the rate limit; a spent limit answers
@@ -40,7 +43,9 @@
  * denyPermission('deployments'): the token lacks `deployments: write`.
  */
 import { createHash } from 'node:crypto'
-import { FakeForgeServer, type RouteAnswer, type RouteRequest } from './fake-forge.js'
+import { FakeForgeServer, type RouteAnswer, type RouteRequest, type StoredStatus } from './fake-forge.js'
+import { Conformance } from './specs/conformance.js'
+import { checkGraphql, githubSpec } from './specs/github-spec.js'
 
 const DOCS = 'https://docs.github.com/rest'
 const STATES = new Set(['error', 'failure', 'pending', 'success'])
@@ -67,6 +72,10 @@ export class FakeGitHub extends FakeForgeServer {
   readonly deployments: FakeDeployment[] = []
   private readonly denied = new Set<'deployments'>()
   private createdCount = 0
+  /** Every exchange is checked against api.github.com's OpenAPI description (test/support/specs/github-spec.ts). */
+  readonly conformance = new Conformance('fake GitHub', '', (exchange) =>
+    exchange.path === '/graphql' ? checkGraphql(exchange) : githubSpec().check(exchange)
+  )
 
   constructor(options: { owner?: string; repo?: string; token?: string; now?: () => number } = {}) {
     super(options.owner ?? 'acme', options.repo ?? 'fleet', options.token ?? 'ghs_fake_token', options.now ?? Date.now, '')
@@ -125,7 +134,7 @@ export class FakeGitHub extends FakeForgeServer {
       this.rateLimit.remaining--
       this.rateLimit.used++
     }
-    return {
+    const final = {
       ...result,
       headers: {
         ...result.headers,
@@ -136,6 +145,12 @@ export class FakeGitHub extends FakeForgeServer {
         'x-ratelimit-resource': 'core'
       }
     }
+    this.conformance.observe(req, final)
+    return final
+  }
+
+  protected closed(): void {
+    this.conformance.retire()
   }
 
   private refillWhenReset(): void {
@@ -147,18 +162,7 @@ export class FakeGitHub extends FakeForgeServer {
   }
 
   private defineRoutes(): void {
-    this.route('GET', this.repoTemplate(''), () => ({
-      status: 200,
-      body: {
-        id: 1,
-        name: this.repo,
-        node_id: this.nodeId,
-        full_name: `${this.owner}/${this.repo}`,
-        private: true,
-        default_branch: this.branches.has('main') ? 'main' : ([...this.branches.keys()][0] ?? 'main'),
-        url: `${this.url}/repos/${this.owner}/${this.repo}`
-      }
-    }))
+    this.route('GET', this.repoTemplate(''), () => ({ status: 200, body: this.repositoryJson() }))
 
     this.route('GET', this.repoTemplate('/git/ref/{ref+}'), ({ params }) => {
       const sha = this.refs().get(`refs/${params.ref}`)
@@ -195,17 +199,7 @@ export class FakeGitHub extends FakeForgeServer {
     this.route('GET', this.repoTemplate('/git/commits/{sha}'), ({ params }) => {
       const sha = params.sha!.toLowerCase()
       if (!this.parents.has(sha)) return this.error(404, 'Not Found')
-      const created = this.createdCommits.get(sha)
-      return {
-        status: 200,
-        body: {
-          sha,
-          node_id: `C_${sha}`,
-          message: created?.message ?? `commit ${sha.slice(0, 7)}`,
-          tree: { sha: created?.tree ?? this.treeOf(sha), url: `${this.url}/repos/${this.owner}/${this.repo}/git/trees/x` },
-          parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p }))
-        }
-      }
+      return { status: 200, body: this.gitCommitJson(sha) }
     })
 
     this.route('POST', this.repoTemplate('/git/commits'), ({ body }) => {
@@ -220,7 +214,7 @@ export class FakeGitHub extends FakeForgeServer {
         .digest('hex')
       this.addCommit(sha, list)
       this.createdCommits.set(sha, { message, tree })
-      return { status: 201, body: { sha, node_id: `C_${sha}`, message, tree: { sha: tree }, parents: list.map((p) => ({ sha: p })) } }
+      return { status: 201, body: this.gitCommitJson(sha) }
     })
 
     this.route('POST', '/graphql', ({ body }) => this.graphql(body))
@@ -239,18 +233,7 @@ export class FakeGitHub extends FakeForgeServer {
       const link = `${this.url}/repos/${this.owner}/${this.repo}/commits/${params.ref}/statuses?per_page=${perPage}&page=${page + 1}`
       return {
         status: 200,
-        body: slice.map((s) => ({
-          url: `${this.url}/repos/${this.owner}/${this.repo}/statuses/${sha}`,
-          avatar_url: null,
-          id: s.id,
-          node_id: `SC_${s.id}`,
-          state: s.state,
-          description: s.description || null,
-          target_url: s.targetUrl || null,
-          context: s.context,
-          created_at: new Date(s.createdAt).toISOString(),
-          updated_at: new Date(s.createdAt).toISOString()
-        })),
+        body: slice.map((s) => this.statusJson(sha!, s)),
         headers: more ? { link: `<${link}>; rel="next"` } : ({} as Record<string, string>)
       }
     })
@@ -282,7 +265,11 @@ export class FakeGitHub extends FakeForgeServer {
       return {
         status: 200,
         body: {
-          url: `${this.url}/repos/${this.owner}/${this.repo}/compare/${params.basehead}`,
+          url: `${this.api}/compare/${params.basehead}`,
+          html_url: `${this.web}/compare/${params.basehead}`,
+          permalink_url: `${this.web}/compare/${this.owner}:${base}...${this.owner}:${head}`,
+          diff_url: `${this.web}/compare/${params.basehead}.diff`,
+          patch_url: `${this.web}/compare/${params.basehead}.patch`,
           status,
           ahead_by: headOnly.length,
           behind_by: baseOnly.length,
@@ -311,17 +298,7 @@ export class FakeGitHub extends FakeForgeServer {
         description: typeof description === 'string' ? description : '',
         targetUrl: typeof target_url === 'string' ? target_url : ''
       })
-      return {
-        status: 201,
-        body: {
-          id: stored.id,
-          state: stored.state,
-          context: stored.context,
-          description: stored.description || null,
-          target_url: stored.targetUrl || null,
-          created_at: new Date(stored.createdAt).toISOString()
-        }
-      }
+      return { status: 201, body: this.statusJson(sha, stored) }
     })
   }
 
@@ -404,7 +381,7 @@ export class FakeGitHub extends FakeForgeServer {
         id: deployment.statuses.length,
         node_id: `DES_${id}_${deployment.statuses.length}`,
         state,
-        creator: null,
+        creator: this.userJson(),
         description: status.description,
         environment: deployment.environment,
         target_url: status.logUrl,
@@ -412,8 +389,9 @@ export class FakeGitHub extends FakeForgeServer {
         updated_at: new Date(this.now()).toISOString(),
         deployment_url: `${api}/deployments/${id}`,
         repository_url: api,
-        environment_url: status.environmentUrl,
-        log_url: status.logUrl
+        // Optional and `format: uri` in deployment-status: absent rather than "" when the request gave none.
+        ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
+        ...(status.logUrl ? { log_url: status.logUrl } : {})
       }
     }
   }
@@ -437,7 +415,7 @@ export class FakeGitHub extends FakeForgeServer {
       original_environment: deployment.environment,
       environment: deployment.environment,
       description: deployment.description,
-      creator: null,
+      creator: this.userJson(),
       created_at: at,
       updated_at: at,
       statuses_url: `${api}/deployments/${deployment.id}/statuses`,
@@ -521,28 +499,188 @@ export class FakeGitHub extends FakeForgeServer {
     return { ref, node_id: `REF_${ref}`, url: `${api}/git/${ref}`, object: { type: 'commit', sha, url: `${api}/git/commits/${sha}` } }
   }
 
-  private commitJson(sha: string): unknown {
-    const api = `${this.url}/repos/${this.owner}/${this.repo}`
-    const date = new Date(Date.UTC(2024, 0, 1) + (this.order.get(sha) ?? 0) * 60_000).toISOString()
-    const person = { name: 'Fleet Dev', email: 'dev@example.com', date }
+  private get api(): string {
+    return `${this.url}/repos/${this.owner}/${this.repo}`
+  }
+
+  private get web(): string {
+    return `${this.url}/${this.owner}/${this.repo}`
+  }
+
+  /** The fake's date of a commit (its insertion order, a minute apart). */
+  private dateOf(sha: string): string {
+    return new Date(Date.UTC(2024, 0, 1) + (this.order.get(sha) ?? 0) * 60_000).toISOString()
+  }
+
+  /** `full-repository` (repos/repos#get-a-repository). */
+  private repositoryJson(): unknown {
+    const api = this.api
+    const created = new Date(Date.UTC(2024, 0, 1)).toISOString()
+    return {
+      id: 1,
+      node_id: this.nodeId,
+      name: this.repo,
+      full_name: `${this.owner}/${this.repo}`,
+      owner: this.userJson(this.owner),
+      private: true,
+      html_url: this.web,
+      description: null,
+      fork: false,
+      url: api,
+      archive_url: `${api}/{archive_format}{/ref}`,
+      assignees_url: `${api}/assignees{/user}`,
+      blobs_url: `${api}/git/blobs{/sha}`,
+      branches_url: `${api}/branches{/branch}`,
+      collaborators_url: `${api}/collaborators{/collaborator}`,
+      comments_url: `${api}/comments{/number}`,
+      commits_url: `${api}/commits{/sha}`,
+      compare_url: `${api}/compare/{base}...{head}`,
+      contents_url: `${api}/contents/{+path}`,
+      git_commits_url: `${api}/git/commits{/sha}`,
+      git_refs_url: `${api}/git/refs{/sha}`,
+      git_tags_url: `${api}/git/tags{/sha}`,
+      issue_comment_url: `${api}/issues/comments{/number}`,
+      issue_events_url: `${api}/issues/events{/number}`,
+      issues_url: `${api}/issues{/number}`,
+      keys_url: `${api}/keys{/key_id}`,
+      labels_url: `${api}/labels{/name}`,
+      milestones_url: `${api}/milestones{/number}`,
+      notifications_url: `${api}/notifications{?since,all,participating}`,
+      pulls_url: `${api}/pulls{/number}`,
+      releases_url: `${api}/releases{/id}`,
+      statuses_url: `${api}/statuses/{sha}`,
+      trees_url: `${api}/git/trees{/sha}`,
+      ...Object.fromEntries(
+        [
+          'contributors',
+          'deployments',
+          'downloads',
+          'events',
+          'forks',
+          'hooks',
+          'languages',
+          'merges',
+          'stargazers',
+          'subscribers',
+          'subscription',
+          'tags',
+          'teams'
+        ].map((name) => [`${name}_url`, `${api}/${name}`])
+      ),
+      clone_url: `${this.web}.git`,
+      git_url: `git://127.0.0.1/${this.owner}/${this.repo}.git`,
+      ssh_url: `git@127.0.0.1:${this.owner}/${this.repo}.git`,
+      svn_url: this.web,
+      mirror_url: null,
+      homepage: null,
+      language: null,
+      forks: 0,
+      forks_count: 0,
+      stargazers_count: 0,
+      watchers: 0,
+      watchers_count: 0,
+      size: 0,
+      default_branch: this.branches.has('main') ? 'main' : ([...this.branches.keys()][0] ?? 'main'),
+      open_issues: 0,
+      open_issues_count: 0,
+      has_issues: true,
+      has_projects: false,
+      has_wiki: false,
+      has_pages: false,
+      has_discussions: false,
+      archived: false,
+      disabled: false,
+      license: null,
+      pushed_at: created,
+      created_at: created,
+      updated_at: created,
+      network_count: 0,
+      subscribers_count: 0
+    }
+  }
+
+  /** `simple-user`: the token's user (a GitHub App's bot for a GITHUB_TOKEN) or the repository's owner. */
+  private userJson(login = 'github-actions[bot]'): unknown {
+    const url = `${this.url}/users/${encodeURIComponent(login)}`
+    return {
+      login,
+      id: 41898282,
+      node_id: `U_${login}`,
+      avatar_url: `${this.url}/avatars/${encodeURIComponent(login)}`,
+      gravatar_id: '',
+      url,
+      html_url: `${this.url}/${encodeURIComponent(login)}`,
+      followers_url: `${url}/followers`,
+      following_url: `${url}/following{/other_user}`,
+      gists_url: `${url}/gists{/gist_id}`,
+      starred_url: `${url}/starred{/owner}{/repo}`,
+      subscriptions_url: `${url}/subscriptions`,
+      organizations_url: `${url}/orgs`,
+      repos_url: `${url}/repos`,
+      events_url: `${url}/events{/privacy}`,
+      received_events_url: `${url}/received_events`,
+      type: login.endsWith('[bot]') ? 'Bot' : 'User',
+      site_admin: false
+    }
+  }
+
+  /** `status` (commits/statuses#create-a-commit-status and #list-commit-statuses-for-a-reference). */
+  private statusJson(sha: string, status: StoredStatus): unknown {
+    const creator = this.userJson() as { avatar_url: string }
+    const at = new Date(status.createdAt).toISOString()
+    return {
+      url: `${this.api}/statuses/${sha}`,
+      avatar_url: creator.avatar_url,
+      id: status.id,
+      node_id: `SC_${status.id}`,
+      state: status.state,
+      description: status.description || null,
+      target_url: status.targetUrl || null,
+      context: status.context,
+      created_at: at,
+      updated_at: at,
+      creator
+    }
+  }
+
+  /** `git-commit` (git/commits#get-a-commit-object and #create-a-commit); the fake signs nothing. */
+  private gitCommitJson(sha: string): unknown {
+    const created = this.createdCommits.get(sha)
+    const person = { name: 'Fleet Dev', email: 'dev@example.com', date: this.dateOf(sha) }
     return {
       sha,
       node_id: `C_${sha}`,
-      url: `${api}/commits/${sha}`,
-      html_url: `${this.url}/${this.owner}/${this.repo}/commit/${sha}`,
+      url: `${this.api}/git/commits/${sha}`,
+      html_url: `${this.web}/commit/${sha}`,
+      author: person,
+      committer: person,
+      message: created?.message ?? `commit ${sha.slice(0, 7)}`,
+      tree: { sha: this.treeOf(sha), url: `${this.api}/git/trees/${this.treeOf(sha)}` },
+      parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p, url: `${this.api}/git/commits/${p}`, html_url: `${this.web}/commit/${p}` })),
+      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null }
+    }
+  }
+
+  /** `commit` (commits/commits#get-a-commit, and each commit of a comparison). */
+  private commitJson(sha: string): unknown {
+    const person = { name: 'Fleet Dev', email: 'dev@example.com', date: this.dateOf(sha) }
+    return {
+      sha,
+      node_id: `C_${sha}`,
+      url: `${this.api}/commits/${sha}`,
+      html_url: `${this.web}/commit/${sha}`,
+      comments_url: `${this.api}/commits/${sha}/comments`,
       commit: {
+        url: `${this.api}/git/commits/${sha}`,
         message: `commit ${sha.slice(0, 7)}`,
         author: person,
         committer: person,
-        tree: { sha: sha.split('').reverse().join(''), url: `${api}/git/trees/x` }
+        tree: { sha: this.treeOf(sha), url: `${this.api}/git/trees/${this.treeOf(sha)}` },
+        comment_count: 0
       },
       author: null,
       committer: null,
-      parents: (this.parents.get(sha) ?? []).map((p) => ({
-        sha: p,
-        url: `${api}/commits/${p}`,
-        html_url: `${this.url}/${this.owner}/${this.repo}/commit/${p}`
-      }))
+      parents: (this.parents.get(sha) ?? []).map((p) => ({ sha: p, url: `${this.api}/commits/${p}`, html_url: `${this.web}/commit/${p}` }))
     }
   }
 }

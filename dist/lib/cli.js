@@ -60,9 +60,11 @@ var package_default = {
   },
   devDependencies: {
     "@eslint/js": "10.0.1",
+    "@octokit/openapi": "23.0.2",
     "@types/jest": "29.5.14",
     "@types/node": "20.19.43",
     ajv: "8.20.0",
+    "ajv-formats": "3.0.1",
     esbuild: "0.28.2",
     eslint: "10.15.0",
     "eslint-config-prettier": "10.1.8",

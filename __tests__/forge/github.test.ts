@@ -1,5 +1,5 @@
 import { GitHubForge } from '../../src/forge/github.js'
-import type { ForgeHttpTuning } from '../../src/forge/http.js'
+import type { ForgeHttpTuning } from '../../src/forge/octokit.js'
 import { FleetError, HttpStatusError } from '../../src/util/errors.js'
 import { FakeGitHub } from '../../test/support/fake-github.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'

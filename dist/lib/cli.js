@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-GEBFD2W6.js";
-import "./chunks/chunk-LAZHRSHT.js";
+} from "./chunks/chunk-YOKLRRUK.js";
+import "./chunks/chunk-CYKWFNMB.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-DEZ7FGHF.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -51,10 +51,8 @@ var package_default = {
   },
   dependencies: {
     "@actions/core": "3.0.1",
-    "@octokit/plugin-retry": "8.1.1",
-    "@octokit/plugin-throttling": "11.0.5",
+    "@octokit/request-error": "7.1.2",
     "@octokit/rest": "22.0.1",
-    bottleneck: "2.19.5",
     "p-retry": "7.1.1",
     undici: "7.30.2"
   },
@@ -110,7 +108,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-2YRWZMMG.js");
+      const { runDemo } = await import("./chunks/replay-HLW22RFD.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

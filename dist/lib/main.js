@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-2OUDQYEI.js";
+} from "./chunks/chunk-KRKHDQ3H.js";
 import {
   deployFleet
-} from "./chunks/chunk-LAZHRSHT.js";
+} from "./chunks/chunk-CYKWFNMB.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-DEZ7FGHF.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

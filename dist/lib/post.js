@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-2OUDQYEI.js";
+} from "./chunks/chunk-KRKHDQ3H.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-LMYIJEQ7.js";
+} from "./chunks/chunk-DEZ7FGHF.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-GEBFD2W6.js";
+} from "./chunk-YOKLRRUK.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-LAZHRSHT.js";
+} from "./chunk-CYKWFNMB.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-LMYIJEQ7.js";
+} from "./chunk-DEZ7FGHF.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-LAZHRSHT.js";
+} from "./chunk-CYKWFNMB.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -20,7 +20,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-LMYIJEQ7.js";
+} from "./chunk-DEZ7FGHF.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

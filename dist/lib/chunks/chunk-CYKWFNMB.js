@@ -37,7 +37,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-LMYIJEQ7.js";
+} from "./chunk-DEZ7FGHF.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

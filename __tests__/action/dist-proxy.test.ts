@@ -1,11 +1,14 @@
 /**
  * The bundled action behind a forward proxy, as a runner with HTTP_PROXY / NO_PROXY set runs it: every
  * request to the forge, the control plane, the tenants and the registry goes through the proxy, except
- * to a host NO_PROXY lists, which is reached directly.
+ * to a host NO_PROXY lists, which is reached directly. A proxy that fails (407, nothing listening) or a
+ * proxy variable undici cannot use ends the run failed at once, on either forge, naming the proxy.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
+import type { FakeForgeServer } from '../../test/support/fake-forge.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeGitHub } from '../../test/support/fake-github.js'
@@ -16,7 +19,7 @@ import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { startRegistry, type RunningRegistry } from '../../test/support/registry.js'
 import { pushImage } from '../../test/support/registry-push.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
-import { startIncidentForge } from '../../test/support/runner-forges.js'
+import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
 import { createTestCa } from '../../test/support/test-ca.js'
 
 const TOKEN = 'ghs_proxy_token'
@@ -114,4 +117,95 @@ it('reaches TLS tenants through HTTPS_PROXY through a CONNECT tunnel (TLS end to
     await new Promise((resolve) => secureFleet.close(resolve))
     rmSync(dir, { recursive: true, force: true })
   }
+})
+
+/** A proxy that wants credentials: 407 to plain-HTTP requests and to CONNECT, and counts what it refused. */
+async function startDemandingProxy(): Promise<{ url: string; refused: () => number; close: () => Promise<void> }> {
+  let refused = 0
+  const server = createHttpServer((_req, res) => {
+    refused++
+    res.writeHead(407, { 'proxy-authenticate': 'Basic realm="corp"' }).end()
+  })
+  server.on('connect', (_req, socket: Socket) => {
+    refused++
+    socket.end('HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused: () => refused,
+    close: () => new Promise((resolve) => server.close(() => resolve()))
+  }
+}
+
+/** host:port nothing listens on. */
+async function deadAuthority(): Promise<string> {
+  const server = createTcpServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return `127.0.0.1:${port}`
+}
+
+/** What only a run that waited, retried or failed open would print. */
+const WAITED = /retrying until lock-timeout|waiting for lock|continuing as owner|could not read the lock|verifying on|round \d+:/
+
+describe.each(RUNNER_FORGES)('a proxy that fails, on a $kind runner', (spec) => {
+  let failingForge: FakeForgeServer
+
+  beforeEach(async () => {
+    failingForge = await startIncidentForge(spec.start(spec.token))
+  })
+  afterEach(() => failingForge.close())
+
+  // lock-timeout and settle-budget at 600 s: a run that waited either out would outlast the test.
+  const run = (proxyEnv: Record<string, string>): Promise<DistRun> =>
+    runDist({
+      inputs: { token: spec.token, branch: 'main', sha: NEWER, tenants: `hongming ${fleet.url('hongming')}`, 'settle-budget': '600', 'lock-timeout': '600' },
+      env: { GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: '11', ...spec.env(failingForge), ...proxyEnv }
+    })
+
+  function failedAt(run: DistRun, errorClass: string): string {
+    expect(run.code).toBe(1)
+    expect(run.outputs.result).toBe('failed')
+    const report = JSON.parse(run.outputs.report) as { error_class: string; message: string }
+    expect(report.error_class).toBe(errorClass)
+    expect(run.stdout).toContain(`::error::`)
+    expect(run.stdout).not.toMatch(WAITED)
+    // Nothing reached the forge or the fleet, nothing was written.
+    expect(failingForge.requests).toEqual([])
+    expect(fleet.stats().requests).toBe(0)
+    return report.message
+  }
+
+  it('a proxy that answers 407 fails the run at once with class proxy, naming the proxy and the fix', async () => {
+    const demanding = await startDemandingProxy()
+    try {
+      const message = failedAt(await run({ HTTP_PROXY: demanding.url }), 'proxy')
+      expect(message).toContain(
+        `proxy ${authority(demanding.url)} answered 407: the proxy asks for credentials: put its user and password in the proxy variable's URL, before the host (user:password@)`
+      )
+      expect(message).toMatch(/^GET \/repos\/acme\/fleet\/\S+ failed: proxy \(/)
+      // Asked once: a 407 is not retried.
+      expect(demanding.refused()).toBe(1)
+    } finally {
+      await demanding.close()
+    }
+  })
+
+  it('a proxy with nothing listening fails the run at once with class proxy, naming it without its credentials', async () => {
+    const dead = await deadAuthority()
+    const refused = await run({ HTTP_PROXY: `http://deploy:pr0xy-secret@${dead}` })
+    const message = failedAt(refused, 'proxy')
+    expect(message).toContain(`proxy ${dead} could not be connected to (ECONNREFUSED): check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it`)
+    // Registered as a secret (the runner masks it), and never in a line of the run.
+    expect(refused.stdout).toContain('::add-mask::pr0xy-secret')
+    const lines = `${refused.stdout}${refused.stderr}${refused.summary}`.split('\n').filter((line) => !line.startsWith('::add-mask::'))
+    expect(lines.join('\n')).not.toContain('pr0xy-secret')
+  })
+
+  it('an unparseable HTTPS_PROXY is an input error naming it, before anything is contacted', async () => {
+    const message = failedAt(await run({ HTTPS_PROXY: 'http://[bad' }), 'input')
+    expect(message).toBe("input 'HTTPS_PROXY': is not a URL: 'http://[bad'; write the proxy as http://host:port")
+  })
 })

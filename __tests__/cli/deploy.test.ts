@@ -278,6 +278,14 @@ describe('fleet-forward deploy: bad usage → 64, nothing contacted', () => {
     expect(bad.stderr).toMatch(/^fleet-forward: --settle-interval \(from FLEET_FORWARD_SETTLE_INTERVAL\): must be a number of seconds from 1/m)
   })
 
+  it('checks the proxy variables the CLI goes out through with the flags, naming the variable', async () => {
+    const run = await cli(baseFlags(), { env: { FLEET_FORWARD_TOKEN: TOKEN, HTTPS_PROXY: 'http://deploy:pr0xy-pass@[bad' } })
+    expect(run.code).toBe(64)
+    expect(run.stderr).toMatch(/^fleet-forward: HTTPS_PROXY: is not a URL: 'http:\/\/\[bad'; write the proxy as http:\/\/host:port$/m)
+    expect(run.stderr).not.toContain('pr0xy-pass')
+    expect(forge.requests).toHaveLength(0)
+  })
+
   it('says where a token comes from when there is none', async () => {
     const run = await cli(baseFlags(), { env: {} })
     expect(run.code).toBe(64)

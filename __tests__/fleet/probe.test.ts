@@ -214,3 +214,44 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
   return port
 }
+
+describe('probeTenant behind the runner proxy (HTTP_PROXY), over the built-in transport', () => {
+  /** The built-in transport reads the proxy variables when it is built, as on a runner. */
+  function transportBehind(proxy: string): Dispatcher {
+    const saved = process.env.HTTP_PROXY
+    process.env.HTTP_PROXY = proxy
+    try {
+      return builtIn()
+    } finally {
+      if (saved === undefined) delete process.env.HTTP_PROXY
+      else process.env.HTTP_PROXY = saved
+    }
+  }
+
+  async function probeThrough(proxy: string): Promise<Awaited<ReturnType<typeof probeTenant>>> {
+    const dispatcher = transportBehind(proxy)
+    try {
+      return await probeTenant('http://tenant.invalid/buildinfo', { dispatcher, shaFields: DEFAULT_SHA_FIELDS, requestTimeoutMs: 2_000, maxBodyBytes: 1024 })
+    } finally {
+      await dispatcher.destroy()
+    }
+  }
+
+  it('a proxy that answers 407 makes the tenant unreachable with class proxy, naming the proxy', async () => {
+    const proxy: HttpServer = createHttpServer((_req, res) => res.writeHead(407, { 'proxy-authenticate': 'Basic' }).end())
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const { port } = proxy.address() as { port: number }
+    try {
+      const result = await probeThrough(`http://127.0.0.1:${port}`)
+      expect(result).toMatchObject({ sha: null, errorClass: 'proxy' })
+      expect(result.detail).toContain(`proxy 127.0.0.1:${port} answered 407`)
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve))
+    }
+  })
+
+  it('a proxy with nothing listening makes the tenant unreachable with class proxy, not refused', async () => {
+    const port = await closedPort()
+    expect(await probeThrough(`http://127.0.0.1:${port}`)).toMatchObject({ sha: null, errorClass: 'proxy' })
+  })
+})

@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici'
 import type { Forge, LockHolder } from '../../src/forge/types.js'
 import { GiteaForge } from '../../src/forge/gitea.js'
 import { GitHubForge } from '../../src/forge/github.js'
@@ -11,6 +12,8 @@ import { MemoryForge } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
 import type { Clock } from '../../src/util/clock.js'
+import { proxyAwareDispatcher } from '../../src/util/dispatcher.js'
+import { createServer } from 'node:net'
 
 const SHA_A = '7a72516' + 'a'.repeat(33)
 const SHA_B = '7f25373' + 'b'.repeat(33)
@@ -446,6 +449,33 @@ describe('lock encodings on the forges', () => {
       expect((await subject.forge.readLock('production'))?.holder).toBeNull()
     } finally {
       await subject.close()
+    }
+  })
+})
+
+describe.each([
+  [
+    'GitHub',
+    (baseUrl: string, dispatcher: Dispatcher) => new GitHubForge({ repository: 'acme/fleet', token: 't', http: { baseUrl, clock, tuning, dispatcher } })
+  ],
+  ['Gitea', (baseUrl: string, dispatcher: Dispatcher) => new GiteaForge({ repository: 'acme/fleet', token: 't', http: { baseUrl, clock, tuning, dispatcher } })]
+])('lock on %s behind a proxy that is not there', (_name, connect) => {
+  it('ends at once with class proxy, naming the proxy, instead of retrying the read until lock-timeout', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as { port: number }).port
+    await new Promise((resolve) => closed.close(resolve))
+    const dispatcher = proxyAwareDispatcher({ httpProxy: `http://user:hunter2secret@127.0.0.1:${port}` }, {})
+    try {
+      const waiter = deps(connect('http://forge.invalid/api', dispatcher))
+      const error = await acquireLock(request({ timeoutSeconds: 600 }), waiter).catch((e: unknown) => e)
+      expect(error).toMatchObject({ errorClass: 'proxy', message: expect.stringContaining(`lock 'production': `) })
+      expect((error as Error).message).toContain(`proxy 127.0.0.1:${port} could not be connected to (ECONNREFUSED)`)
+      expect((error as Error).message).not.toContain('hunter2secret')
+      expect(clock.now()).toBe(T0)
+      expect(waiter.log.warnings).toEqual([])
+    } finally {
+      await dispatcher.close()
     }
   })
 })

@@ -26,6 +26,9 @@ describe('retryDecision', () => {
     ['idempotent: deadline, backoff doubles', { errorClass: 'deadline' }, true, 2, 1_000, retry(2_000)],
     ['idempotent: backoff is capped', { errorClass: 'dns' }, true, 5, 0, retry(4_000)],
     ['idempotent: a TLS failure is final', { errorClass: 'tls' }, true, 1, 0, fail],
+    // A dead or demanding proxy does not come back within a backoff: the run fails at once, naming it.
+    ['idempotent: a proxy failure is final', { errorClass: 'proxy' }, true, 1, 0, fail],
+    ['POST: a proxy failure is final', { errorClass: 'proxy' }, false, 1, 0, fail],
     ['idempotent: 5xx, backoff', status(502), true, 1, 0, retry(1_000)],
     ['idempotent: 5xx with Retry-After waits what it asked', status(503, 4_000, true), true, 1, 0, retry(4_000)],
     ['idempotent: 429 without a wait, backoff', status(429), true, 2, 1_000, retry(2_000)],

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-YOKLRRUK.js";
-import "./chunks/chunk-CYKWFNMB.js";
+} from "./chunks/chunk-6IWIXK3D.js";
+import "./chunks/chunk-PJY346GH.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-DEZ7FGHF.js";
+} from "./chunks/chunk-QE7LD3XF.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -108,7 +108,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-HLW22RFD.js");
+      const { runDemo } = await import("./chunks/replay-FQIYJCB7.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

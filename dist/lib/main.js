@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-KRKHDQ3H.js";
+} from "./chunks/chunk-4MJH2N2A.js";
 import {
   deployFleet
-} from "./chunks/chunk-CYKWFNMB.js";
+} from "./chunks/chunk-PJY346GH.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-DEZ7FGHF.js";
+} from "./chunks/chunk-QE7LD3XF.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

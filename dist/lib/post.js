@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-KRKHDQ3H.js";
+} from "./chunks/chunk-4MJH2N2A.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-DEZ7FGHF.js";
+} from "./chunks/chunk-QE7LD3XF.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

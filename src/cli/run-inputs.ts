@@ -1,5 +1,6 @@
 import { INPUTS } from '../config/inputs.js'
 import type { InputReader, RuntimeEnv } from '../config/parse.js'
+import { PROXY_VARIABLES } from '../config/proxy.js'
 import { CONTEXT_FLAGS, envNameOf, type Invocation } from './flags.js'
 import { secretEnvNames } from './help.js'
 
@@ -33,6 +34,8 @@ export function runtimeEnvOf(invocation: Invocation, env: Environment): RuntimeE
     GITHUB_ACTOR: env.GITHUB_ACTOR
   }
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env]
+  // The same variables route the CLI's requests (src/util/dispatcher.ts): checked with the flags.
+  for (const name of PROXY_VARIABLES) runtime[name] = env[name]
   return runtime
 }
 

@@ -5,6 +5,7 @@ import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.
 import { shortSha } from '../util/sha.js'
 import { INPUTS } from './inputs.js'
 import type { PromotionSettings, RedeploySettings, RunContext, Settings } from './settings.js'
+import { checkProxyVariables, type ProxyEnv } from './proxy.js'
 import { parseTenants } from './tenants.js'
 import { parseWaveSpec } from './waves.js'
 import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSeconds, parseSha, parseTag } from './validate.js'
@@ -13,7 +14,7 @@ import { parseBoolean, parseBranch, parseCount, parseHttpUrl, parseName, parseSe
 export type InputReader = (name: string) => string
 
 /** The runner variables a run depends on; the action passes process.env, the CLI its flags. */
-export interface RuntimeEnv {
+export interface RuntimeEnv extends ProxyEnv {
   readonly GITHUB_REPOSITORY?: string
   readonly GITHUB_SHA?: string
   readonly GITHUB_SERVER_URL?: string
@@ -110,6 +111,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
     historyFile: read('history-file') || null,
     run: parseRunContext(env, forge ?? 'auto', take)
   }
+  checkProxyVariables(env, take)
   if (problems.length > 1) throw new InputErrors(problems)
   if (problems.length === 1) throw problems[0]
   // No input was invalid, so every value above is set.

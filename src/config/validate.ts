@@ -21,7 +21,7 @@ export function parseHttpUrl(value: string, input: string, what = 'value'): URL 
  * An invalid URL echoed in an error loses whatever could be a credential: everything up to its last
  * '@' (the userinfo, however malformed) and its query and fragment.
  */
-function withoutCredentials(value: string): string {
+export function withoutCredentials(value: string): string {
   const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}…`)
   return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme?: string) => scheme ?? '')
 }

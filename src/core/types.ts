@@ -26,6 +26,10 @@ export type ErrorClass =
   | 'auth'
   /** The token lacks a permission (403 that is not a rate limit). */
   | 'permission'
+  /** The forward proxy (HTTPS_PROXY / HTTP_PROXY) refused, reset or asked for credentials (407). */
+  | 'proxy'
+  /** The forge answers 404 for the repository: the token cannot see it (private, misspelt, another installation's). */
+  | 'not_found'
 
 /** A tenant with its buildinfo URL already resolved (base URL + buildinfo-path). */
 export interface Tenant {

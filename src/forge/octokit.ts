@@ -198,7 +198,8 @@ export class ForgeClient {
       if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint, detail, this.options.permissionFor?.(req))
       return new HttpStatusError(status, endpoint, detail, status >= 500 ? wait : undefined)
     }
-    // No answer: Octokit wraps what fetch threw (undici's TypeError('fetch failed'), whose cause says what failed).
+    // No answer: Octokit wraps what fetch threw, undici's TypeError('fetch failed'), whose cause says what
+    // failed (a proxy naming itself, a refusal).
     const wrapped = error instanceof RequestError ? (error.cause ?? error) : error
     const cause = wrapped instanceof TypeError && wrapped.cause !== undefined ? wrapped.cause : wrapped
     if (cause instanceof FleetError) return cause

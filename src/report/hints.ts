@@ -13,7 +13,8 @@ const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {
   http_4xx: 'buildinfo answered 4xx: check the buildinfo path and that it needs no login',
   http_5xx: 'buildinfo answered 5xx: the service is failing, check its logs',
   rate_limited: 'rate limited (429): let the runner through or poll less often',
-  bad_payload: 'buildinfo carried no commit: check what the endpoint returns'
+  bad_payload: 'buildinfo carried no commit: check what the endpoint returns',
+  proxy: 'the proxy failed the probe (see the run log): check HTTPS_PROXY / HTTP_PROXY and its credentials, or list the tenant host in NO_PROXY'
 }
 
 export function hintFor(state: TenantState, errorClass: string | null, regressed = false): string {

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/types.js'
 import type { Forge } from '../forge/types.js'
-import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
+import { classifyError, describeError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 import { statusContext } from './status.js'
@@ -21,7 +21,7 @@ export async function checkGate(forge: Forge, sha: string, upstream: string, log
   try {
     status = await forge.latestStatus(sha, context)
   } catch (error) {
-    if (isAccessDenied(error)) throw error
+    if (isFatal(error)) throw error
     return {
       passed: false,
       message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`

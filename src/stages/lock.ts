@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Logger } from '../core/types.js'
 import type { ForgeLocks, LockHolder, LockState } from '../forge/types.js'
 import type { Clock } from '../util/clock.js'
-import { classifyError, describeError, FleetError, isAccessDenied } from '../util/errors.js'
+import { classifyError, describeError, FleetError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
@@ -19,8 +19,9 @@ import { shortSha } from '../util/sha.js'
  *   next read decides, by nonce: the lock is ours exactly when it names this attempt's nonce. The nonce
  *   is handed to `onClaim` before the first claim is sent, so a post step can release a claim that
  *   landed after the main step was killed.
- * - Access: a token the forge refuses (401) or that may not write the lock (403) ends the attempt at
- *   once with class `auth` or `permission`; waiting cannot fix it.
+ * - Fatal failures end the attempt at once, since waiting cannot fix them: a token the forge refuses
+ *   (401, `auth`) or that may not write the lock (403, `permission`), a proxy that fails the request
+ *   (`proxy`), a repository the token cannot see (`not_found`).
  * - Waiting: the holder is logged once, again when it changes, then every LOG_EVERY; ownership is
  *   re-checked every poll, so a run a newer commit superseded leaves at once; the wait ends at
  *   `lock-timeout` as `blocked`, naming the holder.
@@ -107,7 +108,7 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
     try {
       state = await forge.readLock(name)
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(name, error)
+      if (isFatal(error)) throw lockFailure(name, error)
       if (!readProblemLogged) {
         log.warning(`could not read the lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); retrying until lock-timeout`)
         readProblemLogged = true
@@ -139,7 +140,7 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
         claimPending = false
         lostClaims++
       } catch (error) {
-        if (isAccessDenied(error)) throw lockAccessError(name, error)
+        if (isFatal(error)) throw lockFailure(name, error)
         lostClaims++
         log.warning(`lock '${name}': our claim was not confirmed (${classifyError(error)}: ${neutralize(describeError(error), 200)}); re-reading who holds it`)
       }
@@ -206,7 +207,7 @@ export class HeldLock {
   /**
    * Extends the lease by compare-and-swap from our own state: true proves the lock is still ours right
    * now. False: another run took it over (our lease ended, e.g. the runner was frozen); do no side effect.
-   * A token the forge refuses throws (class `auth` or `permission`).
+   * A fatal failure throws (class `auth`, `permission`, `proxy` or `not_found`).
    */
   async renew(): Promise<boolean> {
     const { forge, log } = this.deps
@@ -220,14 +221,14 @@ export class HeldLock {
       }
       refused = true
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error)
+      if (isFatal(error)) throw lockFailure(this.name, error)
       log.warning(`lock '${this.name}': our renewal was not confirmed (${classifyError(error)}); re-reading`)
     }
     let current: LockState | null
     try {
       current = await forge.readLock(this.name)
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error)
+      if (isFatal(error)) throw lockFailure(this.name, error)
       // Nobody may take the lock over before our lease (plus the skew grace) has ended, so a lease
       // with time to spare is still proof enough; a refused renewal is not.
       const spare = this.holder.expiresAt - forge.forgeNow()
@@ -268,7 +269,7 @@ export class HeldLock {
         }
         this.state = current
       } catch (error) {
-        if (attempt === 2 || isAccessDenied(error)) {
+        if (attempt === 2 || isFatal(error)) {
           log.warning(`could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the post step tries again`)
           return false
         }
@@ -299,7 +300,7 @@ export async function releaseByNonce(forge: ForgeLocks, environment: string, non
         return true
       }
     } catch (error) {
-      if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
+      if (attempt >= POST_RELEASE_ATTEMPTS || isFatal(error)) {
         log.warning(
           `post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`
         )
@@ -314,8 +315,8 @@ export async function releaseByNonce(forge: ForgeLocks, environment: string, non
   }
 }
 
-/** 401/403 on the lock: no wait fixes it; the message says which lock and keeps the permission named. */
-function lockAccessError(name: string, error: FleetError): FleetError {
+/** A fatal failure on the lock (401, 403, 404, the proxy): no wait fixes it; the message says which lock and keeps the remedy. */
+function lockFailure(name: string, error: FleetError): FleetError {
   return new FleetError(`lock '${name}': ${error.message}`, error.errorClass, error.subject)
 }
 

@@ -1,6 +1,6 @@
 import type { Ancestry, Logger } from '../core/types.js'
 import type { Forge } from '../forge/types.js'
-import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
+import { classifyError, describeError, FleetError, HttpStatusError, InputError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 
@@ -19,7 +19,9 @@ export interface Ownership {
 /**
  * The run owns the deploy branch while its head is the run's commit. Ownership fails open: when
  * the head cannot be read after the forge's retries, the run is not superseded (a genuine deploy is
- * never skipped because the forge blinked), and a warning says why with its error class.
+ * never skipped because the forge blinked), and a warning says why with its error class. A head that
+ * is not there (404) is not unreadable, it is a wrong name: the repository's (not_found) or the
+ * branch's (an input error), and so is a failure no wait can fix (isFatal).
  */
 export async function checkOwnership(forge: Forge, branchInput: string | null, sha: string, log: Logger): Promise<Ownership> {
   let head: string
@@ -30,7 +32,8 @@ export async function checkOwnership(forge: Forge, branchInput: string | null, s
     head = await forge.readBranchHead(branch)
   } catch (error) {
     // A refused token is not the forge blinking: failing open would deploy with a token that cannot record or lock.
-    if (isAccessDenied(error)) throw error
+    if (isFatal(error)) throw error
+    if (isNotFound(error)) await explainNotFound(forge, branch, error)
     const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`
     const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`
     log.warning(message)
@@ -48,6 +51,47 @@ export async function checkOwnership(forge: Forge, branchInput: string | null, s
     message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
     branch
   }
+}
+
+function isNotFound(error: unknown): error is HttpStatusError {
+  return error instanceof HttpStatusError && error.status === 404
+}
+
+/**
+ * Throws what a 404 on the branch head (or the default branch) means: the repository answers, so the
+ * branch does not exist (input 'branch'); or the repository itself is not found, so the token cannot see
+ * it (not_found). Returns when the repository could not be read either: the head is then unreadable.
+ */
+async function explainNotFound(forge: Forge, branch: string | null, error: HttpStatusError): Promise<void> {
+  if (branch === null) throw repositoryNotFound(forge, error)
+  let defaultBranch: string
+  try {
+    defaultBranch = await forge.defaultBranch()
+  } catch (repoError) {
+    if (isNotFound(repoError)) throw repositoryNotFound(forge, repoError)
+    if (isFatal(repoError)) throw repoError
+    return
+  }
+  throw new InputError(
+    'branch',
+    `branch '${branch}' does not exist in ${forge.repository} (${error.subject} answered 404; its default branch is '${neutralize(defaultBranch, 100)}'): pass the deploy branch's name`
+  )
+}
+
+/** What a token that cannot see the repository needs, per forge. */
+const GRANT = {
+  github:
+    'a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)',
+  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
+} as const
+
+function repositoryNotFound(forge: Forge, error: HttpStatusError): FleetError {
+  return new FleetError(
+    `repository '${forge.repository}' cannot be seen with this token (${error.subject} answered 404): it is private and the token has no access to it, ` +
+      `the name is wrong, or the token belongs to another installation or user; ${GRANT[forge.kind]}`,
+    'not_found',
+    forge.repository
+  )
 }
 
 async function relationOf(forge: Forge, sha: string, head: string, log: Logger): Promise<Ancestry | null> {

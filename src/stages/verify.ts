@@ -4,7 +4,7 @@ import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
 import { describeTenant, isSettled, listNames, summarizeRound } from '../fleet/report.js'
 import { pendingReport, probeRound, type RoundContext } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
-import { classifyError, describeError, isAccessDenied } from '../util/errors.js'
+import { classifyError, describeError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
@@ -144,7 +144,7 @@ function ownershipCheck(stillOwner: () => Promise<boolean>, log: Logger): () => 
     try {
       return await stillOwner()
     } catch (error) {
-      if (isAccessDenied(error)) throw error
+      if (isFatal(error)) throw error
       if (warned) return true
       warned = true
       log.warning(`could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`)

@@ -60,6 +60,22 @@ export function httpErrorClass(status: number): ErrorClass {
   return 'http_4xx'
 }
 
+/**
+ * The forward proxy a request went through failed it: refused or reset the connection, asked for
+ * credentials (407), or refused a tunnel. Raised by the proxy-aware dispatcher (src/util/dispatcher.ts);
+ * `proxy` is its host:port, never its userinfo.
+ */
+export class ProxyError extends Error {
+  constructor(
+    readonly proxy: string,
+    problem: string,
+    cause?: unknown
+  ) {
+    super(`proxy ${proxy} ${problem}`, { cause })
+    this.name = 'ProxyError'
+  }
+}
+
 const CODE_CLASSES: Record<string, ErrorClass> = {
   ENOTFOUND: 'dns',
   EAI_AGAIN: 'dns',
@@ -85,6 +101,7 @@ export function classifyError(error: unknown): ErrorClass {
   if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass as ErrorClass
   let current: unknown = error
   for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof ProxyError) return 'proxy'
     const e = current as { code?: string; name?: string; message?: unknown }
     if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'deadline'
     if (e.code && CODE_CLASSES[e.code]) return CODE_CLASSES[e.code]
@@ -112,15 +129,21 @@ const CLASS_NAMES: Record<ErrorClass, true> = {
   bad_payload: true,
   redirect: true,
   auth: true,
-  permission: true
+  permission: true,
+  proxy: true,
+  not_found: true
 }
 
+/** Failures no wait or retry can fix: the run stops at once instead of failing open (ownership) or waiting out `lock-timeout`. */
+const FATAL_CLASSES: ReadonlySet<FleetError['errorClass']> = new Set(['input', 'auth', 'permission', 'proxy', 'not_found'])
+
 /**
- * The token was refused (401) or lacks a permission (403): waiting or retrying cannot fix either, so
- * the run fails at once instead of failing open (ownership) or waiting out `lock-timeout`.
+ * An input found wrong on the forge (a branch that does not exist), a token refused (401) or lacking a
+ * permission (403), a forward proxy that failed the request, or a repository the token cannot see (404):
+ * the run fails at once, with the class in its record.
  */
-export function isAccessDenied(error: unknown): error is FleetError {
-  return error instanceof FleetError && (error.errorClass === 'auth' || error.errorClass === 'permission')
+export function isFatal(error: unknown): error is FleetError {
+  return error instanceof FleetError && FATAL_CLASSES.has(error.errorClass)
 }
 
 export function describeError(error: unknown): string {

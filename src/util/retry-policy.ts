@@ -34,7 +34,11 @@ export type Failure =
 export type Decision =
   { readonly action: 'retry'; readonly waitMs: number } | { readonly action: 'fail' } | { readonly action: 'too_long'; readonly waitMs: number }
 
-/** Network failures worth repeating for a request that may be sent twice. */
+/**
+ * Network failures worth repeating for a request that may be sent twice. Not `proxy`: a proxy with
+ * nothing listening or asking for credentials does not come back within a backoff (docs/contract.md,
+ * Bad input and faults), so the request fails at once and names it.
+ */
 const RETRYABLE_NETWORK: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout', 'reset', 'deadline'])
 /** Failures before the request reached the server: safe to repeat even for a POST. */
 const NEVER_SENT: ReadonlySet<ErrorClass> = new Set(['dns', 'refused', 'connect_timeout'])

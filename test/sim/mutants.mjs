@@ -81,7 +81,7 @@ export const MUTANTS = [
     name: 'lock-claim-retries-403',
     rule: 'a 403 on the lock claim ends the run at once as permission',
     file: 'src/stages/lock.ts',
-    find: 'if (isAccessDenied(error)) throw lockAccessError(name, error)\n        lostClaims++',
+    find: 'if (isFatal(error)) throw lockFailure(name, error)\n        lostClaims++',
     replace: 'lostClaims++',
     finding: 'refused by the forge \\(403\\)',
     foundIn: [1, 20]

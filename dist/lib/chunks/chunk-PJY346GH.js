@@ -1,6 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   FleetError,
+  HttpStatusError,
   InputError,
   RedeployStopped,
   __toESM,
@@ -16,8 +17,8 @@ import {
   heartbeatMs,
   httpErrorClass,
   initialFacts,
-  isAccessDenied,
   isCommitSha,
+  isFatal,
   isLoopbackHost,
   isSettled,
   listNames,
@@ -37,7 +38,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-DEZ7FGHF.js";
+} from "./chunk-QE7LD3XF.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -1126,7 +1127,7 @@ function ownershipCheck(stillOwner, log) {
     try {
       return await stillOwner();
     } catch (error) {
-      if (isAccessDenied(error)) throw error;
+      if (isFatal(error)) throw error;
       if (warned) return true;
       warned = true;
       log.warning(`could not re-check ownership between verify rounds (${classifyError(error)}: ${neutralize(describeError(error), 200)}); verifying on`);
@@ -1222,7 +1223,8 @@ async function checkOwnership(forge, branchInput, sha, log) {
     branch ??= await forge.defaultBranch();
     head = await forge.readBranchHead(branch);
   } catch (error) {
-    if (isAccessDenied(error)) throw error;
+    if (isFatal(error)) throw error;
+    if (isNotFound(error)) await explainNotFound(forge, branch, error);
     const what = branch ? `the head of branch '${branch}'` : `the default branch of ${forge.repository}`;
     const message = `could not read ${what} (${classifyError(error)}: ${neutralize(describeError(error))}); continuing as owner: ownership fails open so a genuine deploy is never skipped`;
     log.warning(message);
@@ -1240,6 +1242,35 @@ async function checkOwnership(forge, branchInput, sha, log) {
     message: `superseded: branch '${branch}' is owned by ${shortSha(head)} (${where}); this run skips every side effect`,
     branch
   };
+}
+function isNotFound(error) {
+  return error instanceof HttpStatusError && error.status === 404;
+}
+async function explainNotFound(forge, branch, error) {
+  if (branch === null) throw repositoryNotFound(forge, error);
+  let defaultBranch;
+  try {
+    defaultBranch = await forge.defaultBranch();
+  } catch (repoError) {
+    if (isNotFound(repoError)) throw repositoryNotFound(forge, repoError);
+    if (isFatal(repoError)) throw repoError;
+    return;
+  }
+  throw new InputError(
+    "branch",
+    `branch '${branch}' does not exist in ${forge.repository} (${error.subject} answered 404; its default branch is '${neutralize(defaultBranch, 100)}'): pass the deploy branch's name`
+  );
+}
+var GRANT = {
+  github: "a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)",
+  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
+};
+function repositoryNotFound(forge, error) {
+  return new FleetError(
+    `repository '${forge.repository}' cannot be seen with this token (${error.subject} answered 404): it is private and the token has no access to it, the name is wrong, or the token belongs to another installation or user; ${GRANT[forge.kind]}`,
+    "not_found",
+    forge.repository
+  );
 }
 async function relationOf(forge, sha, head, log) {
   try {
@@ -1632,7 +1663,7 @@ async function checkGate(forge, sha, upstream, log) {
   try {
     status = await forge.latestStatus(sha, context);
   } catch (error) {
-    if (isAccessDenied(error)) throw error;
+    if (isFatal(error)) throw error;
     return {
       passed: false,
       message: `gate: could not read ${context} on ${commit} (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the gate fails closed, nothing changed`

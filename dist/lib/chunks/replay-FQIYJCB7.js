@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-YOKLRRUK.js";
+} from "./chunk-6IWIXK3D.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-CYKWFNMB.js";
+} from "./chunk-PJY346GH.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-DEZ7FGHF.js";
+} from "./chunk-QE7LD3XF.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

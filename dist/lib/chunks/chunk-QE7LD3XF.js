@@ -9485,7 +9485,7 @@ var require_pool = __commonJS({
     function defaultFactory(origin, opts) {
       return new Client(origin, opts);
     }
-    var Pool = class extends PoolBase {
+    var Pool2 = class extends PoolBase {
       constructor(origin, {
         connections,
         factory = defaultFactory,
@@ -9558,7 +9558,7 @@ var require_pool = __commonJS({
         }
       }
     };
-    module.exports = Pool;
+    module.exports = Pool2;
   }
 });
 
@@ -9578,7 +9578,7 @@ var require_balanced_pool = __commonJS({
       kRemoveClient,
       kGetDispatcher
     } = require_pool_base();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var { kUrl } = require_symbols();
     var util = require_util();
     var kFactory = /* @__PURE__ */ Symbol("factory");
@@ -9599,7 +9599,7 @@ var require_balanced_pool = __commonJS({
       return a;
     }
     function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var BalancedPool = class extends PoolBase {
       constructor(upstreams = [], { factory = defaultFactory, connect, tls, ...opts } = {}) {
@@ -9836,7 +9836,7 @@ var require_agent = __commonJS({
     var { InvalidArgumentError, MaxOriginsReachedError } = require_errors();
     var { kClients, kRunning, kClose, kDestroy, kDispatch, kUrl } = require_symbols();
     var DispatcherBase = require_dispatcher_base();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var Client = require_client();
     var util = require_util();
     var kOnConnect = /* @__PURE__ */ Symbol("onConnect");
@@ -9847,7 +9847,7 @@ var require_agent = __commonJS({
     var kOptions = /* @__PURE__ */ Symbol("options");
     var kOrigins = /* @__PURE__ */ Symbol("origins");
     function defaultFactory(origin, opts) {
-      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
+      return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool2(origin, opts);
     }
     var Agent = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxOrigins = Infinity, connect, tls, ...options } = {}) {
@@ -10469,7 +10469,7 @@ var require_socks5_proxy_agent = __commonJS({
     var { InvalidArgumentError } = require_errors();
     var { Socks5Client, STATES } = require_socks5_client();
     var { kDispatch, kClose, kDestroy } = require_symbols();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var buildConnector = require_connect();
     var { debuglog } = __require("node:util");
     var debug = debuglog("undici:socks5-proxy");
@@ -10592,7 +10592,7 @@ var require_socks5_proxy_agent = __commonJS({
           const originKey = String(origin);
           let pool = this[kPools].get(originKey);
           if (!pool || pool.destroyed || pool.closed) {
-            pool = new Pool(origin, {
+            pool = new Pool2(origin, {
               pipelining: opts.pipelining,
               connections: opts.connections,
               connect: async (connectOpts, callback) => {
@@ -10668,7 +10668,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch } = require_symbols();
     var Agent = require_agent();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
     var buildConnector = require_connect();
@@ -10686,7 +10686,7 @@ var require_proxy_agent = __commonJS({
       return protocol === "https:" ? 443 : 80;
     }
     function defaultFactory(origin, opts) {
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var noop4 = () => {
     };
@@ -10694,7 +10694,7 @@ var require_proxy_agent = __commonJS({
       if (opts.connections === 1) {
         return new Client(origin, opts);
       }
-      return new Pool(origin, opts);
+      return new Pool2(origin, opts);
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
@@ -13586,7 +13586,7 @@ var require_mock_pool = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports, module) {
     "use strict";
     var { promisify } = __require("node:util");
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
       kDispatches,
@@ -13601,7 +13601,7 @@ var require_mock_pool = __commonJS({
     var { MockInterceptor } = require_mock_interceptor();
     var Symbols = require_symbols();
     var { InvalidArgumentError } = require_errors();
-    var MockPool = class extends Pool {
+    var MockPool = class extends Pool2 {
       constructor(origin, opts) {
         if (!opts || !opts.agent || typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
@@ -26479,7 +26479,7 @@ var require_undici = __commonJS({
     "use strict";
     var Client = require_client();
     var Dispatcher = require_dispatcher();
-    var Pool = require_pool();
+    var Pool2 = require_pool();
     var BalancedPool = require_balanced_pool();
     var RoundRobinPool = require_round_robin_pool();
     var Agent = require_agent();
@@ -26506,7 +26506,7 @@ var require_undici = __commonJS({
     Object.assign(Dispatcher.prototype, api);
     module.exports.Dispatcher = Dispatcher;
     module.exports.Client = Client;
-    module.exports.Pool = Pool;
+    module.exports.Pool = Pool2;
     module.exports.BalancedPool = BalancedPool;
     module.exports.RoundRobinPool = RoundRobinPool;
     module.exports.Agent = Agent;
@@ -27059,6 +27059,14 @@ function httpErrorClass(status) {
   if (status >= 500) return "http_5xx";
   return "http_4xx";
 }
+var ProxyError = class extends Error {
+  constructor(proxy, problem, cause) {
+    super(`proxy ${proxy} ${problem}`, { cause });
+    this.proxy = proxy;
+    this.name = "ProxyError";
+  }
+  proxy;
+};
 var CODE_CLASSES = {
   ENOTFOUND: "dns",
   EAI_AGAIN: "dns",
@@ -27082,6 +27090,7 @@ function classifyError(error) {
   if (error instanceof FleetError && error.errorClass in CLASS_NAMES) return error.errorClass;
   let current = error;
   for (let depth = 0; current && depth < 5; depth++) {
+    if (current instanceof ProxyError) return "proxy";
     const e = current;
     if (e.name === "TimeoutError" || e.name === "AbortError") return "deadline";
     if (e.code && CODE_CLASSES[e.code]) return CODE_CLASSES[e.code];
@@ -27106,10 +27115,13 @@ var CLASS_NAMES = {
   bad_payload: true,
   redirect: true,
   auth: true,
-  permission: true
+  permission: true,
+  proxy: true,
+  not_found: true
 };
-function isAccessDenied(error) {
-  return error instanceof FleetError && (error.errorClass === "auth" || error.errorClass === "permission");
+var FATAL_CLASSES = /* @__PURE__ */ new Set(["input", "auth", "permission", "proxy", "not_found"]);
+function isFatal(error) {
+  return error instanceof FleetError && FATAL_CLASSES.has(error.errorClass);
 }
 function describeError(error) {
   return error instanceof Error ? error.message : String(error);
@@ -27345,7 +27357,7 @@ async function acquireLock(req, deps) {
     try {
       state = await forge.readLock(name);
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(name, error);
+      if (isFatal(error)) throw lockFailure(name, error);
       if (!readProblemLogged) {
         log.warning(`could not read the lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); retrying until lock-timeout`);
         readProblemLogged = true;
@@ -27373,7 +27385,7 @@ async function acquireLock(req, deps) {
         claimPending = false;
         lostClaims++;
       } catch (error) {
-        if (isAccessDenied(error)) throw lockAccessError(name, error);
+        if (isFatal(error)) throw lockFailure(name, error);
         lostClaims++;
         log.warning(`lock '${name}': our claim was not confirmed (${classifyError(error)}: ${neutralize(describeError(error), 200)}); re-reading who holds it`);
       }
@@ -27433,7 +27445,7 @@ var HeldLock = class {
   /**
    * Extends the lease by compare-and-swap from our own state: true proves the lock is still ours right
    * now. False: another run took it over (our lease ended, e.g. the runner was frozen); do no side effect.
-   * A token the forge refuses throws (class `auth` or `permission`).
+   * A fatal failure throws (class `auth`, `permission`, `proxy` or `not_found`).
    */
   async renew() {
     const { forge, log } = this.deps;
@@ -27447,14 +27459,14 @@ var HeldLock = class {
       }
       refused = true;
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error);
+      if (isFatal(error)) throw lockFailure(this.name, error);
       log.warning(`lock '${this.name}': our renewal was not confirmed (${classifyError(error)}); re-reading`);
     }
     let current;
     try {
       current = await forge.readLock(this.name);
     } catch (error) {
-      if (isAccessDenied(error)) throw lockAccessError(this.name, error);
+      if (isFatal(error)) throw lockFailure(this.name, error);
       const spare = this.holder.expiresAt - forge.forgeNow();
       const ours = !refused && spare >= RENEW_SPARE_MS;
       log.warning(
@@ -27492,7 +27504,7 @@ var HeldLock = class {
         }
         this.state = current;
       } catch (error) {
-        if (attempt === 2 || isAccessDenied(error)) {
+        if (attempt === 2 || isFatal(error)) {
           log.warning(`could not release lock '${this.name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); the post step tries again`);
           return false;
         }
@@ -27515,7 +27527,7 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
         return true;
       }
     } catch (error) {
-      if (attempt >= POST_RELEASE_ATTEMPTS || isAccessDenied(error)) {
+      if (attempt >= POST_RELEASE_ATTEMPTS || isFatal(error)) {
         log.warning(
           `post step could not release lock '${name}' (${classifyError(error)}: ${neutralize(describeError(error), 200)}); it frees itself when its lease ends`
         );
@@ -27529,7 +27541,7 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
     await clock?.sleep(POST_RELEASE_BACKOFF_MS * attempt);
   }
 }
-function lockAccessError(name, error) {
+function lockFailure(name, error) {
   return new FleetError(`lock '${name}': ${error.message}`, error.errorClass, error.subject);
 }
 function isFree(state, now) {
@@ -27573,9 +27585,91 @@ import { setTimeout as delay } from "node:timers/promises";
 
 // src/util/dispatcher.ts
 var import_undici = __toESM(require_undici(), 1);
-function proxyAwareDispatcher(options = {}) {
-  return new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options });
+function proxyAwareDispatcher(options = {}, env = process.env) {
+  const routes = proxyRoutes(options, env);
+  const byOrigin = new Map([routes.http, routes.https].filter((proxy) => proxy !== void 0).map((proxy) => [proxy.origin, proxy.name]));
+  const connectTo = options.factory ?? ((origin, opts) => new import_undici.Pool(origin, opts));
+  const factory = (origin, opts) => {
+    const proxy = byOrigin.get(new URL(origin).origin);
+    return connectTo(
+      origin,
+      proxy && typeof opts.connect === "function" ? { ...opts, connect: blamingConnector(proxy, opts.connect) } : opts
+    );
+  };
+  const agent = new import_undici.EnvHttpProxyAgent({ proxyTunnel: false, ...options, factory, clientFactory: factory });
+  return agent.compose(namingRefusals(routes));
 }
+function proxyRoutes(options, env) {
+  const route = (value) => {
+    if (!value) return void 0;
+    const url = new URL(value);
+    return { origin: url.origin, name: proxyName(url) };
+  };
+  const http = route(options.httpProxy ?? env.http_proxy ?? env.HTTP_PROXY);
+  return { http, https: route(options.httpsProxy ?? env.https_proxy ?? env.HTTPS_PROXY) ?? http };
+}
+function proxyName(url) {
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+}
+var CHECK_PROXY = "check that it runs there and that HTTPS_PROXY / HTTP_PROXY name it, or list the host in NO_PROXY to reach it directly";
+function blamingConnector(proxy, connect) {
+  return (options, callback) => connect(options, (error, socket) => {
+    if (!error) {
+      blameSilentFailures(proxy, socket);
+      return callback(null, socket);
+    }
+    const code = error.code;
+    callback(new ProxyError(proxy, `could not be connected to (${code ?? error.message}): ${CHECK_PROXY}`, error), null);
+  });
+}
+var silentProxyFailures = /* @__PURE__ */ new WeakMap();
+function blameSilentFailures(proxy, socket) {
+  socket.on("error", (error) => {
+    if (socket.bytesRead === 0) silentProxyFailures.set(error, proxy);
+  });
+}
+var CREDENTIALS = "the proxy asks for credentials: put its user and password in the proxy variable's URL, before the host (user:password@), from a secret";
+function namingRefusals(routes) {
+  return (dispatch) => (opts, handler2) => {
+    const proxy = new URL(String(opts.origin)).protocol === "https:" ? routes.https : routes.http;
+    return dispatch(opts, proxy ? new RefusalNamer(proxy.name, handler2) : handler2);
+  };
+}
+var RefusalNamer = class {
+  constructor(proxy, handler2) {
+    this.proxy = proxy;
+    this.handler = handler2;
+  }
+  proxy;
+  handler;
+  onRequestStart(controller, context) {
+    this.handler.onRequestStart?.(controller, context);
+  }
+  onRequestUpgrade(...args) {
+    this.handler.onRequestUpgrade?.(...args);
+  }
+  onResponseStart(...args) {
+    this.handler.onResponseStart?.(...args);
+  }
+  onResponseData(controller, chunk) {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+  onResponseEnd(...args) {
+    this.handler.onResponseEnd?.(...args);
+  }
+  onResponseError(controller, error) {
+    this.handler.onResponseError?.(controller, this.named(error));
+  }
+  named(error) {
+    const silent = silentProxyFailures.get(error);
+    if (silent)
+      return new ProxyError(silent, `reset the connection before answering (${error.code ?? error.message}): ${CHECK_PROXY}`, error);
+    if (/^Proxy Authentication Required \(407\)$/.test(error.message)) return new ProxyError(this.proxy, `answered 407: ${CREDENTIALS}`, error);
+    const tunnel = /^Proxy response \((\d+)\) !== 200 when HTTP Tunneling$/.exec(error.message);
+    if (!tunnel) return error;
+    return new ProxyError(this.proxy, tunnel[1] === "407" ? `answered 407 to a tunnel: ${CREDENTIALS}` : `refused a tunnel (HTTP ${tunnel[1]})`, error);
+  }
+};
 var shared = null;
 function sharedDispatcher() {
   shared ??= proxyAwareDispatcher();
@@ -28084,7 +28178,8 @@ var UNREACHABLE_HINTS = {
   http_4xx: "buildinfo answered 4xx: check the buildinfo path and that it needs no login",
   http_5xx: "buildinfo answered 5xx: the service is failing, check its logs",
   rate_limited: "rate limited (429): let the runner through or poll less often",
-  bad_payload: "buildinfo carried no commit: check what the endpoint returns"
+  bad_payload: "buildinfo carried no commit: check what the endpoint returns",
+  proxy: "the proxy failed the probe (see the run log): check HTTPS_PROXY / HTTP_PROXY and its credentials, or list the tenant host in NO_PROXY"
 };
 function hintFor(state, errorClass, regressed = false) {
   switch (state) {
@@ -28629,6 +28724,44 @@ function parseBoolean(value, input) {
   throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
 }
 
+// src/config/proxy.ts
+var PROXY_VARIABLES = ["https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"];
+var PROXY_SCHEMES = /* @__PURE__ */ new Set(["http:", "https:", "socks:", "socks5:"]);
+function checkProxyVariables(env, take) {
+  for (const [lower, upper] of [
+    ["https_proxy", "HTTPS_PROXY"],
+    ["http_proxy", "HTTP_PROXY"]
+  ]) {
+    const name = env[lower] !== void 0 ? lower : upper;
+    const value = env[name];
+    if (value) take(() => checkProxyUrl(name, value));
+  }
+  const noProxy = env.no_proxy !== void 0 ? "no_proxy" : "NO_PROXY";
+  const entries = env[noProxy];
+  if (entries) take(() => checkNoProxy(noProxy, entries));
+}
+function checkProxyUrl(name, value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InputError(name, `is not a URL: '${withoutCredentials(value).slice(0, 200)}'; write the proxy as http://host:port`);
+  }
+  if (url.username || url.password) registerCredentials(decodeURIComponent(url.username), decodeURIComponent(url.password));
+  if (!PROXY_SCHEMES.has(url.protocol)) {
+    throw new InputError(name, `must be an http, https or socks5 URL (http://host:port), got '${url.protocol}'`);
+  }
+  if (!url.hostname) throw new InputError(name, "names no proxy host; write the proxy as http://host:port");
+}
+function checkNoProxy(name, value) {
+  for (const entry of value.split(/[,\s]+/).filter(Boolean)) {
+    if (/^[0-9a-f.:]+\/\d{1,3}$/i.test(entry)) continue;
+    if (entry.includes("/") || entry.includes("@")) {
+      throw new InputError(name, `entry '${withoutCredentials(entry).slice(0, 100)}' is not a host name: list hosts as example.com, .example.com or host:port`);
+    }
+  }
+}
+
 // src/config/tenants.ts
 var TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 function parseTenants(text, input, buildinfoPath) {
@@ -28794,6 +28927,7 @@ function parseSettings(readRaw, env, readTextFile) {
     historyFile: read("history-file") || null,
     run: parseRunContext(env, forge ?? "auto", take)
   };
+  checkProxyVariables(env, take);
   if (problems.length > 1) throw new InputErrors(problems);
   if (problems.length === 1) throw problems[0];
   return deepFreeze(settings);
@@ -33710,9 +33844,10 @@ export {
   FleetError,
   InputError,
   InputErrors,
+  HttpStatusError,
   httpErrorClass,
   classifyError,
-  isAccessDenied,
+  isFatal,
   describeError,
   startDeployment,
   finishDeployment,
@@ -33745,6 +33880,7 @@ export {
   systemClock,
   INPUTS,
   OUTPUTS,
+  PROXY_VARIABLES,
   parseSettings,
   DEFAULT_SERVER_URL,
   runUrlFrom,

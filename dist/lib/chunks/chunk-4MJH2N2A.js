@@ -16,7 +16,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-DEZ7FGHF.js";
+} from "./chunk-QE7LD3XF.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

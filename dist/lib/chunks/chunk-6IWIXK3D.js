@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-CYKWFNMB.js";
+} from "./chunk-PJY346GH.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -9,6 +9,7 @@ import {
   InputErrors,
   NOT_PROMOTED,
   OUTPUTS,
+  PROXY_VARIABLES,
   appendHistory,
   describeError,
   forgeFromSettings,
@@ -20,7 +21,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-DEZ7FGHF.js";
+} from "./chunk-QE7LD3XF.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {
@@ -380,6 +381,7 @@ function runtimeEnvOf(invocation, env) {
     GITHUB_ACTOR: env.GITHUB_ACTOR
   };
   for (const spec of CONTEXT_FLAGS) runtime[spec.env] = invocation.context[spec.env] || env[spec.env];
+  for (const name of PROXY_VARIABLES) runtime[name] = env[name];
   return runtime;
 }
 function flagFor(input, invocation, env) {

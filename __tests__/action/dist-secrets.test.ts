@@ -8,18 +8,22 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startEchoServer, type EchoServer } from '../../test/support/echo-server.js'
 import type { FakeForgeServer } from '../../test/support/fake-forge.js'
+import { FakeGitHub } from '../../test/support/fake-github.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { runDist, type DistRun } from '../../test/support/run-dist.js'
 import { RUNNER_FORGES, startIncidentForge } from '../../test/support/runner-forges.js'
+import { ECHO_ENCODINGS, leaksOf } from '../../test/support/secret-leaks.js'
 
 const REDEPLOY_TOKEN = 'cp_DistRedeployToken77'
 const USER = 'deployer'
 const PASSWORD = 'p@ss/w0rd+Dist!77'
 const BASIC_PAIR = Buffer.from(`${USER}:${PASSWORD}`).toString('base64')
+/** Where a control plane's error body used to be cut, before it was scrubbed. */
+const OLD_BODY_CUT = 2000
 
 describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (spec) => {
-  const forbidden = [spec.token, REDEPLOY_TOKEN, PASSWORD, BASIC_PAIR, encodeURIComponent(PASSWORD)]
+  const forbidden = [spec.token, REDEPLOY_TOKEN, PASSWORD, BASIC_PAIR]
   let forge: FakeForgeServer
   let fleet: FakeFleet
   let echo: EchoServer
@@ -61,13 +65,14 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
       outputs: JSON.stringify(run.outputs),
       'job summary': run.summary,
       'history file': existsSync(history) ? readFileSync(history, 'utf8') : '',
-      'commit statuses': JSON.stringify([...forge.statuses(NEWER), ...forge.statuses(OLDER)])
+      'commit statuses': JSON.stringify([...forge.statuses(NEWER), ...forge.statuses(OLDER)]),
+      'deployment statuses': forge instanceof FakeGitHub ? JSON.stringify(forge.deployments) : ''
     }
   }
 
+  /** Each secret a sink shows in any encoding, whole or half of it. */
   function leaks(run: DistRun, alsoForbidden: readonly string[] = []): string[] {
-    const secrets = [...forbidden, ...alsoForbidden]
-    return Object.entries(sinks(run)).flatMap(([sink, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${sink}: ${secret}`))
+    return leaksOf(sinks(run), [...forbidden, ...alsoForbidden])
   }
 
   it('a control plane that answers 401 echoing the Authorization it refused', async () => {
@@ -89,6 +94,21 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner: nothing secret leaves', (
     ).not.toContain('re-authenticate')
     expect(leaks(run)).toEqual([])
   })
+
+  it.each([{ name: 'raw', encode: (secret: string) => secret }, ...ECHO_ENCODINGS])(
+    'a control plane that answers 400 echoing the redeploy token ($name) behind a long query, across where its body was once cut',
+    async ({ encode }) => {
+      const head = '{"error":"rejected https://cp.example/roll?q='
+      const echoed = `echo: ${JSON.stringify(encode(REDEPLOY_TOKEN)).slice(1, -1)}`
+      // All of the echo but its last character before the old cut; the scrubber shortens the query to `?…`.
+      const filler = 'q'.repeat(OLD_BODY_CUT - head.length - ' '.length - (echoed.length - 1))
+      echo = await startEchoServer(() => ({ status: 400, body: `${head}${filler} ${echoed}"}` }))
+      const run = await deploy({ 'redeploy-url': `${echo.url}/roll`, 'redeploy-token': REDEPLOY_TOKEN })
+      expect(run.outputs.result).toBe('failed')
+      expect(JSON.parse(run.outputs.report).message).toContain('roll?… echo: ***')
+      expect(leaks(run)).toEqual([])
+    }
+  )
 
   it('a registry that answers 401 echoing the Basic header: the pair is masked on the runner and written nowhere', async () => {
     echo = await startEchoServer((req) =>

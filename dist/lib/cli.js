@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-6IWIXK3D.js";
-import "./chunks/chunk-PJY346GH.js";
+} from "./chunks/chunk-XBXXU6NO.js";
+import "./chunks/chunk-LTUTTV7R.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-QE7LD3XF.js";
+} from "./chunks/chunk-TEQOOKHL.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -108,7 +108,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-FQIYJCB7.js");
+      const { runDemo } = await import("./chunks/replay-WN7NNFBI.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

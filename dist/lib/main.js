@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-4MJH2N2A.js";
+} from "./chunks/chunk-GI37YHH7.js";
 import {
   deployFleet
-} from "./chunks/chunk-PJY346GH.js";
+} from "./chunks/chunk-LTUTTV7R.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-QE7LD3XF.js";
+} from "./chunks/chunk-TEQOOKHL.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

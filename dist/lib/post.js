@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-4MJH2N2A.js";
+} from "./chunks/chunk-GI37YHH7.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-QE7LD3XF.js";
+} from "./chunks/chunk-TEQOOKHL.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { INPUTS } from '../config/inputs.js'
 import type { RuntimeEnv } from '../config/parse.js'
+import { neutralize } from '../util/sanitize.js'
 
 /**
  * The command line: one flag per action input, named exactly like it (`--settle-budget 30` is the input
@@ -85,9 +86,9 @@ export function parseInvocation(argv: readonly string[]): Invocation {
 
   const [first, ...rest] = parsed.positionals
   if (first !== undefined && !COMMANDS.has(first)) {
-    throw new UsageError(`unknown command '${first.slice(0, 40)}': expected deploy, demo or help`)
+    throw new UsageError(`unknown command '${neutralize(first, 40)}': expected deploy, demo or help`)
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0].slice(0, 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`)
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${neutralize(rest[0], 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`)
   const command: Command = values.help ? 'help' : values.version ? 'version' : ((first as Command | undefined) ?? 'deploy')
 
   const inputs = new Map<string, string>()

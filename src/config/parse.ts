@@ -1,5 +1,6 @@
 import { parseImageRef } from '../registry/image-ref.js'
 import { InputError, InputErrors } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
 import { registerCredentials, registerSecret } from '../util/scrub.js'
 import { apiUrlOfServer, checkApiUrlOnServer, detectForgeKind } from './api-url.js'
 import { shortSha } from '../util/sha.js'
@@ -69,7 +70,7 @@ export function parseSettings(readRaw: InputReader, env: RuntimeEnv, readTextFil
 
   const buildinfoPath = take(() => {
     const path = read('buildinfo-path')
-    return path.startsWith('/') ? path : fail('buildinfo-path', `must start with '/', got '${path.slice(0, 80)}'`)
+    return path.startsWith('/') ? path : fail('buildinfo-path', `must start with '/', got '${neutralize(path, 80)}'`)
   })
   const budget = take(() => parseSeconds(read('settle-budget'), 'settle-budget', 0, MAX_BUDGET_SECONDS))
   const interval = take(() => parseSeconds(read('settle-interval'), 'settle-interval', 1, MAX_BUDGET_SECONDS))
@@ -126,7 +127,7 @@ function fail(input: string, problem: string): never {
 }
 
 function parseForge(forge: string): Settings['forge'] {
-  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') fail('forge', `must be auto, github or gitea, got '${forge.slice(0, 40)}'`)
+  if (forge !== 'auto' && forge !== 'github' && forge !== 'gitea') fail('forge', `must be auto, github or gitea, got '${neutralize(forge, 40)}'`)
   return forge
 }
 
@@ -166,7 +167,7 @@ function readTenants(read: (name: string) => string, buildinfoPath: string, read
 function parseShaFields(raw: string): string[] {
   const fields = raw.split(/[\s,]+/).filter(Boolean)
   for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError('sha-field', `'${field.slice(0, 80)}' is not a JSON field name`)
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError('sha-field', `'${neutralize(field, 80)}' is not a JSON field name`)
   }
   if (fields.length === 0) throw new InputError('sha-field', 'names no field')
   return fields
@@ -211,7 +212,7 @@ function parseRunContext(env: RuntimeEnv, forge: Settings['forge'], take: Take):
   const repository = env.GITHUB_REPOSITORY ?? ''
   take(() => {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-      fail('GITHUB_REPOSITORY', `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`)
+      fail('GITHUB_REPOSITORY', `must be owner/name, got '${neutralize(repository, 100)}' (CLI: --repository)`)
     }
   })
   const serverUrl = take(() =>

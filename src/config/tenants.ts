@@ -1,5 +1,6 @@
 import type { Tenant } from '../core/types.js'
 import { InputError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
 import { parseHttpUrl } from './validate.js'
 
 const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
@@ -19,7 +20,7 @@ export function parseTenants(text: string, input: string, buildinfoPath: string)
   return raw.map(({ name, url, wave }, index) => {
     const where = `tenant #${index + 1}`
     if (!TENANT_NAME.test(name)) {
-      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`)
+      throw new InputError(input, `${where}: name '${neutralize(name, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`)
     }
     if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`)
     seen.add(name)

@@ -1,4 +1,6 @@
 import { InputError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
+import { scrubSecrets } from '../util/scrub.js'
 import { isCommitSha } from '../util/sha.js'
 
 /** Small validators shared by the settings parser; each error names the input. */
@@ -8,7 +10,7 @@ export function parseHttpUrl(value: string, input: string, what = 'value'): URL 
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`)
+    throw new InputError(input, `${what} is not a URL: '${neutralize(withoutCredentials(value), 200)}'`)
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`)
@@ -22,12 +24,13 @@ export function parseHttpUrl(value: string, input: string, what = 'value'): URL 
  * '@' (the userinfo, however malformed) and its query and fragment.
  */
 export function withoutCredentials(value: string): string {
-  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}…`)
+  // Known secrets go first: an '@' inside a password must not decide where the userinfo ends.
+  const cut = scrubSecrets(value).replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}…`)
   return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme?: string) => scheme ?? '')
 }
 
 export function parseSha(value: string, input: string): string {
-  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`)
+  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${neutralize(value, 80)}'`)
   return value.toLowerCase()
 }
 
@@ -35,20 +38,20 @@ export function parseSha(value: string, input: string): string {
 const OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/
 
 export function parseTag(value: string, input: string): string {
-  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`)
+  if (!OCI_TAG.test(value)) throw new InputError(input, `'${neutralize(value, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`)
   return value
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
 export function parseName(value: string, input: string): string {
-  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`)
+  if (!NAME.test(value)) throw new InputError(input, `'${neutralize(value, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`)
   return value
 }
 
 export function parseBranch(value: string, input: string): string {
   if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith('-') || value.includes('..') || value.endsWith('/')) {
-    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`)
+    throw new InputError(input, `'${neutralize(value, 80)}' is not a valid branch name`)
   }
   return value.replace(/^refs\/heads\//, '')
 }
@@ -57,7 +60,7 @@ export function parseBranch(value: string, input: string): string {
 export function parseSeconds(value: string, input: string, min: number, max: number): number {
   const seconds = Number(value)
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`)
+    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${neutralize(value, 40)}'`)
   }
   return seconds
 }
@@ -65,7 +68,7 @@ export function parseSeconds(value: string, input: string, min: number, max: num
 /** A whole number in [min, max]. */
 export function parseCount(value: string, input: string, min: number, max: number): number {
   if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`)
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${neutralize(value, 40)}'`)
   }
   return Number(value)
 }
@@ -74,5 +77,5 @@ export function parseCount(value: string, input: string, min: number, max: numbe
 export function parseBoolean(value: string, input: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true
   if (['false', 'False', 'FALSE'].includes(value)) return false
-  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`)
+  throw new InputError(input, `must be true or false, got '${neutralize(value, 40)}'`)
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
 
 /**
  * The `waves` input: ordered, cumulative steps over the tenants to redeploy, each a count (`1`) or a
@@ -25,7 +26,7 @@ export function parseWaveSpec(raw: string, tenantsNameWaves: boolean): WaveSpec 
     const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry)
     if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) }
     if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) }
-    throw new InputError('waves', `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`)
+    throw new InputError('waves', `step ${index + 1} '${neutralize(entry, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`)
   })
   assertIncreasing(
     steps.filter((s): s is { percent: number } => 'percent' in s).map((s) => s.percent),

@@ -3,6 +3,7 @@ import { apiUrlOfServer, detectForgeKind } from '../config/api-url.js'
 import type { Settings } from '../config/settings.js'
 import type { Clock } from '../util/clock.js'
 import { InputError } from '../util/errors.js'
+import { neutralize } from '../util/sanitize.js'
 import { GiteaForge } from './gitea.js'
 import { GitHubForge } from './github.js'
 import type { ForgeHttpTuning } from './octokit.js'
@@ -27,7 +28,7 @@ export { detectForgeKind }
 
 export function createForge(kind: 'auto' | ForgeKind, context: ForgeContext, clock: Clock, dispatcher?: Dispatcher): Forge {
   if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
-    throw new InputError('repository', `must be owner/name, got '${context.repository.slice(0, 100)}'`)
+    throw new InputError('repository', `must be owner/name, got '${neutralize(context.repository, 100)}'`)
   }
   const resolved = detectForgeKind(kind, context)
   const http = { baseUrl: apiRoot(resolved, context), clock, dispatcher, signal: context.signal, tuning: context.tuning }

@@ -2,6 +2,7 @@ import type { PromotionRecord, RunRecord } from '../stages/record.js'
 import { GREEN_RESULTS, type TenantState } from '../core/types.js'
 import { isSettled } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
+import { fitColumn } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 import { hintFor } from './hints.js'
 import { NOT_PROMOTED, tagMove } from './promotion.js'
@@ -290,7 +291,7 @@ export function convergenceTimeline(record: RunRecord, room = Number.POSITIVE_IN
     .slice(0, MAX_TIMELINE_ROWS)
     .map((t) => {
       const filled = Math.max(1, Math.round((t.seconds_to_converge! / span) * TIMELINE_WIDTH))
-      return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${'█'.repeat(filled)}${'·'.repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`
+      return `${fitColumn(t.name, nameWidth).padEnd(nameWidth)} ${'█'.repeat(filled)}${'·'.repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`
     })
   const { rows } = fitting(bars, room, 300)
   const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : 'each tenant'
@@ -329,7 +330,7 @@ export function renderLogTable(record: RunRecord): string[] {
     .slice(0, MAX_LOG_ROWS)
     .map((t) =>
       [
-        t.name.slice(0, width).padEnd(width),
+        fitColumn(t.name, width).padEnd(width),
         t.state.padEnd(11),
         (t.actual ? shortSha(t.actual) : '-').padEnd(7),
         String(t.attempts).padStart(8),

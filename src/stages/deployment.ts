@@ -2,6 +2,7 @@ import type { RunContext, Settings } from '../config/settings.js'
 import type { Logger, Result } from '../core/types.js'
 import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js'
 import { classifyError, FleetError } from '../util/errors.js'
+import { fitColumn } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
 /**
@@ -132,6 +133,7 @@ function lacksPermission(error: unknown): boolean {
   return error instanceof FleetError && error.errorClass === 'permission'
 }
 
+/** Our own words, yet through the one boundary: scrubbed whole, then cut to the cap with its ellipsis. */
 function describe(text: string): string {
-  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}…`
+  return fitColumn(text, MAX_DESCRIPTION)
 }

@@ -12,7 +12,7 @@ import type { Clock } from '../util/clock.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError, FleetError, HttpStatusError } from '../util/errors.js'
 import { retryAfterSeconds, neverReachedServer, withRetries, type RetryPolicy } from '../util/retry-policy.js'
-import { neutralize } from '../util/sanitize.js'
+import { neutralize, readRemoteText } from '../util/sanitize.js'
 import { forEachBounded } from '../fleet/bounded.js'
 
 export interface RedeployRequest {
@@ -150,7 +150,7 @@ async function postRedeploy(
       const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : 'not retried because the request may have been received'
       throw new FleetError(`${endpoint} failed (${errorClass}); ${why}`, errorClass, endpoint)
     }
-    const text = (await res.body.text()).slice(0, 2000)
+    const text = await readRemoteText(res.body)
     if (res.statusCode >= 200 && res.statusCode < 300) {
       deps.log.info(`${endpoint}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ''}`)
       return `redeploy requested for ${tenants.length} tenant(s)`

@@ -1,7 +1,7 @@
 import type { Logger } from '../core/types.js'
 import type { CommitStatus, Forge } from '../forge/types.js'
 import { classifyError, describeError } from '../util/errors.js'
-import { neutralize } from '../util/sanitize.js'
+import { fitColumn, neutralize } from '../util/sanitize.js'
 import { shortSha } from '../util/sha.js'
 
 /**
@@ -35,7 +35,7 @@ export async function writeDeployStatus(forge: Forge, sha: string, environment: 
   const status: CommitStatus = {
     context: statusContext(environment),
     state: result.verified ? 'success' : 'failure',
-    description: result.summary.slice(0, MAX_DESCRIPTION),
+    description: fitColumn(result.summary, MAX_DESCRIPTION),
     targetUrl: runUrl || null
   }
   try {

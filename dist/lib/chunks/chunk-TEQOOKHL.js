@@ -27127,6 +27127,172 @@ function describeError(error) {
   return error instanceof Error ? error.message : String(error);
 }
 
+// src/util/scrub.ts
+var MIN_SECRET_LENGTH = 4;
+var MIN_BASE64_LENGTH = 8;
+var REPLACEMENT = "***";
+var MAX_DECODING_DEPTH = 3;
+var PARTIAL_ESCAPE_MARGIN = 16;
+var forms = /* @__PURE__ */ new Set();
+var needles = [];
+var sentinels = [];
+var longestNeedle = 0;
+var listeners = /* @__PURE__ */ new Set();
+function registerSecret(value) {
+  if (!value || value.length < MIN_SECRET_LENGTH) return;
+  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1), ...base64Forms(value)]);
+}
+function registerCredentials(username, password) {
+  registerSecret(password);
+  if (password.length < MIN_SECRET_LENGTH) return;
+  const pair = Buffer.from(`${username}:${password}`).toString("base64");
+  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, ""), ...base64Forms(`${username}:${password}`)]);
+}
+function onSecretRegistered(listener) {
+  if (listeners.has(listener)) return;
+  listeners.add(listener);
+  for (const form of forms) listener(form);
+}
+function base64Forms(value) {
+  const bytes2 = Buffer.from(value);
+  const whole = bytes2.toString("base64");
+  const cores = [0, 1, 2].map((shift) => {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes2]).toString("base64");
+    return encoded.slice(shift === 0 ? 0 : 4, Math.floor((bytes2.length + shift) / 3) * 4);
+  });
+  const standard = [whole, whole.replace(/=+$/, ""), ...cores.filter((core) => core.length >= MIN_BASE64_LENGTH)];
+  return [...standard, ...standard.map((form) => form.replace(/\+/g, "-").replace(/\//g, "_"))];
+}
+function addForms(candidates) {
+  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
+  if (added.length === 0) return;
+  for (const form of added) forms.add(form);
+  const folded = /* @__PURE__ */ new Set([...needles, ...added.map((form) => fold(form).text)]);
+  needles = [...folded].filter((needle) => needle.length >= MIN_SECRET_LENGTH);
+  sentinels = needles.filter((needle) => !needles.some((other) => other !== needle && needle.includes(other)));
+  longestNeedle = Math.max(0, ...needles.map((needle) => needle.length));
+  for (const form of added) for (const listener of listeners) listener(form);
+}
+var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
+var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
+var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
+function scrubSecrets(text) {
+  return removeSecrets(text).replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
+    URL_PARTS,
+    (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
+  );
+}
+function scrubSecretsOfPrefix(text) {
+  const safe = scrubSecrets(text);
+  const folded = fold(safe);
+  const keep = folded.text.length - longestNeedle - PARTIAL_ESCAPE_MARGIN;
+  return keep > 0 ? safe.slice(0, folded.from(keep)) : "";
+}
+function removeSecrets(text) {
+  if (needles.length === 0) return text;
+  const plain = foldedText(text);
+  if (!sentinels.some((sentinel) => plain.includes(sentinel))) return text;
+  const folded = fold(text);
+  const spans = [];
+  for (const needle of needles) {
+    for (let at = folded.text.indexOf(needle); at !== -1; at = folded.text.indexOf(needle, at + 1)) {
+      spans.push([folded.from(at), folded.to(at + needle.length - 1)]);
+    }
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let safe = "";
+  let done = 0;
+  for (const [start, end] of spans) {
+    if (end <= done) continue;
+    if (start >= done) safe += text.slice(done, start) + REPLACEMENT;
+    done = end;
+  }
+  return safe + text.slice(done);
+}
+var ESCAPE = /%([0-9a-f]{2})|\\u([0-9a-f]{4})|\\([/"'\\])|\\[nr]|\r\n?|\n|&(?:#(\d{1,7})|#x([0-9a-f]{1,6})|(amp|lt|gt|quot|apos));/gi;
+var ESCAPE_START = /[%\\&\r\n]/;
+var ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+function foldedText(text) {
+  return unwrap({ text: lowerAscii(text) }, ({ text: outer }) => ({ text: outer.replace(ESCAPE, (...match) => lowerAscii(decoded(match))) })).text;
+}
+function fold(text) {
+  return unwrap({ text: lowerAscii(text), from: (i) => i, to: (i) => i + 1 }, (outer) => {
+    const inner = decodeOnce(outer.text);
+    const from = Int32Array.from(inner.from, (i) => outer.from(i));
+    const to = Int32Array.from(inner.to, (i) => outer.to(i - 1));
+    return { text: inner.text, from: (i) => from[i], to: (i) => to[i] };
+  });
+}
+function unwrap(first, decodeLayer) {
+  let layer = first;
+  for (let depth = 0; depth < MAX_DECODING_DEPTH && ESCAPE_START.test(layer.text); depth++) {
+    const next = decodeLayer(layer);
+    if (next.text.length === layer.text.length) break;
+    layer = next;
+  }
+  return layer;
+}
+function decodeOnce(text) {
+  let out = "";
+  const from = [];
+  const to = [];
+  const copy = (piece, start, end, perCharacter) => {
+    out += piece;
+    for (let i = 0; i < piece.length; i++) {
+      from.push(perCharacter ? start + i : start);
+      to.push(perCharacter ? start + i + 1 : end);
+    }
+  };
+  let done = 0;
+  for (const match of text.matchAll(ESCAPE)) {
+    const start = match.index;
+    copy(text.slice(done, start), done, start, true);
+    done = start + match[0].length;
+    copy(lowerAscii(decoded(match)), start, done, false);
+  }
+  copy(text.slice(done), done, text.length, true);
+  return { text: out, from, to };
+}
+function decoded([, percent, unicode, escaped, decimal, hex, named]) {
+  if (percent ?? unicode) return String.fromCharCode(parseInt(percent ?? unicode, 16));
+  if (escaped) return escaped;
+  const codePoint = decimal ? parseInt(decimal, 10) : hex ? parseInt(hex, 16) : null;
+  if (codePoint !== null) return codePoint <= 1114111 ? String.fromCodePoint(codePoint) : "";
+  return named ? ENTITIES[named.toLowerCase()] : "";
+}
+var BEYOND_ASCII = /[^\t-~]/;
+function lowerAscii(text) {
+  return BEYOND_ASCII.test(text) ? text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()) : text.toLowerCase();
+}
+
+// src/util/sanitize.ts
+var MAX_REMOTE_TEXT = 512;
+var REMOTE_READ_BYTES = 64 * 1024;
+function neutralize(text, max = MAX_REMOTE_TEXT) {
+  const partial = typeof text !== "string" && !text.complete;
+  const scrubbed = typeof text === "string" ? scrubSecrets(text) : partial ? scrubSecretsOfPrefix(text.text) : scrubSecrets(text.text);
+  const oneLine = defuseCommands(scrubbed);
+  return oneLine.length > max || partial ? `${oneLine.slice(0, max)}\u2026` : oneLine;
+}
+function fitColumn(text, width) {
+  const safe = neutralize(text, Number.POSITIVE_INFINITY);
+  return safe.length > width ? `${safe.slice(0, width - 1)}\u2026` : safe;
+}
+async function readRemoteText(body, maxBytes = REMOTE_READ_BYTES) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > maxBytes) break;
+  }
+  const bytes2 = Buffer.concat(chunks);
+  return { text: bytes2.subarray(0, maxBytes).toString("utf8"), complete: bytes2.length <= maxBytes };
+}
+function defuseCommands(text) {
+  return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+}
+
 // src/stages/deployment.ts
 var MAX_DESCRIPTION = 140;
 var PERMISSION = "deployments: write";
@@ -27204,57 +27370,7 @@ function lacksPermission(error) {
   return error instanceof FleetError && error.errorClass === "permission";
 }
 function describe(text) {
-  return text.length <= MAX_DESCRIPTION ? text : `${text.slice(0, MAX_DESCRIPTION - 1)}\u2026`;
-}
-
-// src/util/scrub.ts
-var MIN_SECRET_LENGTH = 4;
-var REPLACEMENT = "***";
-var forms = /* @__PURE__ */ new Set();
-var ordered = [];
-var listeners = /* @__PURE__ */ new Set();
-function registerSecret(value) {
-  if (!value || value.length < MIN_SECRET_LENGTH) return;
-  addForms([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
-}
-function registerCredentials(username, password) {
-  registerSecret(password);
-  if (password.length < MIN_SECRET_LENGTH) return;
-  const pair = Buffer.from(`${username}:${password}`).toString("base64");
-  addForms([pair, encodeURIComponent(pair), pair.replace(/=+$/, "")]);
-}
-function onSecretRegistered(listener) {
-  if (listeners.has(listener)) return;
-  listeners.add(listener);
-  for (const form of forms) listener(form);
-}
-function addForms(candidates) {
-  const added = [...new Set(candidates)].filter((form) => form.length >= MIN_SECRET_LENGTH && !forms.has(form));
-  if (added.length === 0) return;
-  for (const form of added) forms.add(form);
-  ordered = [...forms].sort((a, b) => b.length - a.length);
-  for (const form of added) for (const listener of listeners) listener(form);
-}
-var AUTHORIZATION_VALUE = /(authorization["']?\s*[:=]\s*["']?)(?:(?:basic|bearer|token)\s+)?[^\s"',;&]+/gi;
-var HEADER_CREDENTIAL = /\b(basic|bearer)\s+(?!realm\b)[A-Za-z0-9._~+/-]{8,}=*/gi;
-var URL_PARTS = /\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s/?#@]*@)?([^\s/?#"'<>`]*)([^\s?#"'<>`]*)(\?[^\s#"'<>`]*)?(#[^\s"'<>`]*)?/gi;
-function scrubSecrets(text) {
-  let safe = text;
-  for (const form of ordered) if (safe.includes(form)) safe = safe.split(form).join(REPLACEMENT);
-  return safe.replace(HEADER_CREDENTIAL, (_, scheme) => `${scheme} ${REPLACEMENT}`).replace(AUTHORIZATION_VALUE, (_, name) => `${name}${REPLACEMENT}`).replace(
-    URL_PARTS,
-    (_, scheme, host, path, query, fragment) => `${scheme}${host}${path}${query ? "?\u2026" : ""}${fragment ? "#\u2026" : ""}`
-  );
-}
-
-// src/util/sanitize.ts
-var MAX_REMOTE_TEXT = 512;
-function neutralize(text, max = MAX_REMOTE_TEXT) {
-  const oneLine = defuseCommands(scrubSecrets(text));
-  return oneLine.length > max ? `${oneLine.slice(0, max)}\u2026` : oneLine;
-}
-function defuseCommands(text) {
-  return text.replace(/\r\n?|\n/g, " ").replace(/[\u0000-\u001f\u007f]/g, " ").replace(/::/g, ":\u200B:").replace(/##\[/g, "#\u200B#[");
+  return fitColumn(text, MAX_DESCRIPTION);
 }
 
 // src/stages/record.ts
@@ -28043,7 +28159,7 @@ async function postRedeploy(url, token, req, tenants, tenant, deps) {
       const why = neverReachedServer(errorClass) ? `after ${attemptNumber} attempt(s)` : "not retried because the request may have been received";
       throw new FleetError(`${endpoint2} failed (${errorClass}); ${why}`, errorClass, endpoint2);
     }
-    const text = (await res.body.text()).slice(0, 2e3);
+    const text = await readRemoteText(res.body);
     if (res.statusCode >= 200 && res.statusCode < 300) {
       deps.log.info(`${endpoint2}: HTTP ${res.statusCode}${tenant ? ` (${tenant})` : ""}`);
       return `redeploy requested for ${tenants.length} tenant(s)`;
@@ -28475,7 +28591,7 @@ function convergenceTimeline(record, room = Number.POSITIVE_INFINITY) {
   const nameWidth = Math.min(24, Math.max(...converged.map((t) => t.name.length)));
   const bars = [...converged].sort((a, b) => b.seconds_to_converge - a.seconds_to_converge).slice(0, MAX_TIMELINE_ROWS).map((t) => {
     const filled = Math.max(1, Math.round(t.seconds_to_converge / span * TIMELINE_WIDTH));
-    return `${t.name.slice(0, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
+    return `${fitColumn(t.name, nameWidth).padEnd(nameWidth)} ${"\u2588".repeat(filled)}${"\xB7".repeat(TIMELINE_WIDTH - filled)} ${t.seconds_to_converge}s`;
   });
   const { rows } = fitting(bars, room, 300);
   const which = rows.length < converged.length ? `the ${rows.length} slowest of ${converged.length} tenants` : "each tenant";
@@ -28496,11 +28612,11 @@ function stateIcon(state) {
 }
 var MAX_LOG_ROWS = 200;
 function renderLogTable(record) {
-  const ordered2 = [...record.tenants].sort(byAttention);
+  const ordered = [...record.tenants].sort(byAttention);
   const width = Math.min(24, Math.max(6, ...record.tenants.map((t) => t.name.length)));
-  const rows = ordered2.slice(0, MAX_LOG_ROWS).map(
+  const rows = ordered.slice(0, MAX_LOG_ROWS).map(
     (t) => [
-      t.name.slice(0, width).padEnd(width),
+      fitColumn(t.name, width).padEnd(width),
       t.state.padEnd(11),
       (t.actual ? shortSha(t.actual) : "-").padEnd(7),
       String(t.attempts).padStart(8),
@@ -28673,7 +28789,7 @@ function parseHttpUrl(value, input, what = "value") {
   try {
     url = new URL(value);
   } catch {
-    throw new InputError(input, `${what} is not a URL: '${withoutCredentials(value).slice(0, 200)}'`);
+    throw new InputError(input, `${what} is not a URL: '${neutralize(withoutCredentials(value), 200)}'`);
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InputError(input, `${what} must be an http or https URL, got '${url.protocol}'`);
@@ -28682,46 +28798,46 @@ function parseHttpUrl(value, input, what = "value") {
   return url;
 }
 function withoutCredentials(value) {
-  const cut = value.replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
+  const cut = scrubSecrets(value).replace(/[?#][\s\S]*$/, (rest) => `${rest[0]}\u2026`);
   return cut.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[\s\S]*@/i, (_, scheme) => scheme ?? "");
 }
 function parseSha(value, input) {
-  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${value.slice(0, 80)}'`);
+  if (!isCommitSha(value)) throw new InputError(input, `must be a commit SHA of 7 to 64 hex digits, got '${neutralize(value, 80)}'`);
   return value.toLowerCase();
 }
 var OCI_TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
 function parseTag(value, input) {
-  if (!OCI_TAG.test(value)) throw new InputError(input, `'${value.slice(0, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+  if (!OCI_TAG.test(value)) throw new InputError(input, `'${neutralize(value, 140)}' is not a valid image tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
   return value;
 }
 var NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 function parseName(value, input) {
-  if (!NAME.test(value)) throw new InputError(input, `'${value.slice(0, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
+  if (!NAME.test(value)) throw new InputError(input, `'${neutralize(value, 80)}' must be 1-64 letters, digits, '.', '_' or '-'`);
   return value;
 }
 function parseBranch(value, input) {
   if (!/^[A-Za-z0-9._/-]{1,255}$/.test(value) || value.startsWith("-") || value.includes("..") || value.endsWith("/")) {
-    throw new InputError(input, `'${value.slice(0, 80)}' is not a valid branch name`);
+    throw new InputError(input, `'${neutralize(value, 80)}' is not a valid branch name`);
   }
   return value.replace(/^refs\/heads\//, "");
 }
 function parseSeconds(value, input, min, max) {
   const seconds = Number(value);
   if (value.trim() === "" || !Number.isFinite(seconds) || seconds < min || seconds > max) {
-    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+    throw new InputError(input, `must be a number of seconds from ${min} to ${max}, got '${neutralize(value, 40)}'`);
   }
   return seconds;
 }
 function parseCount(value, input, min, max) {
   if (!/^\d{1,9}$/.test(value.trim()) || Number(value) < min || Number(value) > max) {
-    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${value.slice(0, 40)}'`);
+    throw new InputError(input, `must be a whole number from ${min} to ${max}, got '${neutralize(value, 40)}'`);
   }
   return Number(value);
 }
 function parseBoolean(value, input) {
   if (["true", "True", "TRUE"].includes(value)) return true;
   if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new InputError(input, `must be true or false, got '${value.slice(0, 40)}'`);
+  throw new InputError(input, `must be true or false, got '${neutralize(value, 40)}'`);
 }
 
 // src/config/proxy.ts
@@ -28775,7 +28891,7 @@ function parseTenants(text, input, buildinfoPath) {
   return raw.map(({ name, url, wave }, index) => {
     const where = `tenant #${index + 1}`;
     if (!TENANT_NAME.test(name)) {
-      throw new InputError(input, `${where}: name '${name.slice(0, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
+      throw new InputError(input, `${where}: name '${neutralize(name, 60)}' must be 1-128 letters, digits, '.', '_' or '-'`);
     }
     if (seen.has(name)) throw new InputError(input, `tenant name '${name}' appears twice; names must be unique`);
     seen.add(name);
@@ -28828,7 +28944,7 @@ function parseWaveSpec(raw, tenantsNameWaves) {
     const percent = /^(\d{1,3}(?:\.\d+)?)%$/.exec(entry);
     if (percent && Number(percent[1]) > 0 && Number(percent[1]) <= 100) return { percent: Number(percent[1]) };
     if (/^\d{1,7}$/.test(entry) && Number(entry) > 0) return { count: Number(entry) };
-    throw new InputError("waves", `step ${index + 1} '${entry.slice(0, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
+    throw new InputError("waves", `step ${index + 1} '${neutralize(entry, 20)}' must be a count (e.g. 1) or a percentage (e.g. 10%), greater than 0`);
   });
   assertIncreasing(
     steps.filter((s) => "percent" in s).map((s) => s.percent),
@@ -28888,7 +29004,7 @@ function parseSettings(readRaw, env, readTextFile) {
   const expectedSha = read("expected-sha") ? take(() => parseSha(read("expected-sha"), "expected-sha")) : targetTag === void 0 || promotion === void 0 ? void 0 : take(() => derivedExpectedSha(targetTag === derivedTag ? sha2 : void 0, targetTag, promotion));
   const buildinfoPath = take(() => {
     const path = read("buildinfo-path");
-    return path.startsWith("/") ? path : fail("buildinfo-path", `must start with '/', got '${path.slice(0, 80)}'`);
+    return path.startsWith("/") ? path : fail("buildinfo-path", `must start with '/', got '${neutralize(path, 80)}'`);
   });
   const budget = take(() => parseSeconds(read("settle-budget"), "settle-budget", 0, MAX_BUDGET_SECONDS));
   const interval = take(() => parseSeconds(read("settle-interval"), "settle-interval", 1, MAX_BUDGET_SECONDS));
@@ -28936,7 +29052,7 @@ function fail(input, problem) {
   throw new InputError(input, problem);
 }
 function parseForge(forge) {
-  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${forge.slice(0, 40)}'`);
+  if (forge !== "auto" && forge !== "github" && forge !== "gitea") fail("forge", `must be auto, github or gitea, got '${neutralize(forge, 40)}'`);
   return forge;
 }
 function registerSecrets(read) {
@@ -28970,7 +29086,7 @@ function readTenants(read, buildinfoPath, readTextFile) {
 function parseShaFields(raw) {
   const fields = raw.split(/[\s,]+/).filter(Boolean);
   for (const field of fields) {
-    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${field.slice(0, 80)}' is not a JSON field name`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(field)) throw new InputError("sha-field", `'${neutralize(field, 80)}' is not a JSON field name`);
   }
   if (fields.length === 0) throw new InputError("sha-field", "names no field");
   return fields;
@@ -29012,7 +29128,7 @@ function parseRunContext(env, forge, take) {
   const repository = env.GITHUB_REPOSITORY ?? "";
   take(() => {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
-      fail("GITHUB_REPOSITORY", `must be owner/name, got '${repository.slice(0, 100)}' (CLI: --repository)`);
+      fail("GITHUB_REPOSITORY", `must be owner/name, got '${neutralize(repository, 100)}' (CLI: --repository)`);
     }
   });
   const serverUrl = take(
@@ -33803,7 +33919,7 @@ function githubPermission(req) {
 // src/forge/detect.ts
 function createForge(kind, context, clock, dispatcher) {
   if (!/^[^/\s]+\/[^/\s]+$/.test(context.repository)) {
-    throw new InputError("repository", `must be owner/name, got '${context.repository.slice(0, 100)}'`);
+    throw new InputError("repository", `must be owner/name, got '${neutralize(context.repository, 100)}'`);
   }
   const resolved = detectForgeKind(kind, context);
   const http = { baseUrl: apiRoot(resolved, context), clock, dispatcher, signal: context.signal, tuning: context.tuning };
@@ -33849,14 +33965,15 @@ export {
   classifyError,
   isFatal,
   describeError,
-  startDeployment,
-  finishDeployment,
-  abandonDeployment,
   registerSecret,
   registerCredentials,
   onSecretRegistered,
   scrubSecrets,
   neutralize,
+  fitColumn,
+  startDeployment,
+  finishDeployment,
+  abandonDeployment,
   initialFacts,
   buildRecord,
   staleTenantNames,

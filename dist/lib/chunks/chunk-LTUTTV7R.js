@@ -12,6 +12,7 @@ import {
   describeTenant,
   failureLines,
   finishDeployment,
+  fitColumn,
   forEachBounded,
   groupBy,
   heartbeatMs,
@@ -38,7 +39,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-QE7LD3XF.js";
+} from "./chunk-TEQOOKHL.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -87,7 +88,7 @@ async function writeDeployStatus(forge, sha, environment, result, runUrl, log) {
   const status = {
     context: statusContext(environment),
     state: result.verified ? "success" : "failure",
-    description: result.summary.slice(0, MAX_DESCRIPTION),
+    description: fitColumn(result.summary, MAX_DESCRIPTION),
     targetUrl: runUrl || null
   };
   try {

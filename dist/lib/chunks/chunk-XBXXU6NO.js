@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-PJY346GH.js";
+} from "./chunk-LTUTTV7R.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -21,7 +21,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-QE7LD3XF.js";
+} from "./chunk-TEQOOKHL.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {
@@ -107,9 +107,9 @@ function parseInvocation(argv) {
   const values = parsed.values;
   const [first, ...rest] = parsed.positionals;
   if (first !== void 0 && !COMMANDS.has(first)) {
-    throw new UsageError(`unknown command '${first.slice(0, 40)}': expected deploy, demo or help`);
+    throw new UsageError(`unknown command '${neutralize(first, 40)}': expected deploy, demo or help`);
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0].slice(0, 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`);
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${neutralize(rest[0], 40)}': every value follows its flag, e.g. --tenants-file fleet.txt`);
   const command = values.help ? "help" : values.version ? "version" : first ?? "deploy";
   const inputs = /* @__PURE__ */ new Map();
   for (const spec of INPUTS) {

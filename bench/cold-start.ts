@@ -32,9 +32,11 @@ async function startForge(): Promise<{ server: Server; url: string; nextRequest:
   let waiter: ((hit: { at: number; path: string }) => void) | null = null
   const server = createServer((req, res) => {
     const at = performance.now()
-    waiter?.({ at, path: req.url ?? '' })
+    // Octokit escapes a ref's slashes (`heads%2Fmain`), which GitHub reads as slashes.
+    const path = decodeURIComponent(req.url ?? '')
+    waiter?.({ at, path })
     waiter = null
-    if (/\/git\/ref\/heads\//.test(req.url ?? '')) {
+    if (/\/git\/ref\/heads\//.test(path)) {
       res.writeHead(200, { 'content-type': 'application/json' })
       res.end(JSON.stringify({ ref: 'refs/heads/main', object: { sha: SHA, type: 'commit' } }))
     } else {
@@ -77,7 +79,8 @@ export async function measureColdStart(distDir: string, runs: number): Promise<C
       GITHUB_ACTIONS: 'true',
       GITHUB_REPOSITORY: 'acme/fleet',
       GITHUB_API_URL: forge.url,
-      GITHUB_SERVER_URL: 'https://github.com',
+      // The API on the server's own host, as on GitHub Enterprise Server: the token goes nowhere else.
+      GITHUB_SERVER_URL: forge.url,
       GITHUB_RUN_ID: '1',
       GITHUB_SHA: SHA,
       GITHUB_OUTPUT: files.output,

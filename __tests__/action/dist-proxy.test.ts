@@ -73,7 +73,8 @@ it('deploys through HTTP_PROXY: the forge, the control plane, the tenants and th
   expect(run.outputs.result).toBe('deployed')
   expect(run.code).toBe(0)
   const paths = (url: string): (string | null)[] => proxy.to(authority(url)).map((entry) => `${entry.method} ${entry.path}`)
-  expect(paths(forge.apiUrl)).toContain('GET /repos/acme/fleet/git/ref/heads/main')
+  // Octokit's `git.getRef` sends the ref with its slash escaped, as GitHub reads it.
+  expect(paths(forge.apiUrl)).toContain('GET /repos/acme/fleet/git/ref/heads%2Fmain')
   expect(paths(controlPlane.url)).toEqual(['POST /roll'])
   expect(paths(fleet.origin)).toEqual(expect.arrayContaining(TENANTS.map((name) => `GET ${new URL(fleet.url(name)).pathname}`)))
   expect(paths(`http://${registry.host}`)).toContain('PUT /v2/acme/app/manifests/latest')

@@ -1,5 +1,5 @@
 import { GiteaForge } from '../../src/forge/gitea.js'
-import type { ForgeHttpTuning } from '../../src/forge/http.js'
+import type { ForgeHttpTuning } from '../../src/forge/octokit.js'
 import { FleetError } from '../../src/util/errors.js'
 import { FakeGitea } from '../../test/support/fake-gitea.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'

@@ -1,5 +1,5 @@
 import { GitHubForge } from '../../src/forge/github.js'
-import type { ForgeHttpTuning } from '../../src/forge/http.js'
+import type { ForgeHttpTuning } from '../../src/forge/octokit.js'
 import { FleetError, HttpStatusError } from '../../src/util/errors.js'
 import { FakeGitHub } from '../../test/support/fake-github.js'
 import { VirtualClock } from '../../test/support/virtual-clock.js'
@@ -262,6 +262,16 @@ describe('GitHubForge faults', () => {
     expect((error as HttpStatusError).retryAfterSeconds).toBe(60)
     expect(clock.sleeps).toEqual([])
     expect(github.calls.requests).toBe(1)
+  })
+
+  test('the bound is on the total wait of one request, as for Gitea, the registry and the webhook: the wait that would pass it is not waited', async () => {
+    fake.failNext(HEAD_PATH, { status: 429, headers: { 'retry-after': '40' }, body: { message: SECONDARY } }, 2)
+    const github = forge()
+    const error = await failure(github.readBranchHead('main'))
+    expect(error.errorClass).toBe('rate_limited')
+    expect((error as HttpStatusError).retryAfterSeconds).toBe(40)
+    expect(clock.sleeps).toEqual([40_000])
+    expect(github.calls.requests).toBe(2)
   })
 
   test('rate-limit retries are bounded: a limit that keeps answering fails rate_limited after the attempts', async () => {

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-LLG2FAFW.js";
-import "./chunks/chunk-72AV2K3S.js";
+} from "./chunks/chunk-JLGRSZHB.js";
+import "./chunks/chunk-3GT6HY5Y.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-WWVWA2AJ.js";
+} from "./chunks/chunk-OOBGOVDC.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -51,10 +51,8 @@ var package_default = {
   },
   dependencies: {
     "@actions/core": "3.0.1",
-    "@octokit/plugin-retry": "8.1.1",
-    "@octokit/plugin-throttling": "11.0.5",
+    "@octokit/request-error": "7.1.2",
     "@octokit/rest": "22.0.1",
-    bottleneck: "2.19.5",
     "p-retry": "7.1.1",
     undici: "7.30.2"
   },
@@ -112,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-3EWWU73S.js");
+      const { runDemo } = await import("./chunks/replay-LHKA7R3E.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-EKF6WPX6.js";
+} from "./chunks/chunk-OC3ILW2G.js";
 import {
   deployFleet
-} from "./chunks/chunk-72AV2K3S.js";
+} from "./chunks/chunk-3GT6HY5Y.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WWVWA2AJ.js";
+} from "./chunks/chunk-OOBGOVDC.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-EKF6WPX6.js";
+} from "./chunks/chunk-OC3ILW2G.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-WWVWA2AJ.js";
+} from "./chunks/chunk-OOBGOVDC.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -6,7 +6,7 @@ import { InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { GiteaForge } from './gitea.js'
 import { GitHubForge } from './github.js'
-import type { ForgeHttpTuning } from './http.js'
+import type { ForgeHttpTuning } from './octokit.js'
 import type { Forge, ForgeKind } from './types.js'
 
 /** What the runner tells us about its forge; the config layer reads it from the environment. */

@@ -2,13 +2,17 @@ import type { Ancestry } from '../core/types.js'
 import { FleetError } from '../util/errors.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 import { ForgeClock } from './forge-clock.js'
-import { encodePath, ForgeHttp, type ForgeHttpOptions } from './http.js'
 import { GiteaLocks } from './lock-gitea.js'
-import { commitSha, payloadError, readDefaultBranch } from './payload.js'
+import { ForgeClient, policy, type ForgeClientOptions } from './octokit.js'
+import { commitSha, defaultBranchOf, payloadError } from './payload.js'
+import { encodePath, repositoryParams, type RepositoryParams } from './paths.js'
 import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
 
 /**
- * Gitea REST /api/v1, 1.22 as the floor (swagger operations named as in templates/swagger/v1_json.tmpl):
+ * Gitea REST /api/v1, 1.22 as the floor (swagger operations named as in templates/swagger/v1_json.tmpl),
+ * through the same Octokit client as GitHub (src/forge/octokit.ts): `request('GET /repos/{owner}/…')` at
+ * `<gitea>/api/v1`, `Authorization: token …`. Branch, tag and ref names go into Gitea's wildcard routes with
+ * their slashes as they are (src/forge/paths.ts).
  * - branch head: `GET /repos/{o}/{r}/branches/{branch}` (repoGetBranch) → `commit.id`. Gitea answers no
  *   ETag here, so the read is sent unconditionally and only counted.
  * - default branch: `GET /repos/{o}/{r}` (repoGet) → `default_branch`.
@@ -30,7 +34,7 @@ import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, Lo
  */
 export interface GiteaForgeOptions {
   readonly repository: string
-  readonly http: Omit<ForgeHttpOptions, 'authorization' | 'accept' | 'headers'>
+  readonly http: Omit<ForgeClientOptions, 'token' | 'headers' | 'permissionFor' | 'forgeClock'>
   readonly token: string
   /** Pages of statuses read at most when looking for a context. */
   readonly maxStatusPages?: number
@@ -43,26 +47,26 @@ const QUIET_COMMIT = { stat: false, verification: false, files: false } as const
 export class GiteaForge implements Forge {
   readonly kind = 'gitea' as const
   readonly repository: string
-  private readonly http: ForgeHttp
+  private readonly client: ForgeClient
   private readonly locks: GiteaLocks
-  private readonly repoPath: string
+  private readonly repo: RepositoryParams
   private readonly maxStatusPages: number
   private readonly forgeClock: ForgeClock
 
   constructor(options: GiteaForgeOptions) {
     this.repository = options.repository
-    this.repoPath = `/repos/${encodePath(options.repository)}`
+    this.repo = repositoryParams(options.repository)
     this.maxStatusPages = options.maxStatusPages ?? 10
     this.forgeClock = new ForgeClock(options.http.clock)
-    this.http = new ForgeHttp({
+    this.client = new ForgeClient({
       ...options.http,
-      forgeClock: this.forgeClock,
-      authorization: `token ${options.token}`,
-      accept: 'application/json',
+      token: options.token,
+      headers: { accept: 'application/json', 'user-agent': 'fleet-forward' },
       // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
-      permissionFor: (req) => (req.method === 'GET' ? 'read:repository' : 'write:repository')
+      permissionFor: (req) => (req.method === 'GET' ? 'read:repository' : 'write:repository'),
+      forgeClock: this.forgeClock
     })
-    this.locks = new GiteaLocks(this.http, this.repoPath)
+    this.locks = new GiteaLocks(this.client, this.repo)
   }
 
   readLock(name: string): Promise<LockState | null> {
@@ -78,23 +82,37 @@ export class GiteaForge implements Forge {
   }
 
   get calls(): ForgeCallCounter {
-    return this.http.calls
+    return this.client.calls
+  }
+
+  private get request(): ForgeClient['octokit']['request'] {
+    return this.client.octokit.request
   }
 
   async readBranchHead(branch: string): Promise<string> {
-    const path = `${this.repoPath}/branches/${encodePath(branch)}`
-    const found = await this.http.json<{ commit?: { id?: unknown } }>({ method: 'GET', path, conditional: true })
-    return commitSha(found.commit?.id, `GET ${path}`)
+    const answer = await this.request('GET /repos/{owner}/{repo}/branches/{+branch}', {
+      ...this.repo,
+      branch: encodePath(branch),
+      request: policy({ conditional: true })
+    })
+    const found = answer.data as { commit?: { id?: unknown } } | null
+    return commitSha(found?.commit?.id, this.client.endpointOf('GET', answer))
   }
 
-  defaultBranch(): Promise<string> {
-    return readDefaultBranch(this.http, this.repoPath)
+  async defaultBranch(): Promise<string> {
+    const answer = await this.request('GET /repos/{owner}/{repo}', { ...this.repo, request: policy({ conditional: true }) })
+    return defaultBranchOf(answer.data, this.client.endpointOf('GET', answer))
   }
 
   async resolveCommit(ref: string): Promise<string> {
-    const path = `${this.repoPath}/git/commits/${encodePath(ref)}`
-    const commit = await this.http.json<{ sha?: unknown }>({ method: 'GET', path, query: QUIET_COMMIT, conditional: true })
-    return commitSha(commit.sha, `GET ${path}`)
+    const answer = await this.request('GET /repos/{owner}/{repo}/git/commits/{+ref}', {
+      ...this.repo,
+      ref: encodePath(ref),
+      ...QUIET_COMMIT,
+      request: policy({ conditional: true })
+    })
+    const commit = answer.data as { sha?: unknown } | null
+    return commitSha(commit?.sha, this.client.endpointOf('GET', answer))
   }
 
   async compare(base: string, head: string): Promise<Ancestry> {
@@ -108,7 +126,7 @@ export class GiteaForge implements Forge {
     // Counting a commit against itself (0 on a server that honours `not`) tells the two apart.
     if ((await this.countCommits(head, head)) !== 0) {
       throw new FleetError(
-        `GET ${this.repoPath}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
+        `GET /repos/${this.repository}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
         'forge'
       )
     }
@@ -117,37 +135,46 @@ export class GiteaForge implements Forge {
 
   /** Commits reachable from `from` and not from `not`. */
   private async countCommits(from: string, not: string): Promise<number> {
-    const path = `${this.repoPath}/commits`
-    const res = await this.http.send({ method: 'GET', path, query: { sha: from, not, limit: 1, page: 1, ...QUIET_COMMIT } })
-    const total = Number(res.headers['x-total-count'])
-    if (res.headers['x-total-count'] === undefined || !Number.isInteger(total) || total < 0) {
-      throw payloadError(`GET ${path}`, 'without an X-Total-Count header')
+    const answer = await this.request('GET /repos/{owner}/{repo}/commits', { ...this.repo, sha: from, not, limit: 1, page: 1, ...QUIET_COMMIT })
+    const header = answer.headers['x-total-count']
+    const total = Number(header)
+    if (header === undefined || !Number.isInteger(total) || total < 0) {
+      throw payloadError(this.client.endpointOf('GET', answer), 'without an X-Total-Count header')
     }
     return total
   }
 
   async latestStatus(sha: string, context: string): Promise<CommitStatus | null> {
-    const path = `${this.repoPath}/commits/${encodePath(sha)}/statuses`
     let seen = 0
     for (let page = 1; page <= this.maxStatusPages; page++) {
-      const res = await this.http.send({ method: 'GET', path, query: { sort: 'leastindex', limit: STATUS_PAGE, page } })
-      const statuses = parseList(res.text, `GET ${path}`)
-      const match = statuses.find((status) => status.context === context)
+      const answer = await this.request('GET /repos/{owner}/{repo}/commits/{+ref}/statuses', {
+        ...this.repo,
+        ref: encodePath(sha),
+        sort: 'leastindex',
+        limit: STATUS_PAGE,
+        page
+      })
+      const statuses: unknown = answer.data
+      if (!Array.isArray(statuses)) throw payloadError(this.client.endpointOf('GET', answer), 'without a status list')
+      const match = (statuses as GiteaStatus[]).find((status) => status.context === context)
       if (match) return toCommitStatus(match)
       seen += statuses.length
-      const total = Number(res.headers['x-total-count'])
+      const total = Number(answer.headers['x-total-count'])
       if (statuses.length === 0 || (Number.isFinite(total) && seen >= total)) return null
     }
     return null
   }
 
   async setStatus(sha: string, status: CommitStatus): Promise<void> {
-    await this.http.send({
-      method: 'POST',
-      path: `${this.repoPath}/statuses/${encodePath(sha)}`,
-      body: { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl ?? '' },
+    await this.request('POST /repos/{owner}/{repo}/statuses/{+sha}', {
+      ...this.repo,
+      sha: encodePath(sha),
+      state: status.state,
+      context: status.context,
+      description: status.description,
+      target_url: status.targetUrl ?? '',
       // Posting the same status twice leaves the same latest status for its context: repeat-safe.
-      idempotent: true
+      request: policy({ idempotent: true })
     })
   }
 }
@@ -157,17 +184,6 @@ interface GiteaStatus {
   context?: unknown
   description?: unknown
   target_url?: unknown
-}
-
-function parseList(text: string, endpoint: string): GiteaStatus[] {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    throw payloadError(endpoint, 'with a body that is not JSON')
-  }
-  if (!Array.isArray(parsed)) throw payloadError(endpoint, 'without a status list')
-  return parsed as GiteaStatus[]
 }
 
 /** Gitea also knows `warning` (and newer versions `skipped`); neither is a success, so the gate treats them as not verified. */

@@ -1,7 +1,8 @@
 import { HttpStatusError } from '../util/errors.js'
-import { encodePath, type ForgeHttp } from './http.js'
 import { decodeHolder, encodeHolder } from './lock-holder.js'
+import type { ForgeClient } from './octokit.js'
 import { payloadError } from './payload.js'
+import { encodePath, type RepositoryParams } from './paths.js'
 import type { ForgeLocks, LockHolder, LockState } from './types.js'
 
 /**
@@ -25,17 +26,19 @@ import type { ForgeLocks, LockHolder, LockState } from './types.js'
  */
 export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
   constructor(
-    private readonly http: ForgeHttp,
-    private readonly repoPath: string
+    private readonly client: ForgeClient,
+    private readonly repo: RepositoryParams
   ) {}
+
+  private get request(): ForgeClient['octokit']['request'] {
+    return this.client.octokit.request
+  }
 
   async readLock(name: string): Promise<LockState | null> {
     const newest = (await this.generations(name))[0]
     if (!newest) return null
-    const message =
-      newest.type === 'tag'
-        ? (await this.http.json<{ message?: unknown }>({ method: 'GET', path: `${this.repoPath}/git/tags/${encodePath(newest.sha)}` })).message
-        : ''
+    const tag = newest.type === 'tag' ? await this.request('GET /repos/{owner}/{repo}/git/tags/{sha}', { ...this.repo, sha: newest.sha }) : null
+    const message = (tag?.data as { message?: unknown } | undefined)?.message
     return { version: String(newest.n), holder: decodeHolder(message) }
   }
 
@@ -44,10 +47,12 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     if (!Number.isSafeInteger(observed) || observed < 0) return null
     const generation = observed + 1
     try {
-      await this.http.send({
-        method: 'POST',
-        path: `${this.repoPath}/tags`,
-        body: { tag_name: tagOf(name, generation), message: encodeHolder(name, next), ...(next ? { target: next.sha } : {}) }
+      // Not idempotent (the default for a POST): the 409 of a second create would read as a lost race.
+      await this.request('POST /repos/{owner}/{repo}/tags', {
+        ...this.repo,
+        tag_name: tagOf(name, generation),
+        message: encodeHolder(name, next),
+        ...(next ? { target: next.sha } : {})
       })
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 409) return null
@@ -65,22 +70,21 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
   /** Every generation of the lock, newest first. */
   private async generations(name: string): Promise<Generation[]> {
     const prefix = `tags/${tagOf(name, '')}`
-    const path = `${this.repoPath}/git/refs/${encodePath(prefix)}`
-    let answer: unknown
+    let answer: Awaited<ReturnType<ForgeClient['octokit']['request']>>
     try {
-      answer = await this.http.json({ method: 'GET', path })
+      answer = await this.request('GET /repos/{owner}/{repo}/git/refs/{+ref}', { ...this.repo, ref: encodePath(prefix) })
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) return []
       throw error
     }
     // One exact match comes back as an object, several as a list.
-    const refs = Array.isArray(answer) ? answer : [answer]
+    const refs: unknown[] = Array.isArray(answer.data) ? answer.data : [answer.data]
     const pattern = new RegExp(`^refs/${escapeRegExp(prefix)}(\\d+)$`)
     const found: Generation[] = []
     for (const ref of refs as { ref?: unknown; object?: { sha?: unknown; type?: unknown } }[]) {
       const match = typeof ref?.ref === 'string' ? pattern.exec(ref.ref) : null
       if (!match) continue
-      if (typeof ref.object?.sha !== 'string') throw payloadError(`GET ${path}`, 'a ref without an object')
+      if (typeof ref.object?.sha !== 'string') throw payloadError(this.client.endpointOf('GET', answer), 'a ref without an object')
       found.push({ n: Number(match[1]), sha: ref.object.sha, type: String(ref.object.type ?? '') })
     }
     return found.sort((a, b) => b.n - a.n)
@@ -89,7 +93,7 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
   private async prune(name: string, old: readonly Generation[]): Promise<void> {
     for (const generation of old) {
       try {
-        await this.http.send({ method: 'DELETE', path: `${this.repoPath}/tags/${encodePath(tagOf(name, generation.n))}` })
+        await this.request('DELETE /repos/{owner}/{repo}/tags/{+tag}', { ...this.repo, tag: encodePath(tagOf(name, generation.n)) })
       } catch {
         // Pruning only keeps the tag list short; a leftover generation is ignored by every reader.
       }

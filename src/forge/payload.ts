@@ -1,5 +1,4 @@
 import { FleetError } from '../util/errors.js'
-import type { ForgeHttp } from './http.js'
 
 /** Forge answers are checked before use: a wrong shape is `bad_payload`, naming the endpoint. */
 export function payloadError(endpoint: string, problem: string): FleetError {
@@ -13,10 +12,8 @@ export function commitSha(value: unknown, endpoint: string): string {
 }
 
 /** `GET /repos/{owner}/{repo}` → `default_branch`: the same shape on GitHub and Gitea. */
-export async function readDefaultBranch(http: ForgeHttp, repoPath: string): Promise<string> {
-  const repo = await http.json<{ default_branch?: unknown }>({ method: 'GET', path: repoPath, conditional: true })
-  if (typeof repo.default_branch !== 'string' || !repo.default_branch) {
-    throw payloadError(`GET ${repoPath}`, 'without a default_branch')
-  }
-  return repo.default_branch
+export function defaultBranchOf(repo: unknown, endpoint: string): string {
+  const branch = (repo as { default_branch?: unknown } | null)?.default_branch
+  if (typeof branch !== 'string' || !branch) throw payloadError(endpoint, 'without a default_branch')
+  return branch
 }

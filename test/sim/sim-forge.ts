@@ -1,6 +1,6 @@
 import type { Ancestry } from '../../src/core/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
-import { AccessDeniedError } from '../../src/forge/http.js'
+import { AccessDeniedError } from '../../src/forge/errors.js'
 import { FleetError, HttpStatusError } from '../../src/util/errors.js'
 import type { Random, SimClock } from './sim-clock.js'
 

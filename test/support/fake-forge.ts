@@ -271,9 +271,12 @@ export abstract class FakeForgeServer {
     const recorded = { ...headers }
     if (recorded.authorization) recorded.authorization = recorded.authorization.split(/\s+/)[0] ?? ''
     const path = url.pathname
-    this.requests.push({ method: req.method ?? 'GET', path, query: url.searchParams, headers: recorded, body })
+    // A ref's slashes may arrive escaped (Octokit's `{ref}`), which both forges read as slashes: the log
+    // and the faults see the path as the forge reads it; routes match the raw path, segment by segment.
+    const readPath = decodeURIComponent(path)
+    this.requests.push({ method: req.method ?? 'GET', path: readPath, query: url.searchParams, headers: recorded, body })
 
-    const taken = this.takeFault(path)
+    const taken = this.takeFault(readPath)
     const lostAnswer = taken && 'afterWrite' in taken ? taken.afterWrite : undefined
     const fault = lostAnswer ? undefined : (taken as Exclude<Fault, { afterWrite: unknown }> | undefined)
     if (fault && 'hang' in fault) return

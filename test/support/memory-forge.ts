@@ -1,6 +1,6 @@
 import type { Ancestry } from '../../src/core/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
-import { AccessDeniedError } from '../../src/forge/http.js'
+import { AccessDeniedError } from '../../src/forge/errors.js'
 import type { Clock } from '../../src/util/clock.js'
 import { FleetError } from '../../src/util/errors.js'
 

@@ -49,7 +49,7 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-WWVWA2AJ.js";
+} from "./chunk-OOBGOVDC.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

@@ -18,7 +18,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-WWVWA2AJ.js";
+} from "./chunk-OOBGOVDC.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-72AV2K3S.js";
+} from "./chunk-3GT6HY5Y.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-WWVWA2AJ.js";
+} from "./chunk-OOBGOVDC.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-LLG2FAFW.js";
+} from "./chunk-JLGRSZHB.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-72AV2K3S.js";
+} from "./chunk-3GT6HY5Y.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-WWVWA2AJ.js";
+} from "./chunk-OOBGOVDC.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

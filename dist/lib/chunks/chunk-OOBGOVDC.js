@@ -1051,7 +1051,7 @@ var require_util = __commonJS({
         yield* this[kBody];
       }
     };
-    function noop5() {
+    function noop4() {
     }
     function wrapRequestBody(body) {
       if (isStream(body)) {
@@ -1720,17 +1720,17 @@ var require_util = __commonJS({
       }
       return obj;
     }
-    function errorRequest2(client, request5, err) {
+    function errorRequest(client, request4, err) {
       try {
-        request5.onError(err);
-        assert(request5.aborted);
+        request4.onError(err);
+        assert(request4.aborted);
       } catch (err2) {
         client.emit("error", err2);
       }
     }
     var setupConnectTimeout = process.platform === "win32" ? (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop5;
+        return noop4;
       }
       let s1 = null;
       let s2 = null;
@@ -1746,7 +1746,7 @@ var require_util = __commonJS({
       };
     } : (socketWeakRef, opts) => {
       if (!opts.timeout) {
-        return noop5;
+        return noop4;
       }
       let s1 = null;
       const fastTimer = timers.setFastTimeout(() => {
@@ -1824,7 +1824,7 @@ var require_util = __commonJS({
       bufferToLowerCasedHeaderName,
       addListener,
       removeAllListeners,
-      errorRequest: errorRequest2,
+      errorRequest,
       parseRawHeaders,
       toRawHeaders,
       encodeRawHeaders,
@@ -2415,7 +2415,7 @@ var require_request = __commonJS({
         return this;
       }
     };
-    function processHeader(request5, key, val) {
+    function processHeader(request4, key, val) {
       if (val && (typeof val === "object" && !Array.isArray(val))) {
         throw new InvalidArgumentError(`invalid ${key} header`);
       } else if (val === void 0) {
@@ -2462,24 +2462,24 @@ var require_request = __commonJS({
         }
       }
       if (headerName === "host") {
-        if (request5.host !== null) {
+        if (request4.host !== null) {
           throw new InvalidArgumentError("duplicate host header");
         }
         if (typeof val !== "string") {
           throw new InvalidArgumentError("invalid host header");
         }
-        request5.host = val;
+        request4.host = val;
       } else if (headerName === "content-length") {
-        if (request5.contentLength !== null) {
+        if (request4.contentLength !== null) {
           throw new InvalidArgumentError("duplicate content-length header");
         }
         if (!isValidContentLengthHeaderValue(val)) {
           throw new InvalidArgumentError("invalid content-length header");
         }
-        request5.contentLength = parseInt(val, 10);
-      } else if (request5.contentType === null && headerName === "content-type") {
-        request5.contentType = val;
-        request5.headers.push(key, val);
+        request4.contentLength = parseInt(val, 10);
+      } else if (request4.contentType === null && headerName === "content-type") {
+        request4.contentType = val;
+        request4.headers.push(key, val);
       } else if (headerName === "transfer-encoding" || headerName === "keep-alive" || headerName === "upgrade") {
         throw new InvalidArgumentError(`invalid ${headerName} header`);
       } else if (headerName === "connection") {
@@ -2493,13 +2493,13 @@ var require_request = __commonJS({
             throw new InvalidArgumentError("invalid connection header");
           }
           if (trimmed === "close") {
-            request5.reset = true;
+            request4.reset = true;
           }
         }
       } else if (headerName === "expect") {
         throw new NotSupportedError("expect header not supported");
       } else {
-        request5.headers.push(key, val);
+        request4.headers.push(key, val);
       }
     }
     module.exports = Request;
@@ -5112,11 +5112,11 @@ var require_util2 = __commonJS({
     function normalizeBinaryStringToUtf8(value) {
       return Buffer.from(value, "binary").toString("utf8");
     }
-    function requestCurrentURL(request5) {
-      return request5.urlList[request5.urlList.length - 1];
+    function requestCurrentURL(request4) {
+      return request4.urlList[request4.urlList.length - 1];
     }
-    function requestBadPort(request5) {
-      const url = requestCurrentURL(request5);
+    function requestBadPort(request4) {
+      const url = requestCurrentURL(request4);
       if (urlIsHttpHttpsScheme(url) && badPortsSet.has(url.port)) {
         return "blocked";
       }
@@ -5142,22 +5142,22 @@ var require_util2 = __commonJS({
     }
     function parseReferrerPolicy(actualResponse) {
       const policyHeader = (actualResponse.headersList.get("referrer-policy", true) ?? "").split(",");
-      let policy = "";
+      let policy2 = "";
       if (policyHeader.length) {
         for (let i = policyHeader.length; i !== 0; i--) {
           const token = policyHeader[i - 1].trim();
           if (referrerPolicyTokens.has(token)) {
-            policy = token;
+            policy2 = token;
             break;
           }
         }
       }
-      return policy;
+      return policy2;
     }
-    function setRequestReferrerPolicyOnRedirect(request5, actualResponse) {
-      const policy = parseReferrerPolicy(actualResponse);
-      if (policy !== "") {
-        request5.referrerPolicy = policy;
+    function setRequestReferrerPolicyOnRedirect(request4, actualResponse) {
+      const policy2 = parseReferrerPolicy(actualResponse);
+      if (policy2 !== "") {
+        request4.referrerPolicy = policy2;
       }
     }
     function crossOriginResourcePolicyCheck() {
@@ -5174,33 +5174,33 @@ var require_util2 = __commonJS({
       header2 = httpRequest.mode;
       httpRequest.headersList.set("sec-fetch-mode", header2, true);
     }
-    function appendRequestOriginHeader(request5) {
-      let serializedOrigin = request5.origin;
+    function appendRequestOriginHeader(request4) {
+      let serializedOrigin = request4.origin;
       if (serializedOrigin === "client" || serializedOrigin === void 0) {
         return;
       }
-      if (request5.responseTainting === "cors" || request5.mode === "websocket") {
-        request5.headersList.append("origin", serializedOrigin, true);
-      } else if (request5.method !== "GET" && request5.method !== "HEAD") {
-        switch (request5.referrerPolicy) {
+      if (request4.responseTainting === "cors" || request4.mode === "websocket") {
+        request4.headersList.append("origin", serializedOrigin, true);
+      } else if (request4.method !== "GET" && request4.method !== "HEAD") {
+        switch (request4.referrerPolicy) {
           case "no-referrer":
             serializedOrigin = null;
             break;
           case "no-referrer-when-downgrade":
           case "strict-origin":
           case "strict-origin-when-cross-origin":
-            if (request5.origin && urlHasHttpsScheme(request5.origin) && !urlHasHttpsScheme(requestCurrentURL(request5))) {
+            if (request4.origin && urlHasHttpsScheme(request4.origin) && !urlHasHttpsScheme(requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           case "same-origin":
-            if (!sameOrigin(request5, requestCurrentURL(request5))) {
+            if (!sameOrigin(request4, requestCurrentURL(request4))) {
               serializedOrigin = null;
             }
             break;
           default:
         }
-        request5.headersList.append("origin", serializedOrigin, true);
+        request4.headersList.append("origin", serializedOrigin, true);
       }
     }
     function coarsenTime(timestamp, crossOriginIsolatedCapability) {
@@ -5254,25 +5254,25 @@ var require_util2 = __commonJS({
         referrerPolicy: policyContainer.referrerPolicy
       };
     }
-    function determineRequestsReferrer(request5) {
-      const policy = request5.referrerPolicy;
-      assert(policy);
+    function determineRequestsReferrer(request4) {
+      const policy2 = request4.referrerPolicy;
+      assert(policy2);
       let referrerSource = null;
-      if (request5.referrer === "client") {
+      if (request4.referrer === "client") {
         const globalOrigin = getGlobalOrigin();
         if (!globalOrigin || globalOrigin.origin === "null") {
           return "no-referrer";
         }
         referrerSource = new URL(globalOrigin);
-      } else if (webidl.is.URL(request5.referrer)) {
-        referrerSource = request5.referrer;
+      } else if (webidl.is.URL(request4.referrer)) {
+        referrerSource = request4.referrer;
       }
       let referrerURL = stripURLForReferrer(referrerSource);
       const referrerOrigin = stripURLForReferrer(referrerSource, true);
       if (referrerURL.toString().length > 4096) {
         referrerURL = referrerOrigin;
       }
-      switch (policy) {
+      switch (policy2) {
         case "no-referrer":
           return "no-referrer";
         case "origin":
@@ -5283,14 +5283,14 @@ var require_util2 = __commonJS({
         case "unsafe-url":
           return referrerURL;
         case "strict-origin": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request4);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
           return referrerOrigin;
         }
         case "strict-origin-when-cross-origin": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request4);
           if (sameOrigin(referrerURL, currentURL)) {
             return referrerURL;
           }
@@ -5300,17 +5300,17 @@ var require_util2 = __commonJS({
           return referrerOrigin;
         }
         case "same-origin":
-          if (sameOrigin(request5, referrerURL)) {
+          if (sameOrigin(request4, referrerURL)) {
             return referrerURL;
           }
           return "no-referrer";
         case "origin-when-cross-origin":
-          if (sameOrigin(request5, referrerURL)) {
+          if (sameOrigin(request4, referrerURL)) {
             return referrerURL;
           }
           return referrerOrigin;
         case "no-referrer-when-downgrade": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request4);
           if (isURLPotentiallyTrustworthy(referrerURL) && !isURLPotentiallyTrustworthy(currentURL)) {
             return "no-referrer";
           }
@@ -5377,7 +5377,7 @@ var require_util2 = __commonJS({
       if (url.protocol === "blob:") return true;
       return isOriginPotentiallyTrustworthy(url.origin);
     }
-    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request5) {
+    function tryUpgradeRequestToAPotentiallyTrustworthyURL(request4) {
     }
     function sameOrigin(A, B) {
       if (A.origin === B.origin && A.origin === "null") {
@@ -5756,7 +5756,7 @@ var require_util2 = __commonJS({
       }
       return gettingDecodingSplitting(value);
     }
-    function hasAuthenticationEntry(request5) {
+    function hasAuthenticationEntry(request4) {
       return false;
     }
     function includesCredentials(url) {
@@ -6365,12 +6365,12 @@ var require_body = __commonJS({
     var { runtimeFeatures } = require_runtime_features();
     var random = runtimeFeatures.has("crypto") ? __require("node:crypto").randomInt : (max) => Math.floor(Math.random() * max);
     var textEncoder = new TextEncoder();
-    function noop5() {
+    function noop4() {
     }
     var streamRegistry = new FinalizationRegistry((weakRef) => {
       const stream = weakRef.deref();
       if (stream && !stream.locked && !isDisturbed(stream) && !isErrored(stream)) {
-        stream.cancel("Response object has been garbage collected").catch(noop5);
+        stream.cancel("Response object has been garbage collected").catch(noop4);
       }
     });
     function extractBody(object, keepalive = false) {
@@ -6991,11 +6991,11 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        if (!request5) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
-        request5.onResponseStarted();
+        request4.onResponseStarted();
         return 0;
       }
       /**
@@ -7057,9 +7057,9 @@ var require_client_h1 = __commonJS({
         assert(!socket.destroyed);
         assert(!this.paused);
         assert((headers.length & 1) === 0);
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
-        assert(request5.upgrade || request5.method === "CONNECT");
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
+        assert(request4.upgrade || request4.method === "CONNECT");
         this.statusCode = 0;
         this.statusText = "";
         this.shouldKeepAlive = false;
@@ -7076,9 +7076,9 @@ var require_client_h1 = __commonJS({
         client[kQueue][client[kRunningIdx]++] = null;
         client.emit("disconnect", client[kUrl], [client], new InformationalError("upgrade"));
         try {
-          request5.onUpgrade(statusCode, headers, socket, statusText);
+          request4.onUpgrade(statusCode, headers, socket, statusText);
         } catch (err) {
-          util.errorRequest(client, request5, err);
+          util.errorRequest(client, request4, err);
           util.destroy(socket, err);
         }
         client[kResume]();
@@ -7098,8 +7098,8 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        if (!request5) {
+        const request4 = client[kQueue][client[kRunningIdx]];
+        if (!request4) {
           return -1;
         }
         assert(!this.upgrade);
@@ -7108,23 +7108,23 @@ var require_client_h1 = __commonJS({
           util.destroy(socket, new SocketError("bad response", util.getSocketInfo(socket)));
           return -1;
         }
-        if (upgrade && !request5.upgrade) {
+        if (upgrade && !request4.upgrade) {
           util.destroy(socket, new SocketError("bad upgrade", util.getSocketInfo(socket)));
           return -1;
         }
         assert(this.timeoutType === TIMEOUT_HEADERS);
         this.statusCode = statusCode;
         this.shouldKeepAlive = shouldKeepAlive || // Override llhttp value which does not allow keepAlive for HEAD.
-        request5.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
+        request4.method === "HEAD" && !socket[kReset] && this.connection.toLowerCase() === "keep-alive";
         if (this.statusCode >= 200) {
-          const bodyTimeout = request5.bodyTimeout != null ? request5.bodyTimeout : client[kBodyTimeout];
+          const bodyTimeout = request4.bodyTimeout != null ? request4.bodyTimeout : client[kBodyTimeout];
           this.setTimeout(bodyTimeout, TIMEOUT_BODY);
         } else if (this.timeout) {
           if (this.timeout.refresh) {
             this.timeout.refresh();
           }
         }
-        if (request5.method === "CONNECT") {
+        if (request4.method === "CONNECT") {
           assert(client[kRunning] === 1);
           this.upgrade = true;
           return 2;
@@ -7155,11 +7155,11 @@ var require_client_h1 = __commonJS({
         } else {
           socket[kReset] = true;
         }
-        const pause = request5.onHeaders(statusCode, headers, this.resume, statusText) === false;
-        if (request5.aborted) {
+        const pause = request4.onHeaders(statusCode, headers, this.resume, statusText) === false;
+        if (request4.aborted) {
           return -1;
         }
-        if (request5.method === "HEAD") {
+        if (request4.method === "HEAD") {
           return 1;
         }
         if (statusCode < 200) {
@@ -7180,8 +7180,8 @@ var require_client_h1 = __commonJS({
         if (socket.destroyed) {
           return -1;
         }
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         assert(this.timeoutType === TIMEOUT_BODY);
         if (this.timeout) {
           if (this.timeout.refresh) {
@@ -7194,7 +7194,7 @@ var require_client_h1 = __commonJS({
           return -1;
         }
         this.bytesRead += buf.length;
-        if (request5.onData(buf) === false) {
+        if (request4.onData(buf) === false) {
           return constants.ERROR.PAUSED;
         }
         return 0;
@@ -7212,8 +7212,8 @@ var require_client_h1 = __commonJS({
         }
         assert(statusCode >= 100);
         assert((this.headers.length & 1) === 0);
-        const request5 = client[kQueue][client[kRunningIdx]];
-        assert(request5);
+        const request4 = client[kQueue][client[kRunningIdx]];
+        assert(request4);
         this.statusCode = 0;
         this.statusText = "";
         this.bytesRead = 0;
@@ -7225,11 +7225,11 @@ var require_client_h1 = __commonJS({
         if (statusCode < 200) {
           return 0;
         }
-        if (request5.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
+        if (request4.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10)) {
           util.destroy(socket, new ResponseContentLengthMismatchError());
           return -1;
         }
-        request5.onComplete(headers);
+        request4.onComplete(headers);
         client[kQueue][client[kRunningIdx]++] = null;
         socket[kSocketUsed] = client[kPending] === 0;
         if (socket[kWriting]) {
@@ -7298,8 +7298,8 @@ var require_client_h1 = __commonJS({
       return {
         version: "h1",
         defaultPipelining: 1,
-        write(request5) {
-          return writeH1(client, request5);
+        write(request4) {
+          return writeH1(client, request4);
         },
         resume() {
           resumeH1(client);
@@ -7326,18 +7326,18 @@ var require_client_h1 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
          */
-        busy(request5) {
+        busy(request4) {
           if (socket[kWriting] || socket[kReset] || socket[kBlocking] || socket[kIdleSocketValidation] === 1) {
             return true;
           }
-          if (request5) {
-            if (client[kRunning] > 0 && !request5.idempotent) {
+          if (request4) {
+            if (client[kRunning] > 0 && !request4.idempotent) {
               return true;
             }
-            if (client[kRunning] > 0 && (request5.upgrade || request5.method === "CONNECT")) {
+            if (client[kRunning] > 0 && (request4.upgrade || request4.method === "CONNECT")) {
               return true;
             }
-            if (client[kRunning] > 0 && util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) {
+            if (client[kRunning] > 0 && util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) {
               return true;
             }
           }
@@ -7390,13 +7390,13 @@ var require_client_h1 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          util.errorRequest(client, request5, err);
+          const request4 = requests[i];
+          util.errorRequest(client, request4, err);
         }
       } else if (client[kRunning] > 0 && err.code !== "UND_ERR_INFO") {
-        const request5 = client[kQueue][client[kRunningIdx]];
+        const request4 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request4, err);
       }
       client[kPendingIdx] = client[kRunningIdx];
       assert(client[kRunning] === 0);
@@ -7464,8 +7464,8 @@ var require_client_h1 = __commonJS({
           }
         } else if (client[kRunning] > 0 && socket[kParser].statusCode < 200) {
           if (socket[kParser].timeoutType !== TIMEOUT_HEADERS) {
-            const request5 = client[kQueue][client[kRunningIdx]];
-            const headersTimeout = request5.headersTimeout != null ? request5.headersTimeout : client[kHeadersTimeout];
+            const request4 = client[kQueue][client[kRunningIdx]];
+            const headersTimeout = request4.headersTimeout != null ? request4.headersTimeout : client[kHeadersTimeout];
             socket[kParser].setTimeout(headersTimeout, TIMEOUT_HEADERS);
           }
         }
@@ -7474,11 +7474,11 @@ var require_client_h1 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function setTypeOfService(socket, request5) {
+    function setTypeOfService(socket, request4) {
       if (typeof socket.setTypeOfService !== "function") {
         return;
       }
-      const typeOfService = request5.typeOfService;
+      const typeOfService = request4.typeOfService;
       if (typeOfService === void 0) {
         return;
       }
@@ -7492,26 +7492,26 @@ var require_client_h1 = __commonJS({
       } catch {
       }
     }
-    function writeH1(client, request5) {
-      const { method, path, host, upgrade, blocking, reset } = request5;
-      let { body, headers, contentLength } = request5;
+    function writeH1(client, request4) {
+      const { method, path, host, upgrade, blocking, reset } = request4;
+      let { body, headers, contentLength } = request4;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
         if (!extractBody) {
           extractBody = require_body().extractBody;
         }
         const [bodyStream, contentType] = extractBody(body);
-        if (request5.contentType == null) {
+        if (request4.contentType == null) {
           headers.push("content-type", contentType);
         }
         body = bodyStream.stream;
         contentLength = bodyStream.length;
-      } else if (util.isBlobLike(body) && request5.contentType == null) {
+      } else if (util.isBlobLike(body) && request4.contentType == null) {
         const contentType = body.type;
         if (contentType) {
           const contentTypeValue = `${contentType}`;
           if (!util.isValidHeaderValue(contentTypeValue)) {
-            util.errorRequest(client, request5, new InvalidArgumentError("invalid content-type header"));
+            util.errorRequest(client, request4, new InvalidArgumentError("invalid content-type header"));
             return false;
           }
           headers.push("content-type", contentTypeValue);
@@ -7523,14 +7523,14 @@ var require_client_h1 = __commonJS({
       const bodyLength = util.bodyLength(body);
       contentLength = bodyLength ?? contentLength;
       if (contentLength === null) {
-        contentLength = request5.contentLength;
+        contentLength = request4.contentLength;
       }
       if (contentLength === 0 && !expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength !== null && request5.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength !== null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -7538,19 +7538,19 @@ var require_client_h1 = __commonJS({
       const socket = client[kSocket];
       clearIdleSocketValidation(socket);
       const abort = (err) => {
-        if (request5.aborted || request5.completed) {
+        if (request4.aborted || request4.completed) {
           return;
         }
-        util.errorRequest(client, request5, err || new RequestAbortedError());
+        util.errorRequest(client, request4, err || new RequestAbortedError());
         util.destroy(body);
         util.destroy(socket, new InformationalError("aborted"));
       };
       try {
-        request5.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request4, err);
       }
-      if (request5.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (method === "HEAD") {
@@ -7568,7 +7568,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      setTypeOfService(socket, request5);
+      setTypeOfService(socket, request4);
       let header2 = `${method} ${path} HTTP/1.1\r
 `;
       if (typeof host === "string") {
@@ -7602,31 +7602,31 @@ upgrade: ${upgrade}\r
         }
       }
       if (channels.sendHeaders.hasSubscribers) {
-        channels.sendHeaders.publish({ request: request5, headers: header2, socket });
+        channels.sendHeaders.publish({ request: request4, headers: header2, socket });
       }
       if (!body || bodyLength === 0) {
-        writeBuffer(abort, null, client, request5, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, null, client, request4, socket, contentLength, header2, expectsPayload);
       } else if (util.isBuffer(body)) {
-        writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
       } else if (util.isBlobLike(body)) {
         if (typeof body.stream === "function") {
-          writeIterable(abort, body.stream(), client, request5, socket, contentLength, header2, expectsPayload);
+          writeIterable(abort, body.stream(), client, request4, socket, contentLength, header2, expectsPayload);
         } else {
-          writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+          writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
         }
       } else if (util.isStream(body)) {
-        writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
       } else if (util.isIterable(body)) {
-        writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload);
+        writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload);
       } else {
         assert(false);
       }
       return true;
     }
-    function writeStream(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    function writeStream(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       let finished = false;
-      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
       const onData = function(chunk) {
         if (finished) {
           return;
@@ -7692,7 +7692,7 @@ upgrade: ${upgrade}\r
         setImmediate(onClose);
       }
     }
-    function writeBuffer(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    function writeBuffer(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
       try {
         if (!body) {
           if (contentLength === 0) {
@@ -7712,18 +7712,18 @@ upgrade: ${upgrade}\r
 `, "latin1");
           socket.write(body);
           socket.uncork();
-          request5.onBodySent(body);
-          if (!expectsPayload && request5.reset !== false) {
+          request4.onBodySent(body);
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
         }
-        request5.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (err) {
         abort(err);
       }
     }
-    async function writeBlob(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    async function writeBlob(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -7736,9 +7736,9 @@ upgrade: ${upgrade}\r
 `, "latin1");
         socket.write(buffer);
         socket.uncork();
-        request5.onBodySent(buffer);
-        request5.onRequestSent();
-        if (!expectsPayload && request5.reset !== false) {
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
+        if (!expectsPayload && request4.reset !== false) {
           socket[kReset] = true;
         }
         client[kResume]();
@@ -7746,7 +7746,7 @@ upgrade: ${upgrade}\r
         abort(err);
       }
     }
-    async function writeIterable(abort, body, client, request5, socket, contentLength, header2, expectsPayload) {
+    async function writeIterable(abort, body, client, request4, socket, contentLength, header2, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -7765,7 +7765,7 @@ upgrade: ${upgrade}\r
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
-      const writer = new AsyncWriter({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 });
+      const writer = new AsyncWriter({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 });
       try {
         for await (const chunk of body) {
           if (socket[kError]) {
@@ -7794,9 +7794,9 @@ upgrade: ${upgrade}\r
        * @param {boolean} arg.expectsPayload
        * @param {string} arg.header
        */
-      constructor({ abort, socket, request: request5, contentLength, client, expectsPayload, header: header2 }) {
+      constructor({ abort, socket, request: request4, contentLength, client, expectsPayload, header: header2 }) {
         this.socket = socket;
-        this.request = request5;
+        this.request = request4;
         this.contentLength = contentLength;
         this.client = client;
         this.bytesWritten = 0;
@@ -7810,7 +7810,7 @@ upgrade: ${upgrade}\r
        * @returns
        */
       write(chunk) {
-        const { socket, request: request5, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
+        const { socket, request: request4, contentLength, client, bytesWritten, expectsPayload, header: header2 } = this;
         if (socket[kError]) {
           throw socket[kError];
         }
@@ -7829,7 +7829,7 @@ upgrade: ${upgrade}\r
         }
         socket.cork();
         if (bytesWritten === 0) {
-          if (!expectsPayload && request5.reset !== false) {
+          if (!expectsPayload && request4.reset !== false) {
             socket[kReset] = true;
           }
           if (contentLength === null) {
@@ -7849,7 +7849,7 @@ ${len.toString(16)}\r
         this.bytesWritten += len;
         const ret = socket.write(chunk);
         socket.uncork();
-        request5.onBodySent(chunk);
+        request4.onBodySent(chunk);
         if (!ret) {
           if (socket[kParser].timeout && socket[kParser].timeoutType === TIMEOUT_HEADERS) {
             if (socket[kParser].timeout.refresh) {
@@ -7863,8 +7863,8 @@ ${len.toString(16)}\r
        * @returns {void}
        */
       end() {
-        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request5 } = this;
-        request5.onRequestSent();
+        const { socket, contentLength, client, bytesWritten, expectsPayload, header: header2, request: request4 } = this;
+        request4.onRequestSent();
         socket[kWriting] = false;
         if (socket[kError]) {
           throw socket[kError];
@@ -8044,8 +8044,8 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        write(request5) {
-          return writeH2(client, request5);
+        write(request4) {
+          return writeH2(client, request4);
         },
         /**
          * @returns {void}
@@ -8074,14 +8074,14 @@ var require_client_h2 = __commonJS({
          * @param {import('../core/request.js')} request
          * @returns {boolean}
         */
-        busy(request5) {
-          if (request5 != null) {
+        busy(request4) {
+          if (request4 != null) {
             if (client[kRunning] > 0) {
-              if (request5.idempotent === false) return true;
-              if ((request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false) return true;
-              if (util.bodyLength(request5.body) !== 0 && (util.isStream(request5.body) || util.isAsyncIterable(request5.body) || util.isFormDataLike(request5.body))) return true;
+              if (request4.idempotent === false) return true;
+              if ((request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false) return true;
+              if (util.bodyLength(request4.body) !== 0 && (util.isStream(request4.body) || util.isAsyncIterable(request4.body) || util.isFormDataLike(request4.body))) return true;
             } else {
-              return (request5.upgrade === "websocket" || request5.method === "CONNECT") && session[kRemoteSettings] === false;
+              return (request4.upgrade === "websocket" || request4.method === "CONNECT") && session[kRemoteSettings] === false;
             }
           }
           return false;
@@ -8156,15 +8156,15 @@ var require_client_h2 = __commonJS({
       this.destroy(err);
       util.destroy(this[kSocket], err);
     }
-    function completeRequest(client, request5, resetPendingIdx = false) {
+    function completeRequest(client, request4, resetPendingIdx = false) {
       const queue = client[kQueue];
       const runningIdx = client[kRunningIdx];
-      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request5) {
+      if (runningIdx < client[kPendingIdx] && queue[runningIdx] === request4) {
         queue[runningIdx] = null;
         client[kRunningIdx] = runningIdx + 1;
         return;
       }
-      const index = queue.indexOf(request5, runningIdx);
+      const index = queue.indexOf(request4, runningIdx);
       if (index === -1 || index >= client[kPendingIdx]) {
         return;
       }
@@ -8183,10 +8183,10 @@ var require_client_h2 = __commonJS({
       this[kHTTP2Session] = null;
       util.destroy(this[kSocket], err);
       if (client[kRunningIdx] < client[kQueue].length) {
-        const request5 = client[kQueue][client[kRunningIdx]];
+        const request4 = client[kQueue][client[kRunningIdx]];
         client[kQueue][client[kRunningIdx]++] = null;
-        if (request5 != null) {
-          util.errorRequest(client, request5, err);
+        if (request4 != null) {
+          util.errorRequest(client, request4, err);
         }
         client[kPendingIdx] = client[kRunningIdx];
       }
@@ -8209,9 +8209,9 @@ var require_client_h2 = __commonJS({
         assert(client[kPending] === 0);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          if (request5 != null) {
-            util.errorRequest(client, request5, err);
+          const request4 = requests[i];
+          if (request4 != null) {
+            util.errorRequest(client, request4, err);
           }
         }
       }
@@ -8242,14 +8242,14 @@ var require_client_h2 = __commonJS({
     function shouldSendContentLength(method) {
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
-    function writeH2(client, request5) {
-      const headersTimeout = request5.headersTimeout ?? client[kHeadersTimeout];
-      const bodyTimeout = request5.bodyTimeout ?? client[kBodyTimeout];
+    function writeH2(client, request4) {
+      const headersTimeout = request4.headersTimeout ?? client[kHeadersTimeout];
+      const bodyTimeout = request4.bodyTimeout ?? client[kBodyTimeout];
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request5;
-      let { body } = request5;
+      const { method, path, host, upgrade, expectContinue, signal, protocol, headers: reqHeaders } = request4;
+      let { body } = request4;
       if (upgrade != null && upgrade !== "websocket") {
-        util.errorRequest(client, request5, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
+        util.errorRequest(client, request4, new InvalidArgumentError(`Custom upgrade "${upgrade}" not supported over HTTP/2`));
         return false;
       }
       const headers = {};
@@ -8283,33 +8283,33 @@ var require_client_h2 = __commonJS({
       headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (err) => {
-        if (request5.aborted || request5.completed) {
+        if (request4.aborted || request4.completed) {
           return;
         }
         err = err || new RequestAbortedError();
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request4, err);
         if (stream != null) {
           stream.removeAllListeners("data");
           stream.close();
           client[kOnError](err);
-          completeRequest(client, request5);
+          completeRequest(client, request4);
           client[kResume]();
         }
         util.destroy(body, err);
       };
       try {
-        request5.onConnect(abort);
+        request4.onConnect(abort);
       } catch (err) {
-        util.errorRequest(client, request5, err);
+        util.errorRequest(client, request4, err);
       }
-      if (request5.aborted) {
+      if (request4.aborted) {
         return false;
       }
       if (upgrade || method === "CONNECT") {
         session.ref();
         if (upgrade === "websocket") {
           if (session[kEnableConnectProtocol] === false) {
-            util.errorRequest(client, request5, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
+            util.errorRequest(client, request4, new InformationalError("HTTP/2: Extended CONNECT protocol not supported by server"));
             session.unref();
             return false;
           }
@@ -8327,12 +8327,12 @@ var require_client_h2 = __commonJS({
           stream.once("response", (headers2, _flags) => {
             const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
             try {
-              request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+              request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
             } catch (err) {
               abort(err);
               return;
             }
-            completeRequest(client, request5);
+            completeRequest(client, request4);
           });
           stream.on("error", () => {
             if (stream.rstCode === NGHTTP2_REFUSED_STREAM || stream.rstCode === NGHTTP2_CANCEL) {
@@ -8352,12 +8352,12 @@ var require_client_h2 = __commonJS({
         stream.on("response", (headers2) => {
           const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
           try {
-            request5.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
+            request4.onUpgrade(statusCode, parseH2Headers(realHeaders), stream);
           } catch (err) {
             abort(err);
             return;
           }
-          completeRequest(client, request5);
+          completeRequest(client, request4);
         });
         stream.on("error", abort);
         stream.once("close", () => {
@@ -8382,14 +8382,14 @@ var require_client_h2 = __commonJS({
         contentLength = bodyStream.length;
       }
       if (contentLength == null) {
-        contentLength = request5.contentLength;
+        contentLength = request4.contentLength;
       }
       if (!expectsPayload) {
         contentLength = null;
       }
-      if (shouldSendContentLength(method) && contentLength > 0 && request5.contentLength != null && request5.contentLength !== contentLength) {
+      if (shouldSendContentLength(method) && contentLength > 0 && request4.contentLength != null && request4.contentLength !== contentLength) {
         if (client[kStrictContentLength]) {
-          util.errorRequest(client, request5, new RequestContentLengthMismatchError());
+          util.errorRequest(client, request4, new RequestContentLengthMismatchError());
           return false;
         }
         process.emitWarning(new RequestContentLengthMismatchError());
@@ -8405,7 +8405,7 @@ var require_client_h2 = __commonJS({
           header2 += `${key}: ${headers[key]}\r
 `;
         }
-        channels.sendHeaders.publish({ request: request5, headers: header2, socket: session[kSocket] });
+        channels.sendHeaders.publish({ request: request4, headers: header2, socket: session[kSocket] });
       }
       const shouldEndStream = method === "GET" || method === "HEAD" || body === null;
       if (expectContinue) {
@@ -8426,21 +8426,21 @@ var require_client_h2 = __commonJS({
       let responseReceived = false;
       stream.once("response", (headers2) => {
         const { [HTTP2_HEADER_STATUS]: statusCode, ...realHeaders } = headers2;
-        request5.onResponseStarted();
+        request4.onResponseStarted();
         responseReceived = true;
         stream.setTimeout(bodyTimeout);
-        if (request5.aborted) {
+        if (request4.aborted) {
           stream.removeAllListeners("data");
           return;
         }
-        if (request5.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
+        if (request4.onHeaders(Number(statusCode), parseH2Headers(realHeaders), stream.resume.bind(stream), "") === false) {
           stream.pause();
         }
         stream.on("data", (chunk) => {
-          if (request5.aborted || request5.completed) {
+          if (request4.aborted || request4.completed) {
             return;
           }
-          if (request5.onData(chunk) === false) {
+          if (request4.onData(chunk) === false) {
             stream.pause();
           }
         });
@@ -8448,14 +8448,14 @@ var require_client_h2 = __commonJS({
       stream.once("end", () => {
         stream.removeAllListeners("data");
         if (responseReceived) {
-          if (!request5.aborted && !request5.completed) {
-            request5.onComplete({});
+          if (!request4.aborted && !request4.completed) {
+            request4.onComplete({});
           }
-          completeRequest(client, request5);
+          completeRequest(client, request4);
           client[kResume]();
         } else {
           abort(new InformationalError("HTTP/2: stream half-closed (remote)"));
-          completeRequest(client, request5, true);
+          completeRequest(client, request4, true);
           client[kResume]();
         }
       });
@@ -8465,7 +8465,7 @@ var require_client_h2 = __commonJS({
         if (session[kOpenStreams] === 0) {
           session.unref();
         }
-        if (!request5.aborted && !request5.completed) {
+        if (!request4.aborted && !request4.completed) {
           abort(new InformationalError("HTTP/2: stream closed before the response was complete"));
         }
       });
@@ -8490,11 +8490,11 @@ var require_client_h2 = __commonJS({
         abort(err);
       });
       stream.once("trailers", (trailers) => {
-        if (request5.aborted || request5.completed) {
+        if (request4.aborted || request4.completed) {
           return;
         }
         stream.removeAllListeners("data");
-        request5.onComplete(trailers);
+        request4.onComplete(trailers);
       });
       return true;
       function writeBodyH2() {
@@ -8504,7 +8504,7 @@ var require_client_h2 = __commonJS({
             stream,
             null,
             client,
-            request5,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8515,7 +8515,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8527,7 +8527,7 @@ var require_client_h2 = __commonJS({
               stream,
               body.stream(),
               client,
-              request5,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8538,7 +8538,7 @@ var require_client_h2 = __commonJS({
               stream,
               body,
               client,
-              request5,
+              request4,
               client[kSocket],
               contentLength,
               expectsPayload
@@ -8552,7 +8552,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request4,
             contentLength
           );
         } else if (util.isIterable(body)) {
@@ -8561,7 +8561,7 @@ var require_client_h2 = __commonJS({
             stream,
             body,
             client,
-            request5,
+            request4,
             client[kSocket],
             contentLength,
             expectsPayload
@@ -8571,7 +8571,7 @@ var require_client_h2 = __commonJS({
         }
       }
     }
-    function writeBuffer(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    function writeBuffer(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       try {
         if (body != null && util.isBuffer(body)) {
           assert(contentLength === body.byteLength, "buffer body must have content length");
@@ -8579,18 +8579,18 @@ var require_client_h2 = __commonJS({
           h2stream.write(body);
           h2stream.uncork();
           h2stream.end();
-          request5.onBodySent(body);
+          request4.onBodySent(body);
         }
         if (!expectsPayload) {
           socket[kReset] = true;
         }
-        request5.onRequestSent();
+        request4.onRequestSent();
         client[kResume]();
       } catch (error) {
         abort(error);
       }
     }
-    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request5, contentLength) {
+    function writeStream(abort, socket, expectsPayload, h2stream, body, client, request4, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
       const pipe = pipeline(
         body,
@@ -8601,7 +8601,7 @@ var require_client_h2 = __commonJS({
             abort(err);
           } else {
             util.removeAllListeners(pipe);
-            request5.onRequestSent();
+            request4.onRequestSent();
             if (!expectsPayload) {
               socket[kReset] = true;
             }
@@ -8611,10 +8611,10 @@ var require_client_h2 = __commonJS({
       );
       util.addListener(pipe, "data", onPipeData);
       function onPipeData(chunk) {
-        request5.onBodySent(chunk);
+        request4.onBodySent(chunk);
       }
     }
-    async function writeBlob(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    async function writeBlob(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength === body.size, "blob body must have content length");
       try {
         if (contentLength != null && contentLength !== body.size) {
@@ -8625,8 +8625,8 @@ var require_client_h2 = __commonJS({
         h2stream.write(buffer);
         h2stream.uncork();
         h2stream.end();
-        request5.onBodySent(buffer);
-        request5.onRequestSent();
+        request4.onBodySent(buffer);
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8635,7 +8635,7 @@ var require_client_h2 = __commonJS({
         abort(err);
       }
     }
-    async function writeIterable(abort, h2stream, body, client, request5, socket, contentLength, expectsPayload) {
+    async function writeIterable(abort, h2stream, body, client, request4, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
       let callback = null;
       function onDrain() {
@@ -8660,13 +8660,13 @@ var require_client_h2 = __commonJS({
             throw socket[kError];
           }
           const res = h2stream.write(chunk);
-          request5.onBodySent(chunk);
+          request4.onBodySent(chunk);
           if (!res) {
             await waitForDrain();
           }
         }
         h2stream.end();
-        request5.onRequestSent();
+        request4.onRequestSent();
         if (!expectsPayload) {
           socket[kReset] = true;
         }
@@ -8748,7 +8748,7 @@ var require_client = __commonJS({
     var getDefaultNodeMaxHeaderSize = http && http.maxHeaderSize && Number.isInteger(http.maxHeaderSize) && http.maxHeaderSize > 0 ? () => http.maxHeaderSize : () => {
       throw new InvalidArgumentError("http module not available or http.maxHeaderSize invalid");
     };
-    var noop5 = () => {
+    var noop4 = () => {
     };
     function getPipelining(client) {
       return client[kPipelining] ?? client[kHTTPContext]?.defaultPipelining ?? 1;
@@ -8952,10 +8952,10 @@ var require_client = __commonJS({
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
-        const request5 = new Request(this[kUrl].origin, opts, handler2);
-        this[kQueue].push(request5);
+        const request4 = new Request(this[kUrl].origin, opts, handler2);
+        this[kQueue].push(request4);
         if (this[kResuming]) {
-        } else if (util.bodyLength(request5.body) == null && util.isIterable(request5.body)) {
+        } else if (util.bodyLength(request4.body) == null && util.isIterable(request4.body)) {
           this[kResuming] = 1;
           queueMicrotask(() => resume(this));
         } else {
@@ -8979,9 +8979,9 @@ var require_client = __commonJS({
         return new Promise((resolve) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
-            const request5 = requests[i];
-            if (request5 != null) {
-              util.errorRequest(this, request5, err);
+            const request4 = requests[i];
+            if (request4 != null) {
+              util.errorRequest(this, request4, err);
             }
           }
           const callback = () => {
@@ -9006,9 +9006,9 @@ var require_client = __commonJS({
         assert(client[kPendingIdx] === client[kRunningIdx]);
         const requests = client[kQueue].splice(client[kRunningIdx]);
         for (let i = 0; i < requests.length; i++) {
-          const request5 = requests[i];
-          if (request5 != null) {
-            util.errorRequest(client, request5, err);
+          const request4 = requests[i];
+          if (request4 != null) {
+            util.errorRequest(client, request4, err);
           }
         }
         assert(client[kSize] === 0);
@@ -9055,7 +9055,7 @@ var require_client = __commonJS({
             return;
           }
           if (client.destroyed) {
-            util.destroy(socket.on("error", noop5), new ClientDestroyedError());
+            util.destroy(socket.on("error", noop4), new ClientDestroyedError());
             client[kResume]();
             return;
           }
@@ -9063,7 +9063,7 @@ var require_client = __commonJS({
           try {
             client[kHTTPContext] = socket.alpnProtocol === "h2" ? connectH2(client, socket) : connectH1(client, socket);
           } catch (err2) {
-            socket.destroy().on("error", noop5);
+            socket.destroy().on("error", noop4);
             handleConnectError(client, err2, { host, hostname, protocol, port });
             client[kResume]();
             return;
@@ -9119,8 +9119,8 @@ var require_client = __commonJS({
       if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
         assert(client[kRunning] === 0);
         while (client[kPending] > 0 && client[kQueue][client[kPendingIdx]].servername === client[kServerName]) {
-          const request5 = client[kQueue][client[kPendingIdx]++];
-          util.errorRequest(client, request5, err);
+          const request4 = client[kQueue][client[kPendingIdx]++];
+          util.errorRequest(client, request4, err);
         }
       } else {
         onError(client, err);
@@ -9175,15 +9175,15 @@ var require_client = __commonJS({
         if (client[kRunning] >= (getPipelining(client) || 1)) {
           return;
         }
-        const request5 = client[kQueue][client[kPendingIdx]];
-        if (request5 === null) {
+        const request4 = client[kQueue][client[kPendingIdx]];
+        if (request4 === null) {
           return;
         }
-        if (client[kUrl].protocol === "https:" && client[kServerName] !== request5.servername) {
+        if (client[kUrl].protocol === "https:" && client[kServerName] !== request4.servername) {
           if (client[kRunning] > 0) {
             return;
           }
-          client[kServerName] = request5.servername;
+          client[kServerName] = request4.servername;
           client[kHTTPContext]?.destroy(new InformationalError("servername changed"), () => {
             client[kHTTPContext] = null;
             resume(client);
@@ -9199,10 +9199,10 @@ var require_client = __commonJS({
         if (client[kHTTPContext].destroyed) {
           return;
         }
-        if (client[kHTTPContext].busy(request5)) {
+        if (client[kHTTPContext].busy(request4)) {
           return;
         }
-        if (!request5.aborted && client[kHTTPContext].write(request5)) {
+        if (!request4.aborted && client[kHTTPContext].write(request4)) {
           client[kPendingIdx]++;
         } else {
           client[kQueue].splice(client[kPendingIdx], 1);
@@ -10257,13 +10257,13 @@ var require_socks5_client = __commonJS({
         }
         debug("starting handshake with", this.authMethods.length, "auth methods");
         this.state = STATES.HANDSHAKING;
-        const request5 = Buffer2.alloc(2 + this.authMethods.length);
-        request5[0] = SOCKS_VERSION;
-        request5[1] = this.authMethods.length;
+        const request4 = Buffer2.alloc(2 + this.authMethods.length);
+        request4[0] = SOCKS_VERSION;
+        request4[1] = this.authMethods.length;
         this.authMethods.forEach((method, i) => {
-          request5[2 + i] = method;
+          request4[2 + i] = method;
         });
-        this.socket.write(request5);
+        this.socket.write(request4);
       }
       /**
        * Handle handshake response from server
@@ -10305,13 +10305,13 @@ var require_socks5_client = __commonJS({
         if (usernameBuffer.length > 255 || passwordBuffer.length > 255) {
           throw new InvalidArgumentError("Username or password too long");
         }
-        const request5 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
-        request5[0] = 1;
-        request5[1] = usernameBuffer.length;
-        usernameBuffer.copy(request5, 2);
-        request5[2 + usernameBuffer.length] = passwordBuffer.length;
-        passwordBuffer.copy(request5, 3 + usernameBuffer.length);
-        this.socket.write(request5);
+        const request4 = Buffer2.alloc(3 + usernameBuffer.length + passwordBuffer.length);
+        request4[0] = 1;
+        request4[1] = usernameBuffer.length;
+        usernameBuffer.copy(request4, 2);
+        request4[2 + usernameBuffer.length] = passwordBuffer.length;
+        passwordBuffer.copy(request4, 3 + usernameBuffer.length);
+        this.socket.write(request4);
       }
       /**
        * Handle authentication response
@@ -10346,22 +10346,22 @@ var require_socks5_client = __commonJS({
         }
         debug("connecting to", address, port);
         this.state = STATES.CONNECTING;
-        const request5 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
-        this.socket.write(request5);
+        const request4 = this.buildConnectRequest(COMMANDS.CONNECT, address, port);
+        this.socket.write(request4);
       }
       /**
        * Build a SOCKS5 request
        */
       buildConnectRequest(command, address, port) {
         const { type: addressType, buffer: addressBuffer } = parseAddress(address);
-        const request5 = Buffer2.alloc(4 + addressBuffer.length + 2);
-        request5[0] = SOCKS_VERSION;
-        request5[1] = command;
-        request5[2] = 0;
-        request5[3] = addressType;
-        addressBuffer.copy(request5, 4);
-        request5.writeUInt16BE(port, 4 + addressBuffer.length);
-        return request5;
+        const request4 = Buffer2.alloc(4 + addressBuffer.length + 2);
+        request4[0] = SOCKS_VERSION;
+        request4[1] = command;
+        request4[2] = 0;
+        request4[3] = addressType;
+        addressBuffer.copy(request4, 4);
+        request4.writeUInt16BE(port, 4 + addressBuffer.length);
+        return request4;
       }
       /**
        * Handle CONNECT response
@@ -10688,7 +10688,7 @@ var require_proxy_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return new Pool2(origin, opts);
     }
-    var noop5 = () => {
+    var noop4 = () => {
     };
     function defaultAgentFactory(origin, opts) {
       if (opts.connections === 1) {
@@ -10825,7 +10825,7 @@ var require_proxy_agent = __commonJS({
               };
               const { socket, statusCode } = await this[kClient].connect(connectParams);
               if (statusCode !== 200) {
-                socket.on("error", noop5).destroy();
+                socket.on("error", noop4).destroy();
                 callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
                 return;
               }
@@ -11462,14 +11462,14 @@ var require_retry_agent = __commonJS({
         this.#options = options;
       }
       dispatch(opts, handler2) {
-        const retry2 = new RetryHandler({
+        const retry = new RetryHandler({
           ...opts,
           retryOptions: this.#options
         }, {
           dispatch: this.#agent.dispatch.bind(this.#agent),
           handler: handler2
         });
-        return this.#agent.dispatch(opts, retry2);
+        return this.#agent.dispatch(opts, retry);
       }
       close() {
         return this.#agent.close();
@@ -11542,7 +11542,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var kUsed = /* @__PURE__ */ Symbol("kUsed");
     var kBytesRead = /* @__PURE__ */ Symbol("kBytesRead");
-    var noop5 = () => {
+    var noop4 = () => {
     };
     var BodyReadable = class extends Readable {
       /**
@@ -11767,7 +11767,7 @@ var require_readable = __commonJS({
           } else {
             this.on("close", resolve);
           }
-          this.on("error", noop5).on("data", () => {
+          this.on("error", noop4).on("data", () => {
             if (this[kBytesRead] > limit) {
               this.destroy();
             }
@@ -11936,7 +11936,7 @@ var require_api_request = __commonJS({
     var { Readable } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
-    function noop5() {
+    function noop4() {
     }
     var RequestHandler = class extends AsyncResource {
       constructor(opts, callback) {
@@ -11963,7 +11963,7 @@ var require_api_request = __commonJS({
           super("UNDICI_REQUEST");
         } catch (err) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", noop5), err);
+            util.destroy(body.on("error", noop4), err);
           }
           throw err;
         }
@@ -11986,7 +11986,7 @@ var require_api_request = __commonJS({
           this.removeAbortListener = util.addAbortListener(signal, () => {
             this.reason = signal.reason ?? new RequestAbortedError();
             if (this.res) {
-              util.destroy(this.res.on("error", noop5), this.reason);
+              util.destroy(this.res.on("error", noop4), this.reason);
             } else if (this.abort) {
               this.abort(this.reason);
             }
@@ -12040,7 +12040,7 @@ var require_api_request = __commonJS({
             });
           } catch (err) {
             this.res = null;
-            util.destroy(res.on("error", noop5), err);
+            util.destroy(res.on("error", noop4), err);
             queueMicrotask(() => {
               throw err;
             });
@@ -12065,13 +12065,13 @@ var require_api_request = __commonJS({
         if (res) {
           this.res = null;
           queueMicrotask(() => {
-            util.destroy(res.on("error", noop5), err);
+            util.destroy(res.on("error", noop4), err);
           });
         }
         if (body) {
           this.body = null;
           if (util.isStream(body)) {
-            body.on("error", noop5);
+            body.on("error", noop4);
             util.destroy(body, err);
           }
         }
@@ -12081,10 +12081,10 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request5(opts, callback) {
+    function request4(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve, reject) => {
-          request5.call(this, opts, (err, data) => {
+          request4.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve(data);
           });
         });
@@ -12100,7 +12100,7 @@ var require_api_request = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module.exports = request5;
+    module.exports = request4;
     module.exports.RequestHandler = RequestHandler;
   }
 });
@@ -12113,42 +12113,42 @@ var require_abort_signal = __commonJS({
     var { RequestAbortedError } = require_errors();
     var kListener = /* @__PURE__ */ Symbol("kListener");
     var kSignal = /* @__PURE__ */ Symbol("kSignal");
-    function abort(self2) {
-      if (self2.abort) {
-        self2.abort(self2[kSignal]?.reason);
+    function abort(self) {
+      if (self.abort) {
+        self.abort(self[kSignal]?.reason);
       } else {
-        self2.reason = self2[kSignal]?.reason ?? new RequestAbortedError();
+        self.reason = self[kSignal]?.reason ?? new RequestAbortedError();
       }
-      removeSignal(self2);
+      removeSignal(self);
     }
-    function addSignal(self2, signal) {
-      self2.reason = null;
-      self2[kSignal] = null;
-      self2[kListener] = null;
+    function addSignal(self, signal) {
+      self.reason = null;
+      self[kSignal] = null;
+      self[kListener] = null;
       if (!signal) {
         return;
       }
       if (signal.aborted) {
-        abort(self2);
+        abort(self);
         return;
       }
-      self2[kSignal] = signal;
-      self2[kListener] = () => {
-        abort(self2);
+      self[kSignal] = signal;
+      self[kListener] = () => {
+        abort(self);
       };
-      addAbortListener(self2[kSignal], self2[kListener]);
+      addAbortListener(self[kSignal], self[kListener]);
     }
-    function removeSignal(self2) {
-      if (!self2[kSignal]) {
+    function removeSignal(self) {
+      if (!self[kSignal]) {
         return;
       }
-      if ("removeEventListener" in self2[kSignal]) {
-        self2[kSignal].removeEventListener("abort", self2[kListener]);
+      if ("removeEventListener" in self[kSignal]) {
+        self[kSignal].removeEventListener("abort", self[kListener]);
       } else {
-        self2[kSignal].removeListener("abort", self2[kListener]);
+        self[kSignal].removeListener("abort", self[kListener]);
       }
-      self2[kSignal] = null;
-      self2[kListener] = null;
+      self[kSignal] = null;
+      self[kListener] = null;
     }
     module.exports = {
       addSignal,
@@ -12167,7 +12167,7 @@ var require_api_stream = __commonJS({
     var { InvalidArgumentError, InvalidReturnValueError } = require_errors();
     var util = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
-    function noop5() {
+    function noop4() {
     }
     var StreamHandler = class extends AsyncResource {
       constructor(opts, factory, callback) {
@@ -12194,7 +12194,7 @@ var require_api_stream = __commonJS({
           super("UNDICI_STREAM");
         } catch (err) {
           if (util.isStream(body)) {
-            util.destroy(body.on("error", noop5), err);
+            util.destroy(body.on("error", noop4), err);
           }
           throw err;
         }
@@ -12336,7 +12336,7 @@ var require_api_pipeline = __commonJS({
     } = require_errors();
     var util = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
-    function noop5() {
+    function noop4() {
     }
     var kResume = /* @__PURE__ */ Symbol("resume");
     var PipelineRequest = class extends Readable {
@@ -12396,7 +12396,7 @@ var require_api_pipeline = __commonJS({
         this.abort = null;
         this.context = null;
         this.onInfo = onInfo || null;
-        this.req = new PipelineRequest().on("error", noop5);
+        this.req = new PipelineRequest().on("error", noop4);
         this.ret = new Duplex({
           readableObjectMode: opts.objectMode,
           autoDestroy: true,
@@ -12467,7 +12467,7 @@ var require_api_pipeline = __commonJS({
             context
           });
         } catch (err) {
-          this.res.on("error", noop5);
+          this.res.on("error", noop4);
           throw err;
         }
         if (!body || typeof body.on !== "function") {
@@ -14083,8 +14083,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return;
         }
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request4);
         const normalizedHeaders = normalizeHeaders(response.headers);
         const responseData = {
           statusCode: response.statusCode,
@@ -14102,7 +14102,7 @@ var require_snapshot_recorder = __commonJS({
           existingSnapshot.timestamp = (/* @__PURE__ */ new Date()).toISOString();
         } else {
           this.#snapshots.set(hash, {
-            request: request5,
+            request: request4,
             responses: [responseData],
             // Always store as array for consistency
             callCount: 0,
@@ -14136,8 +14136,8 @@ var require_snapshot_recorder = __commonJS({
         if (this.isUrlExcluded(requestOpts)) {
           return void 0;
         }
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request4);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return void 0;
         const currentCallCount = snapshot.callCount || 0;
@@ -14232,8 +14232,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {boolean} - True if snapshot was deleted, false if not found
        */
       deleteSnapshot(requestOpts) {
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request4);
         return this.#snapshots.delete(hash);
       }
       /**
@@ -14242,8 +14242,8 @@ var require_snapshot_recorder = __commonJS({
        * @returns {SnapshotInfo|null} - Snapshot information or null if not found
        */
       getSnapshotInfo(requestOpts) {
-        const request5 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
-        const hash = createRequestHash(request5);
+        const request4 = formatRequestKey(requestOpts, this.#headerFilters, this.matchOptions);
+        const hash = createRequestHash(request4);
         const snapshot = this.#snapshots.get(hash);
         if (!snapshot) return null;
         return {
@@ -14435,7 +14435,7 @@ var require_snapshot_agent = __commonJS({
           trailers: {},
           body: []
         };
-        const self2 = this;
+        const self = this;
         const recordingHandler = {
           onRequestStart(controller, context) {
             return handler2.onRequestStart(controller, { ...context, history: this.history });
@@ -14455,7 +14455,7 @@ var require_snapshot_agent = __commonJS({
           onResponseEnd(controller, trailers) {
             responseData.trailers = trailers;
             const responseBody = Buffer.concat(responseData.body);
-            self2[kSnapshotRecorder].record(opts, {
+            self[kSnapshotRecorder].record(opts, {
               statusCode: responseData.statusCode,
               headers: responseData.headers,
               body: responseBody,
@@ -14534,16 +14534,16 @@ var require_snapshot_agent = __commonJS({
        */
       #setupMockInterceptors() {
         for (const snapshot of this[kSnapshotRecorder].getSnapshots()) {
-          const { request: request5, responses, response } = snapshot;
-          const url = new URL(request5.url);
+          const { request: request4, responses, response } = snapshot;
+          const url = new URL(request4.url);
           const mockPool = this.get(url.origin);
           const responseData = responses ? responses[0] : response;
           if (!responseData) continue;
           mockPool.intercept({
             path: url.pathname + url.search,
-            method: request5.method,
-            headers: request5.headers,
-            body: request5.body
+            method: request4.method,
+            headers: request4.headers,
+            body: request4.body
           }).reply(responseData.statusCode, responseData.body, {
             headers: responseData.headers,
             trailers: responseData.trailers
@@ -14737,7 +14737,7 @@ var require_redirect_handler = __commonJS({
     var EE = __require("node:events");
     var redirectableStatusCodes = [300, 301, 302, 303, 307, 308];
     var kBody = /* @__PURE__ */ Symbol("body");
-    var noop5 = () => {
+    var noop4 = () => {
     };
     var BodyAsyncIterable = class {
       constructor(body) {
@@ -14804,14 +14804,14 @@ var require_redirect_handler = __commonJS({
         if ((statusCode === 301 || statusCode === 302) && this.opts.method === "POST") {
           this.opts.method = "GET";
           if (util.isStream(this.opts.body)) {
-            util.destroy(this.opts.body.on("error", noop5));
+            util.destroy(this.opts.body.on("error", noop4));
           }
           this.opts.body = null;
         }
         if (statusCode === 303 && this.opts.method !== "HEAD") {
           this.opts.method = "GET";
           if (util.isStream(this.opts.body)) {
-            util.destroy(this.opts.body.on("error", noop5));
+            util.destroy(this.opts.body.on("error", noop4));
           }
           this.opts.body = null;
         }
@@ -16578,7 +16578,7 @@ var require_cache_handler = __commonJS({
       isEtagUsable
     } = require_cache();
     var { parseHttpDate } = require_date();
-    function noop5() {
+    function noop4() {
     }
     function sameOrigin(a, b) {
       try {
@@ -17049,7 +17049,7 @@ var require_cache_handler = __commonJS({
     };
     function deleteCachedValue(store, cacheKey) {
       try {
-        store.delete(cacheKey)?.catch?.(noop5);
+        store.delete(cacheKey)?.catch?.(noop4);
       } catch {
       }
     }
@@ -19076,7 +19076,7 @@ var require_sqlite_cache_store = __commonJS({
     var { Writable } = __require("node:stream");
     var { assertCacheKey, assertCacheValue } = require_cache();
     var DatabaseSync;
-    var VERSION12 = 4;
+    var VERSION10 = 4;
     var MAX_ENTRY_SIZE = 2 * 1e3 * 1e3 * 1e3;
     module.exports = class SqliteCacheStore {
       #maxEntrySize = MAX_ENTRY_SIZE;
@@ -19147,7 +19147,7 @@ var require_sqlite_cache_store = __commonJS({
       PRAGMA temp_store = memory;
       PRAGMA optimize;
 
-      CREATE TABLE IF NOT EXISTS cacheInterceptorV${VERSION12} (
+      CREATE TABLE IF NOT EXISTS cacheInterceptorV${VERSION10} (
         -- Data specific to us
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         url TEXT NOT NULL,
@@ -19166,8 +19166,8 @@ var require_sqlite_cache_store = __commonJS({
         staleAt INTEGER NOT NULL
       );
 
-      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION12}_getValuesQuery ON cacheInterceptorV${VERSION12}(url, method, deleteAt);
-      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION12}_deleteByUrlQuery ON cacheInterceptorV${VERSION12}(deleteAt);
+      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION10}_getValuesQuery ON cacheInterceptorV${VERSION10}(url, method, deleteAt);
+      CREATE INDEX IF NOT EXISTS idx_cacheInterceptorV${VERSION10}_deleteByUrlQuery ON cacheInterceptorV${VERSION10}(deleteAt);
     `);
         this.#getValuesQuery = this.#db.prepare(`
       SELECT
@@ -19182,7 +19182,7 @@ var require_sqlite_cache_store = __commonJS({
         vary,
         cachedAt,
         staleAt
-      FROM cacheInterceptorV${VERSION12}
+      FROM cacheInterceptorV${VERSION10}
       WHERE
         url = ?
         AND method = ?
@@ -19190,7 +19190,7 @@ var require_sqlite_cache_store = __commonJS({
         deleteAt ASC
     `);
         this.#updateValueQuery = this.#db.prepare(`
-      UPDATE cacheInterceptorV${VERSION12} SET
+      UPDATE cacheInterceptorV${VERSION10} SET
         body = ?,
         deleteAt = ?,
         statusCode = ?,
@@ -19204,7 +19204,7 @@ var require_sqlite_cache_store = __commonJS({
         id = ?
     `);
         this.#insertValueQuery = this.#db.prepare(`
-      INSERT INTO cacheInterceptorV${VERSION12} (
+      INSERT INTO cacheInterceptorV${VERSION10} (
         url,
         method,
         body,
@@ -19220,20 +19220,20 @@ var require_sqlite_cache_store = __commonJS({
       ) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     `);
         this.#deleteByUrlQuery = this.#db.prepare(
-          `DELETE FROM cacheInterceptorV${VERSION12} WHERE url = ?`
+          `DELETE FROM cacheInterceptorV${VERSION10} WHERE url = ?`
         );
         this.#countEntriesQuery = this.#db.prepare(
-          `SELECT COUNT(*) AS total FROM cacheInterceptorV${VERSION12}`
+          `SELECT COUNT(*) AS total FROM cacheInterceptorV${VERSION10}`
         );
         this.#deleteExpiredValuesQuery = this.#db.prepare(
-          `DELETE FROM cacheInterceptorV${VERSION12} WHERE deleteAt <= ?`
+          `DELETE FROM cacheInterceptorV${VERSION10} WHERE deleteAt <= ?`
         );
         this.#deleteOldValuesQuery = this.#maxCount === Infinity ? null : this.#db.prepare(`
-        DELETE FROM cacheInterceptorV${VERSION12}
+        DELETE FROM cacheInterceptorV${VERSION10}
         WHERE id IN (
           SELECT
             id
-          FROM cacheInterceptorV${VERSION12}
+          FROM cacheInterceptorV${VERSION10}
           ORDER BY cachedAt ASC
           LIMIT ?
         )
@@ -20399,7 +20399,7 @@ var require_request2 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         input = webidl.converters.RequestInfo(input);
         init = webidl.converters.RequestInit(init);
-        let request5 = null;
+        let request4 = null;
         let fallbackMode = null;
         const baseUrl = environmentSettingsObject.settingsObject.baseUrl;
         let signal = null;
@@ -20416,85 +20416,85 @@ var require_request2 = __commonJS({
               "Request cannot be constructed from a URL that includes credentials: " + input
             );
           }
-          request5 = makeRequest({ urlList: [parsedURL] });
+          request4 = makeRequest({ urlList: [parsedURL] });
           fallbackMode = "cors";
         } else {
           assert(webidl.is.Request(input));
-          request5 = input.#state;
+          request4 = input.#state;
           signal = input.#signal;
           this.#dispatcher = init.dispatcher || input.#dispatcher;
         }
         const origin = environmentSettingsObject.settingsObject.origin;
-        let window2 = "client";
-        if (request5.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request5.window, origin)) {
-          window2 = request5.window;
+        let window = "client";
+        if (request4.window?.constructor?.name === "EnvironmentSettingsObject" && sameOrigin(request4.window, origin)) {
+          window = request4.window;
         }
         if (init.window != null) {
-          throw new TypeError(`'window' option '${window2}' must be null`);
+          throw new TypeError(`'window' option '${window}' must be null`);
         }
         if ("window" in init) {
-          window2 = "no-window";
+          window = "no-window";
         }
-        request5 = makeRequest({
+        request4 = makeRequest({
           // URL request’s URL.
           // undici implementation note: this is set as the first item in request's urlList in makeRequest
           // method request’s method.
-          method: request5.method,
+          method: request4.method,
           // header list A copy of request’s header list.
           // undici implementation note: headersList is cloned in makeRequest
-          headersList: request5.headersList,
+          headersList: request4.headersList,
           // unsafe-request flag Set.
-          unsafeRequest: request5.unsafeRequest,
+          unsafeRequest: request4.unsafeRequest,
           // client This’s relevant settings object.
           client: environmentSettingsObject.settingsObject,
           // window window.
-          window: window2,
+          window,
           // priority request’s priority.
-          priority: request5.priority,
+          priority: request4.priority,
           // origin request’s origin. The propagation of the origin is only significant for navigation requests
           // being handled by a service worker. In this scenario a request can have an origin that is different
           // from the current client.
-          origin: request5.origin,
+          origin: request4.origin,
           // referrer request’s referrer.
-          referrer: request5.referrer,
+          referrer: request4.referrer,
           // referrer policy request’s referrer policy.
-          referrerPolicy: request5.referrerPolicy,
+          referrerPolicy: request4.referrerPolicy,
           // mode request’s mode.
-          mode: request5.mode,
+          mode: request4.mode,
           // credentials mode request’s credentials mode.
-          credentials: request5.credentials,
+          credentials: request4.credentials,
           // cache mode request’s cache mode.
-          cache: request5.cache,
+          cache: request4.cache,
           // redirect mode request’s redirect mode.
-          redirect: request5.redirect,
+          redirect: request4.redirect,
           // integrity metadata request’s integrity metadata.
-          integrity: request5.integrity,
+          integrity: request4.integrity,
           // keepalive request’s keepalive.
-          keepalive: request5.keepalive,
+          keepalive: request4.keepalive,
           // reload-navigation flag request’s reload-navigation flag.
-          reloadNavigation: request5.reloadNavigation,
+          reloadNavigation: request4.reloadNavigation,
           // history-navigation flag request’s history-navigation flag.
-          historyNavigation: request5.historyNavigation,
+          historyNavigation: request4.historyNavigation,
           // URL list A clone of request’s URL list.
-          urlList: [...request5.urlList]
+          urlList: [...request4.urlList]
         });
         const initHasKey = Object.keys(init).length !== 0;
         if (initHasKey) {
-          if (request5.mode === "navigate") {
-            request5.mode = "same-origin";
+          if (request4.mode === "navigate") {
+            request4.mode = "same-origin";
           }
-          request5.reloadNavigation = false;
-          request5.historyNavigation = false;
-          request5.origin = "client";
-          request5.referrer = "client";
-          request5.referrerPolicy = "";
-          request5.url = request5.urlList[request5.urlList.length - 1];
-          request5.urlList = [request5.url];
+          request4.reloadNavigation = false;
+          request4.historyNavigation = false;
+          request4.origin = "client";
+          request4.referrer = "client";
+          request4.referrerPolicy = "";
+          request4.url = request4.urlList[request4.urlList.length - 1];
+          request4.urlList = [request4.url];
         }
         if (init.referrer !== void 0) {
           const referrer = init.referrer;
           if (referrer === "") {
-            request5.referrer = "no-referrer";
+            request4.referrer = "no-referrer";
           } else {
             let parsedReferrer;
             try {
@@ -20503,14 +20503,14 @@ var require_request2 = __commonJS({
               throw new TypeError(`Referrer "${referrer}" is not a valid URL.`, { cause: err });
             }
             if (parsedReferrer.protocol === "about:" && parsedReferrer.hostname === "client" || origin && !sameOrigin(parsedReferrer, environmentSettingsObject.settingsObject.baseUrl)) {
-              request5.referrer = "client";
+              request4.referrer = "client";
             } else {
-              request5.referrer = parsedReferrer;
+              request4.referrer = parsedReferrer;
             }
           }
         }
         if (init.referrerPolicy !== void 0) {
-          request5.referrerPolicy = init.referrerPolicy;
+          request4.referrerPolicy = init.referrerPolicy;
         }
         let mode;
         if (init.mode !== void 0) {
@@ -20525,33 +20525,33 @@ var require_request2 = __commonJS({
           });
         }
         if (mode != null) {
-          request5.mode = mode;
+          request4.mode = mode;
         }
         if (init.credentials !== void 0) {
-          request5.credentials = init.credentials;
+          request4.credentials = init.credentials;
         }
         if (init.cache !== void 0) {
-          request5.cache = init.cache;
+          request4.cache = init.cache;
         }
-        if (request5.cache === "only-if-cached" && request5.mode !== "same-origin") {
+        if (request4.cache === "only-if-cached" && request4.mode !== "same-origin") {
           throw new TypeError(
             "'only-if-cached' can be set only with 'same-origin' mode"
           );
         }
         if (init.redirect !== void 0) {
-          request5.redirect = init.redirect;
+          request4.redirect = init.redirect;
         }
         if (init.integrity != null) {
-          request5.integrity = String(init.integrity);
+          request4.integrity = String(init.integrity);
         }
         if (init.keepalive !== void 0) {
-          request5.keepalive = Boolean(init.keepalive);
+          request4.keepalive = Boolean(init.keepalive);
         }
         if (init.method !== void 0) {
           let method = init.method;
           const mayBeNormalized = normalizedMethodRecords[method];
           if (mayBeNormalized !== void 0) {
-            request5.method = mayBeNormalized;
+            request4.method = mayBeNormalized;
           } else {
             if (!isValidHTTPToken(method)) {
               throw new TypeError(`'${method}' is not a valid HTTP method.`);
@@ -20561,9 +20561,9 @@ var require_request2 = __commonJS({
               throw new TypeError(`'${method}' HTTP method is unsupported.`);
             }
             method = normalizedMethodRecordsBase[upperCase] ?? method;
-            request5.method = method;
+            request4.method = method;
           }
-          if (!patchMethodWarning && request5.method === "patch") {
+          if (!patchMethodWarning && request4.method === "patch") {
             process.emitWarning("Using `patch` is highly likely to result in a `405 Method Not Allowed`. `PATCH` is much more likely to succeed.", {
               code: "UNDICI-FETCH-patch"
             });
@@ -20573,7 +20573,7 @@ var require_request2 = __commonJS({
         if (init.signal !== void 0) {
           signal = init.signal;
         }
-        this.#state = request5;
+        this.#state = request4;
         const ac = new AbortController();
         this.#signal = ac.signal;
         if (signal != null) {
@@ -20591,12 +20591,12 @@ var require_request2 = __commonJS({
           }
         }
         this.#headers = new Headers2(kConstruct);
-        setHeadersList(this.#headers, request5.headersList);
+        setHeadersList(this.#headers, request4.headersList);
         setHeadersGuard(this.#headers, "request");
         if (mode === "no-cors") {
-          if (!corsSafeListedMethodsSet.has(request5.method)) {
+          if (!corsSafeListedMethodsSet.has(request4.method)) {
             throw new TypeError(
-              `'${request5.method} is unsupported in no-cors mode.`
+              `'${request4.method} is unsupported in no-cors mode.`
             );
           }
           setHeadersGuard(this.#headers, "request-no-cors");
@@ -20615,14 +20615,14 @@ var require_request2 = __commonJS({
           }
         }
         const inputBody = webidl.is.Request(input) ? input.#state.body : null;
-        if ((init.body != null || inputBody != null) && (request5.method === "GET" || request5.method === "HEAD")) {
+        if ((init.body != null || inputBody != null) && (request4.method === "GET" || request4.method === "HEAD")) {
           throw new TypeError("Request with GET/HEAD method cannot have body.");
         }
         let initBody = null;
         if (init.body != null) {
           const [extractedBody, contentType] = extractBody(
             init.body,
-            request5.keepalive
+            request4.keepalive
           );
           initBody = extractedBody;
           if (contentType && !getHeadersList(this.#headers).contains("content-type", true)) {
@@ -20634,12 +20634,12 @@ var require_request2 = __commonJS({
           if (initBody != null && init.duplex == null) {
             throw new TypeError("RequestInit: duplex option is required when sending a body.");
           }
-          if (request5.mode !== "same-origin" && request5.mode !== "cors") {
+          if (request4.mode !== "same-origin" && request4.mode !== "cors") {
             throw new TypeError(
               'If request is made from ReadableStream, mode should be "same-origin" or "cors"'
             );
           }
-          request5.useCORSPreflightFlag = true;
+          request4.useCORSPreflightFlag = true;
         }
         let finalBody = inputOrInitBody;
         if (initBody == null && inputBody != null) {
@@ -20829,42 +20829,42 @@ var require_request2 = __commonJS({
        * @param {Request} request
        * @param {AbortSignal} newSignal
        */
-      static setRequestSignal(request5, newSignal) {
-        request5.#signal = newSignal;
-        return request5;
+      static setRequestSignal(request4, newSignal) {
+        request4.#signal = newSignal;
+        return request4;
       }
       /**
        * @param {Request} request
        */
-      static getRequestDispatcher(request5) {
-        return request5.#dispatcher;
+      static getRequestDispatcher(request4) {
+        return request4.#dispatcher;
       }
       /**
        * @param {Request} request
        * @param {import('../../dispatcher/dispatcher')} newDispatcher
        */
-      static setRequestDispatcher(request5, newDispatcher) {
-        request5.#dispatcher = newDispatcher;
+      static setRequestDispatcher(request4, newDispatcher) {
+        request4.#dispatcher = newDispatcher;
       }
       /**
        * @param {Request} request
        * @param {Headers} newHeaders
        */
-      static setRequestHeaders(request5, newHeaders) {
-        request5.#headers = newHeaders;
+      static setRequestHeaders(request4, newHeaders) {
+        request4.#headers = newHeaders;
       }
       /**
        * @param {Request} request
        */
-      static getRequestState(request5) {
-        return request5.#state;
+      static getRequestState(request4) {
+        return request4.#state;
       }
       /**
        * @param {Request} request
        * @param {any} newState
        */
-      static setRequestState(request5, newState) {
-        request5.#state = newState;
+      static setRequestState(request4, newState) {
+        request4.#state = newState;
       }
     };
     var { setRequestSignal, getRequestDispatcher, setRequestDispatcher, setRequestHeaders, getRequestState, setRequestState } = Request;
@@ -20919,23 +20919,23 @@ var require_request2 = __commonJS({
         headersList: init.headersList ? new HeadersList(init.headersList) : new HeadersList()
       };
     }
-    function cloneRequest(request5) {
-      const newRequest = makeRequest({ ...request5, body: null });
-      if (request5.body != null) {
-        newRequest.body = cloneBody(request5.body);
+    function cloneRequest(request4) {
+      const newRequest = makeRequest({ ...request4, body: null });
+      if (request4.body != null) {
+        newRequest.body = cloneBody(request4.body);
       }
       return newRequest;
     }
     function fromInnerRequest(innerRequest, dispatcher, signal, guard) {
-      const request5 = new Request(kConstruct);
-      setRequestState(request5, innerRequest);
-      setRequestDispatcher(request5, dispatcher);
-      setRequestSignal(request5, signal);
+      const request4 = new Request(kConstruct);
+      setRequestState(request4, innerRequest);
+      setRequestDispatcher(request4, dispatcher);
+      setRequestSignal(request4, signal);
       const headers = new Headers2(kConstruct);
-      setRequestHeaders(request5, headers);
+      setRequestHeaders(request4, headers);
       setHeadersList(headers, innerRequest.headersList);
       setHeadersGuard(headers, guard);
-      return request5;
+      return request4;
     }
     Object.defineProperties(Request.prototype, {
       method: kEnumerableProperty,
@@ -21326,14 +21326,14 @@ var require_fetch = __commonJS({
         p.reject(e);
         return p.promise;
       }
-      const request5 = getRequestState(requestObject);
+      const request4 = getRequestState(requestObject);
       if (requestObject.signal.aborted) {
-        abortFetch(p, request5, null, requestObject.signal.reason, null);
+        abortFetch(p, request4, null, requestObject.signal.reason, null);
         return p.promise;
       }
-      const globalObject = request5.client.globalObject;
+      const globalObject = request4.client.globalObject;
       if (globalObject?.constructor?.name === "ServiceWorkerGlobalScope") {
-        request5.serviceWorkers = "none";
+        request4.serviceWorkers = "none";
       }
       let responseObject = null;
       let locallyAborted = false;
@@ -21345,7 +21345,7 @@ var require_fetch = __commonJS({
           assert(controller != null);
           controller.abort(requestObject.signal.reason);
           const realResponse = responseObject?.deref();
-          abortFetch(p, request5, realResponse, requestObject.signal.reason, controller.controller);
+          abortFetch(p, request4, realResponse, requestObject.signal.reason, controller.controller);
         }
       );
       const processResponse = (response) => {
@@ -21353,7 +21353,7 @@ var require_fetch = __commonJS({
           return;
         }
         if (response.aborted) {
-          abortFetch(p, request5, responseObject, controller.serializedAbortReason, controller.controller);
+          abortFetch(p, request4, responseObject, controller.serializedAbortReason, controller.controller);
           return;
         }
         if (response.type === "error") {
@@ -21365,7 +21365,7 @@ var require_fetch = __commonJS({
         p = null;
       };
       controller = fetching({
-        request: request5,
+        request: request4,
         processResponseEndOfBody: handleFetchDone,
         processResponse,
         dispatcher: getRequestDispatcher(requestObject),
@@ -21412,12 +21412,12 @@ var require_fetch = __commonJS({
       );
     }
     var markResourceTiming = performance.markResourceTiming;
-    function abortFetch(p, request5, responseObject, error, controller) {
+    function abortFetch(p, request4, responseObject, error, controller) {
       if (p) {
         p.reject(error);
       }
-      if (request5.body?.stream != null && isReadable(request5.body.stream)) {
-        request5.body.stream.cancel(error).catch((err) => {
+      if (request4.body?.stream != null && isReadable(request4.body.stream)) {
+        request4.body.stream.cancel(error).catch((err) => {
           if (err.code === "ERR_INVALID_STATE") {
             return;
           }
@@ -21433,7 +21433,7 @@ var require_fetch = __commonJS({
       }
     }
     function fetching({
-      request: request5,
+      request: request4,
       processRequestBodyChunkLength,
       processRequestEndOfBody,
       processResponse,
@@ -21448,9 +21448,9 @@ var require_fetch = __commonJS({
       assert(dispatcher);
       let taskDestination = null;
       let crossOriginIsolatedCapability = false;
-      if (request5.client != null) {
-        taskDestination = request5.client.globalObject;
-        crossOriginIsolatedCapability = request5.client.crossOriginIsolatedCapability;
+      if (request4.client != null) {
+        taskDestination = request4.client.globalObject;
+        crossOriginIsolatedCapability = request4.client.crossOriginIsolatedCapability;
       }
       const currentTime = coarsenedSharedCurrentTime(crossOriginIsolatedCapability);
       const timingInfo = createOpaqueTimingInfo({
@@ -21458,7 +21458,7 @@ var require_fetch = __commonJS({
       });
       const fetchParams = {
         controller: new Fetch(dispatcher),
-        request: request5,
+        request: request4,
         timingInfo,
         processRequestBodyChunkLength,
         processRequestEndOfBody,
@@ -21470,79 +21470,79 @@ var require_fetch = __commonJS({
         // Keep requestObject alive to prevent its AbortController from being GC'd
         requestObject
       };
-      assert(!request5.body || request5.body.stream);
-      if (request5.window === "client") {
-        request5.window = request5.client?.globalObject?.constructor?.name === "Window" ? request5.client : "no-window";
+      assert(!request4.body || request4.body.stream);
+      if (request4.window === "client") {
+        request4.window = request4.client?.globalObject?.constructor?.name === "Window" ? request4.client : "no-window";
       }
-      if (request5.origin === "client") {
-        request5.origin = request5.client.origin;
+      if (request4.origin === "client") {
+        request4.origin = request4.client.origin;
       }
-      if (request5.policyContainer === "client") {
-        if (request5.client != null) {
-          request5.policyContainer = clonePolicyContainer(
-            request5.client.policyContainer
+      if (request4.policyContainer === "client") {
+        if (request4.client != null) {
+          request4.policyContainer = clonePolicyContainer(
+            request4.client.policyContainer
           );
         } else {
-          request5.policyContainer = makePolicyContainer();
+          request4.policyContainer = makePolicyContainer();
         }
       }
-      if (!request5.headersList.contains("accept", true)) {
+      if (!request4.headersList.contains("accept", true)) {
         const value = "*/*";
-        request5.headersList.append("accept", value, true);
+        request4.headersList.append("accept", value, true);
       }
-      if (!request5.headersList.contains("accept-language", true)) {
-        request5.headersList.append("accept-language", "*", true);
+      if (!request4.headersList.contains("accept-language", true)) {
+        request4.headersList.append("accept-language", "*", true);
       }
-      if (request5.priority === null) {
+      if (request4.priority === null) {
       }
-      if (subresourceSet.has(request5.destination)) {
+      if (subresourceSet.has(request4.destination)) {
       }
       mainFetch(fetchParams, false);
       return fetchParams.controller;
     }
     async function mainFetch(fetchParams, recursive) {
       try {
-        const request5 = fetchParams.request;
+        const request4 = fetchParams.request;
         let response = null;
-        if (request5.localURLsOnly && !urlIsLocal(requestCurrentURL(request5))) {
+        if (request4.localURLsOnly && !urlIsLocal(requestCurrentURL(request4))) {
           response = makeNetworkError("local URLs only");
         }
-        tryUpgradeRequestToAPotentiallyTrustworthyURL(request5);
-        if (requestBadPort(request5) === "blocked") {
+        tryUpgradeRequestToAPotentiallyTrustworthyURL(request4);
+        if (requestBadPort(request4) === "blocked") {
           response = makeNetworkError("bad port");
         }
-        if (request5.referrerPolicy === "") {
-          request5.referrerPolicy = request5.policyContainer.referrerPolicy;
+        if (request4.referrerPolicy === "") {
+          request4.referrerPolicy = request4.policyContainer.referrerPolicy;
         }
-        if (request5.referrer !== "no-referrer") {
-          request5.referrer = determineRequestsReferrer(request5);
+        if (request4.referrer !== "no-referrer") {
+          request4.referrer = determineRequestsReferrer(request4);
         }
         if (response === null) {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request4);
           if (
             // - request’s current URL’s origin is same origin with request’s origin,
             //   and request’s response tainting is "basic"
-            sameOrigin(currentURL, request5.url) && request5.responseTainting === "basic" || // request’s current URL’s scheme is "data"
+            sameOrigin(currentURL, request4.url) && request4.responseTainting === "basic" || // request’s current URL’s scheme is "data"
             currentURL.protocol === "data:" || // - request’s mode is "navigate" or "websocket"
-            (request5.mode === "navigate" || request5.mode === "websocket")
+            (request4.mode === "navigate" || request4.mode === "websocket")
           ) {
-            request5.responseTainting = "basic";
+            request4.responseTainting = "basic";
             response = await schemeFetch(fetchParams);
-          } else if (request5.mode === "same-origin") {
+          } else if (request4.mode === "same-origin") {
             response = makeNetworkError('request mode cannot be "same-origin"');
-          } else if (request5.mode === "no-cors") {
-            if (request5.redirect !== "follow") {
+          } else if (request4.mode === "no-cors") {
+            if (request4.redirect !== "follow") {
               response = makeNetworkError(
                 'redirect mode cannot be "follow" for "no-cors" request'
               );
             } else {
-              request5.responseTainting = "opaque";
+              request4.responseTainting = "opaque";
               response = await schemeFetch(fetchParams);
             }
-          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request5))) {
+          } else if (!urlIsHttpHttpsScheme(requestCurrentURL(request4))) {
             response = makeNetworkError("URL scheme must be a HTTP(S) scheme");
           } else {
-            request5.responseTainting = "cors";
+            request4.responseTainting = "cors";
             response = await httpFetch(fetchParams);
           }
         }
@@ -21550,13 +21550,13 @@ var require_fetch = __commonJS({
           return response;
         }
         if (response.status !== 0 && !response.internalResponse) {
-          if (request5.responseTainting === "cors") {
+          if (request4.responseTainting === "cors") {
           }
-          if (request5.responseTainting === "basic") {
+          if (request4.responseTainting === "basic") {
             response = filterResponse(response, "basic");
-          } else if (request5.responseTainting === "cors") {
+          } else if (request4.responseTainting === "cors") {
             response = filterResponse(response, "cors");
-          } else if (request5.responseTainting === "opaque") {
+          } else if (request4.responseTainting === "opaque") {
             response = filterResponse(response, "opaque");
           } else {
             assert(false);
@@ -21564,26 +21564,26 @@ var require_fetch = __commonJS({
         }
         let internalResponse = response.status === 0 ? response : response.internalResponse;
         if (internalResponse.urlList.length === 0) {
-          internalResponse.urlList.push(...request5.urlList);
+          internalResponse.urlList.push(...request4.urlList);
         }
-        if (!request5.timingAllowFailed) {
+        if (!request4.timingAllowFailed) {
           response.timingAllowPassed = true;
         }
-        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request5.headers.contains("range", true)) {
+        if (response.type === "opaque" && internalResponse.status === 206 && internalResponse.rangeRequested && !request4.headers.contains("range", true)) {
           response = internalResponse = makeNetworkError();
         }
-        if (response.status !== 0 && (request5.method === "HEAD" || request5.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
+        if (response.status !== 0 && (request4.method === "HEAD" || request4.method === "CONNECT" || nullBodyStatus.includes(internalResponse.status))) {
           internalResponse.body = null;
           fetchParams.controller.dump = true;
         }
-        if (request5.integrity) {
+        if (request4.integrity) {
           const processBodyError = (reason) => fetchFinale(fetchParams, makeNetworkError(reason));
-          if (request5.responseTainting === "opaque" || response.body == null) {
+          if (request4.responseTainting === "opaque" || response.body == null) {
             processBodyError(response.error);
             return;
           }
           const processBody = (bytes2) => {
-            if (!bytesMatch(bytes2, request5.integrity)) {
+            if (!bytesMatch(bytes2, request4.integrity)) {
               processBodyError("integrity mismatch");
               return;
             }
@@ -21602,8 +21602,8 @@ var require_fetch = __commonJS({
       if (isCancelled(fetchParams) && fetchParams.request.redirectCount === 0) {
         return Promise.resolve(makeAppropriateNetworkError(fetchParams));
       }
-      const { request: request5 } = fetchParams;
-      const { protocol: scheme } = requestCurrentURL(request5);
+      const { request: request4 } = fetchParams;
+      const { protocol: scheme } = requestCurrentURL(request4);
       switch (scheme) {
         case "about:": {
           return Promise.resolve(makeNetworkError("about scheme is not supported"));
@@ -21612,19 +21612,19 @@ var require_fetch = __commonJS({
           if (!resolveObjectURL) {
             resolveObjectURL = __require("node:buffer").resolveObjectURL;
           }
-          const blobURLEntry = requestCurrentURL(request5);
+          const blobURLEntry = requestCurrentURL(request4);
           if (blobURLEntry.search.length !== 0) {
             return Promise.resolve(makeNetworkError("NetworkError when attempting to fetch resource."));
           }
           const blob = resolveObjectURL(blobURLEntry.toString());
-          if (request5.method !== "GET" || !webidl.is.Blob(blob)) {
+          if (request4.method !== "GET" || !webidl.is.Blob(blob)) {
             return Promise.resolve(makeNetworkError("invalid method"));
           }
           const response = makeResponse();
           const fullLength = blob.size;
           const serializedFullLength = isomorphicEncode(`${fullLength}`);
           const type = blob.type;
-          if (!request5.headersList.contains("range", true)) {
+          if (!request4.headersList.contains("range", true)) {
             const bodyWithType = extractBody(blob);
             response.statusText = "OK";
             response.body = bodyWithType[0];
@@ -21632,7 +21632,7 @@ var require_fetch = __commonJS({
             response.headersList.set("content-type", type, true);
           } else {
             response.rangeRequested = true;
-            const rangeHeader = request5.headersList.get("range", true);
+            const rangeHeader = request4.headersList.get("range", true);
             const rangeValue = simpleRangeHeaderValue(rangeHeader, true);
             if (rangeValue === "failure") {
               return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21663,7 +21663,7 @@ var require_fetch = __commonJS({
           return Promise.resolve(response);
         }
         case "data:": {
-          const currentURL = requestCurrentURL(request5);
+          const currentURL = requestCurrentURL(request4);
           const dataURLStruct = dataURLProcessor(currentURL);
           if (dataURLStruct === "failure") {
             return Promise.resolve(makeNetworkError("failed to fetch the data URL"));
@@ -21752,41 +21752,41 @@ var require_fetch = __commonJS({
       }
     }
     async function httpFetch(fetchParams) {
-      const request5 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       let actualResponse = null;
       const timingInfo = fetchParams.timingInfo;
-      if (request5.serviceWorkers === "all") {
+      if (request4.serviceWorkers === "all") {
       }
       if (response === null) {
-        if (request5.redirect === "follow") {
-          request5.serviceWorkers = "none";
+        if (request4.redirect === "follow") {
+          request4.serviceWorkers = "none";
         }
         actualResponse = response = await httpNetworkOrCacheFetch(fetchParams);
-        if (request5.responseTainting === "cors" && corsCheck(request5, response) === "failure") {
+        if (request4.responseTainting === "cors" && corsCheck(request4, response) === "failure") {
           return makeNetworkError("cors failure");
         }
-        if (TAOCheck(request5, response) === "failure") {
-          request5.timingAllowFailed = true;
+        if (TAOCheck(request4, response) === "failure") {
+          request4.timingAllowFailed = true;
         }
       }
-      if ((request5.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
-        request5.origin,
-        request5.client,
-        request5.destination,
+      if ((request4.responseTainting === "opaque" || response.type === "opaque") && crossOriginResourcePolicyCheck(
+        request4.origin,
+        request4.client,
+        request4.destination,
         actualResponse
       ) === "blocked") {
         return makeNetworkError("blocked");
       }
       if (redirectStatusSet.has(actualResponse.status)) {
-        if (request5.redirect !== "manual") {
+        if (request4.redirect !== "manual") {
           fetchParams.controller.connection.destroy(void 0, false);
         }
-        if (request5.redirect === "error") {
+        if (request4.redirect === "error") {
           response = makeNetworkError("unexpected redirect");
-        } else if (request5.redirect === "manual") {
+        } else if (request4.redirect === "manual") {
           response = actualResponse;
-        } else if (request5.redirect === "follow") {
+        } else if (request4.redirect === "follow") {
           response = await httpRedirectFetch(fetchParams, response);
         } else {
           assert(false);
@@ -21796,13 +21796,13 @@ var require_fetch = __commonJS({
       return response;
     }
     function httpRedirectFetch(fetchParams, response) {
-      const request5 = fetchParams.request;
+      const request4 = fetchParams.request;
       const actualResponse = response.internalResponse ? response.internalResponse : response;
       let locationURL;
       try {
         locationURL = responseLocationURL(
           actualResponse,
-          requestCurrentURL(request5).hash
+          requestCurrentURL(request4).hash
         );
         if (locationURL == null) {
           return response;
@@ -21813,63 +21813,63 @@ var require_fetch = __commonJS({
       if (!urlIsHttpHttpsScheme(locationURL)) {
         return Promise.resolve(makeNetworkError("URL scheme must be a HTTP(S) scheme"));
       }
-      if (request5.redirectCount === 20) {
+      if (request4.redirectCount === 20) {
         return Promise.resolve(makeNetworkError("redirect count exceeded"));
       }
-      request5.redirectCount += 1;
-      if (request5.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request5, locationURL)) {
+      request4.redirectCount += 1;
+      if (request4.mode === "cors" && (locationURL.username || locationURL.password) && !sameOrigin(request4, locationURL)) {
         return Promise.resolve(makeNetworkError('cross origin not allowed for request mode "cors"'));
       }
-      if (request5.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
+      if (request4.responseTainting === "cors" && (locationURL.username || locationURL.password)) {
         return Promise.resolve(makeNetworkError(
           'URL cannot contain credentials for request mode "cors"'
         ));
       }
-      if (actualResponse.status !== 303 && request5.body != null && request5.body.source == null) {
+      if (actualResponse.status !== 303 && request4.body != null && request4.body.source == null) {
         return Promise.resolve(makeNetworkError());
       }
-      if ([301, 302].includes(actualResponse.status) && request5.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request5.method)) {
-        request5.method = "GET";
-        request5.body = null;
+      if ([301, 302].includes(actualResponse.status) && request4.method === "POST" || actualResponse.status === 303 && !GET_OR_HEAD.includes(request4.method)) {
+        request4.method = "GET";
+        request4.body = null;
         for (const headerName of requestBodyHeader) {
-          request5.headersList.delete(headerName);
+          request4.headersList.delete(headerName);
         }
       }
-      if (!sameOrigin(requestCurrentURL(request5), locationURL)) {
-        request5.headersList.delete("authorization", true);
-        request5.headersList.delete("proxy-authorization", true);
-        request5.headersList.delete("cookie", true);
-        request5.headersList.delete("host", true);
+      if (!sameOrigin(requestCurrentURL(request4), locationURL)) {
+        request4.headersList.delete("authorization", true);
+        request4.headersList.delete("proxy-authorization", true);
+        request4.headersList.delete("cookie", true);
+        request4.headersList.delete("host", true);
       }
-      if (request5.body != null) {
-        assert(request5.body.source != null);
-        request5.body = safelyExtractBody(request5.body.source)[0];
+      if (request4.body != null) {
+        assert(request4.body.source != null);
+        request4.body = safelyExtractBody(request4.body.source)[0];
       }
       const timingInfo = fetchParams.timingInfo;
       timingInfo.redirectEndTime = timingInfo.postRedirectStartTime = coarsenedSharedCurrentTime(fetchParams.crossOriginIsolatedCapability);
       if (timingInfo.redirectStartTime === 0) {
         timingInfo.redirectStartTime = timingInfo.startTime;
       }
-      request5.urlList.push(locationURL);
-      setRequestReferrerPolicyOnRedirect(request5, actualResponse);
+      request4.urlList.push(locationURL);
+      setRequestReferrerPolicyOnRedirect(request4, actualResponse);
       return mainFetch(fetchParams, true);
     }
     async function httpNetworkOrCacheFetch(fetchParams, isAuthenticationFetch = false, isNewConnectionFetch = false) {
-      const request5 = fetchParams.request;
+      const request4 = fetchParams.request;
       let httpFetchParams = null;
       let httpRequest = null;
       let response = null;
       const httpCache = null;
       const revalidatingFlag = false;
-      if (request5.window === "no-window" && request5.redirect === "error") {
+      if (request4.window === "no-window" && request4.redirect === "error") {
         httpFetchParams = fetchParams;
-        httpRequest = request5;
+        httpRequest = request4;
       } else {
-        httpRequest = cloneRequest(request5);
+        httpRequest = cloneRequest(request4);
         httpFetchParams = { ...fetchParams };
         httpFetchParams.request = httpRequest;
       }
-      const includeCredentials = request5.credentials === "include" || request5.credentials === "same-origin" && request5.responseTainting === "basic";
+      const includeCredentials = request4.credentials === "include" || request4.credentials === "same-origin" && request4.responseTainting === "basic";
       const contentLength = httpRequest.body ? httpRequest.body.length : null;
       let contentLengthHeaderValue = null;
       if (httpRequest.body == null && ["POST", "PUT"].includes(httpRequest.method)) {
@@ -21956,14 +21956,14 @@ var require_fetch = __commonJS({
         response.rangeRequested = true;
       }
       response.requestIncludesCredentials = includeCredentials;
-      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request5.useURLCredentials !== void 0 || isTraversableNavigable(request5.traversableForUserPrompts))) {
-        if (request5.body != null) {
-          if (request5.body.source == null) {
+      if (response.status === 401 && httpRequest.responseTainting !== "cors" && includeCredentials && (request4.useURLCredentials !== void 0 || isTraversableNavigable(request4.traversableForUserPrompts))) {
+        if (request4.body != null) {
+          if (request4.body.source == null) {
             return response;
           }
-          request5.body = safelyExtractBody(request5.body.source)[0];
+          request4.body = safelyExtractBody(request4.body.source)[0];
         }
-        if (request5.useURLCredentials === void 0 || isAuthenticationFetch) {
+        if (request4.useURLCredentials === void 0 || isAuthenticationFetch) {
           if (isCancelled(fetchParams)) {
             return makeAppropriateNetworkError(fetchParams);
           }
@@ -21973,7 +21973,7 @@ var require_fetch = __commonJS({
         response = await httpNetworkOrCacheFetch(fetchParams, true);
       }
       if (response.status === 407) {
-        if (request5.window === "no-window") {
+        if (request4.window === "no-window") {
           return makeNetworkError();
         }
         if (isCancelled(fetchParams)) {
@@ -21985,7 +21985,7 @@ var require_fetch = __commonJS({
         // response’s status is 421
         response.status === 421 && // isNewConnectionFetch is false
         !isNewConnectionFetch && // request’s body is null, or request’s body is non-null and request’s body’s source is non-null
-        (request5.body == null || request5.body.source != null)
+        (request4.body == null || request4.body.source != null)
       ) {
         if (isCancelled(fetchParams)) {
           return makeAppropriateNetworkError(fetchParams);
@@ -22015,21 +22015,21 @@ var require_fetch = __commonJS({
           }
         }
       };
-      const request5 = fetchParams.request;
+      const request4 = fetchParams.request;
       let response = null;
       const timingInfo = fetchParams.timingInfo;
       const httpCache = null;
       if (httpCache == null) {
-        request5.cache = "no-store";
+        request4.cache = "no-store";
       }
       const newConnection = forceNewConnection ? "yes" : "no";
-      if (request5.mode === "websocket") {
+      if (request4.mode === "websocket") {
       } else {
       }
       let requestBody = null;
-      if (request5.body == null && fetchParams.processRequestEndOfBody) {
+      if (request4.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
-      } else if (request5.body != null) {
+      } else if (request4.body != null) {
         const processBodyChunk = async function* (bytes2) {
           if (isCancelled(fetchParams)) {
             return;
@@ -22057,7 +22057,7 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request5.body.stream) {
+            for await (const bytes2 of request4.body.stream) {
               yield* processBodyChunk(bytes2);
             }
             processEndOfBody();
@@ -22164,7 +22164,7 @@ var require_fetch = __commonJS({
       }
       return response;
       function dispatch({ body }) {
-        const url = requestCurrentURL(request5);
+        const url = requestCurrentURL(request4);
         const agent = fetchParams.controller.dispatcher;
         const path = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
@@ -22172,11 +22172,11 @@ var require_fetch = __commonJS({
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
-            method: request5.method,
-            body: agent.isMockActive ? request5.body && (request5.body.source || request5.body.stream) : body,
-            headers: request5.headersList.entries,
+            method: request4.method,
+            body: agent.isMockActive ? request4.body && (request4.body.source || request4.body.stream) : body,
+            headers: request4.headersList.entries,
             maxRedirections: 0,
-            upgrade: request5.mode === "websocket" ? "websocket" : void 0
+            upgrade: request4.mode === "websocket" ? "websocket" : void 0
           },
           {
             body: null,
@@ -22212,9 +22212,9 @@ var require_fetch = __commonJS({
                 }
               }
               const location = headersList.get("location", true);
-              const willFollow = location && request5.redirect === "follow" && redirectStatusSet.has(status);
+              const willFollow = location && request4.redirect === "follow" && redirectStatusSet.has(status);
               const decoders = [];
-              if (request5.method !== "HEAD" && request5.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
+              if (request4.method !== "HEAD" && request4.method !== "CONNECT" && !nullBodyStatus.includes(status) && !willFollow) {
                 const contentEncoding = headersList.get("content-encoding", true);
                 const codings = contentEncoding ? contentEncoding.toLowerCase().split(",") : [];
                 const maxContentEncodings = 5;
@@ -22411,31 +22411,31 @@ var require_cache3 = __commonJS({
         webidl.util.markAsUncloneable(this);
         this.#relevantRequestResponseList = arguments[1];
       }
-      async match(request5, options = {}) {
+      async match(request4, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.match";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request4 = webidl.converters.RequestInfo(request4);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        const p = this.#internalMatchAll(request5, options, 1);
+        const p = this.#internalMatchAll(request4, options, 1);
         if (p.length === 0) {
           return;
         }
         return p[0];
       }
-      async matchAll(request5 = void 0, options = {}) {
+      async matchAll(request4 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.matchAll";
-        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
-        return this.#internalMatchAll(request5, options);
+        return this.#internalMatchAll(request4, options);
       }
-      async add(request5) {
+      async add(request4) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.add";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
-        const requests = [request5];
+        request4 = webidl.converters.RequestInfo(request4);
+        const requests = [request4];
         const responseArrayPromise = this.addAll(requests);
         return await responseArrayPromise;
       }
@@ -22445,19 +22445,19 @@ var require_cache3 = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         const responsePromises = [];
         const requestList = [];
-        for (let request5 of requests) {
-          if (request5 === void 0) {
+        for (let request4 of requests) {
+          if (request4 === void 0) {
             throw webidl.errors.conversionFailed({
               prefix,
               argument: "Argument 1",
               types: ["undefined is not allowed"]
             });
           }
-          request5 = webidl.converters.RequestInfo(request5);
-          if (typeof request5 === "string") {
+          request4 = webidl.converters.RequestInfo(request4);
+          if (typeof request4 === "string") {
             continue;
           }
-          const r = getRequestState(request5);
+          const r = getRequestState(request4);
           if (!urlIsHttpHttpsScheme(r.url) || r.method !== "GET") {
             throw webidl.errors.exception({
               header: prefix,
@@ -22466,8 +22466,8 @@ var require_cache3 = __commonJS({
           }
         }
         const fetchControllers = [];
-        for (const request5 of requests) {
-          const r = getRequestState(new Request(request5));
+        for (const request4 of requests) {
+          const r = getRequestState(new Request(request4));
           if (!urlIsHttpHttpsScheme(r.url)) {
             throw webidl.errors.exception({
               header: prefix,
@@ -22544,17 +22544,17 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async put(request5, response) {
+      async put(request4, response) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.put";
         webidl.argumentLengthCheck(arguments, 2, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request4 = webidl.converters.RequestInfo(request4);
         response = webidl.converters.Response(response, prefix, "response");
         let innerRequest = null;
-        if (webidl.is.Request(request5)) {
-          innerRequest = getRequestState(request5);
+        if (webidl.is.Request(request4)) {
+          innerRequest = getRequestState(request4);
         } else {
-          innerRequest = getRequestState(new Request(request5));
+          innerRequest = getRequestState(new Request(request4));
         }
         if (!urlIsHttpHttpsScheme(innerRequest.url) || innerRequest.method !== "GET") {
           throw webidl.errors.exception({
@@ -22625,21 +22625,21 @@ var require_cache3 = __commonJS({
         });
         return cacheJobPromise.promise;
       }
-      async delete(request5, options = {}) {
+      async delete(request4, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.delete";
         webidl.argumentLengthCheck(arguments, 1, prefix);
-        request5 = webidl.converters.RequestInfo(request5);
+        request4 = webidl.converters.RequestInfo(request4);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (webidl.is.Request(request5)) {
-          r = getRequestState(request5);
+        if (webidl.is.Request(request4)) {
+          r = getRequestState(request4);
           if (r.method !== "GET" && !options.ignoreMethod) {
             return false;
           }
         } else {
-          assert(typeof request5 === "string");
-          r = getRequestState(new Request(request5));
+          assert(typeof request4 === "string");
+          r = getRequestState(new Request(request4));
         }
         const operations = [];
         const operation = {
@@ -22671,25 +22671,25 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions} options
        * @returns {Promise<readonly Request[]>}
        */
-      async keys(request5 = void 0, options = {}) {
+      async keys(request4 = void 0, options = {}) {
         webidl.brandCheck(this, _Cache);
         const prefix = "Cache.keys";
-        if (request5 !== void 0) request5 = webidl.converters.RequestInfo(request5);
+        if (request4 !== void 0) request4 = webidl.converters.RequestInfo(request4);
         options = webidl.converters.CacheQueryOptions(options, prefix, "options");
         let r = null;
-        if (request5 !== void 0) {
-          if (webidl.is.Request(request5)) {
-            r = getRequestState(request5);
+        if (request4 !== void 0) {
+          if (webidl.is.Request(request4)) {
+            r = getRequestState(request4);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request5 === "string") {
-            r = getRequestState(new Request(request5));
+          } else if (typeof request4 === "string") {
+            r = getRequestState(new Request(request4));
           }
         }
         const promise = createDeferredPromise();
         const requests = [];
-        if (request5 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             requests.push(requestResponse[0]);
           }
@@ -22701,9 +22701,9 @@ var require_cache3 = __commonJS({
         }
         queueMicrotask(() => {
           const requestList = [];
-          for (const request6 of requests) {
+          for (const request5 of requests) {
             const requestObject = fromInnerRequest(
-              request6,
+              request5,
               void 0,
               new AbortController().signal,
               "immutable"
@@ -22822,9 +22822,9 @@ var require_cache3 = __commonJS({
        * @param {import('../../../types/cache').CacheQueryOptions | undefined} options
        * @returns {boolean}
        */
-      #requestMatchesCachedItem(requestQuery, request5, response = null, options) {
+      #requestMatchesCachedItem(requestQuery, request4, response = null, options) {
         const queryURL = new URL(requestQuery.url);
-        const cachedURL = new URL(request5.url);
+        const cachedURL = new URL(request4.url);
         if (options?.ignoreSearch) {
           cachedURL.search = "";
           queryURL.search = "";
@@ -22840,7 +22840,7 @@ var require_cache3 = __commonJS({
           if (fieldValue === "*") {
             return false;
           }
-          const requestValue = request5.headersList.get(fieldValue);
+          const requestValue = request4.headersList.get(fieldValue);
           const queryValue = requestQuery.headersList.get(fieldValue);
           if (requestValue !== queryValue) {
             return false;
@@ -22848,20 +22848,20 @@ var require_cache3 = __commonJS({
         }
         return true;
       }
-      #internalMatchAll(request5, options, maxResponses = Infinity) {
+      #internalMatchAll(request4, options, maxResponses = Infinity) {
         let r = null;
-        if (request5 !== void 0) {
-          if (webidl.is.Request(request5)) {
-            r = getRequestState(request5);
+        if (request4 !== void 0) {
+          if (webidl.is.Request(request4)) {
+            r = getRequestState(request4);
             if (r.method !== "GET" && !options.ignoreMethod) {
               return [];
             }
-          } else if (typeof request5 === "string") {
-            r = getRequestState(new Request(request5));
+          } else if (typeof request4 === "string") {
+            r = getRequestState(new Request(request4));
           }
         }
         const responses = [];
-        if (request5 === void 0) {
+        if (request4 === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
             responses.push(requestResponse[1]);
           }
@@ -22953,21 +22953,21 @@ var require_cachestorage = __commonJS({
         }
         webidl.util.markAsUncloneable(this);
       }
-      async match(request5, options = {}) {
+      async match(request4, options = {}) {
         webidl.brandCheck(this, _CacheStorage);
         webidl.argumentLengthCheck(arguments, 1, "CacheStorage.match");
-        request5 = webidl.converters.RequestInfo(request5);
+        request4 = webidl.converters.RequestInfo(request4);
         options = webidl.converters.MultiCacheQueryOptions(options);
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
             const cache = new Cache(kConstruct, cacheList);
-            return await cache.match(request5, options);
+            return await cache.match(request4, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
             const cache = new Cache(kConstruct, cacheList);
-            const response = await cache.match(request5, options);
+            const response = await cache.match(request4, options);
             if (response !== void 0) {
               return response;
             }
@@ -24164,7 +24164,7 @@ var require_connection = __commonJS({
     function establishWebSocketConnection(url, protocols, client, handler2, options) {
       const requestURL = url;
       requestURL.protocol = url.protocol === "ws:" ? "http:" : "https:";
-      const request5 = makeRequest({
+      const request4 = makeRequest({
         urlList: [requestURL],
         client,
         serviceWorkers: "none",
@@ -24177,18 +24177,18 @@ var require_connection = __commonJS({
       });
       if (options.headers) {
         const headersList = getHeadersList(new Headers2(options.headers));
-        request5.headersList = headersList;
+        request4.headersList = headersList;
       }
       const keyValue = crypto.randomBytes(16).toString("base64");
-      request5.headersList.append("sec-websocket-key", keyValue, true);
-      request5.headersList.append("sec-websocket-version", "13", true);
+      request4.headersList.append("sec-websocket-key", keyValue, true);
+      request4.headersList.append("sec-websocket-version", "13", true);
       for (const protocol of protocols) {
-        request5.headersList.append("sec-websocket-protocol", protocol, true);
+        request4.headersList.append("sec-websocket-protocol", protocol, true);
       }
       const permessageDeflate = "permessage-deflate; client_max_window_bits";
-      request5.headersList.append("sec-websocket-extensions", permessageDeflate, true);
+      request4.headersList.append("sec-websocket-extensions", permessageDeflate, true);
       const controller = fetching({
-        request: request5,
+        request: request4,
         useParallelQueue: true,
         dispatcher: options.dispatcher,
         processResponse(response) {
@@ -24235,7 +24235,7 @@ var require_connection = __commonJS({
           }
           const secProtocol = response.headersList.get("Sec-WebSocket-Protocol");
           if (secProtocol !== null) {
-            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request5.headersList);
+            const requestProtocols = getDecodeSplit("sec-websocket-protocol", request4.headersList);
             if (requestProtocols === null || !requestProtocols.includes(secProtocol)) {
               failHandshake(handler2, response, 1002, "Protocol was not set in the opening handshake.");
               return;
@@ -26668,1325 +26668,6 @@ ${captureLines}` : capture.stack;
   }
 });
 
-// node_modules/bottleneck/light.js
-var require_light = __commonJS({
-  "node_modules/bottleneck/light.js"(exports, module) {
-    (function(global2, factory) {
-      typeof exports === "object" && typeof module !== "undefined" ? module.exports = factory() : typeof define === "function" && define.amd ? define(factory) : global2.Bottleneck = factory();
-    })(exports, (function() {
-      "use strict";
-      var commonjsGlobal = typeof globalThis !== "undefined" ? globalThis : typeof window !== "undefined" ? window : typeof global !== "undefined" ? global : typeof self !== "undefined" ? self : {};
-      function getCjsExportFromNamespace(n) {
-        return n && n["default"] || n;
-      }
-      var load = function(received, defaults, onto = {}) {
-        var k, ref, v;
-        for (k in defaults) {
-          v = defaults[k];
-          onto[k] = (ref = received[k]) != null ? ref : v;
-        }
-        return onto;
-      };
-      var overwrite = function(received, defaults, onto = {}) {
-        var k, v;
-        for (k in received) {
-          v = received[k];
-          if (defaults[k] !== void 0) {
-            onto[k] = v;
-          }
-        }
-        return onto;
-      };
-      var parser = {
-        load,
-        overwrite
-      };
-      var DLList;
-      DLList = class DLList {
-        constructor(incr, decr) {
-          this.incr = incr;
-          this.decr = decr;
-          this._first = null;
-          this._last = null;
-          this.length = 0;
-        }
-        push(value) {
-          var node;
-          this.length++;
-          if (typeof this.incr === "function") {
-            this.incr();
-          }
-          node = {
-            value,
-            prev: this._last,
-            next: null
-          };
-          if (this._last != null) {
-            this._last.next = node;
-            this._last = node;
-          } else {
-            this._first = this._last = node;
-          }
-          return void 0;
-        }
-        shift() {
-          var value;
-          if (this._first == null) {
-            return;
-          } else {
-            this.length--;
-            if (typeof this.decr === "function") {
-              this.decr();
-            }
-          }
-          value = this._first.value;
-          if ((this._first = this._first.next) != null) {
-            this._first.prev = null;
-          } else {
-            this._last = null;
-          }
-          return value;
-        }
-        first() {
-          if (this._first != null) {
-            return this._first.value;
-          }
-        }
-        getArray() {
-          var node, ref, results;
-          node = this._first;
-          results = [];
-          while (node != null) {
-            results.push((ref = node, node = node.next, ref.value));
-          }
-          return results;
-        }
-        forEachShift(cb) {
-          var node;
-          node = this.shift();
-          while (node != null) {
-            cb(node), node = this.shift();
-          }
-          return void 0;
-        }
-        debug() {
-          var node, ref, ref1, ref2, results;
-          node = this._first;
-          results = [];
-          while (node != null) {
-            results.push((ref = node, node = node.next, {
-              value: ref.value,
-              prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-              next: (ref2 = ref.next) != null ? ref2.value : void 0
-            }));
-          }
-          return results;
-        }
-      };
-      var DLList_1 = DLList;
-      var Events;
-      Events = class Events {
-        constructor(instance) {
-          this.instance = instance;
-          this._events = {};
-          if (this.instance.on != null || this.instance.once != null || this.instance.removeAllListeners != null) {
-            throw new Error("An Emitter already exists for this object");
-          }
-          this.instance.on = (name, cb) => {
-            return this._addListener(name, "many", cb);
-          };
-          this.instance.once = (name, cb) => {
-            return this._addListener(name, "once", cb);
-          };
-          this.instance.removeAllListeners = (name = null) => {
-            if (name != null) {
-              return delete this._events[name];
-            } else {
-              return this._events = {};
-            }
-          };
-        }
-        _addListener(name, status, cb) {
-          var base;
-          if ((base = this._events)[name] == null) {
-            base[name] = [];
-          }
-          this._events[name].push({ cb, status });
-          return this.instance;
-        }
-        listenerCount(name) {
-          if (this._events[name] != null) {
-            return this._events[name].length;
-          } else {
-            return 0;
-          }
-        }
-        async trigger(name, ...args) {
-          var e, promises;
-          try {
-            if (name !== "debug") {
-              this.trigger("debug", `Event triggered: ${name}`, args);
-            }
-            if (this._events[name] == null) {
-              return;
-            }
-            this._events[name] = this._events[name].filter(function(listener) {
-              return listener.status !== "none";
-            });
-            promises = this._events[name].map(async (listener) => {
-              var e2, returned;
-              if (listener.status === "none") {
-                return;
-              }
-              if (listener.status === "once") {
-                listener.status = "none";
-              }
-              try {
-                returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
-                if (typeof (returned != null ? returned.then : void 0) === "function") {
-                  return await returned;
-                } else {
-                  return returned;
-                }
-              } catch (error) {
-                e2 = error;
-                {
-                  this.trigger("error", e2);
-                }
-                return null;
-              }
-            });
-            return (await Promise.all(promises)).find(function(x) {
-              return x != null;
-            });
-          } catch (error) {
-            e = error;
-            {
-              this.trigger("error", e);
-            }
-            return null;
-          }
-        }
-      };
-      var Events_1 = Events;
-      var DLList$1, Events$1, Queues;
-      DLList$1 = DLList_1;
-      Events$1 = Events_1;
-      Queues = class Queues {
-        constructor(num_priorities) {
-          var i;
-          this.Events = new Events$1(this);
-          this._length = 0;
-          this._lists = (function() {
-            var j, ref, results;
-            results = [];
-            for (i = j = 1, ref = num_priorities; 1 <= ref ? j <= ref : j >= ref; i = 1 <= ref ? ++j : --j) {
-              results.push(new DLList$1((() => {
-                return this.incr();
-              }), (() => {
-                return this.decr();
-              })));
-            }
-            return results;
-          }).call(this);
-        }
-        incr() {
-          if (this._length++ === 0) {
-            return this.Events.trigger("leftzero");
-          }
-        }
-        decr() {
-          if (--this._length === 0) {
-            return this.Events.trigger("zero");
-          }
-        }
-        push(job) {
-          return this._lists[job.options.priority].push(job);
-        }
-        queued(priority) {
-          if (priority != null) {
-            return this._lists[priority].length;
-          } else {
-            return this._length;
-          }
-        }
-        shiftAll(fn) {
-          return this._lists.forEach(function(list) {
-            return list.forEachShift(fn);
-          });
-        }
-        getFirst(arr = this._lists) {
-          var j, len, list;
-          for (j = 0, len = arr.length; j < len; j++) {
-            list = arr[j];
-            if (list.length > 0) {
-              return list;
-            }
-          }
-          return [];
-        }
-        shiftLastFrom(priority) {
-          return this.getFirst(this._lists.slice(priority).reverse()).shift();
-        }
-      };
-      var Queues_1 = Queues;
-      var BottleneckError;
-      BottleneckError = class BottleneckError extends Error {
-      };
-      var BottleneckError_1 = BottleneckError;
-      var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
-      NUM_PRIORITIES = 10;
-      DEFAULT_PRIORITY = 5;
-      parser$1 = parser;
-      BottleneckError$1 = BottleneckError_1;
-      Job = class Job {
-        constructor(task, args, options, jobDefaults, rejectOnDrop, Events2, _states, Promise2) {
-          this.task = task;
-          this.args = args;
-          this.rejectOnDrop = rejectOnDrop;
-          this.Events = Events2;
-          this._states = _states;
-          this.Promise = Promise2;
-          this.options = parser$1.load(options, jobDefaults);
-          this.options.priority = this._sanitizePriority(this.options.priority);
-          if (this.options.id === jobDefaults.id) {
-            this.options.id = `${this.options.id}-${this._randomIndex()}`;
-          }
-          this.promise = new this.Promise((_resolve, _reject) => {
-            this._resolve = _resolve;
-            this._reject = _reject;
-          });
-          this.retryCount = 0;
-        }
-        _sanitizePriority(priority) {
-          var sProperty;
-          sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
-          if (sProperty < 0) {
-            return 0;
-          } else if (sProperty > NUM_PRIORITIES - 1) {
-            return NUM_PRIORITIES - 1;
-          } else {
-            return sProperty;
-          }
-        }
-        _randomIndex() {
-          return Math.random().toString(36).slice(2);
-        }
-        doDrop({ error, message = "This job has been dropped by Bottleneck" } = {}) {
-          if (this._states.remove(this.options.id)) {
-            if (this.rejectOnDrop) {
-              this._reject(error != null ? error : new BottleneckError$1(message));
-            }
-            this.Events.trigger("dropped", { args: this.args, options: this.options, task: this.task, promise: this.promise });
-            return true;
-          } else {
-            return false;
-          }
-        }
-        _assertStatus(expected) {
-          var status;
-          status = this._states.jobStatus(this.options.id);
-          if (!(status === expected || expected === "DONE" && status === null)) {
-            throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
-          }
-        }
-        doReceive() {
-          this._states.start(this.options.id);
-          return this.Events.trigger("received", { args: this.args, options: this.options });
-        }
-        doQueue(reachedHWM, blocked2) {
-          this._assertStatus("RECEIVED");
-          this._states.next(this.options.id);
-          return this.Events.trigger("queued", { args: this.args, options: this.options, reachedHWM, blocked: blocked2 });
-        }
-        doRun() {
-          if (this.retryCount === 0) {
-            this._assertStatus("QUEUED");
-            this._states.next(this.options.id);
-          } else {
-            this._assertStatus("EXECUTING");
-          }
-          return this.Events.trigger("scheduled", { args: this.args, options: this.options });
-        }
-        async doExecute(chained, clearGlobalState, run, free) {
-          var error, eventInfo, passed;
-          if (this.retryCount === 0) {
-            this._assertStatus("RUNNING");
-            this._states.next(this.options.id);
-          } else {
-            this._assertStatus("EXECUTING");
-          }
-          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
-          this.Events.trigger("executing", eventInfo);
-          try {
-            passed = await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args));
-            if (clearGlobalState()) {
-              this.doDone(eventInfo);
-              await free(this.options, eventInfo);
-              this._assertStatus("DONE");
-              return this._resolve(passed);
-            }
-          } catch (error1) {
-            error = error1;
-            return this._onFailure(error, eventInfo, clearGlobalState, run, free);
-          }
-        }
-        doExpire(clearGlobalState, run, free) {
-          var error, eventInfo;
-          if (this._states.jobStatus(this.options.id === "RUNNING")) {
-            this._states.next(this.options.id);
-          }
-          this._assertStatus("EXECUTING");
-          eventInfo = { args: this.args, options: this.options, retryCount: this.retryCount };
-          error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
-          return this._onFailure(error, eventInfo, clearGlobalState, run, free);
-        }
-        async _onFailure(error, eventInfo, clearGlobalState, run, free) {
-          var retry2, retryAfter;
-          if (clearGlobalState()) {
-            retry2 = await this.Events.trigger("failed", error, eventInfo);
-            if (retry2 != null) {
-              retryAfter = ~~retry2;
-              this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
-              this.retryCount++;
-              return run(retryAfter);
-            } else {
-              this.doDone(eventInfo);
-              await free(this.options, eventInfo);
-              this._assertStatus("DONE");
-              return this._reject(error);
-            }
-          }
-        }
-        doDone(eventInfo) {
-          this._assertStatus("EXECUTING");
-          this._states.next(this.options.id);
-          return this.Events.trigger("done", eventInfo);
-        }
-      };
-      var Job_1 = Job;
-      var BottleneckError$2, LocalDatastore, parser$2;
-      parser$2 = parser;
-      BottleneckError$2 = BottleneckError_1;
-      LocalDatastore = class LocalDatastore {
-        constructor(instance, storeOptions, storeInstanceOptions) {
-          this.instance = instance;
-          this.storeOptions = storeOptions;
-          this.clientId = this.instance._randomIndex();
-          parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
-          this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
-          this._running = 0;
-          this._done = 0;
-          this._unblockTime = 0;
-          this.ready = this.Promise.resolve();
-          this.clients = {};
-          this._startHeartbeat();
-        }
-        _startHeartbeat() {
-          var base;
-          if (this.heartbeat == null && (this.storeOptions.reservoirRefreshInterval != null && this.storeOptions.reservoirRefreshAmount != null || this.storeOptions.reservoirIncreaseInterval != null && this.storeOptions.reservoirIncreaseAmount != null)) {
-            return typeof (base = this.heartbeat = setInterval(() => {
-              var amount, incr, maximum, now, reservoir;
-              now = Date.now();
-              if (this.storeOptions.reservoirRefreshInterval != null && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
-                this._lastReservoirRefresh = now;
-                this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
-                this.instance._drainAll(this.computeCapacity());
-              }
-              if (this.storeOptions.reservoirIncreaseInterval != null && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
-                ({
-                  reservoirIncreaseAmount: amount,
-                  reservoirIncreaseMaximum: maximum,
-                  reservoir
-                } = this.storeOptions);
-                this._lastReservoirIncrease = now;
-                incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
-                if (incr > 0) {
-                  this.storeOptions.reservoir += incr;
-                  return this.instance._drainAll(this.computeCapacity());
-                }
-              }
-            }, this.heartbeatInterval)).unref === "function" ? base.unref() : void 0;
-          } else {
-            return clearInterval(this.heartbeat);
-          }
-        }
-        async __publish__(message) {
-          await this.yieldLoop();
-          return this.instance.Events.trigger("message", message.toString());
-        }
-        async __disconnect__(flush) {
-          await this.yieldLoop();
-          clearInterval(this.heartbeat);
-          return this.Promise.resolve();
-        }
-        yieldLoop(t = 0) {
-          return new this.Promise(function(resolve, reject) {
-            return setTimeout(resolve, t);
-          });
-        }
-        computePenalty() {
-          var ref;
-          return (ref = this.storeOptions.penalty) != null ? ref : 15 * this.storeOptions.minTime || 5e3;
-        }
-        async __updateSettings__(options) {
-          await this.yieldLoop();
-          parser$2.overwrite(options, options, this.storeOptions);
-          this._startHeartbeat();
-          this.instance._drainAll(this.computeCapacity());
-          return true;
-        }
-        async __running__() {
-          await this.yieldLoop();
-          return this._running;
-        }
-        async __queued__() {
-          await this.yieldLoop();
-          return this.instance.queued();
-        }
-        async __done__() {
-          await this.yieldLoop();
-          return this._done;
-        }
-        async __groupCheck__(time) {
-          await this.yieldLoop();
-          return this._nextRequest + this.timeout < time;
-        }
-        computeCapacity() {
-          var maxConcurrent, reservoir;
-          ({ maxConcurrent, reservoir } = this.storeOptions);
-          if (maxConcurrent != null && reservoir != null) {
-            return Math.min(maxConcurrent - this._running, reservoir);
-          } else if (maxConcurrent != null) {
-            return maxConcurrent - this._running;
-          } else if (reservoir != null) {
-            return reservoir;
-          } else {
-            return null;
-          }
-        }
-        conditionsCheck(weight) {
-          var capacity;
-          capacity = this.computeCapacity();
-          return capacity == null || weight <= capacity;
-        }
-        async __incrementReservoir__(incr) {
-          var reservoir;
-          await this.yieldLoop();
-          reservoir = this.storeOptions.reservoir += incr;
-          this.instance._drainAll(this.computeCapacity());
-          return reservoir;
-        }
-        async __currentReservoir__() {
-          await this.yieldLoop();
-          return this.storeOptions.reservoir;
-        }
-        isBlocked(now) {
-          return this._unblockTime >= now;
-        }
-        check(weight, now) {
-          return this.conditionsCheck(weight) && this._nextRequest - now <= 0;
-        }
-        async __check__(weight) {
-          var now;
-          await this.yieldLoop();
-          now = Date.now();
-          return this.check(weight, now);
-        }
-        async __register__(index, weight, expiration) {
-          var now, wait;
-          await this.yieldLoop();
-          now = Date.now();
-          if (this.conditionsCheck(weight)) {
-            this._running += weight;
-            if (this.storeOptions.reservoir != null) {
-              this.storeOptions.reservoir -= weight;
-            }
-            wait = Math.max(this._nextRequest - now, 0);
-            this._nextRequest = now + wait + this.storeOptions.minTime;
-            return {
-              success: true,
-              wait,
-              reservoir: this.storeOptions.reservoir
-            };
-          } else {
-            return {
-              success: false
-            };
-          }
-        }
-        strategyIsBlock() {
-          return this.storeOptions.strategy === 3;
-        }
-        async __submit__(queueLength, weight) {
-          var blocked2, now, reachedHWM;
-          await this.yieldLoop();
-          if (this.storeOptions.maxConcurrent != null && weight > this.storeOptions.maxConcurrent) {
-            throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
-          }
-          now = Date.now();
-          reachedHWM = this.storeOptions.highWater != null && queueLength === this.storeOptions.highWater && !this.check(weight, now);
-          blocked2 = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
-          if (blocked2) {
-            this._unblockTime = now + this.computePenalty();
-            this._nextRequest = this._unblockTime + this.storeOptions.minTime;
-            this.instance._dropAllQueued();
-          }
-          return {
-            reachedHWM,
-            blocked: blocked2,
-            strategy: this.storeOptions.strategy
-          };
-        }
-        async __free__(index, weight) {
-          await this.yieldLoop();
-          this._running -= weight;
-          this._done += weight;
-          this.instance._drainAll(this.computeCapacity());
-          return {
-            running: this._running
-          };
-        }
-      };
-      var LocalDatastore_1 = LocalDatastore;
-      var BottleneckError$3, States;
-      BottleneckError$3 = BottleneckError_1;
-      States = class States {
-        constructor(status1) {
-          this.status = status1;
-          this._jobs = {};
-          this.counts = this.status.map(function() {
-            return 0;
-          });
-        }
-        next(id) {
-          var current, next;
-          current = this._jobs[id];
-          next = current + 1;
-          if (current != null && next < this.status.length) {
-            this.counts[current]--;
-            this.counts[next]++;
-            return this._jobs[id]++;
-          } else if (current != null) {
-            this.counts[current]--;
-            return delete this._jobs[id];
-          }
-        }
-        start(id) {
-          var initial;
-          initial = 0;
-          this._jobs[id] = initial;
-          return this.counts[initial]++;
-        }
-        remove(id) {
-          var current;
-          current = this._jobs[id];
-          if (current != null) {
-            this.counts[current]--;
-            delete this._jobs[id];
-          }
-          return current != null;
-        }
-        jobStatus(id) {
-          var ref;
-          return (ref = this.status[this._jobs[id]]) != null ? ref : null;
-        }
-        statusJobs(status) {
-          var k, pos, ref, results, v;
-          if (status != null) {
-            pos = this.status.indexOf(status);
-            if (pos < 0) {
-              throw new BottleneckError$3(`status must be one of ${this.status.join(", ")}`);
-            }
-            ref = this._jobs;
-            results = [];
-            for (k in ref) {
-              v = ref[k];
-              if (v === pos) {
-                results.push(k);
-              }
-            }
-            return results;
-          } else {
-            return Object.keys(this._jobs);
-          }
-        }
-        statusCounts() {
-          return this.counts.reduce(((acc, v, i) => {
-            acc[this.status[i]] = v;
-            return acc;
-          }), {});
-        }
-      };
-      var States_1 = States;
-      var DLList$2, Sync;
-      DLList$2 = DLList_1;
-      Sync = class Sync {
-        constructor(name, Promise2) {
-          this.schedule = this.schedule.bind(this);
-          this.name = name;
-          this.Promise = Promise2;
-          this._running = 0;
-          this._queue = new DLList$2();
-        }
-        isEmpty() {
-          return this._queue.length === 0;
-        }
-        async _tryToRun() {
-          var args, cb, error, reject, resolve, returned, task;
-          if (this._running < 1 && this._queue.length > 0) {
-            this._running++;
-            ({ task, args, resolve, reject } = this._queue.shift());
-            cb = await (async function() {
-              try {
-                returned = await task(...args);
-                return function() {
-                  return resolve(returned);
-                };
-              } catch (error1) {
-                error = error1;
-                return function() {
-                  return reject(error);
-                };
-              }
-            })();
-            this._running--;
-            this._tryToRun();
-            return cb();
-          }
-        }
-        schedule(task, ...args) {
-          var promise, reject, resolve;
-          resolve = reject = null;
-          promise = new this.Promise(function(_resolve, _reject) {
-            resolve = _resolve;
-            return reject = _reject;
-          });
-          this._queue.push({ task, args, resolve, reject });
-          this._tryToRun();
-          return promise;
-        }
-      };
-      var Sync_1 = Sync;
-      var version = "2.19.5";
-      var version$1 = {
-        version
-      };
-      var version$2 = /* @__PURE__ */ Object.freeze({
-        version,
-        default: version$1
-      });
-      var require$$2 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$3 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$4 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
-      parser$3 = parser;
-      Events$2 = Events_1;
-      RedisConnection$1 = require$$2;
-      IORedisConnection$1 = require$$3;
-      Scripts$1 = require$$4;
-      Group = (function() {
-        class Group2 {
-          constructor(limiterOptions = {}) {
-            this.deleteKey = this.deleteKey.bind(this);
-            this.limiterOptions = limiterOptions;
-            parser$3.load(this.limiterOptions, this.defaults, this);
-            this.Events = new Events$2(this);
-            this.instances = {};
-            this.Bottleneck = Bottleneck_1;
-            this._startAutoCleanup();
-            this.sharedConnection = this.connection != null;
-            if (this.connection == null) {
-              if (this.limiterOptions.datastore === "redis") {
-                this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
-              } else if (this.limiterOptions.datastore === "ioredis") {
-                this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, { Events: this.Events }));
-              }
-            }
-          }
-          key(key = "") {
-            var ref;
-            return (ref = this.instances[key]) != null ? ref : (() => {
-              var limiter;
-              limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-                id: `${this.id}-${key}`,
-                timeout: this.timeout,
-                connection: this.connection
-              }));
-              this.Events.trigger("created", limiter, key);
-              return limiter;
-            })();
-          }
-          async deleteKey(key = "") {
-            var deleted, instance;
-            instance = this.instances[key];
-            if (this.connection) {
-              deleted = await this.connection.__runCommand__(["del", ...Scripts$1.allKeys(`${this.id}-${key}`)]);
-            }
-            if (instance != null) {
-              delete this.instances[key];
-              await instance.disconnect();
-            }
-            return instance != null || deleted > 0;
-          }
-          limiters() {
-            var k, ref, results, v;
-            ref = this.instances;
-            results = [];
-            for (k in ref) {
-              v = ref[k];
-              results.push({
-                key: k,
-                limiter: v
-              });
-            }
-            return results;
-          }
-          keys() {
-            return Object.keys(this.instances);
-          }
-          async clusterKeys() {
-            var cursor, end, found, i, k, keys, len, next, start;
-            if (this.connection == null) {
-              return this.Promise.resolve(this.keys());
-            }
-            keys = [];
-            cursor = null;
-            start = `b_${this.id}-`.length;
-            end = "_settings".length;
-            while (cursor !== 0) {
-              [next, found] = await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 1e4]);
-              cursor = ~~next;
-              for (i = 0, len = found.length; i < len; i++) {
-                k = found[i];
-                keys.push(k.slice(start, -end));
-              }
-            }
-            return keys;
-          }
-          _startAutoCleanup() {
-            var base;
-            clearInterval(this.interval);
-            return typeof (base = this.interval = setInterval(async () => {
-              var e, k, ref, results, time, v;
-              time = Date.now();
-              ref = this.instances;
-              results = [];
-              for (k in ref) {
-                v = ref[k];
-                try {
-                  if (await v._store.__groupCheck__(time)) {
-                    results.push(this.deleteKey(k));
-                  } else {
-                    results.push(void 0);
-                  }
-                } catch (error) {
-                  e = error;
-                  results.push(v.Events.trigger("error", e));
-                }
-              }
-              return results;
-            }, this.timeout / 2)).unref === "function" ? base.unref() : void 0;
-          }
-          updateSettings(options = {}) {
-            parser$3.overwrite(options, this.defaults, this);
-            parser$3.overwrite(options, options, this.limiterOptions);
-            if (options.timeout != null) {
-              return this._startAutoCleanup();
-            }
-          }
-          disconnect(flush = true) {
-            var ref;
-            if (!this.sharedConnection) {
-              return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
-            }
-          }
-        }
-        Group2.prototype.defaults = {
-          timeout: 1e3 * 60 * 5,
-          connection: null,
-          Promise,
-          id: "group-key"
-        };
-        return Group2;
-      }).call(commonjsGlobal);
-      var Group_1 = Group;
-      var Batcher, Events$3, parser$4;
-      parser$4 = parser;
-      Events$3 = Events_1;
-      Batcher = (function() {
-        class Batcher2 {
-          constructor(options = {}) {
-            this.options = options;
-            parser$4.load(this.options, this.defaults, this);
-            this.Events = new Events$3(this);
-            this._arr = [];
-            this._resetPromise();
-            this._lastFlush = Date.now();
-          }
-          _resetPromise() {
-            return this._promise = new this.Promise((res, rej) => {
-              return this._resolve = res;
-            });
-          }
-          _flush() {
-            clearTimeout(this._timeout);
-            this._lastFlush = Date.now();
-            this._resolve();
-            this.Events.trigger("batch", this._arr);
-            this._arr = [];
-            return this._resetPromise();
-          }
-          add(data) {
-            var ret;
-            this._arr.push(data);
-            ret = this._promise;
-            if (this._arr.length === this.maxSize) {
-              this._flush();
-            } else if (this.maxTime != null && this._arr.length === 1) {
-              this._timeout = setTimeout(() => {
-                return this._flush();
-              }, this.maxTime);
-            }
-            return ret;
-          }
-        }
-        Batcher2.prototype.defaults = {
-          maxTime: null,
-          maxSize: null,
-          Promise
-        };
-        return Batcher2;
-      }).call(commonjsGlobal);
-      var Batcher_1 = Batcher;
-      var require$$4$1 = () => console.log("You must import the full version of Bottleneck in order to use this feature.");
-      var require$$8 = getCjsExportFromNamespace(version$2);
-      var Bottleneck3, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5, splice = [].splice;
-      NUM_PRIORITIES$1 = 10;
-      DEFAULT_PRIORITY$1 = 5;
-      parser$5 = parser;
-      Queues$1 = Queues_1;
-      Job$1 = Job_1;
-      LocalDatastore$1 = LocalDatastore_1;
-      RedisDatastore$1 = require$$4$1;
-      Events$4 = Events_1;
-      States$1 = States_1;
-      Sync$1 = Sync_1;
-      Bottleneck3 = (function() {
-        class Bottleneck4 {
-          constructor(options = {}, ...invalid) {
-            var storeInstanceOptions, storeOptions;
-            this._addToQueue = this._addToQueue.bind(this);
-            this._validateOptions(options, invalid);
-            parser$5.load(options, this.instanceDefaults, this);
-            this._queues = new Queues$1(NUM_PRIORITIES$1);
-            this._scheduled = {};
-            this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
-            this._limiter = null;
-            this.Events = new Events$4(this);
-            this._submitLock = new Sync$1("submit", this.Promise);
-            this._registerLock = new Sync$1("register", this.Promise);
-            storeOptions = parser$5.load(options, this.storeDefaults, {});
-            this._store = (function() {
-              if (this.datastore === "redis" || this.datastore === "ioredis" || this.connection != null) {
-                storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
-                return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
-              } else if (this.datastore === "local") {
-                storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
-                return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
-              } else {
-                throw new Bottleneck4.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
-              }
-            }).call(this);
-            this._queues.on("leftzero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
-            });
-            this._queues.on("zero", () => {
-              var ref;
-              return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
-            });
-          }
-          _validateOptions(options, invalid) {
-            if (!(options != null && typeof options === "object" && invalid.length === 0)) {
-              throw new Bottleneck4.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
-            }
-          }
-          ready() {
-            return this._store.ready;
-          }
-          clients() {
-            return this._store.clients;
-          }
-          channel() {
-            return `b_${this.id}`;
-          }
-          channel_client() {
-            return `b_${this.id}_${this._store.clientId}`;
-          }
-          publish(message) {
-            return this._store.__publish__(message);
-          }
-          disconnect(flush = true) {
-            return this._store.__disconnect__(flush);
-          }
-          chain(_limiter) {
-            this._limiter = _limiter;
-            return this;
-          }
-          queued(priority) {
-            return this._queues.queued(priority);
-          }
-          clusterQueued() {
-            return this._store.__queued__();
-          }
-          empty() {
-            return this.queued() === 0 && this._submitLock.isEmpty();
-          }
-          running() {
-            return this._store.__running__();
-          }
-          done() {
-            return this._store.__done__();
-          }
-          jobStatus(id) {
-            return this._states.jobStatus(id);
-          }
-          jobs(status) {
-            return this._states.statusJobs(status);
-          }
-          counts() {
-            return this._states.statusCounts();
-          }
-          _randomIndex() {
-            return Math.random().toString(36).slice(2);
-          }
-          check(weight = 1) {
-            return this._store.__check__(weight);
-          }
-          _clearGlobalState(index) {
-            if (this._scheduled[index] != null) {
-              clearTimeout(this._scheduled[index].expiration);
-              delete this._scheduled[index];
-              return true;
-            } else {
-              return false;
-            }
-          }
-          async _free(index, job, options, eventInfo) {
-            var e, running;
-            try {
-              ({ running } = await this._store.__free__(index, options.weight));
-              this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-              if (running === 0 && this.empty()) {
-                return this.Events.trigger("idle");
-              }
-            } catch (error1) {
-              e = error1;
-              return this.Events.trigger("error", e);
-            }
-          }
-          _run(index, job, wait) {
-            var clearGlobalState, free, run;
-            job.doRun();
-            clearGlobalState = this._clearGlobalState.bind(this, index);
-            run = this._run.bind(this, index, job);
-            free = this._free.bind(this, index, job);
-            return this._scheduled[index] = {
-              timeout: setTimeout(() => {
-                return job.doExecute(this._limiter, clearGlobalState, run, free);
-              }, wait),
-              expiration: job.options.expiration != null ? setTimeout(function() {
-                return job.doExpire(clearGlobalState, run, free);
-              }, wait + job.options.expiration) : void 0,
-              job
-            };
-          }
-          _drainOne(capacity) {
-            return this._registerLock.schedule(() => {
-              var args, index, next, options, queue;
-              if (this.queued() === 0) {
-                return this.Promise.resolve(null);
-              }
-              queue = this._queues.getFirst();
-              ({ options, args } = next = queue.first());
-              if (capacity != null && options.weight > capacity) {
-                return this.Promise.resolve(null);
-              }
-              this.Events.trigger("debug", `Draining ${options.id}`, { args, options });
-              index = this._randomIndex();
-              return this._store.__register__(index, options.weight, options.expiration).then(({ success, wait, reservoir }) => {
-                var empty;
-                this.Events.trigger("debug", `Drained ${options.id}`, { success, args, options });
-                if (success) {
-                  queue.shift();
-                  empty = this.empty();
-                  if (empty) {
-                    this.Events.trigger("empty");
-                  }
-                  if (reservoir === 0) {
-                    this.Events.trigger("depleted", empty);
-                  }
-                  this._run(index, next, wait);
-                  return this.Promise.resolve(options.weight);
-                } else {
-                  return this.Promise.resolve(null);
-                }
-              });
-            });
-          }
-          _drainAll(capacity, total = 0) {
-            return this._drainOne(capacity).then((drained) => {
-              var newCapacity;
-              if (drained != null) {
-                newCapacity = capacity != null ? capacity - drained : capacity;
-                return this._drainAll(newCapacity, total + drained);
-              } else {
-                return this.Promise.resolve(total);
-              }
-            }).catch((e) => {
-              return this.Events.trigger("error", e);
-            });
-          }
-          _dropAllQueued(message) {
-            return this._queues.shiftAll(function(job) {
-              return job.doDrop({ message });
-            });
-          }
-          stop(options = {}) {
-            var done, waitForExecuting;
-            options = parser$5.load(options, this.stopDefaults);
-            waitForExecuting = (at) => {
-              var finished;
-              finished = () => {
-                var counts;
-                counts = this._states.counts;
-                return counts[0] + counts[1] + counts[2] + counts[3] === at;
-              };
-              return new this.Promise((resolve, reject) => {
-                if (finished()) {
-                  return resolve();
-                } else {
-                  return this.on("done", () => {
-                    if (finished()) {
-                      this.removeAllListeners("done");
-                      return resolve();
-                    }
-                  });
-                }
-              });
-            };
-            done = options.dropWaitingJobs ? (this._run = function(index, next) {
-              return next.doDrop({
-                message: options.dropErrorMessage
-              });
-            }, this._drainOne = () => {
-              return this.Promise.resolve(null);
-            }, this._registerLock.schedule(() => {
-              return this._submitLock.schedule(() => {
-                var k, ref, v;
-                ref = this._scheduled;
-                for (k in ref) {
-                  v = ref[k];
-                  if (this.jobStatus(v.job.options.id) === "RUNNING") {
-                    clearTimeout(v.timeout);
-                    clearTimeout(v.expiration);
-                    v.job.doDrop({
-                      message: options.dropErrorMessage
-                    });
-                  }
-                }
-                this._dropAllQueued(options.dropErrorMessage);
-                return waitForExecuting(0);
-              });
-            })) : this.schedule({
-              priority: NUM_PRIORITIES$1 - 1,
-              weight: 0
-            }, () => {
-              return waitForExecuting(1);
-            });
-            this._receive = function(job) {
-              return job._reject(new Bottleneck4.prototype.BottleneckError(options.enqueueErrorMessage));
-            };
-            this.stop = () => {
-              return this.Promise.reject(new Bottleneck4.prototype.BottleneckError("stop() has already been called"));
-            };
-            return done;
-          }
-          async _addToQueue(job) {
-            var args, blocked2, error, options, reachedHWM, shifted, strategy;
-            ({ args, options } = job);
-            try {
-              ({ reachedHWM, blocked: blocked2, strategy } = await this._store.__submit__(this.queued(), options.weight));
-            } catch (error1) {
-              error = error1;
-              this.Events.trigger("debug", `Could not queue ${options.id}`, { args, options, error });
-              job.doDrop({ error });
-              return false;
-            }
-            if (blocked2) {
-              job.doDrop();
-              return true;
-            } else if (reachedHWM) {
-              shifted = strategy === Bottleneck4.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck4.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck4.prototype.strategy.OVERFLOW ? job : void 0;
-              if (shifted != null) {
-                shifted.doDrop();
-              }
-              if (shifted == null || strategy === Bottleneck4.prototype.strategy.OVERFLOW) {
-                if (shifted == null) {
-                  job.doDrop();
-                }
-                return reachedHWM;
-              }
-            }
-            job.doQueue(reachedHWM, blocked2);
-            this._queues.push(job);
-            await this._drainAll();
-            return reachedHWM;
-          }
-          _receive(job) {
-            if (this._states.jobStatus(job.options.id) != null) {
-              job._reject(new Bottleneck4.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
-              return false;
-            } else {
-              job.doReceive();
-              return this._submitLock.schedule(this._addToQueue, job);
-            }
-          }
-          submit(...args) {
-            var cb, fn, job, options, ref, ref1, task;
-            if (typeof args[0] === "function") {
-              ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
-              options = parser$5.load({}, this.jobDefaults);
-            } else {
-              ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
-              options = parser$5.load(options, this.jobDefaults);
-            }
-            task = (...args2) => {
-              return new this.Promise(function(resolve, reject) {
-                return fn(...args2, function(...args3) {
-                  return (args3[0] != null ? reject : resolve)(args3);
-                });
-              });
-            };
-            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            job.promise.then(function(args2) {
-              return typeof cb === "function" ? cb(...args2) : void 0;
-            }).catch(function(args2) {
-              if (Array.isArray(args2)) {
-                return typeof cb === "function" ? cb(...args2) : void 0;
-              } else {
-                return typeof cb === "function" ? cb(args2) : void 0;
-              }
-            });
-            return this._receive(job);
-          }
-          schedule(...args) {
-            var job, options, task;
-            if (typeof args[0] === "function") {
-              [task, ...args] = args;
-              options = {};
-            } else {
-              [options, task, ...args] = args;
-            }
-            job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-            this._receive(job);
-            return job.promise;
-          }
-          wrap(fn) {
-            var schedule, wrapped;
-            schedule = this.schedule.bind(this);
-            wrapped = function(...args) {
-              return schedule(fn.bind(this), ...args);
-            };
-            wrapped.withOptions = function(options, ...args) {
-              return schedule(options, fn, ...args);
-            };
-            return wrapped;
-          }
-          async updateSettings(options = {}) {
-            await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
-            parser$5.overwrite(options, this.instanceDefaults, this);
-            return this;
-          }
-          currentReservoir() {
-            return this._store.__currentReservoir__();
-          }
-          incrementReservoir(incr = 0) {
-            return this._store.__incrementReservoir__(incr);
-          }
-        }
-        Bottleneck4.default = Bottleneck4;
-        Bottleneck4.Events = Events$4;
-        Bottleneck4.version = Bottleneck4.prototype.version = require$$8.version;
-        Bottleneck4.strategy = Bottleneck4.prototype.strategy = {
-          LEAK: 1,
-          OVERFLOW: 2,
-          OVERFLOW_PRIORITY: 4,
-          BLOCK: 3
-        };
-        Bottleneck4.BottleneckError = Bottleneck4.prototype.BottleneckError = BottleneckError_1;
-        Bottleneck4.Group = Bottleneck4.prototype.Group = Group_1;
-        Bottleneck4.RedisConnection = Bottleneck4.prototype.RedisConnection = require$$2;
-        Bottleneck4.IORedisConnection = Bottleneck4.prototype.IORedisConnection = require$$3;
-        Bottleneck4.Batcher = Bottleneck4.prototype.Batcher = Batcher_1;
-        Bottleneck4.prototype.jobDefaults = {
-          priority: DEFAULT_PRIORITY$1,
-          weight: 1,
-          expiration: null,
-          id: "<no-id>"
-        };
-        Bottleneck4.prototype.storeDefaults = {
-          maxConcurrent: null,
-          minTime: 0,
-          highWater: null,
-          strategy: Bottleneck4.prototype.strategy.LEAK,
-          penalty: null,
-          reservoir: null,
-          reservoirRefreshInterval: null,
-          reservoirRefreshAmount: null,
-          reservoirIncreaseInterval: null,
-          reservoirIncreaseAmount: null,
-          reservoirIncreaseMaximum: null
-        };
-        Bottleneck4.prototype.localStoreDefaults = {
-          Promise,
-          timeout: null,
-          heartbeatInterval: 250
-        };
-        Bottleneck4.prototype.redisStoreDefaults = {
-          Promise,
-          timeout: null,
-          heartbeatInterval: 5e3,
-          clientTimeout: 1e4,
-          Redis: null,
-          clientOptions: {},
-          clusterNodes: null,
-          clearDatastore: false,
-          connection: null
-        };
-        Bottleneck4.prototype.instanceDefaults = {
-          datastore: "local",
-          connection: null,
-          id: "<no-id>",
-          rejectOnDrop: true,
-          trackDoneStatus: false,
-          Promise
-        };
-        Bottleneck4.prototype.stopDefaults = {
-          enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
-          dropWaitingJobs: true,
-          dropErrorMessage: "This limiter has been stopped."
-        };
-        return Bottleneck4;
-      }).call(commonjsGlobal);
-      var Bottleneck_1 = Bottleneck3;
-      var lib = Bottleneck_1;
-      return lib;
-    }));
-  }
-});
-
 // node_modules/@octokit/core/node_modules/content-type/dist/index.js
 var require_dist = __commonJS({
   "node_modules/@octokit/core/node_modules/content-type/dist/index.js"(exports) {
@@ -28562,14 +27243,14 @@ function shortSha(sha2) {
 
 // src/util/group-by.ts
 function groupBy(items, key) {
-  const groups3 = /* @__PURE__ */ new Map();
+  const groups2 = /* @__PURE__ */ new Map();
   for (const item of items) {
     const k = key(item);
-    const group = groups3.get(k);
+    const group = groups2.get(k);
     if (group) group.push(item);
-    else groups3.set(k, [item]);
+    else groups2.set(k, [item]);
   }
-  return groups3;
+  return groups2;
 }
 function chunks(items, size) {
   return Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -28637,10 +27318,10 @@ function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map()
       (report) => `${tenantLine(report, expected, healthUrl.get(report.name))}${details2.has(report.name) ? ` (${details2.get(report.name)})` : ""}`
     );
   }
-  const groups3 = attentionGroups(needy);
+  const groups2 = attentionGroups(needy);
   return [
-    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups3.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
-    ...groups3.flatMap((group) => [
+    `${needy.length} of ${reports.length} tenant(s) did not report ${expected}: ${groups2.map((g) => `${g.tenants.length} ${classLabel(g)}`).join(", ")} (by class and commit below; a line per tenant up to ${PER_TENANT_UP_TO})`,
+    ...groups2.flatMap((group) => [
       ...[...groupBy(group.tenants, (t) => t.actual ?? "")].flatMap(
         ([actual, tenants2]) => chunks(
           tenants2.map((t) => t.name),
@@ -28653,9 +27334,9 @@ function failureLines(reports, expectedSha, details2 = /* @__PURE__ */ new Map()
 }
 function classAnnotations(needy, expectedSha) {
   const expected = shortSha(expectedSha);
-  const groups3 = attentionGroups(needy);
-  const shown = groups3.length > MAX_CLASS_ANNOTATIONS ? groups3.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups3;
-  const rest = groups3.slice(shown.length);
+  const groups2 = attentionGroups(needy);
+  const shown = groups2.length > MAX_CLASS_ANNOTATIONS ? groups2.slice(0, MAX_CLASS_ANNOTATIONS - 1) : groups2;
+  const rest = groups2.slice(shown.length);
   return [
     ...shown.map((group) => {
       if (group.tenants.length === 1) return tenantLine(group.tenants[0], expected);
@@ -29533,18 +28214,18 @@ function neverReachedServer(errorClass) {
 function networkRetryable(errorClass, idempotent) {
   return (idempotent ? RETRYABLE_NETWORK : NEVER_SENT).has(errorClass);
 }
-function retryDecision(failure, idempotent, attemptNumber, waitedMs, policy) {
-  const backoff = Math.min(policy.backoffMs * 2 ** (attemptNumber - 1), policy.maxBackoffMs);
+function retryDecision(failure, idempotent, attemptNumber, waitedMs, policy2) {
+  const backoff = Math.min(policy2.backoffMs * 2 ** (attemptNumber - 1), policy2.maxBackoffMs);
   let waitMs;
   if ("status" in failure) {
     const asked = failure.retryAfterMs;
-    if (failure.rateLimited) waitMs = asked ?? (idempotent ? policy.rateLimitWaitMs ?? backoff : void 0);
+    if (failure.rateLimited) waitMs = asked ?? (idempotent ? policy2.rateLimitWaitMs ?? backoff : void 0);
     else if (failure.status >= 500 && idempotent) waitMs = asked ?? backoff;
   } else if (networkRetryable(failure.errorClass, idempotent)) {
     waitMs = backoff;
   }
   if (waitMs === void 0) return { action: "fail" };
-  if (waitedMs + waitMs > policy.maxWaitMs) return { action: "too_long", waitMs };
+  if (waitedMs + waitMs > policy2.maxWaitMs) return { action: "too_long", waitMs };
   return { action: "retry", waitMs };
 }
 function isAnswerError(error) {
@@ -29557,10 +28238,10 @@ function failureOf(error) {
   return { status: error.status, rateLimited, retryAfterMs };
 }
 async function withRetries(attempt, options) {
-  const { policy, clock, idempotent, signal } = options;
+  const { policy: policy2, clock, idempotent, signal } = options;
   let waitedMs = 0;
   return pRetry(attempt, {
-    retries: policy.attempts - 1,
+    retries: policy2.attempts - 1,
     // The wait happens in shouldRetry on the injected clock, so p-retry itself never sets a timer.
     minTimeout: 0,
     maxTimeout: 0,
@@ -29568,7 +28249,7 @@ async function withRetries(attempt, options) {
     signal,
     shouldRetry: async ({ error, attemptNumber }) => {
       if (signal?.aborted) return false;
-      const decision = retryDecision(failureOf(error), idempotent, attemptNumber, waitedMs, policy);
+      const decision = retryDecision(failureOf(error), idempotent, attemptNumber, waitedMs, policy2);
       if (decision.action === "fail") return false;
       if (decision.action === "too_long") throw options.tooLong ? options.tooLong(error, decision.waitMs, waitedMs) : error;
       options.onRetry?.(error, decision.waitMs, attemptNumber);
@@ -30947,171 +29628,6 @@ var ForgeClock = class {
   }
 };
 
-// src/forge/http.ts
-var import_undici3 = __toESM(require_undici(), 1);
-
-// src/forge/payload.ts
-function payloadError(endpoint2, problem) {
-  return new FleetError(`${endpoint2} answered ${problem}`, "bad_payload", endpoint2);
-}
-function commitSha(value, endpoint2) {
-  if (typeof value === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value)) return value.toLowerCase();
-  throw payloadError(endpoint2, "without a commit SHA");
-}
-async function readDefaultBranch(http, repoPath) {
-  const repo = await http.json({ method: "GET", path: repoPath, conditional: true });
-  if (typeof repo.default_branch !== "string" || !repo.default_branch) {
-    throw payloadError(`GET ${repoPath}`, "without a default_branch");
-  }
-  return repo.default_branch;
-}
-
-// src/forge/http.ts
-var DEFAULT_TUNING = {
-  deadlineMs: 1e4,
-  attempts: 4,
-  backoffMs: 1e3,
-  maxBackoffMs: 8e3,
-  maxRateLimitWaitMs: 6e4,
-  maxBodyBytes: 4 * 1024 * 1024
-};
-var RateLimitedError = class extends HttpStatusError {
-  errorClass = "rate_limited";
-};
-var AccessDeniedError = class extends HttpStatusError {
-  errorClass;
-  constructor(status, endpoint2, detail, permission) {
-    const remedy = status === 401 ? "the forge refused the token: check that the token input is set and not expired or revoked" : `the token lacks a permission${permission ? `: it needs ${permission}` : ""}`;
-    super(status, endpoint2, detail ? `${detail}; ${remedy}` : remedy);
-    this.errorClass = status === 401 ? "auth" : "permission";
-  }
-};
-var ForgeHttp = class {
-  constructor(options) {
-    this.options = options;
-    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    registerSecret(options.authorization.replace(/^\S+\s+/, ""));
-  }
-  options;
-  calls = { requests: 0, notModified: 0 };
-  tuning;
-  etagCache = /* @__PURE__ */ new Map();
-  /** Sends the request (with retries) and parses a JSON answer. */
-  async json(req) {
-    const res = await this.send(req);
-    try {
-      return JSON.parse(res.text);
-    } catch {
-      throw payloadError(endpointOf(req), `HTTP ${res.status} with a body that is not JSON`);
-    }
-  }
-  /** Sends the request with retries; any answer outside 2xx (304 on a cached URL aside) throws. */
-  async send(req) {
-    const { attempts, backoffMs, maxBackoffMs, maxRateLimitWaitMs } = this.tuning;
-    return withRetries(() => this.attempt(req), {
-      policy: { attempts, backoffMs, maxBackoffMs, maxWaitMs: maxRateLimitWaitMs },
-      clock: this.options.clock,
-      idempotent: req.idempotent ?? (req.method === "GET" || req.method === "PUT" || req.method === "DELETE"),
-      signal: this.options.signal
-    });
-  }
-  async attempt(req) {
-    const url = this.urlOf(req);
-    const endpoint2 = endpointOf(req);
-    const accept = req.accept ?? this.options.accept;
-    const cacheKey = `${accept} ${url}`;
-    const cached = req.conditional && req.method === "GET" ? this.etagCache.get(cacheKey) : void 0;
-    const headers = {
-      ...this.options.headers,
-      accept,
-      authorization: this.options.authorization,
-      "user-agent": "fleet-forward"
-    };
-    if (cached) headers["if-none-match"] = cached.etag;
-    if (req.body !== void 0) headers["content-type"] = "application/json";
-    const deadline = AbortSignal.timeout(this.tuning.deadlineMs);
-    const signal = this.options.signal ? AbortSignal.any([this.options.signal, deadline]) : deadline;
-    this.calls.requests++;
-    let status;
-    let resHeaders;
-    let text;
-    try {
-      const res = await (0, import_undici3.request)(url, {
-        method: req.method,
-        headers,
-        body: req.body === void 0 ? void 0 : JSON.stringify(req.body),
-        dispatcher: this.options.dispatcher ?? sharedDispatcher(),
-        signal
-      });
-      status = res.statusCode;
-      resHeaders = flattenHeaders(res.headers);
-      this.options.forgeClock?.observe(resHeaders.date);
-      text = await readLimited(res.body, this.tuning.maxBodyBytes, endpoint2);
-    } catch (error) {
-      if (error instanceof FleetError) throw error;
-      const errorClass = deadline.aborted ? "deadline" : classifyError(error);
-      throw new FleetError(`${endpoint2} failed: ${errorClass} (${neutralize(describeError(error), 300)})`, errorClass, endpoint2);
-    }
-    if (status === 304 && cached) {
-      this.calls.notModified++;
-      return { status: 200, headers: cached.headers, text: cached.text, notModified: true };
-    }
-    if (status >= 200 && status < 300) {
-      const etag = resHeaders.etag;
-      if (req.conditional && req.method === "GET" && etag) this.etagCache.set(cacheKey, { etag, text, headers: resHeaders });
-      return { status, headers: resHeaders, text, notModified: false };
-    }
-    throw this.statusError(req, endpoint2, status, resHeaders, text);
-  }
-  statusError(req, endpoint2, status, headers, text) {
-    const detail = neutralize(remoteMessage(text), 300);
-    const waitSeconds = rateLimitWaitSeconds(headers, this.options.clock.now());
-    const limited = status === 429 || status === 403 && waitSeconds !== void 0;
-    if (limited) return new RateLimitedError(status, endpoint2, detail, waitSeconds);
-    if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint2, detail, this.options.permissionFor?.(req));
-    return new HttpStatusError(status, endpoint2, detail, status >= 500 ? retryAfterSeconds(headers, this.options.clock.now()) : void 0);
-  }
-  urlOf(req) {
-    const base = this.options.baseUrl.replace(/\/+$/, "");
-    const query = req.query ? "?" + new URLSearchParams(Object.entries(req.query).map(([k, v]) => [k, String(v)])).toString() : "";
-    return `${base}${req.path}${query}`;
-  }
-};
-function endpointOf(req) {
-  return `${req.method} ${req.path}`;
-}
-function remoteMessage(text) {
-  try {
-    const parsed = JSON.parse(text);
-    if (parsed && typeof parsed.message === "string") return parsed.message;
-  } catch {
-  }
-  return text;
-}
-function flattenHeaders(headers) {
-  const flat = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value !== void 0) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return flat;
-}
-async function readLimited(body, maxBytes, endpoint2) {
-  const chunks2 = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new FleetError(`${endpoint2} answered with a body over ${maxBytes} bytes`, "too_large", endpoint2);
-    }
-    chunks2.push(chunk);
-  }
-  return Buffer.concat(chunks2).toString("utf8");
-}
-function encodePath(name) {
-  return name.split("/").map(encodeURIComponent).join("/");
-}
-
 // src/forge/lock-holder.ts
 function encodeHolder(environment, holder) {
   const body = holder ? { run_url: holder.runUrl, sha: holder.sha, expires_at: new Date(holder.expiresAt).toISOString(), nonce: holder.nonce } : { released: true };
@@ -31140,18 +29656,45 @@ function decodeHolder(message) {
   };
 }
 
+// src/forge/payload.ts
+function payloadError(endpoint2, problem) {
+  return new FleetError(`${endpoint2} answered ${problem}`, "bad_payload", endpoint2);
+}
+function commitSha(value, endpoint2) {
+  if (typeof value === "string" && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(value)) return value.toLowerCase();
+  throw payloadError(endpoint2, "without a commit SHA");
+}
+function defaultBranchOf(repo, endpoint2) {
+  const branch = repo?.default_branch;
+  if (typeof branch !== "string" || !branch) throw payloadError(endpoint2, "without a default_branch");
+  return branch;
+}
+
+// src/forge/paths.ts
+function repositoryParams(repository) {
+  const [owner = "", repo = ""] = repository.split("/");
+  return { owner, repo };
+}
+function encodePath(name) {
+  return name.split("/").map(encodeURIComponent).join("/");
+}
+
 // src/forge/lock-gitea.ts
 var GiteaLocks = class {
-  constructor(http, repoPath) {
-    this.http = http;
-    this.repoPath = repoPath;
+  constructor(client, repo) {
+    this.client = client;
+    this.repo = repo;
   }
-  http;
-  repoPath;
+  client;
+  repo;
+  get request() {
+    return this.client.octokit.request;
+  }
   async readLock(name) {
     const newest = (await this.generations(name))[0];
     if (!newest) return null;
-    const message = newest.type === "tag" ? (await this.http.json({ method: "GET", path: `${this.repoPath}/git/tags/${encodePath(newest.sha)}` })).message : "";
+    const tag = newest.type === "tag" ? await this.request("GET /repos/{owner}/{repo}/git/tags/{sha}", { ...this.repo, sha: newest.sha }) : null;
+    const message = tag?.data?.message;
     return { version: String(newest.n), holder: decodeHolder(message) };
   }
   async swapLock(name, expected, next) {
@@ -31159,10 +29702,11 @@ var GiteaLocks = class {
     if (!Number.isSafeInteger(observed) || observed < 0) return null;
     const generation = observed + 1;
     try {
-      await this.http.send({
-        method: "POST",
-        path: `${this.repoPath}/tags`,
-        body: { tag_name: tagOf(name, generation), message: encodeHolder(name, next), ...next ? { target: next.sha } : {} }
+      await this.request("POST /repos/{owner}/{repo}/tags", {
+        ...this.repo,
+        tag_name: tagOf(name, generation),
+        message: encodeHolder(name, next),
+        ...next ? { target: next.sha } : {}
       });
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 409) return null;
@@ -31179,21 +29723,20 @@ var GiteaLocks = class {
   /** Every generation of the lock, newest first. */
   async generations(name) {
     const prefix = `tags/${tagOf(name, "")}`;
-    const path = `${this.repoPath}/git/refs/${encodePath(prefix)}`;
     let answer;
     try {
-      answer = await this.http.json({ method: "GET", path });
+      answer = await this.request("GET /repos/{owner}/{repo}/git/refs/{+ref}", { ...this.repo, ref: encodePath(prefix) });
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 404) return [];
       throw error;
     }
-    const refs = Array.isArray(answer) ? answer : [answer];
+    const refs = Array.isArray(answer.data) ? answer.data : [answer.data];
     const pattern = new RegExp(`^refs/${escapeRegExp(prefix)}(\\d+)$`);
     const found = [];
     for (const ref of refs) {
       const match = typeof ref?.ref === "string" ? pattern.exec(ref.ref) : null;
       if (!match) continue;
-      if (typeof ref.object?.sha !== "string") throw payloadError(`GET ${path}`, "a ref without an object");
+      if (typeof ref.object?.sha !== "string") throw payloadError(this.client.endpointOf("GET", answer), "a ref without an object");
       found.push({ n: Number(match[1]), sha: ref.object.sha, type: String(ref.object.type ?? "") });
     }
     return found.sort((a, b) => b.n - a.n);
@@ -31201,7 +29744,7 @@ var GiteaLocks = class {
   async prune(name, old) {
     for (const generation of old) {
       try {
-        await this.http.send({ method: "DELETE", path: `${this.repoPath}/tags/${encodePath(tagOf(name, generation.n))}` });
+        await this.request("DELETE /repos/{owner}/{repo}/tags/{+tag}", { ...this.repo, tag: encodePath(tagOf(name, generation.n)) });
       } catch {
       }
     }
@@ -31213,211 +29756,6 @@ function tagOf(environment, generation) {
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
-
-// src/forge/gitea.ts
-var STATUS_PAGE = 50;
-var QUIET_COMMIT = { stat: false, verification: false, files: false };
-var GiteaForge = class {
-  kind = "gitea";
-  repository;
-  http;
-  locks;
-  repoPath;
-  maxStatusPages;
-  forgeClock;
-  constructor(options) {
-    this.repository = options.repository;
-    this.repoPath = `/repos/${encodePath(options.repository)}`;
-    this.maxStatusPages = options.maxStatusPages ?? 10;
-    this.forgeClock = new ForgeClock(options.http.clock);
-    this.http = new ForgeHttp({
-      ...options.http,
-      forgeClock: this.forgeClock,
-      authorization: `token ${options.token}`,
-      accept: "application/json",
-      // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
-      permissionFor: (req) => req.method === "GET" ? "read:repository" : "write:repository"
-    });
-    this.locks = new GiteaLocks(this.http, this.repoPath);
-  }
-  readLock(name) {
-    return this.locks.readLock(name);
-  }
-  swapLock(name, expected, next) {
-    return this.locks.swapLock(name, expected, next);
-  }
-  forgeNow() {
-    return this.forgeClock.now();
-  }
-  get calls() {
-    return this.http.calls;
-  }
-  async readBranchHead(branch) {
-    const path = `${this.repoPath}/branches/${encodePath(branch)}`;
-    const found = await this.http.json({ method: "GET", path, conditional: true });
-    return commitSha(found.commit?.id, `GET ${path}`);
-  }
-  defaultBranch() {
-    return readDefaultBranch(this.http, this.repoPath);
-  }
-  async resolveCommit(ref) {
-    const path = `${this.repoPath}/git/commits/${encodePath(ref)}`;
-    const commit = await this.http.json({ method: "GET", path, query: QUIET_COMMIT, conditional: true });
-    return commitSha(commit.sha, `GET ${path}`);
-  }
-  async compare(base, head) {
-    if (sameCommit(base, head)) return "identical";
-    const headOnly = await this.countCommits(head, base);
-    const baseOnly = await this.countCommits(base, head);
-    if (headOnly === 0 && baseOnly === 0) return "identical";
-    if (baseOnly === 0) return "ahead";
-    if (headOnly === 0) return "behind";
-    if (await this.countCommits(head, head) !== 0) {
-      throw new FleetError(
-        `GET ${this.repoPath}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
-        "forge"
-      );
-    }
-    return "diverged";
-  }
-  /** Commits reachable from `from` and not from `not`. */
-  async countCommits(from, not) {
-    const path = `${this.repoPath}/commits`;
-    const res = await this.http.send({ method: "GET", path, query: { sha: from, not, limit: 1, page: 1, ...QUIET_COMMIT } });
-    const total = Number(res.headers["x-total-count"]);
-    if (res.headers["x-total-count"] === void 0 || !Number.isInteger(total) || total < 0) {
-      throw payloadError(`GET ${path}`, "without an X-Total-Count header");
-    }
-    return total;
-  }
-  async latestStatus(sha2, context) {
-    const path = `${this.repoPath}/commits/${encodePath(sha2)}/statuses`;
-    let seen = 0;
-    for (let page = 1; page <= this.maxStatusPages; page++) {
-      const res = await this.http.send({ method: "GET", path, query: { sort: "leastindex", limit: STATUS_PAGE, page } });
-      const statuses = parseList(res.text, `GET ${path}`);
-      const match = statuses.find((status) => status.context === context);
-      if (match) return toCommitStatus(match);
-      seen += statuses.length;
-      const total = Number(res.headers["x-total-count"]);
-      if (statuses.length === 0 || Number.isFinite(total) && seen >= total) return null;
-    }
-    return null;
-  }
-  async setStatus(sha2, status) {
-    await this.http.send({
-      method: "POST",
-      path: `${this.repoPath}/statuses/${encodePath(sha2)}`,
-      body: { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl ?? "" },
-      // Posting the same status twice leaves the same latest status for its context: repeat-safe.
-      idempotent: true
-    });
-  }
-};
-function parseList(text, endpoint2) {
-  let parsed;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw payloadError(endpoint2, "with a body that is not JSON");
-  }
-  if (!Array.isArray(parsed)) throw payloadError(endpoint2, "without a status list");
-  return parsed;
-}
-function giteaState(value) {
-  if (value === "success" || value === "pending" || value === "failure" || value === "error") return value;
-  return value === "warning" ? "failure" : "error";
-}
-function toCommitStatus(status) {
-  return {
-    context: String(status.context),
-    state: giteaState(status.status),
-    description: typeof status.description === "string" ? status.description : "",
-    targetUrl: typeof status.target_url === "string" && status.target_url ? status.target_url : null
-  };
-}
-
-// src/forge/lock-github.ts
-var LOCK_NAMESPACE = "refs/fleet-forward/locks";
-var ZERO_OID = "0".repeat(40);
-var UPDATE_REFS = "mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }";
-var GitHubLocks = class {
-  constructor(api, repoPath) {
-    this.api = api;
-    this.repoPath = repoPath;
-  }
-  api;
-  repoPath;
-  repositoryNodeId = null;
-  trees = /* @__PURE__ */ new Map();
-  async readLock(name) {
-    const path = `${this.repoPath}/git/ref/${encodePath(refOf(name).slice("refs/".length))}`;
-    let ref;
-    try {
-      ref = (await this.api.call("GET", path)).data;
-    } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) return null;
-      throw error;
-    }
-    const version = commitSha(ref.object?.sha, `GET ${path}`);
-    const commit = (await this.api.call("GET", `${this.repoPath}/git/commits/${version}`)).data;
-    return { version, holder: decodeHolder(commit.message) };
-  }
-  async swapLock(name, expected, next) {
-    const ref = refOf(name);
-    if (expected === null) {
-      if (next === null) return null;
-      const sha2 = await this.holderCommit(name, next);
-      try {
-        await this.api.call("POST", `${this.repoPath}/git/refs`, { body: { ref, sha: sha2 } });
-      } catch (error) {
-        if (error instanceof HttpStatusError && error.status === 422) return null;
-        throw error;
-      }
-      return { version: sha2, holder: next };
-    }
-    const after = next ? await this.holderCommit(name, next) : ZERO_OID;
-    const endpoint2 = "POST /graphql (updateRefs)";
-    const answer = await this.api.graphql(
-      UPDATE_REFS,
-      { input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] } },
-      endpoint2
-    );
-    if (!answer?.updateRefs) throw payloadError(endpoint2, "without updateRefs");
-    return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null };
-  }
-  async holderCommit(name, holder) {
-    const path = `${this.repoPath}/git/commits`;
-    const commit = await this.api.call("POST", path, {
-      body: { message: encodeHolder(name, holder), tree: await this.treeOf(holder.sha), parents: [] },
-      // A repeated create only leaves an unreferenced commit behind.
-      idempotent: true
-    });
-    return commitSha(commit.data.sha, `POST ${path}`);
-  }
-  async treeOf(sha2) {
-    const known = this.trees.get(sha2);
-    if (known) return known;
-    const path = `${this.repoPath}/git/commits/${encodePath(sha2)}`;
-    const commit = (await this.api.call("GET", path)).data;
-    const tree = commitSha(commit.tree?.sha, `GET ${path}`);
-    this.trees.set(sha2, tree);
-    return tree;
-  }
-  async repositoryId() {
-    if (this.repositoryNodeId) return this.repositoryNodeId;
-    const repo = (await this.api.call("GET", this.repoPath)).data;
-    if (typeof repo.node_id !== "string" || !repo.node_id) throw payloadError(`GET ${this.repoPath}`, "without a node_id");
-    this.repositoryNodeId = repo.node_id;
-    return repo.node_id;
-  }
-};
-function refOf(environment) {
-  return `${LOCK_NAMESPACE}/${environment}`;
-}
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var import_light = __toESM(require_light(), 1);
 
 // node_modules/@octokit/request-error/dist-src/index.js
 var RequestError = class extends Error {
@@ -31457,309 +29795,6 @@ var RequestError = class extends Error {
     this.request = requestCopy;
   }
 };
-
-// node_modules/@octokit/plugin-retry/dist-bundle/index.js
-var VERSION = "0.0.0-development";
-function isRequestError(error) {
-  return error.request !== void 0;
-}
-async function errorRequest(state, octokit, error, options) {
-  if (!isRequestError(error) || !error?.request.request) {
-    throw error;
-  }
-  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error, retries, retryAfter);
-  }
-  throw error;
-}
-async function wrapRequest(state, octokit, request5, options) {
-  const limiter = new import_light.default();
-  limiter.on("failed", function(error, info) {
-    const maxRetries = ~~error.request.request?.retries;
-    const after = ~~error.request.request?.retryAfter;
-    options.request.retryCount = info.retryCount + 1;
-    if (maxRetries > info.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request5),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request5, options) {
-  const response = await request5(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error = new RequestError(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error, options);
-  }
-  return response;
-}
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error, retries, retryAfter) => {
-        error.request.request = Object.assign({}, error.request.request, {
-          retries,
-          retryAfter
-        });
-        return error;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = VERSION;
-
-// node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-var import_light2 = __toESM(require_light(), 1);
-var VERSION2 = "0.0.0-development";
-var noop = () => Promise.resolve();
-function wrapRequest2(state, request5, options) {
-  return state.retryLimiter.schedule(doRequest, state, request5, options);
-}
-async function doRequest(state, request5, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request5.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, noop);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, noop);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, noop);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request5, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
-      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups2 = {};
-var createGroups = function(Bottleneck3, common) {
-  groups2.global = new Bottleneck3.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups2.auth = new Bottleneck3.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups2.search = new Bottleneck3.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups2.write = new Bottleneck3.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups2.notifications = new Bottleneck3.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
-};
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck: Bottleneck3 = import_light2.default,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups2.global == null) {
-      createGroups(Bottleneck3, common);
-    }
-    state.global = state.global ?? groups2.global;
-    state.auth = state.auth ?? groups2.auth;
-    state.search = state.search ?? groups2.search;
-    state.write = state.write ?? groups2.write;
-    state.notifications = state.notifications ?? groups2.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck3();
-    const events = {};
-    const emitter = new Bottleneck3.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request5, options] = info.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
-      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request5.retryCount;
-      request5.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
-          (error2) => error2.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request5.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request5, options) => {
-    initializeBottleneck();
-    return wrapRequest2(state, request5, options);
-  });
-  return {};
-}
-throttling.VERSION = VERSION2;
-throttling.triggersNotification = triggersNotification;
 
 // node_modules/universal-user-agent/index.js
 function getUserAgent() {
@@ -31879,8 +29914,8 @@ function Collection() {
 var before_after_hook_default = { Singular, Collection };
 
 // node_modules/@octokit/endpoint/dist-bundle/index.js
-var VERSION3 = "0.0.0-development";
-var userAgent = `octokit-endpoint.js/${VERSION3} ${getUserAgent()}`;
+var VERSION = "0.0.0-development";
+var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
 var DEFAULTS2 = {
   method: "GET",
   baseUrl: "https://api.github.com",
@@ -32530,10 +30565,10 @@ var JSONParse = (text, reviver) => {
 };
 
 // node_modules/@octokit/core/node_modules/@octokit/request/dist-bundle/index.js
-var VERSION4 = "10.0.14";
+var VERSION2 = "10.0.14";
 var defaults_default = {
   headers: {
-    "user-agent": `octokit-request.js/${VERSION4} ${getUserAgent()}`
+    "user-agent": `octokit-request.js/${VERSION2} ${getUserAgent()}`
   }
 };
 function isPlainObject2(value) {
@@ -32544,7 +30579,7 @@ function isPlainObject2(value) {
   const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
   return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
 }
-var noop2 = () => "";
+var noop = () => "";
 async function fetchWrapper(requestOptions) {
   const fetch = requestOptions.request?.fetch || globalThis.fetch;
   if (!fetch) {
@@ -32646,7 +30681,7 @@ async function fetchWrapper(requestOptions) {
 async function getResponseData(response) {
   const contentType = response.headers.get("content-type");
   if (!contentType) {
-    return response.text().catch(noop2);
+    return response.text().catch(noop);
   }
   const mimetype = (0, import_content_type.parse)(contentType);
   if (isJSONResponse(mimetype)) {
@@ -32661,7 +30696,7 @@ async function getResponseData(response) {
   // (RFC 2046) and must never be decoded as text, even when the response
   // carries a (misleading) `charset=utf-8` parameter — see #751.
   mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop2);
+    return response.text().catch(noop);
   } else {
     return response.arrayBuffer().catch(
       /* v8 ignore next -- @preserve */
@@ -32709,14 +30744,14 @@ function withDefaults3(oldEndpoint, newDefaults) {
     defaults: withDefaults3.bind(null, endpoint2)
   });
 }
-var request3 = withDefaults3(endpoint, defaults_default);
+var request2 = withDefaults3(endpoint, defaults_default);
 
 // node_modules/@octokit/graphql/node_modules/@octokit/request/dist-bundle/index.js
 var import_content_type2 = __toESM(require_dist2(), 1);
-var VERSION5 = "10.0.14";
+var VERSION3 = "10.0.14";
 var defaults_default2 = {
   headers: {
-    "user-agent": `octokit-request.js/${VERSION5} ${getUserAgent()}`
+    "user-agent": `octokit-request.js/${VERSION3} ${getUserAgent()}`
   }
 };
 function isPlainObject3(value) {
@@ -32727,7 +30762,7 @@ function isPlainObject3(value) {
   const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
   return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
 }
-var noop3 = () => "";
+var noop2 = () => "";
 async function fetchWrapper2(requestOptions) {
   const fetch = requestOptions.request?.fetch || globalThis.fetch;
   if (!fetch) {
@@ -32829,7 +30864,7 @@ async function fetchWrapper2(requestOptions) {
 async function getResponseData2(response) {
   const contentType = response.headers.get("content-type");
   if (!contentType) {
-    return response.text().catch(noop3);
+    return response.text().catch(noop2);
   }
   const mimetype = (0, import_content_type2.parse)(contentType);
   if (isJSONResponse2(mimetype)) {
@@ -32844,7 +30879,7 @@ async function getResponseData2(response) {
   // (RFC 2046) and must never be decoded as text, even when the response
   // carries a (misleading) `charset=utf-8` parameter — see #751.
   mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop3);
+    return response.text().catch(noop2);
   } else {
     return response.arrayBuffer().catch(
       /* v8 ignore next -- @preserve */
@@ -32892,10 +30927,10 @@ function withDefaults4(oldEndpoint, newDefaults) {
     defaults: withDefaults4.bind(null, endpoint2)
   });
 }
-var request4 = withDefaults4(endpoint, defaults_default2);
+var request3 = withDefaults4(endpoint, defaults_default2);
 
 // node_modules/@octokit/graphql/dist-bundle/index.js
-var VERSION6 = "0.0.0-development";
+var VERSION4 = "0.0.0-development";
 function _buildMessageForResponseErrors(data) {
   return `Request failed due to following response errors:
 ` + data.errors.map((e) => ` - ${e.message}`).join("\n");
@@ -32990,9 +31025,9 @@ function withDefaults5(request22, newDefaults) {
     endpoint: newRequest.endpoint
   });
 }
-var graphql2 = withDefaults5(request4, {
+var graphql2 = withDefaults5(request3, {
   headers: {
-    "user-agent": `octokit-graphql.js/${VERSION6} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION4} ${getUserAgent()}`
   },
   method: "POST",
   url: "/graphql"
@@ -33026,13 +31061,13 @@ function withAuthorizationPrefix(token) {
   }
   return `token ${token}`;
 }
-async function hook(token, request5, route, parameters) {
-  const endpoint2 = request5.endpoint.merge(
+async function hook(token, request4, route, parameters) {
+  const endpoint2 = request4.endpoint.merge(
     route,
     parameters
   );
   endpoint2.headers.authorization = withAuthorizationPrefix(token);
-  return request5(endpoint2);
+  return request4(endpoint2);
 }
 var createTokenAuth = function createTokenAuth2(token) {
   if (!token) {
@@ -33050,19 +31085,19 @@ var createTokenAuth = function createTokenAuth2(token) {
 };
 
 // node_modules/@octokit/core/dist-src/version.js
-var VERSION7 = "7.0.8";
+var VERSION5 = "7.0.8";
 
 // node_modules/@octokit/core/dist-src/index.js
-var noop4 = () => {
+var noop3 = () => {
 };
 var consoleWarn = console.warn.bind(console);
 var consoleError = console.error.bind(console);
 function createLogger(logger = {}) {
   if (typeof logger.debug !== "function") {
-    logger.debug = noop4;
+    logger.debug = noop3;
   }
   if (typeof logger.info !== "function") {
-    logger.info = noop4;
+    logger.info = noop3;
   }
   if (typeof logger.warn !== "function") {
     logger.warn = consoleWarn;
@@ -33072,9 +31107,9 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-var userAgentTrail = `octokit-core.js/${VERSION7} ${getUserAgent()}`;
+var userAgentTrail = `octokit-core.js/${VERSION5} ${getUserAgent()}`;
 var Octokit = class {
-  static VERSION = VERSION7;
+  static VERSION = VERSION5;
   static defaults(defaults) {
     const OctokitWithDefaults = class extends this {
       constructor(...args) {
@@ -33116,7 +31151,7 @@ var Octokit = class {
   constructor(options = {}) {
     const hook2 = new before_after_hook_default.Collection();
     const requestDefaults = {
-      baseUrl: request3.endpoint.DEFAULTS.baseUrl,
+      baseUrl: request2.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -33137,7 +31172,7 @@ var Octokit = class {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request3.defaults(requestDefaults);
+    this.request = request2.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook2;
@@ -33187,16 +31222,16 @@ var Octokit = class {
 };
 
 // node_modules/@octokit/plugin-request-log/dist-src/version.js
-var VERSION8 = "6.0.0";
+var VERSION6 = "6.0.0";
 
 // node_modules/@octokit/plugin-request-log/dist-src/index.js
 function requestLog(octokit) {
-  octokit.hook.wrap("request", (request5, options) => {
+  octokit.hook.wrap("request", (request4, options) => {
     octokit.log.debug("request", options);
     const start = Date.now();
     const requestOptions = octokit.request.endpoint.parse(options);
     const path = requestOptions.url.replace(options.baseUrl, "");
-    return request5(options).then((response) => {
+    return request4(options).then((response) => {
       const requestId = response.headers["x-github-request-id"];
       octokit.log.info(
         `${requestOptions.method} ${path} - ${response.status} with id ${requestId} in ${Date.now() - start}ms`
@@ -33211,10 +31246,10 @@ function requestLog(octokit) {
     });
   });
 }
-requestLog.VERSION = VERSION8;
+requestLog.VERSION = VERSION6;
 
 // node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
-var VERSION9 = "0.0.0-development";
+var VERSION7 = "0.0.0-development";
 function normalizePaginatedListResponse(response) {
   if (!response.data) {
     return {
@@ -33327,10 +31362,10 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = VERSION9;
+paginateRest.VERSION = VERSION7;
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/version.js
-var VERSION10 = "17.0.0";
+var VERSION8 = "17.0.0";
 
 // node_modules/@octokit/plugin-rest-endpoint-methods/dist-src/generated/endpoints.js
 var Endpoints = {
@@ -35754,7 +33789,7 @@ function restEndpointMethods(octokit) {
     rest: api
   };
 }
-restEndpointMethods.VERSION = VERSION10;
+restEndpointMethods.VERSION = VERSION8;
 function legacyRestEndpointMethods(octokit) {
   const api = endpointsToMethods(octokit);
   return {
@@ -35762,178 +33797,178 @@ function legacyRestEndpointMethods(octokit) {
     rest: api
   };
 }
-legacyRestEndpointMethods.VERSION = VERSION10;
+legacyRestEndpointMethods.VERSION = VERSION8;
 
 // node_modules/@octokit/rest/dist-src/version.js
-var VERSION11 = "22.0.1";
+var VERSION9 = "22.0.1";
 
 // node_modules/@octokit/rest/dist-src/index.js
 var Octokit2 = Octokit.plugin(requestLog, legacyRestEndpointMethods, paginateRest).defaults(
   {
-    userAgent: `octokit-rest.js/${VERSION11}`
+    userAgent: `octokit-rest.js/${VERSION9}`
   }
 );
 
 // src/forge/octokit.ts
-var import_light3 = __toESM(require_light(), 1);
-var import_undici4 = __toESM(require_undici(), 1);
-var API_VERSION = "2022-11-28";
-var SECONDARY_FALLBACK_SECONDS = 60;
-var DO_NOT_RETRY = [400, 401, 403, 404, 409, 410, 422, 429, 451];
-function attemptHook(octokit, options) {
-  const hook2 = options.attemptHook;
-  if (hook2) octokit.hook.wrap("request", hook2);
-  return {};
+var import_undici3 = __toESM(require_undici(), 1);
+
+// src/forge/conditional-reads.ts
+function conditionalReads(octokit, calls) {
+  const cache = /* @__PURE__ */ new Map();
+  octokit.hook.wrap("request", async (request4, options) => {
+    if (options.method !== "GET" || options.request.fleetForward?.conditional !== true) return request4(options);
+    const { url, headers } = octokit.request.endpoint.parse(options);
+    const key = `${headers.accept} ${url}`;
+    const cached = cache.get(key);
+    if (cached) options.headers["if-none-match"] = cached.etag;
+    try {
+      const answer = await request4(options);
+      const etag = answer.headers.etag;
+      if (etag) cache.set(key, { etag, answer });
+      return answer;
+    } catch (error) {
+      if (cached && error instanceof RequestError && error.status === 304) {
+        calls.notModified++;
+        return cached.answer;
+      }
+      throw error;
+    }
+  });
 }
-var FleetOctokit = Octokit2.plugin(attemptHook, throttling, retry);
-var GitHubClient = class {
+
+// src/forge/errors.ts
+var RateLimitedError = class extends HttpStatusError {
+  errorClass = "rate_limited";
+};
+var AccessDeniedError = class extends HttpStatusError {
+  errorClass;
+  constructor(status, endpoint2, detail, permission) {
+    const remedy = status === 401 ? "the forge refused the token: check that the token input is set and not expired or revoked" : `the token lacks a permission${permission ? `: it needs ${permission}` : ""}`;
+    super(status, endpoint2, detail ? `${detail}; ${remedy}` : remedy);
+    this.errorClass = status === 401 ? "auth" : "permission";
+  }
+};
+
+// src/forge/octokit.ts
+var DEFAULT_TUNING = {
+  deadlineMs: 1e4,
+  attempts: 4,
+  backoffMs: 1e3,
+  maxBackoffMs: 8e3,
+  maxRateLimitWaitMs: 6e4,
+  maxBodyBytes: 4 * 1024 * 1024
+};
+function policy(request4) {
+  return { fleetForward: request4 };
+}
+var SECONDARY_FALLBACK_SECONDS = 60;
+var IDEMPOTENT_METHODS = /* @__PURE__ */ new Set(["GET", "HEAD", "PUT", "DELETE"]);
+var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
+var ForgeClient = class {
   constructor(options) {
     this.options = options;
     registerSecret(options.token);
-    const tuning = this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
-    const waitOut = (seconds, retryCount) => this.waitOutRateLimit(seconds, retryCount);
+    this.tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    const baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.rootPath = new URL(baseUrl).pathname.replace(/\/+$/, "");
     const quiet = () => void 0;
-    this.octokit = new FleetOctokit({
+    this.octokit = new Octokit2({
       auth: options.token,
-      baseUrl: options.baseUrl.replace(/\/+$/, ""),
+      baseUrl,
       userAgent: "fleet-forward",
       request: { fetch: this.fetchOnce.bind(this), signal: options.signal },
       // Failures reach the caller as FleetErrors; nothing is printed behind its back.
-      log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
-      throttle: {
-        retryAfterBaseValue: 0,
-        fallbackSecondaryRateRetryAfter: SECONDARY_FALLBACK_SECONDS,
-        // Writes one at a time, as GitHub asks; a run makes a handful, so they are not also spaced apart.
-        write: new import_light3.default.Group({ maxConcurrent: 1 }),
-        // The handlers' typings say void, but the plugin awaits them (Bottleneck's Events.trigger) and retries
-        // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
-        // wait is measured and taken on the injected clock.
-        // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        onRateLimit: (seconds, request5, _octokit, retryCount) => {
-          const reset = rateLimitWaitSeconds(request5.request.fleetForward?.lastHeaders ?? {}, this.options.clock.now());
-          return waitOut(reset ?? seconds, retryCount);
+      log: { debug: quiet, info: quiet, warn: quiet, error: quiet }
+    });
+    conditionalReads(this.octokit, this.calls);
+    this.octokit.hook.wrap("request", async (request4, options2) => {
+      Object.assign(options2.headers, this.options.headers);
+      const { method, url } = this.octokit.request.endpoint.parse(options2);
+      const path = this.pathOf(url);
+      const asked = options2.request.fleetForward ?? {};
+      const endpoint2 = asked.endpoint ?? `${method} ${path}`;
+      const graphql3 = method === "POST" && url.endsWith("/graphql");
+      const { attempts, backoffMs, maxBackoffMs, maxRateLimitWaitMs } = this.tuning;
+      return withRetries(
+        async () => {
+          try {
+            const answer = await request4(options2);
+            if (graphql3) this.throwGraphqlErrors(answer, endpoint2);
+            return answer;
+          } catch (error) {
+            throw this.toFleetError(error, endpoint2, { method, path });
+          }
         },
-        // eslint-disable-next-line @typescript-eslint/no-misused-promises
-        onSecondaryRateLimit: (seconds, _request, _octokit, retryCount) => waitOut(seconds, retryCount)
-      },
-      retry: { retries: tuning.attempts - 1, retryAfterBaseValue: 0, doNotRetry: DO_NOT_RETRY },
-      attemptHook: (request5, options2) => this.attempt(request5, options2)
+        {
+          policy: { attempts, backoffMs, maxBackoffMs, maxWaitMs: maxRateLimitWaitMs },
+          clock: this.options.clock,
+          idempotent: asked.idempotent ?? IDEMPOTENT_METHODS.has(method),
+          signal: this.options.signal
+        }
+      );
     });
   }
   options;
   calls = { requests: 0, notModified: 0 };
   octokit;
   tuning;
-  etags = /* @__PURE__ */ new Map();
-  /** One request; `path` is below the API root with its segments already encoded. */
-  async call(method, path, call = {}) {
-    const endpoint2 = `${method} ${path}`;
-    const accept = call.accept ?? "application/vnd.github+json";
-    const cacheKey = `${accept} ${path}?${new URLSearchParams(Object.entries(call.query ?? {}).map(([k, v]) => [k, String(v)]))}`;
-    const cached = call.conditional && method === "GET" ? this.etags.get(cacheKey) : void 0;
-    try {
-      const res = await this.octokit.request(`${method} ${path}`, {
-        ...call.query,
-        ...call.body === void 0 ? {} : { data: call.body },
-        headers: { accept, "x-github-api-version": API_VERSION, ...cached ? { "if-none-match": cached.etag } : {} },
-        request: attemptOptions(call.idempotent ?? (method === "GET" || method === "PUT" || method === "DELETE"))
-      });
-      const answer = { status: res.status, data: res.data };
-      const etag = res.headers.etag;
-      if (call.conditional && method === "GET" && etag) this.etags.set(cacheKey, { etag, answer });
-      return answer;
-    } catch (error) {
-      if (cached && error.status === 304) {
-        this.calls.notModified++;
-        return cached.answer;
-      }
-      throw this.toFleetError(error, endpoint2, { method, path });
-    }
-  }
-  /** A GraphQL mutation (not repeated once sent) at the API's GraphQL root, which Octokit derives from the REST root. */
-  async graphql(query, variables, endpoint2) {
-    try {
-      return await this.octokit.graphql(query, { ...variables, headers: { "x-github-api-version": API_VERSION }, request: attemptOptions(false) });
-    } catch (error) {
-      const errors = error.errors;
-      if (Array.isArray(errors) && errors.length) {
-        const detail = this.safe(String(errors[0]?.message ?? "error"));
-        if (errors.some((e) => e.type === "FORBIDDEN"))
-          throw new AccessDeniedError(403, endpoint2, detail, this.options.permissionFor?.({ method: "POST", path: "/graphql" }));
-        throw new FleetError(`${endpoint2} answered: ${detail}`, "forge", endpoint2);
-      }
-      throw this.toFleetError(error, endpoint2, { method: "POST", path: "/graphql" });
-    }
-  }
-  /**
-   * Innermost hook, once per attempt (the plugins re-enter it on every retry): sleeps the wait the last
-   * failure called for, and decides whether a failure the retry plugin would repeat may be repeated.
-   */
-  async attempt(request5, options) {
-    const state = options.request.fleetForward;
-    if (!state) return request5(options);
-    if (state.nextWaitMs !== null) await this.options.clock.sleep(state.nextWaitMs, this.options.signal);
-    state.nextWaitMs = null;
-    try {
-      const answer = await request5(options);
-      state.lastHeaders = answer.headers ?? {};
-      return answer;
-    } catch (error) {
-      const response = error.response;
-      state.lastHeaders = response?.headers ?? {};
-      const status = error.status;
-      const retryable = response ? typeof status === "number" && status >= 500 && state.idempotent : networkRetryable(classifyError(error.cause ?? error), state.idempotent);
-      if (retryable) {
-        const asked = response ? rateLimitWaitSeconds(state.lastHeaders, this.options.clock.now()) : void 0;
-        const wait = asked === void 0 ? this.backoff(state.retries) : asked * 1e3;
-        if (wait <= this.tuning.maxRateLimitWaitMs) {
-          state.nextWaitMs = wait;
-          state.retries++;
-          options.request.retries = this.tuning.attempts - 1;
-          throw error;
-        }
-      }
-      if (!(typeof status === "number" && status < 500 && response)) options.request.retries = 0;
-      throw error;
-    }
-  }
-  /** The throttling plugin's handlers: wait on the injected clock within the bound, or give up. */
-  async waitOutRateLimit(seconds, retryCount) {
-    if (retryCount >= this.tuning.attempts - 1 || seconds * 1e3 > this.tuning.maxRateLimitWaitMs) return false;
-    await this.options.clock.sleep(seconds * 1e3, this.options.signal);
-    return true;
-  }
-  backoff(retries) {
-    return Math.min(this.tuning.backoffMs * 2 ** retries, this.tuning.maxBackoffMs);
-  }
+  /** Path of the API root, so endpoints are named below it. */
+  rootPath;
   /** undici's fetch on the injected dispatcher, one deadline per attempt (body included), the body bounded. */
   async fetchOnce(url, init) {
     this.calls.requests++;
     const deadline = AbortSignal.timeout(this.tuning.deadlineMs);
     const signal = init.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const res = await (0, import_undici4.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
+    const res = await (0, import_undici3.fetch)(url, { ...init, signal, dispatcher: this.options.dispatcher ?? sharedDispatcher() });
     this.options.forgeClock?.observe(res.headers.get("date") ?? void 0);
-    const body = await readLimited2(res.body, this.tuning.maxBodyBytes, `${init.method ?? "GET"} ${new URL(url).pathname}`);
+    const body = await readLimited(res.body, this.tuning.maxBodyBytes, `${init.method ?? "GET"} ${this.pathOf(url)}`);
     const headers = new Headers();
     for (const [name, value] of res.headers) headers.append(name, value);
-    return new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers });
+    const answer = new Response(NULL_BODY.has(res.status) ? null : body, { status: res.status, statusText: res.statusText, headers });
+    Object.defineProperty(answer, "url", { value: res.url });
+    return answer;
+  }
+  /** The endpoint an answer came from, as errors name it: `GET /repos/acme/fleet/git/ref/heads/main`. */
+  endpointOf(method, answer) {
+    return `${method} ${this.pathOf(answer.url)}`;
+  }
+  /** The path below the API root, as the forge's documentation writes it (a ref's slashes as slashes). */
+  pathOf(url) {
+    const path = new URL(url).pathname;
+    const below = path.startsWith(`${this.rootPath}/`) ? path.slice(this.rootPath.length) : path;
+    return below.replace(/%2F/gi, "/");
+  }
+  /**
+   * A GraphQL answer is a 200 whose `errors` say what failed: RATE_LIMITED is a rate limit (its headers
+   * carry the reset), FORBIDDEN a missing permission (no retry fixes it), anything else a forge error.
+   */
+  throwGraphqlErrors(answer, endpoint2) {
+    const errors = answer.data?.errors;
+    if (!Array.isArray(errors) || errors.length === 0) return;
+    const types = errors.map((error) => error?.type);
+    const detail = this.safe(String(errors[0]?.message ?? "error"));
+    if (types.includes("RATE_LIMITED")) {
+      throw new RateLimitedError(answer.status, endpoint2, detail, rateLimitWaitSeconds(stringHeaders(answer.headers), this.options.clock.now()));
+    }
+    if (types.includes("FORBIDDEN")) throw new AccessDeniedError(403, endpoint2, detail, this.options.permissionFor?.({ method: "POST", path: "/graphql" }));
+    throw new FleetError(`${endpoint2} answered: ${detail}`, "forge", endpoint2);
   }
   toFleetError(error, endpoint2, req) {
     if (error instanceof FleetError) return error;
-    const failure = error;
-    const response = failure.response;
-    if (response) {
-      const detail = this.safe(remoteMessage2(response.data));
-      const wait = rateLimitWaitSeconds(response.headers, this.options.clock.now());
+    if (error instanceof RequestError && error.response) {
+      const { status, data } = error.response;
+      const headers = stringHeaders(error.response.headers);
+      const detail = this.safe(remoteMessage(data));
+      const wait = rateLimitWaitSeconds(headers, this.options.clock.now());
       const secondary = /\bsecondary rate\b/i.test(detail);
-      if (response.status === 429 || response.status === 403 && (wait !== void 0 || secondary)) {
-        return new RateLimitedError(response.status, endpoint2, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : void 0));
+      if (status === 429 || status === 403 && (wait !== void 0 || secondary)) {
+        return new RateLimitedError(status, endpoint2, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : void 0));
       }
-      if (response.status === 401 || response.status === 403) return new AccessDeniedError(response.status, endpoint2, detail, this.options.permissionFor?.(req));
-      return new HttpStatusError(response.status, endpoint2, detail, response.status >= 500 ? wait : void 0);
+      if (status === 401 || status === 403) return new AccessDeniedError(status, endpoint2, detail, this.options.permissionFor?.(req));
+      return new HttpStatusError(status, endpoint2, detail, status >= 500 ? wait : void 0);
     }
-    const wrapped = failure.cause ?? error;
-    const cause = wrapped instanceof TypeError && wrapped.cause instanceof Error ? wrapped.cause : wrapped;
+    const wrapped = error instanceof RequestError ? error.cause ?? error : error;
+    const cause = wrapped instanceof TypeError && wrapped.cause !== void 0 ? wrapped.cause : wrapped;
     if (cause instanceof FleetError) return cause;
     const errorClass = classifyError(cause);
     return new FleetError(`${endpoint2} failed: ${errorClass} (${this.safe(describeError(cause))})`, errorClass, endpoint2);
@@ -35943,16 +33978,16 @@ var GitHubClient = class {
     return neutralize(text, 300);
   }
 };
-var NULL_BODY = /* @__PURE__ */ new Set([101, 204, 205, 304]);
-function attemptOptions(idempotent) {
-  const fleetForward = { idempotent, retries: 0, nextWaitMs: null, lastHeaders: {} };
-  return idempotent ? { fleetForward } : { fleetForward, retries: 0 };
+function stringHeaders(headers) {
+  const flat = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== void 0) flat[name.toLowerCase()] = String(value);
+  return flat;
 }
-function remoteMessage2(data) {
+function remoteMessage(data) {
   if (data && typeof data === "object" && typeof data.message === "string") return data.message;
   return typeof data === "string" ? data : "";
 }
-async function readLimited2(body, maxBytes, endpoint2) {
+async function readLimited(body, maxBytes, endpoint2) {
   if (!body) return new Uint8Array();
   const chunks2 = [];
   let size = 0;
@@ -35967,39 +34002,31 @@ async function readLimited2(body, maxBytes, endpoint2) {
   return Buffer.concat(chunks2);
 }
 
-// src/forge/github.ts
-var STATUS_PAGE2 = 100;
-var COMPARE_STATUSES = /* @__PURE__ */ new Set(["identical", "ahead", "behind", "diverged"]);
-var COMMIT_STATES = /* @__PURE__ */ new Set(["success", "pending", "failure", "error"]);
-var GitHubForge = class {
-  kind = "github";
+// src/forge/gitea.ts
+var STATUS_PAGE = 50;
+var QUIET_COMMIT = { stat: false, verification: false, files: false };
+var GiteaForge = class {
+  kind = "gitea";
   repository;
-  deployments = this;
-  api;
+  client;
   locks;
-  repoPath;
+  repo;
   maxStatusPages;
   forgeClock;
   constructor(options) {
     this.repository = options.repository;
-    this.repoPath = `/repos/${encodePath(options.repository)}`;
+    this.repo = repositoryParams(options.repository);
     this.maxStatusPages = options.maxStatusPages ?? 10;
-    const { baseUrl, clock, dispatcher, signal, tuning } = options.http;
-    this.forgeClock = new ForgeClock(clock);
-    this.api = new GitHubClient({
-      baseUrl,
+    this.forgeClock = new ForgeClock(options.http.clock);
+    this.client = new ForgeClient({
+      ...options.http,
       token: options.token,
-      clock,
-      dispatcher,
-      signal,
-      tuning,
-      permissionFor: githubPermission,
+      headers: { accept: "application/json", "user-agent": "fleet-forward" },
+      // Gitea scopes tokens per area; the lock's tags and the statuses need repository write access.
+      permissionFor: (req) => req.method === "GET" ? "read:repository" : "write:repository",
       forgeClock: this.forgeClock
     });
-    this.locks = new GitHubLocks(this.api, this.repoPath);
-  }
-  get calls() {
-    return this.api.calls;
+    this.locks = new GiteaLocks(this.client, this.repo);
   }
   readLock(name) {
     return this.locks.readLock(name);
@@ -36010,80 +34037,306 @@ var GitHubForge = class {
   forgeNow() {
     return this.forgeClock.now();
   }
+  get calls() {
+    return this.client.calls;
+  }
+  get request() {
+    return this.client.octokit.request;
+  }
   async readBranchHead(branch) {
-    const path = `${this.repoPath}/git/ref/heads/${encodePath(branch)}`;
-    const ref = await this.api.call("GET", path, { conditional: true });
-    return commitSha(ref.data.object?.sha, `GET ${path}`);
+    const answer = await this.request("GET /repos/{owner}/{repo}/branches/{+branch}", {
+      ...this.repo,
+      branch: encodePath(branch),
+      request: policy({ conditional: true })
+    });
+    const found = answer.data;
+    return commitSha(found?.commit?.id, this.client.endpointOf("GET", answer));
   }
   async defaultBranch() {
-    const repo = await this.api.call("GET", this.repoPath, { conditional: true });
-    if (typeof repo.data.default_branch !== "string" || !repo.data.default_branch) {
-      throw payloadError(`GET ${this.repoPath}`, "without a default_branch");
-    }
-    return repo.data.default_branch;
+    const answer = await this.request("GET /repos/{owner}/{repo}", { ...this.repo, request: policy({ conditional: true }) });
+    return defaultBranchOf(answer.data, this.client.endpointOf("GET", answer));
   }
   async resolveCommit(ref) {
-    const path = `${this.repoPath}/commits/${encodePath(ref)}`;
-    const res = await this.api.call("GET", path, { accept: "application/vnd.github.sha", conditional: true });
-    return commitSha(typeof res.data === "string" ? res.data.trim() : res.data, `GET ${path}`);
+    const answer = await this.request("GET /repos/{owner}/{repo}/git/commits/{+ref}", {
+      ...this.repo,
+      ref: encodePath(ref),
+      ...QUIET_COMMIT,
+      request: policy({ conditional: true })
+    });
+    const commit = answer.data;
+    return commitSha(commit?.sha, this.client.endpointOf("GET", answer));
   }
   async compare(base, head) {
     if (sameCommit(base, head)) return "identical";
-    const path = `${this.repoPath}/compare/${encodePath(base)}...${encodePath(head)}`;
-    const comparison = (await this.api.call("GET", path, { query: { per_page: 1 } })).data;
-    if (typeof comparison.status !== "string" || !COMPARE_STATUSES.has(comparison.status)) {
-      throw payloadError(`GET ${path}`, "without a known comparison status");
+    const headOnly = await this.countCommits(head, base);
+    const baseOnly = await this.countCommits(base, head);
+    if (headOnly === 0 && baseOnly === 0) return "identical";
+    if (baseOnly === 0) return "ahead";
+    if (headOnly === 0) return "behind";
+    if (await this.countCommits(head, head) !== 0) {
+      throw new FleetError(
+        `GET /repos/${this.repository}/commits ignores the 'not' parameter (Gitea before 1.20): ancestry of ${shortSha(base)} and ${shortSha(head)} cannot be read; fleet-forward needs Gitea 1.20 or newer`,
+        "forge"
+      );
     }
-    return comparison.status;
+    return "diverged";
+  }
+  /** Commits reachable from `from` and not from `not`. */
+  async countCommits(from, not) {
+    const answer = await this.request("GET /repos/{owner}/{repo}/commits", { ...this.repo, sha: from, not, limit: 1, page: 1, ...QUIET_COMMIT });
+    const header2 = answer.headers["x-total-count"];
+    const total = Number(header2);
+    if (header2 === void 0 || !Number.isInteger(total) || total < 0) {
+      throw payloadError(this.client.endpointOf("GET", answer), "without an X-Total-Count header");
+    }
+    return total;
   }
   async latestStatus(sha2, context) {
-    const path = `${this.repoPath}/commits/${encodePath(sha2)}/statuses`;
+    let seen = 0;
     for (let page = 1; page <= this.maxStatusPages; page++) {
-      const statuses = (await this.api.call("GET", path, { query: { per_page: STATUS_PAGE2, page } })).data;
-      if (!Array.isArray(statuses)) throw payloadError(`GET ${path}`, "without a status list");
+      const answer = await this.request("GET /repos/{owner}/{repo}/commits/{+ref}/statuses", {
+        ...this.repo,
+        ref: encodePath(sha2),
+        sort: "leastindex",
+        limit: STATUS_PAGE,
+        page
+      });
+      const statuses = answer.data;
+      if (!Array.isArray(statuses)) throw payloadError(this.client.endpointOf("GET", answer), "without a status list");
       const match = statuses.find((status) => status.context === context);
-      if (match) return toCommitStatus2(match, `GET ${path}`);
+      if (match) return toCommitStatus(match);
+      seen += statuses.length;
+      const total = Number(answer.headers["x-total-count"]);
+      if (statuses.length === 0 || Number.isFinite(total) && seen >= total) return null;
+    }
+    return null;
+  }
+  async setStatus(sha2, status) {
+    await this.request("POST /repos/{owner}/{repo}/statuses/{+sha}", {
+      ...this.repo,
+      sha: encodePath(sha2),
+      state: status.state,
+      context: status.context,
+      description: status.description,
+      target_url: status.targetUrl ?? "",
+      // Posting the same status twice leaves the same latest status for its context: repeat-safe.
+      request: policy({ idempotent: true })
+    });
+  }
+};
+function giteaState(value) {
+  if (value === "success" || value === "pending" || value === "failure" || value === "error") return value;
+  return value === "warning" ? "failure" : "error";
+}
+function toCommitStatus(status) {
+  return {
+    context: String(status.context),
+    state: giteaState(status.status),
+    description: typeof status.description === "string" ? status.description : "",
+    targetUrl: typeof status.target_url === "string" && status.target_url ? status.target_url : null
+  };
+}
+
+// src/forge/lock-github.ts
+var LOCK_NAMESPACE = "refs/fleet-forward/locks";
+var ZERO_OID = "0".repeat(40);
+var UPDATE_REFS = "mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }";
+var GitHubLocks = class {
+  constructor(client, repo) {
+    this.client = client;
+    this.repo = repo;
+  }
+  client;
+  repo;
+  repositoryNodeId = null;
+  trees = /* @__PURE__ */ new Map();
+  get git() {
+    return this.client.octokit.rest.git;
+  }
+  async readLock(name) {
+    let ref;
+    try {
+      ref = await this.git.getRef({ ...this.repo, ref: refOf(name).slice("refs/".length) });
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404) return null;
+      throw error;
+    }
+    const version = commitSha(ref.data.object?.sha, this.client.endpointOf("GET", ref));
+    const commit = await this.git.getCommit({ ...this.repo, commit_sha: version });
+    return { version, holder: decodeHolder(commit.data.message) };
+  }
+  async swapLock(name, expected, next) {
+    const ref = refOf(name);
+    if (expected === null) {
+      if (next === null) return null;
+      const sha2 = await this.holderCommit(name, next);
+      try {
+        await this.git.createRef({ ...this.repo, ref, sha: sha2 });
+      } catch (error) {
+        if (error instanceof HttpStatusError && error.status === 422) return null;
+        throw error;
+      }
+      return { version: sha2, holder: next };
+    }
+    const after = next ? await this.holderCommit(name, next) : ZERO_OID;
+    const endpoint2 = "POST /graphql (updateRefs)";
+    const answer = await this.client.octokit.graphql(UPDATE_REFS, {
+      input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] },
+      // Not repeated once sent, unless a rate limit refused it.
+      request: policy({ idempotent: false, endpoint: endpoint2 })
+    });
+    if (!answer?.updateRefs) throw payloadError(endpoint2, "without updateRefs");
+    return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null };
+  }
+  async holderCommit(name, holder) {
+    const commit = await this.git.createCommit({
+      ...this.repo,
+      message: encodeHolder(name, holder),
+      tree: await this.treeOf(holder.sha),
+      parents: [],
+      // A repeated create only leaves an unreferenced commit behind.
+      request: policy({ idempotent: true })
+    });
+    return commitSha(commit.data.sha, this.client.endpointOf("POST", commit));
+  }
+  async treeOf(sha2) {
+    const known = this.trees.get(sha2);
+    if (known) return known;
+    const commit = await this.git.getCommit({ ...this.repo, commit_sha: sha2 });
+    const tree = commitSha(commit.data.tree?.sha, this.client.endpointOf("GET", commit));
+    this.trees.set(sha2, tree);
+    return tree;
+  }
+  async repositoryId() {
+    if (this.repositoryNodeId) return this.repositoryNodeId;
+    const repo = await this.client.octokit.rest.repos.get({ ...this.repo });
+    const nodeId = repo.data.node_id;
+    if (typeof nodeId !== "string" || !nodeId) throw payloadError(this.client.endpointOf("GET", repo), "without a node_id");
+    this.repositoryNodeId = nodeId;
+    return nodeId;
+  }
+};
+function refOf(environment) {
+  return `${LOCK_NAMESPACE}/${environment}`;
+}
+
+// src/forge/github.ts
+var API_VERSION = "2022-11-28";
+var STATUS_PAGE2 = 100;
+var COMPARE_STATUSES = /* @__PURE__ */ new Set(["identical", "ahead", "behind", "diverged"]);
+var COMMIT_STATES = /* @__PURE__ */ new Set(["success", "pending", "failure", "error"]);
+var GitHubForge = class {
+  kind = "github";
+  repository;
+  deployments = this;
+  client;
+  locks;
+  repo;
+  maxStatusPages;
+  forgeClock;
+  constructor(options) {
+    this.repository = options.repository;
+    this.repo = repositoryParams(options.repository);
+    this.maxStatusPages = options.maxStatusPages ?? 10;
+    this.forgeClock = new ForgeClock(options.http.clock);
+    this.client = new ForgeClient({
+      ...options.http,
+      token: options.token,
+      headers: { accept: "application/vnd.github+json", "x-github-api-version": API_VERSION },
+      permissionFor: githubPermission,
+      forgeClock: this.forgeClock
+    });
+    this.locks = new GitHubLocks(this.client, this.repo);
+  }
+  get calls() {
+    return this.client.calls;
+  }
+  readLock(name) {
+    return this.locks.readLock(name);
+  }
+  swapLock(name, expected, next) {
+    return this.locks.swapLock(name, expected, next);
+  }
+  forgeNow() {
+    return this.forgeClock.now();
+  }
+  get rest() {
+    return this.client.octokit.rest;
+  }
+  async readBranchHead(branch) {
+    const answer = await this.rest.git.getRef({ ...this.repo, ref: `heads/${branch}`, request: policy({ conditional: true }) });
+    return commitSha(answer.data.object?.sha, this.client.endpointOf("GET", answer));
+  }
+  async defaultBranch() {
+    const answer = await this.rest.repos.get({ ...this.repo, request: policy({ conditional: true }) });
+    return defaultBranchOf(answer.data, this.client.endpointOf("GET", answer));
+  }
+  async resolveCommit(ref) {
+    const answer = await this.rest.repos.getCommit({ ...this.repo, ref, mediaType: { format: "sha" }, request: policy({ conditional: true }) });
+    const sha2 = answer.data;
+    return commitSha(typeof sha2 === "string" ? sha2.trim() : sha2, this.client.endpointOf("GET", answer));
+  }
+  async compare(base, head) {
+    if (sameCommit(base, head)) return "identical";
+    const answer = await this.rest.repos.compareCommitsWithBasehead({ ...this.repo, basehead: `${base}...${head}`, per_page: 1 });
+    const status = answer.data.status;
+    if (typeof status !== "string" || !COMPARE_STATUSES.has(status)) {
+      throw payloadError(this.client.endpointOf("GET", answer), "without a known comparison status");
+    }
+    return status;
+  }
+  async latestStatus(sha2, context) {
+    for (let page = 1; page <= this.maxStatusPages; page++) {
+      const answer = await this.rest.repos.listCommitStatusesForRef({ ...this.repo, ref: sha2, per_page: STATUS_PAGE2, page });
+      const statuses = answer.data;
+      if (!Array.isArray(statuses)) throw payloadError(this.client.endpointOf("GET", answer), "without a status list");
+      const match = statuses.find((status) => status.context === context);
+      if (match) return toCommitStatus2(match, this.client.endpointOf("GET", answer));
       if (statuses.length < STATUS_PAGE2) return null;
     }
     return null;
   }
   async setStatus(sha2, status) {
-    await this.api.call("POST", `${this.repoPath}/statuses/${encodePath(sha2)}`, {
-      body: { state: status.state, context: status.context, description: status.description, target_url: status.targetUrl },
+    await this.rest.repos.createCommitStatus({
+      ...this.repo,
+      sha: sha2,
+      state: status.state,
+      context: status.context,
+      description: status.description,
+      target_url: status.targetUrl,
       // Posting the same status twice leaves the same latest status for its context: repeat-safe.
-      idempotent: true
+      request: policy({ idempotent: true })
     });
   }
-  async createDeployment(request5) {
-    const path = `${this.repoPath}/deployments`;
-    const created = await this.api.call("POST", path, {
-      body: {
-        ref: request5.sha,
-        task: "deploy",
-        environment: request5.environment,
-        description: request5.description,
-        // The run deploys exactly this commit: no merge of the default branch into it, and no status
-        // checks required first (the gate, when asked for, has already judged the commit).
-        auto_merge: false,
-        required_contexts: [],
-        transient_environment: false,
-        production_environment: request5.production
-      }
-      // Not idempotent: a repeated create would leave a second deployment.
+  async createDeployment(request4) {
+    const created = await this.rest.repos.createDeployment({
+      ...this.repo,
+      ref: request4.sha,
+      task: "deploy",
+      environment: request4.environment,
+      description: request4.description,
+      // The run deploys exactly this commit: no merge of the default branch into it, and no status
+      // checks required first (the gate, when asked for, has already judged the commit).
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      production_environment: request4.production
+      // Not idempotent (the default for a POST): a repeated create would leave a second deployment.
     });
-    if (created.status !== 201 || typeof created.data.id !== "number") throw payloadError(`POST ${path}`, `HTTP ${created.status} without a deployment id`);
-    return created.data.id;
+    const id = created.status === 201 ? created.data.id : void 0;
+    if (typeof id !== "number") throw payloadError(this.client.endpointOf("POST", created), `HTTP ${created.status} without a deployment id`);
+    return id;
   }
   async setDeploymentStatus(id, update) {
-    await this.api.call("POST", `${this.repoPath}/deployments/${id}/statuses`, {
-      body: {
-        state: update.state,
-        description: update.description,
-        ...update.logUrl ? { log_url: update.logUrl } : {},
-        ...update.environmentUrl ? { environment_url: update.environmentUrl } : {}
-      },
+    await this.rest.repos.createDeploymentStatus({
+      ...this.repo,
+      deployment_id: id,
+      state: update.state,
+      description: update.description,
+      ...update.logUrl ? { log_url: update.logUrl } : {},
+      ...update.environmentUrl ? { environment_url: update.environmentUrl } : {},
       // The latest status of a deployment is what GitHub shows: posting the same one twice is repeat-safe.
-      idempotent: true
+      request: policy({ idempotent: true })
     });
   }
 };

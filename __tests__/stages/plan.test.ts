@@ -38,7 +38,14 @@ describe('planRollout', () => {
   it('rolls tenants proven behind; tenants of unknown or unrelated commit only if the run owns the branch; never the uncomparable', async () => {
     const calls: string[] = []
     const log = new RecordingLogger()
-    expect(await planRollout(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual({ proven: ['older', 'older-too'], ifOwner: ['hotfix', 'down'] })
+    expect(await planRollout(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual({
+      proven: ['older', 'older-too'],
+      ifOwner: ['hotfix', 'down'],
+      newer: [
+        { name: 'newer', actual: NEWER },
+        { name: 'unknown', actual: UNKNOWN }
+      ]
+    })
     expect(calls.sort()).toEqual([OLDER, SIDE, UNKNOWN].sort())
     expect(log.warnings).toEqual([expect.stringContaining('not redeploying 1 tenant(s) whose commit could not be compared with 7f25373: unknown')])
   })
@@ -47,14 +54,16 @@ describe('planRollout', () => {
     const blip = [tenant('blip', 'unreachable', null), tenant('pending', 'pending', null), tenant('bad-payload', 'stale', null)]
     expect(await planRollout(blip, EXPECTED, false, compareFrom([]), new RecordingLogger())).toEqual({
       proven: [],
-      ifOwner: ['blip', 'pending', 'bad-payload']
+      ifOwner: ['blip', 'pending', 'bad-payload'],
+      newer: []
     })
   })
 
   it('rolls everything but the healthy tenants when rolling back on purpose', async () => {
     expect(await planRollout(FLEET, EXPECTED, true, compareFrom([]), new RecordingLogger())).toEqual({
       proven: ['older', 'older-too', 'newer', 'hotfix', 'down', 'unknown'],
-      ifOwner: []
+      ifOwner: [],
+      newer: []
     })
   })
 })

@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-AIDVAO3U.js";
 import {
   deployFleet
-} from "./chunks/chunk-REBFU6BE.js";
+} from "./chunks/chunk-465EUKKD.js";
 import {
   FleetError,
   GREEN_RESULTS,

@@ -152,7 +152,7 @@ class PipelineRun {
   /** Ancestry answers are asked once per pair for the whole run. */
   readonly compare: (base: string, head: string) => Promise<Ancestry>
   expectedSha = ''
-  rollout: RolloutPlan = { proven: [], ifOwner: [] }
+  rollout: RolloutPlan = { proven: [], ifOwner: [], newer: [] }
   /** The tenants actually told to roll. */
   toRoll: readonly string[] = []
   plan = ''
@@ -436,17 +436,16 @@ async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | nul
  * Tenants of unknown or unrelated commit are rolled only when the read right before this side effect,
  * made while holding the lock, found the branch at this run's commit: then no newer commit exists and no
  * other run can act. A run that failed open may be an older one; those tenants are left alone and verify
- * reports them. And when it failed open and any tenant already runs a descendant of its commit, a newer
- * deploy has landed: this run rolls nothing at all, since a tenant that reported an older commit may be
+ * reports them. And when it failed open and any tenant already runs a descendant of its commit (or one
+ * whose ancestry the forge could not answer, which may be one), a newer deploy may have landed: this run rolls nothing at all, since a tenant that reported an older commit may be
  * one whose container fell back for a moment, and rolling it would move it behind that newer deploy.
  */
 function rollable(run: PipelineRun): readonly string[] {
-  const { proven, ifOwner } = run.rollout
+  const { proven, ifOwner, newer } = run.rollout
   const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)
-  const newer = run.facts.tenants.filter((t) => t.state === 'ahead')
   if (!owns && newer.length > 0) {
     run.deps.log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual!)}`))})`
+      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
     )
     return []
   }

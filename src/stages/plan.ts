@@ -13,10 +13,14 @@ import { shortSha } from '../util/sha.js'
  * deploy landed) unless rolling back on purpose, and never one whose commit could not be compared
  * (forge error): leaving a tenant alone can at worst leave it stale (reported red by verify), while
  * rolling it could move it backward. With `allow-rollback` everything not converged is proven.
+ * `newer` names the tenants whose commit was read and not proven older: a descendant (a newer deploy
+ * landed), or one whose ancestry the forge could not answer, which may be one. A run that failed open
+ * rolls nothing when there is any (src/core/deploy.ts, rollable).
  */
 export interface RolloutPlan {
   readonly proven: readonly string[]
   readonly ifOwner: readonly string[]
+  readonly newer: readonly { readonly name: string; readonly actual: string }[]
 }
 
 export async function planRollout(
@@ -30,12 +34,14 @@ export async function planRollout(
   const uncomparable: string[] = []
   const proven: string[] = []
   const ifOwner: string[] = []
+  const newer: { name: string; actual: string }[] = []
   for (const tenant of reports) {
     if (tenant.state === 'converged') continue
     if (allowRollback) {
       proven.push(tenant.name)
       continue
     }
+    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })
     if (tenant.state === 'ahead') continue
     if (tenant.state === 'unreachable' || tenant.state === 'pending' || tenant.actual === null) {
       ifOwner.push(tenant.name)
@@ -51,13 +57,14 @@ export async function planRollout(
     if (relation === 'behind') proven.push(tenant.name)
     else if (relation === 'diverged') ifOwner.push(tenant.name)
     else if (relation === null) uncomparable.push(tenant.name)
+    if (relation === 'ahead' || relation === null) newer.push({ name: tenant.name, actual })
   }
   if (uncomparable.length > 0) {
     log.warning(
       `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     )
   }
-  return { proven, ifOwner }
+  return { proven, ifOwner, newer }
 }
 
 /** Ancestry answers are facts about immutable commits: each pair is asked once per run (failures are not kept). */

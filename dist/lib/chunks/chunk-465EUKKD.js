@@ -815,12 +815,14 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log) {
   const uncomparable = [];
   const proven = [];
   const ifOwner = [];
+  const newer = [];
   for (const tenant of reports) {
     if (tenant.state === "converged") continue;
     if (allowRollback) {
       proven.push(tenant.name);
       continue;
     }
+    if (tenant.state === "ahead" && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual });
     if (tenant.state === "ahead") continue;
     if (tenant.state === "unreachable" || tenant.state === "pending" || tenant.actual === null) {
       ifOwner.push(tenant.name);
@@ -836,13 +838,14 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log) {
     if (relation === "behind") proven.push(tenant.name);
     else if (relation === "diverged") ifOwner.push(tenant.name);
     else if (relation === null) uncomparable.push(tenant.name);
+    if (relation === "ahead" || relation === null) newer.push({ name: tenant.name, actual });
   }
   if (uncomparable.length > 0) {
     log.warning(
       `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     );
   }
-  return { proven, ifOwner };
+  return { proven, ifOwner, newer };
 }
 function memoizeCompare(compare) {
   const answers = /* @__PURE__ */ new Map();
@@ -1379,7 +1382,7 @@ var PipelineRun = class {
   /** Ancestry answers are asked once per pair for the whole run. */
   compare;
   expectedSha = "";
-  rollout = { proven: [], ifOwner: [] };
+  rollout = { proven: [], ifOwner: [], newer: [] };
   /** The tenants actually told to roll. */
   toRoll = [];
   plan = "";
@@ -1611,9 +1614,8 @@ async function redeployWave(run, wave) {
   return run.mayAct();
 }
 function rollable(run) {
-  const { proven, ifOwner } = run.rollout;
+  const { proven, ifOwner, newer } = run.rollout;
   const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
-  const newer = run.facts.tenants.filter((t) => t.state === "ahead");
   if (!owns && newer.length > 0) {
     run.deps.log.warning(
       `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`

@@ -26,10 +26,9 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  * Every run is the real `deployFleet`; the forge is in memory (SimForgeView, with the lock register),
  * tenants, the redeploy control plane and the OCI registry answer through an undici Dispatcher on the
  * simulation clock (SimDispatcher). Invariants, checked at the moment each event happens:
- *  1. no rollout moves a tenant to an ancestor of what it ran: what it last reported to the run that
- *     rolls it when that run sent the rollout, or, when that run never read it, what it runs when the
- *     rollout lands; and no `:latest` write moves the tag to an ancestor of what it names; fail-open
- *     runs included;
+ *  1. no rollout moves a tenant to an ancestor of what it truly runs, when the rollout is sent and when
+ *     it lands (whatever the run believed from its own reads); and no `:latest` write moves the tag to an
+ *     ancestor of what it names; fail-open runs included;
  *  2. a side effect (redeploy POST, registry manifest PUT, commit status) is sent only by the run
  *     holding the lock, and never while another live run that performed side effects is still inside
  *     its section;
@@ -284,14 +283,16 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         if (!tenant) continue
         run.rolled.add(name)
         const seconds = script.rolloutSeconds?.[name]
-        // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
-        // or, when this run never read it, what it really runs when the rollout lands.
-        const known = run.lastSeen.get(name)
-        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), (running) => {
-          const from = known ?? running
-          if (from !== body.sha && forge.isAncestor(body.sha, from)) {
-            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
-          }
+        // What the tenant truly runs, when the rollout is sent and again when it lands, is never a descendant of
+        // the rollout's commit (whatever the run believed from its own reads).
+        const backward = (when: string): void => {
+          const from = tenant.running
+          if (from !== body.sha && forge.isAncestor(body.sha, from))
+            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index}, ${when})`)
+        }
+        backward('at send')
+        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), () => {
+          backward('when it landed')
           note(`tenant ${name} now runs ${short(body.sha)}`)
         })
       }

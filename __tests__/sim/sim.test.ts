@@ -102,6 +102,12 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
 })
 
 describe('the checker finds every rule switched off (test/sim/mutants.mjs)', () => {
+  // Every bundle at once, in parallel, or from the cache when the sources did not change: the tests below only run them.
+  beforeAll(async () => {
+    const { code, out } = await runSim(['--build-all'])
+    expect({ code, out }).toEqual({ code: 0, out: expect.stringContaining('simulation bundles ready') })
+  }, 120_000)
+
   it('refuses to run when a mutation no longer finds its text', () => {
     expect(staleMutations(MUTANTS, ROOT)).toEqual([])
     const rotten = [{ ...MUTANTS[0]!, find: 'text the source no longer contains' }]

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-465EUKKD.js";
+} from "./chunks/chunk-3GJ7IQFP.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -25,7 +25,7 @@ import {
   summarizeRound,
   systemClock,
   tagMove
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-G7C343EU.js";
 
 // src/cli/main.ts
 import { readFileSync as readFileSync2 } from "node:fs";

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-PFWCKJOG.js";
 import {
   deployFleet
-} from "./chunks/chunk-465EUKKD.js";
+} from "./chunks/chunk-3GJ7IQFP.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -31,7 +31,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-G7C343EU.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-AIDVAO3U.js";
+} from "./chunks/chunk-PFWCKJOG.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -21,7 +21,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-WLV25GQ4.js";
+} from "./chunks/chunk-G7C343EU.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -102,6 +102,8 @@ function attemptHook(octokit: Pick<Octokit, 'hook'>, options: object): Record<st
 type AttemptHook = (request: (options: RequestOptions) => Promise<unknown>, options: RequestOptions) => Promise<unknown>
 
 const FleetOctokit = Octokit.plugin(attemptHook, throttling, retry)
+/** Clients created in this process, for their throttling ids. */
+let clients = 0
 type FleetOctokitInstance = InstanceType<typeof FleetOctokit>
 
 interface CachedRead {
@@ -132,6 +134,9 @@ export class GitHubClient {
         fallbackSecondaryRateRetryAfter: SECONDARY_FALLBACK_SECONDS,
         // Writes one at a time, as GitHub asks; a run makes a handful, so they are not also spaced apart.
         write: new Bottleneck.Group({ maxConcurrent: 1 }),
+        // The plugin's limit of ten requests at once is kept per id in one limiter for the whole process: with
+        // the default id, a client whose requests hang would hold every slot and stall all others. One id each.
+        id: `fleet-forward-${++clients}`,
         // The handlers' typings say void, but the plugin awaits them (Bottleneck's Events.trigger) and retries
         // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
         // wait is measured and taken on the injected clock.

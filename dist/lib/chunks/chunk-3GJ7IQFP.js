@@ -36,7 +36,7 @@ import {
   startDeployment,
   summarizeRound,
   withRetries
-} from "./chunk-WLV25GQ4.js";
+} from "./chunk-G7C343EU.js";
 
 // src/core/deploy.ts
 import { randomUUID } from "node:crypto";

@@ -34814,6 +34814,7 @@ function attemptHook(octokit, options) {
   return {};
 }
 var FleetOctokit = Octokit2.plugin(attemptHook, throttling, retry);
+var clients = 0;
 var GitHubClient = class {
   constructor(options) {
     this.options = options;
@@ -34833,6 +34834,9 @@ var GitHubClient = class {
         fallbackSecondaryRateRetryAfter: SECONDARY_FALLBACK_SECONDS,
         // Writes one at a time, as GitHub asks; a run makes a handful, so they are not also spaced apart.
         write: new import_light3.default.Group({ maxConcurrent: 1 }),
+        // The plugin's limit of ten requests at once is kept per id in one limiter for the whole process: with
+        // the default id, a client whose requests hang would hold every slot and stall all others. One id each.
+        id: `fleet-forward-${++clients}`,
         // The handlers' typings say void, but the plugin awaits them (Bottleneck's Events.trigger) and retries
         // when they resolve true. The plugin measures x-ratelimit-reset against the runner's Date.now(); the
         // wait is measured and taken on the injected clock.

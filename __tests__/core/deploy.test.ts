@@ -197,6 +197,17 @@ describe('deployFleet', () => {
     )
   })
 
+  it('a run that deploys an earlier release leaves a tenant whose commit it could not read alone: it may run the head', async () => {
+    // A dispatch from main at NEWER of the image of OLDER; hongming answers 500 to the planning probe.
+    fleet.setDefaultSha(BASE)
+    fleet.set('hongming', { blip: { count: 1, status: 500 } })
+    const { log } = await run({ sha: NEWER, 'target-tag': 'staging-7a72516', 'expected-sha': OLDER, 'settle-budget': '10' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['ana', 'bo']])
+    expect(log.warnings).toContain(
+      'not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run deploys 7a72516, not the branch head 7f25373, and rolling them could move them backward'
+    )
+  })
+
   it('fail-open still rolls a tenant proven behind when nothing newer is in sight', async () => {
     forge.failReads = 1000
     const { record, log } = await run({ 'settle-budget': '10' })

@@ -4,7 +4,7 @@ import {
   OCI_MANIFEST,
   REVISION_KEY,
   deployFleet
-} from "./chunks/chunk-3GJ7IQFP.js";
+} from "./chunks/chunk-BV2QX2XK.js";
 import {
   GREEN_RESULTS,
   INPUTS,

@@ -17,7 +17,7 @@ import {
 } from "./chunks/chunk-PFWCKJOG.js";
 import {
   deployFleet
-} from "./chunks/chunk-3GJ7IQFP.js";
+} from "./chunks/chunk-BV2QX2XK.js";
 import {
   FleetError,
   GREEN_RESULTS,

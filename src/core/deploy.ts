@@ -20,7 +20,7 @@ import { pendingReport } from '../fleet/round.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError, InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
-import { shortSha } from '../util/sha.js'
+import { sameCommit, shortSha } from '../util/sha.js'
 import type { Ancestry, Logger, Result, Tenant, TenantReport } from './types.js'
 
 export interface DeployDeps {
@@ -442,16 +442,22 @@ async function redeployWave(run: PipelineRun, wave: Wave): Promise<Outcome | nul
  */
 function rollable(run: PipelineRun): readonly string[] {
   const { proven, ifOwner, newer } = run.rollout
-  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)
+  // Owning the branch rules out a newer commit only for a run that deploys the branch head itself; one that
+  // deploys an earlier release (a target-tag of an older image) may find the head's commit on any tenant.
+  const deploysHead = sameCommit(run.expectedSha, run.settings.sha)
+  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock) && deploysHead
+  const why = deploysHead
+    ? 'this run could not prove it owns the branch'
+    : `this run deploys ${shortSha(run.expectedSha)}, not the branch head ${shortSha(run.settings.sha)}`
   if (!owns && newer.length > 0) {
     run.deps.log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+      `not redeploying any tenant: ${why}, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
     )
     return []
   }
   if (!owns && ifOwner.length > 0) {
     run.deps.log.warning(
-      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): ${why}, and rolling them could move them backward`
     )
   }
   // In any order: the waves are cut in fleet order (planWaves).

@@ -1615,16 +1615,18 @@ async function redeployWave(run, wave) {
 }
 function rollable(run) {
   const { proven, ifOwner, newer } = run.rollout;
-  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock);
+  const deploysHead = sameCommit(run.expectedSha, run.settings.sha);
+  const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock) && deploysHead;
+  const why = deploysHead ? "this run could not prove it owns the branch" : `this run deploys ${shortSha(run.expectedSha)}, not the branch head ${shortSha(run.settings.sha)}`;
   if (!owns && newer.length > 0) {
     run.deps.log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+      `not redeploying any tenant: ${why}, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
     );
     return [];
   }
   if (!owns && ifOwner.length > 0) {
     run.deps.log.warning(
-      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+      `not redeploying ${ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(ifOwner)}): ${why}, and rolling them could move them backward`
     );
   }
   return owns ? [...proven, ...ifOwner] : proven;

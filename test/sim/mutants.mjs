@@ -101,7 +101,43 @@ export const MUTANTS = [
     file: 'src/stages/lock.ts',
     find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
     replace: 'if (remaining > Infinity) return true',
-    finding: 'forge writes; a run',
+    finding: 'forge writes .*a run.s proof of ownership must cost',
     foundIn: [1, 20]
+  },
+  {
+    name: 'no-ownership-recheck',
+    rule: 'the proof before a side effect (a wave redeploy, the promote, a verify round) re-reads the branch head',
+    file: 'src/core/deploy.ts',
+    find: '    if (!(await this.guard.stillOwner())) return this.superseded()\n',
+    replace: '',
+    finding: 'was pushed on top of it',
+    foundIn: [1, 100]
+  },
+  {
+    name: 'gate-passes-unverified',
+    rule: 'the gate blocks a commit without a success record from the upstream environment',
+    file: 'src/stages/gate.ts',
+    find: 'if (!status) return { passed: false,',
+    replace: 'if (!status) return { passed: true,',
+    finding: 'never verified in staging',
+    foundIn: [1, 100]
+  },
+  {
+    name: 'plan-rolls-newer',
+    rule: 'a tenant that reports a newer commit is not planned for the rollout',
+    file: 'src/stages/plan.ts',
+    find: "    if (tenant.state === 'ahead') continue\n",
+    replace: "    if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }\n",
+    finding: 'moved back',
+    foundIn: [1, 300]
+  },
+  {
+    name: 'no-reread-after-promote',
+    rule: 'after the tag moved, the whole fleet is verified again before the success record',
+    file: 'src/core/deploy.ts',
+    find: "if (promotion?.status === 'promoted') return verifyTenants(run, run.settings.tenants).then((stop) => stop ?? failingAfterPromote(run))",
+    replace: "if (promotion?.status === 'promoted') return null",
+    finding: 'counting \\w+ as on',
+    foundIn: [1, 300]
   }
 ]

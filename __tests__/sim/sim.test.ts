@@ -190,9 +190,10 @@ describe('the checker finds every rule switched off (test/sim/mutants.mjs)', () 
     expect(staleMutations(rotten, ROOT)).toEqual([expect.stringContaining(`mutant '${MUTANTS[0]!.name}'`)])
   })
 
+  // Each in its own process: two at a time keep both cores busy.
   for (const { name, rule, finding, foundIn } of MUTANTS) {
     const [first, last] = foundIn
-    it(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
+    it.concurrent(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
       const { code, out } = await runSim(['--mutant', name, '--from', String(first), '--seeds', String(last - first + 1), '--first', '--kind', finding])
       expect(out).toMatch(/first violation in schedule \d+/)
       expect(out).toMatch(new RegExp(finding))

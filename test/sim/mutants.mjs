@@ -12,7 +12,7 @@ export const MUTANTS = [
     find: 'const owns = run.guard.proven && (run.held.lock !== null || !run.settings.lock)',
     replace: 'const owns = true',
     finding: 'moved back|pushes stopped at',
-    foundIn: [1, 200]
+    foundIn: [1, 20]
   },
   {
     name: 'fail-open-ignores-newer',
@@ -20,8 +20,8 @@ export const MUTANTS = [
     file: 'src/core/deploy.ts',
     find: 'if (!owns && newer.length > 0) {',
     replace: 'if (false) {',
-    finding: 'pushes stopped at',
-    foundIn: [401, 500]
+    finding: 'moved back|pushes stopped at',
+    foundIn: [1, 70]
   },
   {
     name: 'no-verdict-reread',
@@ -48,7 +48,7 @@ export const MUTANTS = [
     find: 'if (state?.holder?.nonce === nonce) return held(state)',
     replace: 'if (state?.holder && (state.holder.nonce === nonce || lostClaims > 0)) return held(state)',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 150]
+    foundIn: [1, 20]
   },
   {
     name: 'lease-on-runner-clock',
@@ -57,7 +57,7 @@ export const MUTANTS = [
     find: 'if (isFree(state, forge.forgeNow())) {',
     replace: 'if (isFree(state, clock.now())) {',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 300]
+    foundIn: [1, 20]
   },
   {
     name: 'no-lease-renewal',
@@ -66,7 +66,7 @@ export const MUTANTS = [
     find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
     replace: 'return true',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 300]
+    foundIn: [1, 100]
   },
   {
     name: 'release-not-left-to-post-step',
@@ -111,7 +111,7 @@ export const MUTANTS = [
     find: '    if (!(await this.guard.stillOwner())) return this.superseded()\n',
     replace: '',
     finding: 'was pushed on top of it',
-    foundIn: [1, 100]
+    foundIn: [1, 20]
   },
   {
     name: 'gate-passes-unverified',
@@ -120,16 +120,16 @@ export const MUTANTS = [
     find: 'if (!status) return { passed: false,',
     replace: 'if (!status) return { passed: true,',
     finding: 'never verified in staging',
-    foundIn: [1, 100]
+    foundIn: [1, 20]
   },
   {
     name: 'plan-rolls-newer',
     rule: 'a tenant that reports a newer commit is not planned for the rollout',
     file: 'src/stages/plan.ts',
-    find: "    if (tenant.state === 'ahead') continue\n",
+    find: "    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })\n    if (tenant.state === 'ahead') continue\n",
     replace: "    if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }\n",
     finding: 'moved back',
-    foundIn: [1, 300]
+    foundIn: [1, 20]
   },
   {
     name: 'no-reread-after-promote',
@@ -138,6 +138,6 @@ export const MUTANTS = [
     find: "if (promotion?.status === 'promoted') return verifyTenants(run, run.settings.tenants).then((stop) => stop ?? failingAfterPromote(run))",
     replace: "if (promotion?.status === 'promoted') return null",
     finding: 'counting \\w+ as on',
-    foundIn: [1, 300]
+    foundIn: [1, 200]
   }
 ]

@@ -181,6 +181,34 @@ describe('deployFleet', () => {
     expect(record.result).toBe('stale')
   })
 
+  it('fail-open rolls nothing when a tenant runs a commit it could not compare: it may be a newer one', async () => {
+    // The newer run's rollout landed on hongming and bo; the forge cannot answer how NEWER relates to OLDER.
+    forge.failReads = 1000
+    fleet.setDefaultSha(NEWER)
+    fleet.set('ana', { sha: BASE })
+    const compare = forge.compare.bind(forge)
+    forge.compare = async (base, head) => {
+      if (head === NEWER) throw new Error('compare answered HTTP 502')
+      return compare(base, head)
+    }
+    const { log } = await run({ sha: OLDER, 'settle-budget': '10' })
+    expect(controlPlane.calls).toHaveLength(0)
+    expect(log.warnings).toContain(
+      'not redeploying any tenant: this run could not prove it owns the branch, and 2 tenant(s) already run a newer commit (hongming actual=7f25373, bo actual=7f25373)'
+    )
+  })
+
+  it('a run that deploys an earlier release leaves a tenant whose commit it could not read alone: it may run the head', async () => {
+    // A dispatch from main at NEWER of the image of OLDER; hongming answers 500 to the planning probe.
+    fleet.setDefaultSha(BASE)
+    fleet.set('hongming', { blip: { count: 1, status: 500 } })
+    const { log } = await run({ sha: NEWER, 'target-tag': 'staging-7a72516', 'expected-sha': OLDER, 'settle-budget': '10' })
+    expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['ana', 'bo']])
+    expect(log.warnings).toContain(
+      'not redeploying 1 tenant(s) whose commit is unknown or unrelated (hongming): this run deploys 7a72516, not the branch head 7f25373, and rolling them could move them backward'
+    )
+  })
+
   it('fail-open still rolls a tenant proven behind when nothing newer is in sight', async () => {
     forge.failReads = 1000
     const { record, log } = await run({ 'settle-budget': '10' })

@@ -351,3 +351,15 @@ describe('GitHubForge faults', () => {
     expect((await failure(forge().readBranchHead('main'))).errorClass).toBe('bad_payload')
   })
 })
+
+describe('GitHubForge clients in one process', () => {
+  it('keep their own concurrency limit: ten requests of one client hanging do not stall another client', async () => {
+    fake.failNext(HEAD_PATH, { hang: true }, 10)
+    const stuck = forge({ deadlineMs: 120_000 })
+    const hanging = Array.from({ length: 10 }, () => stuck.readBranchHead('main').catch(() => null))
+    while (fake.requestsTo(HEAD_PATH).length < 10) await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await forge().defaultBranch()).toBe('main')
+    await fake.close()
+    await Promise.all(hanging)
+  })
+})

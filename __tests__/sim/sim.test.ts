@@ -1,16 +1,51 @@
 import { execFile } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { FALSE_GREEN, INCIDENT, INCIDENT_FAIL_OPEN, INCIDENT_OVERLAP, replayHint, simulate, type SimOptions, type SimResult } from '../../test/sim/simulate.js'
+import type { SimSummary } from '../../test/sim/cli.js'
+import {
+  FALSE_GREEN,
+  INCIDENT,
+  INCIDENT_FAIL_OPEN,
+  INCIDENT_FAIL_OPEN_FALLBACK,
+  INCIDENT_OVERLAP,
+  MAX_FORGE_WRITES_PER_RUN,
+  simulate,
+  type Reach,
+  type SimOptions
+} from '../../test/sim/simulate.js'
 import { MUTANTS } from '../../test/sim/mutants.mjs'
 import { staleMutations } from '../../test/sim/mutate.mjs'
 
-/** The seeds the suite explores on every run; `npm run sim -- --seeds 10000` explores more. */
-const SEEDS = Array.from({ length: 300 }, (_, i) => i + 1)
+/** The seeds the suite explores on every run, in two bundled processes; `npm run sim -- --seeds 10000` explores more. */
+const SEEDS = 200
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-function explain(result: SimResult): string {
-  return `seed ${result.seed}:\n  ${result.violations.join('\n  ')}\n  ${replayHint(result.seed)}`
+/**
+ * Schedules among SEEDS that must reach each path (REACHED in test/sim/simulate.ts): a checker whose
+ * path is never taken proves nothing. About half of what seeds 1–200 reach (README, Simulation), so a
+ * change in the schedule draws does not break them, while a path that stops being reached does.
+ */
+const REACH_AT_LEAST: Readonly<Record<Reach, number>> = {
+  'redeploy sent': 80,
+  'registry write': 35,
+  'success status written': 55,
+  'failure status written': 30,
+  'deployment created': 38,
+  'lock taken over after a lease': 3,
+  'lock claim not confirmed': 13,
+  'lock released by the post step': 23,
+  'gate blocked': 33,
+  'gate passed': 19,
+  'dispatch of an earlier release': 1,
+  'halted wave': 18,
+  'fail-open run': 53,
+  'superseded run': 65,
+  'regression caught at the verdict': 25,
+  'forge rate-limited a request': 46,
+  'forge write answer lost': 22,
+  'run refused by the forge': 12,
+  'run killed holding the lock': 12,
+  'large fleet': 10
 }
 
 /** The first seed from 1 whose schedule violates an invariant in a way matching `kind`, within `limit` seeds. */
@@ -31,19 +66,61 @@ function runSim(args: string[]): Promise<{ code: number; out: string }> {
   })
 }
 
-describe('seeded simulation of overlapping runs (test/sim)', () => {
-  it(`holds every invariant over ${SEEDS.length} random schedules with combined faults and dying runs`, async () => {
-    const failures: string[] = []
-    let runs = 0
-    for (const seed of SEEDS) {
-      const result = await simulate({ seed })
-      runs += result.runs.length
-      if (result.violations.length) failures.push(explain(result))
+describe(`seeded simulation of overlapping runs (test/sim): seeds 1–${SEEDS}`, () => {
+  let summary: SimSummary
+
+  beforeAll(async () => {
+    const { code, out } = await runSim(['--build-all'])
+    if (code !== 0) throw new Error(`building the simulation bundles failed:\n${out}`)
+    // Two processes, one per core: the first and the second half of the seeds.
+    const half = Math.ceil(SEEDS / 2)
+    const parts = await Promise.all([
+      runSim(['--seeds', String(half), '--json']),
+      runSim(['--from', String(half + 1), '--seeds', String(SEEDS - half), '--json'])
+    ])
+    const [a, b] = parts.map(({ out }) => {
+      const line = out.split('\n').find((l) => l.startsWith('JSON '))
+      if (!line) throw new Error(`the simulation printed no summary:\n${out.slice(-4000)}`)
+      return JSON.parse(line.slice('JSON '.length)) as SimSummary
+    })
+    summary = {
+      schedules: a!.schedules + b!.schedules,
+      runs: a!.runs + b!.runs,
+      violations: [...a!.violations, ...b!.violations],
+      knownGaps: [...a!.knownGaps, ...b!.knownGaps],
+      reached: Object.fromEntries(Object.keys(REACH_AT_LEAST).map((k) => [k, a!.reached[k as Reach] + b!.reached[k as Reach]])) as Record<Reach, number>,
+      writes: { small: Math.max(a!.writes.small, b!.writes.small), large: Math.max(a!.writes.large, b!.writes.large) },
+      largest: Math.max(a!.largest, b!.largest)
     }
-    expect(failures).toEqual([])
-    expect(runs).toBeGreaterThan(SEEDS.length)
+    // A shared machine may run them slowly; on two idle cores they take about 20 s.
+  }, 600_000)
+
+  it(`holds every invariant over ${SEEDS} random schedules with combined faults, dying runs, both forges and fleets up to 1,000 tenants`, () => {
+    expect(summary.violations).toEqual([])
+    expect(summary.schedules).toBe(SEEDS)
+    expect(summary.runs).toBeGreaterThan(SEEDS)
   })
 
+  it('reaches every side effect and fault path in enough schedules', () => {
+    const short = Object.entries(REACH_AT_LEAST)
+      .filter(([kind, least]) => summary.reached[kind as Reach] < least)
+      .map(([kind, least]) => `${kind}: ${summary.reached[kind as Reach]} schedule(s), expected at least ${least}`)
+    expect(short).toEqual([])
+  })
+
+  it('a proof of ownership costs no more forge writes in a fleet of up to 1,000 tenants than in a fleet of 3', () => {
+    expect(summary.largest).toBeGreaterThanOrEqual(500)
+    expect(summary.writes.large).toBeLessThanOrEqual(MAX_FORGE_WRITES_PER_RUN)
+    expect(summary.writes.large).toBeLessThanOrEqual(summary.writes.small)
+  })
+
+  it('the known gap is the only rollback it reports apart from violations, each in a run that could not prove the head is its commit', () => {
+    for (const gap of summary.knownGaps)
+      expect(gap).toMatch(/^seed \d+: (t=[\d.]+s tenant \S+ moved back from \w+ to its ancestor \w+ \(redeploy by run \d+, (at send|when it landed)\)(; )?)+$/)
+  })
+})
+
+describe('seeded simulation of overlapping runs (test/sim): named cases', () => {
   it('is deterministic: a seed replays the same schedule, event for event', async () => {
     const first = await simulate({ seed: 3 })
     const second = await simulate({ seed: 3 })
@@ -86,6 +163,14 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
     expect(result.trace.some((line) => / tenant hongming now runs 7a72516/.test(line))).toBe(false)
   })
 
+  it('the incident failing open while a tenant has fallen back for a moment: the older run rolls nothing, since the others run a newer commit', async () => {
+    const result = await simulate({ seed: 0, script: INCIDENT_FAIL_OPEN_FALLBACK, faults: false })
+    expect(result.violations).toEqual([])
+    expect(result.trace.some((line) => line.includes('tenant hongming regresses'))).toBe(true)
+    expect(result.trace.some((line) => line.includes('[run 1] warning: not redeploying any tenant'))).toBe(true)
+    expect(result.trace.some((line) => / tenant hongming now runs 7a72516/.test(line))).toBe(false)
+  })
+
   it('a false green is not written: a tenant that regressed after converging and one that failed after planning make the run red, naming both', async () => {
     const result = await simulate({ seed: 0, script: FALSE_GREEN, faults: false })
     expect(result.violations).toEqual([])
@@ -102,15 +187,31 @@ describe('seeded simulation of overlapping runs (test/sim)', () => {
 })
 
 describe('the checker finds every rule switched off (test/sim/mutants.mjs)', () => {
+  // Every bundle at once, in parallel, or from the cache when the sources did not change: the tests below only run them.
+  beforeAll(async () => {
+    const { code, out } = await runSim(['--build-all'])
+    if (code !== 0) throw new Error(`building the simulation bundles failed:\n${out}`)
+  }, 120_000)
+
   it('refuses to run when a mutation no longer finds its text', () => {
     expect(staleMutations(MUTANTS, ROOT)).toEqual([])
     const rotten = [{ ...MUTANTS[0]!, find: 'text the source no longer contains' }]
     expect(staleMutations(rotten, ROOT)).toEqual([expect.stringContaining(`mutant '${MUTANTS[0]!.name}'`)])
   })
 
-  for (const { name, rule, finding, foundIn } of MUTANTS) {
-    const [first, last] = foundIn
-    it(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
+  // Each in its own process: two at a time keep both cores busy.
+  for (const { name, rule, finding, foundIn, foundBy } of MUTANTS) {
+    if (foundBy) {
+      it.concurrent(`${name} (${rule}): found by the named case --${foundBy}`, async () => {
+        const { code, out } = await runSim(['--mutant', name, `--${foundBy}`])
+        expect(out).toMatch(/\d+ violation\(s\):/)
+        expect(out).toMatch(new RegExp(`VIOLATION .*(${finding})`))
+        expect(code).toBe(1)
+      })
+      continue
+    }
+    const [first, last] = foundIn!
+    it.concurrent(`${name} (${rule}): found in seeds ${first}..${last}`, async () => {
       const { code, out } = await runSim(['--mutant', name, '--from', String(first), '--seeds', String(last - first + 1), '--first', '--kind', finding])
       expect(out).toMatch(/first violation in schedule \d+/)
       expect(out).toMatch(new RegExp(finding))

@@ -157,6 +157,14 @@ describe.each([
     const lock = await take(subject.forge, 'https://ci/run/1')
     const state = await subject.forge.readLock('production')
     expect(state?.holder).toEqual({ runUrl: 'https://ci/run/1', sha: SHA_A, expiresAt: T0 + 600_000, nonce: lock.holder.nonce })
+    expect(lock.previous).toBeNull()
+  })
+
+  it('a run that waited for the lock keeps the holder it waited on, whose rollouts may still be landing', async () => {
+    const first = await take(subject.forge, 'https://ci/run/1', SHA_B)
+    // The holder releases while the second run waits (its first poll asks whether it still owns the branch).
+    const outcome = await acquireLock(request({ runUrl: 'https://ci/run/2', sha: SHA_A }), deps(subject.forge, { stillOwner: () => first.release() }))
+    expect(outcome.status === 'held' && outcome.lock.previous).toEqual(expect.objectContaining({ runUrl: 'https://ci/run/1', sha: SHA_B }))
   })
 
   it('a contended lock makes the second run wait, log the holder, and end blocked at lock-timeout naming it', async () => {
@@ -191,6 +199,7 @@ describe.each([
     expect(clock.now()).toBeGreaterThanOrEqual(T0 + 60_000 + SKEW_GRACE_MS)
     expect(clock.now()).toBeLessThan(T0 + 60_000 + SKEW_GRACE_MS + 10_000)
     expect(waiter.log.warnings.some((w) => w.includes('the lease of https://ci/run/dead') && w.includes('taking it over'))).toBe(true)
+    expect(outcome.status === 'held' && outcome.lock.previous?.runUrl).toBe('https://ci/run/dead')
     expect((await subject.forge.readLock('production'))?.holder?.runUrl).toBe('https://ci/run/2')
   })
 

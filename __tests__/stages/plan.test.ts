@@ -1,5 +1,5 @@
 import type { Ancestry, TenantReport } from '../../src/core/types.js'
-import { memoizeCompare, planRollout } from '../../src/stages/plan.js'
+import { memoizeCompare, planRollout, tenantsToRoll } from '../../src/stages/plan.js'
 import { FleetError } from '../../src/util/errors.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 
@@ -38,7 +38,14 @@ describe('planRollout', () => {
   it('rolls tenants proven behind; tenants of unknown or unrelated commit only if the run owns the branch; never the uncomparable', async () => {
     const calls: string[] = []
     const log = new RecordingLogger()
-    expect(await planRollout(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual({ proven: ['older', 'older-too'], ifOwner: ['hotfix', 'down'] })
+    expect(await planRollout(FLEET, EXPECTED, false, compareFrom(calls), log)).toEqual({
+      proven: ['older', 'older-too'],
+      ifOwner: ['hotfix', 'down'],
+      newer: [
+        { name: 'newer', actual: NEWER },
+        { name: 'unknown', actual: UNKNOWN }
+      ]
+    })
     expect(calls.sort()).toEqual([OLDER, SIDE, UNKNOWN].sort())
     expect(log.warnings).toEqual([expect.stringContaining('not redeploying 1 tenant(s) whose commit could not be compared with 7f25373: unknown')])
   })
@@ -47,15 +54,62 @@ describe('planRollout', () => {
     const blip = [tenant('blip', 'unreachable', null), tenant('pending', 'pending', null), tenant('bad-payload', 'stale', null)]
     expect(await planRollout(blip, EXPECTED, false, compareFrom([]), new RecordingLogger())).toEqual({
       proven: [],
-      ifOwner: ['blip', 'pending', 'bad-payload']
+      ifOwner: ['blip', 'pending', 'bad-payload'],
+      newer: []
     })
   })
 
   it('rolls everything but the healthy tenants when rolling back on purpose', async () => {
     expect(await planRollout(FLEET, EXPECTED, true, compareFrom([]), new RecordingLogger())).toEqual({
       proven: ['older', 'older-too', 'newer', 'hotfix', 'down', 'unknown'],
-      ifOwner: []
+      ifOwner: [],
+      newer: []
     })
+  })
+
+  it('names the run it took the lock after when that run deployed a commit not proven older: newer, unrelated or uncomparable', async () => {
+    const previous = (sha: string) => ({ runUrl: 'https://ci/runs/105', sha })
+    const older = [tenant('older', 'stale', OLDER)]
+    for (const sha of [NEWER, SIDE, UNKNOWN]) {
+      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), previous(sha))
+      expect(plan.newerHolder).toEqual(previous(sha))
+    }
+    for (const sha of [OLDER, EXPECTED]) {
+      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), previous(sha))
+      expect(plan.newerHolder).toBeUndefined()
+    }
+    // Rolling back on purpose weighs no commit.
+    expect((await planRollout(older, EXPECTED, true, compareFrom([]), new RecordingLogger(), previous(NEWER))).newerHolder).toBeUndefined()
+  })
+})
+
+describe('tenantsToRoll', () => {
+  const plan = { proven: ['older'], ifOwner: ['down'], newer: [] }
+  const notOwner = 'this run could not prove it owns the branch'
+
+  it('rolls the proven and the unknown when the run owns the branch, whoever held the lock before', () => {
+    expect(tenantsToRoll({ ...plan, newerHolder: { runUrl: 'https://ci/runs/105', sha: NEWER } }, null, new RecordingLogger())).toEqual(['older', 'down'])
+  })
+
+  it('rolls only the proven, and says why, when the run may not own the branch', () => {
+    const log = new RecordingLogger()
+    expect(tenantsToRoll(plan, notOwner, log)).toEqual(['older'])
+    expect(log.warnings).toEqual([expect.stringContaining('not redeploying 1 tenant(s) whose commit is unknown or unrelated (down)')])
+  })
+
+  it('rolls nothing when the run may not own the branch and a tenant runs a newer commit', () => {
+    const log = new RecordingLogger()
+    expect(tenantsToRoll({ ...plan, newer: [{ name: 'newer', actual: NEWER }] }, notOwner, log)).toEqual([])
+    expect(log.warnings).toEqual([expect.stringContaining('newer actual=9e1e7e5')])
+  })
+
+  it('rolls nothing when the run may not own the branch and the run it took the lock after deployed a commit not proven older', () => {
+    const log = new RecordingLogger()
+    expect(tenantsToRoll({ ...plan, newerHolder: { runUrl: 'https://ci/runs/105\u001b[31m', sha: NEWER } }, notOwner, log)).toEqual([])
+    expect(log.warnings).toHaveLength(1)
+    expect(log.warnings[0]).toContain('the run that held the lock before it (https://ci/runs/105')
+    expect(log.warnings[0]).toContain('commit 9e1e7e5')
+    expect(log.warnings[0]).not.toContain('\u001b')
   })
 })
 

@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-JLGRSZHB.js";
-import "./chunks/chunk-3GT6HY5Y.js";
+} from "./chunks/chunk-V6HPXK3B.js";
+import "./chunks/chunk-MBWVW4O5.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-OOBGOVDC.js";
+} from "./chunks/chunk-4IXU73SW.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -110,7 +110,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-LHKA7R3E.js");
+      const { runDemo } = await import("./chunks/replay-RJZKQSPY.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

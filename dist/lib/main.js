@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-OC3ILW2G.js";
+} from "./chunks/chunk-YJPKXLSW.js";
 import {
   deployFleet
-} from "./chunks/chunk-3GT6HY5Y.js";
+} from "./chunks/chunk-MBWVW4O5.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-OOBGOVDC.js";
+} from "./chunks/chunk-4IXU73SW.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

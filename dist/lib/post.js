@@ -13,7 +13,7 @@ import {
   summary,
   warning,
   wasPublished
-} from "./chunks/chunk-OC3ILW2G.js";
+} from "./chunks/chunk-YJPKXLSW.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +23,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-OOBGOVDC.js";
+} from "./chunks/chunk-4IXU73SW.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

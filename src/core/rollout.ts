@@ -24,7 +24,7 @@ export async function rollOut(run: PipelineRun): Promise<Outcome | null> {
     deps.log.info(run.plan)
     const refused = await run.mayAct()
     if (refused) return refused
-    run.toRoll = tenantsToRoll(run.rollout, facts.tenants, run.ownsBranch, deps.log)
+    run.toRoll = tenantsToRoll(run.rollout, run.notOwner, deps.log)
     if (run.toRoll.length > 0) {
       run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment)
       if (run.held.deployment) facts.deployment = { id: run.held.deployment.id, environment_url: settings.environmentUrl }

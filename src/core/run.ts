@@ -15,6 +15,7 @@ import { auditNote, rollbackOf } from '../stages/audit.js'
 import type { Clock } from '../util/clock.js'
 import { describeError, FleetError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
+import { sameCommit, shortSha } from '../util/sha.js'
 import type { Ancestry, Logger, Result, TenantReport } from './types.js'
 
 export interface DeployDeps {
@@ -68,7 +69,7 @@ export class PipelineRun {
   readonly compare: (base: string, head: string) => Promise<Ancestry>
   readonly held: RunState = { lock: null, attempted: false, deployment: null }
   expectedSha = ''
-  rollout: RolloutPlan = { proven: [], ifOwner: [] }
+  rollout: RolloutPlan = { proven: [], ifOwner: [], newer: [] }
   /** The tenants actually told to roll. */
   toRoll: readonly string[] = []
   plan = ''
@@ -95,8 +96,16 @@ export class PipelineRun {
   }
 
   /** Proven the owner of the branch by a read made while holding the lock (or with the lock switched off). */
-  get ownsBranch(): boolean {
-    return this.guard.proven && (this.held.lock !== null || !this.settings.lock)
+  /**
+   * Why this run may not roll tenants of unknown or unrelated commit, or null when it may: it proved, holding
+   * the lock, that the branch is at its commit. Owning the branch rules out a newer commit only for a run that
+   * deploys the branch head itself; one that deploys an earlier release (a target-tag of an older image) may
+   * find the head's commit on any tenant.
+   */
+  get notOwner(): string | null {
+    if (!sameCommit(this.expectedSha, this.settings.sha))
+      return `this run deploys ${shortSha(this.expectedSha)}, not the branch head ${shortSha(this.settings.sha)}`
+    return this.guard.proven && (this.held.lock !== null || !this.settings.lock) ? null : 'this run could not prove it owns the branch'
   }
 
   superseded(): Outcome {

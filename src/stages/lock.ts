@@ -127,7 +127,10 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
           return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`))
         await clock.sleep(Math.min(pollMs, 1000 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal)
       }
-      if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
+      if (state?.holder) {
+        log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
+        lastSeen = state.holder
+      }
       const holder: LockHolder = { runUrl: req.runUrl, sha: req.sha, expiresAt: forge.forgeNow() + req.leaseSeconds * 1000, nonce }
       if (!claimed) deps.onClaim?.(nonce)
       claimed = true
@@ -167,7 +170,7 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
 
   function held(state: LockState): LockOutcome {
     log.info(`lock '${name}' acquired (lease until ${iso(state.holder!.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ''}`)
-    return { status: 'held', lock: new HeldLock(name, state, req.leaseSeconds, deps) }
+    return { status: 'held', lock: new HeldLock(name, state, req.leaseSeconds, deps, lastSeen) }
   }
 }
 
@@ -185,7 +188,12 @@ export class HeldLock {
     readonly name: string,
     private state: LockState,
     readonly leaseSeconds: number,
-    private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>
+    private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>,
+    /**
+     * The other run this one waited on or took the lease over from, when it saw one: its rollouts may
+     * still be landing (src/stages/plan.ts, tenantsToRoll).
+     */
+    readonly previous: LockHolder | null = null
   ) {}
 
   get holder(): LockHolder {

@@ -1,6 +1,7 @@
 import type { Ancestry, Logger, TenantReport } from '../core/types.js'
 import { listNames } from '../fleet/report.js'
-import { shortSha } from '../util/sha.js'
+import { neutralize } from '../util/sanitize.js'
+import { sameCommit, shortSha } from '../util/sha.js'
 
 /**
  * Which tenants the redeploy may touch, in two tiers:
@@ -13,10 +14,18 @@ import { shortSha } from '../util/sha.js'
  * deploy landed) unless rolling back on purpose, and never one whose commit could not be compared
  * (forge error): leaving a tenant alone can at worst leave it stale (reported red by verify), while
  * rolling it could move it backward. With `allow-rollback` everything not converged is proven.
+ * `newer` names the tenants whose commit was read and not proven older: a descendant (a newer deploy
+ * landed), or one whose ancestry the forge could not answer, which may be one. A run that failed open
+ * may not own the branch rolls nothing when there is any (tenantsToRoll).
+ * `newerHolder` is the run this one waited on or took the lock over from, when its commit is not proven
+ * older than the expected one: its rollouts may still be landing on tenants this run read behind, so a
+ * run that may not own the branch rolls nothing either.
  */
 export interface RolloutPlan {
   readonly proven: readonly string[]
   readonly ifOwner: readonly string[]
+  readonly newer: readonly { readonly name: string; readonly actual: string }[]
+  readonly newerHolder?: { readonly runUrl: string; readonly sha: string }
 }
 
 export async function planRollout(
@@ -24,18 +33,21 @@ export async function planRollout(
   expectedSha: string,
   allowRollback: boolean,
   compare: (base: string, head: string) => Promise<Ancestry>,
-  log: Logger
+  log: Logger,
+  previousHolder: { readonly runUrl: string; readonly sha: string } | null = null
 ): Promise<RolloutPlan> {
   const relationOf = new Map<string, Promise<Ancestry | null>>()
   const uncomparable: string[] = []
   const proven: string[] = []
   const ifOwner: string[] = []
+  const newer: { name: string; actual: string }[] = []
   for (const tenant of reports) {
     if (tenant.state === 'converged') continue
     if (allowRollback) {
       proven.push(tenant.name)
       continue
     }
+    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })
     if (tenant.state === 'ahead') continue
     if (tenant.state === 'unreachable' || tenant.state === 'pending' || tenant.actual === null) {
       ifOwner.push(tenant.name)
@@ -51,13 +63,17 @@ export async function planRollout(
     if (relation === 'behind') proven.push(tenant.name)
     else if (relation === 'diverged') ifOwner.push(tenant.name)
     else if (relation === null) uncomparable.push(tenant.name)
+    if (relation === 'ahead' || relation === null) newer.push({ name: tenant.name, actual })
   }
   if (uncomparable.length > 0) {
     log.warning(
       `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     )
   }
-  return { proven, ifOwner }
+  const plan = { proven, ifOwner, newer }
+  if (allowRollback || !previousHolder || sameCommit(previousHolder.sha, expectedSha)) return plan
+  const relation = await compare(expectedSha, previousHolder.sha).catch(() => null)
+  return relation === 'behind' ? plan : { ...plan, newerHolder: { runUrl: previousHolder.runUrl, sha: previousHolder.sha } }
 }
 
 /** Ancestry answers are facts about immutable commits: each pair is asked once per run (failures are not kept). */
@@ -76,29 +92,37 @@ export function memoizeCompare(compare: (base: string, head: string) => Promise<
 }
 
 /**
- * The tenants this run tells to roll, right before the first side effect. Tenants of unknown or
- * unrelated commit are rolled only when `owns`: the read right before this side effect, made
- * while holding the lock, found the branch at this run's commit, so no newer commit exists and no other
- * run can act. A run that failed open may be an older one; those tenants are left alone and verify
- * reports them. And when it failed open and any tenant already runs a descendant of its commit, a newer
- * deploy has landed: this run rolls nothing at all, since a tenant that reported an older commit may be
- * one whose container fell back for a moment, and rolling it would move it behind that newer deploy.
+ * The tenants this run tells to roll, right before the first side effect. `notOwner` is null when the read
+ * right before this side effect, made while holding the lock, found the branch at this run's commit and the
+ * run deploys that commit: no newer commit exists and no other run can act, so tenants of unknown or
+ * unrelated commit are rolled too. Otherwise it says why not, and those tenants are left alone (verify
+ * reports them). And when it may not own the branch and any tenant runs a commit not proven older (`newer`),
+ * a newer deploy may have landed: this run rolls nothing at all, since a tenant that reported an older commit
+ * may be one whose container fell back for a moment, and rolling it would move it behind that newer deploy;
+ * the same when the run it waited on for the lock deployed a commit not proven older (`newerHolder`).
  * In any order: the waves are cut in fleet order (planWaves).
  */
-export function tenantsToRoll(plan: RolloutPlan, reports: readonly TenantReport[], owns: boolean, log: Logger): readonly string[] {
-  const newer = reports.filter((t) => t.state === 'ahead')
-  if (!owns && newer.length > 0) {
+export function tenantsToRoll(plan: RolloutPlan, notOwner: string | null, log: Logger): readonly string[] {
+  if (notOwner === null) return [...plan.proven, ...plan.ifOwner]
+  if (plan.newerHolder) {
+    const { runUrl, sha } = plan.newerHolder
     log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual!)}`))})`
+      `not redeploying any tenant: ${notOwner}, and the run that held the lock before it (${neutralize(runUrl, 300) || 'an unknown run'}, commit ${neutralize(shortSha(sha), 40)}) deployed a commit not proven older, whose rollouts may still be landing`
     )
     return []
   }
-  if (!owns && plan.ifOwner.length > 0) {
+  if (plan.newer.length > 0) {
     log.warning(
-      `not redeploying ${plan.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan.ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+      `not redeploying any tenant: ${notOwner}, and ${plan.newer.length} tenant(s) already run a newer commit (${listNames(plan.newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+    )
+    return []
+  }
+  if (plan.ifOwner.length > 0) {
+    log.warning(
+      `not redeploying ${plan.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan.ifOwner)}): ${notOwner}, and rolling them could move them backward`
     )
   }
-  return owns ? [...plan.proven, ...plan.ifOwner] : plan.proven
+  return plan.proven
 }
 
 /** What a dry run needed and could not read (the branch head, tenants' commits), or null: a plan built on guesses is red. */

@@ -1,10 +1,23 @@
-import { FALSE_GREEN, INCIDENT, INCIDENT_FAIL_OPEN, INCIDENT_OVERLAP, replayHint, simulate, type Script, type SimResult } from './simulate.js'
+import {
+  FALSE_GREEN,
+  INCIDENT,
+  INCIDENT_FAIL_OPEN,
+  INCIDENT_FAIL_OPEN_FALLBACK,
+  INCIDENT_OVERLAP,
+  REACHED,
+  replayHint,
+  simulate,
+  type Reach,
+  type Script,
+  type SimResult
+} from './simulate.js'
 
 /** Named cases, `--<name>`. */
 const CASES: Record<string, Script> = {
   incident: INCIDENT,
   'incident-overlap': INCIDENT_OVERLAP,
   'incident-fail-open': INCIDENT_FAIL_OPEN,
+  'incident-fail-open-fallback': INCIDENT_FAIL_OPEN_FALLBACK,
   'false-green': FALSE_GREEN
 }
 
@@ -50,11 +63,23 @@ async function main(argv: string[]): Promise<number> {
   const reasons = new Map<string, number>()
   const firstSeed = new Map<string, number>()
   const kinds = new Map<string, { count: number; first: number }>()
+  const reached = new Map<Reach, number>(Object.keys(REACHED).map((kind) => [kind as Reach, 0]))
+  const forges = new Map<string, number>()
+  const writes = { small: 0, large: 0 }
+  let largest = 0
+  const failures: string[] = []
+  const gaps: string[] = []
   const started = Date.now()
   for (let seed = from; seed < from + count; seed++) {
     const result = await simulate({ seed, lock })
     steps += result.steps
     runs += result.runs.length
+    for (const kind of result.reached) reached.set(kind, reached.get(kind)! + 1)
+    if (result.knownGaps.length) gaps.push(`seed ${seed}: ${result.knownGaps.join('; ')}`)
+    forges.set(result.forge, (forges.get(result.forge) ?? 0) + 1)
+    const large = result.tenants >= 100
+    writes[large ? 'large' : 'small'] = Math.max(writes[large ? 'large' : 'small'], result.maxForgeWrites)
+    largest = Math.max(largest, result.tenants)
     for (const run of result.runs) {
       const key = run.crashedAt !== null ? 'died' : (run.record?.result ?? 'unfinished')
       results.set(key, (results.get(key) ?? 0) + 1)
@@ -75,7 +100,9 @@ async function main(argv: string[]): Promise<number> {
     if (result.violations.length) {
       violations += result.violations.length
       failingSeeds++
-      console.log(`seed ${seed}: ${result.violations.length} violation(s)\n  ${result.violations.join('\n  ')}\n  ${replayHint(seed)}${variant}`)
+      const explained = `seed ${seed}: ${result.violations.length} violation(s)\n  ${result.violations.join('\n  ')}\n  ${replayHint(seed)}${variant}`
+      failures.push(explained)
+      console.log(explained)
       if (argv.includes('--first') && (!kind || result.violations.some((line) => kind.test(line)))) {
         console.log(`first violation in schedule ${seed - from + 1} (seed ${seed})`)
         return 1
@@ -90,13 +117,47 @@ async function main(argv: string[]): Promise<number> {
     `${count} schedules (seeds ${from}..${from + count - 1}${variant ? `,${variant}` : ''}): ${runs} runs (${outcomes}), ${steps} scheduler steps; ` +
       `${violations} violation(s) in ${failingSeeds} schedule(s); ${((Date.now() - started) / 1000).toFixed(1)}s`
   )
+  console.log(
+    `forges: ${[...forges].map(([k, v]) => `${k} ${v}`).join(', ')}; most forge writes by one run, less one renewal per half lease and a re-send per failed write: ${writes.small} (3 tenants), ${writes.large} (100–1,000 tenants, largest ${largest})`
+  )
+  console.log(`known gap (README, Simulation): a rollback in ${gaps.length} schedule(s)${gaps.length ? `:\n  ${gaps.join('\n  ')}` : ''}`)
+  console.log('schedules reaching each path:')
+  for (const [kind, n] of reached) console.log(`${String(n).padStart(6)}  ${kind}`)
   for (const [kind, { count: n, first }] of [...kinds].sort((a, b) => b[1].count - a[1].count))
     console.log(`${String(n).padStart(6)}  ${kind} (first: seed ${first})`)
   if (argv.includes('--reasons')) {
     for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]))
       console.log(`${String(n).padStart(6)}  ${reason} (first: seed ${firstSeed.get(reason)})`)
   }
+  // For the test suite, which runs the schedules bundled, in child processes.
+  if (argv.includes('--json')) {
+    const summary: SimSummary = {
+      schedules: count,
+      runs,
+      violations: failures,
+      knownGaps: gaps,
+      reached: Object.fromEntries(reached) as Record<Reach, number>,
+      writes,
+      largest
+    }
+    console.log(`JSON ${JSON.stringify(summary)}`)
+  }
   return violations ? 1 : 0
+}
+
+/** What `--json` prints after `JSON `. */
+export interface SimSummary {
+  readonly schedules: number
+  readonly runs: number
+  /** Each failing seed with its violations and replay command. */
+  readonly violations: readonly string[]
+  /** Each seed with a rollback of the known gap. */
+  readonly knownGaps: readonly string[]
+  /** Schedules that reached each path (REACHED). */
+  readonly reached: Readonly<Record<Reach, number>>
+  /** The most forge writes one run sent, in schedules of 3 tenants and of 100–1,000. */
+  readonly writes: { readonly small: number; readonly large: number }
+  readonly largest: number
 }
 
 /** A violation line without its times, SHAs, names and numbers: what kind of break it is. */
@@ -105,7 +166,7 @@ function violationKind(line: string): string {
     .replace(/^t=[\d.]+s /, '')
     .replace(/\([^()]*\)/g, '')
     .replace(/[0-9a-f]{7,}/g, '<sha>')
-    .replace(/\b(hongming|ana|bo)\b/g, '<tenant>')
+    .replace(/\b(hongming|ana|bo|t\d{4})\b/g, '<tenant>')
     .replace(/\d+(\.\d+)?/g, 'N')
     .replace(/\s+/g, ' ')
     .trim()

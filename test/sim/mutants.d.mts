@@ -7,8 +7,9 @@ export interface Mutant {
   readonly replace: string
   /** A pattern matching the violation the checker reports when this rule is off. */
   readonly finding: string
-  /** The checker finds it in these seeds (first and last, inclusive). */
-  readonly foundIn: readonly [number, number]
+  /** The checker finds it in these seeds (first and last, inclusive), or in the named case `foundBy`. */
+  readonly foundIn?: readonly [number, number]
+  readonly foundBy?: string
 }
 
 export const MUTANTS: readonly Mutant[]

@@ -3,25 +3,36 @@
 // exactly once in `file` (relative to the repository root); run.mjs refuses to start when any does not,
 // so a mutation never silently stops applying when the code it targets changes. `finding` matches the
 // violation the checker reports, and the test suite asserts it is found in the seeds `foundIn` (first and
-// last: `npm run sim -- --mutant <name> --from <first> --seeds <count> --first --kind <finding>`).
+// last: `npm run sim -- --mutant <name> --from <first> --seeds <count> --first --kind <finding>`), or, for a
+// rule whose break random schedules reach too rarely, by the named case `foundBy` (`npm run sim -- --mutant
+// <name> --<case>`).
 export const MUTANTS = [
   {
     name: 'fail-open-rolls-unknown',
     rule: 'a run that could not prove it owns the branch leaves tenants of unknown or unrelated commit alone',
     file: 'src/core/run.ts',
-    find: 'return this.guard.proven && (this.held.lock !== null || !this.settings.lock)',
-    replace: 'return true',
+    find: "return this.guard.proven && (this.held.lock !== null || !this.settings.lock) ? null : 'this run could not prove it owns the branch'",
+    replace: 'return null',
     finding: 'moved back|pushes stopped at',
-    foundIn: [1, 200]
+    foundBy: 'incident-fail-open'
   },
   {
     name: 'fail-open-ignores-newer',
     rule: 'a run that failed open rolls nothing once any tenant already runs a newer commit',
     file: 'src/stages/plan.ts',
-    find: 'if (!owns && newer.length > 0) {',
+    find: 'if (plan.newer.length > 0) {',
     replace: 'if (false) {',
-    finding: 'pushes stopped at',
-    foundIn: [401, 500]
+    finding: 'moved back|pushes stopped at',
+    foundBy: 'incident-fail-open-fallback'
+  },
+  {
+    name: 'fail-open-ignores-previous-holder',
+    rule: 'a run that failed open rolls nothing when the run it waited on for the lock deployed a commit not proven older',
+    file: 'src/stages/plan.ts',
+    find: 'if (plan.newerHolder) {',
+    replace: 'if (false) {',
+    finding: 'moved back|pushes stopped at',
+    foundIn: [1, 205]
   },
   {
     name: 'no-verdict-reread',
@@ -48,7 +59,7 @@ export const MUTANTS = [
     find: 'if (state?.holder?.nonce === nonce) return held(state)',
     replace: 'if (state?.holder && (state.holder.nonce === nonce || lostClaims > 0)) return held(state)',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 150]
+    foundIn: [1, 20]
   },
   {
     name: 'lease-on-runner-clock',
@@ -57,7 +68,7 @@ export const MUTANTS = [
     find: 'if (isFree(state, forge.forgeNow())) {',
     replace: 'if (isFree(state, clock.now())) {',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 300]
+    foundIn: [1, 20]
   },
   {
     name: 'no-lease-renewal',
@@ -66,7 +77,7 @@ export const MUTANTS = [
     find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
     replace: 'return true',
     finding: 'while the lock is held by|inside its side-effect section',
-    foundIn: [1, 300]
+    foundIn: [1, 100]
   },
   {
     name: 'release-not-left-to-post-step',
@@ -101,7 +112,7 @@ export const MUTANTS = [
     file: 'src/stages/lock.ts',
     find: 'if (remaining > (this.leaseSeconds * 1000) / 2) return true',
     replace: 'if (remaining > Infinity) return true',
-    finding: 'forge writes; a run',
+    finding: 'forge writes .*a run.s proof of ownership must cost',
     foundIn: [1, 20]
   },
   {
@@ -111,6 +122,42 @@ export const MUTANTS = [
     find: "return healthy === false && state !== 'stale' ? 'unhealthy' : state",
     replace: 'return state',
     finding: 'fails its health check',
+    foundIn: [1, 30]
+  },
+  {
+    name: 'no-ownership-recheck',
+    rule: 'the proof before a side effect (a wave redeploy, the promote, a verify round) re-reads the branch head',
+    file: 'src/core/run.ts',
+    find: '    if (!(await this.guard.stillOwner())) return this.superseded()\n',
+    replace: '',
+    finding: 'was pushed on top of it',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'gate-passes-unverified',
+    rule: 'the gate blocks a commit without a success record from the upstream environment',
+    file: 'src/stages/gate.ts',
+    find: 'if (!status) return { passed: false,',
+    replace: 'if (!status) return { passed: true,',
+    finding: 'never verified in staging',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'plan-rolls-newer',
+    rule: 'a tenant that reports a newer commit is not planned for the rollout',
+    file: 'src/stages/plan.ts',
+    find: "    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })\n    if (tenant.state === 'ahead') continue\n",
+    replace: "    if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }\n",
+    finding: 'moved back',
+    foundIn: [1, 20]
+  },
+  {
+    name: 'no-reread-after-promote',
+    rule: 'after the tag moved, the whole fleet is verified again before the success record',
+    file: 'src/core/finish.ts',
+    find: "  if (promotion?.status !== 'promoted') return null\n",
+    replace: '  return null\n',
+    finding: 'counting \\w+ as on',
     foundIn: [1, 20]
   }
 ]

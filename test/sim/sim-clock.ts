@@ -45,16 +45,21 @@ export class SimClock implements Clock {
 
   /** Fires timers until none is left or `until` returns true; `afterStep` runs once everything has settled after each timer. */
   async run(options: { until?: () => boolean; afterStep?: () => void; maxSteps?: number } = {}): Promise<void> {
-    const maxSteps = options.maxSteps ?? 200_000
-    for (;;) {
-      await settle()
-      options.afterStep?.()
-      if (options.until?.()) return
-      const next = this.timers.shift()
-      if (!next) return
-      if (++this.steps > maxSteps) throw new Error(`simulation did not finish within ${maxSteps} steps`)
-      this.current = Math.max(this.current, next.at)
-      next.fire()
+    const maxSteps = options.maxSteps ?? 400_000
+    const zeroTimers = deferZeroTimers()
+    try {
+      for (;;) {
+        await settle(zeroTimers)
+        options.afterStep?.()
+        if (options.until?.()) return
+        const next = this.timers.shift()
+        if (!next) return
+        if (++this.steps > maxSteps) throw new Error(`simulation did not finish within ${maxSteps} steps`)
+        this.current = Math.max(this.current, next.at)
+        next.fire()
+      }
+    } finally {
+      zeroTimers.restore()
     }
   }
 
@@ -65,9 +70,52 @@ export class SimClock implements Clock {
   }
 }
 
-/** Lets every pending promise chain (microtasks, nextTicks, stream events) run to its next timer. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 8; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+/** Lets every pending promise chain (microtasks, nextTicks, stream events, deferred jobs) run to its next timer. */
+async function settle(zeroTimers: ZeroTimers): Promise<void> {
+  for (let i = 0; i < 8 || zeroTimers.pending() > 0; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+interface ZeroTimers {
+  /** Deferred callbacks not yet run. */
+  pending(): number
+  restore(): void
+}
+
+/**
+ * Bottleneck (inside Octokit's throttling and retry plugins) defers every job with `setTimeout(fn, 0)`, a
+ * real millisecond that may or may not pass before the simulation fires its next timer. While the
+ * simulation runs, a zero-delay timer is an immediate the scheduler waits for (settle), so a request leaves
+ * at the simulated moment it was made, the same way on every run. Other timers are left alone.
+ */
+function deferZeroTimers(): ZeroTimers {
+  const realSetTimeout = globalThis.setTimeout
+  const realClearTimeout = globalThis.clearTimeout
+  const deferred = new Set<{ cancelled: boolean }>()
+  const setTimeoutDeferring = (fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): unknown => {
+    if (ms !== undefined && ms > 0) return realSetTimeout(fn, ms, ...args)
+    const handle = { cancelled: false, ref: () => handle, unref: () => handle, hasRef: () => false }
+    deferred.add(handle)
+    setImmediate(() => {
+      deferred.delete(handle)
+      if (!handle.cancelled) fn(...args)
+    })
+    return handle
+  }
+  const clearTimeoutDeferring = (handle: unknown): void => {
+    if (handle && typeof handle === 'object' && deferred.has(handle as { cancelled: boolean })) {
+      ;(handle as { cancelled: boolean }).cancelled = true
+      deferred.delete(handle as { cancelled: boolean })
+    } else realClearTimeout(handle as Parameters<typeof clearTimeout>[0])
+  }
+  globalThis.setTimeout = setTimeoutDeferring as unknown as typeof setTimeout
+  globalThis.clearTimeout = clearTimeoutDeferring as typeof clearTimeout
+  return {
+    pending: () => deferred.size,
+    restore: () => {
+      globalThis.setTimeout = realSetTimeout
+      globalThis.clearTimeout = realClearTimeout
+    }
+  }
 }
 
 /** Seeded PRNG (mulberry32): the whole schedule derives from one 32-bit seed. */

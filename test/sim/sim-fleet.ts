@@ -88,15 +88,15 @@ export class SimFleet {
 
   /**
    * A rollout request reaching the controller. The new container comes up after a while; `onApply` is
-   * told what the tenant ran just before (the checker's backward test). A regression in progress is
+   * called just before it does (the checker's backward test reads the tenant then). A regression in progress is
    * not undone by the request itself: the old container keeps running until the new one replaces it.
    */
-  rollout(tenant: SimTenant, target: string, delayMs: number, onApply: (from: string) => void): void {
+  rollout(tenant: SimTenant, target: string, delayMs: number, onApply: () => void): void {
     const ticket = ++tenant.ticket
     this.clock.at(this.clock.now() + delayMs, () => {
       if (tenant.ticket !== ticket) return
       const from = tenant.running
-      onApply(from)
+      onApply()
       tenant.deployed = target
       this.run(tenant, target)
       const planned = this.plannedRegressions.get(tenant.name)

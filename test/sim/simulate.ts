@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto'
 import { parseSettings } from '../../src/config/parse.js'
 import type { Logger } from '../../src/core/types.js'
+import type { Clock } from '../../src/util/clock.js'
 import { deployFleet } from '../../src/core/deploy.js'
 import { leaseSecondsFor, releaseByNonce } from '../../src/stages/lock.js'
 import type { RunRecord } from '../../src/stages/record.js'
 import { GREEN_RESULTS } from '../../src/core/types.js'
 import { Random, SimClock } from './sim-clock.js'
 import { SimFleet } from './sim-fleet.js'
-import { SimForgeState, SimForgeView, type ForgeFaults, type RunForgeFaults } from './sim-forge.js'
+import { forgeFromSettings } from '../../src/forge/detect.js'
+import type { ForgeKind } from '../../src/forge/types.js'
+import type { Settings } from '../../src/config/settings.js'
+import { REPOSITORY, SimForge, type ForgeFaults, type ForgeTraffic, type RunForgeFaults } from './sim-forge.js'
 import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net.js'
 
 /**
@@ -26,10 +30,9 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  * Every run is the real `deployFleet`; the forge is in memory (SimForgeView, with the lock register),
  * tenants, the redeploy control plane and the OCI registry answer through an undici Dispatcher on the
  * simulation clock (SimDispatcher). Invariants, checked at the moment each event happens:
- *  1. no rollout moves a tenant to an ancestor of what it ran: what it last reported to the run that
- *     rolls it when that run sent the rollout, or, when that run never read it, what it runs when the
- *     rollout lands; and no `:latest` write moves the tag to an ancestor of what it names; fail-open
- *     runs included;
+ *  1. no rollout moves a tenant to an ancestor of what it truly runs, when the rollout is sent and when
+ *     it lands (whatever the run believed from its own reads); and no `:latest` write moves the tag to an
+ *     ancestor of what it names; fail-open runs included;
  *  2. a side effect (redeploy POST, registry manifest PUT, commit status) is sent only by the run
  *     holding the lock, and never while another live run that performed side effects is still inside
  *     its section;
@@ -43,7 +46,10 @@ import { sha256, SimDispatcher, type SimAnswer, type SimServer } from './sim-net
  *  5. once a run's post step has run, the lock does not name that run (released on every exit path);
  *     a run that halted never told a tenant of a later wave (`not_attempted`) to roll;
  *  6. when the pushes stop and every run has ended, the fleet and `:latest` are on the newest commit,
- *     or every run of the newest commit ended red with a message (or died: its post step records `aborted`).
+ *     or every run of the newest commit ended red with a message (or died: its post step records `aborted`);
+ *  7. a side effect comes only from a run that may act: in a gated schedule, for a commit verified in
+ *     staging; and not later than SUPERSEDED_GRACE_MS after a newer commit was pushed on top of the run's own,
+ *     unless the run's latest read of the branch head failed (it fails open).
  */
 export interface SimOptions {
   readonly seed: number
@@ -53,6 +59,8 @@ export interface SimOptions {
   readonly lock?: boolean
   /** A fixed schedule instead of a random one (named cases). */
   readonly script?: Script
+  /** The forge (default: GitHub for a script, else half the seeds each). */
+  readonly forge?: ForgeKind
 }
 
 export interface Script {
@@ -73,6 +81,16 @@ export interface Script {
   readonly regressions?: readonly { readonly tenant: string; readonly afterS: number; readonly forS: number }[]
   /** The tenant answers 500 from `atS` for `forS`. */
   readonly outages?: readonly { readonly tenant: string; readonly atS: number; readonly forS: number }[]
+  /**
+   * Manual dispatches: at `atS`, a run from the branch head deploys the image of an earlier push (`of`: its
+   * index in `pushes`), as someone redeploying a known-good release. It may never move a tenant back.
+   */
+  readonly dispatches?: readonly { readonly atS: number; readonly of: number }[]
+  /**
+   * The gate (`require-verified-in: staging`): each push's staging record, written `afterS` seconds after the
+   * push (`state` null: never verified in staging).
+   */
+  readonly staging?: readonly { readonly state: 'success' | 'failure' | null; readonly afterS: number }[]
 }
 
 /** Faults that last a whole run. */
@@ -98,22 +116,73 @@ export interface RunSummary {
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
+  /** Rollbacks of the known gap (isKnownGap): reported, not violations. */
+  readonly knownGaps: string[]
   readonly runs: RunSummary[]
   /** Scheduler steps (timer firings) this schedule took. */
   readonly steps: number
   readonly pushes: number
   /** The log of the run, for a failing seed. */
   readonly trace: string[]
+  readonly forge: ForgeKind
+  readonly tenants: number
+  /** The most forge writes one run of this schedule sent, less its renewals and the lock changes re-sent after forge faults. */
+  readonly maxForgeWrites: number
+  /** The side effects and fault paths this schedule reached (REACHED), so a checker never exercised shows. */
+  readonly reached: ReadonlySet<Reach>
 }
 
+/**
+ * What a schedule can reach, recognized by a log line of a run (a RegExp) or by the simulation itself.
+ * The test suite asserts each is reached by enough schedules: an invariant about a path never taken proves nothing.
+ */
+export const REACHED = {
+  'redeploy sent': null,
+  'registry write': null,
+  'success status written': null,
+  'failure status written': null,
+  'deployment created': null,
+  'lock taken over after a lease': /the lease of .* ended; taking it over/,
+  'lock claim not confirmed': /our claim was not confirmed/,
+  'lock released by the post step': /released by the post step/,
+  'gate blocked': null,
+  'dispatch of an earlier release': null,
+  'gate passed': /^gate: \w+ was verified in/,
+  'halted wave': null,
+  'fail-open run': /continuing as owner: ownership fails open/,
+  'superseded run': null,
+  'regression caught at the verdict': /no longer report .* when read again before the verdict/,
+  'forge rate-limited a request': null,
+  'forge write answer lost': null,
+  'run refused by the forge': null,
+  'run killed holding the lock': null,
+  'large fleet': null
+} as const satisfies Record<string, RegExp | null>
+export type Reach = keyof typeof REACHED
+
 const T0 = Date.UTC(2026, 10, 23, 9)
-const TENANTS = ['hongming', 'ana', 'bo']
+/** The incident's three tenants; a large fleet adds t0004, t0005, … */
+const NAMED_TENANTS = ['hongming', 'ana', 'bo']
+/** One schedule in LARGE_FLEET_EVERY has a fleet of 100 to 1,000 tenants: the proof must not cost per tenant. */
+const LARGE_FLEET_EVERY = 20
+
+function tenantNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => NAMED_TENANTS[i] ?? `t${String(i + 1).padStart(4, '0')}`)
+}
 const ENVIRONMENT = 'production'
+/** The gate's upstream environment (`require-verified-in`), in the schedules that gate. */
+const UPSTREAM = 'staging'
 const IMAGE_REPO = 'acme/app'
 const REVISION = 'org.opencontainers.image.revision'
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json'
 
-const FORGE_FAULTS: ForgeFaults = { read: 0.04, writeFails: 0.03, writeLost: 0.03 }
+const FORGE_FAULTS: ForgeFaults = { unavailable: 0.03, rateLimited: 0.015, dropped: 0.01, answerLost: 0.03 }
+
+/**
+ * Invariant 7's only tolerance: a side effect already proven (the proof before a redeploy call serves a
+ * second of calls) may still be on its way, through its retries and their waits, when a newer commit is pushed.
+ */
+const SUPERSEDED_GRACE_MS = 90_000
 
 /** Invariant 3's only tolerance: a tenant that went bad after the run's last read of it, if that read was this recent. */
 export const VERDICT_WINDOW_MS = 10_000
@@ -134,7 +203,19 @@ export type StageBoundary = keyof typeof STAGE_BOUNDARIES
 interface SimRun {
   index: number
   sha: string
+  /** The commit the run deploys: its own, or the release a dispatch names. */
+  expected: string
+  /** The forge failed this run's latest branch-head read (the run is failing open until the next one). */
+  headReadFailed: boolean
+  /** When the run logged that it acquired the lock, and the run it said it waited on or took it over from. */
+  lockAt: number | null
+  lockAfter: SimRun | null
   runUrl: string
+  settings: Settings
+  /** The runner's clock (skewed), which sleeps forever once the run is dead. */
+  clock: Clock
+  /** What this run sent the forge. */
+  traffic: ForgeTraffic
   faults: RunFaults
   startedAt: number
   dead: boolean
@@ -142,6 +223,8 @@ interface SimRun {
   finished: boolean
   /** Performed a side effect and has not left its section yet. */
   inSection: boolean
+  /** Forge writes less renewals and re-sent lock changes (MAX_FORGE_WRITES_PER_RUN bounds it), once the run ended. */
+  baseWrites: number
   /** The nonce the run told its post step about (null once it said it let go), and the last one it ever told. */
   nonce: string | null
   knownNonce: string | null
@@ -158,10 +241,12 @@ interface SimRun {
 }
 
 /**
- * Lock take, release, status and their retries after lost answers (at most 7 seen in 10,000 schedules), plus
- * one lease renewal (one compare-and-swap) per half lease the run lasted; whatever the size of the fleet.
+ * Forge writes one run may send: taking and releasing the lock, the commit status, the deployment and its
+ * statuses (10 without faults), plus one lease renewal (2 writes on either forge) per half lease the run
+ * lasted, plus a lock change (2 writes) again for each write the forge failed. Whatever the size of the fleet.
  */
-const MAX_FORGE_WRITES_PER_RUN = 12
+export const MAX_FORGE_WRITES_PER_RUN = 12
+const WRITES_PER_RENEWAL = 2
 
 export async function simulate(options: SimOptions): Promise<SimResult> {
   const random = new Random(options.seed)
@@ -176,8 +261,20 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const waves = options.script ? '' : random.pick(['', '', '1, 100%', '1, 2, 100%'])
   const soak = waves && random.chance(0.5) ? random.int(5, 30) : 0
   const bake = soak === 0 ? '' : String(soak >= 28 ? soak * 60 : soak)
-  const forge = new SimForgeState()
+  const forgeKind = options.forge ?? (options.script ? 'github' : random.pick(['github', 'gitea'] as const))
+  const tenants = tenantNames(!options.script && random.int(1, LARGE_FLEET_EVERY) === 1 ? random.int(100, 1000) : NAMED_TENANTS.length)
+  // The forge's clock (its Date header) is its own: up to two minutes off true time, and off every runner's.
+  const forgeOffsetMs = faults && !options.script ? random.int(-120_000, 120_000) : 0
+  const forge = new SimForge(forgeKind, () => clock.now() + forgeOffsetMs)
   const violations: string[] = []
+  const reached = new Set<Reach>()
+  const knownGaps: string[] = []
+  /** The last rollout that landed on each tenant: who sent it, what, when it was sent and when it landed. */
+  const landings = new Map<string, { run: SimRun; sha: string; sentAt: number; at: number }>()
+  if (tenants.length >= 100) reached.add('large fleet')
+  const reachedBy = (line: string): void => {
+    for (const [kind, pattern] of Object.entries(REACHED)) if (pattern?.test(line)) reached.add(kind as Reach)
+  }
   const trace: string[] = []
   const at = (ms: number): string => ((ms - T0) / 1000).toFixed(1)
   const note = (line: string): void => void trace.push(`${at(clock.now()).padStart(7)}s ${line}`)
@@ -191,7 +288,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   // ---- the world: branch, fleet, registry ----
   const base = commitSha(options.seed, 0)
   forge.push(base)
-  const fleet = new SimFleet(TENANTS, base, clock, random, faults ? { regression: 0.12 } : null, note)
+  const fleet = new SimFleet(tenants, base, clock, random, faults ? { regression: 0.12 } : null, note)
   const blobs = new Map<string, Buffer>()
   const registryTags = new Map<string, string>()
   const revisionOf = new Map<string, string>()
@@ -214,12 +311,55 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   registryTags.set('latest', registryTags.get(`staging-${short(base)}`)!)
 
   const runs: SimRun[] = []
+  /** When each commit was pushed; commits verified in staging (a success there is never replaced). */
+  const pushedAt = new Map<string, number>()
+  const verifiedUpstream = new Set<string>()
   const runByUrl = new Map<string, SimRun>()
 
-  /** Invariant 2, at the moment a side effect reaches its server. */
+  /**
+   * The one rollback the product does not prevent yet (README, Simulation: known gap): a run that cannot prove
+   * the branch head is the commit it deploys (it failed open, or it deploys an earlier release) rolls a tenant
+   * whose last answer to it was a commit behind the one it deploys, while a rollout that an earlier lock holder
+   * sent before this run took the lock lands on that tenant after this run's last read of it, and that earlier
+   * holder is not the one this run waited on or took the lock over from (whose commit it weighs:
+   * src/stages/plan.ts, newerHolder). Nothing this run could read showed the newer commit.
+   */
+  const isKnownGap = (run: SimRun, name: string, running: string): boolean => {
+    const landing = landings.get(name)
+    const read = run.lastRead.get(name)
+    const seen = run.lastSeen.get(name)
+    return (
+      (run.headReadFailed || run.expected !== run.sha) &&
+      seen !== undefined &&
+      forge.isAncestor(seen, run.expected) &&
+      landing !== undefined &&
+      landing.run !== run &&
+      landing.run !== run.lockAfter &&
+      landing.sha === running &&
+      run.lockAt !== null &&
+      landing.sentAt < run.lockAt &&
+      (read === undefined || landing.at > read)
+    )
+  }
+  const knownGap = (line: string): void => {
+    knownGaps.push(`t=${at(clock.now())}s ${line}`)
+    note(`KNOWN GAP ${line}`)
+  }
+
+  /** Invariants 2 and 7, at the moment a side effect reaches its server. */
   const sideEffect = (run: SimRun, what: string): void => {
+    // 7: a gated run acts only for a commit verified upstream (a staging success, once written, stays).
+    if (script.staging && !verifiedUpstream.has(run.expected))
+      violation(`run ${run.index} (${short(run.sha)}) sent ${what} for ${short(run.expected)}, which was never verified in ${UPSTREAM}`)
+    // 7: a run stops acting once a newer commit owns the branch, unless its latest read of the head failed (fail-open).
+    const successor = [...forge.parents].find(([, parent]) => parent === run.sha)?.[0]
+    const supersededAt = successor ? pushedAt.get(successor) : undefined
+    if (supersededAt !== undefined && !run.headReadFailed && clock.now() - supersededAt > SUPERSEDED_GRACE_MS)
+      violation(
+        `run ${run.index} (${short(run.sha)}) sent ${what} ${((clock.now() - supersededAt) / 1000).toFixed(0)}s after ${short(successor)} was pushed on top of it, its latest read of the branch head answered`
+      )
     if (lockOn) {
-      const holder = forge.locks.get(ENVIRONMENT)?.holder
+      const holder = forge.lockHolder(ENVIRONMENT)
       if (holder?.runUrl !== run.runUrl)
         violation(
           `run ${run.index} (${short(run.sha)}) sent ${what} while the lock is held by ${holder ? `run ${runByUrl.get(holder.runUrl)?.index}` : 'nobody'}`
@@ -227,7 +367,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     }
     for (const other of runs) {
       if (other === run || !other.inSection || other.dead || other.finished) continue
-      if (lockOn && forge.locks.get(ENVIRONMENT)?.holder?.runUrl !== other.runUrl) {
+      if (lockOn && forge.lockHolder(ENVIRONMENT)?.runUrl !== other.runUrl) {
         other.inSection = false
         continue
       }
@@ -285,20 +425,30 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       if (faults && random.chance(0.02)) return { status: 500, body: 'internal error' }
       const body = JSON.parse(req.body.toString('utf8')) as { sha: string; tenants: string[] }
       sideEffect(run, `a redeploy to ${short(body.sha)}`)
+      reached.add('redeploy sent')
       note(`control plane: run ${run.index} rolls ${body.tenants.join(',')} to ${short(body.sha)}`)
       for (const name of body.tenants) {
         const tenant = fleet.tenants.get(name)
         if (!tenant) continue
         run.rolled.add(name)
         const seconds = script.rolloutSeconds?.[name]
-        // What the tenant ran as far as this run knew when it sent the rollout (its last report to this run),
-        // or, when this run never read it, what it really runs when the rollout lands.
-        const known = run.lastSeen.get(name)
-        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), (running) => {
-          const from = known ?? running
-          if (from !== body.sha && forge.isAncestor(body.sha, from)) {
-            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index})`)
-          }
+        // What the tenant truly runs, when the rollout is sent and again when it lands, is never a descendant of
+        // the rollout's commit (whatever the run believed from its own reads).
+        // A rollout sent as the known gap lands as the same gap, whatever the run read in between.
+        const backward = (when: string, sentAsGap = false): boolean => {
+          const from = tenant.running
+          if (from === body.sha || !forge.isAncestor(body.sha, from)) return false
+          const line = `tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index}, ${when})`
+          const gap = sentAsGap || isKnownGap(run, name, from)
+          if (gap) knownGap(line)
+          else violation(line)
+          return gap
+        }
+        const sentAsGap = backward('at send')
+        const sentAt = clock.now()
+        fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), () => {
+          backward('when it landed', sentAsGap)
+          landings.set(name, { run, sha: body.sha, sentAt, at: clock.now() })
           note(`tenant ${name} now runs ${short(body.sha)}`)
         })
       }
@@ -326,6 +476,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         const digest = sha256(req.body)
         const revision = revisionOf.get(digest) ?? null
         sideEffect(run, `a registry PUT of :${reference}`)
+        reached.add('registry write')
         if (reference === 'latest') {
           const before = revisionOf.get(registryTags.get('latest') ?? '') ?? null
           if (before && revision && revision !== before && forge.isAncestor(revision, before)) {
@@ -370,17 +521,33 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const pushAt = T0 + push.pushAt * 1000
     if (push.rerunAt !== undefined) {
       const index = ++reruns
-      const rerunFaults = faults && !options.script ? randomRunFaults(random) : {}
+      const rerunFaults = faults && !options.script ? randomRunFaults(random, tenants) : {}
       clock.at(T0 + push.rerunAt * 1000, () => startRun(index, push.sha, rerunFaults))
+    }
+    const staging = script.staging?.[i]
+    if (staging?.state) {
+      clock.at(pushAt + staging.afterS * 1000, () => {
+        forge.record(push.sha, `fleet-forward/${UPSTREAM}`, staging.state!)
+        if (staging.state === 'success') verifiedUpstream.add(push.sha)
+        note(`staging records ${staging.state} on ${short(push.sha)}`)
+      })
     }
     clock.at(pushAt, () => {
       forge.push(push.sha)
+      pushedAt.set(push.sha, clock.now())
       publishImage(push.sha)
       if (i === 0) for (const name of script.alreadyOn ?? []) fleet.place(fleet.tenants.get(name)!, push.sha)
       note(`push ${short(push.sha)} (run ${i + 1} starts at ${push.runAt}s)`)
     })
-    const runFaults = push.faults ?? (faults && !options.script ? randomRunFaults(random) : {})
+    const runFaults = push.faults ?? (faults && !options.script ? randomRunFaults(random, tenants) : {})
     clock.at(T0 + push.runAt * 1000, () => startRun(i + 1, push.sha, runFaults))
+  }
+  for (const dispatch of script.dispatches ?? []) {
+    const index = ++reruns
+    const target = script.pushes[dispatch.of]!.sha
+    const dispatchFaults = faults && !options.script ? randomRunFaults(random, tenants) : {}
+    // A dispatch can only name a release that exists by then.
+    clock.at(T0 + dispatch.atS * 1000, () => pushedAt.has(target) && startRun(index, forge.head, dispatchFaults, target))
   }
 
   let nonces = 0
@@ -391,17 +558,18 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
    */
   const runPostStep = async (run: SimRun): Promise<void> => {
     if (run.nonce) {
-      const postView = new SimForgeView(
-        forge,
+      // A new process on the same runner (its clock, its token), with its own connection to the forge.
+      const post = new SimDispatcher(
+        new Map([
+          [forge.origin, forge.server({ random, faults: null, run: {}, traffic: { requests: 0, writes: 0, refusals: 0, faulted: 0, written: new Map() } })]
+        ]),
         clock,
         random,
-        FORGE_FAULTS,
-        () => false,
         () => false
       )
-      await releaseByNonce(postView, ENVIRONMENT, run.nonce, runLogger(run.index, note))
+      await releaseByNonce(forgeFromSettings(run.settings, run.clock, post), ENVIRONMENT, run.nonce, runLogger(run.index, note, reachedBy))
     }
-    const holder = forge.locks.get(ENVIRONMENT)?.holder
+    const holder = forge.lockHolder(ENVIRONMENT)
     if (run.knownNonce && holder?.nonce === run.knownNonce) {
       violation(
         `run ${run.index} (${short(run.sha)}) left lock '${ENVIRONMENT}' held after its post step (lease until t=${at(holder.expiresAt)}s on its own clock)`
@@ -415,16 +583,21 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     run.dead = true
     run.crashedAt = clock.now()
     const withPost = run.faults.postStepOnKill ?? false
+    if (run.nonce) reached.add('run killed holding the lock')
     note(`run ${run.index} dies ${why}${run.nonce ? ' holding the lock' : ''}${withPost ? '; its post step will release' : ''}`)
     if (withPost) postStep(run)
   }
 
-  const finish = (run: SimRun, view: SimForgeView, record: RunRecord): void => {
+  const finish = (run: SimRun, record: RunRecord): void => {
     // A killed process returns nothing; its post step speaks for it.
     if (run.dead) return
     run.record = record
     run.finished = true
     run.inSection = false
+    if (record.result === 'superseded') reached.add('superseded run')
+    if (record.result === 'blocked' && record.message.startsWith('gate:')) reached.add('gate blocked')
+    if (run.expected !== run.sha && run.rolled.size > 0) reached.add('dispatch of an earlier release')
+    if (record.waves.some((wave) => wave.result === 'halted')) reached.add('halted wave')
     note(`run ${run.index} (${short(run.sha)}) ended ${record.result}${record.error_class ? ` [${record.error_class}]` : ''}: ${record.message}`)
     if ((record.result === 'deployed' || record.result === 'noop') && !run.wroteSuccess && record.expected_sha) {
       const counted = record.tenants.filter((t) => t.state === 'converged' || t.state === 'ahead').map((t) => t.name)
@@ -435,14 +608,19 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         violation(`run ${run.index} (${short(run.sha)}) halted before ${tenant.name}'s wave yet told it to roll`)
       }
     }
-    // The proof that a run may act costs a handful of forge writes whatever the fleet, and a renewal per half lease.
-    const renewals = Math.floor((clock.now() - run.startedAt) / ((leaseSecondsFor(settleBudget) * 1000) / 2))
-    if (view.writes > MAX_FORGE_WRITES_PER_RUN + renewals)
+    // The proof that a run may act costs a handful of forge writes whatever the fleet, a renewal per half lease,
+    // and a lock change again for each write the forge failed (a renewal not confirmed is renewed again soon).
+    const halfLeaseMs = (leaseSecondsFor(settleBudget) * 1000) / 2
+    const renewals = Math.floor((clock.now() - run.startedAt) / halfLeaseMs)
+    const allowed = MAX_FORGE_WRITES_PER_RUN + WRITES_PER_RENEWAL * (renewals + run.traffic.faulted)
+    run.baseWrites = run.traffic.writes - (allowed - MAX_FORGE_WRITES_PER_RUN)
+    if (run.traffic.writes > allowed)
       violation(
-        `run ${run.index} (${short(run.sha)}) sent ${view.writes} forge writes; a run's proof of ownership must cost at most ${MAX_FORGE_WRITES_PER_RUN + renewals} (${MAX_FORGE_WRITES_PER_RUN} and one renewal per half lease)`
+        `run ${run.index} (${short(run.sha)}) sent ${run.traffic.writes} forge writes (${[...run.traffic.written].map(([e, n]) => `${n}× ${e}`).join(', ')}); a run's proof of ownership must cost at most ${allowed} (${MAX_FORGE_WRITES_PER_RUN}, and ${WRITES_PER_RENEWAL} for each of ${renewals} half leases in ${((clock.now() - run.startedAt) / 1000).toFixed(0)}s and ${run.traffic.faulted} failed writes)`
       )
     const auth = run.faults.auth
-    if (auth && view.refusals > 0) {
+    if (auth && run.traffic.refusals > 0) {
+      reached.add('run refused by the forge')
       const wanted = auth === 401 ? 'auth' : 'permission'
       if (record.result !== 'failed' || record.error_class !== wanted) {
         violation(
@@ -453,55 +631,17 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     postStep(run)
   }
 
-  const startRun = (index: number, sha: string, runFaults: RunFaults): void => {
-    const runUrl = `https://github.com/acme/fleet/actions/runs/${100 + index}`
-    const run: SimRun = {
-      index,
-      sha,
-      runUrl,
-      faults: runFaults,
-      startedAt: clock.now(),
-      dead: false,
-      crashedAt: null,
-      finished: false,
-      inSection: false,
-      nonce: null,
-      knownNonce: null,
-      record: null,
-      lastRead: new Map(),
-      lastSeen: new Map(),
-      rolled: new Set(),
-      blipped: false,
-      wroteSuccess: false
-    }
-    runs.push(run)
-    runByUrl.set(runUrl, run)
-    const isDead = (): boolean => run.dead
-    const view = new SimForgeView(forge, clock, random, FORGE_FAULTS, isDead, () => faults, runFaults, {
-      onStatus: (statusSha, status) => {
-        sideEffect(run, `a ${status.state} status`)
-        if (status.state !== 'success') return
-        run.wroteSuccess = true
-        checkVerdict(run, `wrote success on ${short(statusSha)}`, statusSha, TENANTS)
-      }
-    })
-    const servers = new Map<string, SimServer>([
-      ['http://tenants.sim', tenantServer(run)],
-      ['http://control.sim', controlPlane(run)],
-      ['https://registry.sim', registry(run)]
-    ])
-    const dispatcher = new SimDispatcher(servers, clock, random, isDead)
-    const skewMs = runFaults.skewMs ?? 0
-    const runClock = {
-      now: () => clock.now() + skewMs,
-      sleep: (ms: number, signal?: AbortSignal) => (run.dead ? new Promise<void>(() => {}) : clock.sleep(ms, signal))
-    }
+  /** `release`: a dispatch of that commit's image from the branch head (`sha`); else the run deploys its own commit. */
+  const startRun = (index: number, sha: string, runFaults: RunFaults, release?: string): void => {
+    const expected = release ?? sha
     const inputs: Record<string, string> = {
-      token: 't',
+      ...(release ? { 'target-tag': `staging-${short(release)}`, ...(promoting ? {} : { 'expected-sha': release }) } : {}),
+      ...(script.staging ? { 'require-verified-in': UPSTREAM } : {}),
+      token: forge.token,
       branch: 'main',
       sha,
       environment: ENVIRONMENT,
-      tenants: TENANTS.map((name) => `${name} http://tenants.sim/${name}/buildinfo`).join('\n'),
+      tenants: tenants.map((name) => `${name} http://tenants.sim/${name}/buildinfo`).join('\n'),
       'health-path': sick ? '/healthz' : '',
       'redeploy-url': perTenantRedeploy ? 'http://control.sim/roll/{tenant}' : 'http://control.sim/roll',
       image: promoting ? `registry.sim/${IMAGE_REPO}` : '',
@@ -514,17 +654,84 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     }
     const settings = parseSettings(
       (name) => inputs[name] ?? '',
-      { GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: 'acme/fleet', GITHUB_RUN_ID: String(100 + index), GITHUB_SERVER_URL: 'https://github.com' },
+      { ...forge.env, GITHUB_ACTIONS: 'true', GITHUB_REPOSITORY: REPOSITORY, GITHUB_RUN_ID: String(100 + index), GITHUB_RUN_NUMBER: String(index) },
       () => ''
     )
+    const skewMs = runFaults.skewMs ?? 0
+    const run: SimRun = {
+      index,
+      sha,
+      expected,
+      headReadFailed: false,
+      lockAt: null,
+      lockAfter: null,
+      runUrl: settings.run.runUrl,
+      settings,
+      clock: {
+        now: () => clock.now() + skewMs,
+        sleep: (ms: number, signal?: AbortSignal) => (run.dead ? new Promise<void>(() => {}) : clock.sleep(ms, signal))
+      },
+      traffic: { requests: 0, writes: 0, refusals: 0, faulted: 0, written: new Map() },
+      faults: runFaults,
+      startedAt: clock.now(),
+      dead: false,
+      crashedAt: null,
+      finished: false,
+      inSection: false,
+      baseWrites: 0,
+      nonce: null,
+      knownNonce: null,
+      record: null,
+      lastRead: new Map(),
+      lastSeen: new Map(),
+      rolled: new Set(),
+      blipped: false,
+      wroteSuccess: false
+    }
+    runs.push(run)
+    // The checker tells runs apart by the run page the lock names: each run must have its own.
+    if (!run.runUrl || runByUrl.has(run.runUrl)) throw new Error(`run ${run.index} has no run page of its own ('${run.runUrl}')`)
+    runByUrl.set(run.runUrl, run)
+    const isDead = (): boolean => run.dead
+    const forgeServer = forge.server({
+      random,
+      faults: faults ? FORGE_FAULTS : null,
+      run: runFaults,
+      traffic: run.traffic,
+      hooks: {
+        onStatus: (statusSha, state, context) => {
+          if (context !== `fleet-forward/${ENVIRONMENT}`) return
+          sideEffect(run, `a ${state} status`)
+          reached.add(state === 'success' ? 'success status written' : 'failure status written')
+          if (state !== 'success') return
+          run.wroteSuccess = true
+          checkVerdict(run, `wrote success on ${short(statusSha)}`, statusSha, tenants)
+        },
+        onDeployment: () => reached.add('deployment created'),
+        onHeadRead: (answered) => (run.headReadFailed = !answered),
+        onFault: (fault) => reached.add(fault === 'rate limited' ? 'forge rate-limited a request' : 'forge write answer lost')
+      }
+    })
+    const servers = new Map<string, SimServer>([
+      [forge.origin, forgeServer],
+      ['http://tenants.sim', tenantServer(run)],
+      ['http://control.sim', controlPlane(run)],
+      ['https://registry.sim', registry(run)]
+    ])
+    const dispatcher = new SimDispatcher(servers, clock, random, isDead)
     note(`run ${index} starts for ${short(sha)} (branch head ${short(forge.head)})${describeFaults(runFaults)}`)
     const killAt = runFaults.kill
     const log = runLogger(index, note, (message) => {
+      reachedBy(message)
+      if (STAGE_BOUNDARIES.lock.test(message)) {
+        run.lockAt = clock.now()
+        run.lockAfter = runByUrl.get(/ after (\S+) \(commit /.exec(message)?.[1] ?? '') ?? null
+      }
       if (killAt && 'atStage' in killAt && STAGE_BOUNDARIES[killAt.atStage].test(message)) kill(run, `at the ${killAt.atStage} boundary`)
     })
     void deployFleet(settings, {
-      forge: view,
-      clock: runClock,
+      forge: forgeFromSettings(settings, run.clock, dispatcher),
+      clock: run.clock,
       log,
       signal: new AbortController().signal,
       dispatcher,
@@ -533,7 +740,7 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         run.nonce = lock?.nonce ?? null
         run.knownNonce = lock?.nonce ?? run.knownNonce
       }
-    }).then((record) => finish(run, view, record))
+    }).then((record) => finish(run, record))
     if (killAt && 'afterMs' in killAt) clock.at(clock.now() + killAt.afterMs, () => kill(run, 'at a random moment'))
   }
 
@@ -543,14 +750,14 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const stuck = runs.filter((r) => !r.finished && !r.dead)
   for (const run of stuck) violation(`run ${run.index} never finished (deadlock)`)
   const newest = forge.head
-  const newestRuns = runs.filter((r) => r.sha === newest)
+  const newestRuns = runs.filter((r) => r.expected === newest)
   const fleetOnNewest = [...fleet.tenants.values()].every((t) => t.running === newest)
   const latestOnNewest = !promoting || revisionOf.get(registryTags.get('latest') ?? '') === newest
   const loud = (run: SimRun): boolean => run.dead || (run.record !== null && !GREEN_RESULTS.has(run.record.result) && run.record.message.length > 0)
   const green = newestRuns.find((run) => !loud(run))
   if (green && (!fleetOnNewest || !latestOnNewest)) {
     violation(
-      `pushes stopped at ${short(newest)} but the fleet reports ${[...fleet.tenants.values()].map((t) => `${t.name}=${short(t.running)}`).join(', ')}${promoting ? ` and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}` : ''}, while run ${green.index} ended ${green.record?.result ?? 'nowhere'} without saying why`
+      `pushes stopped at ${short(newest)} but the fleet reports ${listed([...fleet.tenants.values()].filter((t) => t.running !== newest).map((t) => `${t.name}=${short(t.running)}`))}${promoting ? ` and :latest is ${short(revisionOf.get(registryTags.get('latest') ?? ''))}` : ''}, while run ${green.index} ended ${green.record?.result ?? 'nowhere'} without saying why`
     )
   }
   for (const run of newestRuns) if (run.record?.result === 'superseded') violation(`run ${run.index} of the newest commit ended superseded`)
@@ -558,15 +765,20 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   return {
     seed: options.seed,
     violations,
+    knownGaps,
     runs: runs.map((r) => ({ index: r.index, sha: r.sha, startedAt: r.startedAt, crashedAt: r.crashedAt, record: r.record })),
     steps: clock.steps,
+    forge: forgeKind,
+    tenants: tenants.length,
+    maxForgeWrites: Math.max(0, ...runs.map((r) => r.baseWrites)),
+    reached,
     pushes: script.pushes.length,
     trace
   }
 }
 
 /** Per run: which faults it meets (each independently, so they combine). */
-function randomRunFaults(random: Random): RunFaults {
+function randomRunFaults(random: Random, tenants: readonly string[]): RunFaults {
   const stages = Object.keys(STAGE_BOUNDARIES) as StageBoundary[]
   const killed = random.chance(0.15)
   return {
@@ -574,7 +786,7 @@ function randomRunFaults(random: Random): RunFaults {
     auth: random.chance(0.04) ? random.pick([401, 403] as const) : null,
     releaseFails: random.chance(0.15),
     skewMs: random.chance(0.5) ? random.int(-600_000, 600_000) : 0,
-    planningBlip: random.chance(0.25) ? { tenant: random.pick(TENANTS), ms: random.int(1_000, 10_000) } : null,
+    planningBlip: random.chance(0.25) ? { tenant: random.pick(tenants), ms: random.int(1_000, 10_000) } : null,
     kill: killed ? (random.chance(0.5) ? { afterMs: random.int(0, 300_000) } : { atStage: random.pick(stages) }) : null,
     postStepOnKill: killed && random.chance(0.5)
   }
@@ -611,7 +823,17 @@ function randomScript(seed: number, random: Random): Script {
     const runAt = at + random.int(0, 120)
     pushes.push({ sha: commitSha(seed, i), pushAt: at, runAt, ...(random.chance(0.15) ? { rerunAt: runAt + random.int(0, 300) } : {}) })
   }
-  return { pushes, settleBudget: random.int(30, 240), settleInterval: random.int(5, 20) }
+  // One schedule in eight redeploys an earlier release by hand; three in ten gate on staging.
+  const dispatches = random.chance(0.125) ? [{ atS: random.int(0, at + 300), of: random.int(0, count - 1) }] : []
+  const staging = random.chance(0.3)
+    ? pushes.map(() => ({ state: random.pick(['success', 'success', 'success', 'success', 'success', 'failure', null] as const), afterS: random.int(0, 150) }))
+    : undefined
+  return { pushes, settleBudget: random.int(30, 240), settleInterval: random.int(5, 20), dispatches, ...(staging ? { staging } : {}) }
+}
+
+/** The first few items, and how many more. */
+function listed(items: readonly string[]): string {
+  return items.length > 5 ? `${items.slice(0, 5).join(', ')} and ${items.length - 5} more` : items.join(', ')
 }
 
 /** Deterministic, distinct-looking commit SHAs per seed. */
@@ -638,8 +860,8 @@ function runLogger(index: number, note: (line: string) => void, onLine: (message
 /** The incident of the README (What it prevents): 7a72516 then 7f25373 two minutes apart; the newer run deploys and verifies first, the older run starts after. */
 export const INCIDENT: Script = {
   pushes: [
-    { sha: '7a72516' + 'e1'.repeat(16) + '00', pushAt: 0, runAt: 400 },
-    { sha: '7f25373' + 'e2'.repeat(16) + '00', pushAt: 120, runAt: 125 }
+    { sha: '7a72516' + 'e1'.repeat(16) + '0', pushAt: 0, runAt: 400 },
+    { sha: '7f25373' + 'e2'.repeat(16) + '0', pushAt: 120, runAt: 125 }
   ],
   settleBudget: 240,
   settleInterval: 20
@@ -664,6 +886,20 @@ export const INCIDENT_FAIL_OPEN: Script = {
   settleBudget: 240,
   settleInterval: 20,
   promote: false
+}
+
+/**
+ * The incident's older run failing open while hongming's container has fallen back for a moment to its
+ * previous image: its planning probe reads hongming behind and ana and bo on the newer 7f25373. It must roll
+ * nothing, since hongming comes back on 7f25373 by itself.
+ */
+export const INCIDENT_FAIL_OPEN_FALLBACK: Script = {
+  pushes: [{ ...INCIDENT.pushes[0]!, faults: { headUnreadable: true } }, INCIDENT.pushes[1]!],
+  settleBudget: 240,
+  settleInterval: 20,
+  promote: false,
+  rolloutSeconds: { hongming: 5, ana: 5, bo: 5 },
+  regressions: [{ tenant: 'hongming', afterS: 270, forS: 8 }]
 }
 
 /**

@@ -151,6 +151,11 @@ export abstract class FakeForgeServer {
     return `${this.baseUrl}${this.apiPrefix}`
   }
 
+  /** Answering in process only (handle): the origin its answers' URLs name, as a listening server's would. */
+  answerAs(origin: string): void {
+    this.baseUrl = origin
+  }
+
   async start(): Promise<string> {
     this.server = http.createServer((req, res) => void this.dispatch(req, res))
     this.server.on('connection', (socket) => {
@@ -245,7 +250,8 @@ export abstract class FakeForgeServer {
   /** Adds forge headers (rate limits, ETag/304) to every answer, and may turn a 200 into a 304. */
   protected abstract finish(req: RouteRequest, answer: RouteAnswer): RouteAnswer
 
-  protected error(status: number, message: string, extra?: Record<string, unknown>): RouteAnswer {
+  /** The forge's error answer (public: the simulation answers its injected faults in the forge's own words). */
+  error(status: number, message: string, extra?: Record<string, unknown>): RouteAnswer {
     const body = this.errorBody(status, message)
     return { status, body: extra ? { ...(body as object), ...extra } : body }
   }
@@ -293,38 +299,43 @@ export abstract class FakeForgeServer {
       return
     }
 
-    const method = req.method ?? 'GET'
-    const plain: RouteRequest = { method, path, params: {}, query: url.searchParams, headers, body }
+    const answer = this.handle({ method: req.method ?? 'GET', path, query: url.searchParams, headers, body })
+    if (lostAnswer && 'hang' in lostAnswer) return
+    if (lostAnswer && 'reset' in lostAnswer) req.socket.destroy()
+    else if (lostAnswer)
+      this.reply(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
+    else send(res, answer)
+  }
+
+  /**
+   * The forge's answer to one request, in process: admission, the route, the forge's own headers and its
+   * `Date`. The HTTP server sends it; the seeded simulation calls it through its in-process network.
+   */
+  handle(req: Omit<RouteRequest, 'params'>): RouteAnswer {
+    const { method, path } = req
+    const plain: RouteRequest = { ...req, params: {} }
     const denied = this.admit(plain)
-    if (denied) {
-      this.reply(res, this.finish(plain, denied))
-      return
-    }
+    if (denied) return this.dated(this.finish(plain, denied))
     for (const route of this.routes) {
       if (route.method !== method) continue
       const match = route.pattern.exec(path)
       if (!match) continue
       const params: Record<string, string> = {}
       route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)))
-      const routeReq: RouteRequest = { method, path, params, query: url.searchParams, headers, body }
-      if ('owner' in params && !this.isThisRepo(params)) {
-        this.reply(res, this.finish(routeReq, this.error(404, 'Not Found')))
-        return
-      }
-      const answer = this.finish(routeReq, route.handler(routeReq))
-      if (lostAnswer && 'hang' in lostAnswer) return
-      if (lostAnswer && 'reset' in lostAnswer) req.socket.destroy()
-      else if (lostAnswer)
-        this.reply(res, { status: lostAnswer.status, body: this.errorBody(lostAnswer.status, http.STATUS_CODES[lostAnswer.status] ?? 'error') })
-      else this.reply(res, answer)
-      return
+      const routeReq: RouteRequest = { ...req, params }
+      if ('owner' in params && !this.isThisRepo(params)) return this.dated(this.finish(routeReq, this.error(404, 'Not Found')))
+      return this.dated(this.finish(routeReq, route.handler(routeReq)))
     }
-    this.reply(res, this.finish(plain, this.error(404, 'Not Found')))
+    return this.dated(this.finish(plain, this.error(404, 'Not Found')))
   }
 
   /** Every answer carries the fake's time in a `Date` header, as real forges send it. */
+  private dated(answer: RouteAnswer): RouteAnswer {
+    return { ...answer, headers: { date: new Date(this.now()).toUTCString(), ...answer.headers } }
+  }
+
   private reply(res: http.ServerResponse, answer: RouteAnswer): void {
-    send(res, { ...answer, headers: { date: new Date(this.now()).toUTCString(), ...answer.headers } })
+    send(res, this.dated(answer))
   }
 
   private takeFault(path: string): Fault | undefined {

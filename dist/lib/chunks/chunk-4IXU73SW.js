@@ -27608,7 +27608,10 @@ async function acquireLock(req, deps) {
           return without(blocked(`lock '${name}' could not be claimed within lock-timeout (${req.timeoutSeconds}s): the forge kept failing; nothing changed`));
         await clock.sleep(Math.min(pollMs, 1e3 * 2 ** lostClaims, Math.max(0, deadline - clock.now())), deps.signal);
       }
-      if (state?.holder) log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`);
+      if (state?.holder) {
+        log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`);
+        lastSeen = state.holder;
+      }
       const holder2 = { runUrl: req.runUrl, sha: req.sha, expiresAt: forge.forgeNow() + req.leaseSeconds * 1e3, nonce };
       if (!claimed) deps.onClaim?.(nonce);
       claimed = true;
@@ -27643,23 +27646,25 @@ async function acquireLock(req, deps) {
   }
   function held(state) {
     log.info(`lock '${name}' acquired (lease until ${iso(state.holder.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ""}`);
-    return { status: "held", lock: new HeldLock(name, state, req.leaseSeconds, deps) };
+    return { status: "held", lock: new HeldLock(name, state, req.leaseSeconds, deps, lastSeen) };
   }
 }
 function heartbeatMs(lock) {
   return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
 }
 var HeldLock = class {
-  constructor(name, state, leaseSeconds, deps) {
+  constructor(name, state, leaseSeconds, deps, previous = null) {
     this.name = name;
     this.state = state;
     this.leaseSeconds = leaseSeconds;
     this.deps = deps;
+    this.previous = previous;
   }
   name;
   state;
   leaseSeconds;
   deps;
+  previous;
   /** Set once the lock is known not to be ours (released, or taken over after our lease ended). */
   gone = false;
   get holder() {

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-JLGRSZHB.js";
+} from "./chunk-V6HPXK3B.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-3GT6HY5Y.js";
+} from "./chunk-MBWVW4O5.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-OOBGOVDC.js";
+} from "./chunk-4IXU73SW.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

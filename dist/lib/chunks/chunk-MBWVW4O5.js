@@ -49,7 +49,7 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-OOBGOVDC.js";
+} from "./chunk-4IXU73SW.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -857,17 +857,19 @@ function shortDigest(digest) {
 }
 
 // src/stages/plan.ts
-async function planRollout(reports, expectedSha, allowRollback, compare, log) {
+async function planRollout(reports, expectedSha, allowRollback, compare, log, previousHolder = null) {
   const relationOf2 = /* @__PURE__ */ new Map();
   const uncomparable = [];
   const proven = [];
   const ifOwner = [];
+  const newer = [];
   for (const tenant of reports) {
     if (tenant.state === "converged") continue;
     if (allowRollback) {
       proven.push(tenant.name);
       continue;
     }
+    if (tenant.state === "ahead" && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual });
     if (tenant.state === "ahead") continue;
     if (tenant.state === "unreachable" || tenant.state === "pending" || tenant.actual === null) {
       ifOwner.push(tenant.name);
@@ -879,17 +881,21 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log) {
         actual,
         compare(expectedSha, actual).catch(() => null)
       );
-    const relation = await relationOf2.get(actual);
-    if (relation === "behind") proven.push(tenant.name);
-    else if (relation === "diverged") ifOwner.push(tenant.name);
-    else if (relation === null) uncomparable.push(tenant.name);
+    const relation2 = await relationOf2.get(actual);
+    if (relation2 === "behind") proven.push(tenant.name);
+    else if (relation2 === "diverged") ifOwner.push(tenant.name);
+    else if (relation2 === null) uncomparable.push(tenant.name);
+    if (relation2 === "ahead" || relation2 === null) newer.push({ name: tenant.name, actual });
   }
   if (uncomparable.length > 0) {
     log.warning(
       `not redeploying ${uncomparable.length} tenant(s) whose commit could not be compared with ${shortSha(expectedSha)}: ${listNames(uncomparable)}; rolling them could move them backward`
     );
   }
-  return { proven, ifOwner };
+  const plan2 = { proven, ifOwner, newer };
+  if (allowRollback || !previousHolder || sameCommit(previousHolder.sha, expectedSha)) return plan2;
+  const relation = await compare(expectedSha, previousHolder.sha).catch(() => null);
+  return relation === "behind" ? plan2 : { ...plan2, newerHolder: { runUrl: previousHolder.runUrl, sha: previousHolder.sha } };
 }
 function memoizeCompare(compare) {
   const answers = /* @__PURE__ */ new Map();
@@ -904,20 +910,27 @@ function memoizeCompare(compare) {
     return answer;
   };
 }
-function tenantsToRoll(plan2, reports, owns, log) {
-  const newer = reports.filter((t) => t.state === "ahead");
-  if (!owns && newer.length > 0) {
+function tenantsToRoll(plan2, notOwner, log) {
+  if (notOwner === null) return [...plan2.proven, ...plan2.ifOwner];
+  if (plan2.newerHolder) {
+    const { runUrl, sha } = plan2.newerHolder;
     log.warning(
-      `not redeploying any tenant: this run could not prove it owns the branch, and ${newer.length} tenant(s) already run a newer commit (${listNames(newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+      `not redeploying any tenant: ${notOwner}, and the run that held the lock before it (${neutralize(runUrl, 300) || "an unknown run"}, commit ${neutralize(shortSha(sha), 40)}) deployed a commit not proven older, whose rollouts may still be landing`
     );
     return [];
   }
-  if (!owns && plan2.ifOwner.length > 0) {
+  if (plan2.newer.length > 0) {
     log.warning(
-      `not redeploying ${plan2.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan2.ifOwner)}): this run could not prove it owns the branch, and rolling them could move them backward`
+      `not redeploying any tenant: ${notOwner}, and ${plan2.newer.length} tenant(s) already run a newer commit (${listNames(plan2.newer.map((t) => `${t.name} actual=${shortSha(t.actual)}`))})`
+    );
+    return [];
+  }
+  if (plan2.ifOwner.length > 0) {
+    log.warning(
+      `not redeploying ${plan2.ifOwner.length} tenant(s) whose commit is unknown or unrelated (${listNames(plan2.ifOwner)}): ${notOwner}, and rolling them could move them backward`
     );
   }
-  return owns ? [...plan2.proven, ...plan2.ifOwner] : plan2.proven;
+  return plan2.proven;
 }
 function unreadForPlan(headRead, reports) {
   const missing = [];
@@ -1659,7 +1672,7 @@ var PipelineRun = class {
   compare;
   held = { lock: null, attempted: false, deployment: null };
   expectedSha = "";
-  rollout = { proven: [], ifOwner: [] };
+  rollout = { proven: [], ifOwner: [], newer: [] };
   /** The tenants actually told to roll. */
   toRoll = [];
   plan = "";
@@ -1674,8 +1687,16 @@ var PipelineRun = class {
   runKey;
   proof = null;
   /** Proven the owner of the branch by a read made while holding the lock (or with the lock switched off). */
-  get ownsBranch() {
-    return this.guard.proven && (this.held.lock !== null || !this.settings.lock);
+  /**
+   * Why this run may not roll tenants of unknown or unrelated commit, or null when it may: it proved, holding
+   * the lock, that the branch is at its commit. Owning the branch rules out a newer commit only for a run that
+   * deploys the branch head itself; one that deploys an earlier release (a target-tag of an older image) may
+   * find the head's commit on any tenant.
+   */
+  get notOwner() {
+    if (!sameCommit(this.expectedSha, this.settings.sha))
+      return `this run deploys ${shortSha(this.expectedSha)}, not the branch head ${shortSha(this.settings.sha)}`;
+    return this.guard.proven && (this.held.lock !== null || !this.settings.lock) ? null : "this run could not prove it owns the branch";
   }
   superseded() {
     this.facts.headSha = this.guard.verdict?.head ?? this.facts.headSha;
@@ -1744,7 +1765,7 @@ async function rollOut(run) {
     deps.log.info(run.plan);
     const refused = await run.mayAct();
     if (refused) return refused;
-    run.toRoll = tenantsToRoll(run.rollout, facts.tenants, run.ownsBranch, deps.log);
+    run.toRoll = tenantsToRoll(run.rollout, run.notOwner, deps.log);
     if (run.toRoll.length > 0) {
       run.held.deployment = await startDeployment(deps.forge, settings, run.expectedSha, deps.log, deps.onDeployment);
       if (run.held.deployment) facts.deployment = { id: run.held.deployment.id, environment_url: settings.environmentUrl };
@@ -2198,7 +2219,7 @@ async function plan(run) {
   facts.tenants = initial;
   facts.before = new Map(initial.map((report) => [report.name, report.actual]));
   for (const report of initial) run.reports.set(report.name, report);
-  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log);
+  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log, run.held.lock?.previous ?? null);
   const { proven, ifOwner } = run.rollout;
   run.plan = `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` + (ifOwner.length ? `, ${ifOwner.length} of them (commit unknown or unrelated) only if this run proves it owns the branch` : "");
   if (initial.every((t) => t.state === "converged") && await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log)) {

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-3GT6HY5Y.js";
+} from "./chunk-MBWVW4O5.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-OOBGOVDC.js";
+} from "./chunk-4IXU73SW.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

@@ -23,6 +23,13 @@ describe('layout', () => {
     expect(readers.filter((file) => !file.startsWith(join('src', 'action')) && !file.startsWith(join('src', 'cli')))).toEqual([])
   })
 
+  it('layers downward: only the runner glue and the CLI import the core, and the shared vocabulary (src/types.ts) imports nothing', () => {
+    const importsCore = /^\s*import\b[^;]*from\s+'(?:\.\.\/)+core\//m
+    const importers = sources('src').filter((file) => !file.startsWith(join('src', 'core')) && importsCore.test(readFileSync(file, 'utf8')))
+    expect(importers.sort()).toEqual([join('src', 'action', 'main.ts'), join('src', 'cli', 'deploy.ts')])
+    expect(readFileSync(join('src', 'types.ts'), 'utf8')).not.toMatch(/^\s*import\b/m)
+  })
+
   it('uses undici through its public entry point only: no source, test or build script reaches into its files', () => {
     const files = ['src', 'bench', 'test', 'scripts'].flatMap((dir) => sources(dir, /\.(ts|mjs|cjs|js)$/))
     const deep = files.filter((file) => /['"](?:[./]*node_modules\/)?undici\/[^'"]+['"]/.test(readFileSync(file, 'utf8')))
@@ -49,6 +56,12 @@ describe('bundles', () => {
       (file) => !file.startsWith(join('src', 'demo')) && /^\s*import\b[^;]*from\s+'[./]*demo\//m.test(readFileSync(file, 'utf8'))
     )
     expect(importers).toEqual([])
+  })
+
+  it("carries package.json's version alone, never its dependency lists", () => {
+    const files = sources('dist', /\.js$/)
+    expect(files.length).toBeGreaterThan(3)
+    expect(files.filter((file) => readFileSync(file, 'utf8').includes('devDependencies'))).toEqual([])
   })
 
   it.each(['main.js', 'post.js', 'cli.js'])('dist/lib/%s does not load the demo at start', (entry) => {

@@ -6,7 +6,7 @@
  */
 import { parseSettings } from '../src/config/parse.js'
 import { deployFleet } from '../src/core/deploy.js'
-import type { Logger } from '../src/core/types.js'
+import type { Logger } from '../src/types.js'
 import { createForge } from '../src/forge/detect.js'
 import { startFakeFleet } from '../test/support/fake-fleet.js'
 import { FakeGitHub } from '../test/support/fake-github.js'

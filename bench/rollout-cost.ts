@@ -7,7 +7,7 @@
  */
 import { parseSettings } from '../src/config/parse.js'
 import { deployFleet } from '../src/core/deploy.js'
-import type { Logger } from '../src/core/types.js'
+import type { Logger } from '../src/types.js'
 import { createForge } from '../src/forge/detect.js'
 import { systemClock } from '../src/util/clock.js'
 import { startControlPlane } from '../test/support/control-plane.js'

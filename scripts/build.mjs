@@ -3,7 +3,7 @@
 //   reads them and stops with a clear message (src/entry/guard.ts);
 //   dist/lib/ — the real code for Node 20, split so the action and the CLI share one copy of the core.
 import { build } from 'esbuild'
-import { chmodSync, rmSync } from 'node:fs'
+import { chmodSync, readFileSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 
 const outdir = resolve(process.argv[2] ?? 'dist')
@@ -15,6 +15,17 @@ const keepLibExternal = {
   name: 'lib-external',
   setup(b) {
     b.onResolve({ filter: /^\.\.\/(action|cli)\// }, (args) => ({ path: libEntries[args.path], external: true }))
+  }
+}
+
+// The CLI imports package.json for `--version`: the bundle gets that field alone, not the dependency lists.
+const manifest = resolve('package.json')
+const versionOnly = {
+  name: 'package-version-only',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]package\.json$/ }, (args) =>
+      args.path === manifest ? { contents: JSON.stringify({ version: JSON.parse(readFileSync(manifest, 'utf8')).version }), loader: 'json' } : undefined
+    )
   }
 }
 
@@ -36,6 +47,7 @@ await build({
   target: 'node20',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [versionOnly],
   // CommonJS dependencies (undici) call require() for Node built-ins; an ES module has none of its own.
   banner: { js: "import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);" }
 })

@@ -1,5 +1,5 @@
 import { MAX_REPORT_BYTES, reportOutput } from '../../src/action/report-output.js'
-import type { TenantReport } from '../../src/core/types.js'
+import type { TenantReport } from '../../src/types.js'
 import { recordOf, tenant } from '../../test/support/records.js'
 
 /** A fleet of `size` tenants with long realistic names, `stale` of them stale and `unreachable` unreachable. */

@@ -40,6 +40,12 @@ describe('dist/cli.js', () => {
     expect(help.stdout).toMatch(/^Exit codes:$/m)
   })
 
+  it("--version prints package.json's version", async () => {
+    const run = await runBundle(['--version'], {})
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe(`fleet-forward ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`)
+  })
+
   it('on Node 16 outside a runner, says so in a plain line, not a workflow command', async () => {
     const run = await runBundle(['help'], { NODE_OPTIONS: `--require ${resolve('test/support/pretend-node16.cjs')}` })
     expect(run.code).toBe(1)

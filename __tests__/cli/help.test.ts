@@ -3,7 +3,7 @@ import { INPUTS } from '../../src/config/inputs.js'
 import { EXIT_CODE_MEANINGS, EXIT_CODES, EXIT_USAGE, exitCodeOf } from '../../src/cli/exit-codes.js'
 import { CONTEXT_FLAGS } from '../../src/cli/flags.js'
 import { renderHelp } from '../../src/cli/help.js'
-import type { Result } from '../../src/core/types.js'
+import type { Result } from '../../src/types.js'
 
 describe('--help', () => {
   const help = renderHelp()

@@ -1,7 +1,7 @@
 import { forgetSecrets, registerSecret } from '../../src/util/scrub.js'
 import { Terminal, type OutputStream } from '../../src/cli/terminal.js'
 import { RoundProgress, renderRoundBlock } from '../../src/cli/progress.js'
-import type { TenantReport } from '../../src/core/types.js'
+import type { TenantReport } from '../../src/types.js'
 
 function stream(isTTY: boolean, columns = 80): OutputStream & { text: string } {
   return {

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import type { Ancestry } from '../../src/core/types.js'
+import type { Ancestry } from '../../src/types.js'
 import { createClassifier, type CompareCommits } from '../../src/fleet/classify.js'
 
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'

@@ -1,4 +1,4 @@
-import type { TenantReport } from '../../src/core/types.js'
+import type { TenantReport } from '../../src/types.js'
 import { failureLines, listNames, summarizeRound } from '../../src/fleet/report.js'
 
 const EXPECTED = '7f25373aa1b2c3d4e5f60718293a4b5c6d7e8f90'

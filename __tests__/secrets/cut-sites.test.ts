@@ -67,6 +67,16 @@ const SITES: readonly CutSite[] = [
     }
   },
   {
+    name: 'audit note in a commit status description',
+    cut: 140 - 'verified; '.length,
+    async write(value) {
+      const written: CommitStatus[] = []
+      const forge = { setStatus: async (_sha: string, status: CommitStatus) => void written.push(status) } as unknown as Forge
+      await writeDeployStatus(forge, SHA, 'production', { verified: true, summary: 'verified', audit: value }, '', new RecordingLogger())
+      return JSON.stringify(written)
+    }
+  },
+  {
     name: 'deployment description',
     cut: 140 - 'fleet-forward: '.length,
     async write(value) {

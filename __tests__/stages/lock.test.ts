@@ -488,3 +488,37 @@ describe.each([
     }
   })
 })
+
+describe.each([
+  [
+    'GitHub',
+    () => started(new FakeGitHub({ token: 't', now: () => clock.now() })),
+    (baseUrl: string) => new GitHubForge({ repository: 'acme/secret', token: 't', http: { baseUrl, clock, tuning } }),
+    'a GitHub App installation token or a fine-grained token granted that repository'
+  ],
+  [
+    'Gitea',
+    () => started(new FakeGitea({ token: 't', now: () => clock.now() })),
+    (baseUrl: string) => new GiteaForge({ repository: 'acme/secret', token: 't', http: { baseUrl, clock, tuning } }),
+    'a token of a user with write access to it'
+  ]
+])('lock on %s for a repository the token cannot see', (_name, start, connect, grant) => {
+  it('ends at once with class not_found, in the words of every other not_found, instead of claiming until lock-timeout', async () => {
+    // The fakes answer 404 to every request about a repository they do not have, as both forges do for a private one.
+    const fake = await start()
+    try {
+      const waiter = deps(connect(fake.apiUrl))
+      const error = await acquireLock(request({ timeoutSeconds: 600 }), waiter).catch((e: unknown) => e)
+      expect(error).toMatchObject({ errorClass: 'not_found' })
+      expect((error as Error).message).toMatch(
+        /^lock 'production': repository 'acme\/secret' cannot be seen with this token \(GET \/repos\/acme\/secret answered 404\): it is private and the token has no access to it, the name is wrong, or the token belongs to another installation or user; /
+      )
+      expect((error as Error).message).toContain(grant)
+      expect(clock.now()).toBe(T0)
+      expect(waiter.log.warnings).toEqual([])
+      expect(fake.requests.filter((req) => req.method !== 'GET')).toEqual([])
+    } finally {
+      await fake.close()
+    }
+  })
+})

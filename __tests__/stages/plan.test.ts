@@ -1,4 +1,4 @@
-import type { Ancestry, TenantReport } from '../../src/core/types.js'
+import type { Ancestry, TenantReport } from '../../src/types.js'
 import { memoizeCompare, planRollout, tenantsToRoll } from '../../src/stages/plan.js'
 import { FleetError } from '../../src/util/errors.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'

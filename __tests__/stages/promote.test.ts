@@ -1,4 +1,4 @@
-import type { Ancestry } from '../../src/core/types.js'
+import type { Ancestry } from '../../src/types.js'
 import { RegistryError } from '../../src/registry/errors.js'
 import { promoteTag, resolveImageRevision, type PromoteOptions } from '../../src/stages/promote.js'
 import { pushImage, putManifest, readTag, type PushImageOptions, type StoredManifest } from '../../test/support/registry-push.js'

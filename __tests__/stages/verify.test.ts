@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals'
-import type { Ancestry, Logger, TenantReport } from '../../src/core/types.js'
+import type { Ancestry, Logger, TenantReport } from '../../src/types.js'
 import { DEFAULT_SHA_FIELDS } from '../../src/fleet/buildinfo.js'
 import { failureLines, probeFleet, settleFleet, type SettleOptions } from '../../src/stages/verify.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'

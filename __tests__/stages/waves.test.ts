@@ -1,4 +1,4 @@
-import type { Tenant } from '../../src/core/types.js'
+import type { Tenant } from '../../src/types.js'
 import { planWaves } from '../../src/stages/waves.js'
 
 const fleet = (names: string[], waves?: number[]): Tenant[] =>

@@ -6,83 +6,19 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-V6HPXK3B.js";
-import "./chunks/chunk-MBWVW4O5.js";
+} from "./chunks/chunk-EPGMXNR3.js";
+import "./chunks/chunk-YXIRKITZ.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-4IXU73SW.js";
+} from "./chunks/chunk-ESILAFX5.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
 
 // package.json
-var package_default = {
-  name: "fleet-forward",
-  version: "0.1.0",
-  description: "Deploy a fleet of tenants from GitHub or Gitea Actions without ever rolling it backward: ownership, lock, gate, redeploy, promote, settle/verify, record.",
-  license: "MIT",
-  type: "module",
-  engines: {
-    node: ">=20.18.1"
-  },
-  bin: {
-    "fleet-forward": "dist/cli.js"
-  },
-  files: [
-    "dist/",
-    "action.yml",
-    "docs/",
-    "CHANGELOG.md"
-  ],
-  scripts: {
-    build: "node scripts/build.mjs",
-    typecheck: "tsc --noEmit",
-    lint: "eslint .",
-    format: "prettier --write .",
-    "format:check": "prettier --check .",
-    test: "NODE_OPTIONS=--experimental-vm-modules jest",
-    "check-dist": "node scripts/check-dist.mjs",
-    demo: "node dist/cli.js demo",
-    bench: "node bench/run.mjs",
-    sim: "node test/sim/run.mjs",
-    "preview-summary": "node scripts/preview-summary.mjs"
-  },
-  dependencies: {
-    "@actions/core": "3.0.1",
-    "@octokit/request-error": "7.1.2",
-    "@octokit/rest": "22.0.1",
-    "p-retry": "7.1.1",
-    undici: "7.30.2"
-  },
-  devDependencies: {
-    "@eslint/js": "10.0.1",
-    "@octokit/openapi": "23.0.2",
-    "@types/jest": "29.5.14",
-    "@types/node": "20.19.43",
-    ajv: "8.20.0",
-    "ajv-formats": "3.0.1",
-    esbuild: "0.28.2",
-    eslint: "10.15.0",
-    "eslint-config-prettier": "10.1.8",
-    "eslint-plugin-jest": "29.17.0",
-    "fast-check": "4.10.2",
-    globals: "17.14.0",
-    jest: "29.7.0",
-    marked: "18.2.1",
-    prettier: "3.10.1",
-    "ts-jest": "29.4.15",
-    typescript: "5.9.3",
-    "typescript-eslint": "8.74.0"
-  },
-  overrides: {
-    "@actions/http-client": {
-      undici: "$undici"
-    },
-    "@octokit/request": "10.0.14"
-  }
-};
+var package_default = { version: "0.1.0" };
 
 // src/cli/main.ts
 async function runCli(argv, io) {
@@ -110,7 +46,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-RJZKQSPY.js");
+      const { runDemo } = await import("./chunks/replay-MXIWQLCF.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

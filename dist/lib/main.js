@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-YJPKXLSW.js";
+} from "./chunks/chunk-CFYPSIVF.js";
 import {
   deployFleet
-} from "./chunks/chunk-MBWVW4O5.js";
+} from "./chunks/chunk-YXIRKITZ.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-4IXU73SW.js";
+} from "./chunks/chunk-ESILAFX5.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -11,9 +11,8 @@ import {
   savedRun,
   startedAt,
   summary,
-  warning,
   wasPublished
-} from "./chunks/chunk-YJPKXLSW.js";
+} from "./chunks/chunk-CFYPSIVF.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -23,7 +22,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-4IXU73SW.js";
+} from "./chunks/chunk-ESILAFX5.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;
@@ -53,7 +52,7 @@ async function runPost() {
 async function stopLeftoverCommand() {
   const pgid = commandGroup();
   if (pgid === null) return;
-  warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`);
+  actionsLogger.warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`);
   await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS);
 }
 async function finishLeftoverDeployment(saved) {
@@ -63,7 +62,7 @@ async function finishLeftoverDeployment(saved) {
     const { environment, environmentUrl, targetTag, sha, runUrl } = saved;
     await abandonDeployment(forgeForSavedRun(saved), { environment, environmentUrl, targetTag, sha, run: { runUrl } }, id, actionsLogger);
   } catch (error) {
-    warning(`post step could not finish deployment ${id}: ${describeError(error)}`);
+    actionsLogger.warning(`post step could not finish deployment ${id}: ${describeError(error)}`);
   }
 }
 async function releaseLeftoverLock(saved) {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import { neutralize } from '../util/sanitize.js'
 
 /**

@@ -51,7 +51,7 @@ export async function runPost(): Promise<void> {
 async function stopLeftoverCommand(): Promise<void> {
   const pgid = commandGroup()
   if (pgid === null) return
-  core.warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`)
+  actionsLogger.warning(`stopping the redeploy-command or bake-check the main step left running (process group ${pgid})`)
   await stopProcessGroup(pgid, COMMAND_KILL_GRACE_MS)
 }
 
@@ -63,7 +63,7 @@ async function finishLeftoverDeployment(saved: SavedRun): Promise<void> {
     const { environment, environmentUrl, targetTag, sha, runUrl } = saved
     await abandonDeployment(forgeForSavedRun(saved), { environment, environmentUrl, targetTag, sha, run: { runUrl } }, id, actionsLogger)
   } catch (error) {
-    core.warning(`post step could not finish deployment ${id}: ${describeError(error)}`)
+    actionsLogger.warning(`post step could not finish deployment ${id}: ${describeError(error)}`)
   }
 }
 

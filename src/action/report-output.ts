@@ -1,4 +1,4 @@
-import type { TenantReport } from '../core/types.js'
+import type { TenantReport } from '../types.js'
 import { isSettled } from '../fleet/report.js'
 import { byAttention } from '../report/summary.js'
 import type { RunRecord } from '../stages/record.js'

@@ -1,4 +1,4 @@
-import type { Result } from '../core/types.js'
+import type { Result } from '../types.js'
 
 /**
  * The exit status says how the run ended, so a CI job (GitLab, Jenkins, a shell script) can branch on

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { RoundProgress } from './progress.js'
 import type { Terminal } from './terminal.js'
 

@@ -1,4 +1,4 @@
-import { GREEN_RESULTS } from '../core/types.js'
+import { GREEN_RESULTS } from '../types.js'
 import { isSettled, listNames } from '../fleet/report.js'
 import { NOT_PROMOTED, tagMove } from '../report/promotion.js'
 import type { RunRecord } from '../stages/record.js'

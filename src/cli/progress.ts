@@ -1,4 +1,4 @@
-import type { TenantReport } from '../core/types.js'
+import type { TenantReport } from '../types.js'
 import { isSettled, summarizeRound } from '../fleet/report.js'
 import { shortSha } from '../util/sha.js'
 import type { Terminal } from './terminal.js'

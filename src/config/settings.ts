@@ -1,4 +1,4 @@
-import type { Tenant } from '../core/types.js'
+import type { Tenant } from '../types.js'
 import type { WaveSpec } from './waves.js'
 import type { WindowSchedule } from './windows.js'
 import type { HealthThresholds } from '../fleet/health.js'

@@ -1,4 +1,4 @@
-import type { Tenant } from '../core/types.js'
+import type { Tenant } from '../types.js'
 import { InputError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { parseHttpUrl } from './validate.js'

@@ -12,7 +12,7 @@ import { InputError } from '../util/errors.js'
 import { shortSha } from '../util/sha.js'
 import { promoteImage } from './finish.js'
 import type { Outcome, PipelineRun } from './run.js'
-import type { TenantReport } from './types.js'
+import type { TenantReport } from '../types.js'
 
 /** Ownership, then the commit the fleet must report (read from the image when the tag does not name it). */
 export async function checkOwner(run: PipelineRun): Promise<Outcome | null> {

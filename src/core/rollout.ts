@@ -8,7 +8,7 @@ import { failureLines, settleFleet } from '../stages/verify.js'
 import { planWaves, waveLabel, waveOfTenants, waveVerdict, type Wave, type WaveRecord, type WaveVerdict } from '../stages/waves.js'
 import { shortSha } from '../util/sha.js'
 import { abortedOutcome, type Outcome, type PipelineRun } from './run.js'
-import type { Tenant } from './types.js'
+import type { Tenant } from '../types.js'
 
 /**
  * The rollout, wave by wave (docs/contract.md, Waves): each wave is told to roll, then verified together with

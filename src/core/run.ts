@@ -16,7 +16,7 @@ import type { Clock } from '../util/clock.js'
 import { describeError, FleetError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
-import type { Ancestry, Logger, Result, TenantReport } from './types.js'
+import type { Ancestry, Logger, Result, TenantReport } from '../types.js'
 
 export interface DeployDeps {
   readonly forge: Forge

@@ -1,4 +1,4 @@
-import type { Ancestry, Logger, TenantState } from '../core/types.js'
+import type { Ancestry, Logger, TenantState } from '../types.js'
 import { classifyError, describeError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'

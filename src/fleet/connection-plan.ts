@@ -1,5 +1,5 @@
 import { buildConnector, Client, Pool, type Dispatcher } from 'undici'
-import type { Tenant } from '../core/types.js'
+import type { Tenant } from '../types.js'
 import { proxyAwareDispatcher } from '../util/dispatcher.js'
 
 /**

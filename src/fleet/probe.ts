@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici'
-import type { ErrorClass } from '../core/types.js'
+import type { ErrorClass } from '../types.js'
 import { classifyError, describeError, FleetError, httpErrorClass } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { readCommit } from './buildinfo.js'

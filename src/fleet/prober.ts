@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici'
-import type { Tenant } from '../core/types.js'
+import type { Tenant } from '../types.js'
 import { forEachBounded } from './bounded.js'
 import { createFleetTransport, planConnections, type ConnectionPlan } from './connection-plan.js'
 import { probeTarget, startHealthProbe, startProbe, type ProbeRequest, type ProbeResult, type ProbeTarget, type RunningGet } from './probe.js'

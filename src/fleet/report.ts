@@ -1,4 +1,4 @@
-import type { Tenant, TenantReport, TenantState } from '../core/types.js'
+import type { Tenant, TenantReport, TenantState } from '../types.js'
 import { chunks, groupBy } from '../util/group-by.js'
 import { shortSha } from '../util/sha.js'
 

@@ -1,4 +1,4 @@
-import type { Tenant, TenantReport } from '../core/types.js'
+import type { Tenant, TenantReport } from '../types.js'
 import type { Clock } from '../util/clock.js'
 import { withHealth, type CommitClassifier, type CommitState } from './classify.js'
 import { healthStatus, type HealthBook } from './health.js'

@@ -1,4 +1,4 @@
-import type { Ancestry } from '../core/types.js'
+import type { Ancestry } from '../types.js'
 import { FleetError } from '../util/errors.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 import { ForgeClock } from './forge-clock.js'

@@ -1,4 +1,4 @@
-import type { Ancestry } from '../core/types.js'
+import type { Ancestry } from '../types.js'
 import { sameCommit } from '../util/sha.js'
 import { ForgeClock } from './forge-clock.js'
 import { GitHubLocks } from './lock-github.js'

@@ -1,4 +1,5 @@
 import { HttpStatusError } from '../util/errors.js'
+import { isNotFound, RepositoryNotFoundError } from './errors.js'
 import { decodeHolder, encodeHolder } from './lock-holder.js'
 import type { ForgeClient } from './octokit.js'
 import { payloadError } from './payload.js'
@@ -74,8 +75,10 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     try {
       answer = await this.request('GET /repos/{owner}/{repo}/git/refs/{+ref}', { ...this.repo, ref: encodePath(prefix) })
     } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) return []
-      throw error
+      if (!isNotFound(error)) throw error
+      // No generation answers 404, and so does a repository the token cannot see: the repository read tells them apart.
+      await this.ensureRepositoryVisible()
+      return []
     }
     // One exact match comes back as an object, several as a list.
     const refs: unknown[] = Array.isArray(answer.data) ? answer.data : [answer.data]
@@ -88,6 +91,14 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
       found.push({ n: Number(match[1]), sha: ref.object.sha, type: String(ref.object.type ?? '') })
     }
     return found.sort((a, b) => b.n - a.n)
+  }
+
+  private async ensureRepositoryVisible(): Promise<void> {
+    try {
+      await this.request('GET /repos/{owner}/{repo}', { ...this.repo })
+    } catch (error) {
+      throw isNotFound(error) ? new RepositoryNotFoundError('gitea', `${this.repo.owner}/${this.repo.repo}`, error.endpoint) : error
+    }
   }
 
   private async prune(name: string, old: readonly Generation[]): Promise<void> {

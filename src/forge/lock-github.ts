@@ -1,4 +1,5 @@
 import { HttpStatusError } from '../util/errors.js'
+import { isNotFound, RepositoryNotFoundError } from './errors.js'
 import { decodeHolder, encodeHolder } from './lock-holder.js'
 import { policy, type ForgeClient } from './octokit.js'
 import { commitSha, payloadError } from './payload.js'
@@ -41,8 +42,10 @@ export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     try {
       ref = await this.git.getRef({ ...this.repo, ref: refOf(name).slice('refs/'.length) })
     } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) return null
-      throw error
+      if (!isNotFound(error)) throw error
+      // No lock ref answers 404, and so does a repository the token cannot see: the repository read tells them apart.
+      await this.repositoryId()
+      return null
     }
     const version = commitSha(ref.data.object?.sha, this.client.endpointOf('GET', ref))
     const commit = await this.git.getCommit({ ...this.repo, commit_sha: version })
@@ -98,7 +101,12 @@ export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
 
   private async repositoryId(): Promise<string> {
     if (this.repositoryNodeId) return this.repositoryNodeId
-    const repo = await this.client.octokit.rest.repos.get({ ...this.repo })
+    let repo: Awaited<ReturnType<ForgeClient['octokit']['rest']['repos']['get']>>
+    try {
+      repo = await this.client.octokit.rest.repos.get({ ...this.repo })
+    } catch (error) {
+      throw isNotFound(error) ? new RepositoryNotFoundError('github', `${this.repo.owner}/${this.repo.repo}`, error.endpoint) : error
+    }
     const nodeId: unknown = repo.data.node_id
     if (typeof nodeId !== 'string' || !nodeId) throw payloadError(this.client.endpointOf('GET', repo), 'without a node_id')
     this.repositoryNodeId = nodeId

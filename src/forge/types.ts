@@ -1,4 +1,4 @@
-import type { Ancestry } from '../core/types.js'
+import type { Ancestry } from '../types.js'
 
 export type ForgeKind = 'github' | 'gitea'
 

@@ -1,4 +1,4 @@
-import { GREEN_RESULTS, type Result } from '../core/types.js'
+import { GREEN_RESULTS, type Result } from '../types.js'
 import { linksOf } from '../report/markdown.js'
 import type { AuditRecord, RunRecord } from '../stages/record.js'
 import { groupBy } from '../util/group-by.js'

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici'
 import type { NotifySettings } from '../config/settings.js'
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { RunRecord } from '../stages/record.js'
 import { sharedDispatcher } from '../util/dispatcher.js'
 import { classifyError } from '../util/errors.js'

@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../core/types.js'
+import type { ErrorClass } from '../types.js'
 import { FleetError } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 

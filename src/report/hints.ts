@@ -1,4 +1,4 @@
-import type { TenantState } from '../core/types.js'
+import type { TenantState } from '../types.js'
 
 /** What to do about a tenant in each state and error class: one short, specific line. */
 const UNREACHABLE_HINTS: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 import type { AuditRecord, PromotionRecord, RunRecord } from '../stages/record.js'
-import { GREEN_RESULTS, type TenantState } from '../core/types.js'
+import { GREEN_RESULTS, type TenantState } from '../types.js'
 import { attentionGroups, classAnnotations, isSettled, listNames, PER_TENANT_UP_TO } from '../fleet/report.js'
 import { groupBy } from '../util/group-by.js'
 import { fitColumn } from '../util/sanitize.js'

@@ -1,5 +1,5 @@
 import type { FreezeOverride } from '../config/settings.js'
-import { neutralize } from '../util/sanitize.js'
+import { fitColumn, neutralize } from '../util/sanitize.js'
 
 /**
  * Who overrode a deploy freeze or moved the fleet back, and why, in the few words a commit status or a
@@ -25,10 +25,10 @@ export function auditNote(audit: RunAudit): string | null {
   return null
 }
 
-/** `text; note`, the note cut to fit `max` characters. */
+/** `text; note`, the note cut to fit `max` characters; scrubbed whole first (fitColumn), as every cut is, so no beginning of a secret survives it. */
 export function withAudit(text: string, note: string | null, max: number): string {
   if (!note) return text
   const room = max - text.length - 2
   if (room < 12) return text
-  return `${text}; ${note.length <= room ? note : `${note.slice(0, room - 1)}…`}`
+  return `${text}; ${fitColumn(note, room)}`
 }

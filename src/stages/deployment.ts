@@ -1,5 +1,5 @@
 import type { RunContext, Settings } from '../config/settings.js'
-import type { Logger, Result } from '../core/types.js'
+import type { Logger, Result } from '../types.js'
 import type { DeploymentState, Forge, ForgeDeployments } from '../forge/types.js'
 import { classifyError, FleetError } from '../util/errors.js'
 import { fitColumn } from '../util/sanitize.js'

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { Forge } from '../forge/types.js'
 import { classifyError, describeError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { ForgeLocks, LockHolder, LockState } from '../forge/types.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, describeError, FleetError, isFatal } from '../util/errors.js'

@@ -1,6 +1,7 @@
-import type { Ancestry, Logger } from '../core/types.js'
+import type { Ancestry, Logger } from '../types.js'
+import { isNotFound, RepositoryNotFoundError } from '../forge/errors.js'
 import type { Forge } from '../forge/types.js'
-import { classifyError, describeError, FleetError, HttpStatusError, InputError, isFatal } from '../util/errors.js'
+import { classifyError, describeError, HttpStatusError, InputError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
 
@@ -53,44 +54,24 @@ export async function checkOwnership(forge: Forge, branchInput: string | null, s
   }
 }
 
-function isNotFound(error: unknown): error is HttpStatusError {
-  return error instanceof HttpStatusError && error.status === 404
-}
-
 /**
  * Throws what a 404 on the branch head (or the default branch) means: the repository answers, so the
  * branch does not exist (input 'branch'); or the repository itself is not found, so the token cannot see
  * it (not_found). Returns when the repository could not be read either: the head is then unreadable.
  */
 async function explainNotFound(forge: Forge, branch: string | null, error: HttpStatusError): Promise<void> {
-  if (branch === null) throw repositoryNotFound(forge, error)
+  if (branch === null) throw new RepositoryNotFoundError(forge.kind, forge.repository, error.endpoint)
   let defaultBranch: string
   try {
     defaultBranch = await forge.defaultBranch()
   } catch (repoError) {
-    if (isNotFound(repoError)) throw repositoryNotFound(forge, repoError)
+    if (isNotFound(repoError)) throw new RepositoryNotFoundError(forge.kind, forge.repository, repoError.endpoint)
     if (isFatal(repoError)) throw repoError
     return
   }
   throw new InputError(
     'branch',
     `branch '${branch}' does not exist in ${forge.repository} (${error.subject} answered 404; its default branch is '${neutralize(defaultBranch, 100)}'): pass the deploy branch's name`
-  )
-}
-
-/** What a token that cannot see the repository needs, per forge. */
-const GRANT = {
-  github:
-    'a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)',
-  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
-} as const
-
-function repositoryNotFound(forge: Forge, error: HttpStatusError): FleetError {
-  return new FleetError(
-    `repository '${forge.repository}' cannot be seen with this token (${error.subject} answered 404): it is private and the token has no access to it, ` +
-      `the name is wrong, or the token belongs to another installation or user; ${GRANT[forge.kind]}`,
-    'not_found',
-    forge.repository
   )
 }
 

@@ -1,4 +1,4 @@
-import type { Ancestry, Logger, TenantReport } from '../core/types.js'
+import type { Ancestry, Logger, TenantReport } from '../types.js'
 import { listNames } from '../fleet/report.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'

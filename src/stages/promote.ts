@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici'
-import type { Ancestry, Logger } from '../core/types.js'
+import type { Ancestry, Logger } from '../types.js'
 import type { Credentials } from '../registry/auth.js'
 import { RegistryClient, type Manifest } from '../registry/client.js'
 import { parseImageRef } from '../registry/image-ref.js'

@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { Result, TenantReport } from '../core/types.js'
+import type { Result, TenantReport } from '../types.js'
 import type { ForgeCallCounter } from '../forge/types.js'
 import type { PromoteStatus } from './promote.js'
 import { neutralize } from '../util/sanitize.js'

@@ -1,4 +1,4 @@
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { CommitStatus, Forge } from '../forge/types.js'
 import { classifyError, describeError } from '../util/errors.js'
 import { fitColumn, neutralize } from '../util/sanitize.js'

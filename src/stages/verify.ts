@@ -1,4 +1,4 @@
-import type { Ancestry, Logger, Tenant, TenantReport } from '../core/types.js'
+import type { Ancestry, Logger, Tenant, TenantReport } from '../types.js'
 import { createClassifier, type CompareCommits } from '../fleet/classify.js'
 import { createFleetProber, type ProbeOptions } from '../fleet/prober.js'
 import { describeTenant, isSettled, listNames, summarizeRound } from '../fleet/report.js'

@@ -1,6 +1,6 @@
 import type { WaveSpec } from '../config/waves.js'
 import { splitIntoWaves } from '../config/waves.js'
-import type { Tenant } from '../core/types.js'
+import type { Tenant } from '../types.js'
 
 /** One wave of the rollout: the tenants it verifies, and those of them it tells to roll. */
 export interface Wave {

@@ -1,4 +1,4 @@
-import type { ErrorClass } from '../core/types.js'
+import type { ErrorClass } from '../types.js'
 
 /**
  * An error a person can act on: it carries the class used in records and the thing it is about

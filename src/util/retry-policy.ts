@@ -1,5 +1,5 @@
 import pRetry from 'p-retry'
-import type { ErrorClass } from '../core/types.js'
+import type { ErrorClass } from '../types.js'
 import type { Clock } from './clock.js'
 import { classifyError, FleetError } from './errors.js'
 

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { setTimeout as delay } from 'node:timers/promises'
-import type { Logger } from '../core/types.js'
+import type { Logger } from '../types.js'
 import type { Clock } from './clock.js'
 import { neutralize } from './sanitize.js'
 

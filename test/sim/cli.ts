@@ -2,8 +2,10 @@ import {
   FALSE_GREEN,
   INCIDENT,
   INCIDENT_FAIL_OPEN,
+  INCIDENT_FAIL_OPEN_AFTER_HOLDER,
   INCIDENT_FAIL_OPEN_FALLBACK,
   INCIDENT_OVERLAP,
+  KNOWN_GAP,
   REACHED,
   replayHint,
   simulate,
@@ -18,6 +20,8 @@ const CASES: Record<string, Script> = {
   'incident-overlap': INCIDENT_OVERLAP,
   'incident-fail-open': INCIDENT_FAIL_OPEN,
   'incident-fail-open-fallback': INCIDENT_FAIL_OPEN_FALLBACK,
+  'incident-fail-open-after-holder': INCIDENT_FAIL_OPEN_AFTER_HOLDER,
+  'known-gap': KNOWN_GAP,
   'false-green': FALSE_GREEN
 }
 
@@ -27,7 +31,10 @@ const CASES: Record<string, Script> = {
  * violation matching it); `--no-lock` runs
  * without the lock and `--mutant <name>` with one safety rule switched off (run.mjs applies it), to see what each prevents;
  * `--incident` replays the incident's timeline, `--incident-overlap` the same commits with overlapping runs,
- * `--incident-fail-open` its older run with the head unreadable and a tenant blipping at planning, `--false-green` a
+ * `--incident-fail-open` its older run with the head unreadable and a tenant blipping at planning,
+ * `--incident-fail-open-fallback` the same run while a tenant has fallen back for a moment,
+ * `--incident-fail-open-after-holder` the same run after waiting on a newer run that died with its rollouts landing,
+ * `--known-gap` the same run arriving after that run's post step released the lock, `--false-green` a
  * tenant that regresses after converging and one that fails after planning found it converged; `--reasons` counts why red runs ended red. Exit code 1 when any invariant was violated.
  */
 async function main(argv: string[]): Promise<number> {

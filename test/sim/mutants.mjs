@@ -32,7 +32,7 @@ export const MUTANTS = [
     find: 'if (plan.newerHolder) {',
     replace: 'if (false) {',
     finding: 'moved back|pushes stopped at',
-    foundIn: [1, 205]
+    foundBy: 'incident-fail-open-after-holder'
   },
   {
     name: 'no-verdict-reread',
@@ -149,7 +149,7 @@ export const MUTANTS = [
     find: "    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })\n    if (tenant.state === 'ahead') continue\n",
     replace: "    if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }\n",
     finding: 'moved back',
-    foundIn: [1, 20]
+    foundIn: [1, 40]
   },
   {
     name: 'no-reread-after-promote',
@@ -158,6 +158,6 @@ export const MUTANTS = [
     find: "  if (promotion?.status !== 'promoted') return null\n",
     replace: '  return null\n',
     finding: 'counting \\w+ as on',
-    foundIn: [1, 20]
+    foundIn: [1, 40]
   }
 ]

@@ -1,4 +1,4 @@
-import type { Ancestry } from '../../src/core/types.js'
+import type { Ancestry } from '../../src/types.js'
 import { decodeHolder } from '../../src/forge/lock-holder.js'
 import { tagOf } from '../../src/forge/lock-gitea.js'
 import { refOf } from '../../src/forge/lock-github.js'

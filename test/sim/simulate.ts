@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { parseSettings } from '../../src/config/parse.js'
-import type { Logger } from '../../src/core/types.js'
+import type { Logger } from '../../src/types.js'
 import type { Clock } from '../../src/util/clock.js'
 import { deployFleet } from '../../src/core/deploy.js'
 import { leaseSecondsFor, releaseByNonce } from '../../src/stages/lock.js'
 import type { RunRecord } from '../../src/stages/record.js'
-import { GREEN_RESULTS } from '../../src/core/types.js'
+import { GREEN_RESULTS } from '../../src/types.js'
 import { Random, SimClock } from './sim-clock.js'
 import { SimFleet } from './sim-fleet.js'
 import { forgeFromSettings } from '../../src/forge/detect.js'
@@ -900,6 +900,33 @@ export const INCIDENT_FAIL_OPEN_FALLBACK: Script = {
   promote: false,
   rolloutSeconds: { hongming: 5, ana: 5, bo: 5 },
   regressions: [{ tenant: 'hongming', afterS: 270, forS: 8 }]
+}
+
+/**
+ * The incident's runs overlapping, the older one failing open: the newer run sends its rollouts (25 s each)
+ * and dies; its post step releases the lock the older run was waiting on. The older run's planning probe
+ * reads every tenant behind, and the newer rollouts land right after it: it must roll nothing.
+ */
+export const INCIDENT_FAIL_OPEN_AFTER_HOLDER: Script = {
+  pushes: [
+    { sha: INCIDENT.pushes[0]!.sha, pushAt: 0, runAt: 119, faults: { headUnreadable: true } },
+    { sha: INCIDENT.pushes[1]!.sha, pushAt: 120, runAt: 121, faults: { kill: { atStage: 'redeploy' }, postStepOnKill: true } }
+  ],
+  settleBudget: 240,
+  settleInterval: 20,
+  promote: false,
+  rolloutSeconds: { hongming: 25, ana: 25, bo: 25 }
+}
+
+/**
+ * The known gap (README, Simulation): as above, but the older run first reads the lock after the post step
+ * released it, so it never sees the run whose rollouts (15 s each) land between its planning probe and its
+ * redeploy. Reported as the known gap, not as a violation.
+ */
+export const KNOWN_GAP: Script = {
+  ...INCIDENT_FAIL_OPEN_AFTER_HOLDER,
+  pushes: [{ ...INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[0]!, runAt: 122 }, INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[1]!],
+  rolloutSeconds: { hongming: 15, ana: 15, bo: 15 }
 }
 
 /**

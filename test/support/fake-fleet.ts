@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import type { Tenant } from '../../src/core/types.js'
+import type { Tenant } from '../../src/types.js'
 
 /**
  * A fake fleet: one HTTP server on 127.0.0.1 serving every tenant at `/t/<name>/buildinfo`, so 10,000

@@ -1,4 +1,4 @@
-import type { Ancestry } from '../../src/core/types.js'
+import type { Ancestry } from '../../src/types.js'
 import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
 import { AccessDeniedError } from '../../src/forge/errors.js'
 import type { Clock } from '../../src/util/clock.js'

@@ -1,4 +1,4 @@
-import type { Logger } from '../../src/core/types.js'
+import type { Logger } from '../../src/types.js'
 
 /** A Logger that keeps what it was told, so tests can assert on the lines an engineer would read. */
 export class RecordingLogger implements Logger {

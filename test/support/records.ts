@@ -1,4 +1,4 @@
-import type { TenantReport, TenantState } from '../../src/core/types.js'
+import type { TenantReport, TenantState } from '../../src/types.js'
 import { buildRecord, initialFacts, type RunRecord, type TenantRecord } from '../../src/stages/record.js'
 
 /** A run record as the pipeline cuts it, for tests of what is rendered from one. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
 import { Agent, request, type Dispatcher } from 'undici'
-import type { Logger } from '../../src/core/types.js'
+import type { Logger } from '../../src/types.js'
 import type { Clock } from '../../src/util/clock.js'
 
 const run = promisify(execFile)

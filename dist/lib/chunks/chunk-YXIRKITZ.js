@@ -4,6 +4,7 @@ import {
   FleetError,
   HttpStatusError,
   InputError,
+  RepositoryNotFoundError,
   __toESM,
   acquireRunLock,
   auditNote,
@@ -24,6 +25,7 @@ import {
   isCommitSha,
   isFatal,
   isLoopbackHost,
+  isNotFound,
   isSettled,
   listNames,
   neutralize,
@@ -49,7 +51,7 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-4IXU73SW.js";
+} from "./chunk-ESILAFX5.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -1567,33 +1569,19 @@ async function checkOwnership(forge, branchInput, sha, log) {
     branch
   };
 }
-function isNotFound(error) {
-  return error instanceof HttpStatusError && error.status === 404;
-}
 async function explainNotFound(forge, branch, error) {
-  if (branch === null) throw repositoryNotFound(forge, error);
+  if (branch === null) throw new RepositoryNotFoundError(forge.kind, forge.repository, error.endpoint);
   let defaultBranch;
   try {
     defaultBranch = await forge.defaultBranch();
   } catch (repoError) {
-    if (isNotFound(repoError)) throw repositoryNotFound(forge, repoError);
+    if (isNotFound(repoError)) throw new RepositoryNotFoundError(forge.kind, forge.repository, repoError.endpoint);
     if (isFatal(repoError)) throw repoError;
     return;
   }
   throw new InputError(
     "branch",
     `branch '${branch}' does not exist in ${forge.repository} (${error.subject} answered 404; its default branch is '${neutralize(defaultBranch, 100)}'): pass the deploy branch's name`
-  );
-}
-var GRANT = {
-  github: "a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)",
-  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
-};
-function repositoryNotFound(forge, error) {
-  return new FleetError(
-    `repository '${forge.repository}' cannot be seen with this token (${error.subject} answered 404): it is private and the token has no access to it, the name is wrong, or the token belongs to another installation or user; ${GRANT[forge.kind]}`,
-    "not_found",
-    forge.repository
   );
 }
 async function relationOf(forge, sha, head, log) {

@@ -18,7 +18,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-4IXU73SW.js";
+} from "./chunk-ESILAFX5.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -973,7 +973,6 @@ export {
   getInput,
   setOutput,
   setFailed,
-  warning,
   info,
   fallbackRecord,
   actionsLogger,

@@ -27381,7 +27381,7 @@ function withAudit(text, note, max) {
   if (!note) return text;
   const room = max - text.length - 2;
   if (room < 12) return text;
-  return `${text}; ${note.length <= room ? note : `${note.slice(0, room - 1)}\u2026`}`;
+  return `${text}; ${fitColumn(note, room)}`;
 }
 
 // src/stages/deployment.ts
@@ -28344,7 +28344,7 @@ function teamsCard(note) {
   };
 }
 
-// src/core/types.ts
+// src/types.ts
 var GREEN_RESULTS = /* @__PURE__ */ new Set(["deployed", "noop", "planned", "superseded", "deferred"]);
 
 // src/report/markdown.ts
@@ -29633,6 +29633,35 @@ var ForgeClock = class {
   }
 };
 
+// src/forge/errors.ts
+var RateLimitedError = class extends HttpStatusError {
+  errorClass = "rate_limited";
+};
+var AccessDeniedError = class extends HttpStatusError {
+  errorClass;
+  constructor(status, endpoint2, detail, permission) {
+    const remedy = status === 401 ? "the forge refused the token: check that the token input is set and not expired or revoked" : `the token lacks a permission${permission ? `: it needs ${permission}` : ""}`;
+    super(status, endpoint2, detail ? `${detail}; ${remedy}` : remedy);
+    this.errorClass = status === 401 ? "auth" : "permission";
+  }
+};
+function isNotFound(error) {
+  return error instanceof HttpStatusError && error.status === 404;
+}
+var GRANT = {
+  github: "a GITHUB_TOKEN sees only the repository of its own workflow; for another one pass a GitHub App installation token or a fine-grained token granted that repository (contents: write, statuses: write)",
+  gitea: "a job's automatic token sees only its own repository; for another one pass a token of a user with write access to it (scope write:repository)"
+};
+var RepositoryNotFoundError = class extends FleetError {
+  constructor(kind, repository, endpoint2) {
+    super(
+      `repository '${repository}' cannot be seen with this token (${endpoint2} answered 404): it is private and the token has no access to it, the name is wrong, or the token belongs to another installation or user; ${GRANT[kind]}`,
+      "not_found",
+      repository
+    );
+  }
+};
+
 // src/forge/lock-holder.ts
 function encodeHolder(environment, holder) {
   const body = holder ? { run_url: holder.runUrl, sha: holder.sha, expires_at: new Date(holder.expiresAt).toISOString(), nonce: holder.nonce } : { released: true };
@@ -29732,8 +29761,9 @@ var GiteaLocks = class {
     try {
       answer = await this.request("GET /repos/{owner}/{repo}/git/refs/{+ref}", { ...this.repo, ref: encodePath(prefix) });
     } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) return [];
-      throw error;
+      if (!isNotFound(error)) throw error;
+      await this.ensureRepositoryVisible();
+      return [];
     }
     const refs = Array.isArray(answer.data) ? answer.data : [answer.data];
     const pattern = new RegExp(`^refs/${escapeRegExp(prefix)}(\\d+)$`);
@@ -29745,6 +29775,13 @@ var GiteaLocks = class {
       found.push({ n: Number(match[1]), sha: ref.object.sha, type: String(ref.object.type ?? "") });
     }
     return found.sort((a, b) => b.n - a.n);
+  }
+  async ensureRepositoryVisible() {
+    try {
+      await this.request("GET /repos/{owner}/{repo}", { ...this.repo });
+    } catch (error) {
+      throw isNotFound(error) ? new RepositoryNotFoundError("gitea", `${this.repo.owner}/${this.repo.repo}`, error.endpoint) : error;
+    }
   }
   async prune(name, old) {
     for (const generation of old) {
@@ -33841,19 +33878,6 @@ function conditionalReads(octokit, calls) {
   });
 }
 
-// src/forge/errors.ts
-var RateLimitedError = class extends HttpStatusError {
-  errorClass = "rate_limited";
-};
-var AccessDeniedError = class extends HttpStatusError {
-  errorClass;
-  constructor(status, endpoint2, detail, permission) {
-    const remedy = status === 401 ? "the forge refused the token: check that the token input is set and not expired or revoked" : `the token lacks a permission${permission ? `: it needs ${permission}` : ""}`;
-    super(status, endpoint2, detail ? `${detail}; ${remedy}` : remedy);
-    this.errorClass = status === 401 ? "auth" : "permission";
-  }
-};
-
 // src/forge/octokit.ts
 var DEFAULT_TUNING = {
   deadlineMs: 1e4,
@@ -34163,8 +34187,9 @@ var GitHubLocks = class {
     try {
       ref = await this.git.getRef({ ...this.repo, ref: refOf(name).slice("refs/".length) });
     } catch (error) {
-      if (error instanceof HttpStatusError && error.status === 404) return null;
-      throw error;
+      if (!isNotFound(error)) throw error;
+      await this.repositoryId();
+      return null;
     }
     const version = commitSha(ref.data.object?.sha, this.client.endpointOf("GET", ref));
     const commit = await this.git.getCommit({ ...this.repo, commit_sha: version });
@@ -34214,7 +34239,12 @@ var GitHubLocks = class {
   }
   async repositoryId() {
     if (this.repositoryNodeId) return this.repositoryNodeId;
-    const repo = await this.client.octokit.rest.repos.get({ ...this.repo });
+    let repo;
+    try {
+      repo = await this.client.octokit.rest.repos.get({ ...this.repo });
+    } catch (error) {
+      throw isNotFound(error) ? new RepositoryNotFoundError("github", `${this.repo.owner}/${this.repo.repo}`, error.endpoint) : error;
+    }
     const nodeId = repo.data.node_id;
     if (typeof nodeId !== "string" || !nodeId) throw payloadError(this.client.endpointOf("GET", repo), "without a node_id");
     this.repositoryNodeId = nodeId;
@@ -34448,6 +34478,8 @@ export {
   describeExit,
   stopProcessGroup,
   splitIntoWaves,
+  isNotFound,
+  RepositoryNotFoundError,
   DAY_MS,
   wallOf,
   utcOfWall,

@@ -95,8 +95,8 @@ describe.each(RUNNER_FORGES)('waves, dist/ on a $kind runner', (spec) => {
 
   it('a tenant that fell back counts with one that never rolled: with max-failures 1 the wave halts, the later wave never rolls', async () => {
     afterCall = () => {
-      // ana comes up on the new commit, then falls back to the old one a moment later.
-      if (controlPlane.calls.at(-1)?.path === '/roll/ana') fleet.set('ana', { sha: NEWER, schedule: [{ from: Date.now() + 1_000, sha: OLDER }] })
+      // ana comes up on the new commit for one read, then falls back to the old one.
+      if (controlPlane.calls.at(-1)?.path === '/roll/ana') fleet.set('ana', { sha: NEWER, shaAfter: { count: fleet.requests('ana') + 1, sha: OLDER } })
     }
     const run = await deploy({ waves: '2, 100%', 'max-failures': '1' }, ['stuck', 'ana', 'bo', 'cy'])
     expect(run.code).toBe(1)

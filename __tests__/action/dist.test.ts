@@ -238,7 +238,7 @@ describe.each(RUNNER_FORGES)('dist/ on a $kind runner', (spec) => {
     it('verified at the verdict: a tenant converged at planning that then fails its read is unreachable, not verified', async () => {
       stage.fleet.setDefaultSha(NEWER)
       stage.fleet.set('hongming', { downAfter: { count: 1, status: 500 } })
-      stage.fleet.set('ana', { sha: OLDER, schedule: [{ from: Date.now() + 2_000, sha: NEWER }] })
+      stage.fleet.set('ana', { sha: OLDER, shaAfter: { count: 1, sha: NEWER } })
       const run = await deploy({ sha: NEWER, 'settle-budget': '5' })
       expect(run.outputs.result).toBe('stale')
       expect(run.stdout).toContain('::error::hongming is unreachable: http_5xx, expected=7f25373')

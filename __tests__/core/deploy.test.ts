@@ -1,3 +1,4 @@
+import { Agent } from 'undici'
 import { parseSettings } from '../../src/config/parse.js'
 import { deployFleet } from '../../src/core/deploy.js'
 import type { DeployDeps } from '../../src/core/run.js'
@@ -5,6 +6,8 @@ import { leaseSecondsFor, SKEW_GRACE_MS } from '../../src/stages/lock.js'
 import { RedeployStopped } from '../../src/stages/redeploy.js'
 import { startFakeFleet, type FakeFleet } from '../../test/support/fake-fleet.js'
 import { startControlPlane, type ControlPlane } from '../../test/support/control-plane.js'
+import { pushImage, putManifest } from '../../test/support/registry-push.js'
+import { startRegistry, type RunningRegistry } from '../../test/support/registry.js'
 import { BASE, MemoryForge, NEWER, OLDER } from '../../test/support/memory-forge.js'
 import { RecordingLogger } from '../../test/support/recording-logger.js'
 import { assertDocumentedRecord } from '../../test/support/record-schema.js'
@@ -601,6 +604,35 @@ describe('deployFleet in waves', () => {
     expect(controlPlane.calls.map((c) => c.body.tenants)).toEqual([['hongming']])
     expect(record.result).toBe('superseded')
     expect(record.waves.map((w) => w.result)).toEqual(['superseded', 'not_attempted'])
+  })
+})
+
+describe('deployFleet with a promotion (the real docker-registry)', () => {
+  let registry: RunningRegistry
+  beforeAll(async () => {
+    registry = await startRegistry()
+  })
+  afterAll(async () => registry.stop())
+
+  it('reads the fleet again after the promotion even when :latest already pointed at the image: a tenant that fell back meanwhile leaves no success record', async () => {
+    // :latest already names the image (an earlier run of this commit promoted it).
+    await putManifest(registry, 'app', 'latest', await pushImage(registry, { repository: 'app', tag: 'staging-7f25373', revision: NEWER }))
+    // ana falls back to its previous image while the registry answers the promotion.
+    const agent = new Agent()
+    const dispatcher = agent.compose((dispatch) => (opts, handler) => {
+      if (opts.path.includes('/manifests/latest')) fleet.set('ana', { sha: OLDER })
+      return dispatch(opts, handler)
+    })
+    try {
+      const { record } = await run({ image: `${registry.host}/app` }, new AbortController().signal, { dispatcher })
+      expect(record.promotion).toMatchObject({ tag: 'latest', status: 'unchanged' })
+      expect(record.result).toBe('stale')
+      expect(record.message).toContain('1 tenant(s) stopped reporting 7f25373 while latest was promoted')
+      expect(record.tenants.find((t) => t.name === 'ana')).toMatchObject({ actual: OLDER })
+      expect(forge.statuses.get(NEWER)?.map((s) => s.state)).toEqual(['failure'])
+    } finally {
+      await agent.close()
+    }
   })
 })
 

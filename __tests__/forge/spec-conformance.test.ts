@@ -66,7 +66,9 @@ describe('coverage: every operation the fakes serve is validated', () => {
       await github.setDeploymentStatus(id, { state: 'success', description: 'done', logUrl: null, environmentUrl: null })
       const taken = await github.swapLock('production', null, holder(NEWER, 'n1', clock))
       await github.readLock('production')
-      await github.swapLock('production', taken!.version, null)
+      const released = await github.swapLock('production', taken!.version, { released: [{ runUrl: 'https://ci.example/1', sha: NEWER }] })
+      await github.readLock('production')
+      await github.swapLock('production', released!.version, holder(NEWER, 'n2', clock))
       const refs = `${fake.apiUrl}/repos/acme/fleet/git/refs`
       await fetch(refs, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ ref: 'refs/heads/side', sha: OLDER }) })
       await fetch(`${refs}/heads/side`, { method: 'PATCH', headers: JSON_HEADERS, body: JSON.stringify({ sha: NEWER, force: false }) })
@@ -94,7 +96,8 @@ describe('coverage: every operation the fakes serve is validated', () => {
       const first = await gitea.swapLock('production', null, holder(NEWER, 'n1', clock))
       await gitea.readLock('production')
       const second = await gitea.swapLock('production', first!.version, holder(NEWER, 'n2', clock))
-      await gitea.swapLock('production', second!.version, null)
+      await gitea.swapLock('production', second!.version, { released: [{ runUrl: 'https://ci.example/1', sha: NEWER }] })
+      await gitea.readLock('production')
       const api = `${fake.apiUrl}/repos/acme/fleet`
       await fetch(`${api}/branches`, {
         method: 'POST',

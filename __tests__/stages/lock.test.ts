@@ -157,14 +157,35 @@ describe.each([
     const lock = await take(subject.forge, 'https://ci/run/1')
     const state = await subject.forge.readLock('production')
     expect(state?.holder).toEqual({ runUrl: 'https://ci/run/1', sha: SHA_A, expiresAt: T0 + 600_000, nonce: lock.holder.nonce })
-    expect(lock.previous).toBeNull()
+    expect(lock.previous).toEqual([])
   })
 
   it('a run that waited for the lock keeps the holder it waited on, whose rollouts may still be landing', async () => {
     const first = await take(subject.forge, 'https://ci/run/1', SHA_B)
     // The holder releases while the second run waits (its first poll asks whether it still owns the branch).
     const outcome = await acquireLock(request({ runUrl: 'https://ci/run/2', sha: SHA_A }), deps(subject.forge, { stillOwner: () => first.release() }))
-    expect(outcome.status === 'held' && outcome.lock.previous).toEqual(expect.objectContaining({ runUrl: 'https://ci/run/1', sha: SHA_B }))
+    expect(outcome.status === 'held' && outcome.lock.previous).toEqual([{ runUrl: 'https://ci/run/1', sha: SHA_B }])
+  })
+
+  it('a run that finds the lock released keeps the run that released it, whose rollouts may still be landing (a killed run released by its post step)', async () => {
+    const first = await take(subject.forge, 'https://ci/run/1', SHA_B)
+    expect(await releaseByNonce(subject.forge, 'production', first.holder.nonce, new RecordingLogger())).toBe(true)
+    expect(await subject.forge.readLock('production')).toEqual(
+      expect.objectContaining({ holder: null, released: [{ runUrl: 'https://ci/run/1', sha: SHA_B }] })
+    )
+    const second = deps(subject.forge)
+    const outcome = await acquireLock(request({ runUrl: 'https://ci/run/2', sha: SHA_A, timeoutSeconds: 0 }), second)
+    expect(outcome.status === 'held' && outcome.lock.previous).toEqual([{ runUrl: 'https://ci/run/1', sha: SHA_B }])
+    expect(second.log.infos.find((l) => l.startsWith("lock 'production' acquired"))).toMatch(/, released by https:\/\/ci\/run\/1 \(commit 7f25373\)$/)
+    // The main step's own release names its run first, then the run it had learned of: a chain of runs
+    // that rolled nothing does not forget a run whose rollouts may still be landing.
+    if (outcome.status === 'held') await outcome.lock.release()
+    expect((await subject.forge.readLock('production'))?.released).toEqual([
+      { runUrl: 'https://ci/run/2', sha: SHA_A },
+      { runUrl: 'https://ci/run/1', sha: SHA_B }
+    ])
+    const third = await acquireLock(request({ runUrl: 'https://ci/run/3', sha: SHA_A, timeoutSeconds: 0 }), deps(subject.forge))
+    expect(third.status === 'held' && third.lock.previous).toEqual([{ runUrl: 'https://ci/run/1', sha: SHA_B }])
   })
 
   it('a contended lock makes the second run wait, log the holder, and end blocked at lock-timeout naming it', async () => {
@@ -199,7 +220,7 @@ describe.each([
     expect(clock.now()).toBeGreaterThanOrEqual(T0 + 60_000 + SKEW_GRACE_MS)
     expect(clock.now()).toBeLessThan(T0 + 60_000 + SKEW_GRACE_MS + 10_000)
     expect(waiter.log.warnings.some((w) => w.includes('the lease of https://ci/run/dead') && w.includes('taking it over'))).toBe(true)
-    expect(outcome.status === 'held' && outcome.lock.previous?.runUrl).toBe('https://ci/run/dead')
+    expect(outcome.status === 'held' && outcome.lock.previous).toEqual([{ runUrl: 'https://ci/run/dead', sha: SHA_A }])
     expect((await subject.forge.readLock('production'))?.holder?.runUrl).toBe('https://ci/run/2')
   })
 
@@ -402,16 +423,24 @@ describe('lock encodings on the forges', () => {
     }
   })
 
-  it('GitHub: takeover and release are GraphQL updateRefs with beforeOid = the state observed', async () => {
+  it('GitHub: takeover and release are GraphQL updateRefs with beforeOid = the state observed; a release points the ref at a commit naming the releasing run', async () => {
     const subject = await github()
     try {
       await take(subject.forge, 'https://ci/run/dead', SHA_A, 1)
       const stale = subject.fake.refs().get(refOf('production'))
       const lock = await take(subject.forge, 'https://ci/run/2')
-      const takeover = subject.fake.requestsTo(/\/graphql$/, 'POST')[0]!.body as { variables: { input: { refUpdates: { beforeOid: string }[] } } }
-      expect(takeover.variables.input.refUpdates[0]!.beforeOid).toBe(stale)
+      const updates = () =>
+        subject.fake
+          .requestsTo(/\/graphql$/, 'POST')
+          .map((r) => (r.body as { variables: { input: { refUpdates: { beforeOid: string; afterOid: string }[] } } }).variables.input.refUpdates[0]!)
+      expect(updates()[0]!.beforeOid).toBe(stale)
+      const held = subject.fake.refs().get(refOf('production'))
       await lock.release()
-      expect(subject.fake.refs().has(refOf('production'))).toBe(false)
+      const release = updates()[1]!
+      expect(release.beforeOid).toBe(held)
+      expect(subject.fake.refs().get(refOf('production'))).toBe(release.afterOid)
+      const message = (subject.fake.requestsTo(/\/git\/commits$/, 'POST').at(-1)!.body as { message: string }).message
+      expect(JSON.parse(message.slice(message.indexOf('{')))).toEqual({ released: true, run_url: 'https://ci/run/2', sha: SHA_A })
     } finally {
       await subject.close()
     }
@@ -440,7 +469,7 @@ describe('lock encodings on the forges', () => {
       expect(names.sort()).toEqual([tagOf('production', 3), tagOf('production', 4)])
       // Losers of a generation get 409 from Gitea: exactly one creator per name.
       const state = await subject.forge.readLock('production')
-      expect(state).toEqual({ version: '4', holder: null })
+      expect(state).toEqual({ version: '4', holder: null, released: [{ runUrl: 'https://ci/run/2', sha: SHA_A }] })
     } finally {
       await subject.close()
     }

@@ -71,15 +71,15 @@ describe('planRollout', () => {
     const previous = (sha: string) => ({ runUrl: 'https://ci/runs/105', sha })
     const older = [tenant('older', 'stale', OLDER)]
     for (const sha of [NEWER, SIDE, UNKNOWN]) {
-      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), previous(sha))
+      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), [previous(sha)])
       expect(plan.newerHolder).toEqual(previous(sha))
     }
     for (const sha of [OLDER, EXPECTED]) {
-      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), previous(sha))
+      const plan = await planRollout(older, EXPECTED, false, compareFrom([]), new RecordingLogger(), [previous(sha)])
       expect(plan.newerHolder).toBeUndefined()
     }
     // Rolling back on purpose weighs no commit.
-    expect((await planRollout(older, EXPECTED, true, compareFrom([]), new RecordingLogger(), previous(NEWER))).newerHolder).toBeUndefined()
+    expect((await planRollout(older, EXPECTED, true, compareFrom([]), new RecordingLogger(), [previous(NEWER)])).newerHolder).toBeUndefined()
   })
 })
 

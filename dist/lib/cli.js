@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-EPGMXNR3.js";
-import "./chunks/chunk-YXIRKITZ.js";
+} from "./chunks/chunk-HA6Q4DAP.js";
+import "./chunks/chunk-A7YLLBVP.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-ESILAFX5.js";
+} from "./chunks/chunk-W3FIGGU7.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -46,7 +46,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-MXIWQLCF.js");
+      const { runDemo } = await import("./chunks/replay-TMWXZ6SR.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

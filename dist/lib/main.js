@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-CFYPSIVF.js";
+} from "./chunks/chunk-CWNQ6CK7.js";
 import {
   deployFleet
-} from "./chunks/chunk-YXIRKITZ.js";
+} from "./chunks/chunk-A7YLLBVP.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-ESILAFX5.js";
+} from "./chunks/chunk-W3FIGGU7.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   startedAt,
   summary,
   wasPublished
-} from "./chunks/chunk-CFYPSIVF.js";
+} from "./chunks/chunk-CWNQ6CK7.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -22,7 +22,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-ESILAFX5.js";
+} from "./chunks/chunk-W3FIGGU7.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

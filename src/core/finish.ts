@@ -6,7 +6,11 @@ import { shortSha } from '../util/sha.js'
 import { verifyTenants } from './rollout.js'
 import type { Outcome, PipelineRun } from './run.js'
 
-/** After the last wave verified: `:latest` moves forward only, then the fleet is read again so the record below is true when written. */
+/**
+ * After the last wave verified: `:latest` moves forward only, then the fleet is read again so the record
+ * below is true when written. Also when the tag already pointed at the image: the registry may have taken
+ * its time answering, and a tenant may have fallen back meanwhile.
+ */
 export async function promote(run: PipelineRun): Promise<Outcome | null> {
   if (!run.settings.promotion) return null
   const refused = await run.mayAct()
@@ -16,13 +20,12 @@ export async function promote(run: PipelineRun): Promise<Outcome | null> {
   if (promotion?.status === 'superseded') return run.superseded()
   if (promotion?.status === 'blocked') return { result: 'blocked', message: `promote blocked: ${promotion.message}` }
   if (promotion?.status === 'conflict') return { result: 'failed', message: `promote conflict: ${promotion.message}`, errorClass: 'registry' }
-  if (promotion?.status !== 'promoted') return null
   // The promotion took time: the success record below must be true of the fleet when it is written.
   const stopped = await verifyTenants(run, run.settings.tenants)
   if (stopped) return stopped
   const failing = run.facts.tenants.filter((t) => !isSettled(t))
   if (failing.length === 0) return null
-  return run.stale(`${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`)
+  return run.stale(`${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} while ${run.settings.promotion.promoteTag} was promoted`)
 }
 
 /** Moves (or, in a dry run, plans moving) the promote tag; the record keeps where it pointed before and after. */

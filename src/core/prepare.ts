@@ -88,7 +88,7 @@ export async function plan(run: PipelineRun): Promise<Outcome | null> {
   facts.tenants = initial
   facts.before = new Map(initial.map((report) => [report.name, report.actual]))
   for (const report of initial) run.reports.set(report.name, report)
-  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log, run.held.lock?.previous ?? null)
+  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log, run.held.lock?.previous ?? [])
   const { proven, ifOwner } = run.rollout
   run.plan =
     `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` +

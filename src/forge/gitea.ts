@@ -6,7 +6,7 @@ import { GiteaLocks } from './lock-gitea.js'
 import { ForgeClient, policy, type ForgeClientOptions } from './octokit.js'
 import { commitSha, defaultBranchOf, payloadError } from './payload.js'
 import { encodePath, repositoryParams, type RepositoryParams } from './paths.js'
-import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from './types.js'
+import type { CommitState, CommitStatus, Forge, ForgeCallCounter, LockHolder, LockRelease, LockState } from './types.js'
 
 /**
  * Gitea REST /api/v1, 1.22 as the floor (swagger operations named as in templates/swagger/v1_json.tmpl),
@@ -73,7 +73,7 @@ export class GiteaForge implements Forge {
     return this.locks.readLock(name)
   }
 
-  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+  swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null> {
     return this.locks.swapLock(name, expected, next)
   }
 

@@ -14,6 +14,7 @@ import type {
   ForgeCallCounter,
   ForgeDeployments,
   LockHolder,
+  LockRelease,
   LockState
 } from './types.js'
 
@@ -80,7 +81,7 @@ export class GitHubForge implements Forge, ForgeDeployments {
     return this.locks.readLock(name)
   }
 
-  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+  swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null> {
     return this.locks.swapLock(name, expected, next)
   }
 

@@ -1,16 +1,16 @@
 import { HttpStatusError } from '../util/errors.js'
 import { isNotFound, RepositoryNotFoundError } from './errors.js'
-import { decodeHolder, encodeHolder } from './lock-holder.js'
+import { decodeLock, encodeLock, recordSha, stateOf } from './lock-holder.js'
 import type { ForgeClient } from './octokit.js'
 import { payloadError } from './payload.js'
 import { encodePath, type RepositoryParams } from './paths.js'
-import type { ForgeLocks, LockHolder, LockState } from './types.js'
+import type { ForgeLocks, LockHolder, LockRelease, LockState } from './types.js'
 
 /**
  * The deploy lock on Gitea (1.22 and later). Gitea has no compare-and-swap on a ref, but creating a tag
  * that exists answers 409: create-if-absent. The lock is a sequence of generation tags
  * `fleet-forward-lock/<environment>/g<n>`; the tag with the highest n is the lock's state (version n),
- * its annotated message names the holder (or says released).
+ * its annotated message names the holder (or the run that released it).
  *
  * A transition from the observed state n (take, take over an expired lease, renew, release) creates
  * tag n+1, and only one creator of a name succeeds: that is the compare-and-swap. Two runs that saw n
@@ -40,10 +40,10 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     if (!newest) return null
     const tag = newest.type === 'tag' ? await this.request('GET /repos/{owner}/{repo}/git/tags/{sha}', { ...this.repo, sha: newest.sha }) : null
     const message = (tag?.data as { message?: unknown } | undefined)?.message
-    return { version: String(newest.n), holder: decodeHolder(message) }
+    return { version: String(newest.n), ...decodeLock(message) }
   }
 
-  async swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+  async swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null> {
     const observed = expected === null ? 0 : Number(expected)
     if (!Number.isSafeInteger(observed) || observed < 0) return null
     const generation = observed + 1
@@ -52,8 +52,8 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
       await this.request('POST /repos/{owner}/{repo}/tags', {
         ...this.repo,
         tag_name: tagOf(name, generation),
-        message: encodeHolder(name, next),
-        ...(next ? { target: next.sha } : {})
+        message: encodeLock(name, next),
+        target: recordSha(next)
       })
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 409) return null
@@ -65,7 +65,7 @@ export class GiteaLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
       name,
       generations.filter((g) => g.n < observed)
     )
-    return { version: String(generation), holder: next }
+    return stateOf(String(generation), next)
   }
 
   /** Every generation of the lock, newest first. */

@@ -1,27 +1,28 @@
 import { HttpStatusError } from '../util/errors.js'
 import { isNotFound, RepositoryNotFoundError } from './errors.js'
-import { decodeHolder, encodeHolder } from './lock-holder.js'
+import { decodeLock, encodeLock, isRelease, recordSha, stateOf } from './lock-holder.js'
 import { policy, type ForgeClient } from './octokit.js'
 import { commitSha, payloadError } from './payload.js'
 import type { RepositoryParams } from './paths.js'
-import type { ForgeLocks, LockHolder, LockState } from './types.js'
+import type { ForgeLocks, LockHolder, LockRelease, LockState } from './types.js'
 
 /**
  * The deploy lock on GitHub: the ref `refs/fleet-forward/locks/<environment>` points at a commit whose
- * message names the holder (src/forge/lock-holder.ts). The ref's commit SHA is the lock's version.
- * - Holder commit: `git.createCommit` with the tree of the run's own commit (`git.getCommit` → `tree.sha`)
+ * message names the holder, or the run that released it (src/forge/lock-holder.ts). The ref's commit SHA
+ * is the lock's version.
+ * - Record commit: `git.createCommit` with the tree of the run's own commit (`git.getCommit` → `tree.sha`)
  *   and no parent. Reusing a tree that exists avoids creating one; the commit is new
- *   every time (its message carries a nonce and a lease end, its committer a date).
- * - Take a free lock: `git.createRef` (create-if-absent: 422 "Reference already exists" when held).
- * - Take over an expired lease, renew, release: GraphQL `updateRefs` with `beforeOid` = the version
- *   observed, a compare-and-swap on the ref; `afterOid` all zeros deletes it (release). REST `PATCH
+ *   every time (its message carries a nonce and a lease end, or the release, its committer a date).
+ * - Take a lock that was never taken: `git.createRef` (create-if-absent: 422 "Reference already exists").
+ * - Take a released lock, take over an expired lease, renew, release: GraphQL `updateRefs` with
+ *   `beforeOid` = the version observed, a compare-and-swap on the ref. A release points the ref at a
+ *   release commit rather than deleting it, so the next run learns who released it. REST `PATCH
  *   /git/refs` with `force` checks nothing, so it is never used.
  * Refs outside refs/heads and refs/tags start no workflow and show in no branch or tag list.
  * Needs `contents: write`. Requests go through Octokit's typed endpoints and `graphql` (src/forge/octokit.ts);
  * GraphQL goes to the API's GraphQL root (https://api.github.com/graphql, or https://HOST/api/graphql on GitHub Enterprise Server).
  */
 const LOCK_NAMESPACE = 'refs/fleet-forward/locks'
-const ZERO_OID = '0'.repeat(40)
 const UPDATE_REFS = 'mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }'
 
 export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
@@ -49,23 +50,23 @@ export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
     }
     const version = commitSha(ref.data.object?.sha, this.client.endpointOf('GET', ref))
     const commit = await this.git.getCommit({ ...this.repo, commit_sha: version })
-    return { version, holder: decodeHolder(commit.data.message) }
+    return { version, ...decodeLock(commit.data.message) }
   }
 
-  async swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+  async swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null> {
     const ref = refOf(name)
     if (expected === null) {
-      if (next === null) return null
-      const sha = await this.holderCommit(name, next)
+      if (isRelease(next)) return null
+      const sha = await this.recordCommit(name, next)
       try {
         await this.git.createRef({ ...this.repo, ref, sha })
       } catch (error) {
         if (error instanceof HttpStatusError && error.status === 422) return null
         throw error
       }
-      return { version: sha, holder: next }
+      return stateOf(sha, next)
     }
-    const after = next ? await this.holderCommit(name, next) : ZERO_OID
+    const after = await this.recordCommit(name, next)
     const endpoint = 'POST /graphql (updateRefs)'
     // A beforeOid that no longer matches comes back as a GraphQL error (a FleetError of class forge); the
     // caller's next read tells a competitor's win from a failure. FORBIDDEN is a permission error.
@@ -75,14 +76,14 @@ export class GitHubLocks implements Pick<ForgeLocks, 'readLock' | 'swapLock'> {
       request: policy({ idempotent: false, endpoint })
     })
     if (!answer?.updateRefs) throw payloadError(endpoint, 'without updateRefs')
-    return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null }
+    return stateOf(after, next)
   }
 
-  private async holderCommit(name: string, holder: LockHolder): Promise<string> {
+  private async recordCommit(name: string, next: LockHolder | LockRelease): Promise<string> {
     const commit = await this.git.createCommit({
       ...this.repo,
-      message: encodeHolder(name, holder),
-      tree: await this.treeOf(holder.sha),
+      message: encodeLock(name, next),
+      tree: await this.treeOf(recordSha(next)),
       parents: [],
       // A repeated create only leaves an unreferenced commit behind.
       request: policy({ idempotent: true })

@@ -81,12 +81,36 @@ export interface LockHolder {
   readonly expiresAt: number
   /** Unique per acquisition: tells this run's own write from anyone else's when an answer was lost. */
   readonly nonce: string
+  /**
+   * The runs that held the lock before this one, as it learned of them (waited on, taken over from, named
+   * by the release it found), one per commit, newest first: their rollouts may still be landing
+   * (src/stages/plan.ts, tenantsToRoll). Absent when none.
+   */
+  readonly earlier?: readonly LockRun[]
 }
 
-/** One observed state of a lock. `version` changes with every write; `holder` null means released. */
+/** A run a lock names: its URL and the commit it deploys. */
+export interface LockRun {
+  readonly runUrl: string
+  readonly sha: string
+}
+
+/**
+ * A release: the lock is free, and keeps naming the run that released it (first) and the runs that one had
+ * learned of, so the next run knows whose rollouts may still be landing.
+ */
+export interface LockRelease {
+  readonly released: readonly [LockRun, ...LockRun[]]
+}
+
+/**
+ * One observed state of a lock. `version` changes with every write; `holder` null means released, and then
+ * `released` names the runs the release record names (absent in a release record that names none).
+ */
 export interface LockState {
   readonly version: string
   readonly holder: LockHolder | null
+  readonly released?: readonly LockRun[]
 }
 
 /**
@@ -97,11 +121,12 @@ export interface ForgeLocks {
   /** The lock's current state, or null when it has never been taken (free). */
   readLock(name: string): Promise<LockState | null>
   /**
-   * Replaces the state whose version is `expected` (null: the lock must not exist) with `next` (null:
-   * release). Resolves to the new state when the forge confirmed this write, null when it refused it
+   * Replaces the state whose version is `expected` (null: the lock must not exist) with `next` (a holder,
+   * or a release naming the run that releases it). Resolves to the new state when the forge confirmed this
+   * write, null when it refused it
    * (another writer came first). Throws when the outcome is unknown (timeout, 5xx): the caller re-reads.
    */
-  swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null>
+  swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null>
   /**
    * The forge's current time as last observed (milliseconds since the epoch): the local clock plus the
    * offset learned from the `Date` header of the forge's latest answer; before any answer, the local

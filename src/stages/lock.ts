@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../types.js'
-import type { ForgeLocks, LockHolder, LockState } from '../forge/types.js'
+import { earlierRuns, releaseOf } from '../forge/lock-holder.js'
+import type { ForgeLocks, LockHolder, LockRun, LockState } from '../forge/types.js'
 import type { Clock } from '../util/clock.js'
 import { classifyError, describeError, FleetError, isFatal } from '../util/errors.js'
 import { neutralize } from '../util/sanitize.js'
@@ -30,7 +31,12 @@ import { shortSha } from '../util/sha.js'
  *   (HeldLock.ensureHeld): while more than half of the lease remains on the forge's clock nobody may take
  *   it over, so the proof costs nothing; below half it is renewed by compare-and-swap. A holder that died
  *   is taken over once its lease has ended, by compare-and-swap from the dead holder's state.
- * - Release: compare-and-swap from our state to released, on every exit path. A release the forge
+ * - Earlier runs: the holder this run waited on or took over from, and the runs a released lock names (a
+ *   release keeps naming the run that released it and the runs that one had learned of), are written into
+ *   this run's own holder record (LockHolder.earlier, one per commit, at most MAX_EARLIER_RUNS) and handed
+ *   to the plan (HeldLock.previous): a run killed after sending its rollouts is released by its post step
+ *   while they still land, and a chain of runs that rolled nothing must not forget it.
+ * - Release: compare-and-swap from our state to a release naming this run, on every exit path. A release the forge
  *   refused or did not answer reports false, so the saved nonce stays for the post step, which retries
  *   it (releaseByNonce); only when that fails too is the lock left to its lease.
  */
@@ -90,6 +96,8 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
   let lastHolderLogged: string | null = null
   let lastLoggedAt = -Infinity
   let lastSeen: LockHolder | null = null
+  /** The run the released lock named when this run claimed it. */
+  let released: LockRun | null = null
   let readProblemLogged = false
   let lostClaims = 0
   let claimed = false
@@ -131,7 +139,19 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
         log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`)
         lastSeen = state.holder
       }
-      const holder: LockHolder = { runUrl: req.runUrl, sha: req.sha, expiresAt: forge.forgeNow() + req.leaseSeconds * 1000, nonce }
+      const seen = [
+        ...(state?.holder ? [state.holder, ...(state.holder.earlier ?? [])] : (state?.released ?? [])),
+        ...(lastSeen ? [lastSeen, ...(lastSeen.earlier ?? [])] : [])
+      ]
+      const earlier = earlierRuns(req, seen)
+      const holder: LockHolder = {
+        runUrl: req.runUrl,
+        sha: req.sha,
+        expiresAt: forge.forgeNow() + req.leaseSeconds * 1000,
+        nonce,
+        ...(earlier.length ? { earlier } : {})
+      }
+      released = state?.holder ? null : (state?.released?.[0] ?? null)
       if (!claimed) deps.onClaim?.(nonce)
       claimed = true
       claimPending = true
@@ -169,8 +189,11 @@ export async function acquireLock(req: LockRequest, deps: LockDeps): Promise<Loc
   }
 
   function held(state: LockState): LockOutcome {
-    log.info(`lock '${name}' acquired (lease until ${iso(state.holder!.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ''}`)
-    return { status: 'held', lock: new HeldLock(name, state, req.leaseSeconds, deps, lastSeen) }
+    const releasedBy = released && !(lastSeen && sameRun(lastSeen, released)) ? released : null
+    log.info(
+      `lock '${name}' acquired (lease until ${iso(state.holder!.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ''}${releasedBy ? `, released by ${describeRun(releasedBy)}` : ''}`
+    )
+    return { status: 'held', lock: new HeldLock(name, state, req.leaseSeconds, deps) }
   }
 }
 
@@ -188,16 +211,19 @@ export class HeldLock {
     readonly name: string,
     private state: LockState,
     readonly leaseSeconds: number,
-    private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>,
-    /**
-     * The other run this one waited on or took the lease over from, when it saw one: its rollouts may
-     * still be landing (src/stages/plan.ts, tenantsToRoll).
-     */
-    readonly previous: LockHolder | null = null
+    private readonly deps: Pick<LockDeps, 'forge' | 'clock' | 'log'>
   ) {}
 
   get holder(): LockHolder {
     return this.state.holder!
+  }
+
+  /**
+   * The runs that held the lock before this one, as it learned of them (LockHolder.earlier): their rollouts
+   * may still be landing (src/stages/plan.ts, tenantsToRoll).
+   */
+  get previous(): readonly LockRun[] {
+    return this.holder.earlier ?? []
   }
 
   /**
@@ -264,7 +290,7 @@ export class HeldLock {
     const { forge, log } = this.deps
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
-        const done = await forge.swapLock(this.name, this.state.version, null)
+        const done = await forge.swapLock(this.name, this.state.version, releaseOf(this.holder))
         if (done) {
           log.info(`lock '${this.name}' released`)
           this.gone = true
@@ -303,7 +329,7 @@ export async function releaseByNonce(forge: ForgeLocks, environment: string, non
     try {
       const current = await forge.readLock(name)
       if (current?.holder?.nonce !== nonce) return false
-      if (await forge.swapLock(name, current.version, null)) {
+      if (await forge.swapLock(name, current.version, releaseOf(current.holder))) {
         log.info(`lock '${name}' released by the post step`)
         return true
       }
@@ -338,7 +364,15 @@ function blocked(message: string): LockOutcome {
 
 /** Holder fields come from the forge: neutralized before they reach a log. */
 export function describeHolder(holder: LockHolder): string {
-  return `${neutralize(holder.runUrl, 300) || 'an unknown run'} (commit ${neutralize(shortSha(holder.sha), 40)}, lease until ${iso(holder.expiresAt)})`
+  return describeRun(holder, `, lease until ${iso(holder.expiresAt)}`)
+}
+
+function describeRun(run: LockRun, more = ''): string {
+  return `${neutralize(run.runUrl, 300) || 'an unknown run'} (commit ${neutralize(shortSha(run.sha), 40)}${more})`
+}
+
+function sameRun(a: LockRun, b: LockRun): boolean {
+  return a.runUrl === b.runUrl && a.sha === b.sha
 }
 
 function iso(ms: number): string {

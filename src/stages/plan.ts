@@ -17,9 +17,9 @@ import { sameCommit, shortSha } from '../util/sha.js'
  * `newer` names the tenants whose commit was read and not proven older: a descendant (a newer deploy
  * landed), or one whose ancestry the forge could not answer, which may be one. A run that failed open
  * may not own the branch rolls nothing when there is any (tenantsToRoll).
- * `newerHolder` is the run this one waited on or took the lock over from, when its commit is not proven
- * older than the expected one: its rollouts may still be landing on tenants this run read behind, so a
- * run that may not own the branch rolls nothing either.
+ * `newerHolder` is a run that held the lock before this one (waited on, taken over from, or named by the
+ * release this run found) whose commit is not proven older than the expected one: its rollouts may still
+ * be landing on tenants this run read behind, so a run that may not own the branch rolls nothing either.
  */
 export interface RolloutPlan {
   readonly proven: readonly string[]
@@ -34,7 +34,7 @@ export async function planRollout(
   allowRollback: boolean,
   compare: (base: string, head: string) => Promise<Ancestry>,
   log: Logger,
-  previousHolder: { readonly runUrl: string; readonly sha: string } | null = null
+  previousHolders: readonly { readonly runUrl: string; readonly sha: string }[] = []
 ): Promise<RolloutPlan> {
   const relationOf = new Map<string, Promise<Ancestry | null>>()
   const uncomparable: string[] = []
@@ -71,9 +71,13 @@ export async function planRollout(
     )
   }
   const plan = { proven, ifOwner, newer }
-  if (allowRollback || !previousHolder || sameCommit(previousHolder.sha, expectedSha)) return plan
-  const relation = await compare(expectedSha, previousHolder.sha).catch(() => null)
-  return relation === 'behind' ? plan : { ...plan, newerHolder: { runUrl: previousHolder.runUrl, sha: previousHolder.sha } }
+  if (allowRollback) return plan
+  for (const holder of previousHolders) {
+    if (sameCommit(holder.sha, expectedSha)) continue
+    const relation = await compare(expectedSha, holder.sha).catch(() => null)
+    if (relation !== 'behind') return { ...plan, newerHolder: { runUrl: holder.runUrl, sha: holder.sha } }
+  }
+  return plan
 }
 
 /** Ancestry answers are facts about immutable commits: each pair is asked once per run (failures are not kept). */

@@ -3,9 +3,10 @@ import {
   INCIDENT,
   INCIDENT_FAIL_OPEN,
   INCIDENT_FAIL_OPEN_AFTER_HOLDER,
+  INCIDENT_FAIL_OPEN_AFTER_RELEASE,
+  INCIDENT_FAIL_OPEN_CHAIN,
   INCIDENT_FAIL_OPEN_FALLBACK,
   INCIDENT_OVERLAP,
-  KNOWN_GAP,
   REACHED,
   replayHint,
   simulate,
@@ -21,7 +22,8 @@ const CASES: Record<string, Script> = {
   'incident-fail-open': INCIDENT_FAIL_OPEN,
   'incident-fail-open-fallback': INCIDENT_FAIL_OPEN_FALLBACK,
   'incident-fail-open-after-holder': INCIDENT_FAIL_OPEN_AFTER_HOLDER,
-  'known-gap': KNOWN_GAP,
+  'incident-fail-open-after-release': INCIDENT_FAIL_OPEN_AFTER_RELEASE,
+  'incident-fail-open-chain': INCIDENT_FAIL_OPEN_CHAIN,
   'false-green': FALSE_GREEN
 }
 
@@ -34,7 +36,8 @@ const CASES: Record<string, Script> = {
  * `--incident-fail-open` its older run with the head unreadable and a tenant blipping at planning,
  * `--incident-fail-open-fallback` the same run while a tenant has fallen back for a moment,
  * `--incident-fail-open-after-holder` the same run after waiting on a newer run that died with its rollouts landing,
- * `--known-gap` the same run arriving after that run's post step released the lock, `--false-green` a
+ * `--incident-fail-open-after-release` the same run arriving after that run's post step released the lock,
+ * `--incident-fail-open-chain` a re-run of it after the first died at its plan and was released too, `--false-green` a
  * tenant that regresses after converging and one that fails after planning found it converged; `--reasons` counts why red runs ended red. Exit code 1 when any invariant was violated.
  */
 async function main(argv: string[]): Promise<number> {
@@ -75,14 +78,12 @@ async function main(argv: string[]): Promise<number> {
   const writes = { small: 0, large: 0 }
   let largest = 0
   const failures: string[] = []
-  const gaps: string[] = []
   const started = Date.now()
   for (let seed = from; seed < from + count; seed++) {
     const result = await simulate({ seed, lock })
     steps += result.steps
     runs += result.runs.length
     for (const kind of result.reached) reached.set(kind, reached.get(kind)! + 1)
-    if (result.knownGaps.length) gaps.push(`seed ${seed}: ${result.knownGaps.join('; ')}`)
     forges.set(result.forge, (forges.get(result.forge) ?? 0) + 1)
     const large = result.tenants >= 100
     writes[large ? 'large' : 'small'] = Math.max(writes[large ? 'large' : 'small'], result.maxForgeWrites)
@@ -127,7 +128,6 @@ async function main(argv: string[]): Promise<number> {
   console.log(
     `forges: ${[...forges].map(([k, v]) => `${k} ${v}`).join(', ')}; most forge writes by one run, less one renewal per half lease and a re-send per failed write: ${writes.small} (3 tenants), ${writes.large} (100–1,000 tenants, largest ${largest})`
   )
-  console.log(`known gap (README, Simulation): a rollback in ${gaps.length} schedule(s)${gaps.length ? `:\n  ${gaps.join('\n  ')}` : ''}`)
   console.log('schedules reaching each path:')
   for (const [kind, n] of reached) console.log(`${String(n).padStart(6)}  ${kind}`)
   for (const [kind, { count: n, first }] of [...kinds].sort((a, b) => b[1].count - a[1].count))
@@ -142,7 +142,6 @@ async function main(argv: string[]): Promise<number> {
       schedules: count,
       runs,
       violations: failures,
-      knownGaps: gaps,
       reached: Object.fromEntries(reached) as Record<Reach, number>,
       writes,
       largest
@@ -158,8 +157,6 @@ export interface SimSummary {
   readonly runs: number
   /** Each failing seed with its violations and replay command. */
   readonly violations: readonly string[]
-  /** Each seed with a rollback of the known gap. */
-  readonly knownGaps: readonly string[]
   /** Schedules that reached each path (REACHED). */
   readonly reached: Readonly<Record<Reach, number>>
   /** The most forge writes one run sent, in schedules of 3 tenants and of 100–1,000. */

@@ -35,6 +35,24 @@ export const MUTANTS = [
     foundBy: 'incident-fail-open-after-holder'
   },
   {
+    name: 'release-forgets-run',
+    rule: 'a run that finds the lock released weighs the runs the release names',
+    file: 'src/stages/lock.ts',
+    find: ': (state?.released ?? [])',
+    replace: ': []',
+    finding: 'moved back|pushes stopped at',
+    foundBy: 'incident-fail-open-after-release'
+  },
+  {
+    name: 'release-forgets-earlier',
+    rule: 'a release names, after the releasing run, the runs that run had learned of',
+    file: 'src/forge/lock-holder.ts',
+    find: 'return { released: [{ runUrl: holder.runUrl, sha: holder.sha }, ...earlierRuns(holder, holder.earlier ?? [])] }',
+    replace: 'return { released: [{ runUrl: holder.runUrl, sha: holder.sha }] }',
+    finding: 'moved back|pushes stopped at',
+    foundBy: 'incident-fail-open-chain'
+  },
+  {
     name: 'no-verdict-reread',
     rule: 'before a converged verdict, every tenant counted from an earlier read is read once more',
     file: 'src/stages/verify.ts',
@@ -149,13 +167,13 @@ export const MUTANTS = [
     find: "    if (tenant.state === 'ahead' && tenant.actual !== null) newer.push({ name: tenant.name, actual: tenant.actual })\n    if (tenant.state === 'ahead') continue\n",
     replace: "    if (tenant.state === 'ahead') {\n      proven.push(tenant.name)\n      continue\n    }\n",
     finding: 'moved back',
-    foundIn: [1, 40]
+    foundBy: 'incident-fail-open-fallback'
   },
   {
     name: 'no-reread-after-promote',
-    rule: 'after the tag moved, the whole fleet is verified again before the success record',
+    rule: 'after the promotion (the tag moved, or already pointed there), the whole fleet is verified again before the success record',
     file: 'src/core/finish.ts',
-    find: "  if (promotion?.status !== 'promoted') return null\n",
+    find: '  // The promotion took time: the success record below must be true of the fleet when it is written.\n',
     replace: '  return null\n',
     finding: 'counting \\w+ as on',
     foundIn: [1, 40]

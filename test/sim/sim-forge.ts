@@ -1,5 +1,5 @@
 import type { Ancestry } from '../../src/types.js'
-import { decodeHolder } from '../../src/forge/lock-holder.js'
+import { decodeLock } from '../../src/forge/lock-holder.js'
 import { tagOf } from '../../src/forge/lock-gitea.js'
 import { refOf } from '../../src/forge/lock-github.js'
 import type { ForgeKind, LockHolder } from '../../src/forge/types.js'
@@ -73,8 +73,6 @@ const SITES: Record<ForgeKind, { readonly apiUrl: string; readonly env: Readonly
   }
 }
 
-const ZERO_OID = '0'.repeat(40)
-
 /**
  * The forge every run of a schedule talks to: the fake GitHub or the fake Gitea of test/support (their
  * REST shapes, GitHub's GraphQL updateRefs, Gitea's tags and commit list), answering in process through
@@ -141,7 +139,7 @@ export class SimForge {
     if (this.kind === 'github') {
       const ref = this.json<{ object?: { sha?: string } }>('GET', `/repos/${REPOSITORY}/git/ref/${refOf(environment).slice('refs/'.length)}`)
       const sha = ref?.object?.sha
-      return sha ? decodeHolder(this.json<{ message?: string }>('GET', `/repos/${REPOSITORY}/git/commits/${sha}`)?.message) : null
+      return sha ? decodeLock(this.json<{ message?: string }>('GET', `/repos/${REPOSITORY}/git/commits/${sha}`)?.message).holder : null
     }
     const prefix = `refs/tags/${tagOf(environment, '')}`
     const found = this.json<unknown>('GET', `/repos/${REPOSITORY}/git/${prefix}`)
@@ -150,7 +148,7 @@ export class SimForge {
       .map((r) => ({ n: Number(r.ref.slice(prefix.length)), sha: r.object.sha }))
       .filter((g) => Number.isInteger(g.n))
       .sort((a, b) => b.n - a.n)[0]
-    return newest ? decodeHolder(this.json<{ message?: string }>('GET', `/repos/${REPOSITORY}/git/tags/${newest.sha}`)?.message) : null
+    return newest ? decodeLock(this.json<{ message?: string }>('GET', `/repos/${REPOSITORY}/git/tags/${newest.sha}`)?.message).holder : null
   }
 
   /**
@@ -269,15 +267,10 @@ export class SimForge {
   }
 }
 
-/** A lock release: GitHub deletes the lock ref by updateRefs (afterOid all zeros); Gitea creates a generation saying released. */
+/** A lock release writes a record saying released: GitHub as a commit (then points the ref at it), Gitea as a generation tag. */
 function isRelease(path: string, body: unknown): boolean {
-  if (path === '/graphql') {
-    const updates = (body as { variables?: { input?: { refUpdates?: { afterOid?: string }[] } } })?.variables?.input?.refUpdates ?? []
-    return updates.some((u) => u.afterOid === ZERO_OID)
-  }
-  return (
-    path.endsWith('/tags') && typeof (body as { message?: unknown })?.message === 'string' && (body as { message: string }).message.includes('"released":true')
-  )
+  const message = (body as { message?: unknown } | undefined)?.message
+  return (path.endsWith('/git/commits') || path.endsWith('/tags')) && typeof message === 'string' && message.includes('"released":true')
 }
 
 function parseBody(bytes: Buffer): unknown {

@@ -66,15 +66,25 @@ export interface SimOptions {
 export interface Script {
   /**
    * Commit SHAs in push order, each with the time it is pushed and the time its run starts (seconds), the
-   * run's faults, and when a second run of the same commit starts (a re-run or a manual dispatch: both own the branch).
+   * run's faults, and when a second run of the same commit starts (a re-run or a manual dispatch: both own the
+   * branch) with its faults.
    */
-  readonly pushes: readonly { readonly sha: string; readonly pushAt: number; readonly runAt: number; readonly faults?: RunFaults; readonly rerunAt?: number }[]
+  readonly pushes: readonly {
+    readonly sha: string
+    readonly pushAt: number
+    readonly runAt: number
+    readonly faults?: RunFaults
+    readonly rerunAt?: number
+    readonly rerunFaults?: RunFaults
+  }[]
   readonly settleBudget: number
   readonly settleInterval: number
   /** Promote `:latest` (default true). */
   readonly promote?: boolean
   /** Tenants already running the first pushed commit when it is pushed (an earlier deploy of it landed). */
   readonly alreadyOn?: readonly string[]
+  /** A deploy outside fleet-forward: at `atS`, every tenant comes up on push `of`'s commit, which has no run. */
+  readonly byHand?: { readonly of: number; readonly atS: number }
   /** Seconds each tenant's rollout takes (else random, up to 40 s). */
   readonly rolloutSeconds?: Readonly<Record<string, number>>
   /** The tenant's next rollout regresses: `afterS` after it came up, for `forS`. */
@@ -116,8 +126,6 @@ export interface RunSummary {
 export interface SimResult {
   readonly seed: number
   readonly violations: string[]
-  /** Rollbacks of the known gap (isKnownGap): reported, not violations. */
-  readonly knownGaps: string[]
   readonly runs: RunSummary[]
   /** Scheduler steps (timer firings) this schedule took. */
   readonly steps: number
@@ -207,9 +215,6 @@ interface SimRun {
   expected: string
   /** The forge failed this run's latest branch-head read (the run is failing open until the next one). */
   headReadFailed: boolean
-  /** When the run logged that it acquired the lock, and the run it said it waited on or took it over from. */
-  lockAt: number | null
-  lockAfter: SimRun | null
   runUrl: string
   settings: Settings
   /** The runner's clock (skewed), which sleeps forever once the run is dead. */
@@ -268,9 +273,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const forge = new SimForge(forgeKind, () => clock.now() + forgeOffsetMs)
   const violations: string[] = []
   const reached = new Set<Reach>()
-  const knownGaps: string[] = []
-  /** The last rollout that landed on each tenant: who sent it, what, when it was sent and when it landed. */
-  const landings = new Map<string, { run: SimRun; sha: string; sentAt: number; at: number }>()
   if (tenants.length >= 100) reached.add('large fleet')
   const reachedBy = (line: string): void => {
     for (const [kind, pattern] of Object.entries(REACHED)) if (pattern?.test(line)) reached.add(kind as Reach)
@@ -315,36 +317,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   const pushedAt = new Map<string, number>()
   const verifiedUpstream = new Set<string>()
   const runByUrl = new Map<string, SimRun>()
-
-  /**
-   * The one rollback the product does not prevent yet (README, Simulation: known gap): a run that cannot prove
-   * the branch head is the commit it deploys (it failed open, or it deploys an earlier release) rolls a tenant
-   * whose last answer to it was a commit behind the one it deploys, while a rollout that an earlier lock holder
-   * sent before this run took the lock lands on that tenant after this run's last read of it, and that earlier
-   * holder is not the one this run waited on or took the lock over from (whose commit it weighs:
-   * src/stages/plan.ts, newerHolder). Nothing this run could read showed the newer commit.
-   */
-  const isKnownGap = (run: SimRun, name: string, running: string): boolean => {
-    const landing = landings.get(name)
-    const read = run.lastRead.get(name)
-    const seen = run.lastSeen.get(name)
-    return (
-      (run.headReadFailed || run.expected !== run.sha) &&
-      seen !== undefined &&
-      forge.isAncestor(seen, run.expected) &&
-      landing !== undefined &&
-      landing.run !== run &&
-      landing.run !== run.lockAfter &&
-      landing.sha === running &&
-      run.lockAt !== null &&
-      landing.sentAt < run.lockAt &&
-      (read === undefined || landing.at > read)
-    )
-  }
-  const knownGap = (line: string): void => {
-    knownGaps.push(`t=${at(clock.now())}s ${line}`)
-    note(`KNOWN GAP ${line}`)
-  }
 
   /** Invariants 2 and 7, at the moment a side effect reaches its server. */
   const sideEffect = (run: SimRun, what: string): void => {
@@ -434,21 +406,14 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
         const seconds = script.rolloutSeconds?.[name]
         // What the tenant truly runs, when the rollout is sent and again when it lands, is never a descendant of
         // the rollout's commit (whatever the run believed from its own reads).
-        // A rollout sent as the known gap lands as the same gap, whatever the run read in between.
-        const backward = (when: string, sentAsGap = false): boolean => {
+        const backward = (when: string): void => {
           const from = tenant.running
-          if (from === body.sha || !forge.isAncestor(body.sha, from)) return false
-          const line = `tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index}, ${when})`
-          const gap = sentAsGap || isKnownGap(run, name, from)
-          if (gap) knownGap(line)
-          else violation(line)
-          return gap
+          if (from !== body.sha && forge.isAncestor(body.sha, from))
+            violation(`tenant ${name} moved back from ${short(from)} to its ancestor ${short(body.sha)} (redeploy by run ${run.index}, ${when})`)
         }
-        const sentAsGap = backward('at send')
-        const sentAt = clock.now()
+        backward('at send')
         fleet.rollout(tenant, body.sha, seconds !== undefined ? seconds * 1000 : random.int(0, 40_000), () => {
-          backward('when it landed', sentAsGap)
-          landings.set(name, { run, sha: body.sha, sentAt, at: clock.now() })
+          backward('when it landed')
           note(`tenant ${name} now runs ${short(body.sha)}`)
         })
       }
@@ -519,9 +484,10 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   let reruns = script.pushes.length
   for (const [i, push] of script.pushes.entries()) {
     const pushAt = T0 + push.pushAt * 1000
+    const byHand = script.byHand?.of === i ? script.byHand : null
     if (push.rerunAt !== undefined) {
       const index = ++reruns
-      const rerunFaults = faults && !options.script ? randomRunFaults(random, tenants) : {}
+      const rerunFaults = push.rerunFaults ?? (faults && !options.script ? randomRunFaults(random, tenants) : {})
       clock.at(T0 + push.rerunAt * 1000, () => startRun(index, push.sha, rerunFaults))
     }
     const staging = script.staging?.[i]
@@ -537,10 +503,15 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       pushedAt.set(push.sha, clock.now())
       publishImage(push.sha)
       if (i === 0) for (const name of script.alreadyOn ?? []) fleet.place(fleet.tenants.get(name)!, push.sha)
-      note(`push ${short(push.sha)} (run ${i + 1} starts at ${push.runAt}s)`)
+      note(`push ${short(push.sha)} (${byHand ? `deployed by hand at ${byHand.atS}s` : `run ${i + 1} starts at ${push.runAt}s`})`)
     })
     const runFaults = push.faults ?? (faults && !options.script ? randomRunFaults(random, tenants) : {})
-    clock.at(T0 + push.runAt * 1000, () => startRun(i + 1, push.sha, runFaults))
+    if (byHand) {
+      clock.at(T0 + byHand.atS * 1000, () => {
+        note(`${short(push.sha)} deployed by hand to every tenant`)
+        for (const tenant of fleet.tenants.values()) fleet.rollout(tenant, push.sha, 0, () => {})
+      })
+    } else clock.at(T0 + push.runAt * 1000, () => startRun(i + 1, push.sha, runFaults))
   }
   for (const dispatch of script.dispatches ?? []) {
     const index = ++reruns
@@ -663,8 +634,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
       sha,
       expected,
       headReadFailed: false,
-      lockAt: null,
-      lockAfter: null,
       runUrl: settings.run.runUrl,
       settings,
       clock: {
@@ -723,10 +692,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
     const killAt = runFaults.kill
     const log = runLogger(index, note, (message) => {
       reachedBy(message)
-      if (STAGE_BOUNDARIES.lock.test(message)) {
-        run.lockAt = clock.now()
-        run.lockAfter = runByUrl.get(/ after (\S+) \(commit /.exec(message)?.[1] ?? '') ?? null
-      }
       if (killAt && 'atStage' in killAt && STAGE_BOUNDARIES[killAt.atStage].test(message)) kill(run, `at the ${killAt.atStage} boundary`)
     })
     void deployFleet(settings, {
@@ -765,7 +730,6 @@ export async function simulate(options: SimOptions): Promise<SimResult> {
   return {
     seed: options.seed,
     violations,
-    knownGaps,
     runs: runs.map((r) => ({ index: r.index, sha: r.sha, startedAt: r.startedAt, crashedAt: r.crashedAt, record: r.record })),
     steps: clock.steps,
     forge: forgeKind,
@@ -891,10 +855,12 @@ export const INCIDENT_FAIL_OPEN: Script = {
 /**
  * The incident's older run failing open while hongming's container has fallen back for a moment to its
  * previous image: its planning probe reads hongming behind and ana and bo on the newer 7f25373. It must roll
- * nothing, since hongming comes back on 7f25373 by itself.
+ * nothing, since hongming comes back on 7f25373 by itself. 7f25373 was deployed by hand, so the lock names
+ * no newer run: what holds the older run back is what it reads of the fleet.
  */
 export const INCIDENT_FAIL_OPEN_FALLBACK: Script = {
   pushes: [{ ...INCIDENT.pushes[0]!, faults: { headUnreadable: true } }, INCIDENT.pushes[1]!],
+  byHand: { of: 1, atS: 132 },
   settleBudget: 240,
   settleInterval: 20,
   promote: false,
@@ -919,14 +885,37 @@ export const INCIDENT_FAIL_OPEN_AFTER_HOLDER: Script = {
 }
 
 /**
- * The known gap (README, Simulation): as above, but the older run first reads the lock after the post step
- * released it, so it never sees the run whose rollouts (15 s each) land between its planning probe and its
- * redeploy. Reported as the known gap, not as a violation.
+ * As above, but the older run first reads the lock after the post step released it: the release names the
+ * killed run, whose rollouts (15 s each) land between the older run's planning probe and its redeploy. It
+ * must roll nothing.
  */
-export const KNOWN_GAP: Script = {
+export const INCIDENT_FAIL_OPEN_AFTER_RELEASE: Script = {
   ...INCIDENT_FAIL_OPEN_AFTER_HOLDER,
   pushes: [{ ...INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[0]!, runAt: 122 }, INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[1]!],
   rolloutSeconds: { hongming: 15, ana: 15, bo: 15 }
+}
+
+/**
+ * As above, with a chain: the older run takes the lock the post step released (it names the dead newer run),
+ * and dies at its plan; its post step releases the lock again, and a re-run of the older commit takes it.
+ * The newer run's rollouts (30 s each) land between the re-run's planning probe and its redeploy: it must
+ * roll nothing, though the run that released the lock last deploys its own commit.
+ */
+export const INCIDENT_FAIL_OPEN_CHAIN: Script = {
+  pushes: [
+    {
+      ...INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[0]!,
+      runAt: 122,
+      faults: { headUnreadable: true, kill: { atStage: 'plan' }, postStepOnKill: true },
+      rerunAt: 135,
+      rerunFaults: { headUnreadable: true }
+    },
+    INCIDENT_FAIL_OPEN_AFTER_HOLDER.pushes[1]!
+  ],
+  settleBudget: 240,
+  settleInterval: 20,
+  promote: false,
+  rolloutSeconds: { hongming: 30, ana: 30, bo: 30 }
 }
 
 /**

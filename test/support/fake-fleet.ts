@@ -42,6 +42,8 @@ export interface TenantBehaviour {
   blip?: { count: number; status: number }
   /** After its first `count` requests, the tenant answers `status` (it went down after it was read). */
   downAfter?: { count: number; status: number }
+  /** After its first `count` requests, the tenant reports `sha` (it rolled by itself after it was read). */
+  shaAfter?: { count: number; sha: string }
   /** Its health path: the n-th check answers `statuses[n]` (the last one from then on), with `body` when given. */
   health?: { statuses: readonly number[]; body?: string }
 }
@@ -154,7 +156,9 @@ export async function startFakeFleet(options: FakeFleetOptions): Promise<FakeFle
         ? { status: found.blip.status }
         : found.downAfter && seen > found.downAfter.count
           ? { status: found.downAfter.status }
-          : found
+          : found.shaAfter && seen > found.shaAfter.count
+            ? { ...found, sha: found.shaAfter.sha }
+            : found
     if (b.delayMs) setTimeout(() => answer(b, res), b.delayMs)
     else answer(b, res)
   }

@@ -1,5 +1,6 @@
 import type { Ancestry } from '../../src/types.js'
-import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockState } from '../../src/forge/types.js'
+import type { CommitStatus, Forge, ForgeCallCounter, LockHolder, LockRelease, LockState } from '../../src/forge/types.js'
+import { stateOf } from '../../src/forge/lock-holder.js'
 import { AccessDeniedError } from '../../src/forge/errors.js'
 import type { Clock } from '../../src/util/clock.js'
 import { FleetError } from '../../src/util/errors.js'
@@ -109,7 +110,7 @@ export class MemoryForge implements Forge {
     return this.locks.get(name) ?? null
   }
 
-  async swapLock(name: string, expected: string | null, next: LockHolder | null): Promise<LockState | null> {
+  async swapLock(name: string, expected: string | null, next: LockHolder | LockRelease): Promise<LockState | null> {
     this.calls.requests++
     if (this.refuseLock) throw this.refusal(this.refuseLock, `swap lock ${name}`)
     const fault = this.lockFaults.shift()
@@ -119,10 +120,9 @@ export class MemoryForge implements Forge {
       if (fault === 'lost-answer') throw new FleetError(`swap lock ${name} failed: deadline`, 'deadline')
       return null
     }
-    const state: LockState = { version: `v${++this.lockVersions}`, holder: next }
-    if (next === null) this.locks.delete(name)
-    else this.locks.set(name, state)
-    this.lockWrites.push({ name, holder: next })
+    const state = stateOf(`v${++this.lockVersions}`, next)
+    this.locks.set(name, state)
+    this.lockWrites.push({ name, holder: state.holder })
     if (fault === 'lost-answer') throw new FleetError(`swap lock ${name} failed: deadline`, 'deadline')
     return state
   }

@@ -27560,6 +27560,75 @@ function appendHistory(file, record) {
 
 // src/stages/lock.ts
 import { randomUUID } from "node:crypto";
+
+// src/forge/lock-holder.ts
+var MAX_EARLIER_RUNS = 5;
+function encodeLock(environment, next) {
+  const [first, ...rest] = isRelease(next) ? next.released : [next, ...next.earlier ?? []];
+  const earlier = rest.length ? { earlier: rest.map((run) => ({ run_url: run.runUrl, sha: run.sha })) } : {};
+  const body = isRelease(next) ? { released: true, run_url: first.runUrl, sha: first.sha, ...earlier } : { run_url: next.runUrl, sha: next.sha, expires_at: new Date(next.expiresAt).toISOString(), nonce: next.nonce, ...earlier };
+  return `fleet-forward lock ${environment}
+
+${JSON.stringify(body)}
+`;
+}
+function isRelease(next) {
+  return "released" in next;
+}
+function recordSha(next) {
+  return isRelease(next) ? next.released[0].sha : next.sha;
+}
+function stateOf(version, next) {
+  return isRelease(next) ? { version, holder: null, released: next.released } : { version, holder: next };
+}
+function releaseOf(holder) {
+  return { released: [{ runUrl: holder.runUrl, sha: holder.sha }, ...earlierRuns(holder, holder.earlier ?? [])] };
+}
+function earlierRuns(first, runs) {
+  const seen = /* @__PURE__ */ new Set([first.sha.toLowerCase()]);
+  const kept = [];
+  for (const run of runs) {
+    const sha2 = run.sha.toLowerCase();
+    if (seen.has(sha2) || kept.length >= MAX_EARLIER_RUNS) continue;
+    seen.add(sha2);
+    kept.push({ runUrl: run.runUrl, sha: run.sha });
+  }
+  return kept;
+}
+function decodeLock(message) {
+  const text = typeof message === "string" ? message : "";
+  const start = text.indexOf("{");
+  const end = text.lastIndexOf("}");
+  let parsed = {};
+  try {
+    if (start >= 0 && end > start) parsed = JSON.parse(text.slice(start, end + 1));
+  } catch {
+    parsed = {};
+  }
+  const earlier = (Array.isArray(parsed.earlier) ? parsed.earlier : []).map(runOf).filter((run) => run !== null);
+  if (parsed.released === true) {
+    const named = runOf(parsed);
+    return named ? { holder: null, released: [named, ...earlierRuns(named, earlier)] } : { holder: null };
+  }
+  const expiresAt = typeof parsed.expires_at === "string" ? Date.parse(parsed.expires_at) : NaN;
+  const holder = {
+    runUrl: typeof parsed.run_url === "string" ? parsed.run_url : "",
+    sha: typeof parsed.sha === "string" ? parsed.sha : "",
+    expiresAt: Number.isFinite(expiresAt) ? expiresAt : 0,
+    nonce: typeof parsed.nonce === "string" ? parsed.nonce : ""
+  };
+  const kept = earlierRuns(holder, earlier);
+  return { holder: kept.length ? { ...holder, earlier: kept } : holder };
+}
+function runOf(value) {
+  const fields = value ?? {};
+  if (typeof fields.sha !== "string" || !COMMIT_SHA.test(fields.sha)) return null;
+  return { runUrl: typeof fields.run_url === "string" ? fields.run_url.slice(0, MAX_URL) : "", sha: fields.sha };
+}
+var COMMIT_SHA = /^[0-9a-f]{7,64}$/i;
+var MAX_URL = 2e3;
+
+// src/stages/lock.ts
 var SKEW_GRACE_MS = 3e4;
 var DEFAULT_POLL_SECONDS = 10;
 var LOG_EVERY_MS = 6e4;
@@ -27577,6 +27646,7 @@ async function acquireLock(req, deps) {
   let lastHolderLogged = null;
   let lastLoggedAt = -Infinity;
   let lastSeen = null;
+  let released = null;
   let readProblemLogged = false;
   let lostClaims = 0;
   let claimed = false;
@@ -27612,7 +27682,19 @@ async function acquireLock(req, deps) {
         log.warning(`lock '${name}': the lease of ${describeHolder(state.holder)} ended; taking it over`);
         lastSeen = state.holder;
       }
-      const holder2 = { runUrl: req.runUrl, sha: req.sha, expiresAt: forge.forgeNow() + req.leaseSeconds * 1e3, nonce };
+      const seen = [
+        ...state?.holder ? [state.holder, ...state.holder.earlier ?? []] : state?.released ?? [],
+        ...lastSeen ? [lastSeen, ...lastSeen.earlier ?? []] : []
+      ];
+      const earlier = earlierRuns(req, seen);
+      const holder2 = {
+        runUrl: req.runUrl,
+        sha: req.sha,
+        expiresAt: forge.forgeNow() + req.leaseSeconds * 1e3,
+        nonce,
+        ...earlier.length ? { earlier } : {}
+      };
+      released = state?.holder ? null : state?.released?.[0] ?? null;
       if (!claimed) deps.onClaim?.(nonce);
       claimed = true;
       claimPending = true;
@@ -27645,30 +27727,38 @@ async function acquireLock(req, deps) {
     await clock.sleep(Math.max(0, Math.min(pollMs, deadline - now, untilTakeover)), deps.signal);
   }
   function held(state) {
-    log.info(`lock '${name}' acquired (lease until ${iso(state.holder.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ""}`);
-    return { status: "held", lock: new HeldLock(name, state, req.leaseSeconds, deps, lastSeen) };
+    const releasedBy = released && !(lastSeen && sameRun(lastSeen, released)) ? released : null;
+    log.info(
+      `lock '${name}' acquired (lease until ${iso(state.holder.expiresAt)})${lastSeen ? ` after ${describeHolder(lastSeen)}` : ""}${releasedBy ? `, released by ${describeRun(releasedBy)}` : ""}`
+    );
+    return { status: "held", lock: new HeldLock(name, state, req.leaseSeconds, deps) };
   }
 }
 function heartbeatMs(lock) {
   return lock ? Math.min(6e4, lock.leaseSeconds * 1e3 / 3) : void 0;
 }
 var HeldLock = class {
-  constructor(name, state, leaseSeconds, deps, previous = null) {
+  constructor(name, state, leaseSeconds, deps) {
     this.name = name;
     this.state = state;
     this.leaseSeconds = leaseSeconds;
     this.deps = deps;
-    this.previous = previous;
   }
   name;
   state;
   leaseSeconds;
   deps;
-  previous;
   /** Set once the lock is known not to be ours (released, or taken over after our lease ended). */
   gone = false;
   get holder() {
     return this.state.holder;
+  }
+  /**
+   * The runs that held the lock before this one, as it learned of them (LockHolder.earlier): their rollouts
+   * may still be landing (src/stages/plan.ts, tenantsToRoll).
+   */
+  get previous() {
+    return this.holder.earlier ?? [];
   }
   /**
    * Proof that the lock is ours right now, as cheap as it can be: while more than half of the lease
@@ -27730,7 +27820,7 @@ var HeldLock = class {
     const { forge, log } = this.deps;
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
-        const done = await forge.swapLock(this.name, this.state.version, null);
+        const done = await forge.swapLock(this.name, this.state.version, releaseOf(this.holder));
         if (done) {
           log.info(`lock '${this.name}' released`);
           this.gone = true;
@@ -27761,7 +27851,7 @@ async function releaseByNonce(forge, environment, nonce, log, clock) {
     try {
       const current = await forge.readLock(name);
       if (current?.holder?.nonce !== nonce) return false;
-      if (await forge.swapLock(name, current.version, null)) {
+      if (await forge.swapLock(name, current.version, releaseOf(current.holder))) {
         log.info(`lock '${name}' released by the post step`);
         return true;
       }
@@ -27790,7 +27880,13 @@ function blocked(message) {
   return { status: "blocked", message };
 }
 function describeHolder(holder) {
-  return `${neutralize(holder.runUrl, 300) || "an unknown run"} (commit ${neutralize(shortSha(holder.sha), 40)}, lease until ${iso(holder.expiresAt)})`;
+  return describeRun(holder, `, lease until ${iso(holder.expiresAt)}`);
+}
+function describeRun(run, more = "") {
+  return `${neutralize(run.runUrl, 300) || "an unknown run"} (commit ${neutralize(shortSha(run.sha), 40)}${more})`;
+}
+function sameRun(a, b) {
+  return a.runUrl === b.runUrl && a.sha === b.sha;
 }
 function iso(ms) {
   return Number.isFinite(ms) && Math.abs(ms) < 864e13 ? new Date(ms).toISOString() : "unknown";
@@ -29662,34 +29758,6 @@ var RepositoryNotFoundError = class extends FleetError {
   }
 };
 
-// src/forge/lock-holder.ts
-function encodeHolder(environment, holder) {
-  const body = holder ? { run_url: holder.runUrl, sha: holder.sha, expires_at: new Date(holder.expiresAt).toISOString(), nonce: holder.nonce } : { released: true };
-  return `fleet-forward lock ${environment}
-
-${JSON.stringify(body)}
-`;
-}
-function decodeHolder(message) {
-  const text = typeof message === "string" ? message : "";
-  const start = text.indexOf("{");
-  const end = text.lastIndexOf("}");
-  let parsed = {};
-  try {
-    if (start >= 0 && end > start) parsed = JSON.parse(text.slice(start, end + 1));
-  } catch {
-    parsed = {};
-  }
-  if (parsed.released === true) return null;
-  const expiresAt = typeof parsed.expires_at === "string" ? Date.parse(parsed.expires_at) : NaN;
-  return {
-    runUrl: typeof parsed.run_url === "string" ? parsed.run_url : "",
-    sha: typeof parsed.sha === "string" ? parsed.sha : "",
-    expiresAt: Number.isFinite(expiresAt) ? expiresAt : 0,
-    nonce: typeof parsed.nonce === "string" ? parsed.nonce : ""
-  };
-}
-
 // src/forge/payload.ts
 function payloadError(endpoint2, problem) {
   return new FleetError(`${endpoint2} answered ${problem}`, "bad_payload", endpoint2);
@@ -29729,7 +29797,7 @@ var GiteaLocks = class {
     if (!newest) return null;
     const tag = newest.type === "tag" ? await this.request("GET /repos/{owner}/{repo}/git/tags/{sha}", { ...this.repo, sha: newest.sha }) : null;
     const message = tag?.data?.message;
-    return { version: String(newest.n), holder: decodeHolder(message) };
+    return { version: String(newest.n), ...decodeLock(message) };
   }
   async swapLock(name, expected, next) {
     const observed = expected === null ? 0 : Number(expected);
@@ -29739,8 +29807,8 @@ var GiteaLocks = class {
       await this.request("POST /repos/{owner}/{repo}/tags", {
         ...this.repo,
         tag_name: tagOf(name, generation),
-        message: encodeHolder(name, next),
-        ...next ? { target: next.sha } : {}
+        message: encodeLock(name, next),
+        target: recordSha(next)
       });
     } catch (error) {
       if (error instanceof HttpStatusError && error.status === 409) return null;
@@ -29752,7 +29820,7 @@ var GiteaLocks = class {
       name,
       generations.filter((g) => g.n < observed)
     );
-    return { version: String(generation), holder: next };
+    return stateOf(String(generation), next);
   }
   /** Every generation of the lock, newest first. */
   async generations(name) {
@@ -34168,7 +34236,6 @@ function toCommitStatus(status) {
 
 // src/forge/lock-github.ts
 var LOCK_NAMESPACE = "refs/fleet-forward/locks";
-var ZERO_OID = "0".repeat(40);
 var UPDATE_REFS = "mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }";
 var GitHubLocks = class {
   constructor(client, repo) {
@@ -34193,22 +34260,22 @@ var GitHubLocks = class {
     }
     const version = commitSha(ref.data.object?.sha, this.client.endpointOf("GET", ref));
     const commit = await this.git.getCommit({ ...this.repo, commit_sha: version });
-    return { version, holder: decodeHolder(commit.data.message) };
+    return { version, ...decodeLock(commit.data.message) };
   }
   async swapLock(name, expected, next) {
     const ref = refOf(name);
     if (expected === null) {
-      if (next === null) return null;
-      const sha2 = await this.holderCommit(name, next);
+      if (isRelease(next)) return null;
+      const sha2 = await this.recordCommit(name, next);
       try {
         await this.git.createRef({ ...this.repo, ref, sha: sha2 });
       } catch (error) {
         if (error instanceof HttpStatusError && error.status === 422) return null;
         throw error;
       }
-      return { version: sha2, holder: next };
+      return stateOf(sha2, next);
     }
-    const after = next ? await this.holderCommit(name, next) : ZERO_OID;
+    const after = await this.recordCommit(name, next);
     const endpoint2 = "POST /graphql (updateRefs)";
     const answer = await this.client.octokit.graphql(UPDATE_REFS, {
       input: { repositoryId: await this.repositoryId(), refUpdates: [{ name: ref, beforeOid: expected, afterOid: after, force: true }] },
@@ -34216,13 +34283,13 @@ var GitHubLocks = class {
       request: policy({ idempotent: false, endpoint: endpoint2 })
     });
     if (!answer?.updateRefs) throw payloadError(endpoint2, "without updateRefs");
-    return next ? { version: after, holder: next } : { version: ZERO_OID, holder: null };
+    return stateOf(after, next);
   }
-  async holderCommit(name, holder) {
+  async recordCommit(name, next) {
     const commit = await this.git.createCommit({
       ...this.repo,
-      message: encodeHolder(name, holder),
-      tree: await this.treeOf(holder.sha),
+      message: encodeLock(name, next),
+      tree: await this.treeOf(recordSha(next)),
       parents: [],
       // A repeated create only leaves an unreferenced commit behind.
       request: policy({ idempotent: true })

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-YXIRKITZ.js";
+} from "./chunk-A7YLLBVP.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-ESILAFX5.js";
+} from "./chunk-W3FIGGU7.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

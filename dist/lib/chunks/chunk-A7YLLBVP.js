@@ -51,7 +51,7 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-ESILAFX5.js";
+} from "./chunk-W3FIGGU7.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";
@@ -859,7 +859,7 @@ function shortDigest(digest) {
 }
 
 // src/stages/plan.ts
-async function planRollout(reports, expectedSha, allowRollback, compare, log, previousHolder = null) {
+async function planRollout(reports, expectedSha, allowRollback, compare, log, previousHolders = []) {
   const relationOf2 = /* @__PURE__ */ new Map();
   const uncomparable = [];
   const proven = [];
@@ -883,11 +883,11 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log, pr
         actual,
         compare(expectedSha, actual).catch(() => null)
       );
-    const relation2 = await relationOf2.get(actual);
-    if (relation2 === "behind") proven.push(tenant.name);
-    else if (relation2 === "diverged") ifOwner.push(tenant.name);
-    else if (relation2 === null) uncomparable.push(tenant.name);
-    if (relation2 === "ahead" || relation2 === null) newer.push({ name: tenant.name, actual });
+    const relation = await relationOf2.get(actual);
+    if (relation === "behind") proven.push(tenant.name);
+    else if (relation === "diverged") ifOwner.push(tenant.name);
+    else if (relation === null) uncomparable.push(tenant.name);
+    if (relation === "ahead" || relation === null) newer.push({ name: tenant.name, actual });
   }
   if (uncomparable.length > 0) {
     log.warning(
@@ -895,9 +895,13 @@ async function planRollout(reports, expectedSha, allowRollback, compare, log, pr
     );
   }
   const plan2 = { proven, ifOwner, newer };
-  if (allowRollback || !previousHolder || sameCommit(previousHolder.sha, expectedSha)) return plan2;
-  const relation = await compare(expectedSha, previousHolder.sha).catch(() => null);
-  return relation === "behind" ? plan2 : { ...plan2, newerHolder: { runUrl: previousHolder.runUrl, sha: previousHolder.sha } };
+  if (allowRollback) return plan2;
+  for (const holder of previousHolders) {
+    if (sameCommit(holder.sha, expectedSha)) continue;
+    const relation = await compare(expectedSha, holder.sha).catch(() => null);
+    if (relation !== "behind") return { ...plan2, newerHolder: { runUrl: holder.runUrl, sha: holder.sha } };
+  }
+  return plan2;
 }
 function memoizeCompare(compare) {
   const answers = /* @__PURE__ */ new Map();
@@ -1953,12 +1957,11 @@ async function promote(run) {
   if (promotion?.status === "superseded") return run.superseded();
   if (promotion?.status === "blocked") return { result: "blocked", message: `promote blocked: ${promotion.message}` };
   if (promotion?.status === "conflict") return { result: "failed", message: `promote conflict: ${promotion.message}`, errorClass: "registry" };
-  if (promotion?.status !== "promoted") return null;
   const stopped = await verifyTenants(run, run.settings.tenants);
   if (stopped) return stopped;
   const failing = run.facts.tenants.filter((t) => !isSettled(t));
   if (failing.length === 0) return null;
-  return run.stale(`${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} after ${run.settings.promotion.promoteTag} was promoted`);
+  return run.stale(`${failing.length} tenant(s) stopped reporting ${shortSha(run.expectedSha)} while ${run.settings.promotion.promoteTag} was promoted`);
 }
 async function promoteImage(run, dryRun2) {
   const { settings, deps, facts } = run;
@@ -2207,7 +2210,7 @@ async function plan(run) {
   facts.tenants = initial;
   facts.before = new Map(initial.map((report) => [report.name, report.actual]));
   for (const report of initial) run.reports.set(report.name, report);
-  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log, run.held.lock?.previous ?? null);
+  run.rollout = await planRollout(initial, expectedSha, settings.allowRollback, run.compare, deps.log, run.held.lock?.previous ?? []);
   const { proven, ifOwner } = run.rollout;
   run.plan = `${proven.length + ifOwner.length} of ${initial.length} tenant(s) to roll to ${settings.targetTag} (${shortSha(expectedSha)})` + (ifOwner.length ? `, ${ifOwner.length} of them (commit unknown or unrelated) only if this run proves it owns the branch` : "");
   if (initial.every((t) => t.state === "converged") && await isRecordedVerified(deps.forge, expectedSha, settings.environment, deps.log)) {

@@ -18,7 +18,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-ESILAFX5.js";
+} from "./chunk-W3FIGGU7.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

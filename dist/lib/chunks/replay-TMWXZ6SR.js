@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-EPGMXNR3.js";
+} from "./chunk-HA6Q4DAP.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-YXIRKITZ.js";
+} from "./chunk-A7YLLBVP.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-ESILAFX5.js";
+} from "./chunk-W3FIGGU7.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

@@ -294,6 +294,20 @@ describe('GitHubForge faults', () => {
     expect(clock.sleeps).toEqual([31_000])
   })
 
+  test("x-ratelimit-reset is an instant on the forge's clock (its Date header): a runner 10 minutes ahead still waits what the forge asks", async () => {
+    await fake.close()
+    fake = new FakeGitHub({ token: TOKEN, now: () => clock.now() - 600_000 })
+    fake.addCommit(C)
+    fake.setBranch('main', C)
+    await fake.start()
+    fake.exhaustRateLimit(30)
+    const github = forge()
+    expect(await github.readBranchHead('main')).toBe(C)
+    // On the runner's clock the reset lies 9.5 minutes in the past: it would retry at once, into the spent limit.
+    expect(clock.sleeps).toEqual([31_000])
+    expect(github.calls.requests).toBe(2)
+  })
+
   test('a rate-limit reset beyond the allowed wait fails at once as rate_limited, with the wait it asked', async () => {
     fake.exhaustRateLimit(3600)
     const github = forge()

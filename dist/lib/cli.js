@@ -6,13 +6,13 @@ import {
   parseInvocation,
   renderHelp,
   runDeploy
-} from "./chunks/chunk-HA6Q4DAP.js";
-import "./chunks/chunk-A7YLLBVP.js";
+} from "./chunks/chunk-M7DGTTYR.js";
+import "./chunks/chunk-N2DGJREG.js";
 import {
   describeError,
   neutralize,
   systemClock
-} from "./chunks/chunk-W3FIGGU7.js";
+} from "./chunks/chunk-N2BGSRBE.js";
 
 // src/cli/main.ts
 import { readFileSync } from "node:fs";
@@ -46,7 +46,7 @@ fleet-forward: no command; to deploy with inputs from the environment only, run 
 `);
       return 0;
     case "demo": {
-      const { runDemo } = await import("./chunks/replay-TMWXZ6SR.js");
+      const { runDemo } = await import("./chunks/replay-TLRPQTED.js");
       return runDemo({ out: io.stdout, signal: io.signal });
     }
     case "deploy":

@@ -14,10 +14,10 @@ import {
   setFailed,
   setOutput,
   summary
-} from "./chunks/chunk-CWNQ6CK7.js";
+} from "./chunks/chunk-PZ2FLLBP.js";
 import {
   deployFleet
-} from "./chunks/chunk-A7YLLBVP.js";
+} from "./chunks/chunk-N2DGJREG.js";
 import {
   FleetError,
   GREEN_RESULTS,
@@ -33,7 +33,7 @@ import {
   renderSummary,
   staleTenantNames,
   systemClock
-} from "./chunks/chunk-W3FIGGU7.js";
+} from "./chunks/chunk-N2BGSRBE.js";
 
 // src/action/report-output.ts
 var MAX_REPORT_BYTES = 1e6;

@@ -12,7 +12,7 @@ import {
   startedAt,
   summary,
   wasPublished
-} from "./chunks/chunk-CWNQ6CK7.js";
+} from "./chunks/chunk-PZ2FLLBP.js";
 import {
   abandonDeployment,
   appendHistory,
@@ -22,7 +22,7 @@ import {
   renderSummary,
   stopProcessGroup,
   systemClock
-} from "./chunks/chunk-W3FIGGU7.js";
+} from "./chunks/chunk-N2BGSRBE.js";
 
 // src/action/post.ts
 var COMMAND_KILL_GRACE_MS = 5e3;

@@ -156,6 +156,15 @@ export class ForgeClient {
     return answer
   }
 
+  /**
+   * The forge's time as its latest answer's `Date` header told it: `x-ratelimit-reset` and a Retry-After
+   * date are instants on the forge's clock, so a runner whose clock is off neither hammers a spent limit
+   * nor waits too long.
+   */
+  private forgeNow(): number {
+    return this.options.forgeClock?.now() ?? this.options.clock.now()
+  }
+
   /** The endpoint an answer came from, as errors name it: `GET /repos/acme/fleet/git/ref/heads/main`. */
   endpointOf(method: string, answer: { readonly url: string }): string {
     return `${method} ${this.pathOf(answer.url)}`
@@ -178,7 +187,7 @@ export class ForgeClient {
     const types = errors.map((error: { type?: unknown }) => error?.type)
     const detail = this.safe(String((errors[0] as { message?: unknown })?.message ?? 'error'))
     if (types.includes('RATE_LIMITED')) {
-      throw new RateLimitedError(answer.status, endpoint, detail, rateLimitWaitSeconds(stringHeaders(answer.headers), this.options.clock.now()))
+      throw new RateLimitedError(answer.status, endpoint, detail, rateLimitWaitSeconds(stringHeaders(answer.headers), this.forgeNow()))
     }
     if (types.includes('FORBIDDEN')) throw new AccessDeniedError(403, endpoint, detail, this.options.permissionFor?.({ method: 'POST', path: '/graphql' }))
     throw new FleetError(`${endpoint} answered: ${detail}`, 'forge', endpoint)
@@ -190,7 +199,7 @@ export class ForgeClient {
       const { status, data } = error.response
       const headers = stringHeaders(error.response.headers)
       const detail = this.safe(remoteMessage(data))
-      const wait = rateLimitWaitSeconds(headers, this.options.clock.now())
+      const wait = rateLimitWaitSeconds(headers, this.forgeNow())
       const secondary = /\bsecondary rate\b/i.test(detail)
       if (status === 429 || (status === 403 && (wait !== undefined || secondary))) {
         return new RateLimitedError(status, endpoint, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : undefined))

@@ -18,7 +18,7 @@ import {
   require_undici,
   runUrlFrom,
   systemClock
-} from "./chunk-W3FIGGU7.js";
+} from "./chunk-N2BGSRBE.js";
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({

@@ -1,7 +1,7 @@
 import { createRequire as __ffCreateRequire } from 'node:module'; const require = __ffCreateRequire(import.meta.url);
 import {
   deployFleet
-} from "./chunk-A7YLLBVP.js";
+} from "./chunk-N2DGJREG.js";
 import {
   GREEN_RESULTS,
   INPUTS,
@@ -24,7 +24,7 @@ import {
   shortSha,
   summarizeRound,
   tagMove
-} from "./chunk-W3FIGGU7.js";
+} from "./chunk-N2BGSRBE.js";
 
 // src/cli/exit-codes.ts
 var EXIT_CODES = {

@@ -51,7 +51,7 @@ import {
   withAudit,
   withRetries,
   withinSettleBudget
-} from "./chunk-W3FIGGU7.js";
+} from "./chunk-N2BGSRBE.js";
 
 // src/core/deploy.ts
 import { setMaxListeners } from "node:events";

@@ -34025,6 +34025,14 @@ var ForgeClient = class {
     Object.defineProperty(answer, "url", { value: res.url });
     return answer;
   }
+  /**
+   * The forge's time as its latest answer's `Date` header told it: `x-ratelimit-reset` and a Retry-After
+   * date are instants on the forge's clock, so a runner whose clock is off neither hammers a spent limit
+   * nor waits too long.
+   */
+  forgeNow() {
+    return this.options.forgeClock?.now() ?? this.options.clock.now();
+  }
   /** The endpoint an answer came from, as errors name it: `GET /repos/acme/fleet/git/ref/heads/main`. */
   endpointOf(method, answer) {
     return `${method} ${this.pathOf(answer.url)}`;
@@ -34045,7 +34053,7 @@ var ForgeClient = class {
     const types = errors.map((error) => error?.type);
     const detail = this.safe(String(errors[0]?.message ?? "error"));
     if (types.includes("RATE_LIMITED")) {
-      throw new RateLimitedError(answer.status, endpoint2, detail, rateLimitWaitSeconds(stringHeaders(answer.headers), this.options.clock.now()));
+      throw new RateLimitedError(answer.status, endpoint2, detail, rateLimitWaitSeconds(stringHeaders(answer.headers), this.forgeNow()));
     }
     if (types.includes("FORBIDDEN")) throw new AccessDeniedError(403, endpoint2, detail, this.options.permissionFor?.({ method: "POST", path: "/graphql" }));
     throw new FleetError(`${endpoint2} answered: ${detail}`, "forge", endpoint2);
@@ -34056,7 +34064,7 @@ var ForgeClient = class {
       const { status, data } = error.response;
       const headers = stringHeaders(error.response.headers);
       const detail = this.safe(remoteMessage(data));
-      const wait = rateLimitWaitSeconds(headers, this.options.clock.now());
+      const wait = rateLimitWaitSeconds(headers, this.forgeNow());
       const secondary = /\bsecondary rate\b/i.test(detail);
       if (status === 429 || status === 403 && (wait !== void 0 || secondary)) {
         return new RateLimitedError(status, endpoint2, detail, wait ?? (secondary ? SECONDARY_FALLBACK_SECONDS : void 0));

@@ -6,18 +6,18 @@ import {
   parseInvocation,
   renderOutcome,
   runDeploy
-} from "./chunk-HA6Q4DAP.js";
+} from "./chunk-M7DGTTYR.js";
 import {
   OCI_CONFIG,
   OCI_MANIFEST,
   REVISION_KEY
-} from "./chunk-A7YLLBVP.js";
+} from "./chunk-N2DGJREG.js";
 import {
   convergenceTimeline,
   isSettled,
   shortSha,
   systemClock
-} from "./chunk-W3FIGGU7.js";
+} from "./chunk-N2BGSRBE.js";
 
 // src/demo/replay.ts
 import { createHash as createHash3, randomBytes } from "node:crypto";

@@ -1,4 +1,5 @@
 import type { Ancestry, Logger, TenantReport } from '../types.js'
+import type { LockRun } from '../forge/types.js'
 import { listNames } from '../fleet/report.js'
 import { neutralize } from '../util/sanitize.js'
 import { sameCommit, shortSha } from '../util/sha.js'
@@ -25,7 +26,7 @@ export interface RolloutPlan {
   readonly proven: readonly string[]
   readonly ifOwner: readonly string[]
   readonly newer: readonly { readonly name: string; readonly actual: string }[]
-  readonly newerHolder?: { readonly runUrl: string; readonly sha: string }
+  readonly newerHolder?: LockRun
 }
 
 export async function planRollout(
@@ -34,7 +35,7 @@ export async function planRollout(
   allowRollback: boolean,
   compare: (base: string, head: string) => Promise<Ancestry>,
   log: Logger,
-  previousHolders: readonly { readonly runUrl: string; readonly sha: string }[] = []
+  previousHolders: readonly LockRun[] = []
 ): Promise<RolloutPlan> {
   const relationOf = new Map<string, Promise<Ancestry | null>>()
   const uncomparable: string[] = []
